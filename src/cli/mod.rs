@@ -1,0 +1,185 @@
+//! The command line: one file per subcommand, each with its clap `Args`
+//! (whose doc comments are the `--help` text) and one `run` function.
+
+mod log;
+mod output;
+mod owners;
+mod plan;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use git_split::git::{GitError, Repo, ResolvedRev};
+use git_split::manifest::Manifest;
+
+/// Split a monolith into one repository per team, with traceable history.
+///
+/// Ownership is described in `ownership.yaml` at the repository root; `plan`
+/// previews what each team keeps and loses, `owners` and `log` explain who
+/// owns what. Exit codes: 0 success, 1 findings, 2 the command could not run.
+#[derive(Debug, Parser)]
+#[command(name = "git-split", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// The monolith repository (a work tree or a bare repository).
+    #[arg(long, global = true, default_value = ".", value_name = "PATH")]
+    repo: PathBuf,
+    /// The ownership manifest [default: ownership.yaml at the repository
+    /// root, else in the tree of the ref]
+    #[arg(long, global = true, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// The revision to read [default: the first of the manifest's
+    /// `monolith.refs`, else HEAD]
+    #[arg(long = "ref", global = true, value_name = "REV")]
+    rev: Option<String>,
+    /// Print nothing but errors and the requested output.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format` for commands with text and JSON output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// Stable, documented fields for programs.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Plan(plan::Args),
+    Owners(owners::Args),
+    Log(log::Args),
+}
+
+/// A failed command and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    error: Option<anyhow::Error>,
+}
+
+impl Failure {
+    /// Findings (exit 1) that were already reported on stdout.
+    #[allow(dead_code)]
+    pub fn findings() -> Failure {
+        Failure { code: 1, error: None }
+    }
+}
+
+/// Any library error is "the command could not run": exit 2.
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure { code: 2, error: Some(e.into()) }
+    }
+}
+
+/// The result of a subcommand.
+pub type CmdResult = Result<(), Failure>;
+
+/// Parses the command line, runs the command, returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init_color(cli.global.color);
+    let result = match &cli.command {
+        Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Owners(args) => owners::run(&cli.global, args),
+        Command::Log(args) => log::run(&cli.global, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, error }) => {
+            if let Some(e) = error {
+                output::error(&e);
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// The repository, its manifest and the revision a command works on.
+pub struct Context {
+    repo: Repo,
+    manifest: Manifest,
+    rev: ResolvedRev,
+}
+
+impl Context {
+    /// Opens `--repo`, resolves `--ref` and loads the manifest.
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let repo = Repo::open(&global.repo)?;
+        // Where no file is given and there is no work tree, the manifest is
+        // read from the tree of the ref (bare mirrors in CI).
+        let manifest = match &global.manifest {
+            Some(path) => Manifest::load(path)?,
+            None => match repo.workdir().map(|w| w.join("ownership.yaml")) {
+                Some(p) if p.exists() => {
+                    let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+                    Manifest::from_bytes(Path::new("ownership.yaml"), &text)?
+                }
+                _ => {
+                    let rev = match &global.rev {
+                        Some(r) => repo.resolve(r)?,
+                        None => repo.head()?,
+                    };
+                    let text = repo.read_path(rev.tree, "ownership.yaml")?.with_context(|| {
+                        format!(
+                            "no ownership.yaml in {} or in the tree of {}; pass --manifest FILE",
+                            global.repo.display(),
+                            rev.name
+                        )
+                    })?;
+                    Manifest::from_bytes(Path::new(&format!("{}:ownership.yaml", rev.name)), &text)?
+                }
+            },
+        };
+        let rev = default_rev(&repo, &manifest, global.rev.as_deref())?;
+        Ok(Context { repo, manifest, rev })
+    }
+}
+
+/// `--ref`, else the first of `monolith.refs` (a glob picks its first match
+/// in name order), else HEAD.
+fn default_rev(repo: &Repo, manifest: &Manifest, rev: Option<&str>) -> Result<ResolvedRev, GitError> {
+    if let Some(r) = rev {
+        return repo.resolve(r);
+    }
+    let Some(first) = manifest.refs.first() else { return repo.head() };
+    let name = &first.value;
+    if name.contains(['*', '?', '[']) {
+        let matches = repo.refs_matching(name)?;
+        let Some(m) = matches.first() else {
+            return Err(GitError::MissingRef { rev: name.clone(), repo: repo.path().to_path_buf() });
+        };
+        let mut r = repo.resolve(m)?;
+        r.name = m.trim_start_matches("refs/heads/").trim_start_matches("refs/tags/").to_string();
+        return Ok(r);
+    }
+    repo.resolve(name)
+}

@@ -1,0 +1,111 @@
+//! Everything the user sees goes through here: colour choice, errors, sizes.
+
+use std::io::Write;
+
+use owo_colors::{OwoColorize, Style};
+
+use super::ColorWhen;
+
+/// Applies `--color` to every stream written through anstream.
+pub fn init_color(when: ColorWhen) {
+    let choice = match when {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+/// `error: ...` on stderr, with the chain of causes.
+pub fn error(e: &anyhow::Error) {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {e:#}", "error:".style(Style::new().red().bold()));
+}
+
+/// A stdout that strips colour when it is not wanted.
+pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+    anstream::AutoStream::auto(std::io::stdout().lock())
+}
+
+/// Writes pretty JSON and a newline.
+pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A count with thousands separators: `12,345`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 file` / `2 files`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// Styles used across commands.
+pub mod style {
+    use owo_colors::Style;
+
+    /// Section headings.
+    pub fn heading() -> Style {
+        Style::new().bold()
+    }
+    /// Team names.
+    pub fn team() -> Style {
+        Style::new().cyan().bold()
+    }
+    /// Things that are lost or wrong.
+    pub fn bad() -> Style {
+        Style::new().red()
+    }
+    /// Warnings.
+    pub fn warn() -> Style {
+        Style::new().yellow()
+    }
+    /// De-emphasised detail.
+    pub fn dim() -> Style {
+        Style::new().dimmed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_counts() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(5 << 20), "5.0 MiB");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(999), "999");
+        assert_eq!(plural(1, "file", "files"), "1 file");
+    }
+}

@@ -1,0 +1,195 @@
+//! `git-split owners PATH...`: who owns each path, and why.
+
+use std::io::Write;
+
+use owo_colors::OwoColorize;
+use serde::Serialize;
+
+use git_split::ownership::{Owner, Reason};
+use git_split::plan::Snapshot;
+
+use super::output::{self, style};
+use super::{CmdResult, Context, Format, GlobalArgs};
+
+/// Show which teams own each path and the pattern or package that matched.
+///
+/// Paths are relative to the repository root and need not exist. For a
+/// directory of the tree, also shows how much of it each team owns.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Paths to explain.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Serialize)]
+struct Report {
+    paths: Vec<PathReport>,
+}
+
+#[derive(Serialize)]
+struct PathReport {
+    path: String,
+    /// `file`, `directory` or `missing` in the tree of the ref.
+    kind: &'static str,
+    teams: Vec<String>,
+    shared: bool,
+    matched_by: Vec<Match>,
+    excluded_by: Vec<Match>,
+    /// For a directory: files below it each team keeps, of `files`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    coverage: Vec<Coverage>,
+}
+
+#[derive(Serialize)]
+struct Match {
+    /// The team, or null for `shared`.
+    team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    carved_out: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Coverage {
+    team: String,
+    owned_files: u64,
+}
+
+/// Runs `owners`.
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let ctx = Context::load(global)?;
+    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let o = &snap.ownership;
+    let names = o.team_names();
+    let team_name = |owner: Owner| match owner {
+        Owner::Shared => None,
+        Owner::Team(t) => Some(names[t].clone()),
+    };
+    let assignment = o.assign(&snap.listing);
+    let mut reports = Vec::new();
+    for raw in &args.paths {
+        let path = raw.trim_start_matches("./").trim_end_matches('/').to_string();
+        let exp = o.explain(path.as_bytes());
+        let mut matched_by = Vec::new();
+        let mut excluded_by = Vec::new();
+        for (owner, reason) in exp.reasons {
+            let mut m = Match { team: team_name(owner), pattern: None, package: None, carved_out: None };
+            match reason {
+                Reason::Pattern(p) => m.pattern = Some(p),
+                Reason::Package(p) => m.package = Some(p),
+                Reason::Excluded(p) => {
+                    m.pattern = Some(p);
+                    excluded_by.push(m);
+                    continue;
+                }
+                Reason::CarvedOut { package, dir } => {
+                    m.package = Some(package);
+                    m.carved_out = Some(dir);
+                    excluded_by.push(m);
+                    continue;
+                }
+            }
+            matched_by.push(m);
+        }
+        let prefix = format!("{path}/");
+        let mut kind = "missing";
+        let mut files = 0u64;
+        let mut per_team = vec![0u64; names.len()];
+        for (f, own) in snap.listing.files.iter().zip(&assignment.owners) {
+            if f.path == path.as_bytes() {
+                kind = "file";
+            } else if path.is_empty() || f.path.starts_with(prefix.as_bytes()) {
+                kind = "directory";
+                files += 1;
+                for &t in own.teams.iter() {
+                    per_team[t as usize] += 1;
+                }
+            }
+        }
+        let is_dir = kind == "directory";
+        reports.push(PathReport {
+            path,
+            kind,
+            teams: exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(),
+            shared: exp.owners.shared,
+            matched_by,
+            excluded_by,
+            files: is_dir.then_some(files),
+            coverage: if is_dir {
+                per_team
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(t, n)| Coverage { team: names[t].clone(), owned_files: *n })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    let report = Report { paths: reports };
+    match args.format {
+        Format::Json => output::json(&report)?,
+        Format::Text => text(&report)?,
+    }
+    Ok(())
+}
+
+fn text(report: &Report) -> std::io::Result<()> {
+    let mut out = output::stdout();
+    for p in &report.paths {
+        let mut owners: Vec<String> = p.teams.iter().map(|t| t.style(style::team()).to_string()).collect();
+        if p.shared {
+            owners.push("shared (every team)".to_string());
+        }
+        let who =
+            if owners.is_empty() { "unowned".style(style::bad()).to_string() } else { owners.join(", ") };
+        let kind = match p.kind {
+            "missing" => " (not in the tree)",
+            "directory" => " (directory)",
+            _ => "",
+        };
+        writeln!(out, "{}{}: {who}", p.path, kind.style(style::dim()))?;
+        for m in &p.matched_by {
+            writeln!(out, "  {} {}", m.team.as_deref().unwrap_or("shared"), describe(m))?;
+        }
+        for m in &p.excluded_by {
+            writeln!(
+                out,
+                "  {} {} {}",
+                m.team.as_deref().unwrap_or("shared"),
+                "not:".style(style::warn()),
+                describe(m)
+            )?;
+        }
+        if let Some(total) = p.files {
+            for c in &p.coverage {
+                let how = if c.owned_files == total {
+                    "all".to_string()
+                } else {
+                    format!("{} of {total}", c.owned_files)
+                };
+                writeln!(out, "  {} owns {how} files below", c.team)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe(m: &Match) -> String {
+    match (&m.pattern, &m.package, &m.carved_out) {
+        (Some(p), _, _) => format!("pattern `{p}`"),
+        (_, Some(p), Some(dir)) => format!("package `{p}`, but `{dir}/` is a nested package"),
+        (_, Some(p), None) => format!("package `{p}`"),
+        _ => String::new(),
+    }
+}

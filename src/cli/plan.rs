@@ -1,0 +1,178 @@
+//! `git-split plan`: what each team's repository would keep and lose.
+
+use std::io::Write;
+
+use owo_colors::OwoColorize;
+
+use git_split::plan::{self, Plan, Snapshot};
+
+use super::output::{self, count, plural, size, style};
+use super::{CmdResult, Context, Format, GlobalArgs};
+
+/// Preview, per team, the files and bytes kept and removed, before anything
+/// is written.
+///
+/// Removals are collapsed to the highest directories removed whole. Also
+/// lists the files nobody owns (every team loses them), files several teams
+/// own, patterns that match nothing, and where each package resolved.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only these teams (repeatable).
+    #[arg(long = "team", value_name = "TEAM")]
+    teams: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// How many removal lines to show per team in text output (0: all).
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    preview: usize,
+}
+
+/// Runs `plan`.
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let ctx = Context::load(global)?;
+    let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
+    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let plan = plan::compute(&ctx.manifest, &snap, &teams);
+    match args.format {
+        Format::Json => output::json(&plan)?,
+        Format::Text => text(&plan, &ctx.manifest.path.display().to_string(), args.preview)?,
+    }
+    Ok(())
+}
+
+fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
+    let mut out = output::stdout();
+    writeln!(
+        out,
+        "{} {} ({}): {}, {}",
+        "plan for".style(style::heading()),
+        plan.ref_name.style(style::heading()),
+        &plan.commit[..12],
+        plural(plan.total.files, "file", "files"),
+        size(plan.total.bytes)
+    )?;
+    for t in &plan.teams {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}{}: keeps {} ({}), removes {} ({})",
+            t.name.style(style::team()),
+            t.root.as_ref().map(|r| format!(" (root: {r}/)")).unwrap_or_default(),
+            plural(t.kept_files, "file", "files"),
+            size(t.kept_bytes),
+            plural(t.removed_files, "file", "files"),
+            size(t.removed_bytes)
+        )?;
+        if t.outside_root_files > 0 {
+            writeln!(
+                out,
+                "  {} {} owned or shared outside its root, left out",
+                "note:".style(style::warn()),
+                plural(t.outside_root_files, "file", "files")
+            )?;
+        }
+        for p in &t.packages {
+            writeln!(out, "  package {}: {}", package_label(p), dirs(&p.paths))?;
+            if !p.carve_outs.is_empty() {
+                writeln!(
+                    out,
+                    "    {} {}",
+                    "except nested packages:".style(style::dim()),
+                    dirs(&p.carve_outs)
+                )?;
+            }
+        }
+        if !t.removed.is_empty() {
+            writeln!(out, "  removes:")?;
+            let shown = if preview == 0 { t.removed.len() } else { preview.min(t.removed.len()) };
+            for r in &t.removed[..shown] {
+                let detail = if r.path.ends_with('/') {
+                    format!("{}, {}", plural(r.tally.files, "file", "files"), size(r.tally.bytes))
+                } else {
+                    size(r.tally.bytes)
+                };
+                writeln!(out, "    {} {}", r.path, format!("({detail})").style(style::dim()))?;
+            }
+            if shown < t.removed.len() {
+                writeln!(
+                    out,
+                    "    {}",
+                    format!(
+                        "... and {} more (--preview 0 or --format json lists all)",
+                        count((t.removed.len() - shown) as u64)
+                    )
+                    .style(style::dim())
+                )?;
+            }
+        }
+    }
+    if !plan.shared_packages.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", "shared packages".style(style::heading()))?;
+        for p in &plan.shared_packages {
+            writeln!(out, "  package {}: {}", package_label(p), dirs(&p.paths))?;
+        }
+    }
+    writeln!(out)?;
+    if plan.unowned.is_empty() {
+        writeln!(out, "unowned: none")?;
+    } else {
+        writeln!(
+            out,
+            "{} {} (no team keeps these):",
+            "unowned:".style(style::bad()),
+            plural(plan.unowned.len() as u64, "file", "files")
+        )?;
+        for p in &plan.unowned {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    if plan.overlaps.is_empty() {
+        writeln!(out, "overlaps: none")?;
+    } else {
+        writeln!(
+            out,
+            "{} {} owned by several teams:",
+            "overlaps:".style(style::warn()),
+            plural(plan.overlaps.len() as u64, "file", "files")
+        )?;
+        for o in &plan.overlaps {
+            writeln!(out, "  {}  {}", o.path, o.teams.join(", ").style(style::team()))?;
+        }
+    }
+    if plan.stale_patterns.is_empty() {
+        writeln!(out, "stale patterns: none")?;
+    } else {
+        writeln!(out, "{} (match no file):", "stale patterns".style(style::warn()))?;
+        for s in &plan.stale_patterns {
+            let who = s.team.as_deref().map_or("shared".to_string(), |t| format!("team {t}"));
+            writeln!(out, "  {manifest}:{}:{}: {who} {} `{}`", s.line, s.column, s.field, s.pattern)?;
+        }
+    }
+    for s in &plan.skipped_manifests {
+        writeln!(
+            out,
+            "{} skipped unreadable package manifest {}: {}",
+            "note:".style(style::warn()),
+            s.path,
+            s.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn dirs(paths: &[String]) -> String {
+    let shown: Vec<String> =
+        paths.iter().map(|p| if p.is_empty() { "./".into() } else { format!("{p}/") }).collect();
+    shown.join(", ")
+}
+
+/// A bare name says which kind it resolved as; `kind:name` already does.
+fn package_label(p: &plan::PackagePlan) -> String {
+    if p.package.starts_with(&format!("{}:", p.kind)) {
+        p.package.clone()
+    } else {
+        format!("{} (as {})", p.package, p.kind)
+    }
+}

@@ -1,0 +1,219 @@
+//! Read-only access to the monolith: open it, resolve refs, list a tree.
+//!
+//! Nothing here writes to the repository. Objects are read directly (no
+//! checkout), so bare and shallow repositories work.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+/// Git failures, each naming what it was looking at.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// `--repo` is not a git repository.
+    #[error("`{}` is not a git repository", .path.display())]
+    NotARepository {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A revision that does not resolve to a commit.
+    #[error("ref `{rev}` not found in repository `{}`", .repo.display())]
+    MissingRef {
+        /// As given.
+        rev: String,
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// HEAD is unborn or detached where a branch is needed.
+    #[error("HEAD of `{}` does not point to a commit", .repo.display())]
+    NoHead {
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// A lower-level libgit2 failure.
+    #[error("{context}: {source}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+}
+
+/// `map_err` helper: attach what we were doing to a libgit2 error.
+pub(crate) fn ctx(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Git { context, source }
+}
+
+/// What kind of file a tree entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    /// Mode 100644.
+    Blob,
+    /// Mode 100755.
+    Executable,
+    /// Mode 120000.
+    Symlink,
+    /// Mode 160000: a submodule commit.
+    Gitlink,
+}
+
+/// One file of a tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeFile {
+    /// `/`-separated path from the root.
+    pub path: Vec<u8>,
+    /// The object id (a commit id for a gitlink).
+    pub oid: Oid,
+    /// Blob, executable, symlink or gitlink.
+    pub kind: FileKind,
+    /// Size in bytes (0 for gitlinks).
+    pub size: u64,
+}
+
+/// Every file of one tree, in git's tree-walk (pre-)order: a directory's
+/// files follow it contiguously, which lets ownership keep a directory stack.
+#[derive(Clone, Debug, Default)]
+pub struct TreeListing {
+    /// The files.
+    pub files: Vec<TreeFile>,
+}
+
+/// A repository opened read-only.
+pub struct Repo {
+    repo: Repository,
+    path: PathBuf,
+}
+
+/// A revision resolved to a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedRev {
+    /// What the user wrote (or the branch HEAD points to).
+    pub name: String,
+    /// The commit.
+    pub commit: Oid,
+    /// Its root tree.
+    pub tree: Oid,
+}
+
+impl Repo {
+    /// Opens the repository at `path` exactly (no search upwards, so a
+    /// mistyped `--repo` never lands in an enclosing repository).
+    pub fn open(path: &Path) -> Result<Repo, GitError> {
+        let flags = git2::RepositoryOpenFlags::NO_SEARCH;
+        let repo = Repository::open_ext(path, flags, std::iter::empty::<&std::ffi::OsStr>())
+            .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
+        Ok(Repo { repo, path: path.to_path_buf() })
+    }
+
+    /// The libgit2 handle.
+    pub fn raw(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True for a shallow clone (history is cut; `apply` refuses these).
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// The work tree, if any.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// Resolves a revision to a commit.
+    pub fn resolve(&self, rev: &str) -> Result<ResolvedRev, GitError> {
+        let missing = || GitError::MissingRef { rev: rev.to_string(), repo: self.path.clone() };
+        let obj = self.repo.revparse_single(rev).map_err(|_| missing())?;
+        let commit = obj.peel_to_commit().map_err(|_| missing())?;
+        Ok(ResolvedRev { name: rev.to_string(), commit: commit.id(), tree: commit.tree_id() })
+    }
+
+    /// Resolves HEAD, named after its branch when it is on one.
+    pub fn head(&self) -> Result<ResolvedRev, GitError> {
+        let head = self.repo.head().map_err(|_| GitError::NoHead { repo: self.path.clone() })?;
+        let name = head.shorthand().unwrap_or("HEAD").to_string();
+        let commit = head.peel_to_commit().map_err(|_| GitError::NoHead { repo: self.path.clone() })?;
+        Ok(ResolvedRev { name, commit: commit.id(), tree: commit.tree_id() })
+    }
+
+    /// Full names of the refs matching a glob such as `release/*` (tried
+    /// under refs/heads, refs/tags and as written), sorted.
+    pub fn refs_matching(&self, glob: &str) -> Result<Vec<String>, GitError> {
+        let mut out = std::collections::BTreeSet::new();
+        for prefix in ["refs/heads/", "refs/tags/", ""] {
+            let full = format!("{prefix}{glob}");
+            let refs = self.repo.references_glob(&full).map_err(ctx(format!("listing refs {full}")))?;
+            for r in refs {
+                let r = r.map_err(ctx("reading a ref"))?;
+                if let Ok(name) = r.name() {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Lists every file of a tree with its size, in tree-walk order.
+    pub fn list_tree(&self, tree: Oid) -> Result<TreeListing, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
+        let odb = self.repo.odb().map_err(ctx("opening the object database"))?;
+        let mut files = Vec::new();
+        let mut failure = None;
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            let kind = match (entry.kind(), entry.filemode()) {
+                (Some(ObjectType::Tree), _) => return TreeWalkResult::Ok,
+                (Some(ObjectType::Commit), _) => FileKind::Gitlink,
+                (_, 0o120000) => FileKind::Symlink,
+                (_, 0o100755) => FileKind::Executable,
+                _ => FileKind::Blob,
+            };
+            let size = if kind == FileKind::Gitlink {
+                0
+            } else {
+                match odb.read_header(entry.id()) {
+                    Ok((size, _)) => size as u64,
+                    Err(e) => {
+                        failure = Some(GitError::Git {
+                            context: format!("reading blob {}", entry.id()),
+                            source: e,
+                        });
+                        return TreeWalkResult::Abort;
+                    }
+                }
+            };
+            let mut path = Vec::with_capacity(dir.len() + entry.name_bytes().len());
+            path.extend_from_slice(dir.as_bytes());
+            path.extend_from_slice(entry.name_bytes());
+            files.push(TreeFile { path, oid: entry.id(), kind, size });
+            TreeWalkResult::Ok
+        })
+        .map_err(ctx("walking the tree"))
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Ok(TreeListing { files })
+    }
+
+    /// Reads a blob.
+    pub fn read_blob(&self, oid: Oid) -> Result<Vec<u8>, GitError> {
+        let blob = self.repo.find_blob(oid).map_err(ctx(format!("reading blob {oid}")))?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// Reads the blob at `path` in `tree`, if there is one.
+    pub fn read_path(&self, tree: Oid, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => self.read_blob(entry.id()).map(Some),
+            _ => Ok(None),
+        }
+    }
+}

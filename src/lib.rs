@@ -1,0 +1,15 @@
+//! git-split: split a monolith into one repository per team.
+//!
+//! The modules follow the data: [`manifest`] (YAML -> validated model, globs
+//! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
+//! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
+//! loses) -> [`log`] (which teams each commit touched). A module uses only
+//! those before it. The library never prints; the binary owns the terminal.
+
+pub mod git;
+pub mod log;
+pub mod manifest;
+pub mod ownership;
+pub mod pattern;
+pub mod plan;
+pub mod suggest;

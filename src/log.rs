@@ -1,0 +1,89 @@
+//! Which teams each monolith commit touched: the labels of a mixed log.
+
+use git2::{DiffOptions, Oid, Sort};
+use serde::Serialize;
+
+use crate::git::{ctx, GitError, Repo};
+use crate::ownership::Ownership;
+
+/// One commit and the teams whose files it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LabeledCommit {
+    /// Full commit id.
+    pub sha: String,
+    /// First line of the message.
+    pub subject: String,
+    /// Teams owning any changed path, sorted by name.
+    pub teams: Vec<String>,
+    /// True if a shared path changed.
+    pub shared: bool,
+    /// True if a path nobody owns changed.
+    pub unowned: bool,
+}
+
+/// Labels the commits of `range` (`A..B`, or one revision and its ancestors),
+/// newest first, at most `limit` of them. A merge is compared with its first
+/// parent, a root commit with the empty tree.
+pub fn label(
+    repo: &Repo,
+    ownership: &Ownership,
+    range: &str,
+    limit: Option<usize>,
+) -> Result<Vec<LabeledCommit>, GitError> {
+    let git = repo.raw();
+    let mut walk = git.revwalk().map_err(ctx("starting a revision walk"))?;
+    walk.set_sorting(Sort::TIME).map_err(ctx("sorting the walk"))?;
+    if let Some((from, to)) = range.split_once("..") {
+        let to = if to.is_empty() { "HEAD" } else { to };
+        walk.push(repo.resolve(to)?.commit).map_err(ctx(format!("walking {to}")))?;
+        if !from.is_empty() {
+            walk.hide(repo.resolve(from)?.commit).map_err(ctx(format!("walking {from}")))?;
+        }
+    } else {
+        walk.push(repo.resolve(range)?.commit).map_err(ctx(format!("walking {range}")))?;
+    }
+    let names = ownership.team_names();
+    let mut out = Vec::new();
+    for oid in walk {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        let oid: Oid = oid.map_err(ctx("walking commits"))?;
+        let commit = git.find_commit(oid).map_err(ctx(format!("reading commit {oid}")))?;
+        let tree = commit.tree().map_err(ctx(format!("reading the tree of {oid}")))?;
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree().map_err(ctx(format!("reading the tree of {}", p.id())))?),
+            Err(_) => None,
+        };
+        let mut opts = DiffOptions::new();
+        opts.skip_binary_check(true).ignore_submodules(false);
+        let diff = git
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
+            .map_err(ctx(format!("diffing {oid}")))?;
+        let mut teams = std::collections::BTreeSet::new();
+        let mut shared = false;
+        let mut unowned = false;
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                let Some(path) = file.path_bytes() else { continue };
+                if !file.exists() {
+                    continue;
+                }
+                let owners = ownership.owners(path);
+                shared |= owners.shared;
+                unowned |= owners.is_unowned();
+                teams.extend(owners.teams.iter().map(|&t| names[t as usize].clone()));
+            }
+        }
+        let subject =
+            String::from_utf8_lossy(commit.message_bytes()).lines().next().unwrap_or("").to_string();
+        out.push(LabeledCommit {
+            sha: oid.to_string(),
+            subject,
+            teams: teams.into_iter().collect(),
+            shared,
+            unowned,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,416 @@
+//! `ownership.yaml`: YAML -> raw serde structs -> validated model.
+//!
+//! Everything that can be wrong with a manifest is found here, before any git
+//! object is read: syntax, unknown keys, bad globs, bad team names. Errors
+//! carry `file:line:col`.
+
+mod package;
+mod raw;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub use package::{PackageKind, PackageSpec};
+
+use crate::pattern::{Pattern, PatternError};
+
+/// The only manifest version this build understands.
+pub const VERSION: u32 = 1;
+
+/// Larger manifests are refused before parsing; a real one is a few KiB.
+pub const MAX_MANIFEST_BYTES: usize = 8 << 20;
+
+/// A line and column in the manifest (1-based).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub col: u64,
+}
+
+impl Loc {
+    fn of<T>(s: &Spanned<T>) -> Loc {
+        Loc { line: s.referenced.line(), col: s.referenced.column() }
+    }
+}
+
+/// A value and where the manifest says it.
+#[derive(Clone, Debug)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// How a policy judges a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The finding fails `check`.
+    Error,
+    /// The finding is reported but passes.
+    Warn,
+    /// The finding is not reported.
+    Allow,
+}
+
+/// Commit-id compatibility with an existing split pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compat {
+    /// `git subtree split --prefix=ROOT`.
+    Subtree,
+    /// splitsh-lite `--git="<1.8.2"`.
+    SplitshLegacy,
+}
+
+/// Paths and packages that select files, minus exclusions.
+#[derive(Clone, Debug, Default)]
+pub struct Rule {
+    /// Path patterns.
+    pub paths: Vec<Located<Pattern>>,
+    /// Package references, resolved against a tree later.
+    pub packages: Vec<Located<PackageSpec>>,
+    /// Patterns that win over `paths` and `packages`.
+    pub exclude: Vec<Located<Pattern>>,
+}
+
+impl Rule {
+    /// True when the rule selects nothing by construction.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.packages.is_empty()
+    }
+}
+
+/// One purpose team.
+#[derive(Clone, Debug)]
+pub struct Team {
+    /// The team name (also its repository directory name).
+    pub name: String,
+    /// Where the team is defined.
+    pub loc: Loc,
+    /// Free text.
+    pub description: Option<String>,
+    /// Handles for CODEOWNERS (`@org/team`, `user@example.com`).
+    pub owners: Vec<String>,
+    /// What the team owns.
+    pub rule: Rule,
+    /// A directory hoisted to the root of the team repository.
+    pub root: Option<String>,
+    /// Commit-id compatibility mode.
+    pub compat: Option<Compat>,
+}
+
+/// What `check` and `plan` make of unowned and overlapping files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// A file no team owns.
+    pub unowned: Level,
+    /// A file two or more teams own.
+    pub overlap: Level,
+}
+
+/// A validated manifest.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    /// Where it was read from, as given (used in messages).
+    pub path: PathBuf,
+    /// Branches and tags to split (globs allowed); empty means HEAD.
+    pub refs: Vec<Located<String>>,
+    /// Kept in every team repository.
+    pub shared: Rule,
+    /// Teams, sorted by name.
+    pub teams: Vec<Team>,
+    /// Whether rewritten commits get a `Split-Source` trailer.
+    pub labels: bool,
+    /// Finding levels.
+    pub policy: Policy,
+}
+
+impl Manifest {
+    /// Reads and validates a manifest file.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let bytes = std::fs::read(path).map_err(|e| ManifestError {
+            file: path.to_path_buf(),
+            loc: None,
+            kind: ErrorKind::Read(e.to_string()),
+        })?;
+        Manifest::from_bytes(path, &bytes)
+    }
+
+    /// Validates manifest text; `path` is only used in messages.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Manifest, ManifestError> {
+        let err = |loc: Option<Loc>, kind| ManifestError { file: path.to_path_buf(), loc, kind };
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(err(None, ErrorKind::TooLarge(bytes.len())));
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| err(Some(loc_of_offset(bytes, e.valid_up_to())), ErrorKind::NotUtf8))?;
+        let mut options = serde_saphyr::Options::default();
+        options.with_snippet = false;
+        let raw: raw::RawManifest = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            let loc = e.location().map(|l| Loc { line: l.line(), col: l.column() });
+            let mut msg = e.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+            if let Some(l) = loc {
+                // The crate appends the position; we lead with it instead.
+                let suffix = format!(" at line {}, column {}", l.line, l.col);
+                if let Some(stripped) = msg.strip_suffix(&suffix) {
+                    msg = stripped.to_string();
+                }
+            }
+            err(loc.filter(|l| l.line > 0), ErrorKind::Yaml(msg))
+        })?;
+        validate(path, raw)
+    }
+
+    /// The team with this name.
+    pub fn team(&self, name: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.name == name)
+    }
+}
+
+fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    Loc { line, col }
+}
+
+fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestError> {
+    let err = |loc: Loc, kind| ManifestError { file: path.to_path_buf(), loc: Some(loc), kind };
+    if raw.version.value != VERSION {
+        return Err(err(Loc::of(&raw.version), ErrorKind::UnsupportedVersion(raw.version.value)));
+    }
+    let refs = raw
+        .monolith
+        .map(|m| m.refs)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            if r.value.trim().is_empty() {
+                Err(err(Loc::of(&r), ErrorKind::EmptyRef))
+            } else {
+                Ok(Located { loc: Loc::of(&r), value: r.value })
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let shared = match raw.shared {
+        Some(r) => rule(path, r.paths, r.packages, r.exclude)?,
+        None => Rule::default(),
+    };
+    if raw.teams.value.is_empty() {
+        return Err(err(Loc::of(&raw.teams), ErrorKind::NoTeams));
+    }
+    let mut raw_teams: Vec<_> = raw.teams.value.into_iter().collect();
+    raw_teams.sort_by(|a, b| a.0.value.cmp(&b.0.value));
+    let mut teams = Vec::with_capacity(raw_teams.len());
+    for (name, t) in raw_teams {
+        let loc = Loc::of(&name);
+        let name = name.value;
+        if let Some(reason) = bad_team_name(&name) {
+            return Err(err(loc, ErrorKind::BadTeamName { name, reason }));
+        }
+        let rule = rule(path, t.paths, t.packages, t.exclude)?;
+        if rule.is_empty() {
+            return Err(err(loc, ErrorKind::EmptyTeam(name)));
+        }
+        let root =
+            match t.root {
+                Some(r) => Some(root_dir(&r.value).map_err(|reason| {
+                    err(Loc::of(&r), ErrorKind::BadRoot { root: r.value.clone(), reason })
+                })?),
+                None => None,
+            };
+        let compat = t.compat.map(|c| (Loc::of(&c), c.value));
+        if let (Some((cloc, c)), None) = (compat, &root) {
+            return Err(err(cloc, ErrorKind::CompatNeedsRoot { team: name, compat: c }));
+        }
+        let owners = t.owners.into_iter().map(|o| o.value).collect();
+        teams.push(Team {
+            name,
+            loc,
+            description: t.description,
+            owners,
+            rule,
+            root,
+            compat: compat.map(|c| c.1),
+        });
+    }
+    let policy = raw.policy.map_or(Policy { unowned: Level::Error, overlap: Level::Error }, |p| Policy {
+        unowned: p.unowned.unwrap_or(Level::Error),
+        overlap: p.overlap.unwrap_or(Level::Error),
+    });
+    Ok(Manifest {
+        path: path.to_path_buf(),
+        refs,
+        shared,
+        teams,
+        labels: raw.history.is_none_or(|h| h.labels),
+        policy,
+    })
+}
+
+fn rule(
+    path: &Path,
+    paths: Vec<Spanned<String>>,
+    packages: Vec<Spanned<String>>,
+    exclude: Vec<Spanned<String>>,
+) -> Result<Rule, ManifestError> {
+    let pattern = |s: Spanned<String>| {
+        let loc = Loc::of(&s);
+        Pattern::new(&s.value).map(|value| Located { value, loc }).map_err(|error| ManifestError {
+            file: path.to_path_buf(),
+            loc: Some(loc),
+            kind: ErrorKind::BadPattern { pattern: s.value.clone(), error },
+        })
+    };
+    let package = |s: Spanned<String>| {
+        let loc = Loc::of(&s);
+        let spec = PackageSpec::parse(s.value.trim());
+        if spec.name.trim().is_empty() {
+            return Err(ManifestError {
+                file: path.to_path_buf(),
+                loc: Some(loc),
+                kind: ErrorKind::BadPackage(s.value.clone()),
+            });
+        }
+        Ok(Located { value: spec, loc })
+    };
+    Ok(Rule {
+        paths: paths.into_iter().map(pattern).collect::<Result<_, _>>()?,
+        packages: packages.into_iter().map(package).collect::<Result<_, _>>()?,
+        exclude: exclude.into_iter().map(pattern).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Team names become directory names (`<team>.git`) and ref-safe labels.
+fn bad_team_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 100 {
+        Some("it is longer than 100 characters")
+    } else if name.starts_with(['.', '-']) {
+        Some("it starts with `.` or `-`")
+    } else if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+        Some("only ASCII letters, digits, `-`, `_` and `.` are allowed")
+    } else if name.ends_with(".git") || name.ends_with(".lock") || name.ends_with('.') {
+        Some("it ends with `.git`, `.lock` or `.`")
+    } else {
+        None
+    }
+}
+
+/// `root` must be a plain directory path inside the repository.
+fn root_dir(root: &str) -> Result<String, &'static str> {
+    let trimmed = root.trim_matches('/');
+    if trimmed.is_empty() {
+        return Err("it names the repository root");
+    }
+    if trimmed.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+        return Err("it must be a plain directory, not a glob");
+    }
+    if trimmed.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        return Err("it has an empty, `.` or `..` segment");
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A manifest that cannot be used, and where.
+#[derive(Debug, thiserror::Error)]
+pub struct ManifestError {
+    /// The manifest file as given.
+    pub file: PathBuf,
+    /// Where in the file, when known.
+    pub loc: Option<Loc>,
+    /// What is wrong.
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.loc {
+            Some(l) => write!(f, "{}:{}:{}: {}", self.file.display(), l.line, l.col, self.kind),
+            None => write!(f, "{}: {}", self.file.display(), self.kind),
+        }
+    }
+}
+
+/// The ways a manifest can be wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    /// The file could not be read.
+    #[error("cannot read the manifest: {0}")]
+    Read(String),
+    /// Over [`MAX_MANIFEST_BYTES`].
+    #[error("the manifest is {0} bytes; more than 8 MiB is not a manifest")]
+    TooLarge(usize),
+    /// Not UTF-8 text.
+    #[error("the manifest is not valid UTF-8")]
+    NotUtf8,
+    /// YAML syntax, unknown key, wrong type, duplicate key, unknown enum value.
+    #[error("{0}")]
+    Yaml(String),
+    /// `version` other than 1.
+    #[error("unsupported manifest version {0}; this git-split reads version 1")]
+    UnsupportedVersion(u32),
+    /// `teams: {}`.
+    #[error("`teams` is empty: define at least one team")]
+    NoTeams,
+    /// A team with neither paths nor packages.
+    #[error("team `{0}` owns nothing: give it `paths` or `packages`")]
+    EmptyTeam(String),
+    /// A team name that cannot be a directory name.
+    #[error("team name `{name}` is not allowed: {reason}")]
+    BadTeamName {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A pattern that does not compile.
+    #[error("bad pattern `{pattern}`: {error}")]
+    BadPattern {
+        /// The pattern as written.
+        pattern: String,
+        /// Why.
+        error: PatternError,
+    },
+    /// `npm:` with no name, or an empty entry.
+    #[error("bad package reference `{0}`: expected `kind:name` or a bare name")]
+    BadPackage(String),
+    /// An unusable `root`.
+    #[error("bad root `{root}`: {reason}")]
+    BadRoot {
+        /// As written.
+        root: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// `compat` without `root`.
+    #[error("team `{team}` has `compat: {}` but no `root`: compat modes split one directory", compat_name(*.compat))]
+    CompatNeedsRoot {
+        /// The team.
+        team: String,
+        /// The mode.
+        compat: Compat,
+    },
+    /// An empty entry in `monolith.refs`.
+    #[error("empty ref in `monolith.refs`")]
+    EmptyRef,
+}
+
+fn compat_name(c: Compat) -> &'static str {
+    match c {
+        Compat::Subtree => "subtree",
+        Compat::SplitshLegacy => "splitsh-legacy",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,81 @@
+//! The manifest exactly as YAML spells it: every key known, nothing checked
+//! beyond types. Validation into the model happens in `super`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawManifest {
+    pub version: Spanned<u32>,
+    #[serde(default)]
+    pub monolith: Option<RawMonolith>,
+    #[serde(default)]
+    pub shared: Option<RawRule>,
+    // Keyed by the spanned name so errors can point at the team's key;
+    // duplicates are refused by the parser, order is fixed by sorting later.
+    pub teams: Spanned<HashMap<Spanned<String>, RawTeam>>,
+    #[serde(default)]
+    pub history: Option<RawHistory>,
+    #[serde(default)]
+    pub policy: Option<RawPolicy>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMonolith {
+    #[serde(default)]
+    pub refs: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub packages: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTeam {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owners: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub packages: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub root: Option<Spanned<String>>,
+    #[serde(default)]
+    pub compat: Option<Spanned<super::Compat>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHistory {
+    #[serde(default = "yes")]
+    pub labels: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPolicy {
+    #[serde(default)]
+    pub unowned: Option<super::Level>,
+    #[serde(default)]
+    pub overlap: Option<super::Level>,
+}

@@ -1,0 +1,122 @@
+use std::path::Path;
+
+use super::*;
+
+fn load(yaml: &str) -> Result<Manifest, ManifestError> {
+    Manifest::from_bytes(Path::new("ownership.yaml"), yaml.as_bytes())
+}
+
+#[test]
+fn full_example_loads() {
+    let m = load(
+        r#"version: 1
+monolith:
+  refs: [main, "release/*"]
+shared:
+  paths: [build.gradle, "gradle/**"]
+  packages: [com.inflearn.common.util]
+teams:
+  payment:
+    paths: ["payment/**"]
+    packages: [com.inflearn.payment]
+  course:
+    description: Course purpose team
+    owners: ["@inflearn/course"]
+    paths: ["course-api/**", "web/templates/course/**"]
+    packages: [com.inflearn.course, "npm:@inflearn/course-web"]
+    exclude: ["**/*.generated.java"]
+  catalog-sdk:
+    paths: ["libs/catalog-sdk/"]
+    root: libs/catalog-sdk/
+    compat: splitsh-legacy
+history:
+  labels: false
+policy:
+  unowned: warn
+"#,
+    )
+    .unwrap();
+    let names: Vec<_> = m.teams.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["catalog-sdk", "course", "payment"], "teams sorted by name");
+    assert_eq!(m.refs.len(), 2);
+    assert!(!m.labels);
+    assert_eq!(m.policy, Policy { unowned: Level::Warn, overlap: Level::Error });
+    let course = m.team("course").unwrap();
+    assert_eq!(course.rule.packages[1].value.kind, Some(PackageKind::Npm));
+    assert_eq!(course.rule.packages[1].value.name, "@inflearn/course-web");
+    assert_eq!(course.rule.exclude[0].loc, Loc { line: 16, col: 15 });
+    let sdk = m.team("catalog-sdk").unwrap();
+    assert_eq!(sdk.root.as_deref(), Some("libs/catalog-sdk"));
+    assert_eq!(sdk.compat, Some(Compat::SplitshLegacy));
+    assert_eq!(m.shared.packages[0].value.kind, None);
+}
+
+#[test]
+fn defaults() {
+    let m = load("version: 1\nteams:\n  a:\n    paths: [a]\n").unwrap();
+    assert!(m.labels);
+    assert!(m.refs.is_empty());
+    assert_eq!(m.policy, Policy { unowned: Level::Error, overlap: Level::Error });
+}
+
+/// Every refusal a user can meet, with its message, in one snapshot.
+#[test]
+fn error_messages() {
+    let cases: &[(&str, &[u8])] = &[
+        ("bad yaml", b"version: 1\nteams:\n  a: {paths: [a]\n"),
+        ("teams is a list", b"version: 1\nteams: [a]\n"),
+        ("unknown top-level key", b"version: 1\nteams:\n  a: {paths: [a]}\nbranches: [main]\n"),
+        ("unknown team key", b"version: 1\nteams:\n  a:\n    pathz: [a]\n"),
+        ("missing version", b"teams:\n  a: {paths: [a]}\n"),
+        ("unsupported version", b"version: 2\nteams:\n  a: {paths: [a]}\n"),
+        ("version not a number", b"version: one\nteams:\n  a: {paths: [a]}\n"),
+        ("missing teams", b"version: 1\n"),
+        ("no teams", b"version: 1\nteams: {}\n"),
+        ("duplicate team", b"version: 1\nteams:\n  a: {paths: [a]}\n  a: {paths: [b]}\n"),
+        ("empty team", b"version: 1\nteams:\n  a:\n    description: nothing\n"),
+        ("bad glob", b"version: 1\nteams:\n  a:\n    paths: [\"src/[abc\"]\n"),
+        ("negation", b"version: 1\nteams:\n  a:\n    paths: [a]\n    exclude: [\"!a/keep\"]\n"),
+        ("partial double star", b"version: 1\nteams:\n  a:\n    paths: [\"src/**.java\"]\n"),
+        ("dot dot", b"version: 1\nshared:\n  paths: [\"../etc\"]\nteams:\n  a: {paths: [a]}\n"),
+        ("empty pattern", b"version: 1\nteams:\n  a:\n    paths: [\"\"]\n"),
+        ("unknown policy value", b"version: 1\nteams:\n  a: {paths: [a]}\npolicy:\n  unowned: fatal\n"),
+        ("unknown compat", b"version: 1\nteams:\n  a: {paths: [a], root: a, compat: splitsh}\n"),
+        ("compat without root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    compat: subtree\n"),
+        ("glob root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: \"a/*\"\n"),
+        ("bad team name", b"version: 1\nteams:\n  ../evil:\n    paths: [a]\n"),
+        ("team name with slash", b"version: 1\nteams:\n  a/b:\n    paths: [a]\n"),
+        ("empty package", b"version: 1\nteams:\n  a:\n    packages: [\"npm:\"]\n"),
+        ("paths not a list", b"version: 1\nteams:\n  a:\n    paths: a\n"),
+        ("not utf-8", b"version: 1\nteams:\n  a:\n    paths: [caf\xe9]\n"),
+        ("empty ref", b"version: 1\nmonolith:\n  refs: [\"\"]\nteams:\n  a: {paths: [a]}\n"),
+    ];
+    let mut out = String::new();
+    for (name, yaml) in cases {
+        let e = Manifest::from_bytes(Path::new("ownership.yaml"), yaml).expect_err(name);
+        assert!(e.loc.is_some(), "{name}: every manifest error has a location: {e}");
+        out.push_str(&format!("{name}:\n  {e}\n"));
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn anchors_and_aliases_are_fine_but_bombs_are_not() {
+    let ok = load("version: 1\nteams:\n  a: &t\n    paths: [x]\n  b: *t\n").unwrap();
+    assert_eq!(ok.teams.len(), 2);
+    // Billion laughs: nine levels of nine aliases.
+    let mut y = String::from("version: 1\nx0: &x0 [a, a, a, a, a, a, a, a, a]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        y.push_str(&format!("x{i}: &x{i} [*x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}]\n"));
+    }
+    y.push_str("teams:\n  a: {paths: [a]}\n");
+    let e = load(&y).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Yaml(_)), "{e}");
+}
+
+#[test]
+fn too_large() {
+    let big = vec![b'#'; MAX_MANIFEST_BYTES + 1];
+    let e = Manifest::from_bytes(Path::new("m.yaml"), &big).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::TooLarge(_)));
+}

@@ -1,0 +1,483 @@
+//! Path -> owning teams, with packages resolved against one tree.
+//!
+//! Every pattern of every team (paths, the directories of resolved packages
+//! and their carve-outs, excludes, shared) goes into one flat list. A tree is
+//! walked with a directory stack: each directory's automaton states are
+//! computed once from its parent's, so a file costs one step per pattern that
+//! is still undecided in its directory, and nothing for the others.
+
+pub mod packages;
+mod tree_files;
+
+use std::collections::BTreeSet;
+
+pub use tree_files::TreeFiles;
+
+use crate::git::TreeListing;
+use crate::manifest::{Loc, Manifest, PackageSpec, Rule};
+use crate::pattern::{DirMatch, Pattern, State};
+use packages::{FileSource, PackageError, PackageIndex, Resolution};
+
+/// Who a rule belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    /// The manifest's `shared` section: every team keeps it.
+    Shared,
+    /// A team, by index into [`Ownership::team_names`].
+    Team(usize),
+}
+
+/// Why a pattern is in the matcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// A `paths` entry.
+    Path,
+    /// A directory of a resolved package (index into `packages`).
+    Package(usize),
+    /// A nested package carved out of package `.0`.
+    CarveOut(usize),
+    /// An `exclude` entry.
+    Exclude,
+}
+
+#[derive(Debug)]
+struct Pat {
+    pattern: Pattern,
+    owner: Owner,
+    role: Role,
+    /// Include item this pattern selects for; `usize::MAX` for carve-outs and excludes.
+    item: usize,
+    /// Manifest location (packages: where the package is named).
+    loc: Loc,
+}
+
+/// One include: a path pattern, or a package's directories minus its carve-outs.
+#[derive(Debug)]
+struct Item {
+    owner: Owner,
+    carve_outs: Vec<u32>,
+}
+
+/// A package reference and where it resolved.
+#[derive(Clone, Debug)]
+pub struct ResolvedPackage {
+    /// The team (or shared) that named it.
+    pub owner: Owner,
+    /// The reference.
+    pub spec: PackageSpec,
+    /// Where in the manifest.
+    pub loc: Loc,
+    /// Its directories.
+    pub resolution: Resolution,
+}
+
+/// A package that could not be resolved, with its place in the manifest.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{}:{}: {error}", .loc.line, .loc.col)]
+pub struct OwnershipError {
+    /// The manifest file.
+    pub file: String,
+    /// Where the package is named.
+    pub loc: Loc,
+    /// What went wrong (shown in the message, so not a `source`).
+    pub error: PackageError,
+}
+
+/// The owners of one path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Owners {
+    /// Owning teams, sorted by index.
+    pub teams: Box<[u16]>,
+    /// True if the `shared` section selects it.
+    pub shared: bool,
+}
+
+impl Owners {
+    /// True if `team` keeps this file (it owns it, or it is shared).
+    pub fn kept_by(&self, team: usize) -> bool {
+        self.shared || self.teams.contains(&(team as u16))
+    }
+
+    /// True if nobody owns it and it is not shared.
+    pub fn is_unowned(&self) -> bool {
+        !self.shared && self.teams.is_empty()
+    }
+}
+
+/// What made a team own (or not own) a path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// A path pattern matched.
+    Pattern(String),
+    /// A package's directory holds the path.
+    Package(String),
+    /// An exclude pattern took it away.
+    Excluded(String),
+    /// The path is in a nested package carved out of this one.
+    CarvedOut {
+        /// The package that would have owned it.
+        package: String,
+        /// The nested package directory.
+        dir: String,
+    },
+}
+
+/// Why each owner holds a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// Who owns it.
+    pub owners: Owners,
+    /// Every rule that matched, by owner, sorted.
+    pub reasons: Vec<(Owner, Reason)>,
+}
+
+/// A pattern that matched no file of the tree.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StalePattern {
+    /// Whose.
+    pub owner: Owner,
+    /// As written.
+    pub pattern: String,
+    /// True for an `exclude` entry.
+    pub exclude: bool,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// The owners of every file of a tree listing.
+#[derive(Debug)]
+pub struct Assignment {
+    /// Parallel to the listing's files.
+    pub owners: Vec<Owners>,
+    used: Vec<bool>,
+}
+
+/// The compiled ownership rules of a manifest against one tree.
+#[derive(Debug)]
+pub struct Ownership {
+    team_names: Vec<String>,
+    pats: Vec<Pat>,
+    items: Vec<Item>,
+    /// Every package reference with its resolution, in manifest order.
+    pub packages: Vec<ResolvedPackage>,
+    /// Package manifests in the tree that could not be parsed: (path, reason).
+    pub skipped_manifests: Vec<(String, String)>,
+}
+
+impl Ownership {
+    /// Compiles the manifest, resolving packages against `files`.
+    pub fn new(manifest: &Manifest, files: &dyn FileSource) -> Result<Ownership, OwnershipError> {
+        let index = PackageIndex::new(files);
+        let mut o = Ownership {
+            team_names: manifest.teams.iter().map(|t| t.name.clone()).collect(),
+            pats: Vec::new(),
+            items: Vec::new(),
+            packages: Vec::new(),
+            skipped_manifests: Vec::new(),
+        };
+        let file = manifest.path.display().to_string();
+        o.add_rule(Owner::Shared, &manifest.shared, &index, &file)?;
+        for (i, team) in manifest.teams.iter().enumerate() {
+            o.add_rule(Owner::Team(i), &team.rule, &index, &file)?;
+        }
+        o.skipped_manifests = index.skipped();
+        Ok(o)
+    }
+
+    fn add_rule(
+        &mut self,
+        owner: Owner,
+        rule: &Rule,
+        index: &PackageIndex<'_>,
+        file: &str,
+    ) -> Result<(), OwnershipError> {
+        for p in &rule.paths {
+            let item = self.items.len();
+            self.items.push(Item { owner, carve_outs: Vec::new() });
+            self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
+        }
+        for spec in &rule.packages {
+            let resolution = index.resolve(&spec.value).map_err(|error| OwnershipError {
+                file: file.to_string(),
+                loc: spec.loc,
+                error,
+            })?;
+            let pkg = self.packages.len();
+            let item = self.items.len();
+            let mut carve_outs = Vec::new();
+            for dir in &resolution.carve_outs {
+                carve_outs.push(self.pats.len() as u32);
+                self.pats.push(Pat {
+                    pattern: Pattern::literal_dir(dir),
+                    owner,
+                    role: Role::CarveOut(pkg),
+                    item: usize::MAX,
+                    loc: spec.loc,
+                });
+            }
+            self.items.push(Item { owner, carve_outs });
+            for dir in &resolution.dirs {
+                self.pats.push(Pat {
+                    pattern: Pattern::literal_dir(dir),
+                    owner,
+                    role: Role::Package(pkg),
+                    item,
+                    loc: spec.loc,
+                });
+            }
+            self.packages.push(ResolvedPackage {
+                owner,
+                spec: spec.value.clone(),
+                loc: spec.loc,
+                resolution,
+            });
+        }
+        for p in &rule.exclude {
+            self.pats.push(Pat {
+                pattern: p.value.clone(),
+                owner,
+                role: Role::Exclude,
+                item: usize::MAX,
+                loc: p.loc,
+            });
+        }
+        Ok(())
+    }
+
+    /// Team names, in manifest (sorted) order; `Owner::Team(i)` indexes this.
+    pub fn team_names(&self) -> &[String] {
+        &self.team_names
+    }
+
+    /// Decides ownership from the set of patterns that match a path.
+    fn evaluate(&self, matched: &[u32]) -> Owners {
+        let mut included: BTreeSet<Owner> = BTreeSet::new();
+        let mut excluded: BTreeSet<Owner> = BTreeSet::new();
+        for &p in matched {
+            let pat = &self.pats[p as usize];
+            match pat.role {
+                Role::Path | Role::Package(_) => {
+                    let item = &self.items[pat.item];
+                    if !item.carve_outs.iter().any(|c| matched.contains(c)) {
+                        included.insert(pat.owner);
+                    }
+                }
+                Role::Exclude => {
+                    excluded.insert(pat.owner);
+                }
+                Role::CarveOut(_) => {}
+            }
+        }
+        let mut owners = Owners::default();
+        let mut teams = Vec::new();
+        for o in included.difference(&excluded) {
+            match o {
+                Owner::Shared => owners.shared = true,
+                Owner::Team(t) => teams.push(*t as u16),
+            }
+        }
+        owners.teams = teams.into_boxed_slice();
+        owners
+    }
+
+    fn matched_by_path(&self, path: &[u8]) -> Vec<u32> {
+        (0..self.pats.len() as u32).filter(|&p| self.pats[p as usize].pattern.is_match(path)).collect()
+    }
+
+    /// Who owns `path`.
+    pub fn owners(&self, path: &[u8]) -> Owners {
+        self.evaluate(&self.matched_by_path(path))
+    }
+
+    /// Who owns `path`, and every rule that says so (or says otherwise).
+    pub fn explain(&self, path: &[u8]) -> Explanation {
+        let matched = self.matched_by_path(path);
+        let owners = self.evaluate(&matched);
+        let mut reasons = BTreeSet::new();
+        for &p in &matched {
+            let pat = &self.pats[p as usize];
+            let reason = match pat.role {
+                Role::Path => Reason::Pattern(pat.pattern.as_str().to_string()),
+                Role::Package(k) => {
+                    let item = &self.items[pat.item];
+                    let spec = self.packages[k].spec.to_string();
+                    match item.carve_outs.iter().find(|c| matched.contains(c)) {
+                        Some(&c) => Reason::CarvedOut {
+                            package: spec,
+                            dir: self.pats[c as usize].pattern.as_str().to_string(),
+                        },
+                        None => Reason::Package(spec),
+                    }
+                }
+                Role::Exclude => Reason::Excluded(pat.pattern.as_str().to_string()),
+                Role::CarveOut(_) => continue,
+            };
+            reasons.insert((pat.owner, reason));
+        }
+        Explanation { owners, reasons: reasons.into_iter().collect() }
+    }
+
+    /// How `owner`'s rules cover a directory: every path below it, none, or some.
+    pub fn classify_dir(&self, owner: Owner, dir: &[u8]) -> DirMatch {
+        let class = |p: &Pat| p.pattern.classify_dir(dir);
+        let mut include = DirMatch::None;
+        for (i, item) in self.items.iter().enumerate() {
+            if item.owner != owner {
+                continue;
+            }
+            let selected =
+                union(self.pats.iter().filter(|p| p.item == i && p.role != Role::Exclude).map(class));
+            let carved = union(item.carve_outs.iter().map(|&c| class(&self.pats[c as usize])));
+            include = union([include, minus(selected, carved)]);
+        }
+        let excluded =
+            union(self.pats.iter().filter(|p| p.owner == owner && p.role == Role::Exclude).map(class));
+        minus(include, excluded)
+    }
+
+    /// How a team's repository covers a directory: its own files plus shared ones.
+    pub fn keep_class(&self, team: usize, dir: &[u8]) -> DirMatch {
+        union([self.classify_dir(Owner::Team(team), dir), self.classify_dir(Owner::Shared, dir)])
+    }
+
+    /// Owners of every file of a tree, in one pass with a directory stack.
+    pub fn assign(&self, listing: &TreeListing) -> Assignment {
+        let mut used = vec![false; self.pats.len()];
+        let mut owners = Vec::with_capacity(listing.files.len());
+        let root = Frame::root(self);
+        // stack[i] describes the directory made of the first i components.
+        let mut stack: Vec<(Vec<u8>, Frame)> = vec![(Vec::new(), root)];
+        let mut matched = Vec::new();
+        for f in &listing.files {
+            let (dir, name) = split_parent(&f.path);
+            // Pop frames that are not ancestors of this file's directory.
+            while stack.len() > 1 {
+                let top = &stack.last().expect("root frame").0;
+                if dir.len() >= top.len()
+                    && dir.starts_with(top)
+                    && (dir.len() == top.len() || dir[top.len()] == b'/')
+                {
+                    break;
+                }
+                stack.pop();
+            }
+            // Push the missing components.
+            loop {
+                let top_len = stack.last().expect("root frame").0.len();
+                if top_len == dir.len() {
+                    break;
+                }
+                let start = if top_len == 0 { 0 } else { top_len + 1 };
+                let end = dir[start..].iter().position(|&b| b == b'/').map_or(dir.len(), |p| start + p);
+                let frame = stack.last().expect("root frame").1.enter(self, &dir[start..end]);
+                stack.push((dir[..end].to_vec(), frame));
+            }
+            let frame = &mut stack.last_mut().expect("root frame").1;
+            if frame.alive.is_empty() {
+                // Every file of this directory has the same owners.
+                if frame.settled.is_none() {
+                    for &p in &frame.accepted {
+                        used[p as usize] = true;
+                    }
+                    frame.settled = Some(self.evaluate(&frame.accepted));
+                }
+                owners.push(frame.settled.clone().expect("just set"));
+                continue;
+            }
+            matched.clear();
+            matched.extend_from_slice(&frame.accepted);
+            for &(p, s) in &frame.alive {
+                let pat = &self.pats[p as usize].pattern;
+                if pat.is_accepting(pat.step(s, name)) {
+                    matched.push(p);
+                }
+            }
+            for &p in &matched {
+                used[p as usize] = true;
+            }
+            owners.push(self.evaluate(&matched));
+        }
+        Assignment { owners, used }
+    }
+
+    /// Path and exclude patterns that matched no file in the assignment's tree.
+    pub fn stale_patterns(&self, assignment: &Assignment) -> Vec<StalePattern> {
+        let mut out: Vec<StalePattern> = self
+            .pats
+            .iter()
+            .zip(&assignment.used)
+            .filter(|(p, used)| !**used && matches!(p.role, Role::Path | Role::Exclude))
+            .map(|(p, _)| StalePattern {
+                owner: p.owner,
+                pattern: p.pattern.as_str().to_string(),
+                exclude: p.role == Role::Exclude,
+                loc: p.loc,
+            })
+            .collect();
+        // Manifest order: the report reads top to bottom like the file.
+        out.sort_by(|a, b| (a.loc, &a.pattern).cmp(&(b.loc, &b.pattern)));
+        out
+    }
+}
+
+/// Automaton states of every undecided pattern in one directory.
+#[derive(Debug)]
+struct Frame {
+    alive: Vec<(u32, State)>,
+    accepted: Vec<u32>,
+    settled: Option<Owners>,
+}
+
+impl Frame {
+    fn root(o: &Ownership) -> Frame {
+        let mut f = Frame { alive: Vec::new(), accepted: Vec::new(), settled: None };
+        for (i, p) in o.pats.iter().enumerate() {
+            let s = p.pattern.start();
+            if p.pattern.is_accepting(s) {
+                f.accepted.push(i as u32);
+            } else {
+                f.alive.push((i as u32, s));
+            }
+        }
+        f
+    }
+
+    fn enter(&self, o: &Ownership, name: &[u8]) -> Frame {
+        let mut f = Frame { alive: Vec::new(), accepted: self.accepted.clone(), settled: None };
+        for &(p, s) in &self.alive {
+            let pat = &o.pats[p as usize].pattern;
+            let next = pat.step(s, name);
+            if pat.is_accepting(next) {
+                f.accepted.push(p);
+            } else if !next.is_dead() {
+                f.alive.push((p, next));
+            }
+        }
+        f.accepted.sort_unstable();
+        f
+    }
+}
+
+fn split_parent(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[], path),
+    }
+}
+
+/// Union of coverages: Whole if any is whole, None if all are none.
+fn union(classes: impl IntoIterator<Item = DirMatch>) -> DirMatch {
+    classes.into_iter().max().unwrap_or(DirMatch::None)
+}
+
+/// `a` minus `b`.
+fn minus(a: DirMatch, b: DirMatch) -> DirMatch {
+    match (a, b) {
+        (_, DirMatch::Whole) | (DirMatch::None, _) => DirMatch::None,
+        (DirMatch::Whole, DirMatch::None) => DirMatch::Whole,
+        _ => DirMatch::Partial,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! Package resolution: `kind:name` -> the directories that hold the package,
+//! read from the real package manifests in one tree.
+//!
+//! One resolver per ecosystem. Each parses its manifest format with a real
+//! parser (TOML, JSON, XML; a small tokenizer for Gradle's and Go's DSLs),
+//! never with regexes. Tables are built lazily, once per kind, and shared by
+//! every team that names a package of that kind.
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+
+use crate::manifest::{PackageKind, PackageSpec};
+
+mod cargo;
+mod composer;
+mod go;
+mod gradle;
+mod jvm;
+mod maven;
+mod npm;
+mod python;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use table::{ManifestKind, Table};
+
+/// A read-only view of the files of one tree (blobs, symlinks, gitlinks).
+pub trait FileSource {
+    /// Every file path, `/`-separated, sorted bytewise.
+    fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_>;
+    /// The content of the regular file at `path` (`None` if it is not a blob).
+    fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError>;
+}
+
+/// Reading a file from the tree failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {message}")]
+pub struct ReadError {
+    /// The path that could not be read (lossy UTF-8).
+    pub path: String,
+    /// Why.
+    pub message: String,
+}
+
+/// An in-memory tree, for tests and for callers that already hold the files.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryFiles {
+    /// path -> content
+    pub files: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl MemoryFiles {
+    /// Builds a tree from `(path, content)` pairs.
+    pub fn new<P: AsRef<[u8]>, C: AsRef<[u8]>>(files: impl IntoIterator<Item = (P, C)>) -> Self {
+        MemoryFiles {
+            files: files.into_iter().map(|(p, c)| (p.as_ref().to_vec(), c.as_ref().to_vec())).collect(),
+        }
+    }
+}
+
+impl FileSource for MemoryFiles {
+    fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+        Box::new(self.files.keys().map(|k| k.as_slice()))
+    }
+    fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+        Ok(self.files.get(path).cloned())
+    }
+}
+
+/// Where a package lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The kind that matched (for a bare name, the one it resolved as).
+    pub kind: PackageKind,
+    /// The directories holding the package, sorted; `b""` is the tree root.
+    pub dirs: Vec<Vec<u8>>,
+    /// Directories under `dirs` that belong to *other* packages of the same
+    /// kind (nested workspace members, nested Go modules); not part of this
+    /// package. Sorted.
+    pub carve_outs: Vec<Vec<u8>>,
+}
+
+/// Resolution failures.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// Nothing in the tree has that name.
+    #[error("package `{spec}` not found in the tree{}", suggest(.candidates))]
+    NotFound {
+        /// The reference as written.
+        spec: String,
+        /// The closest existing names (with their kind prefix), best first, at most 5.
+        candidates: Vec<String>,
+    },
+    /// The tree could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+fn suggest(c: &[String]) -> String {
+    if c.is_empty() {
+        String::new()
+    } else {
+        format!("; closest: {}", c.join(", "))
+    }
+}
+
+/// The workspace kinds, in the order a bare name tries them.
+const WORKSPACE_KINDS: [PackageKind; 7] = [
+    PackageKind::Npm,
+    PackageKind::Cargo,
+    PackageKind::Go,
+    PackageKind::Maven,
+    PackageKind::Gradle,
+    PackageKind::Composer,
+    PackageKind::Python,
+];
+
+/// The manifest reader of a workspace kind (`None` for JVM packages, which
+/// come from directory names, not manifests).
+fn manifest_kind(kind: PackageKind) -> Option<&'static ManifestKind> {
+    Some(match kind {
+        PackageKind::Npm => &npm::KIND,
+        PackageKind::Cargo => &cargo::KIND,
+        PackageKind::Go => &go::KIND,
+        PackageKind::Maven => &maven::KIND,
+        PackageKind::Gradle => &gradle::KIND,
+        PackageKind::Composer => &composer::KIND,
+        PackageKind::Python => &python::KIND,
+        PackageKind::Jvm => return None,
+    })
+}
+
+/// All package tables of one tree, built lazily per kind and cached.
+pub struct PackageIndex<'a> {
+    files: &'a dyn FileSource,
+    /// Indexed like [`WORKSPACE_KINDS`].
+    tables: [OnceCell<Table>; 7],
+    jvm: OnceCell<jvm::JvmDirs>,
+}
+
+impl<'a> PackageIndex<'a> {
+    /// An index over `files`; nothing is read until a reference needs it.
+    pub fn new(files: &'a dyn FileSource) -> Self {
+        PackageIndex { files, tables: std::array::from_fn(|_| OnceCell::new()), jvm: OnceCell::new() }
+    }
+
+    /// Resolves one reference. A bare name is tried as every workspace kind
+    /// in [`PackageKind::ALL`] order (the first kind with a match wins), then
+    /// as a JVM package.
+    pub fn resolve(&self, spec: &PackageSpec) -> Result<Resolution, PackageError> {
+        let kinds: &[PackageKind] = match &spec.kind {
+            Some(kind) => std::slice::from_ref(kind),
+            None => &PackageKind::ALL,
+        };
+        for &kind in kinds {
+            if let Some(found) = self.lookup(kind, &spec.name)? {
+                return Ok(found);
+            }
+        }
+        Err(PackageError::NotFound {
+            spec: spec.to_string(),
+            candidates: self.candidates(kinds, &spec.name)?,
+        })
+    }
+
+    /// Manifests that could not be parsed, as (path, reason), sorted — reported, not fatal.
+    ///
+    /// Only the kinds built so far (by [`resolve`](Self::resolve) or
+    /// [`build_all`](Self::build_all)) have been looked at.
+    pub fn skipped(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> =
+            self.tables.iter().filter_map(OnceCell::get).flat_map(|t| t.skipped.clone()).collect();
+        out.sort();
+        out
+    }
+
+    /// Builds every kind's table now, so that [`skipped`](Self::skipped)
+    /// covers the whole tree.
+    pub fn build_all(&self) -> Result<(), ReadError> {
+        for kind in WORKSPACE_KINDS {
+            self.table(kind)?;
+        }
+        self.jvm();
+        Ok(())
+    }
+
+    fn lookup(&self, kind: PackageKind, name: &str) -> Result<Option<Resolution>, ReadError> {
+        if kind == PackageKind::Jvm {
+            let dirs = self.jvm().lookup(name);
+            return Ok((!dirs.is_empty()).then(|| Resolution { kind, dirs, carve_outs: Vec::new() }));
+        }
+        Ok(self.table(kind)?.lookup(kind, name))
+    }
+
+    fn table(&self, kind: PackageKind) -> Result<&Table, ReadError> {
+        let slot = WORKSPACE_KINDS.iter().position(|&k| k == kind).expect("a workspace kind");
+        let cell = &self.tables[slot];
+        if let Some(table) = cell.get() {
+            return Ok(table);
+        }
+        // Built outside the cell so a read error is returned, not cached: the
+        // next call tries again.
+        let table = Table::build(self.files, manifest_kind(kind).expect("a workspace kind"))?;
+        Ok(cell.get_or_init(|| table))
+    }
+
+    fn jvm(&self) -> &jvm::JvmDirs {
+        self.jvm.get_or_init(|| jvm::JvmDirs::build(self.files))
+    }
+
+    /// The closest existing names of `kinds` to `name`, as `kind:name`.
+    fn candidates(&self, kinds: &[PackageKind], name: &str) -> Result<Vec<String>, ReadError> {
+        let mut groups: Vec<(PackageKind, Vec<String>)> = Vec::new();
+        for &kind in kinds {
+            if kind == PackageKind::Jvm {
+                groups.extend(self.jvm().names_near(name).into_iter().map(|n| (kind, vec![n])));
+            } else {
+                groups.extend(self.table(kind)?.names().map(|keys| (kind, keys.to_vec())));
+            }
+        }
+        Ok(rank(name, groups))
+    }
+}
+
+/// How many suggestions a `NotFound` carries at most.
+const MAX_CANDIDATES: usize = 5;
+/// Below this similarity a name is noise, unless there are few names at all.
+const MIN_SIMILARITY: f64 = 0.8;
+
+/// Ranks candidate packages (each a kind and its spellings) by similarity to
+/// `query`; best first, ties by name, then by kind in [`PackageKind::ALL`] order.
+fn rank(query: &str, groups: Vec<(PackageKind, Vec<String>)>) -> Vec<String> {
+    let colons = |s: &str| s.trim_start_matches(':').matches(':').count();
+    let mut scored: Vec<(f64, String, usize)> = Vec::new();
+    for (kind, keys) in groups {
+        // Show a package in the shape the user wrote (`artifactId` or
+        // `groupId:artifactId`), so suggestions read like the reference.
+        let same_shape = keys.iter().any(|k| colons(k) == colons(query));
+        let best = keys
+            .into_iter()
+            .filter(|k| !same_shape || colons(k) == colons(query))
+            .map(|k| (similarity(query, &k), k))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+        if let Some((score, key)) = best {
+            let order = PackageKind::ALL.iter().position(|&k| k == kind).expect("ALL lists every kind");
+            scored.push((score, key, order));
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
+    // With only a handful of names, the best of them is still worth showing.
+    let few = scored.len() <= MAX_CANDIDATES;
+    scored
+        .into_iter()
+        .filter(|(score, ..)| few || *score >= MIN_SIMILARITY)
+        .take(MAX_CANDIDATES)
+        .map(|(_, key, order)| format!("{}:{key}", PackageKind::ALL[order]))
+        .collect()
+}
+
+/// String similarity, about 0..=1; raised when one name contains the other,
+/// and above every other score when they differ only in case or separators
+/// (`foo_bar`/`Foo-Bar`), so the other spelling is suggested first.
+fn similarity(query: &str, name: &str) -> f64 {
+    let q = fold(query);
+    let n = fold(name);
+    if q == n {
+        return 2.0;
+    }
+    let mut score = strsim::jaro_winkler(&q, &n).max(strsim::normalized_levenshtein(&q, &n));
+    let (short, long) = if q.len() <= n.len() { (&q, &n) } else { (&n, &q) };
+    if short.len() >= 3 && long.contains(short.as_str()) {
+        score = score.max(MIN_SIMILARITY) + 0.1;
+    }
+    score
+}
+
+/// Lowercase, one `-` for every run of separators, no leading `:` or `@`.
+fn fold(name: &str) -> String {
+    let name = name.trim_start_matches([':', '@']);
+    python::normalize(name)
+}

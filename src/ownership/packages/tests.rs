@@ -1,0 +1,601 @@
+//! Table-driven tests: one tree per ecosystem, one line per reference.
+//!
+//! Expected results are written `kind: dir dir - carve_out carve_out` (the
+//! root is `.`), or `? kind:name kind:name` for `NotFound` and its candidates.
+
+use super::*;
+
+fn render(result: Result<Resolution, PackageError>) -> String {
+    let dirs = |ds: &[Vec<u8>]| {
+        ds.iter()
+            .map(|d| if d.is_empty() { ".".to_string() } else { String::from_utf8_lossy(d).into_owned() })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match result {
+        Ok(r) if r.carve_outs.is_empty() => format!("{}: {}", r.kind, dirs(&r.dirs)),
+        Ok(r) => format!("{}: {} - {}", r.kind, dirs(&r.dirs), dirs(&r.carve_outs)),
+        Err(PackageError::NotFound { candidates, .. }) => {
+            format!("? {}", candidates.join(" ")).trim_end().to_string()
+        }
+        Err(PackageError::Read(e)) => format!("read error: {e}"),
+    }
+}
+
+/// Resolves every case against one tree and reports all mismatches at once.
+fn check(files: &[(&str, &str)], cases: &[(&str, &str)]) {
+    let tree = MemoryFiles::new(files.iter().copied());
+    let index = PackageIndex::new(&tree);
+    let mut failures = Vec::new();
+    for (spec, want) in cases {
+        let got = render(index.resolve(&PackageSpec::parse(spec)));
+        if got != *want {
+            failures.push(format!("{spec}\n   want: {want}\n    got: {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The `(path, reason)` pairs of every unusable manifest, reasons cut to `len` chars.
+fn skipped(files: &[(&str, &str)], len: usize) -> Vec<(String, String)> {
+    let tree = MemoryFiles::new(files.iter().copied());
+    let index = PackageIndex::new(&tree);
+    index.build_all().unwrap();
+    index.skipped().into_iter().map(|(p, r)| (p, r.chars().take(len).collect())).collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+const NPM: &[(&str, &str)] = &[
+    (
+        "package.json",
+        r#"{"name": "root", "private": true, "workspaces": ["packages/*"], "dependencies": {"dep-only": "1"}}"#,
+    ),
+    ("packages/web/package.json", r#"{"name": "@inflearn/course-web", "dependencies": {"react": "18"}}"#),
+    ("packages/web/src/index.ts", ""),
+    ("packages/web/node_modules/react/package.json", r#"{"name": "react"}"#),
+    ("node_modules/left-pad/package.json", r#"{"name": "left-pad"}"#),
+    ("packages/api/package.json", "\u{feff}{\"name\": \"api\"}"),
+    ("packages/api/test/fixture/package.json", r#"{"name": "fixture"}"#),
+    ("packages/web/dist/esm/package.json", r#"{"type": "module"}"#),
+    ("bad/package.json", "{not json"),
+    ("array/package.json", "[1, 2]"),
+    ("numeric/package.json", r#"{"name": 3}"#),
+];
+
+#[test]
+fn npm() {
+    check(
+        NPM,
+        &[
+            ("npm:root", "npm: . - packages/api packages/api/test/fixture packages/web"),
+            ("npm:@inflearn/course-web", "npm: packages/web"),
+            ("npm:api", "npm: packages/api - packages/api/test/fixture"),
+            ("npm:fixture", "npm: packages/api/test/fixture"),
+            // Only a dependency, or only installed under node_modules.
+            ("npm:dep-only", "? npm:api npm:root npm:@inflearn/course-web npm:fixture"),
+            ("npm:react", "? npm:root npm:@inflearn/course-web npm:fixture npm:api"),
+            ("npm:left-pad", "? npm:fixture npm:@inflearn/course-web npm:root npm:api"),
+            ("npm:course-web", "? npm:@inflearn/course-web npm:fixture npm:root npm:api"),
+        ],
+    );
+    assert_eq!(
+        skipped(NPM, 20),
+        pairs(&[
+            ("array/package.json", "top level is not a J"),
+            ("bad/package.json", "invalid JSON: key mu"),
+            ("numeric/package.json", "`name` is not a stri"),
+        ])
+    );
+}
+
+const CARGO: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        "[package]\nname = \"app\"\n\n[workspace]\nmembers = [\"crates/*\"]\n\n[dependencies]\nserde = \"1\"\n\n[[bin]]\nname = \"cli\"\npath = \"src/main.rs\"\n",
+    ),
+    ("src/main.rs", ""),
+    ("crates/cli/Cargo.toml", "[package]\nname = \"cli\"\n"),
+    ("crates/foo/Cargo.toml", "[package]\nname = \"foo_core\"\n[lib]\nname = \"foo\"\n"),
+    ("tools/Cargo.toml", "[workspace]\nmembers = [\"x\"]\n"),
+    ("tools/x/Cargo.toml", "[package]\nname = \"tools-x\"\n\n[dependencies.app]\npath = \"../..\"\n"),
+    ("broken/Cargo.toml", "[package\nname = \"broken\""),
+    ("noname/Cargo.toml", "[package]\nversion = \"1.0.0\"\n"),
+];
+
+#[test]
+fn cargo() {
+    check(
+        CARGO,
+        &[
+            // A workspace root that is a package: every manifest below is carved out,
+            // even the virtual and the broken one (cargo's own packaging rule).
+            ("cargo:app", "cargo: . - broken crates/cli crates/foo noname tools tools/x"),
+            // `[[bin]] name = "cli"` in the root does not make the root `cli`.
+            ("cargo:cli", "cargo: crates/cli"),
+            ("cargo:foo_core", "cargo: crates/foo"),
+            ("cargo:tools-x", "cargo: tools/x"),
+            // Exact names only; the other spelling comes first among the suggestions.
+            ("cargo:foo-core", "? cargo:foo_core cargo:tools-x cargo:cli cargo:app"),
+            // `[lib] name`, a dependency key, a virtual manifest: not packages.
+            ("cargo:foo", "? cargo:foo_core cargo:tools-x cargo:app cargo:cli"),
+            ("cargo:serde", "? cargo:foo_core cargo:app cargo:cli cargo:tools-x"),
+            ("cargo:tools", "? cargo:tools-x cargo:foo_core cargo:cli cargo:app"),
+        ],
+    );
+    assert_eq!(
+        skipped(CARGO, 20),
+        pairs(&[
+            ("broken/Cargo.toml", "invalid TOML: TOML p"),
+            ("noname/Cargo.toml", "[package] has no nam"),
+        ])
+    );
+}
+
+const GO: &[(&str, &str)] = &[
+    (
+        "go.mod",
+        "module example.com/mono // the root\n\ngo 1.22\n\nrequire (\n\texample.com/dep v1.0.0\n\tmodule v0.1.0\n)\n",
+    ),
+    ("main.go", ""),
+    ("tools/go.mod", "module \"example.com/mono/tools\"\n"),
+    ("tools/gen/go.mod", "// generated code lives in its own module\nmodule `example.com/mono/tools/gen`\n"),
+    ("tools/gen/x/y.go", ""),
+    ("vendor/example.com/dep/go.mod", "module example.com/dep\n"),
+    ("broken/go.mod", "go 1.22\n"),
+    ("block/go.mod", "module (\n\texample.com/block\n)\n"),
+];
+
+#[test]
+fn go() {
+    check(
+        GO,
+        &[
+            // Every go.mod below cuts the module, even ones that do not parse.
+            ("go:example.com/mono", "go: . - block broken tools tools/gen"),
+            ("go:example.com/mono/tools", "go: tools - tools/gen"),
+            ("go:example.com/mono/tools/gen", "go: tools/gen"),
+            // Vendored, or only required.
+            (
+                "go:example.com/dep",
+                "? go:example.com/mono go:example.com/mono/tools/gen go:example.com/mono/tools",
+            ),
+            (
+                "go:example.com/block",
+                "? go:example.com/mono go:example.com/mono/tools go:example.com/mono/tools/gen",
+            ),
+            ("go:module", "? go:example.com/mono/tools go:example.com/mono/tools/gen go:example.com/mono"),
+        ],
+    );
+    assert_eq!(
+        skipped(GO, 40),
+        pairs(&[("block/go.mod", "no module directive"), ("broken/go.mod", "no module directive")])
+    );
+}
+
+#[test]
+fn go_module_directive() {
+    let cases: &[(&str, Result<&str, &str>)] = &[
+        ("module a.b/c", Ok("a.b/c")),
+        ("module a.b/c// trailing comment", Ok("a.b/c")),
+        ("\n\n  module   a.b/c   \r\n", Ok("a.b/c")),
+        ("module \"a.b/c\"", Ok("a.b/c")),
+        ("module \"a.b/\\\"q\\\"\"", Ok("a.b/\"q\"")),
+        ("module `a.b/raw`", Ok("a.b/raw")),
+        ("// module commented.out\nmodule real", Ok("real")),
+        ("go 1.21\nrequire x v1\nmodule late.example", Ok("late.example")),
+        ("replace (\n  module => ../x\n)\nmodule m", Ok("m")),
+        ("module (\n  a.b/c\n)", Err("no module directive")),
+        ("module", Err("line 1: malformed module directive")),
+        ("module a b", Err("line 1: malformed module directive")),
+        ("module \"\"", Err("line 1: malformed module directive")),
+        ("module a\nmodule b", Err("line 2: repeated module directive")),
+        ("module \"a.b", Err("unterminated string")),
+        ("module `a.b\n`", Err("unterminated raw string")),
+        ("", Err("no module directive")),
+    ];
+    for (text, want) in cases {
+        let got = go::module_path(text);
+        assert_eq!(got.as_deref().map_err(String::as_str), *want, "{text:?}");
+    }
+}
+
+const MAVEN: &[(&str, &str)] = &[
+    (
+        "pom.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.inflearn</groupId>
+  <artifactId> parent </artifactId>
+  <packaging>pom</packaging>
+  <modules><module>course</module><module>other</module></modules>
+  <dependencies>
+    <dependency><groupId>org.x</groupId><artifactId>dep-only</artifactId></dependency>
+  </dependencies>
+  <build><plugins><plugin><artifactId>maven-compiler-plugin</artifactId></plugin></plugins></build>
+</project>"#,
+    ),
+    (
+        "course/pom.xml",
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0"><parent><groupId>com.inflearn</groupId><artifactId>parent</artifactId></parent><artifactId>course</artifactId></project>"#,
+    ),
+    (
+        "other/pom.xml",
+        "<project><groupId>org.other</groupId><parent><groupId>com.inflearn</groupId><artifactId>parent</artifactId></parent><artifactId>caf\u{e9}</artifactId></project>",
+    ),
+    ("lone/pom.xml", "<project><artifactId>lone</artifactId></project>"),
+    ("bad/pom.xml", "<project><artifactId>x</project>"),
+    ("settings/pom.xml", "<settings/>"),
+    ("noartifact/pom.xml", "<project><parent><artifactId>parent</artifactId></parent></project>"),
+];
+
+#[test]
+fn maven() {
+    check(
+        MAVEN,
+        &[
+            ("maven:parent", "maven: . - course lone other"),
+            ("maven:com.inflearn:parent", "maven: . - course lone other"),
+            // groupId inherited from <parent>.
+            ("maven:com.inflearn:course", "maven: course"),
+            ("maven:course", "maven: course"),
+            // An own groupId wins over the parent's.
+            ("maven:org.other:café", "maven: other"),
+            (
+                "maven:com.inflearn:café",
+                "? maven:com.inflearn:course maven:com.inflearn:parent maven:lone maven:org.other:café",
+            ),
+            ("maven:lone", "maven: lone"),
+            // Dependency, plugin and parent artifactIds are not modules.
+            ("maven:dep-only", "? maven:lone maven:parent maven:course maven:café"),
+            ("maven:maven-compiler-plugin", "? maven:lone maven:parent maven:course maven:café"),
+        ],
+    );
+    assert_eq!(
+        skipped(MAVEN, 40),
+        pairs(&[
+            ("bad/pom.xml", "invalid XML: expected 'artifactId' tag, "),
+            ("noartifact/pom.xml", "no <project><artifactId>"),
+            ("settings/pom.xml", "root element is <settings>, not <project"),
+        ])
+    );
+}
+
+#[test]
+fn maven_latin1() {
+    let mut tree = MemoryFiles::default();
+    tree.files.insert(
+        b"pom.xml".to_vec(),
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><project><name>Caf\xe9</name><artifactId>latin</artifactId></project>".to_vec(),
+    );
+    let index = PackageIndex::new(&tree);
+    assert_eq!(render(index.resolve(&PackageSpec::parse("maven:latin"))), "maven: .");
+}
+
+const GRADLE: &[(&str, &str)] = &[
+    (
+        "settings.gradle",
+        r#"
+rootProject.name = 'mono'
+// include ':commented'
+/* include ':blocked'
+   still a comment */
+include ':app', ':libs:core'
+include 'web'
+include(':a', ':b')
+include ':x',
+        ':y'
+include ':app:feature' // nested in :app
+include ":${dynamic}"
+include ":interp$x"
+includeFlat 'outside'
+project(':libs:core').projectDir = file('modules/core-impl')
+project(":b").projectDir = new File(settingsDir, "bee")
+include ':z'
+':not-included'
+def s = "include ':fake'"
+"#,
+    ),
+    (
+        "build-logic/settings.gradle.kts",
+        r#"
+rootProject.name = "build-logic"
+include("conventions",)
+project(":conventions").projectDir = file("../conventions-src")
+include(
+    ":plugins",
+    ":plugins:kotlin",
+)
+"#,
+    ),
+    (
+        "sub/settings.gradle",
+        "include ':lib:util'\nproject(':lib').projectDir = file('libraries')\nincludeFlat 'flat'\n",
+    ),
+    ("bad/settings.gradle", "include 'unterminated\n"),
+];
+
+#[test]
+fn gradle() {
+    check(
+        GRADLE,
+        &[
+            ("gradle::app", "gradle: app - app/feature"),
+            ("gradle:app", "gradle: app - app/feature"),
+            ("gradle::app:feature", "gradle: app/feature"),
+            ("gradle:libs:core", "gradle: modules/core-impl"),
+            ("gradle::libs:core", "gradle: modules/core-impl"),
+            // The intermediate project Gradle creates for `:libs:core`.
+            ("gradle::libs", "gradle: libs"),
+            ("gradle:web", "gradle: web"),
+            ("gradle::a", "gradle: a"),
+            ("gradle::b", "gradle: bee"),
+            ("gradle::x", "gradle: x"),
+            ("gradle::y", "gradle: y"),
+            ("gradle::z", "gradle: z"),
+            ("gradle:mono", "gradle: . - a app app/feature bee build-logic build-logic/plugins build-logic/plugins/kotlin conventions-src flat libs modules/core-impl sub/libraries sub/libraries/util web x y z"),
+            ("gradle:build-logic", "gradle: build-logic - build-logic/plugins build-logic/plugins/kotlin"),
+            ("gradle::conventions", "gradle: conventions-src"),
+            ("gradle::plugins:kotlin", "gradle: build-logic/plugins/kotlin"),
+            // A moved parent moves its children.
+            ("gradle::lib", "gradle: sub/libraries - sub/libraries/util"),
+            ("gradle::lib:util", "gradle: sub/libraries/util"),
+            ("gradle::flat", "gradle: flat"),
+            ("gradle::commented", "?"),
+            ("gradle::blocked", "?"),
+            ("gradle::fake", "?"),
+            ("gradle::outside", "?"),
+            ("gradle::not-included", "?"),
+        ],
+    );
+    assert_eq!(skipped(GRADLE, 40), pairs(&[("bad/settings.gradle", "line 1: unterminated string")]));
+}
+
+const COMPOSER: &[(&str, &str)] = &[
+    ("composer.json", r#"{"name": "inflearn/shop", "require": {"symfony/console": "^6"}}"#),
+    ("vendor/symfony/console/composer.json", r#"{"name": "symfony/console"}"#),
+    ("packages/lib/composer.json", r#"{"name": "inflearn/lib"}"#),
+    ("packages/lib/vendor/x/composer.json", r#"{"name": "x/x"}"#),
+    ("broken/composer.json", r#"{"name": "#),
+];
+
+#[test]
+fn composer() {
+    check(
+        COMPOSER,
+        &[
+            ("composer:inflearn/shop", "composer: . - packages/lib"),
+            ("composer:inflearn/lib", "composer: packages/lib"),
+            ("composer:symfony/console", "? composer:inflearn/shop composer:inflearn/lib"),
+            ("composer:x/x", "? composer:inflearn/lib composer:inflearn/shop"),
+        ],
+    );
+    assert_eq!(skipped(COMPOSER, 12), pairs(&[("broken/composer.json", "invalid JSON")]));
+}
+
+const PYTHON: &[(&str, &str)] = &[
+    ("pyproject.toml", "[project]\nname = \"My_Package.Core\"\ndependencies = [\"requests\"]\n"),
+    (
+        "tools/pyproject.toml",
+        "[tool.poetry]\nname = \"tool-x\"\n[tool.poetry.dependencies]\nrequests = \"*\"\n",
+    ),
+    ("both/pyproject.toml", "[project]\nname = \"both\"\n[tool.poetry]\nname = \"Both\"\n"),
+    ("config-only/pyproject.toml", "[tool.black]\nline-length = 100\n"),
+    ("bad/pyproject.toml", "[project\nname = 1"),
+    ("typed/pyproject.toml", "[project]\nname = 1\n"),
+];
+
+#[test]
+fn python() {
+    check(
+        PYTHON,
+        &[
+            ("python:My_Package.Core", "python: . - both tools"),
+            ("python:my-package-core", "python: . - both tools"),
+            ("python:MY__package-._core", "python: . - both tools"),
+            ("python:tool_x", "python: tools"),
+            ("python:Tool.X", "python: tools"),
+            ("python:both", "python: both"),
+            ("python:requests", "? python:My_Package.Core python:both python:tool-x"),
+            ("python:mypackagecore", "? python:My_Package.Core python:both python:tool-x"),
+            ("python:black", "? python:My_Package.Core python:both python:tool-x"),
+        ],
+    );
+    assert_eq!(
+        skipped(PYTHON, 40),
+        pairs(&[
+            ("bad/pyproject.toml", "invalid TOML: TOML parse error at line 1"),
+            ("typed/pyproject.toml", "[project] name is not a non-empty string"),
+        ])
+    );
+}
+
+const JVM: &[(&str, &str)] = &[
+    ("course-api/src/main/java/com/inflearn/course/CourseService.java", ""),
+    ("course-api/src/main/java/com/inflearn/course/api/Controller.java", ""),
+    ("course-api/src/test/java/com/inflearn/course/CourseServiceTest.java", ""),
+    ("course-api/src/main/kotlin/com/inflearn/course/Ext.kt", ""),
+    ("course-api/src/main/resources/com/inflearn/course/messages.properties", ""),
+    ("xcom/inflearn/course/Nope.java", ""),
+    ("com/x/Top.java", ""),
+    ("payment/src/main/java/com/inflearn/payment/Pay.java", ""),
+];
+
+#[test]
+fn jvm() {
+    let course = "course-api/src/main/java/com/inflearn/course course-api/src/main/kotlin/com/inflearn/course \
+                  course-api/src/main/resources/com/inflearn/course course-api/src/test/java/com/inflearn/course";
+    check(
+        JVM,
+        &[
+            ("jvm:com.inflearn.course", &format!("jvm: {course}")),
+            ("jvm:inflearn.course", &format!("jvm: {course} xcom/inflearn/course")),
+            ("jvm:com.inflearn.course.api", "jvm: course-api/src/main/java/com/inflearn/course/api"),
+            ("jvm:com.x", "jvm: com/x"),
+            ("jvm:com", "jvm: com course-api/src/main/java/com course-api/src/main/kotlin/com course-api/src/main/resources/com course-api/src/test/java/com payment/src/main/java/com"),
+            // A file is not a package.
+            ("jvm:com.x.Top", "? jvm:com.x"),
+            ("jvm:com.inflearn.cours", "? jvm:com.inflearn.course jvm:xcom.inflearn.course jvm:com.inflearn.course.api jvm:com.inflearn jvm:java.com.inflearn.course"),
+            ("jvm:com..x", "? jvm:com.x jvm:com.inflearn"),
+            ("jvm:", "?"),
+        ],
+    );
+}
+
+#[test]
+fn bare_names_try_workspace_kinds_in_order_then_jvm() {
+    let files: &[(&str, &str)] = &[
+        ("web/package.json", r#"{"name": "shared"}"#),
+        ("rust/Cargo.toml", "[package]\nname = \"shared\"\n"),
+        ("rust/core/Cargo.toml", "[package]\nname = \"core\"\n"),
+        ("py/pyproject.toml", "[project]\nname = \"core\"\n"),
+        ("src/main/java/com/acme/core/A.java", ""),
+        ("src/main/java/com/acme/shared/A.java", ""),
+        ("settings.gradle", "include ':app'\n"),
+        ("go.mod", "module example.com/acme\n"),
+    ];
+    check(
+        files,
+        &[
+            ("shared", "npm: web"),
+            ("cargo:shared", "cargo: rust - rust/core"),
+            ("core", "cargo: rust/core"),
+            ("python:core", "python: py"),
+            ("com.acme.core", "jvm: src/main/java/com/acme/core"),
+            ("acme.shared", "jvm: src/main/java/com/acme/shared"),
+            (":app", "gradle: app"),
+            ("example.com/acme", "go: ."),
+            ("jvm:shared", "jvm: src/main/java/com/acme/shared"),
+            // Across every kind, JVM suggestions included.
+            ("sharde", "? npm:shared cargo:shared jvm:shared"),
+            ("corr", "? cargo:core python:core jvm:core"),
+        ],
+    );
+}
+
+#[test]
+fn candidates_rank_and_cut() {
+    let groups =
+        |names: &[&str]| names.iter().map(|n| (PackageKind::Npm, vec![n.to_string()])).collect::<Vec<_>>();
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        // Few names: all of them, best first, even the far ones.
+        ("zzz", &["b", "a"], &["npm:a", "npm:b"]),
+        // Many names: only the close ones, at most five.
+        (
+            "course",
+            &["course-web", "courses", "payment", "catalog", "auth", "search", "billing"],
+            &["npm:courses", "npm:course-web"],
+        ),
+        ("x", &["a1", "a2", "a3", "a4", "a5", "a6"], &[]),
+        // Case and separators only: first.
+        (
+            "Foo_Bar",
+            &["foo-bar", "foo-baz", "foo-bar-x", "a", "b", "c"],
+            &["npm:foo-bar", "npm:foo-bar-x", "npm:foo-baz"],
+        ),
+        (
+            "ab",
+            &["ab1", "ab2", "ab3", "ab4", "ab5", "ab6", "ab7"],
+            &["npm:ab1", "npm:ab2", "npm:ab3", "npm:ab4", "npm:ab5"],
+        ),
+    ];
+    for (query, names, want) in cases {
+        assert_eq!(rank(query, groups(names)), *want, "{query}");
+    }
+}
+
+/// A tree whose manifest cannot be read.
+struct Unreadable(MemoryFiles);
+
+impl FileSource for Unreadable {
+    fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+        self.0.paths()
+    }
+    fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+        Err(ReadError { path: String::from_utf8_lossy(path).into_owned(), message: "disk on fire".into() })
+    }
+}
+
+#[test]
+fn read_errors_fail_resolution_and_non_blobs_are_skipped() {
+    let tree = Unreadable(MemoryFiles::new([("a/package.json", "{}"), ("src/com/x/A.java", "")]));
+    let index = PackageIndex::new(&tree);
+    assert_eq!(
+        render(index.resolve(&PackageSpec::parse("npm:a"))),
+        "read error: cannot read a/package.json: disk on fire"
+    );
+    // JVM packages need no reads.
+    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com.x"))), "jvm: src/com/x");
+
+    struct NotBlob;
+    impl FileSource for NotBlob {
+        fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+            Box::new([b"link/package.json".as_slice()].into_iter())
+        }
+        fn read(&self, _: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+            Ok(None)
+        }
+    }
+    let index = PackageIndex::new(&NotBlob);
+    assert_eq!(render(index.resolve(&PackageSpec::parse("npm:a"))), "?");
+    assert_eq!(index.skipped(), pairs(&[("link/package.json", "not a regular file")]));
+}
+
+#[test]
+fn each_manifest_is_read_once() {
+    use std::cell::RefCell;
+    struct Counting(MemoryFiles, RefCell<Vec<String>>);
+    impl FileSource for Counting {
+        fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+            self.0.paths()
+        }
+        fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+            self.1.borrow_mut().push(String::from_utf8_lossy(path).into_owned());
+            self.0.read(path)
+        }
+    }
+    let tree = Counting(
+        MemoryFiles::new([
+            ("package.json", r#"{"name": "a"}"#),
+            ("b/package.json", r#"{"name": "b"}"#),
+            ("b/index.js", ""),
+            ("Cargo.toml", "[package]\nname = \"c\"\n"),
+        ]),
+        RefCell::new(Vec::new()),
+    );
+    let index = PackageIndex::new(&tree);
+    for spec in ["npm:a", "npm:b", "npm:zz", "a", "c", "nothing"] {
+        let _ = index.resolve(&PackageSpec::parse(spec));
+    }
+    let mut reads = tree.1.borrow().clone();
+    reads.sort();
+    assert_eq!(reads, ["Cargo.toml", "b/package.json", "package.json"]);
+}
+
+#[test]
+fn jvm_dirs_are_collected_from_unsorted_paths_too() {
+    struct Unsorted;
+    impl FileSource for Unsorted {
+        fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+            Box::new(
+                [b"a/com/x/B.java".as_slice(), b"b/c.txt", b"a/com/x/A.java", b"a/com/y/C.java"].into_iter(),
+            )
+        }
+        fn read(&self, _: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+            Ok(None)
+        }
+    }
+    let index = PackageIndex::new(&Unsorted);
+    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com"))), "jvm: a/com");
+    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com.y"))), "jvm: a/com/y");
+}
+
+#[test]
+fn not_found_message_names_the_closest() {
+    let tree = MemoryFiles::new([("package.json", r#"{"name": "course-web"}"#)]);
+    let err = PackageIndex::new(&tree).resolve(&PackageSpec::parse("npm:course-wbe")).unwrap_err();
+    assert_eq!(err.to_string(), "package `npm:course-wbe` not found in the tree; closest: npm:course-web");
+}

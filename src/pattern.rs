@@ -1,0 +1,386 @@
+//! Path patterns: compiled once when the manifest loads, matched per path
+//! component so that the same automaton answers "does this file match" and
+//! "is this whole directory matched, not at all, or partly".
+//!
+//! Rules (the README repeats them): patterns are relative to the repository
+//! root; `*`, `?`, `[..]` and `{a,b}` never cross `/`; a `**` segment matches
+//! zero or more whole segments (a final `**` one or more: `docs/**` is what
+//! is inside `docs`, `*/**` no top-level file); a pattern that matches a
+//! directory owns everything below it. That is git's `:(glob)` pathspec
+//! magic, except that git lets only literal pathspecs own a directory's
+//! subtree; here a glob that matches a directory owns it too (`src/*.d`
+//! owns `src/conf.d/x`), as in `.gitignore`. `tests/pattern_vs_git.rs`
+//! compares with git, asking it for `P` and `P/**`.
+
+use std::os::unix::ffi::OsStrExt;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+/// More segments than this is refused at load time; it keeps a state set in one `u64`.
+pub const MAX_SEGMENTS: usize = 63;
+
+/// Why a pattern is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// Nothing left once slashes are trimmed.
+    #[error("empty pattern")]
+    Empty,
+    /// `.` or `..` segments would make patterns escape or alias the root.
+    #[error("`{0}` segments are not allowed: patterns are relative to the repository root")]
+    DotSegment(String),
+    /// `//` inside a pattern.
+    #[error("empty path segment (`//`)")]
+    EmptySegment,
+    /// `a**b`: ambiguous, git treats it as `*`; we make the user say what they mean.
+    #[error("`**` must be a whole path segment (`a/**/b`), not part of `{0}`")]
+    PartialDoubleStar(String),
+    /// `!negation` is not supported.
+    #[error("`!` negation is not supported: use `exclude`")]
+    Negation,
+    /// Too deep to be a real pattern.
+    #[error("more than {MAX_SEGMENTS} path segments")]
+    TooManySegments,
+    /// The glob syntax of one segment is wrong.
+    #[error("bad glob in segment `{segment}`: {message}")]
+    Glob {
+        /// The offending segment.
+        segment: String,
+        /// globset's explanation.
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Seg {
+    Literal(Box<[u8]>),
+    /// `*` alone: any one name.
+    Any,
+    /// `**`: zero or more names (one or more as the last segment).
+    DoubleStar,
+    Glob(Box<GlobMatcher>),
+}
+
+impl Seg {
+    fn matches(&self, name: &[u8]) -> bool {
+        match self {
+            Seg::Literal(l) => **l == *name,
+            Seg::Any | Seg::DoubleStar => true,
+            Seg::Glob(g) => g.is_match(std::ffi::OsStr::from_bytes(name)),
+        }
+    }
+}
+
+/// A set of automaton positions; bit `i` set = "segments `..i` consumed".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct State(u64);
+
+impl State {
+    /// No way to continue: nothing below can match.
+    pub fn is_dead(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// How a pattern (or a whole team) relates to a directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DirMatch {
+    /// Nothing below the directory is matched.
+    None,
+    /// Some paths below may be matched and some not: descend to know.
+    Partial,
+    /// Every path below the directory is matched.
+    Whole,
+}
+
+/// A compiled path pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    text: String,
+    segs: Vec<Seg>,
+    /// Start state, closed over `**`'s empty match.
+    start: State,
+    /// True when the pattern is only literal segments (a plain path).
+    literal: bool,
+}
+
+impl Pattern {
+    /// Compiles a manifest pattern.
+    pub fn new(text: &str) -> Result<Pattern, PatternError> {
+        if text.starts_with('!') {
+            return Err(PatternError::Negation);
+        }
+        // `/payment` and `payment/` are both the directory `payment`.
+        let trimmed = text.trim_start_matches("./").trim_matches('/');
+        if trimmed.is_empty() {
+            return Err(PatternError::Empty);
+        }
+        let mut segs = Vec::new();
+        for seg in trimmed.split('/') {
+            segs.push(compile_segment(seg)?);
+        }
+        if segs.len() > MAX_SEGMENTS {
+            return Err(PatternError::TooManySegments);
+        }
+        let literal = segs.iter().all(|s| matches!(s, Seg::Literal(_)));
+        let mut p = Pattern { text: text.to_string(), segs, start: State(0), literal };
+        p.start = p.close(1);
+        Ok(p)
+    }
+
+    /// A pattern naming one directory (or file) exactly, as resolved packages do.
+    pub fn literal_dir(path: &[u8]) -> Pattern {
+        let segs: Vec<Seg> =
+            path.split(|&b| b == b'/').filter(|s| !s.is_empty()).map(|s| Seg::Literal(s.into())).collect();
+        // The empty path is the root: `**` matches every path.
+        let segs = if segs.is_empty() { vec![Seg::DoubleStar] } else { segs };
+        let mut p = Pattern {
+            text: String::from_utf8_lossy(path).into_owned(),
+            segs,
+            start: State(0),
+            literal: true,
+        };
+        p.start = p.close(1);
+        p
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// True for a plain path without glob characters.
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
+
+    /// The state before any component is read.
+    pub fn start(&self) -> State {
+        self.start
+    }
+
+    fn accept_bit(&self) -> u64 {
+        1u64 << self.segs.len()
+    }
+
+    /// True if reading the components so far matched the pattern; since a
+    /// matched directory owns its subtree, the path and all below it match.
+    pub fn is_accepting(&self, s: State) -> bool {
+        s.0 & self.accept_bit() != 0
+    }
+
+    /// Adds the positions reachable by letting `**` match nothing. A final
+    /// `**` must match at least one name, as git's trailing `/**` ("everything
+    /// inside"): `*/**` selects files in subdirectories, not top-level files.
+    fn close(&self, mut bits: u64) -> State {
+        let last = self.segs.len() - 1;
+        for (i, seg) in self.segs.iter().enumerate() {
+            if i != last && bits & (1 << i) != 0 && matches!(seg, Seg::DoubleStar) {
+                bits |= 1 << (i + 1);
+            }
+        }
+        State(bits)
+    }
+
+    /// Reads one path component.
+    pub fn step(&self, s: State, name: &[u8]) -> State {
+        let mut next = 0u64;
+        let mut bits = s.0 & !self.accept_bit();
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let seg = &self.segs[i];
+            if matches!(seg, Seg::DoubleStar) {
+                next |= 1 << i;
+            }
+            if seg.matches(name) {
+                next |= 1 << (i + 1);
+            }
+        }
+        self.close(next)
+    }
+
+    /// Runs the automaton over `path`'s components, stopping early once the
+    /// outcome is known. Returns the state after the components read.
+    pub fn run(&self, path: &[u8]) -> State {
+        let mut s = self.start;
+        for name in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            if self.is_accepting(s) || s.is_dead() {
+                break;
+            }
+            s = self.step(s, name);
+        }
+        s
+    }
+
+    /// Does the pattern match `path` (a file, or a directory it then owns whole)?
+    pub fn is_match(&self, path: &[u8]) -> bool {
+        self.is_accepting(self.run(path))
+    }
+
+    /// How the pattern covers what lies below a directory in state `s`.
+    ///
+    /// `Whole` and `None` are exact. `Partial` is exact too except for globs
+    /// that match every name in a roundabout way (`?*`), which are answered
+    /// `Partial`; that only costs a descent, never a wrong answer.
+    pub fn classify(&self, s: State) -> DirMatch {
+        if self.is_accepting(s) {
+            return DirMatch::Whole;
+        }
+        if s.is_dead() {
+            return DirMatch::None;
+        }
+        // Every child matches if a state waits on a segment any name matches
+        // and that segment completes the pattern.
+        let mut bits = s.0;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if matches!(self.segs[i], Seg::Any | Seg::DoubleStar)
+                && self.is_accepting(self.close(1 << (i + 1)))
+            {
+                return DirMatch::Whole;
+            }
+        }
+        DirMatch::Partial
+    }
+
+    /// How the pattern covers the directory `dir` (`b""` is the root).
+    pub fn classify_dir(&self, dir: &[u8]) -> DirMatch {
+        self.classify(self.run(dir))
+    }
+}
+
+fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
+    match seg {
+        "" => return Err(PatternError::EmptySegment),
+        "." | ".." => return Err(PatternError::DotSegment(seg.to_string())),
+        "*" => return Ok(Seg::Any),
+        "**" => return Ok(Seg::DoubleStar),
+        _ => {}
+    }
+    if seg.contains("**") {
+        return Err(PatternError::PartialDoubleStar(seg.to_string()));
+    }
+    if !seg.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+        return Ok(Seg::Literal(seg.as_bytes().into()));
+    }
+    let glob = GlobBuilder::new(seg)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| PatternError::Glob { segment: seg.to_string(), message: e.kind().to_string() })?;
+    Ok(Seg::Glob(Box::new(glob.compile_matcher())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (pattern, path, matches?) — the rules in one screen.
+    const MATCHES: &[(&str, &str, bool)] = &[
+        ("payment", "payment/a.java", true),
+        ("payment", "payment/x/y/z", true),
+        ("payment", "payment", true),
+        ("payment/", "payment/a", true),
+        ("/payment", "payment/a", true),
+        ("payment", "paymentx/a", false),
+        ("payment", "src/payment/a", false),
+        ("*.md", "README.md", true),
+        ("*.md", "docs/README.md", false),
+        ("**/*.md", "docs/README.md", true),
+        ("**/*.md", "README.md", true),
+        ("docs/*", "docs/a/b/c", true),
+        ("docs/*.md", "docs/a/b.md", false),
+        ("docs/**", "docs/a/b.md", true),
+        ("docs/**/b.md", "docs/b.md", true),
+        ("docs/**/b.md", "docs/x/y/b.md", true),
+        ("docs/**/b.md", "docs/x/y/c.md", false),
+        ("a/*/c", "a/b/c", true),
+        ("a/*/c", "a/b/x/c", false),
+        ("a/?/c", "a/b/c/d", true),
+        ("a/?/c", "a/bb/c", false),
+        ("a/[bc]/d", "a/c/d", true),
+        ("a/[!bc]/d", "a/c/d", false),
+        ("a/{x,y}.txt", "a/y.txt", true),
+        ("a/{x,y}.txt", "a/z.txt", false),
+        ("*", "anything/at/all", true),
+        ("*/**", "README.md", false),
+        ("*/**", "docs/README.md", true),
+        ("**", "anything/at/all", true),
+        ("*.java", ".hidden.java", true),
+        ("Payment", "payment/a", false),
+        ("a\\*b", "a*b", true),
+        ("a\\*b", "axb", false),
+        // A glob naming a directory owns it whole, as git pathspecs do.
+        ("src/*.d", "src/conf.d/x/y", true),
+    ];
+
+    #[test]
+    fn match_table() {
+        for &(pat, path, want) in MATCHES {
+            let p = Pattern::new(pat).unwrap();
+            assert_eq!(p.is_match(path.as_bytes()), want, "{pat} vs {path}");
+        }
+    }
+
+    /// (pattern, directory, class)
+    const DIRS: &[(&str, &str, DirMatch)] = &[
+        ("payment", "payment", DirMatch::Whole),
+        ("payment", "payment/sub", DirMatch::Whole),
+        ("payment", "", DirMatch::Partial),
+        ("payment", "course", DirMatch::None),
+        ("payment/api", "payment", DirMatch::Partial),
+        ("docs/*", "docs", DirMatch::Whole),
+        ("docs/**", "docs", DirMatch::Whole),
+        ("docs/**/x", "docs", DirMatch::Partial),
+        ("**/*.java", "anything", DirMatch::Partial),
+        ("src/*.java", "src/sub", DirMatch::None),
+        ("src/*.java", "src", DirMatch::Partial),
+        ("*", "", DirMatch::Whole),
+        ("**", "", DirMatch::Whole),
+        ("a/**/**", "a", DirMatch::Whole),
+        ("*/**", "", DirMatch::Partial),
+        ("a/*/b", "a", DirMatch::Partial),
+        ("a/*/b", "a/x", DirMatch::Partial),
+        ("a/*/b", "a/x/b", DirMatch::Whole),
+        ("a/*/b", "a/x/c", DirMatch::None),
+    ];
+
+    #[test]
+    fn dir_table() {
+        for &(pat, dir, want) in DIRS {
+            let p = Pattern::new(pat).unwrap();
+            assert_eq!(p.classify_dir(dir.as_bytes()), want, "{pat} on dir {dir:?}");
+        }
+    }
+
+    #[test]
+    fn refusals() {
+        let cases: &[(&str, PatternError)] = &[
+            ("", PatternError::Empty),
+            ("/", PatternError::Empty),
+            ("a//b", PatternError::EmptySegment),
+            ("../x", PatternError::DotSegment("..".into())),
+            ("a/./b", PatternError::DotSegment(".".into())),
+            ("a**", PatternError::PartialDoubleStar("a**".into())),
+            ("!a", PatternError::Negation),
+        ];
+        for (pat, want) in cases {
+            assert_eq!(Pattern::new(pat).unwrap_err(), *want, "{pat}");
+        }
+        assert!(matches!(Pattern::new("a/[b"), Err(PatternError::Glob { .. })));
+        assert!(matches!(Pattern::new("{a,b"), Err(PatternError::Glob { .. })));
+        let deep = vec!["a"; 64].join("/");
+        assert_eq!(Pattern::new(&deep).unwrap_err(), PatternError::TooManySegments);
+    }
+
+    #[test]
+    fn literal_dir_root_owns_everything() {
+        let p = Pattern::literal_dir(b"");
+        assert!(p.is_match(b"x/y"));
+        assert_eq!(p.classify_dir(b""), DirMatch::Whole);
+        let q = Pattern::literal_dir(b"libs/core");
+        assert!(q.is_match(b"libs/core/src/lib.rs"));
+        assert!(!q.is_match(b"libs/corex/a"));
+    }
+}

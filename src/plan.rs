@@ -1,0 +1,415 @@
+//! The plan: a value saying what each team's repository keeps and loses at
+//! one revision. `plan` prints it, `check` judges it, `apply` realises it.
+
+use serde::Serialize;
+
+use crate::git::{Repo, ResolvedRev, TreeListing};
+use crate::manifest::{Loc, Manifest};
+use crate::ownership::{Assignment, Owner, Ownership, OwnershipError, TreeFiles};
+
+/// Files and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Number of files (blobs, symlinks, gitlinks).
+    pub files: u64,
+    /// Sum of blob sizes.
+    pub bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes += bytes;
+    }
+}
+
+/// One line of a removal preview: a file, or a directory removed whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    /// The path (a directory ends with `/`).
+    pub path: String,
+    /// Files and bytes removed under it.
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// A package reference and the directories it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackagePlan {
+    /// The reference as written.
+    pub package: String,
+    /// The kind it resolved as.
+    pub kind: String,
+    /// Directories holding it.
+    pub paths: Vec<String>,
+    /// Nested packages' directories that it does not own.
+    pub carve_outs: Vec<String>,
+}
+
+/// What one team keeps and loses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TeamPlan {
+    /// Team name.
+    pub name: String,
+    /// Directory hoisted to the repository root, if any.
+    pub root: Option<String>,
+    /// Files kept (owned or shared).
+    pub kept_files: u64,
+    /// Bytes kept.
+    pub kept_bytes: u64,
+    /// Files removed.
+    pub removed_files: u64,
+    /// Bytes removed.
+    pub removed_bytes: u64,
+    /// Files the team owns itself (not through `shared`).
+    pub owned_files: u64,
+    /// Owned or shared files that `root` leaves out of the repository.
+    pub outside_root_files: u64,
+    /// Packages named by the team.
+    pub packages: Vec<PackagePlan>,
+    /// Removals collapsed to the highest directories removed whole, by path.
+    pub removed: Vec<Removal>,
+}
+
+/// A file two or more teams own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Overlap {
+    /// The path.
+    pub path: String,
+    /// The owning teams, sorted.
+    pub teams: Vec<String>,
+}
+
+/// A pattern matching no file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stale {
+    /// The team, or `null` for the `shared` section.
+    pub team: Option<String>,
+    /// As written.
+    pub pattern: String,
+    /// `paths` or `exclude`.
+    pub field: &'static str,
+    /// Manifest line.
+    pub line: u64,
+    /// Manifest column.
+    pub column: u64,
+}
+
+/// A revision's split, team by team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The commit the plan was made for.
+    #[serde(rename = "ref")]
+    pub commit: String,
+    /// The revision as named.
+    pub ref_name: String,
+    /// Every file of the tree.
+    pub total: Tally,
+    /// Teams (all, or those selected), in manifest order.
+    pub teams: Vec<TeamPlan>,
+    /// Packages of the `shared` section.
+    pub shared_packages: Vec<PackagePlan>,
+    /// Files that no team owns and that are not shared: lost by every team.
+    pub unowned: Vec<String>,
+    /// Files owned by several teams (duplicated on purpose, or by mistake).
+    pub overlaps: Vec<Overlap>,
+    /// Patterns that match nothing.
+    pub stale_patterns: Vec<Stale>,
+    /// Package manifests in the tree that could not be parsed.
+    pub skipped_manifests: Vec<SkippedManifest>,
+}
+
+/// A package manifest that package resolution could not read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkippedManifest {
+    /// Its path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// A package did not resolve.
+    #[error(transparent)]
+    Ownership(#[from] OwnershipError),
+    /// `--team` named a team the manifest does not define.
+    #[error("unknown team `{team}`{}", crate::suggest::did_you_mean(.candidates))]
+    UnknownTeam {
+        /// As given.
+        team: String,
+        /// Close names.
+        candidates: Vec<String>,
+    },
+}
+
+/// The tree of a revision and the ownership rules compiled against it.
+pub struct Snapshot {
+    /// The revision.
+    pub rev: ResolvedRev,
+    /// Its files.
+    pub listing: TreeListing,
+    /// The rules, packages resolved in this tree.
+    pub ownership: Ownership,
+}
+
+impl Snapshot {
+    /// Lists `rev`'s tree and resolves the manifest against it.
+    pub fn load(repo: &Repo, manifest: &Manifest, rev: ResolvedRev) -> Result<Snapshot, PlanError> {
+        let listing = repo.list_tree(rev.tree)?;
+        let ownership = Ownership::new(manifest, &TreeFiles::new(repo, &listing))?;
+        Ok(Snapshot { rev, listing, ownership })
+    }
+}
+
+/// Checks `--team` names against the manifest, returning their indices
+/// (all teams when `selected` is empty).
+pub fn select_teams(manifest: &Manifest, selected: &[String]) -> Result<Vec<usize>, PlanError> {
+    if selected.is_empty() {
+        return Ok((0..manifest.teams.len()).collect());
+    }
+    let mut out = Vec::new();
+    for name in selected {
+        match manifest.teams.iter().position(|t| &t.name == name) {
+            Some(i) => out.push(i),
+            None => {
+                let names: Vec<&str> = manifest.teams.iter().map(|t| t.name.as_str()).collect();
+                return Err(PlanError::UnknownTeam {
+                    team: name.clone(),
+                    candidates: crate::suggest::closest(name, &names),
+                });
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn lossy(p: &[u8]) -> String {
+    String::from_utf8_lossy(p).into_owned()
+}
+
+fn package_plans(o: &Ownership, owner: Owner) -> Vec<PackagePlan> {
+    o.packages
+        .iter()
+        .filter(|p| p.owner == owner)
+        .map(|p| PackagePlan {
+            package: p.spec.to_string(),
+            kind: p.resolution.kind.to_string(),
+            paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
+            carve_outs: p.resolution.carve_outs.iter().map(|d| lossy(d)).collect(),
+        })
+        .collect()
+}
+
+fn under(path: &[u8], dir: &[u8]) -> bool {
+    path.len() > dir.len() && path.starts_with(dir) && path[dir.len()] == b'/'
+}
+
+/// Computes the plan for `teams` (indices into the manifest's teams).
+pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
+    let o = &snap.ownership;
+    let files = &snap.listing.files;
+    let assignment: Assignment = o.assign(&snap.listing);
+    let names = o.team_names();
+
+    let mut total = Tally::default();
+    let mut unowned = Vec::new();
+    let mut overlaps = Vec::new();
+    for (f, own) in files.iter().zip(&assignment.owners) {
+        total.add(f.size);
+        if own.is_unowned() {
+            unowned.push(lossy(&f.path));
+        } else if own.teams.len() > 1 {
+            overlaps.push(Overlap {
+                path: lossy(&f.path),
+                teams: own.teams.iter().map(|&t| names[t as usize].clone()).collect(),
+            });
+        }
+    }
+
+    let team_plans = teams
+        .iter()
+        .map(|&t| {
+            let team = &manifest.teams[t];
+            let root = team.root.as_ref().map(|r| r.as_bytes());
+            let mut kept = Tally::default();
+            let mut removed = Tally::default();
+            let mut owned = 0;
+            let mut outside_root = 0;
+            let mut preview = Collapser::default();
+            for (f, own) in files.iter().zip(&assignment.owners) {
+                let mut keep = own.kept_by(t);
+                if own.teams.contains(&(t as u16)) {
+                    owned += 1;
+                }
+                if keep && root.is_some_and(|r| !under(&f.path, r)) {
+                    keep = false;
+                    outside_root += 1;
+                }
+                if keep {
+                    kept.add(f.size);
+                } else {
+                    removed.add(f.size);
+                }
+                preview.file(&f.path, f.size, !keep);
+            }
+            TeamPlan {
+                name: team.name.clone(),
+                root: team.root.clone(),
+                kept_files: kept.files,
+                kept_bytes: kept.bytes,
+                removed_files: removed.files,
+                removed_bytes: removed.bytes,
+                owned_files: owned,
+                outside_root_files: outside_root,
+                packages: package_plans(o, Owner::Team(t)),
+                removed: preview.finish(),
+            }
+        })
+        .collect();
+
+    let stale_patterns = o
+        .stale_patterns(&assignment)
+        .into_iter()
+        .map(|s| {
+            let Loc { line, col } = s.loc;
+            Stale {
+                team: match s.owner {
+                    Owner::Shared => None,
+                    Owner::Team(t) => Some(names[t].clone()),
+                },
+                pattern: s.pattern,
+                field: if s.exclude { "exclude" } else { "paths" },
+                line,
+                column: col,
+            }
+        })
+        .collect();
+
+    Plan {
+        commit: snap.rev.commit.to_string(),
+        ref_name: snap.rev.name.clone(),
+        total,
+        teams: team_plans,
+        shared_packages: package_plans(o, Owner::Shared),
+        unowned,
+        overlaps,
+        stale_patterns,
+        skipped_manifests: o
+            .skipped_manifests
+            .iter()
+            .map(|(path, reason)| SkippedManifest { path: path.clone(), reason: reason.clone() })
+            .collect(),
+    }
+}
+
+/// Collapses a pre-order stream of (path, removed?) into the highest
+/// directories whose every file is removed, plus loose removed files.
+#[derive(Default)]
+struct Collapser {
+    /// Open directories: (path, all files removed so far, tally, entries below).
+    stack: Vec<(Vec<u8>, bool, Tally, Vec<Removal>)>,
+    done: Vec<Removal>,
+}
+
+impl Collapser {
+    fn file(&mut self, path: &[u8], size: u64, removed: bool) {
+        let dir = match path.iter().rposition(|&b| b == b'/') {
+            Some(i) => &path[..i],
+            None => &path[..0],
+        };
+        while let Some(top) = self.stack.last() {
+            if dir == top.0.as_slice() || under(dir, &top.0) {
+                break;
+            }
+            self.close();
+        }
+        let open = self.stack.last().map_or(0, |t| t.0.len() + 1);
+        let mut start = open;
+        while start <= dir.len() && !dir.is_empty() {
+            let end = dir[start..].iter().position(|&b| b == b'/').map_or(dir.len(), |p| start + p);
+            self.stack.push((dir[..end].to_vec(), true, Tally::default(), Vec::new()));
+            start = end + 1;
+        }
+        match self.stack.last_mut() {
+            Some(top) => {
+                top.1 &= removed;
+                if removed {
+                    top.2.add(size);
+                    top.3.push(Removal { path: lossy(path), tally: Tally { files: 1, bytes: size } });
+                }
+            }
+            None if removed => {
+                self.done.push(Removal { path: lossy(path), tally: Tally { files: 1, bytes: size } })
+            }
+            None => {}
+        }
+    }
+
+    fn close(&mut self) {
+        let (path, all, tally, entries) = self.stack.pop().expect("close on an open directory");
+        let collapsed = if all && tally.files > 0 {
+            vec![Removal { path: format!("{}/", lossy(&path)), tally }]
+        } else {
+            entries
+        };
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.1 &= all;
+                parent.2.files += tally.files;
+                parent.2.bytes += tally.bytes;
+                parent.3.extend(collapsed);
+            }
+            None => self.done.extend(collapsed),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Removal> {
+        while !self.stack.is_empty() {
+            self.close();
+        }
+        self.done.sort_by(|a, b| a.path.cmp(&b.path));
+        self.done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collapse(files: &[(&str, bool)]) -> Vec<String> {
+        let mut c = Collapser::default();
+        for (p, r) in files {
+            c.file(p.as_bytes(), 1, *r);
+        }
+        c.finish().into_iter().map(|r| format!("{} {}", r.path, r.tally.files)).collect()
+    }
+
+    #[test]
+    fn collapses_to_highest_fully_removed_dirs() {
+        let got = collapse(&[
+            ("a/b/1", true),
+            ("a/b/2", true),
+            ("a/c/1", true),
+            ("a/keep", false),
+            ("d/e/f/1", true),
+            ("d/e/g", true),
+            ("top", true),
+            ("z/1", false),
+            ("z/y/2", true),
+        ]);
+        assert_eq!(got, ["a/b/ 2", "a/c/ 1", "d/ 2", "top 1", "z/y/ 1"]);
+    }
+
+    #[test]
+    fn everything_removed_collapses_per_top_level_entry() {
+        assert_eq!(collapse(&[("a/1", true), ("b", true)]), ["a/ 1", "b 1"]);
+        assert!(collapse(&[("a/1", false)]).is_empty());
+    }
+}
