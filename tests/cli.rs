@@ -137,3 +137,77 @@ fn shallow_clone_plans() {
     let full = split(&src, &["plan", "--format", "json"]);
     assert_eq!(run.stdout, full.stdout);
 }
+
+/// Every package kind resolved from real git blobs, traps included.
+#[test]
+fn packages_of_every_kind_resolve_in_a_real_tree() {
+    let repo = common::fixture("polyglot");
+    let manifest = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        manifest.path(),
+        r#"version: 1
+teams:
+  everything:
+    packages:
+      - "cargo:ingest-core"
+      - "cargo:tool"
+      - "go:corp.example/ingest/agent"
+      - "maven:com.corp:analytics-api"
+      - "gradle::billing"
+      - "gradle:libs:core"
+      - "composer:corp/portal"
+      - "python:analytics-jobs"
+      - "npm:@corp/web"
+      - "com.corp.analytics"
+      - "corp"
+"#,
+    )
+    .unwrap();
+    let before = digest(&repo);
+    let run = split(&repo, &["plan", "--format", "json", "--manifest", manifest.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(before, digest(&repo));
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let got: Vec<String> = v["teams"][0]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({}) -> {} - {}",
+                p["package"].as_str().unwrap(),
+                p["kind"].as_str().unwrap(),
+                p["paths"],
+                p["carve_outs"]
+            )
+        })
+        .collect();
+    let expected = [
+        r#"cargo:ingest-core (cargo) -> ["crates/ingest-core"] - []"#,
+        r#"cargo:tool (cargo) -> [""] - ["crates/ingest-core"]"#,
+        r#"go:corp.example/ingest/agent (go) -> ["agent"] - ["agent/plugins"]"#,
+        r#"maven:com.corp:analytics-api (maven) -> ["analytics"] - []"#,
+        r#"gradle::billing (gradle) -> ["services/billing-svc"] - []"#,
+        r#"gradle:libs:core (gradle) -> ["libs/core"] - []"#,
+        r#"composer:corp/portal (composer) -> ["portal"] - []"#,
+        r#"python:analytics-jobs (python) -> ["jobs"] - []"#,
+        r#"npm:@corp/web (npm) -> ["web"] - ["web/packages/ui"]"#,
+        r#"com.corp.analytics (jvm) -> ["analytics/src/main/java/com/corp/analytics","analytics/src/test/java/com/corp/analytics"] - []"#,
+        // Gradle creates the intermediate project `:libs` for `:libs:core`.
+        r#"corp (gradle) -> [""] - ["libs","libs/core","services/billing-svc"]"#,
+    ];
+    assert_eq!(got, expected);
+    let skipped = &v["skipped_manifests"];
+    assert_eq!(skipped[0]["path"], "web/broken/package.json", "{skipped}");
+
+    // Names that exist only as a dependency, a [[bin]] or a vendored copy are not packages.
+    for trap in
+        ["cargo:ghost", "go:corp.example/phantom", "maven:jackson", "composer:corp/vendored", "npm:ghost"]
+    {
+        std::fs::write(manifest.path(), format!("version: 1\nteams:\n  t:\n    packages: [\"{trap}\"]\n"))
+            .unwrap();
+        let run = split(&repo, &["plan", "--manifest", manifest.path().to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{trap} must not resolve: {}", run.stdout);
+        assert!(run.stderr.contains("not found"), "{trap}: {}", run.stderr);
+    }
+}
