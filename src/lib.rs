@@ -6,10 +6,12 @@
 //! loses) -> [`log`] (which teams each commit touched). A module uses only
 //! those before it. The library never prints; the binary owns the terminal.
 
+pub mod apply;
 pub mod git;
 pub mod log;
 pub mod manifest;
 pub mod ownership;
 pub mod pattern;
 pub mod plan;
+pub mod rewrite;
 pub mod suggest;

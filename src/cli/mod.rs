@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each with its clap `Args`
 //! (whose doc comments are the `--help` text) and one `run` function.
 
+mod apply;
 mod log;
 mod output;
 mod owners;
@@ -74,6 +75,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     Plan(plan::Args),
+    Apply(apply::Args),
     Owners(owners::Args),
     Log(log::Args),
 }
@@ -87,7 +89,6 @@ pub struct Failure {
 
 impl Failure {
     /// Findings (exit 1) that were already reported on stdout.
-    #[allow(dead_code)]
     pub fn findings() -> Failure {
         Failure { code: 1, error: None }
     }
@@ -109,6 +110,7 @@ pub fn main() -> ExitCode {
     output::init_color(cli.global.color);
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
     };

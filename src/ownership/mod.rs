@@ -55,6 +55,8 @@ struct Pat {
 #[derive(Debug)]
 struct Item {
     owner: Owner,
+    /// The patterns selecting for this item.
+    selects: Vec<u32>,
     carve_outs: Vec<u32>,
 }
 
@@ -193,7 +195,7 @@ impl Ownership {
     ) -> Result<(), OwnershipError> {
         for p in &rule.paths {
             let item = self.items.len();
-            self.items.push(Item { owner, carve_outs: Vec::new() });
+            self.items.push(Item { owner, selects: vec![self.pats.len() as u32], carve_outs: Vec::new() });
             self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
         }
         for spec in &rule.packages {
@@ -215,7 +217,8 @@ impl Ownership {
                     loc: spec.loc,
                 });
             }
-            self.items.push(Item { owner, carve_outs });
+            let selects = (0..resolution.dirs.len()).map(|k| (self.pats.len() + k) as u32).collect();
+            self.items.push(Item { owner, selects, carve_outs });
             for dir in &resolution.dirs {
                 self.pats.push(Pat {
                     pattern: Pattern::literal_dir(dir),
@@ -317,22 +320,33 @@ impl Ownership {
         Explanation { owners, reasons: reasons.into_iter().collect() }
     }
 
+    /// Combines per-pattern coverages into `owner`'s coverage of a directory.
+    fn owner_class(&self, owner: Owner, class: impl Fn(u32) -> DirMatch) -> DirMatch {
+        let mut include = DirMatch::None;
+        for item in self.items.iter().filter(|i| i.owner == owner) {
+            let selected = union(item.selects.iter().map(|&p| class(p)));
+            let carved = union(item.carve_outs.iter().map(|&p| class(p)));
+            include = union([include, minus(selected, carved)]);
+            if include == DirMatch::Whole {
+                break;
+            }
+        }
+        if include == DirMatch::None {
+            return DirMatch::None;
+        }
+        let excluded = union(
+            self.pats
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.owner == owner && p.role == Role::Exclude)
+                .map(|(i, _)| class(i as u32)),
+        );
+        minus(include, excluded)
+    }
+
     /// How `owner`'s rules cover a directory: every path below it, none, or some.
     pub fn classify_dir(&self, owner: Owner, dir: &[u8]) -> DirMatch {
-        let class = |p: &Pat| p.pattern.classify_dir(dir);
-        let mut include = DirMatch::None;
-        for (i, item) in self.items.iter().enumerate() {
-            if item.owner != owner {
-                continue;
-            }
-            let selected =
-                union(self.pats.iter().filter(|p| p.item == i && p.role != Role::Exclude).map(class));
-            let carved = union(item.carve_outs.iter().map(|&c| class(&self.pats[c as usize])));
-            include = union([include, minus(selected, carved)]);
-        }
-        let excluded =
-            union(self.pats.iter().filter(|p| p.owner == owner && p.role == Role::Exclude).map(class));
-        minus(include, excluded)
+        self.owner_class(owner, |p| self.pats[p as usize].pattern.classify_dir(dir))
     }
 
     /// How a team's repository covers a directory: its own files plus shared ones.
@@ -400,6 +414,44 @@ impl Ownership {
         Assignment { owners, used }
     }
 
+    /// The cursor at the repository root, for walking trees directory by directory.
+    pub fn root_cursor(&self) -> Cursor {
+        Cursor(Frame::root(self))
+    }
+
+    /// The cursor of the subdirectory `name` of `c`'s directory.
+    pub fn enter(&self, c: &Cursor, name: &[u8]) -> Cursor {
+        Cursor(c.0.enter(self, name))
+    }
+
+    /// The owners of the file `name` in `c`'s directory.
+    pub fn file_owners(&self, c: &Cursor, name: &[u8]) -> Owners {
+        let mut matched = c.0.accepted.clone();
+        for &(p, s) in &c.0.alive {
+            let pat = &self.pats[p as usize].pattern;
+            if pat.is_accepting(pat.step(s, name)) {
+                matched.push(p);
+            }
+        }
+        self.evaluate(&matched)
+    }
+
+    /// How a team's repository (its files plus shared ones) covers `c`'s
+    /// directory; the same answer as [`Ownership::keep_class`], from the
+    /// cursor's states instead of the path.
+    pub fn cursor_keep_class(&self, c: &Cursor, team: usize) -> DirMatch {
+        let class = |p: u32| -> DirMatch {
+            if c.0.accepted.binary_search(&p).is_ok() {
+                return DirMatch::Whole;
+            }
+            match c.0.alive.binary_search_by_key(&p, |&(q, _)| q) {
+                Ok(k) => self.pats[p as usize].pattern.classify(c.0.alive[k].1),
+                Err(_) => DirMatch::None,
+            }
+        };
+        union([self.owner_class(Owner::Team(team), class), self.owner_class(Owner::Shared, class)])
+    }
+
     /// Path and exclude patterns that matched no file in the assignment's tree.
     pub fn stale_patterns(&self, assignment: &Assignment) -> Vec<StalePattern> {
         let mut out: Vec<StalePattern> = self
@@ -420,8 +472,12 @@ impl Ownership {
     }
 }
 
+/// Where a tree walk is: the automaton states of one directory.
+#[derive(Clone, Debug)]
+pub struct Cursor(Frame);
+
 /// Automaton states of every undecided pattern in one directory.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Frame {
     alive: Vec<(u32, State)>,
     accepted: Vec<u32>,

@@ -231,6 +231,11 @@ proptest! {
         }
         for t in 0..teams.len() {
             for d in &dirs {
+                let mut cursor = o.root_cursor();
+                for part in d.split('/').filter(|s| !s.is_empty()) {
+                    cursor = o.enter(&cursor, part.as_bytes());
+                }
+                prop_assert_eq!(o.cursor_keep_class(&cursor, t), o.keep_class(t, d.as_bytes()), "cursor vs path on {:?}", d);
                 let below: Vec<bool> = l.files.iter().zip(&a.owners)
                     .filter(|(f, _)| d.is_empty() || (f.path.starts_with(d.as_bytes()) && f.path.get(d.len()) == Some(&b'/')))
                     .map(|(_, o)| o.kept_by(t))

@@ -1,0 +1,694 @@
+//! `apply`: one repository per team, written beside the monolith, never in it.
+//!
+//! Each team is built in `DIR/.staging-<team>`, a bare repository that
+//! borrows the monolith's objects through a temporary alternate while the
+//! history engine writes new trees and commits as packs. `git repack -a -d`
+//! then copies in exactly the objects its refs reach (reusing the
+//! monolith's deltas), the alternate is removed, and the finished repository
+//! is swapped into `DIR/<team>.git` with one atomic `renameat2(EXCHANGE)`.
+//! A run that dies leaves only a staging directory, which the next run
+//! deletes; the previous `<team>.git` stays complete until the swap.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use git2::{ObjectType, Oid, Repository, Sort};
+use serde::Serialize;
+
+use crate::git::{GitError, Repo};
+use crate::manifest::Manifest;
+use crate::plan::Snapshot;
+use crate::rewrite::pack::PackSink;
+use crate::rewrite::{self, History, HistoryError, Job};
+
+/// The marker directory inside every team repository git-split writes.
+pub const MARKER_DIR: &str = "split";
+const LOCK_FILE: &str = ".git-split.lock";
+const STAGING_PREFIX: &str = ".staging-";
+
+/// Why `apply` refused to run or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Reading the monolith failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// History is cut: a rewrite would silently lose it.
+    #[error("`{}` is a shallow clone: apply needs the full history (run `git fetch --unshallow`)", .0.display())]
+    Shallow(PathBuf),
+    /// The output directory holds something we did not write.
+    #[error("output directory `{}` holds `{}`, which git-split did not write; use an empty directory or one holding only git-split output", .dir.display(), .entry)]
+    ForeignOutput {
+        /// The output directory.
+        dir: PathBuf,
+        /// The unexpected entry.
+        entry: String,
+    },
+    /// The output directory is inside the monolith's git directory.
+    #[error("output directory `{}` is inside the monolith's git directory", .0.display())]
+    OutputInsideGitDir(PathBuf),
+    /// Another apply holds the lock.
+    #[error("another git-split apply is writing to `{}` (lock: {})", .dir.display(), LOCK_FILE)]
+    Locked {
+        /// The output directory.
+        dir: PathBuf,
+    },
+    /// A selected ref does not exist.
+    #[error("no ref matches `{0}` in the monolith")]
+    NoSuchRef(String),
+    /// File system trouble in the output directory.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ApplyError {
+    let context = context.into();
+    move |source| ApplyError::Io { context, source }
+}
+
+/// How history is produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryMode {
+    /// Every commit rewritten to the team's files.
+    Rewrite,
+    /// The monolith's history as is, plus one commit deleting what the team does not own.
+    Prune,
+}
+
+/// What to apply.
+pub struct Options {
+    /// Where `<team>.git` repositories go.
+    pub out: PathBuf,
+    /// Team indices to apply.
+    pub teams: Vec<usize>,
+    /// Teams built at once.
+    pub jobs: usize,
+    /// Rewrite or prune.
+    pub mode: HistoryMode,
+}
+
+/// Progress reported while applying.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A team started; `total` commits to consider.
+    Started {
+        /// Team name.
+        team: String,
+        /// Commits to consider.
+        total: usize,
+    },
+    /// Commits considered so far.
+    Progress {
+        /// Team name.
+        team: String,
+        /// Done so far.
+        done: usize,
+    },
+    /// A phase after the rewrite (packing, ...).
+    Phase {
+        /// Team name.
+        team: String,
+        /// What is happening.
+        phase: &'static str,
+    },
+    /// A team is done (or failed).
+    Finished {
+        /// Team name.
+        team: String,
+        /// True if it failed.
+        failed: bool,
+    },
+}
+
+/// One team's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamReport {
+    /// Team name.
+    pub name: String,
+    /// The repository written.
+    pub path: PathBuf,
+    /// Monolith commits considered.
+    pub commits_considered: usize,
+    /// Commits in the team repository.
+    pub commits_kept: usize,
+    /// Files in the tip tree of the first branch.
+    pub files: u64,
+    /// Bytes of those files.
+    pub bytes: u64,
+    /// Refs written: name -> commit.
+    pub refs: BTreeMap<String, String>,
+    /// Wall time.
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+    /// Why the team failed, if it did.
+    pub error: Option<String>,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The split revision.
+    #[serde(rename = "ref")]
+    pub commit: String,
+    /// Teams, in manifest order.
+    pub teams: Vec<TeamReport>,
+    /// Files at the split ref that no team repository holds.
+    pub unowned: Vec<String>,
+}
+
+impl Report {
+    /// True if any team failed.
+    pub fn failed(&self) -> bool {
+        self.teams.iter().any(|t| t.error.is_some())
+    }
+}
+
+/// A ref to carry into team repositories.
+#[derive(Clone, Debug)]
+struct SourceRef {
+    name: String,
+    /// The commit it (eventually) points to.
+    commit: Oid,
+    /// The annotated tag object, for tags.
+    tag: Option<Oid>,
+}
+
+/// The selected refs: the manifest's `monolith.refs` (or `--ref`, or HEAD's
+/// branch), plus every tag pointing into their history.
+fn select_refs(repo: &Repo, manifest: &Manifest, rev: Option<&str>) -> Result<Vec<SourceRef>, ApplyError> {
+    let git = repo.raw();
+    let mut names: Vec<String> = Vec::new();
+    let wanted: Vec<String> = match rev {
+        Some(r) => vec![r.to_string()],
+        None if manifest.refs.is_empty() => {
+            let head = git.head().map_err(|_| GitError::NoHead { repo: repo.path().to_path_buf() })?;
+            vec![head.name().unwrap_or("HEAD").to_string()]
+        }
+        None => manifest.refs.iter().map(|r| r.value.clone()).collect(),
+    };
+    for w in &wanted {
+        if w.contains(['*', '?', '[']) {
+            let found = repo.refs_matching(w)?;
+            if found.is_empty() {
+                return Err(ApplyError::NoSuchRef(w.clone()));
+            }
+            names.extend(found);
+        } else if let Ok(r) = git.resolve_reference_from_short_name(w) {
+            names.push(r.name().map_err(|_| ApplyError::NoSuchRef(w.clone()))?.to_string());
+        } else {
+            // A revision that is not a ref: split it as a branch named `split`.
+            repo.resolve(w)?;
+            names.push(format!("refs/heads/split:{w}"));
+        }
+    }
+    let mut out = Vec::new();
+    for name in names {
+        if let Some((branch, revision)) = name.split_once(':') {
+            let r = repo.resolve(revision)?;
+            out.push(SourceRef { name: branch.to_string(), commit: r.commit, tag: None });
+            continue;
+        }
+        let r = git.find_reference(&name).map_err(|_| ApplyError::NoSuchRef(name.clone()))?;
+        let target = r.target().ok_or_else(|| ApplyError::NoSuchRef(name.clone()))?;
+        let commit = r.peel_to_commit().map_err(|_| ApplyError::NoSuchRef(name.clone()))?.id();
+        let tag = (target != commit).then_some(target);
+        out.push(SourceRef { name, commit, tag });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|a, b| a.name == b.name);
+    Ok(out)
+}
+
+/// Tags (lightweight or annotated on a commit) pointing into `commits`.
+fn tags_into(repo: &Repository, commits: &std::collections::HashSet<Oid>) -> Vec<SourceRef> {
+    let mut out = Vec::new();
+    let Ok(refs) = repo.references_glob("refs/tags/*") else { return out };
+    for r in refs.flatten() {
+        let (Ok(name), Some(target)) = (r.name(), r.target()) else { continue };
+        let Ok(commit) = r.peel_to_commit() else { continue };
+        if !commits.contains(&commit.id()) {
+            continue;
+        }
+        let tag = match repo.find_object(target, None).map(|o| o.kind()) {
+            Ok(Some(ObjectType::Tag)) => {
+                // Only tags directly on a commit are recreated; a tag of a tag is rare
+                // and its signature chain cannot survive anyway.
+                match repo.find_tag(target) {
+                    Ok(t) if t.target_id() == commit.id() => Some(target),
+                    _ => continue,
+                }
+            }
+            _ => None,
+        };
+        out.push(SourceRef { name: name.to_string(), commit: commit.id(), tag });
+    }
+    out
+}
+
+/// Checks the output directory holds only git-split output, creating it if needed.
+fn prepare_out(out: &Path, monolith_git_dir: &Path) -> Result<(), ApplyError> {
+    fs::create_dir_all(out).map_err(io_err(format!("creating {}", out.display())))?;
+    let out_abs = out.canonicalize().map_err(io_err(format!("resolving {}", out.display())))?;
+    if let Ok(git_dir) = monolith_git_dir.canonicalize() {
+        if out_abs.starts_with(&git_dir) {
+            return Err(ApplyError::OutputInsideGitDir(out.to_path_buf()));
+        }
+    }
+    for entry in fs::read_dir(out).map_err(io_err(format!("reading {}", out.display())))? {
+        let entry = entry.map_err(io_err(format!("reading {}", out.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name == LOCK_FILE
+            || name.starts_with(STAGING_PREFIX)
+            || (name.ends_with(".git") && entry.path().join(MARKER_DIR).is_dir());
+        if !ours {
+            return Err(ApplyError::ForeignOutput { dir: out.to_path_buf(), entry: name });
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive advisory lock on the output directory, released on drop
+/// (and by the kernel if the process dies).
+struct Lock {
+    _file: fs::File,
+}
+
+fn lock(out: &Path) -> Result<Lock, ApplyError> {
+    let path = out.join(LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(format!("opening {}", path.display())))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(|_| ApplyError::Locked { dir: out.to_path_buf() })?;
+    Ok(Lock { _file: file })
+}
+
+/// Runs `apply`.
+pub fn apply(
+    repo: &Repo,
+    manifest: &Manifest,
+    snap: &Snapshot,
+    rev: Option<&str>,
+    opts: &Options,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<Report, ApplyError> {
+    if repo.is_shallow() {
+        return Err(ApplyError::Shallow(repo.path().to_path_buf()));
+    }
+    let git_dir = repo.raw().path().to_path_buf();
+    let refs = select_refs(repo, manifest, rev)?;
+    prepare_out(&opts.out, &git_dir)?;
+    let _lock = lock(&opts.out)?;
+    // Leftovers of an interrupted run: never a finished repository.
+    for entry in fs::read_dir(&opts.out).map_err(io_err("reading the output directory"))?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
+            fs::remove_dir_all(entry.path())
+                .map_err(io_err(format!("removing {}", entry.path().display())))?;
+        }
+    }
+
+    // Every commit reachable from the selected refs, parents first.
+    let git = repo.raw();
+    let mut walk = git.revwalk().map_err(crate::git::ctx("starting a revision walk"))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(crate::git::ctx("sorting the walk"))?;
+    for r in &refs {
+        walk.push(r.commit).map_err(crate::git::ctx(format!("walking {}", r.name)))?;
+    }
+    let commits: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(crate::git::ctx("walking history"))?;
+    let commit_set: std::collections::HashSet<Oid> = commits.iter().copied().collect();
+    let mut all_refs = refs.clone();
+    for t in tags_into(git, &commit_set) {
+        if !all_refs.iter().any(|r| r.name == t.name) {
+            all_refs.push(t);
+        }
+    }
+    all_refs.sort_by(|a, b| a.name.cmp(&b.name));
+    let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
+
+    let unowned = plan_unowned(snap);
+    let jobs = opts.jobs.max(1);
+    let queue = std::sync::Mutex::new(opts.teams.clone().into_iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(opts.teams.len()) {
+            s.spawn(|| loop {
+                let Some(t) = queue.lock().expect("queue").next() else { break };
+                let team = &manifest.teams[t];
+                let start = Instant::now();
+                let ctx = TeamCtx {
+                    git_dir: &git_dir,
+                    out: &opts.out,
+                    team: t,
+                    name: &team.name,
+                    root: team.root.as_deref(),
+                    labels: manifest.labels && team.compat.is_none(),
+                    snap,
+                    commits: &commits,
+                    refs: &all_refs,
+                    head_branch: head_branch.as_deref(),
+                    mode: opts.mode,
+                    on_event,
+                };
+                let outcome = build_team(&ctx);
+                let failed = outcome.is_err();
+                let report = match outcome {
+                    Ok(mut r) => {
+                        r.elapsed = start.elapsed();
+                        r
+                    }
+                    Err(e) => TeamReport {
+                        name: team.name.clone(),
+                        path: opts.out.join(format!("{}.git", team.name)),
+                        commits_considered: commits.len(),
+                        commits_kept: 0,
+                        files: 0,
+                        bytes: 0,
+                        refs: BTreeMap::new(),
+                        elapsed: start.elapsed(),
+                        error: Some(e.to_string()),
+                    },
+                };
+                on_event(Event::Finished { team: team.name.clone(), failed });
+                results.lock().expect("results").push((t, report));
+            });
+        }
+    });
+    let mut teams = results.into_inner().expect("results");
+    teams.sort_by_key(|(t, _)| *t);
+    Ok(Report {
+        commit: snap.rev.commit.to_string(),
+        teams: teams.into_iter().map(|(_, r)| r).collect(),
+        unowned,
+    })
+}
+
+fn plan_unowned(snap: &Snapshot) -> Vec<String> {
+    let a = snap.ownership.assign(&snap.listing);
+    snap.listing
+        .files
+        .iter()
+        .zip(&a.owners)
+        .filter(|(_, o)| o.is_unowned())
+        .map(|(f, _)| String::from_utf8_lossy(&f.path).into_owned())
+        .collect()
+}
+
+struct TeamCtx<'a> {
+    git_dir: &'a Path,
+    out: &'a Path,
+    team: usize,
+    name: &'a str,
+    root: Option<&'a str>,
+    labels: bool,
+    snap: &'a Snapshot,
+    commits: &'a [Oid],
+    refs: &'a [SourceRef],
+    head_branch: Option<&'a str>,
+    mode: HistoryMode,
+    on_event: &'a (dyn Fn(Event) + Sync),
+}
+
+/// Why one team failed (reported, other teams go on).
+#[derive(Debug, thiserror::Error)]
+enum TeamError {
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error("{context}: {source}")]
+    Git { context: String, source: git2::Error },
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("`git {args}` failed: {stderr}")]
+    Command { args: String, stderr: String },
+}
+
+fn tgit(context: impl Into<String>) -> impl FnOnce(git2::Error) -> TeamError {
+    let context = context.into();
+    move |source| TeamError::Git { context, source }
+}
+
+fn tio(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TeamError {
+    let context = context.into();
+    move |source| TeamError::Io { context, source }
+}
+
+fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    let emit = |e| (ctx.on_event)(e);
+    emit(Event::Started { team: ctx.name.to_string(), total: ctx.commits.len() });
+    let staging = ctx.out.join(format!("{STAGING_PREFIX}{}", ctx.name));
+    let final_path = ctx.out.join(format!("{}.git", ctx.name));
+    let out = Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
+    // Borrow the monolith's objects until the final repack copies what is needed.
+    let objects =
+        ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
+    let alternates = staging.join("objects/info/alternates");
+    fs::write(&alternates, format!("{}\n", objects.display())).map_err(tio("writing alternates"))?;
+    let out = Repository::open_bare(out.path()).map_err(tgit("reopening the staging repository"))?;
+    let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
+
+    let mut written_refs = BTreeMap::new();
+    let (considered, kept, map_lines) = match ctx.mode {
+        HistoryMode::Rewrite => {
+            let job =
+                Job { ownership: &ctx.snap.ownership, team: ctx.team, root: ctx.root, labels: ctx.labels };
+            let history = rewrite::rewrite(&src, &out, &job, ctx.commits, &mut |done| {
+                emit(Event::Progress { team: ctx.name.to_string(), done })
+            })?;
+            write_refs(&src, &out, ctx, &history, &mut written_refs)?;
+            let kept = history.map.values().filter(|m| m.new.is_some()).count();
+            (history.order.len(), kept, commit_map(&history))
+        }
+        HistoryMode::Prune => {
+            let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
+            (ctx.commits.len(), kept, format!("{:<40} new\n", "old"))
+        }
+    };
+    if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
+        out.set_head(head).map_err(tgit("setting HEAD"))?;
+    }
+    let marker = staging.join(MARKER_DIR);
+    fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
+    fs::write(marker.join("commit-map"), map_lines).map_err(tio("writing the commit map"))?;
+
+    emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
+    run_git(&staging, &["repack", "-a", "-d", "-q"])?;
+    fs::remove_file(&alternates).map_err(tio("removing alternates"))?;
+    run_git(&staging, &["prune-packed"])?;
+
+    // Tip statistics from the self-contained repository.
+    let done = Repository::open_bare(&staging).map_err(tgit("reopening the team repository"))?;
+    let (files, bytes) = match ctx.head_branch.and_then(|h| written_refs.get(h)) {
+        Some(tip) => tree_size(&done, Oid::from_str(tip).expect("written id"))?,
+        None => (0, 0),
+    };
+    drop(done);
+    drop(out);
+
+    emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
+    publish(&staging, &final_path)?;
+    Ok(TeamReport {
+        name: ctx.name.to_string(),
+        path: final_path,
+        commits_considered: considered,
+        commits_kept: kept,
+        files,
+        bytes,
+        refs: written_refs,
+        elapsed: Duration::ZERO,
+        error: None,
+    })
+}
+
+/// Swaps the finished staging repository into place: atomic for readers,
+/// and the previous repository is complete until the exchange.
+fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
+    if final_path.exists() {
+        rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            staging,
+            rustix::fs::CWD,
+            final_path,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .map_err(|e| TeamError::Io {
+            context: format!("replacing {}", final_path.display()),
+            source: e.into(),
+        })?;
+        // `staging` now holds the previous repository.
+        fs::remove_dir_all(staging).map_err(tio("removing the previous repository"))?;
+    } else {
+        fs::rename(staging, final_path).map_err(tio(format!("moving into {}", final_path.display())))?;
+    }
+    Ok(())
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<(), TeamError> {
+    let out = Command::new("git")
+        .arg("--git-dir")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .map_err(tio("running git"))?;
+    if !out.status.success() {
+        return Err(TeamError::Command {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn commit_map(h: &History) -> String {
+    let zero = "0".repeat(40);
+    let mut s = String::with_capacity(h.order.len() * 82 + 82);
+    // filter-repo's header, padding included, so tools reading its maps read ours.
+    s.push_str(&format!("{:<40} new\n", "old"));
+    for c in &h.order {
+        let new = h.map[c].new.map_or(zero.clone(), |n| n.to_string());
+        s.push_str(&format!("{c} {new}\n"));
+    }
+    s
+}
+
+fn write_refs(
+    src: &Repository,
+    out: &Repository,
+    ctx: &TeamCtx<'_>,
+    h: &History,
+    written: &mut BTreeMap<String, String>,
+) -> Result<(), TeamError> {
+    let mut sink = PackSink::new(out).map_err(HistoryError::from)?;
+    let mut ids = Vec::new();
+    for r in ctx.refs {
+        let Some(target) = h.map.get(&r.commit).and_then(|m| m.target) else { continue };
+        let id = match r.tag {
+            Some(tag) => recreate_tag(src, &mut sink, tag, target)?,
+            None => target,
+        };
+        ids.push((r, id, target));
+    }
+    sink.flush().map_err(HistoryError::from)?;
+    for (r, id, target) in ids {
+        out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
+        written.insert(r.name.clone(), target.to_string());
+    }
+    Ok(())
+}
+
+/// An annotated tag with the same name, tagger and message on the rewritten
+/// commit; a signature cannot survive and is dropped.
+fn recreate_tag(src: &Repository, out: &mut PackSink<'_>, tag: Oid, target: Oid) -> Result<Oid, TeamError> {
+    let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
+    let obj = odb.read(tag).map_err(tgit(format!("reading tag {tag}")))?;
+    let data = obj.data();
+    let split = data.windows(2).position(|w| w == b"\n\n").map_or(data.len(), |p| p + 1);
+    let (header, message) = data.split_at(split);
+    let mut buf = Vec::with_capacity(data.len());
+    for line in header.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        if line.starts_with(b"object ") {
+            buf.extend_from_slice(format!("object {target}\n").as_bytes());
+        } else {
+            buf.extend_from_slice(line);
+            buf.push(b'\n');
+        }
+    }
+    let mut message = message.to_vec();
+    for marker in [
+        &b"-----BEGIN PGP SIGNATURE-----"[..],
+        b"-----BEGIN SSH SIGNATURE-----",
+        b"-----BEGIN SIGNED MESSAGE-----",
+    ] {
+        if let Some(p) = message.windows(marker.len()).position(|w| w == marker) {
+            message.truncate(p);
+        }
+    }
+    buf.extend_from_slice(&message);
+    Ok(out.write(ObjectType::Tag, &buf).map_err(HistoryError::from)?)
+}
+
+/// `--history prune`: the monolith's history as is, plus one commit on top
+/// of each branch deleting every file the team does not keep.
+fn prune_history(
+    src: &Repository,
+    out: &Repository,
+    ctx: &TeamCtx<'_>,
+    written: &mut BTreeMap<String, String>,
+) -> Result<usize, TeamError> {
+    let mut filter = crate::rewrite::tree::TreeFilter::new(&ctx.snap.ownership, ctx.team, ctx.root);
+    let mut sink = PackSink::new(out).map_err(HistoryError::from)?;
+    let mut ids = Vec::new();
+    {
+        for r in ctx.refs {
+            let tip = src.find_commit(r.commit).map_err(tgit(format!("reading {}", r.commit)))?;
+            if !r.name.starts_with("refs/heads/") {
+                ids.push((r, r.tag.unwrap_or(r.commit), r.commit));
+                continue;
+            }
+            let tree = match filter.filter(src, &mut sink, tip.tree_id()).map_err(HistoryError::from)? {
+                Some(t) => t,
+                None => sink.write(ObjectType::Tree, &[]).map_err(HistoryError::from)?,
+            };
+            // The committer of the tip signs the deletion: deterministic, unlike "now".
+            let mut raw = format!("tree {tree}\nparent {}\n", tip.id()).into_bytes();
+            for line in tip.raw_header_bytes().split(|&b| b == b'\n') {
+                if line.starts_with(b"committer ") {
+                    raw.extend_from_slice(b"author ");
+                    raw.extend_from_slice(&line[b"committer ".len()..]);
+                    raw.push(b'\n');
+                    raw.extend_from_slice(line);
+                    raw.push(b'\n');
+                }
+            }
+            raw.extend_from_slice(
+                format!(
+                    "\nSplit for team {}: keep only what it owns\n\n{}: {}\n",
+                    ctx.name,
+                    crate::rewrite::LABEL_KEY,
+                    tip.id()
+                )
+                .as_bytes(),
+            );
+            let id = sink.write(ObjectType::Commit, &raw).map_err(HistoryError::from)?;
+            ids.push((r, id, id));
+        }
+    }
+    sink.flush().map_err(HistoryError::from)?;
+    for (r, id, peeled) in ids {
+        out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
+        written.insert(r.name.clone(), peeled.to_string());
+    }
+    Ok(ctx.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())
+}
+
+fn tree_size(repo: &Repository, commit: Oid) -> Result<(u64, u64), TeamError> {
+    let tree = repo.find_commit(commit).and_then(|c| c.tree()).map_err(tgit("reading the tip tree"))?;
+    let odb = repo.odb().map_err(tgit("opening the odb"))?;
+    let (mut files, mut bytes) = (0u64, 0u64);
+    tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        match e.kind() {
+            Some(ObjectType::Tree) => {}
+            Some(ObjectType::Blob) => {
+                files += 1;
+                bytes += odb.read_header(e.id()).map(|(n, _)| n as u64).unwrap_or(0);
+            }
+            _ => files += 1,
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(tgit("walking the tip tree"))?;
+    Ok((files, bytes))
+}

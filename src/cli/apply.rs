@@ -1,0 +1,157 @@
+//! `git-split apply`: one repository per team.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use owo_colors::OwoColorize;
+
+use git_split::apply::{self, Event, HistoryMode, Options};
+use git_split::plan::{self, Snapshot};
+
+use super::output::{self, count, plural, size, style};
+use super::{CmdResult, Context, Failure, Format, GlobalArgs};
+
+/// Write one repository per team, with history rewritten to the team's files.
+///
+/// Each `DIR/<team>.git` is a bare repository holding only objects its own
+/// refs reach. Every rewritten commit keeps author, committer, dates and
+/// message, and gains a `Split-Source: <monolith sha>` trailer; the commit
+/// map is in `<team>.git/split/commit-map`. The monolith is never modified.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output directory [default: `<monolith>-split` beside the repository]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Only these teams (repeatable).
+    #[arg(long = "team", value_name = "TEAM")]
+    teams: Vec<String>,
+    /// Teams built at once [default: number of CPUs]
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// `rewrite`: every commit rewritten; `prune`: the monolith's history
+    /// plus one commit deleting what the team does not own.
+    #[arg(long, value_enum, default_value_t = HistoryArg::Rewrite)]
+    history: HistoryArg,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// `--history`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryArg {
+    /// Rewrite every commit.
+    Rewrite,
+    /// Keep history, delete on top.
+    Prune,
+}
+
+/// Runs `apply`.
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let ctx = Context::load(global)?;
+    let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
+    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let out = match &args.out {
+        Some(o) => o.clone(),
+        None => {
+            let base = ctx.repo.workdir().unwrap_or(ctx.repo.raw().path()).canonicalize()?;
+            let name = base.file_name().map(|n| n.to_string_lossy().trim_end_matches(".git").to_string());
+            base.with_file_name(format!("{}-split", name.unwrap_or_else(|| "monolith".into())))
+        }
+    };
+    let opts = Options {
+        out,
+        teams,
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        mode: match args.history {
+            HistoryArg::Rewrite => HistoryMode::Rewrite,
+            HistoryArg::Prune => HistoryMode::Prune,
+        },
+    };
+
+    let multi = MultiProgress::with_draw_target(if global.quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    });
+    let bars: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
+    let style = ProgressStyle::with_template(
+        "{prefix:>16.cyan.bold} {bar:30} {pos}/{len} commits {per_sec} {msg} ETA {eta}",
+    )
+    .expect("static template");
+    let on_event = |e: Event| {
+        let mut bars = bars.lock().expect("bars");
+        match e {
+            Event::Started { team, total } => {
+                let bar = multi
+                    .add(ProgressBar::new(total as u64).with_style(style.clone()).with_prefix(team.clone()));
+                bars.insert(team, bar);
+            }
+            Event::Progress { team, done } => {
+                if let Some(b) = bars.get(&team) {
+                    b.set_position(done as u64);
+                }
+            }
+            Event::Phase { team, phase } => {
+                if let Some(b) = bars.get(&team) {
+                    b.set_message(phase);
+                }
+            }
+            Event::Finished { team, failed } => {
+                if let Some(b) = bars.get(&team) {
+                    b.finish_with_message(if failed { "failed" } else { "done" });
+                }
+            }
+        }
+    };
+    let report = apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)?;
+    multi.clear().ok();
+    match args.format {
+        Format::Json => output::json(&report)?,
+        Format::Text => {
+            let mut o = output::stdout();
+            writeln!(
+                o,
+                "{} {} ({})",
+                "split of".style(style::heading()),
+                ctx.rev.name,
+                &report.commit[..12]
+            )?;
+            writeln!(o, "{:<20} {:>17} {:>9} {:>10} {:>8}", "team", "commits kept", "files", "size", "time")?;
+            for t in &report.teams {
+                match &t.error {
+                    None => writeln!(
+                        o,
+                        "{:<20} {:>17} {:>9} {:>10} {:>7.2}s",
+                        t.name,
+                        format!("{}/{}", count(t.commits_kept as u64), count(t.commits_considered as u64)),
+                        count(t.files),
+                        size(t.bytes),
+                        t.elapsed.as_secs_f64()
+                    )?,
+                    Some(e) => writeln!(o, "{:<20} {} {e}", t.name, "failed:".style(style::bad()))?,
+                }
+            }
+            writeln!(o, "written to {}", opts.out.display())?;
+            if !report.unowned.is_empty() {
+                writeln!(
+                    o,
+                    "{} {} at {} are in no team repository:",
+                    "unowned:".style(style::warn()),
+                    plural(report.unowned.len() as u64, "file", "files"),
+                    ctx.rev.name
+                )?;
+                for p in &report.unowned {
+                    writeln!(o, "  {p}")?;
+                }
+            }
+        }
+    }
+    if report.failed() {
+        return Err(Failure::findings());
+    }
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Rewriting a team's history: which commits survive, with which parents.
+//!
+//! The rules are git filter-repo's (`--path ...`, default `--prune-empty
+//! auto --prune-degenerate auto`), restated on snapshots instead of a
+//! fast-export stream:
+//!
+//! * a commit's new tree is its tree filtered for the team;
+//! * a parent that was dropped is replaced by what it was rewritten to (its
+//!   nearest kept ancestor), or disappears if there is none;
+//! * among several parents, duplicates that come from dropped parents are
+//!   merged, and a parent that came from a dropped one and is now an
+//!   ancestor of another parent is removed, unless it already was in the
+//!   monolith (an intentional `--no-ff` merge keeps its shape);
+//! * a commit that is still a merge is kept; any other commit is dropped when
+//!   its tree equals its (new) first parent's, except that a commit that was
+//!   already empty in the monolith is kept unless its parent was dropped.
+
+use std::collections::HashMap;
+
+use git2::{ObjectType, Oid, Repository};
+
+use super::pack::{PackError, PackSink};
+use super::trailer::add_trailer;
+use super::tree::{TreeError, TreeFilter};
+
+/// The tree of a commit with no files.
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// The trailer key of labels.
+pub const LABEL_KEY: &str = "Split-Source";
+
+/// Header fields a rewrite cannot keep: signatures over the old content.
+const DROPPED_HEADERS: [&[u8]; 3] = [b"gpgsig", b"gpgsig-sha256", b"mergetag"];
+
+/// Errors of the history engine.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// A tree could not be filtered.
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    /// New objects could not be written.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// A commit could not be read or written.
+    #[error("{context}: {source}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+}
+
+fn git_err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> HistoryError {
+    let context = context.into();
+    move |source| HistoryError::Git { context, source }
+}
+
+/// What happened to one monolith commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// The rewritten commit, or `None` when the commit was dropped.
+    pub new: Option<Oid>,
+    /// What references to this commit become: `new` if kept, else the
+    /// nearest kept ancestor (or `None`: nothing of the team's before it).
+    pub target: Option<Oid>,
+}
+
+/// The rewritten graph, kept for ancestry questions and incremental runs.
+#[derive(Default)]
+pub struct History {
+    /// Monolith commit -> mapping, for every commit considered.
+    pub map: HashMap<Oid, Mapping>,
+    /// Monolith commits in the order they were considered (parents first).
+    pub order: Vec<Oid>,
+    /// New commit -> (tree, parents, generation).
+    nodes: HashMap<Oid, (Oid, Vec<Oid>, u32)>,
+}
+
+impl History {
+    /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
+    fn is_ancestor(&self, a: Oid, b: Oid) -> bool {
+        let Some(&(_, _, gen_a)) = self.nodes.get(&a) else { return false };
+        let mut stack = vec![b];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(c) = stack.pop() {
+            if c == a {
+                return true;
+            }
+            if !seen.insert(c) {
+                continue;
+            }
+            if let Some((_, parents, gen)) = self.nodes.get(&c) {
+                // Generation numbers bound the search: nothing below a's
+                // generation can reach it.
+                if *gen > gen_a {
+                    stack.extend(parents.iter().copied());
+                }
+            }
+        }
+        false
+    }
+
+    /// The tree of a rewritten commit, `None` for no commit or an empty tree
+    /// (the form [`TreeFilter::filter`] answers in).
+    fn tree_of(&self, commit: Option<Oid>) -> Option<Oid> {
+        let empty = Oid::from_str(EMPTY_TREE).expect("constant");
+        commit.and_then(|c| self.nodes.get(&c).map(|n| n.0)).filter(|t| *t != empty)
+    }
+}
+
+/// How a team's commits are written.
+pub struct CommitWriter<'a, 'r> {
+    /// The monolith.
+    pub src: &'r Repository,
+    /// Where new objects go.
+    pub out: PackSink<'r>,
+    /// The team's tree filter.
+    pub filter: TreeFilter<'a>,
+    /// Append `Split-Source:` trailers.
+    pub labels: bool,
+}
+
+impl CommitWriter<'_, '_> {
+    /// Rewrites `commit` (whose parents were all rewritten before) into `h`.
+    pub fn rewrite(&mut self, h: &mut History, commit: Oid) -> Result<Mapping, HistoryError> {
+        let c = self.src.find_commit(commit).map_err(git_err(format!("reading commit {commit}")))?;
+        let empty_tree = Oid::from_str(EMPTY_TREE).expect("constant");
+        let orig_parents: Vec<Oid> = c.parent_ids().collect();
+        let orig_tree = c.tree_id();
+        let had_changes = match orig_parents.first() {
+            Some(&p) => {
+                let pt = self.src.find_commit(p).map_err(git_err(format!("reading commit {p}")))?.tree_id();
+                pt != orig_tree
+            }
+            None => orig_tree != empty_tree,
+        };
+        let new_tree = self.filter.filter(self.src, &mut self.out, orig_tree)?;
+
+        // Map parents; remember which ones come from dropped commits.
+        let mut mapped: Vec<(Oid, Oid, bool)> = Vec::new(); // (new, orig, rewritten)
+        let mut first_orig_dropped = false;
+        for (i, p) in orig_parents.iter().enumerate() {
+            let m = h.map.get(p).copied().unwrap_or(Mapping { new: None, target: None });
+            let rewritten = m.new.is_none();
+            if i == 0 {
+                first_orig_dropped = rewritten;
+            }
+            if let Some(t) = m.target {
+                mapped.push((t, *p, rewritten));
+            }
+        }
+        let (parents, new_first) = self.trim_parents(h, mapped)?;
+
+        let prune = if parents.len() >= 2 && new_first.is_none() {
+            false
+        } else if parents.len() < 2 {
+            let same = new_tree == h.tree_of(parents.first().copied());
+            if had_changes {
+                same
+            } else {
+                let parents_dropped =
+                    parents.len() < orig_parents.len() || (orig_parents.len() == 1 && first_orig_dropped);
+                same && parents_dropped
+            }
+        } else {
+            new_tree == h.tree_of(new_first)
+        };
+
+        let mapping = if prune {
+            Mapping { new: None, target: new_first.or(parents.first().copied()) }
+        } else {
+            let tree = match new_tree {
+                Some(t) => t,
+                None => self.out.write(ObjectType::Tree, &[])?,
+            };
+            let raw = self.commit_bytes(&c, tree, &parents);
+            let new = self.out.write(ObjectType::Commit, &raw)?;
+            let generation =
+                parents.iter().filter_map(|p| h.nodes.get(p).map(|n| n.2)).max().unwrap_or(0) + 1;
+            h.nodes.insert(new, (tree, parents, generation));
+            Mapping { new: Some(new), target: Some(new) }
+        };
+        h.map.insert(commit, mapping);
+        h.order.push(commit);
+        Ok(mapping)
+    }
+
+    /// filter-repo's `_maybe_trim_extra_parents`: returns the parents and,
+    /// when the commit would stop being a merge, its would-be first parent.
+    fn trim_parents(
+        &self,
+        h: &History,
+        mapped: Vec<(Oid, Oid, bool)>,
+    ) -> Result<(Vec<Oid>, Option<Oid>), HistoryError> {
+        if mapped.len() < 2 {
+            return Ok((mapped.into_iter().map(|m| m.0).collect(), None));
+        }
+        let all: Vec<Oid> = mapped.iter().map(|m| m.0).collect();
+        let mut seen = std::collections::HashSet::new();
+        let uniq: Vec<(Oid, Oid, bool)> = mapped.into_iter().filter(|m| seen.insert(m.0) || !m.2).collect();
+        if uniq.len() < 2 {
+            return Ok((all, Some(uniq[0].0)));
+        }
+        let mut remove = Vec::new();
+        for cur in 0..uniq.len() {
+            if !uniq[cur].2 {
+                continue;
+            }
+            for other in 0..uniq.len() {
+                if cur == other || !h.is_ancestor(uniq[cur].0, uniq[other].0) {
+                    continue;
+                }
+                if self.orig_is_ancestor(uniq[cur].1, uniq[other].1)? {
+                    continue;
+                }
+                remove.push(cur);
+                break;
+            }
+        }
+        let kept: Vec<Oid> =
+            uniq.iter().enumerate().filter(|(i, _)| !remove.contains(i)).map(|(_, m)| m.0).collect();
+        if kept.len() < 2 {
+            return Ok((all, Some(kept[0])));
+        }
+        Ok((kept, None))
+    }
+
+    fn orig_is_ancestor(&self, a: Oid, b: Oid) -> Result<bool, HistoryError> {
+        if a == b {
+            return Ok(true);
+        }
+        self.src
+            .graph_descendant_of(b, a)
+            .map_err(git_err(format!("checking whether {a} is an ancestor of {b}")))
+    }
+
+    /// The new commit object: the source's headers and message, a new tree
+    /// and parents, no signatures, and the label trailer.
+    fn commit_bytes(&self, c: &git2::Commit<'_>, tree: Oid, parents: &[Oid]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(format!("tree {tree}\n").as_bytes());
+        for p in parents {
+            out.extend_from_slice(format!("parent {p}\n").as_bytes());
+        }
+        let mut skipping = false;
+        for line in c.raw_header_bytes().split(|&b| b == b'\n') {
+            if line.is_empty() {
+                continue;
+            }
+            if line[0] == b' ' {
+                // A continuation line belongs to the header above it.
+                if !skipping {
+                    out.extend_from_slice(line);
+                    out.push(b'\n');
+                }
+                continue;
+            }
+            let key = line.split(|&b| b == b' ').next().unwrap_or(b"");
+            skipping = key == b"tree" || key == b"parent" || DROPPED_HEADERS.contains(&key);
+            if !skipping {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            }
+        }
+        out.push(b'\n');
+        let message = c.message_raw_bytes();
+        if self.labels {
+            out.extend_from_slice(&add_trailer(message, LABEL_KEY, &c.id().to_string()));
+        } else {
+            out.extend_from_slice(message);
+        }
+        out
+    }
+}

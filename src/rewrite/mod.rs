@@ -1,0 +1,59 @@
+//! The history engine: rewrites a monolith's commits for one team.
+//!
+//! [`tree`] filters trees (memoised, whole directories reused or skipped by
+//! id), [`history`] decides which commits survive and with which parents
+//! (git filter-repo's rules), [`trailer`] adds the `Split-Source` label. New
+//! objects are written straight into pack files by [`pack`]: no loose objects.
+
+pub mod history;
+pub mod pack;
+pub mod trailer;
+pub mod tree;
+
+use git2::{Oid, Repository};
+
+pub use history::{History, HistoryError, Mapping, EMPTY_TREE, LABEL_KEY};
+
+use crate::ownership::Ownership;
+use pack::PackSink;
+use tree::TreeFilter;
+
+/// One team's rewrite.
+pub struct Job<'a> {
+    /// Compiled ownership (packages resolved at the split ref).
+    pub ownership: &'a Ownership,
+    /// The team's index.
+    pub team: usize,
+    /// A directory hoisted to the root.
+    pub root: Option<&'a str>,
+    /// Add `Split-Source` trailers.
+    pub labels: bool,
+}
+
+/// Rewrites `commits` (parents before children) for `job` into `out`,
+/// reading from `src`. `progress` is called with the number of commits done.
+/// Every new object is in a pack of `out` when this returns.
+pub fn rewrite(
+    src: &Repository,
+    out: &Repository,
+    job: &Job<'_>,
+    commits: &[Oid],
+    progress: &mut dyn FnMut(usize),
+) -> Result<History, HistoryError> {
+    let mut writer = history::CommitWriter {
+        src,
+        out: PackSink::new(out)?,
+        filter: TreeFilter::new(job.ownership, job.team, job.root),
+        labels: job.labels,
+    };
+    let mut history = History::default();
+    for (i, &c) in commits.iter().enumerate() {
+        writer.rewrite(&mut history, c)?;
+        if (i + 1) % 256 == 0 {
+            progress(i + 1);
+        }
+    }
+    writer.out.flush()?;
+    progress(commits.len());
+    Ok(history)
+}
