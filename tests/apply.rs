@@ -1,0 +1,207 @@
+//! What `apply` guarantees beyond agreeing with filter-repo: determinism,
+//! self-contained output, labels, refusals that write nothing, reruns that
+//! replace the previous output.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{digest, fixture, fixture_copy, git, split};
+
+fn apply(repo: &Path, out: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["apply", "-q", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    split(repo, &args)
+}
+
+fn refs(team_repo: &Path) -> String {
+    String::from_utf8(git(team_repo, &["for-each-ref", "--format=%(refname) %(objectname)"]).stdout).unwrap()
+}
+
+fn lines(out: std::process::Output) -> BTreeSet<String> {
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn same_ids_across_runs_and_for_one_team_alone() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let (all1, all2, one) = (tmp.path().join("all1"), tmp.path().join("all2"), tmp.path().join("one"));
+    assert_eq!(apply(&repo, &all1, &[]).code, 0);
+    assert_eq!(apply(&repo, &all2, &["--jobs", "1"]).code, 0);
+    assert_eq!(apply(&repo, &one, &["--team", "payment"]).code, 0);
+    for team in ["course", "payment", "catalog-sdk"] {
+        let a = all1.join(format!("{team}.git"));
+        let b = all2.join(format!("{team}.git"));
+        assert_eq!(refs(&a), refs(&b), "{team}: refs differ between runs");
+        assert_eq!(
+            std::fs::read(a.join("split/commit-map")).unwrap(),
+            std::fs::read(b.join("split/commit-map")).unwrap()
+        );
+    }
+    assert_eq!(refs(&all1.join("payment.git")), refs(&one.join("payment.git")), "--team alone differs");
+    assert!(!one.join("course.git").exists(), "--team writes only that team");
+}
+
+#[test]
+fn team_repositories_are_self_contained_and_hold_only_reachable_objects() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &[]).code, 0);
+    for team in ["course", "payment", "catalog-sdk"] {
+        let t = out.join(format!("{team}.git"));
+        assert!(!t.join("objects/info/alternates").exists(), "{team}: alternates left behind");
+        git(&t, &["fsck", "--full", "--strict", "--no-dangling"]);
+        let all = lines(git(&t, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
+        let reachable: BTreeSet<String> = lines(git(&t, &["rev-list", "--objects", "--all"]))
+            .into_iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(all, reachable, "{team}: objects not reachable from its refs");
+        // No loose objects: everything is packed.
+        let loose = lines(git(&t, &["count-objects"]));
+        assert!(loose.iter().any(|l| l.starts_with("0 objects")), "{team}: {loose:?}");
+    }
+    // No other team's files anywhere in a team repository.
+    let payment_blobs = lines(git(&out.join("payment.git"), &["rev-list", "--objects", "--all"]));
+    assert!(!payment_blobs.iter().any(|l| l.contains("course-api/")), "course files leaked into payment");
+}
+
+#[test]
+fn every_commit_is_labelled_with_its_monolith_commit() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &["--team", "course"]).code, 0);
+    let t = out.join("course.git");
+    let labels = String::from_utf8(
+        git(&t, &["log", "--format=%s%x00%(trailers:key=Split-Source,valueonly)%x01", "main"]).stdout,
+    )
+    .unwrap();
+    let map = std::fs::read_to_string(t.join("split/commit-map")).unwrap();
+    let mut n = 0;
+    for entry in labels.split('\x01').map(str::trim).filter(|l| !l.is_empty()) {
+        let (subject, sha) = entry.split_once('\0').unwrap_or_else(|| panic!("no label on {entry:?}"));
+        let sha = sha.trim();
+        assert_eq!(sha.len(), 40, "{subject}: {sha}");
+        let original = String::from_utf8(git(&repo, &["show", "-s", "--format=%s", sha]).stdout).unwrap();
+        assert_eq!(original.trim(), subject, "label points at the commit it came from");
+        assert!(map.contains(sha), "label {sha} is in the commit map");
+        n += 1;
+    }
+    assert!(n >= 3);
+}
+
+#[test]
+fn labels_false_adds_no_trailer() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    let m = std::fs::read_to_string(repo.join("ownership.yaml")).unwrap();
+    std::fs::write(repo.join("nolabels.yaml"), format!("{m}history:\n  labels: false\n")).unwrap();
+    let out = repo.parent().unwrap().join("out");
+    assert_eq!(apply(&repo, &out, &["--manifest", "nolabels.yaml", "--team", "payment"]).code, 0);
+    let log =
+        String::from_utf8(git(&out.join("payment.git"), &["log", "--format=%B", "main"]).stdout).unwrap();
+    assert!(!log.contains("Split-Source"), "{log}");
+}
+
+#[test]
+fn rerun_replaces_previous_output_and_cleans_staging_leftovers() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &[]).code, 0);
+    let before = refs(&out.join("course.git"));
+    // What an interrupted run leaves behind.
+    std::fs::create_dir_all(out.join(".staging-course/objects")).unwrap();
+    let run = apply(&repo, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!out.join(".staging-course").exists());
+    assert_eq!(before, refs(&out.join("course.git")));
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+
+    // An output directory holding something else.
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let run = apply(&repo, &foreign, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1, "nothing written");
+
+    // A missing ref.
+    let out = tmp.path().join("out");
+    let run = apply(&repo, &out, &["--ref", "no-such-branch"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-such-branch"), "{}", run.stderr);
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().count() == 0);
+
+    // A shallow clone.
+    let shallow = tmp.path().join("shallow");
+    let url = format!("file://{}", repo.display());
+    git(tmp.path(), &["clone", "-q", "--depth", "2", &url, shallow.to_str().unwrap()]);
+    let before = digest(&shallow);
+    let out2: PathBuf = tmp.path().join("out2");
+    let run = apply(&shallow, &out2, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("shallow"), "{}", run.stderr);
+    assert!(!out2.exists(), "nothing written for a shallow clone");
+    assert_eq!(before, digest(&shallow));
+
+    // An output directory inside the monolith's git directory.
+    let (_t, copy) = fixture_copy("monolith");
+    let run = apply(&copy, &copy.join(".git/split-out"), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_apply() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = std::fs::File::create(out.join(".git-split.lock")).unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let run = apply(&repo, &out, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("another git-split apply"), "{}", run.stderr);
+    drop(lock);
+    assert_eq!(apply(&repo, &out, &[]).code, 0, "the lock is released with its holder");
+}
+
+#[test]
+fn prune_mode_keeps_history_and_deletes_on_top() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &["--history", "prune", "--team", "payment"]).code, 0);
+    let t = out.join("payment.git");
+    let monolith_main = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap();
+    let parent = String::from_utf8(git(&t, &["rev-parse", "main^"]).stdout).unwrap();
+    assert_eq!(parent, monolith_main, "one commit on top of the monolith's history");
+    let files = lines(git(&t, &["ls-tree", "-r", "--name-only", "main"]));
+    let expected = lines(git(
+        &repo,
+        &[
+            "ls-files",
+            "--",
+            "payment",
+            "web/templates/payment",
+            "payment-build",
+            "docs",
+            "build.gradle",
+            "settings.gradle",
+            "gradle",
+            ".github",
+            "common/src/main/java/com/inflearn/common/util",
+        ],
+    ));
+    assert_eq!(files, expected);
+    git(&t, &["fsck", "--full", "--no-dangling"]);
+}
