@@ -15,3 +15,4 @@ pub mod pattern;
 pub mod plan;
 pub mod rewrite;
 pub mod suggest;
+pub mod verify;

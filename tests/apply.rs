@@ -205,3 +205,55 @@ fn prune_mode_keeps_history_and_deletes_on_top() {
     assert_eq!(files, expected);
     git(&t, &["fsck", "--full", "--no-dangling"]);
 }
+
+#[test]
+fn verify_passes_on_apply_output_and_catches_a_tampered_repository() {
+    let repo = fixture("monolith");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &[]).code, 0);
+    let ok = split(&repo, &["verify", "--out", out.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("no difference"), "{}", ok.stdout);
+
+    // Slip another team's file into course's tip.
+    let course = out.join("course.git");
+    let tip = String::from_utf8(git(&course, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
+    let blob = String::from_utf8(git(&repo, &["rev-parse", "main:payment/build.gradle"]).stdout).unwrap();
+    let tmp_index = tmp.path().join("index");
+    let env_git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&course)
+            .env("GIT_INDEX_FILE", &tmp_index)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "x")
+            .env("GIT_AUTHOR_EMAIL", "x@x")
+            .env("GIT_COMMITTER_NAME", "x")
+            .env("GIT_COMMITTER_EMAIL", "x@x")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    // The payment blob is not in course.git; copy it in first.
+    let content = git(&repo, &["cat-file", "blob", blob.trim()]).stdout;
+    std::fs::write(tmp.path().join("leak"), content).unwrap();
+    env_git(&["hash-object", "-w", tmp.path().join("leak").to_str().unwrap()]);
+    env_git(&["read-tree", &tip]);
+    env_git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("100644,{},payment/build.gradle", blob.trim()),
+    ]);
+    let tree = env_git(&["write-tree"]);
+    let commit = env_git(&["commit-tree", &tree, "-p", &tip, "-m", "leak"]);
+    env_git(&["update-ref", "refs/heads/main", &commit]);
+
+    let bad = split(&repo, &["verify", "--out", out.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    let v: serde_json::Value = serde_json::from_str(&bad.stdout).unwrap();
+    let msgs = v["differences"].to_string();
+    assert!(msgs.contains("payment/build.gradle"), "{msgs}");
+}

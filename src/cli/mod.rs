@@ -6,6 +6,7 @@ mod log;
 mod output;
 mod owners;
 mod plan;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -78,6 +79,7 @@ enum Command {
     Apply(apply::Args),
     Owners(owners::Args),
     Log(log::Args),
+    Verify(verify::Args),
 }
 
 /// A failed command and the exit code it maps to.
@@ -113,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
+        Command::Verify(args) => verify::run(&cli.global, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

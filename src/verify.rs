@@ -1,0 +1,212 @@
+//! `verify`: re-derive team repositories from the monolith and compare.
+//!
+//! The expected content of a team commit is computed from a flat listing of
+//! the monolith commit's tree and [`Ownership::assign`], not with the history
+//! engine's memoised tree filter, so a bug in one is caught by the other.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use serde::Serialize;
+
+use crate::git::{FileKind, GitError, Repo, TreeListing};
+use crate::manifest::Manifest;
+use crate::plan::Snapshot;
+
+/// Commits checked per team besides the tips.
+pub const SAMPLE: usize = 24;
+
+/// One difference found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The team.
+    pub team: String,
+    /// The monolith commit concerned, if any.
+    pub commit: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The outcome of `verify`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    /// Teams whose repository was found and checked.
+    pub teams_checked: Vec<String>,
+    /// Commits compared, over all teams.
+    pub commits_checked: usize,
+    /// Everything that differs.
+    pub differences: Vec<Difference>,
+}
+
+/// Why verify could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Reading the monolith failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// No team repository in the directory.
+    #[error("no team repository of this manifest in `{}`", .0.display())]
+    NothingToVerify(PathBuf),
+}
+
+type Files = BTreeMap<Vec<u8>, (FileKind, Oid)>;
+
+fn listing_files(l: &TreeListing) -> Files {
+    l.files.iter().map(|f| (f.path.clone(), (f.kind, f.oid))).collect()
+}
+
+/// The files a team keeps of a monolith tree, with `root` hoisted.
+fn expected(snap: &Snapshot, listing: &TreeListing, team: usize, root: Option<&str>) -> Files {
+    let a = snap.ownership.assign(listing);
+    let prefix = root.map(|r| format!("{r}/").into_bytes());
+    listing
+        .files
+        .iter()
+        .zip(&a.owners)
+        .filter(|(_, o)| o.kept_by(team))
+        .filter_map(|(f, _)| match &prefix {
+            Some(p) => f.path.strip_prefix(p.as_slice()).map(|rest| (rest.to_vec(), (f.kind, f.oid))),
+            None => Some((f.path.clone(), (f.kind, f.oid))),
+        })
+        .collect()
+}
+
+fn describe(expected: &Files, actual: &Files) -> String {
+    let missing: Vec<String> = expected
+        .keys()
+        .filter(|k| !actual.contains_key(*k))
+        .take(3)
+        .map(|k| String::from_utf8_lossy(k).into_owned())
+        .collect();
+    let extra: Vec<String> = actual
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .take(3)
+        .map(|k| String::from_utf8_lossy(k).into_owned())
+        .collect();
+    let changed: Vec<String> = expected
+        .iter()
+        .filter(|(k, v)| actual.get(*k).is_some_and(|a| a != *v))
+        .take(3)
+        .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+        .collect();
+    format!("missing {missing:?}, unexpected {extra:?}, different {changed:?}")
+}
+
+/// Verifies every team repository of `manifest` found in `out`.
+pub fn verify(
+    repo: &Repo,
+    manifest: &Manifest,
+    snap: &Snapshot,
+    out: &Path,
+) -> Result<Verification, VerifyError> {
+    let mut v = Verification { teams_checked: Vec::new(), commits_checked: 0, differences: Vec::new() };
+    let mut kept_somewhere: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let tip_listing = &snap.listing;
+    for (t, team) in manifest.teams.iter().enumerate() {
+        let path = out.join(format!("{}.git", team.name));
+        let Ok(team_repo) = Repository::open_bare(&path) else { continue };
+        v.teams_checked.push(team.name.clone());
+        let mut diff = |commit: Option<Oid>, message: String| {
+            v.differences.push(Difference {
+                team: team.name.clone(),
+                commit: commit.map(|c| c.to_string()),
+                message,
+            })
+        };
+        if path.join("objects/info/alternates").exists() {
+            diff(None, "the repository borrows objects through alternates".into());
+        }
+        let map = match std::fs::read_to_string(path.join(crate::apply::MARKER_DIR).join("commit-map")) {
+            Ok(m) => m,
+            Err(e) => {
+                diff(None, format!("cannot read split/commit-map: {e}"));
+                continue;
+            }
+        };
+        let pairs: Vec<(Oid, Oid)> = map
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(' '))
+            .filter_map(|(a, b)| Some((Oid::from_str(a).ok()?, Oid::from_str(b).ok()?)))
+            .filter(|(_, b)| !b.is_zero())
+            .collect();
+        // The tip the split ref became (HEAD of the team repository), then a sample.
+        let mut checks: Vec<(Oid, Oid)> = Vec::new();
+        if let Ok(head) = team_repo.head().and_then(|h| h.peel_to_commit()) {
+            checks.push((snap.rev.commit, head.id()));
+        }
+        let step = (pairs.len() / SAMPLE).max(1);
+        checks.extend(pairs.iter().step_by(step).copied());
+        checks.dedup();
+        for (old, new) in checks {
+            v.commits_checked += 1;
+            let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
+                Ok(tree) => match Repo::open(&path).and_then(|r| r.list_tree(tree.id())) {
+                    Ok(l) => listing_files(&l),
+                    Err(e) => {
+                        diff(Some(old), format!("cannot list the tree of {new}: {e}"));
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    diff(Some(old), format!("commit {new} of the commit map is missing: {e}"));
+                    continue;
+                }
+            };
+            let source = repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
+            let listing =
+                if old == snap.rev.commit { tip_listing.clone() } else { repo.list_tree(source.tree_id())? };
+            let want = expected(snap, &listing, t, team.root.as_deref());
+            if want != actual {
+                diff(
+                    Some(old),
+                    format!("tree of {new} differs from the monolith's: {}", describe(&want, &actual)),
+                );
+            }
+            if old == snap.rev.commit {
+                let prefix = team.root.as_ref().map(|r| format!("{r}/").into_bytes()).unwrap_or_default();
+                kept_somewhere.extend(actual.keys().map(|k| [prefix.as_slice(), k].concat()));
+            }
+            if manifest.labels && team.compat.is_none() && pairs.contains(&(old, new)) {
+                let label = format!("{}: {old}", crate::rewrite::LABEL_KEY);
+                let msg =
+                    team_repo.find_commit(new).map(|c| c.message_raw_bytes().to_vec()).unwrap_or_default();
+                if !String::from_utf8_lossy(&msg).lines().any(|l| l == label) {
+                    diff(Some(old), format!("commit {new} lacks the trailer `{label}`"));
+                }
+            }
+        }
+    }
+    if v.teams_checked.is_empty() {
+        return Err(VerifyError::NothingToVerify(out.to_path_buf()));
+    }
+    // Nothing lost silently: every file at the split ref is in a checked
+    // team repository, or nobody owns it.
+    if v.teams_checked.len() == manifest.teams.len() {
+        let a = snap.ownership.assign(tip_listing);
+        for (f, o) in tip_listing.files.iter().zip(&a.owners) {
+            if !o.is_unowned() && !kept_somewhere.contains(&f.path) {
+                let owner_root_only = manifest
+                    .teams
+                    .iter()
+                    .enumerate()
+                    .filter(|(t, _)| o.kept_by(*t))
+                    .all(|(_, team)| team.root.is_some());
+                // A file kept only by root teams outside their root is reported by plan.
+                if !owner_root_only {
+                    v.differences.push(Difference {
+                        team: "-".into(),
+                        commit: Some(snap.rev.commit.to_string()),
+                        message: format!(
+                            "{} is owned but in no team repository",
+                            String::from_utf8_lossy(&f.path)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(v)
+}
