@@ -350,6 +350,7 @@ pub fn apply(
                 let team = &manifest.teams[t];
                 let start = Instant::now();
                 let ctx = TeamCtx {
+                    manifest,
                     git_dir: &git_dir,
                     out: &opts.out,
                     team: t,
@@ -408,6 +409,7 @@ fn plan_unowned(snap: &Snapshot) -> Vec<String> {
 }
 
 struct TeamCtx<'a> {
+    manifest: &'a Manifest,
     git_dir: &'a Path,
     out: &'a Path,
     team: usize,
@@ -433,6 +435,9 @@ enum TeamError {
     Io { context: String, source: std::io::Error },
     #[error("`git {args}` failed: {stderr}")]
     Command { args: String, stderr: String },
+    /// Internal: the previous output cannot be continued.
+    #[error("a monolith ref moved backwards")]
+    NotFastForward,
 }
 
 fn tgit(context: impl Into<String>) -> impl FnOnce(git2::Error) -> TeamError {
@@ -445,57 +450,170 @@ fn tio(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TeamError {
     move |source| TeamError::Io { context, source }
 }
 
+/// Bumped whenever the engine would produce different ids for the same
+/// input, so saved states from older versions are not continued.
+const ENGINE_VERSION: &str = "git-split history 1";
+
+/// Everything that decides a team's rewritten ids, hashed: a saved state is
+/// continued only while this is unchanged.
+fn fingerprint(ctx: &TeamCtx<'_>) -> String {
+    use sha1::{Digest, Sha1};
+    let team = &ctx.manifest.teams[ctx.team];
+    let mut h = Sha1::new();
+    let mut add = |s: &str| {
+        h.update(s.as_bytes());
+        h.update(b"\0");
+    };
+    add(ENGINE_VERSION);
+    add(&format!("labels={} root={:?} compat={:?}", ctx.labels, team.root, team.compat));
+    for (who, rule) in [("shared", &ctx.manifest.shared), ("team", &team.rule)] {
+        add(who);
+        for p in &rule.paths {
+            add(&format!("path {}", p.value.as_str()));
+        }
+        for p in &rule.exclude {
+            add(&format!("exclude {}", p.value.as_str()));
+        }
+    }
+    for p in &ctx.snap.ownership.packages {
+        if p.owner == crate::ownership::Owner::Team(ctx.team) || p.owner == crate::ownership::Owner::Shared {
+            add(&format!(
+                "package {:?} {} {:?} {:?}",
+                p.owner == crate::ownership::Owner::Shared,
+                p.spec,
+                p.resolution.dirs,
+                p.resolution.carve_outs
+            ));
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the previous run left for this team, if it can be continued.
+struct Previous {
+    history: History,
+    refs: BTreeMap<String, Oid>,
+}
+
+fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
+    let state = fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok()?;
+    if History::state_fingerprint(&state)? != fingerprint {
+        return None;
+    }
+    let history = History::from_state(&state).ok()?;
+    let repo = Repository::open_bare(final_path).ok()?;
+    let mut refs = BTreeMap::new();
+    for r in repo.references().ok()?.flatten() {
+        if let (Ok(name), Some(target)) = (r.name(), r.target()) {
+            refs.insert(name.to_string(), target);
+        }
+    }
+    Some(Previous { history, refs })
+}
+
 fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    let final_path = ctx.out.join(format!("{}.git", ctx.name));
+    let fp = fingerprint(ctx);
+    let previous = match ctx.mode {
+        HistoryMode::Rewrite => load_previous(&final_path, &fp),
+        HistoryMode::Prune => None,
+    };
+    match build_team_from(ctx, &fp, previous) {
+        // A monolith ref moved backwards (force-push): old objects could
+        // linger unreachable, so start over.
+        Err(TeamError::NotFastForward) => build_team_from(ctx, &fp, None),
+        other => other,
+    }
+}
+
+fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
     emit(Event::Started { team: ctx.name.to_string(), total: ctx.commits.len() });
     let staging = ctx.out.join(format!("{STAGING_PREFIX}{}", ctx.name));
     let final_path = ctx.out.join(format!("{}.git", ctx.name));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
+    }
     let out = Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
-    // Borrow the monolith's objects until the final repack copies what is needed.
+    // Borrow the monolith's objects until packing copies what is needed.
     let objects =
         ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
     let alternates = staging.join("objects/info/alternates");
     fs::write(&alternates, format!("{}\n", objects.display())).map_err(tio("writing alternates"))?;
+    // The previous repository's packs are complete and immutable: link them.
+    let mut linked = Vec::new();
+    if previous.is_some() {
+        let old_packs = final_path.join("objects/pack");
+        for e in fs::read_dir(&old_packs).map_err(tio("listing the previous packs"))?.flatten() {
+            let name = e.file_name();
+            let dest = staging.join("objects/pack").join(&name);
+            fs::hard_link(e.path(), &dest)
+                .or_else(|_| fs::copy(e.path(), &dest).map(|_| ()))
+                .map_err(tio(format!("linking {}", e.path().display())))?;
+            linked.push(name);
+        }
+    }
     let out = Repository::open_bare(out.path()).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
 
     let mut written_refs = BTreeMap::new();
-    let (considered, kept, map_lines) = match ctx.mode {
+    let old_refs = previous.as_ref().map(|p| p.refs.clone()).unwrap_or_default();
+    let (considered, kept, map_lines, state) = match ctx.mode {
         HistoryMode::Rewrite => {
             let job =
                 Job { ownership: &ctx.snap.ownership, team: ctx.team, root: ctx.root, labels: ctx.labels };
-            let history = rewrite::rewrite(&src, &out, &job, ctx.commits, &mut |done| {
+            let start = previous.map(|p| p.history).unwrap_or_default();
+            let history = rewrite::rewrite(&src, &out, &job, start, ctx.commits, &mut |done| {
                 emit(Event::Progress { team: ctx.name.to_string(), done })
             })?;
             write_refs(&src, &out, ctx, &history, &mut written_refs)?;
             let kept = history.map.values().filter(|m| m.new.is_some()).count();
-            (history.order.len(), kept, commit_map(&history))
+            (history.order.len(), kept, commit_map(&history), Some(history.to_state(fp)))
         }
         HistoryMode::Prune => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
-            (ctx.commits.len(), kept, format!("{:<40} new\n", "old"))
+            (ctx.commits.len(), kept, format!("{:<40} new\n", "old"), None)
         }
     };
+    // Every previous ref must still be reachable from the new ones, or the
+    // linked packs would carry objects no ref reaches.
+    let new_ids: Vec<Oid> =
+        out.references().map_err(tgit("listing refs"))?.flatten().filter_map(|r| r.target()).collect();
+    for old in old_refs.values() {
+        let still = new_ids.iter().any(|n| n == old || out.graph_descendant_of(*n, *old).unwrap_or(false));
+        if !still {
+            drop(out);
+            fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
+            return Err(TeamError::NotFastForward);
+        }
+    }
+    let peeled: BTreeMap<String, Oid> = out
+        .references()
+        .map_err(tgit("listing refs"))?
+        .flatten()
+        .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
+        .collect();
+    if !linked.is_empty() && peeled == old_refs {
+        // Nothing new for this team: keep the previous repository as it is.
+        drop(out);
+        fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
+        return report_existing(ctx, &final_path, considered, kept, written_refs);
+    }
     if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
         out.set_head(head).map_err(tgit("setting HEAD"))?;
     }
     let marker = staging.join(MARKER_DIR);
     fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
     fs::write(marker.join("commit-map"), map_lines).map_err(tio("writing the commit map"))?;
+    if let Some(state) = state {
+        fs::write(marker.join("state"), state).map_err(tio("writing the state"))?;
+    }
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
-    run_git(&staging, &["repack", "-a", "-d", "-q"])?;
+    pack_reachable(&staging, &new_ids, &old_refs.values().copied().collect::<Vec<_>>(), &linked)?;
     fs::remove_file(&alternates).map_err(tio("removing alternates"))?;
-    run_git(&staging, &["prune-packed"])?;
-
-    // Tip statistics from the self-contained repository.
-    let done = Repository::open_bare(&staging).map_err(tgit("reopening the team repository"))?;
-    let (files, bytes) = match ctx.head_branch.and_then(|h| written_refs.get(h)) {
-        Some(tip) => tree_size(&done, Oid::from_str(tip).expect("written id"))?,
-        None => (0, 0),
-    };
-    drop(done);
     drop(out);
+    let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
     publish(&staging, &final_path)?;
@@ -510,6 +628,92 @@ fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
         elapsed: Duration::ZERO,
         error: None,
     })
+}
+
+fn tip_stats(
+    ctx: &TeamCtx<'_>,
+    repo: &Path,
+    refs: &BTreeMap<String, String>,
+) -> Result<(u64, u64), TeamError> {
+    let done = Repository::open_bare(repo).map_err(tgit("reopening the team repository"))?;
+    match ctx.head_branch.and_then(|h| refs.get(h)) {
+        Some(tip) => tree_size(&done, Oid::from_str(tip).expect("written id")),
+        None => Ok((0, 0)),
+    }
+}
+
+fn report_existing(
+    ctx: &TeamCtx<'_>,
+    final_path: &Path,
+    considered: usize,
+    kept: usize,
+    refs: BTreeMap<String, String>,
+) -> Result<TeamReport, TeamError> {
+    let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
+    Ok(TeamReport {
+        name: ctx.name.to_string(),
+        path: final_path.to_path_buf(),
+        commits_considered: considered,
+        commits_kept: kept,
+        files,
+        bytes,
+        refs,
+        elapsed: Duration::ZERO,
+        error: None,
+    })
+}
+
+/// Packs every object the new refs reach that the old refs did not (those
+/// are in the linked packs), copying monolith objects in and reusing their
+/// deltas; then drops the intermediate packs the engine wrote.
+fn pack_reachable(
+    staging: &Path,
+    new: &[Oid],
+    old: &[Oid],
+    linked: &[std::ffi::OsString],
+) -> Result<(), TeamError> {
+    let pack_dir = staging.join("objects/pack");
+    let before: Vec<PathBuf> = fs::read_dir(&pack_dir)
+        .map_err(tio("listing packs"))?
+        .flatten()
+        .filter(|e| !linked.contains(&e.file_name()))
+        .map(|e| e.path())
+        .collect();
+    let mut input = String::new();
+    for n in new {
+        input.push_str(&format!("{n}\n"));
+    }
+    for o in old {
+        input.push_str(&format!("^{o}\n"));
+    }
+    let mut child = Command::new("git")
+        .arg("--git-dir")
+        .arg(staging)
+        .args(["pack-objects", "--revs", "-q", "--delta-base-offset"])
+        .arg(pack_dir.join("pack"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(tio("running git pack-objects"))?;
+    std::io::Write::write_all(child.stdin.as_mut().expect("piped"), input.as_bytes())
+        .map_err(tio("feeding git pack-objects"))?;
+    drop(child.stdin.take());
+    let out = child.wait_with_output().map_err(tio("running git pack-objects"))?;
+    if !out.status.success() {
+        return Err(TeamError::Command {
+            args: "pack-objects --revs".into(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    for p in before {
+        if !p.to_string_lossy().contains(&name) {
+            fs::remove_file(&p).map_err(tio(format!("removing {}", p.display())))?;
+        }
+    }
+    Ok(())
 }
 
 /// Swaps the finished staging repository into place: atomic for readers,
@@ -531,23 +735,6 @@ fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
         fs::remove_dir_all(staging).map_err(tio("removing the previous repository"))?;
     } else {
         fs::rename(staging, final_path).map_err(tio(format!("moving into {}", final_path.display())))?;
-    }
-    Ok(())
-}
-
-fn run_git(dir: &Path, args: &[&str]) -> Result<(), TeamError> {
-    let out = Command::new("git")
-        .arg("--git-dir")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .map_err(tio("running git"))?;
-    if !out.status.success() {
-        return Err(TeamError::Command {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
     }
     Ok(())
 }

@@ -257,3 +257,100 @@ fn verify_passes_on_apply_output_and_catches_a_tampered_repository() {
     let msgs = v["differences"].to_string();
     assert!(msgs.contains("payment/build.gradle"), "{msgs}");
 }
+
+fn map_lines(team_repo: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(team_repo.join("split/commit-map"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+fn packs(team_repo: &Path) -> usize {
+    std::fs::read_dir(team_repo.join("objects/pack"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pack"))
+        .count()
+}
+
+const HISTORY_MANIFEST: &str = "version: 1\nmonolith: {refs: [main]}\nshared: {paths: [shared.txt]}\nteams:\n  a: {paths: [a]}\n  b: {paths: [\"b/**\"]}\n";
+
+#[test]
+fn incremental_run_equals_a_run_from_scratch() {
+    let (tmp, repo) = fixture_copy("history");
+    std::fs::write(tmp.path().join("m.yaml"), HISTORY_MANIFEST).unwrap();
+    let m = tmp.path().join("m.yaml");
+    let m = m.to_str().unwrap();
+    let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
+    let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
+
+    // The monolith as it was a few commits ago, split once.
+    git(&repo, &["update-ref", "refs/heads/main", "main~6"]);
+    assert_eq!(apply(&repo, &inc, &["--manifest", m]).code, 0);
+    let first_pack_count = packs(&inc.join("a.git"));
+
+    // It grew; the rerun continues from the saved state.
+    git(&repo, &["update-ref", "refs/heads/main", &tip]);
+    let before = digest(&repo);
+    let run = apply(&repo, &inc, &["--manifest", m]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(before, digest(&repo));
+    assert_eq!(apply(&repo, &full, &["--manifest", m]).code, 0);
+    for team in ["a", "b"] {
+        let (i, f) = (inc.join(format!("{team}.git")), full.join(format!("{team}.git")));
+        assert_eq!(refs(&i), refs(&f), "{team}: incremental refs differ from a full run");
+        assert_eq!(map_lines(&i), map_lines(&f), "{team}: commit maps differ");
+        git(&i, &["fsck", "--full", "--strict", "--no-dangling"]);
+        let all = lines(git(&i, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
+        let reachable: BTreeSet<String> = lines(git(&i, &["rev-list", "--objects", "--all"]))
+            .into_iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(all, reachable, "{team}: only reachable objects after an incremental run");
+    }
+    assert!(packs(&inc.join("a.git")) > first_pack_count, "the previous packs were reused, not rewritten");
+}
+
+#[test]
+fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratch() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, repo) = fixture_copy("history");
+    let m = tmp.path().join("m.yaml");
+    std::fs::write(&m, HISTORY_MANIFEST).unwrap();
+    let m = m.to_str().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
+    let a_inode = std::fs::metadata(out.join("a.git")).unwrap().ino();
+    let b_refs = refs(&out.join("b.git"));
+
+    // Team b now excludes a file: b is rebuilt, a is left as it was.
+    std::fs::write(
+        tmp.path().join("m.yaml"),
+        HISTORY_MANIFEST.replace("b: {paths: [\"b/**\"]}", "b: {paths: [\"b/**\"], exclude: [b/three.txt]}"),
+    )
+    .unwrap();
+    assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
+    assert_eq!(std::fs::metadata(out.join("a.git")).unwrap().ino(), a_inode, "team a was not rewritten");
+    assert_ne!(refs(&out.join("b.git")), b_refs, "team b was rebuilt");
+
+    // The monolith's main moves backwards: the output must equal a fresh run.
+    git(&repo, &["update-ref", "refs/heads/main", "main~3"]);
+    assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
+    let fresh = tmp.path().join("fresh");
+    assert_eq!(apply(&repo, &fresh, &["--manifest", m]).code, 0);
+    for team in ["a", "b"] {
+        assert_eq!(
+            refs(&out.join(format!("{team}.git"))),
+            refs(&fresh.join(format!("{team}.git"))),
+            "{team}"
+        );
+        let t = out.join(format!("{team}.git"));
+        let all = lines(git(&t, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
+        let reachable: BTreeSet<String> = lines(git(&t, &["rev-list", "--objects", "--all"]))
+            .into_iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(all, reachable, "{team}: nothing unreachable left after a rewind");
+    }
+}

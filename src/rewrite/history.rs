@@ -77,7 +77,88 @@ pub struct History {
     nodes: HashMap<Oid, (Oid, Vec<Oid>, u32)>,
 }
 
+/// A saved history that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("split/state line {line}: {message}")]
+pub struct StateError {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+const STATE_HEADER: &str = "git-split-state 1";
+
 impl History {
+    /// Serialises the whole rewritten graph, so a later run can continue it.
+    ///
+    /// Lines: `c <old> <new|-> <target|->` per commit considered, in order,
+    /// then `n <new> <tree> <generation> <parent>...` per rewritten commit,
+    /// sorted (the file is deterministic).
+    pub fn to_state(&self, fingerprint: &str) -> String {
+        let mut s = String::with_capacity(self.order.len() * 130 + 64);
+        s.push_str(STATE_HEADER);
+        s.push_str(&format!("\nfingerprint {fingerprint}\n"));
+        let opt = |o: Option<Oid>| o.map_or("-".to_string(), |o| o.to_string());
+        for c in &self.order {
+            let m = self.map[c];
+            s.push_str(&format!("c {c} {} {}\n", opt(m.new), opt(m.target)));
+        }
+        let mut nodes: Vec<_> = self.nodes.iter().collect();
+        nodes.sort_by_key(|(k, _)| **k);
+        for (new, (tree, parents, generation)) in nodes {
+            s.push_str(&format!("n {new} {tree} {generation}"));
+            for p in parents {
+                s.push_str(&format!(" {p}"));
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The fingerprint recorded in a saved state, if it is one.
+    pub fn state_fingerprint(state: &str) -> Option<&str> {
+        let mut lines = state.lines();
+        (lines.next()? == STATE_HEADER).then_some(())?;
+        lines.next()?.strip_prefix("fingerprint ")
+    }
+
+    /// Reads back what [`History::to_state`] wrote.
+    pub fn from_state(state: &str) -> Result<History, StateError> {
+        let mut h = History::default();
+        let oid = |s: &str, line: usize| -> Result<Option<Oid>, StateError> {
+            if s == "-" {
+                return Ok(None);
+            }
+            Oid::from_str(s).map(Some).map_err(|e| StateError { line, message: e.to_string() })
+        };
+        for (i, l) in state.lines().enumerate().skip(2) {
+            let line = i + 1;
+            let f: Vec<&str> = l.split(' ').collect();
+            let bad = || StateError { line, message: format!("unexpected `{l}`") };
+            match f.as_slice() {
+                ["c", old, new, target] => {
+                    let old = oid(old, line)?.ok_or_else(bad)?;
+                    h.map.insert(old, Mapping { new: oid(new, line)?, target: oid(target, line)? });
+                    h.order.push(old);
+                }
+                ["n", new, tree, generation, parents @ ..] => {
+                    let parents = parents
+                        .iter()
+                        .map(|p| oid(p, line)?.ok_or_else(bad))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let generation = generation.parse().map_err(|_| bad())?;
+                    h.nodes.insert(
+                        oid(new, line)?.ok_or_else(bad)?,
+                        (oid(tree, line)?.ok_or_else(bad)?, parents, generation),
+                    );
+                }
+                _ => return Err(bad()),
+            }
+        }
+        Ok(h)
+    }
+
     /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
     fn is_ancestor(&self, a: Oid, b: Oid) -> bool {
         let Some(&(_, _, gen_a)) = self.nodes.get(&a) else { return false };

@@ -12,7 +12,7 @@ pub mod tree;
 
 use git2::{Oid, Repository};
 
-pub use history::{History, HistoryError, Mapping, EMPTY_TREE, LABEL_KEY};
+pub use history::{History, HistoryError, Mapping, StateError, EMPTY_TREE, LABEL_KEY};
 
 use crate::ownership::Ownership;
 use pack::PackSink;
@@ -30,13 +30,15 @@ pub struct Job<'a> {
     pub labels: bool,
 }
 
-/// Rewrites `commits` (parents before children) for `job` into `out`,
+/// Continues `history` over `commits` (parents before children; commits
+/// already in `history` are skipped) for `job`, writing into `out` and
 /// reading from `src`. `progress` is called with the number of commits done.
 /// Every new object is in a pack of `out` when this returns.
 pub fn rewrite(
     src: &Repository,
     out: &Repository,
     job: &Job<'_>,
+    mut history: History,
     commits: &[Oid],
     progress: &mut dyn FnMut(usize),
 ) -> Result<History, HistoryError> {
@@ -46,9 +48,10 @@ pub fn rewrite(
         filter: TreeFilter::new(job.ownership, job.team, job.root),
         labels: job.labels,
     };
-    let mut history = History::default();
     for (i, &c) in commits.iter().enumerate() {
-        writer.rewrite(&mut history, c)?;
+        if !history.map.contains_key(&c) {
+            writer.rewrite(&mut history, c)?;
+        }
         if (i + 1) % 256 == 0 {
             progress(i + 1);
         }
