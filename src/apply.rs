@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::git::{GitError, Repo};
 use crate::manifest::Manifest;
 use crate::plan::Snapshot;
+use crate::rewrite::graph::SourceGraph;
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
 
@@ -329,6 +330,10 @@ pub fn apply(
         walk.push(r.commit).map_err(crate::git::ctx(format!("walking {}", r.name)))?;
     }
     let commits: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(crate::git::ctx("walking history"))?;
+    // The monolith was written by git and is only read here: re-hashing every
+    // object read (libgit2's default) would cost a tenth of the run.
+    git2::opts::strict_hash_verification(false);
+    let graph = SourceGraph::read(git, &commits).map_err(crate::git::ctx("reading commits"))?;
     let commit_set: std::collections::HashSet<Oid> = commits.iter().copied().collect();
     let mut all_refs = refs.clone();
     for t in tags_into(git, &commit_set) {
@@ -359,6 +364,7 @@ pub fn apply(
                     labels: manifest.labels && team.compat.is_none(),
                     snap,
                     commits: &commits,
+                    graph: &graph,
                     refs: &all_refs,
                     head_branch: head_branch.as_deref(),
                     mode: opts.mode,
@@ -418,6 +424,7 @@ struct TeamCtx<'a> {
     labels: bool,
     snap: &'a Snapshot,
     commits: &'a [Oid],
+    graph: &'a SourceGraph,
     refs: &'a [SourceRef],
     head_branch: Option<&'a str>,
     mode: HistoryMode,
@@ -563,7 +570,7 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
             let job =
                 Job { ownership: &ctx.snap.ownership, team: ctx.team, root: ctx.root, labels: ctx.labels };
             let start = previous.map(|p| p.history).unwrap_or_default();
-            let history = rewrite::rewrite(&src, &out, &job, start, ctx.commits, &mut |done| {
+            let history = rewrite::rewrite(&src, &out, &job, start, ctx.graph, &mut |done| {
                 emit(Event::Progress { team: ctx.name.to_string(), done })
             })?;
             write_refs(&src, &out, ctx, &history, &mut written_refs)?;

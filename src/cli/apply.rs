@@ -144,8 +144,20 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                     plural(report.unowned.len() as u64, "file", "files"),
                     ctx.rev.name
                 )?;
-                for p in &report.unowned {
+                const SHOWN: usize = 20;
+                for p in report.unowned.iter().take(SHOWN) {
                     writeln!(o, "  {p}")?;
+                }
+                if report.unowned.len() > SHOWN {
+                    writeln!(
+                        o,
+                        "  {}",
+                        format!(
+                            "... and {} more (`plan` or --format json lists all)",
+                            count((report.unowned.len() - SHOWN) as u64)
+                        )
+                        .style(style::dim())
+                    )?;
                 }
             }
         }

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use git2::{ObjectType, Oid, Repository};
 
+use super::graph::SourceGraph;
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -194,6 +195,8 @@ impl History {
 pub struct CommitWriter<'a, 'r> {
     /// The monolith.
     pub src: &'r Repository,
+    /// Its commits, read once for all teams.
+    pub graph: &'r SourceGraph,
     /// Where new objects go.
     pub out: PackSink<'r>,
     /// The team's tree filter.
@@ -205,15 +208,13 @@ pub struct CommitWriter<'a, 'r> {
 impl CommitWriter<'_, '_> {
     /// Rewrites `commit` (whose parents were all rewritten before) into `h`.
     pub fn rewrite(&mut self, h: &mut History, commit: Oid) -> Result<Mapping, HistoryError> {
-        let c = self.src.find_commit(commit).map_err(git_err(format!("reading commit {commit}")))?;
         let empty_tree = Oid::from_str(EMPTY_TREE).expect("constant");
-        let orig_parents: Vec<Oid> = c.parent_ids().collect();
-        let orig_tree = c.tree_id();
-        let had_changes = match orig_parents.first() {
-            Some(&p) => {
-                let pt = self.src.find_commit(p).map_err(git_err(format!("reading commit {p}")))?.tree_id();
-                pt != orig_tree
-            }
+        let graph = self.graph;
+        let source = graph.get(commit).expect("commits are rewritten from the graph they were read into");
+        let orig_parents: Vec<Oid> = source.parents.iter().map(|&p| graph.commits[p as usize].id).collect();
+        let orig_tree = source.tree;
+        let had_changes = match source.parents.first() {
+            Some(&p) => graph.commits[p as usize].tree != orig_tree,
             None => orig_tree != empty_tree,
         };
         let new_tree = self.filter.filter(self.src, &mut self.out, orig_tree)?;
@@ -255,6 +256,7 @@ impl CommitWriter<'_, '_> {
                 Some(t) => t,
                 None => self.out.write(ObjectType::Tree, &[])?,
             };
+            let c = self.src.find_commit(commit).map_err(git_err(format!("reading commit {commit}")))?;
             let raw = self.commit_bytes(&c, tree, &parents);
             let new = self.out.write(ObjectType::Commit, &raw)?;
             let generation =
@@ -292,7 +294,7 @@ impl CommitWriter<'_, '_> {
                 if cur == other || !h.is_ancestor(uniq[cur].0, uniq[other].0) {
                     continue;
                 }
-                if self.orig_is_ancestor(uniq[cur].1, uniq[other].1)? {
+                if self.orig_is_ancestor(uniq[cur].1, uniq[other].1) {
                     continue;
                 }
                 remove.push(cur);
@@ -307,13 +309,8 @@ impl CommitWriter<'_, '_> {
         Ok((kept, None))
     }
 
-    fn orig_is_ancestor(&self, a: Oid, b: Oid) -> Result<bool, HistoryError> {
-        if a == b {
-            return Ok(true);
-        }
-        self.src
-            .graph_descendant_of(b, a)
-            .map_err(git_err(format!("checking whether {a} is an ancestor of {b}")))
+    fn orig_is_ancestor(&self, a: Oid, b: Oid) -> bool {
+        self.graph.is_ancestor(a, b)
     }
 
     /// The new commit object: the source's headers and message, a new tree

@@ -5,12 +5,13 @@
 //! (git filter-repo's rules), [`trailer`] adds the `Split-Source` label. New
 //! objects are written straight into pack files by [`pack`]: no loose objects.
 
+pub mod graph;
 pub mod history;
 pub mod pack;
 pub mod trailer;
 pub mod tree;
 
-use git2::{Oid, Repository};
+use git2::Repository;
 
 pub use history::{History, HistoryError, Mapping, StateError, EMPTY_TREE, LABEL_KEY};
 
@@ -30,8 +31,8 @@ pub struct Job<'a> {
     pub labels: bool,
 }
 
-/// Continues `history` over `commits` (parents before children; commits
-/// already in `history` are skipped) for `job`, writing into `out` and
+/// Continues `history` over the commits of `graph` (those already in
+/// `history` are skipped) for `job`, writing into `out` and
 /// reading from `src`. `progress` is called with the number of commits done.
 /// Every new object is in a pack of `out` when this returns.
 pub fn rewrite(
@@ -39,24 +40,25 @@ pub fn rewrite(
     out: &Repository,
     job: &Job<'_>,
     mut history: History,
-    commits: &[Oid],
+    graph: &graph::SourceGraph,
     progress: &mut dyn FnMut(usize),
 ) -> Result<History, HistoryError> {
     let mut writer = history::CommitWriter {
         src,
+        graph,
         out: PackSink::new(out)?,
         filter: TreeFilter::new(job.ownership, job.team, job.root),
         labels: job.labels,
     };
-    for (i, &c) in commits.iter().enumerate() {
-        if !history.map.contains_key(&c) {
-            writer.rewrite(&mut history, c)?;
+    for (i, c) in graph.commits.iter().enumerate() {
+        if !history.map.contains_key(&c.id) {
+            writer.rewrite(&mut history, c.id)?;
         }
         if (i + 1) % 256 == 0 {
             progress(i + 1);
         }
     }
     writer.out.flush()?;
-    progress(commits.len());
+    progress(graph.commits.len());
     Ok(history)
 }
