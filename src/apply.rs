@@ -330,9 +330,6 @@ pub fn apply(
         walk.push(r.commit).map_err(crate::git::ctx(format!("walking {}", r.name)))?;
     }
     let commits: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(crate::git::ctx("walking history"))?;
-    // The monolith was written by git and is only read here: re-hashing every
-    // object read (libgit2's default) would cost a tenth of the run.
-    git2::opts::strict_hash_verification(false);
     let graph = SourceGraph::read(git, &commits).map_err(crate::git::ctx("reading commits"))?;
     let commit_set: std::collections::HashSet<Oid> = commits.iter().copied().collect();
     let mut all_refs = refs.clone();

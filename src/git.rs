@@ -101,6 +101,10 @@ impl Repo {
     /// Opens the repository at `path` exactly (no search upwards, so a
     /// mistyped `--repo` never lands in an enclosing repository).
     pub fn open(path: &Path) -> Result<Repo, GitError> {
+        // libgit2 otherwise re-hashes every object it reads (a tenth of a
+        // tree listing or a rewrite); git itself checks hashes in fsck, and
+        // `verify` compares content independently.
+        git2::opts::strict_hash_verification(false);
         let flags = git2::RepositoryOpenFlags::NO_SEARCH;
         let repo = Repository::open_ext(path, flags, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
@@ -162,10 +166,19 @@ impl Repo {
 
     /// Lists every file of a tree with its size, in tree-walk order.
     pub fn list_tree(&self, tree: Oid) -> Result<TreeListing, GitError> {
+        let mut listing = self.list_tree_unsized(tree)?;
+        let sizes = blob_sizes(self.repo.path(), &listing.files)?;
+        for (f, size) in listing.files.iter_mut().zip(sizes) {
+            f.size = size;
+        }
+        Ok(listing)
+    }
+
+    /// Like [`Repo::list_tree`], with every size 0: sizes cost an object
+    /// header read each, which [`blob_sizes`] can do on other threads.
+    pub fn list_tree_unsized(&self, tree: Oid) -> Result<TreeListing, GitError> {
         let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
-        let odb = self.repo.odb().map_err(ctx("opening the object database"))?;
         let mut files = Vec::new();
-        let mut failure = None;
         tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
             let kind = match (entry.kind(), entry.filemode()) {
                 (Some(ObjectType::Tree), _) => return TreeWalkResult::Ok,
@@ -174,31 +187,13 @@ impl Repo {
                 (_, 0o100755) => FileKind::Executable,
                 _ => FileKind::Blob,
             };
-            let size = if kind == FileKind::Gitlink {
-                0
-            } else {
-                match odb.read_header(entry.id()) {
-                    Ok((size, _)) => size as u64,
-                    Err(e) => {
-                        failure = Some(GitError::Git {
-                            context: format!("reading blob {}", entry.id()),
-                            source: e,
-                        });
-                        return TreeWalkResult::Abort;
-                    }
-                }
-            };
             let mut path = Vec::with_capacity(dir.len() + entry.name_bytes().len());
             path.extend_from_slice(dir.as_bytes());
             path.extend_from_slice(entry.name_bytes());
-            files.push(TreeFile { path, oid: entry.id(), kind, size });
+            files.push(TreeFile { path, oid: entry.id(), kind, size: 0 });
             TreeWalkResult::Ok
         })
-        .map_err(ctx("walking the tree"))
-        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        .map_err(ctx("walking the tree"))?;
         Ok(TreeListing { files })
     }
 
@@ -216,4 +211,39 @@ impl Repo {
             _ => Ok(None),
         }
     }
+}
+
+/// The sizes of `files` (0 for gitlinks), read from object headers in the
+/// repository at `git_dir`. Headers of deltified objects cost an inflate
+/// each, so large trees are split across threads, each with its own handle
+/// (a libgit2 repository is not shared across threads).
+pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = files.len().div_ceil(threads).max(4096);
+    let results: Vec<Result<Vec<u64>, GitError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<Vec<u64>, GitError> {
+                    let repo = Repository::open(git_dir).map_err(ctx("opening the repository"))?;
+                    let odb = repo.odb().map_err(ctx("opening the object database"))?;
+                    part.iter()
+                        .map(|f| match f.kind {
+                            FileKind::Gitlink => Ok(0),
+                            _ => odb
+                                .read_header(f.oid)
+                                .map(|(n, _)| n as u64)
+                                .map_err(ctx(format!("reading blob {}", f.oid))),
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("size reader panicked")).collect()
+    });
+    let mut sizes = Vec::with_capacity(files.len());
+    for r in results {
+        sizes.extend(r?);
+    }
+    Ok(sizes)
 }

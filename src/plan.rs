@@ -160,9 +160,20 @@ pub struct Snapshot {
 impl Snapshot {
     /// Lists `rev`'s tree and resolves the manifest against it.
     pub fn load(repo: &Repo, manifest: &Manifest, rev: ResolvedRev) -> Result<Snapshot, PlanError> {
-        let listing = repo.list_tree(rev.tree)?;
-        let ownership = Ownership::new(manifest, &TreeFiles::new(repo, &listing))?;
-        Ok(Snapshot { rev, listing, ownership })
+        let mut listing = repo.list_tree_unsized(rev.tree)?;
+        // Sizes (an object header each) are read on other threads while
+        // packages resolve and patterns compile here.
+        let git_dir = repo.raw().path().to_path_buf();
+        let (sizes, ownership) = std::thread::scope(|s| {
+            let listing = &listing;
+            let sizes = s.spawn(move || crate::git::blob_sizes(&git_dir, &listing.files));
+            let ownership = Ownership::new(manifest, &TreeFiles::new(repo, listing));
+            (sizes.join().expect("size reader panicked"), ownership)
+        });
+        for (f, size) in listing.files.iter_mut().zip(sizes?) {
+            f.size = size;
+        }
+        Ok(Snapshot { rev, listing, ownership: ownership? })
     }
 }
 
@@ -233,43 +244,51 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
         }
     }
 
+    // One pass over the files serves every team: tallies and the removal
+    // preview share the directory walk.
+    let roots: Vec<Option<&[u8]>> =
+        teams.iter().map(|&t| manifest.teams[t].root.as_ref().map(|r| r.as_bytes())).collect();
+    let mut stats = vec![TeamStats::default(); teams.len()];
+    let mut preview = Collapser::new(teams.len());
+    let mut removed_now = vec![false; teams.len()];
+    for (i, (f, own)) in files.iter().zip(&assignment.owners).enumerate() {
+        for (k, &t) in teams.iter().enumerate() {
+            let st = &mut stats[k];
+            let mut keep = own.kept_by(t);
+            if own.teams.contains(&(t as u16)) {
+                st.owned += 1;
+            }
+            if keep && roots[k].is_some_and(|r| !under(&f.path, r)) {
+                keep = false;
+                st.outside_root += 1;
+            }
+            if keep {
+                st.kept.add(f.size);
+            } else {
+                st.removed.add(f.size);
+            }
+            removed_now[k] = !keep;
+        }
+        preview.file(i as u32, &f.path, f.size, &removed_now);
+    }
+    let mut removals = preview.finish(files);
     let team_plans = teams
         .iter()
-        .map(|&t| {
+        .zip(stats)
+        .enumerate()
+        .map(|(k, (&t, st))| {
             let team = &manifest.teams[t];
-            let root = team.root.as_ref().map(|r| r.as_bytes());
-            let mut kept = Tally::default();
-            let mut removed = Tally::default();
-            let mut owned = 0;
-            let mut outside_root = 0;
-            let mut preview = Collapser::default();
-            for (f, own) in files.iter().zip(&assignment.owners) {
-                let mut keep = own.kept_by(t);
-                if own.teams.contains(&(t as u16)) {
-                    owned += 1;
-                }
-                if keep && root.is_some_and(|r| !under(&f.path, r)) {
-                    keep = false;
-                    outside_root += 1;
-                }
-                if keep {
-                    kept.add(f.size);
-                } else {
-                    removed.add(f.size);
-                }
-                preview.file(&f.path, f.size, !keep);
-            }
             TeamPlan {
                 name: team.name.clone(),
                 root: team.root.clone(),
-                kept_files: kept.files,
-                kept_bytes: kept.bytes,
-                removed_files: removed.files,
-                removed_bytes: removed.bytes,
-                owned_files: owned,
-                outside_root_files: outside_root,
+                kept_files: st.kept.files,
+                kept_bytes: st.kept.bytes,
+                removed_files: st.removed.files,
+                removed_bytes: st.removed.bytes,
+                owned_files: st.owned,
+                outside_root_files: st.outside_root,
                 packages: package_plans(o, Owner::Team(t)),
-                removed: preview.finish(),
+                removed: std::mem::take(&mut removals[k]),
             }
         })
         .collect();
@@ -309,73 +328,122 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
     }
 }
 
-/// Collapses a pre-order stream of (path, removed?) into the highest
-/// directories whose every file is removed, plus loose removed files.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
+struct TeamStats {
+    kept: Tally,
+    removed: Tally,
+    owned: u64,
+    outside_root: u64,
+}
+
+/// A removal not yet turned into text: most files end up inside a
+/// directory removed whole and are never printed.
+enum Entry {
+    File(u32, u64),
+    Dir(Vec<u8>, Tally),
+}
+
+/// One open directory, with each team's view of it.
+struct Frame {
+    path: Vec<u8>,
+    /// Per team: every file so far removed.
+    all: Vec<bool>,
+    /// Per team: what is removed below.
+    tally: Vec<Tally>,
+    /// Per team: removals below, not yet collapsed.
+    entries: Vec<Vec<Entry>>,
+}
+
+/// Collapses a pre-order stream of files, for several teams at once, into
+/// the highest directories whose every file is removed, plus loose files.
 struct Collapser {
-    /// Open directories: (path, all files removed so far, tally, entries below).
-    stack: Vec<(Vec<u8>, bool, Tally, Vec<Removal>)>,
-    done: Vec<Removal>,
+    teams: usize,
+    stack: Vec<Frame>,
+    done: Vec<Vec<Entry>>,
 }
 
 impl Collapser {
-    fn file(&mut self, path: &[u8], size: u64, removed: bool) {
+    fn new(teams: usize) -> Collapser {
+        Collapser { teams, stack: Vec::new(), done: (0..teams).map(|_| Vec::new()).collect() }
+    }
+
+    fn file(&mut self, index: u32, path: &[u8], size: u64, removed: &[bool]) {
         let dir = match path.iter().rposition(|&b| b == b'/') {
             Some(i) => &path[..i],
             None => &path[..0],
         };
         while let Some(top) = self.stack.last() {
-            if dir == top.0.as_slice() || under(dir, &top.0) {
+            if dir == top.path.as_slice() || under(dir, &top.path) {
                 break;
             }
             self.close();
         }
-        let open = self.stack.last().map_or(0, |t| t.0.len() + 1);
-        let mut start = open;
+        let mut start = self.stack.last().map_or(0, |t| t.path.len() + 1);
         while start <= dir.len() && !dir.is_empty() {
             let end = dir[start..].iter().position(|&b| b == b'/').map_or(dir.len(), |p| start + p);
-            self.stack.push((dir[..end].to_vec(), true, Tally::default(), Vec::new()));
+            self.stack.push(Frame {
+                path: dir[..end].to_vec(),
+                all: vec![true; self.teams],
+                tally: vec![Tally::default(); self.teams],
+                entries: (0..self.teams).map(|_| Vec::new()).collect(),
+            });
             start = end + 1;
         }
-        match self.stack.last_mut() {
-            Some(top) => {
-                top.1 &= removed;
-                if removed {
-                    top.2.add(size);
-                    top.3.push(Removal { path: lossy(path), tally: Tally { files: 1, bytes: size } });
+        for (k, &r) in removed.iter().enumerate() {
+            match self.stack.last_mut() {
+                Some(top) => {
+                    top.all[k] &= r;
+                    if r {
+                        top.tally[k].add(size);
+                        top.entries[k].push(Entry::File(index, size));
+                    }
                 }
+                None if r => self.done[k].push(Entry::File(index, size)),
+                None => {}
             }
-            None if removed => {
-                self.done.push(Removal { path: lossy(path), tally: Tally { files: 1, bytes: size } })
-            }
-            None => {}
         }
     }
 
     fn close(&mut self) {
-        let (path, all, tally, entries) = self.stack.pop().expect("close on an open directory");
-        let collapsed = if all && tally.files > 0 {
-            vec![Removal { path: format!("{}/", lossy(&path)), tally }]
-        } else {
-            entries
-        };
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.1 &= all;
-                parent.2.files += tally.files;
-                parent.2.bytes += tally.bytes;
-                parent.3.extend(collapsed);
+        let frame = self.stack.pop().expect("close on an open directory");
+        for (k, mut entries) in frame.entries.into_iter().enumerate() {
+            let (all, tally) = (frame.all[k], frame.tally[k]);
+            if all && tally.files > 0 {
+                entries = vec![Entry::Dir(frame.path.clone(), tally)];
             }
-            None => self.done.extend(collapsed),
+            match self.stack.last_mut() {
+                Some(parent) => {
+                    parent.all[k] &= all;
+                    parent.tally[k].files += tally.files;
+                    parent.tally[k].bytes += tally.bytes;
+                    parent.entries[k].extend(entries);
+                }
+                None => self.done[k].extend(entries),
+            }
         }
     }
 
-    fn finish(mut self) -> Vec<Removal> {
+    fn finish(mut self, files: &[crate::git::TreeFile]) -> Vec<Vec<Removal>> {
         while !self.stack.is_empty() {
             self.close();
         }
-        self.done.sort_by(|a, b| a.path.cmp(&b.path));
         self.done
+            .into_iter()
+            .map(|entries| {
+                let mut out: Vec<Removal> = entries
+                    .into_iter()
+                    .map(|e| match e {
+                        Entry::File(i, size) => Removal {
+                            path: lossy(&files[i as usize].path),
+                            tally: Tally { files: 1, bytes: size },
+                        },
+                        Entry::Dir(path, tally) => Removal { path: format!("{}/", lossy(&path)), tally },
+                    })
+                    .collect();
+                out.sort_by(|a, b| a.path.cmp(&b.path));
+                out
+            })
+            .collect()
     }
 }
 
@@ -384,11 +452,26 @@ mod tests {
     use super::*;
 
     fn collapse(files: &[(&str, bool)]) -> Vec<String> {
-        let mut c = Collapser::default();
-        for (p, r) in files {
-            c.file(p.as_bytes(), 1, *r);
+        let listing: Vec<crate::git::TreeFile> = files
+            .iter()
+            .map(|(p, _)| crate::git::TreeFile {
+                path: p.as_bytes().to_vec(),
+                oid: git2::Oid::ZERO_SHA1,
+                kind: crate::git::FileKind::Blob,
+                size: 1,
+            })
+            .collect();
+        // Two teams see the same stream, the second with every answer flipped.
+        let mut c = Collapser::new(2);
+        for (i, (p, r)) in files.iter().enumerate() {
+            c.file(i as u32, p.as_bytes(), 1, &[*r, !*r]);
         }
-        c.finish().into_iter().map(|r| format!("{} {}", r.path, r.tally.files)).collect()
+        let mut out = c.finish(&listing);
+        let flipped = out.pop().unwrap();
+        let kept: Vec<&str> = files.iter().filter(|(_, r)| !*r).map(|(p, _)| *p).collect();
+        let flipped_files: usize = flipped.iter().map(|r| r.tally.files as usize).sum();
+        assert_eq!(flipped_files, kept.len(), "the flipped team removes exactly the kept files");
+        out.pop().unwrap().into_iter().map(|r| format!("{} {}", r.path, r.tally.files)).collect()
     }
 
     #[test]

@@ -29,9 +29,10 @@ pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
 
 /// Writes pretty JSON and a newline.
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

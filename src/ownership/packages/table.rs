@@ -59,6 +59,11 @@ impl Table {
         let mut boundaries = Vec::new();
         let mut skipped = Vec::new();
         for path in files.paths() {
+            // Nearly no path is a manifest: test the name's tail before
+            // searching for the last `/` (this runs per path and per kind).
+            if !kind.file_names.iter().any(|n| path.ends_with(n.as_bytes())) {
+                continue;
+            }
             let (dir, name) = split_dir(path);
             if !kind.file_names.iter().any(|n| n.as_bytes() == name) {
                 continue;
