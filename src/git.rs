@@ -213,27 +213,103 @@ impl Repo {
     }
 }
 
-/// The sizes of `files` (0 for gitlinks), read from object headers in the
-/// repository at `git_dir`. Headers of deltified objects cost an inflate
-/// each, so large trees are split across threads, each with its own handle
-/// (a libgit2 repository is not shared across threads).
+/// The sizes of `files` (0 for gitlinks).
+///
+/// Sizes are read straight from the pack files of the repository at
+/// `git_dir` and its alternates (module `git_pack`): an entry header each,
+/// and for a delta the first bytes of its data, which state the size of the
+/// result. Each distinct id is looked up once. What is not in a usable pack
+/// (loose objects, say) is asked of libgit2, whose header reads are split
+/// across threads when there are many, each with its own handle (a libgit2
+/// repository is not shared across threads).
 pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = files.len().div_ceil(threads).max(4096);
+    // Distinct ids, ascending, each with the files that name it. An id is
+    // sorted as two integers (its first 16 bytes and last 4), not as bytes.
+    if u32::try_from(files.len()).is_err() {
+        return odb_blob_sizes(git_dir, files, threads);
+    }
+    let mut wanted: Vec<(u128, u32, u32)> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        if f.kind == FileKind::Gitlink {
+            continue;
+        }
+        let Ok(id) = <[u8; 20]>::try_from(f.oid.as_bytes()) else {
+            // Not SHA-1: libgit2 reads them all.
+            return odb_blob_sizes(git_dir, files, threads);
+        };
+        let (head, tail) = id.split_at(16);
+        let head = u128::from_be_bytes(head.try_into().expect("16 bytes"));
+        wanted.push((head, u32::from_be_bytes(tail.try_into().expect("4 bytes")), i as u32));
+    }
+    wanted.sort_unstable();
+    let mut ids: Vec<[u8; 20]> = Vec::with_capacity(wanted.len());
+    let mut last = None;
+    for &(head, tail, _) in &wanted {
+        if last != Some((head, tail)) {
+            last = Some((head, tail));
+            let mut id = [0; 20];
+            id[..16].copy_from_slice(&head.to_be_bytes());
+            id[16..].copy_from_slice(&tail.to_be_bytes());
+            ids.push(id);
+        }
+    }
+
+    let packs = crate::git_pack::Packs::open(git_dir);
+    let mut sizes = if packs.len() == 0 { vec![None; ids.len()] } else { packs.sizes(&ids, threads) };
+    // Unmapping the packs is milliseconds of page-table work for a large
+    // repository: leave it to a thread of its own, beside the caller's next
+    // step (or do it here if no thread can be had).
+    if packs.len() > 0 {
+        let _ = std::thread::Builder::new().name("unmap packs".into()).spawn(move || drop(packs));
+    }
+    let missing: Vec<usize> = (0..ids.len()).filter(|&k| sizes[k].is_none()).collect();
+    if !missing.is_empty() {
+        let oids: Vec<Oid> = missing.iter().map(|&k| Oid::from_bytes(&ids[k]).expect("20-byte id")).collect();
+        for (&k, size) in missing.iter().zip(odb_sizes(git_dir, &oids, threads)?) {
+            sizes[k] = Some(size);
+        }
+    }
+
+    let mut out = vec![0; files.len()];
+    let mut k = 0;
+    let mut last = None;
+    for (head, tail, i) in wanted {
+        if last.is_some_and(|l| l != (head, tail)) {
+            k += 1;
+        }
+        last = Some((head, tail));
+        out[i as usize] = sizes[k].expect("every size read");
+    }
+    Ok(out)
+}
+
+/// [`blob_sizes`] read through libgit2 alone.
+fn odb_blob_sizes(git_dir: &Path, files: &[TreeFile], threads: usize) -> Result<Vec<u64>, GitError> {
+    let blobs: Vec<Oid> = files.iter().filter(|f| f.kind != FileKind::Gitlink).map(|f| f.oid).collect();
+    let mut sizes = odb_sizes(git_dir, &blobs, threads)?.into_iter();
+    Ok(files
+        .iter()
+        .map(|f| if f.kind == FileKind::Gitlink { 0 } else { sizes.next().expect("one size per blob") })
+        .collect())
+}
+
+/// The sizes of `oids` from libgit2 object headers, on up to `threads`
+/// threads when there are many.
+fn odb_sizes(git_dir: &Path, oids: &[Oid], threads: usize) -> Result<Vec<u64>, GitError> {
+    let chunk = oids.len().div_ceil(threads).max(4096);
     let results: Vec<Result<Vec<u64>, GitError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
+        let handles: Vec<_> = oids
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || -> Result<Vec<u64>, GitError> {
                     let repo = Repository::open(git_dir).map_err(ctx("opening the repository"))?;
                     let odb = repo.odb().map_err(ctx("opening the object database"))?;
                     part.iter()
-                        .map(|f| match f.kind {
-                            FileKind::Gitlink => Ok(0),
-                            _ => odb
-                                .read_header(f.oid)
+                        .map(|&oid| {
+                            odb.read_header(oid)
                                 .map(|(n, _)| n as u64)
-                                .map_err(ctx(format!("reading blob {}", f.oid))),
+                                .map_err(ctx(format!("reading blob {oid}")))
                         })
                         .collect()
                 })
@@ -241,7 +317,7 @@ pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitErr
             .collect();
         handles.into_iter().map(|h| h.join().expect("size reader panicked")).collect()
     });
-    let mut sizes = Vec::with_capacity(files.len());
+    let mut sizes = Vec::with_capacity(oids.len());
     for r in results {
         sizes.extend(r?);
     }

@@ -1,0 +1,553 @@
+//! Object sizes read straight from the repository's pack files.
+//!
+//! libgit2 reads an object header with a per-pack lock, a zlib stream set up
+//! per object and, for a delta, a walk down its chain just to learn the
+//! type. A size needs none of that: a whole object's pack entry states its
+//! size, and a delta's data starts with two varints, the base's size and the
+//! result's. So this module maps the pack indexes (version 2) and packs,
+//! finds each object's entry and inflates at most the first few bytes of a
+//! delta. Whatever it cannot answer for certain (loose objects, version-1
+//! indexes, anything that does not parse) it leaves to the caller, which
+//! asks libgit2.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Length of an object id (SHA-1).
+const ID: usize = 20;
+/// Pack index header: magic, version, 256-entry fanout.
+const IDX_HEADER: usize = 8 + 256 * 4;
+/// Pack and index trailers hold SHA-1 checksums.
+const TRAILER: usize = 20;
+/// How deep `objects/info/alternates` may nest (git's limit).
+const MAX_ALTERNATE_DEPTH: usize = 5;
+
+/// A read-only, private memory map of a whole file.
+///
+/// Git never rewrites a pack or an index in place (new ones are written
+/// aside and renamed; old ones are unlinked), so the mapped bytes cannot
+/// change or shrink under us: an unlinked file stays mapped until dropped.
+struct Map {
+    ptr: *mut std::ffi::c_void,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and owned; sharing `&[u8]` views of it
+// across threads is like sharing any immutable buffer.
+unsafe impl Send for Map {}
+unsafe impl Sync for Map {}
+
+impl Map {
+    fn open(path: &Path) -> Option<Map> {
+        let file = File::open(path).ok()?;
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        if len == 0 {
+            return None;
+        }
+        // SAFETY: a fresh mapping chosen by the kernel (null hint), read-only
+        // and private; see the type's comment on why the file is stable.
+        let ptr = unsafe {
+            rustix::mm::mmap(
+                std::ptr::null_mut(),
+                len,
+                rustix::mm::ProtFlags::READ,
+                rustix::mm::MapFlags::PRIVATE,
+                &file,
+                0,
+            )
+        }
+        .ok()?;
+        Some(Map { ptr, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
+        unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly what `open` mapped; no view outlives `self`.
+        unsafe {
+            let _ = rustix::mm::munmap(self.ptr, self.len);
+        }
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn be64(b: &[u8], at: usize) -> u64 {
+    u64::from_be_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// One pack with its version-2 index, both checked for shape on opening.
+struct Pack {
+    idx: Map,
+    pack: Map,
+    /// Objects in the pack.
+    count: usize,
+    /// Entries of the large-offset table.
+    large: usize,
+}
+
+impl Pack {
+    /// Opens `<name>.idx` and `<name>.pack`, or `None` when either is
+    /// missing, not version 2, or they do not belong together.
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let idx = Map::open(idx_path)?;
+        let pack = Map::open(&idx_path.with_extension("pack"))?;
+        let (i, p) = (idx.bytes(), pack.bytes());
+        if i.len() < IDX_HEADER + 2 * TRAILER || i[..4] != *b"\xfftOc" || be32(i, 4) != 2 {
+            return None;
+        }
+        let mut prev = 0;
+        for b in 0..256 {
+            let n = be32(i, 8 + 4 * b);
+            if n < prev {
+                return None;
+            }
+            prev = n;
+        }
+        let count = prev as usize;
+        let fixed = IDX_HEADER.checked_add(count.checked_mul(ID + 4 + 4)?)?.checked_add(2 * TRAILER)?;
+        let extra = i.len().checked_sub(fixed)?;
+        if extra % 8 != 0 {
+            return None;
+        }
+        if p.len() < 12 + TRAILER
+            || p[..4] != *b"PACK"
+            || !matches!(be32(p, 4), 2 | 3)
+            || be32(p, 8) as usize != count
+            || p[p.len() - TRAILER..] != i[i.len() - 2 * TRAILER..i.len() - TRAILER]
+        {
+            return None;
+        }
+        Some(Pack { idx, pack, count, large: extra / 8 })
+    }
+
+    fn fanout(&self, byte: usize) -> usize {
+        be32(self.idx.bytes(), 8 + 4 * byte) as usize
+    }
+
+    fn id(&self, n: usize) -> &[u8] {
+        let at = IDX_HEADER + n * ID;
+        &self.idx.bytes()[at..at + ID]
+    }
+
+    /// The position of `id` in the index, searching from `from` on (ids are
+    /// looked up in ascending order, so earlier positions are behind us).
+    fn find(&self, id: &[u8; ID], from: usize) -> Result<usize, usize> {
+        let b = id[0] as usize;
+        let lo = if b == 0 { 0 } else { self.fanout(b - 1) }.max(from);
+        let hi = self.fanout(b);
+        if lo >= hi {
+            return Err(lo.min(hi));
+        }
+        let (mut lo, mut hi) = (lo, hi);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.id(mid).cmp(&id[..]) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// The pack offset of index entry `n`, if it is a possible one.
+    fn offset(&self, n: usize) -> Option<u64> {
+        let i = self.idx.bytes();
+        let small = be32(i, IDX_HEADER + self.count * (ID + 4) + 4 * n);
+        let off = if small & 0x8000_0000 == 0 {
+            u64::from(small)
+        } else {
+            let k = (small & 0x7fff_ffff) as usize;
+            if k >= self.large {
+                return None;
+            }
+            be64(i, IDX_HEADER + self.count * (ID + 8) + 8 * k)
+        };
+        (off >= 12 && off < (self.pack.len - TRAILER) as u64).then_some(off)
+    }
+
+    /// Hints that the entry at `off` (a valid offset) is about to be read.
+    #[inline]
+    fn prefetch(&self, off: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = self.pack.bytes()[off as usize..].as_ptr();
+            // SAFETY: a prefetch never faults and changes no state; `p` is
+            // inside the mapping anyway.
+            #[allow(unused_unsafe)]
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(p as *const i8)
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = off;
+    }
+
+    /// The size of the object whose entry starts at `off`: stated in the
+    /// entry header of a whole object, in the delta data's header for a
+    /// delta. `None` when the entry does not parse.
+    fn size_at(&self, off: u64, inflater: &mut Inflater) -> Option<u64> {
+        let data = &self.pack.bytes()[..self.pack.len - TRAILER];
+        let mut p = usize::try_from(off).ok()?;
+        let mut c = *data.get(p)?;
+        p += 1;
+        let kind = (c >> 4) & 7;
+        let mut size = u64::from(c & 0x0f);
+        let mut shift = 4;
+        while c & 0x80 != 0 {
+            c = *data.get(p)?;
+            p += 1;
+            size = add_bits(size, c, shift)?;
+            shift += 7;
+        }
+        match kind {
+            // Commit, tree, blob, tag: the header states the size.
+            1..=4 => Some(size),
+            // OFS_DELTA: skip the base's negative offset.
+            6 => {
+                loop {
+                    let c = *data.get(p)?;
+                    p += 1;
+                    if c & 0x80 == 0 {
+                        break;
+                    }
+                }
+                delta_result_size(data.get(p..)?, inflater)
+            }
+            // REF_DELTA: skip the base's id.
+            7 => delta_result_size(data.get(p + ID..)?, inflater),
+            _ => None,
+        }
+    }
+}
+
+/// `size | (c & 0x7f) << shift`, or `None` when bits would be lost.
+fn add_bits(size: u64, c: u8, shift: u32) -> Option<u64> {
+    let bits = u64::from(c & 0x7f);
+    if bits == 0 {
+        return Some(size);
+    }
+    if shift >= 64 || (bits << shift) >> shift != bits {
+        return None;
+    }
+    Some(size | bits << shift)
+}
+
+/// Reads a delta-header varint from `buf`: the value and the bytes it took,
+/// or `None` when it is incomplete or too large.
+fn delta_varint(buf: &[u8]) -> Option<(u64, usize)> {
+    let mut size = 0;
+    let mut shift = 0;
+    for (n, &c) in buf.iter().enumerate() {
+        size = add_bits(size, c, shift)?;
+        shift += 7;
+        if c & 0x80 == 0 {
+            return Some((size, n + 1));
+        }
+    }
+    None
+}
+
+/// The result size stated by the zlib-compressed delta data at the start of
+/// `stream`: the second of its two leading varints. Inflates only as far as
+/// those need (two varints of at most 10 bytes each).
+fn delta_result_size(stream: &[u8], inflater: &mut Inflater) -> Option<u64> {
+    let mut out = [0u8; 20];
+    let n = inflater.prefix(stream, &mut out)?;
+    let out = &out[..n];
+    let (_base, k) = delta_varint(out)?;
+    let (result, _) = delta_varint(&out[k..])?;
+    Some(result)
+}
+
+/// Entries a thread reads at a time (in pack order).
+const PIECE: usize = 4096;
+/// How many entries ahead of the one being read to prefetch.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Where an object was found: which pack, at which offset.
+#[derive(Clone, Copy)]
+struct Location {
+    pack: u32,
+    offset: u64,
+}
+
+/// The packs of a repository and of its alternates.
+pub(crate) struct Packs {
+    packs: Vec<Pack>,
+}
+
+impl Packs {
+    /// Opens every usable pack of the repository whose git directory is
+    /// `git_dir` (none is not an error: everything falls back).
+    pub(crate) fn open(git_dir: &Path) -> Packs {
+        let mut dirs = Vec::new();
+        object_dirs(&common_dir(git_dir).join("objects"), 0, &mut dirs);
+        let mut packs = Vec::new();
+        for dir in &dirs {
+            let Ok(entries) = std::fs::read_dir(dir.join("pack")) else { continue };
+            let mut idxs: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect();
+            idxs.sort();
+            packs.extend(idxs.iter().filter_map(|p| Pack::open(p)));
+        }
+        Packs { packs }
+    }
+
+    /// How many packs are usable.
+    pub(crate) fn len(&self) -> usize {
+        self.packs.len()
+    }
+
+    /// The size of each of `ids` (ascending, distinct) that is in a pack,
+    /// `None` for the rest. Parts are looked up on up to `threads` threads.
+    pub(crate) fn sizes(&self, ids: &[[u8; ID]], threads: usize) -> Vec<Option<u64>> {
+        self.sizes_in_pieces(ids, threads, PIECE)
+    }
+
+    /// [`Packs::sizes`], the threads taking `piece` entries at a time.
+    fn sizes_in_pieces(&self, ids: &[[u8; ID]], threads: usize, piece: usize) -> Vec<Option<u64>> {
+        if self.packs.is_empty() {
+            return vec![None; ids.len()];
+        }
+        let locations = self.locate(ids);
+        // Read entries in pack order: the mapped pages are touched in one
+        // sweep instead of at random.
+        let mut order: Vec<(Location, u32)> =
+            (0..ids.len() as u32).filter_map(|k| locations[k as usize].map(|l| (l, k))).collect();
+        drop(locations);
+        order.sort_unstable_by_key(|&(l, _)| (l.pack, l.offset));
+        // Threads take pieces in turn, so that one sharing its core with
+        // other work does not hold the rest up.
+        let pieces: Vec<&[(Location, u32)]> = order.chunks(piece.max(1)).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> Vec<(u32, Option<u64>)> {
+            let mut inflater = Inflater::new();
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(part) = pieces.get(i) else { return out };
+                for (j, &(l, k)) in part.iter().enumerate() {
+                    // Ask for an entry a few ahead: its first bytes are
+                    // then in cache by the time they are parsed.
+                    if let Some((ahead, _)) = part.get(j + PREFETCH_AHEAD) {
+                        self.packs[ahead.pack as usize].prefetch(ahead.offset);
+                    }
+                    out.push((k, self.packs[l.pack as usize].size_at(l.offset, &mut inflater)));
+                }
+            }
+        };
+        let threads = threads.clamp(1, pieces.len().max(1));
+        let parts: Vec<Vec<(u32, Option<u64>)>> = if threads == 1 {
+            vec![work()]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+                let mut parts = vec![work()];
+                parts.extend(handles.into_iter().map(|h| h.join().expect("pack reader panicked")));
+                parts
+            })
+        };
+        let mut sizes = vec![None; ids.len()];
+        for (k, size) in parts.into_iter().flatten() {
+            sizes[k as usize] = size;
+        }
+        sizes
+    }
+
+    /// Finds each of `ids` (ascending) in the first pack that has it.
+    fn locate(&self, ids: &[[u8; ID]]) -> Vec<Option<Location>> {
+        let mut found: Vec<Option<Location>> = vec![None; ids.len()];
+        for (p, pack) in self.packs.iter().enumerate() {
+            let mut from = 0;
+            let mut missing = 0;
+            for (id, slot) in ids.iter().zip(found.iter_mut()) {
+                if slot.is_some() {
+                    continue;
+                }
+                match pack.find(id, from) {
+                    Ok(n) => {
+                        from = n + 1;
+                        *slot = pack.offset(n).map(|offset| Location { pack: p as u32, offset });
+                        missing += usize::from(slot.is_none());
+                    }
+                    Err(n) => {
+                        from = n;
+                        missing += 1;
+                    }
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+        found
+    }
+}
+
+/// The directory holding the objects of `git_dir`: itself, or for a linked
+/// work tree the main repository's, named by its `commondir` file.
+fn common_dir(git_dir: &Path) -> PathBuf {
+    match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(s) if !s.trim_end_matches(['\n', '\r']).is_empty() => {
+            git_dir.join(s.trim_end_matches(['\n', '\r']))
+        }
+        _ => git_dir.to_path_buf(),
+    }
+}
+
+/// `objects` and, recursively, the object directories it borrows from
+/// (`info/alternates`: one per line, relative ones relative to `objects`).
+fn object_dirs(objects: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let key = std::fs::canonicalize(objects).unwrap_or_else(|_| objects.to_path_buf());
+    if out.contains(&key) {
+        return;
+    }
+    out.push(key);
+    if depth >= MAX_ALTERNATE_DEPTH {
+        return;
+    }
+    let Ok(list) = std::fs::read_to_string(objects.join("info/alternates")) else { return };
+    for line in list.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        object_dirs(&objects.join(line), depth + 1, out);
+    }
+}
+
+/// Inflates the start of a zlib stream: a delta's header is its first few
+/// bytes. miniz_oxide's core decompressor is used directly: it writes into a
+/// small buffer and its state re-initialises cheaply, where flate2's
+/// `reset` clears a 32 KiB window for every object (three times slower here).
+struct Inflater(Box<miniz_oxide::inflate::core::DecompressorOxide>);
+
+impl Inflater {
+    fn new() -> Inflater {
+        Inflater(Box::default())
+    }
+
+    /// Inflates `stream` until `out` is full or the stream ends; returns the
+    /// bytes produced, or `None` for a damaged stream.
+    fn prefix(&mut self, stream: &[u8], out: &mut [u8]) -> Option<usize> {
+        use miniz_oxide::inflate::core::{decompress, inflate_flags};
+        use miniz_oxide::inflate::TINFLStatus;
+        self.0.init();
+        let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+            | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+            | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        let (status, _, written) = decompress(&mut self.0, stream, out, 0, flags);
+        match status {
+            TINFLStatus::Done | TINFLStatus::HasMoreOutput | TINFLStatus::NeedsMoreInput => Some(written),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com", "-c", "gc.auto=0"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Every packed object is answered here (none left to libgit2), and
+    /// right: offset and ref deltas, whole objects, 64-bit offsets.
+    #[test]
+    fn every_packed_object_is_read_from_the_pack() {
+        for (repack, index) in [
+            (&["gc", "-q", "--aggressive"][..], None),
+            (&["-c", "repack.useDeltaBaseOffset=false", "repack", "-q", "-a", "-d", "-f"][..], None),
+            (&["repack", "-q", "-a", "-d"][..], Some("--index-version=2,100")),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path();
+            git(dir, &["init", "-q", "-b", "main", "."]);
+            for c in 0..12 {
+                for f in 0..6 {
+                    let text: String = (0..200 * f + 3)
+                        .map(|l| format!("{f} {l} {}\n", if l == c { c } else { 0 }))
+                        .collect();
+                    std::fs::write(dir.join(format!("f{f}")), text).unwrap();
+                }
+                git(dir, &["add", "-A"]);
+                git(dir, &["commit", "-q", "-m", &format!("c{c}")]);
+            }
+            git(dir, repack);
+            if let Some(flag) = index {
+                for e in std::fs::read_dir(dir.join(".git/objects/pack")).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.extension().is_some_and(|e| e == "pack") {
+                        let idx = p.with_extension("idx");
+                        std::fs::remove_file(&idx).unwrap();
+                        git(dir, &["index-pack", flag, "-o", idx.to_str().unwrap(), p.to_str().unwrap()]);
+                    }
+                }
+            }
+            let listing = git(
+                dir,
+                &[
+                    "cat-file",
+                    "--batch-all-objects",
+                    "--batch-check=%(objectname) %(objectsize) %(deltabase)",
+                ],
+            );
+            let mut want: Vec<([u8; ID], u64, bool)> = listing
+                .lines()
+                .map(|l| {
+                    let f: Vec<&str> = l.split(' ').collect();
+                    let id = git2::Oid::from_str(f[0]).unwrap().as_bytes().try_into().unwrap();
+                    (id, f[1].parse().unwrap(), f[2].bytes().any(|b| b != b'0'))
+                })
+                .collect();
+            want.sort_unstable();
+            assert!(want.iter().filter(|w| w.2).count() > want.len() / 3, "{repack:?}: deltas expected");
+            let packs = Packs::open(&dir.join(".git"));
+            assert_eq!(packs.len(), 1);
+            let ids: Vec<[u8; ID]> = want.iter().map(|w| w.0).collect();
+            for (threads, piece) in [(1, PIECE), (2, PIECE), (3, 7), (2, 1)] {
+                let got = packs.sizes_in_pieces(&ids, threads, piece);
+                for (w, g) in want.iter().zip(&got) {
+                    assert_eq!(*g, Some(w.1), "{repack:?}: {}", git2::Oid::from_bytes(&w.0).unwrap());
+                }
+            }
+            let absent = [[0u8; ID], [0x7f; ID], [0xff; ID]];
+            assert_eq!(packs.sizes(&absent, 1), vec![None; 3]);
+        }
+    }
+
+    #[test]
+    fn varints() {
+        assert_eq!(delta_varint(&[0x05]), Some((5, 1)));
+        assert_eq!(delta_varint(&[0x80 | 0x10, 0x01]), Some((0x90, 2)));
+        assert_eq!(delta_varint(&[0x80]), None);
+        assert_eq!(
+            delta_varint(&[0xff; 9].iter().copied().chain([0x01]).collect::<Vec<_>>()),
+            Some((u64::MAX, 10))
+        );
+        assert_eq!(delta_varint(&[0xff; 9].iter().copied().chain([0x02]).collect::<Vec<_>>()), None);
+    }
+}
