@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use git2::{Oid, Repository};
+use git2::Oid;
 use serde::Serialize;
 
 use crate::git::{FileKind, GitError, Repo, TreeListing};
 use crate::manifest::Manifest;
+use crate::ownership::Owners;
 use crate::plan::Snapshot;
 
 /// Commits checked per team besides the tips.
@@ -56,14 +57,14 @@ fn listing_files(l: &TreeListing) -> Files {
     l.files.iter().map(|f| (f.path.clone(), (f.kind, f.oid))).collect()
 }
 
-/// The files a team keeps of a monolith tree, with `root` hoisted.
-fn expected(snap: &Snapshot, listing: &TreeListing, team: usize, root: Option<&str>) -> Files {
-    let a = snap.ownership.assign(listing);
+/// The files a team keeps of a monolith tree (whose owners are `owners`),
+/// with `root` hoisted.
+fn expected(listing: &TreeListing, owners: &[Owners], team: usize, root: Option<&str>) -> Files {
     let prefix = root.map(|r| format!("{r}/").into_bytes());
     listing
         .files
         .iter()
-        .zip(&a.owners)
+        .zip(owners)
         .filter(|(_, o)| o.kept_by(team))
         .filter_map(|(f, _)| match &prefix {
             Some(p) => f.path.strip_prefix(p.as_slice()).map(|rest| (rest.to_vec(), (f.kind, f.oid))),
@@ -104,9 +105,12 @@ pub fn verify(
     let mut v = Verification { teams_checked: Vec::new(), commits_checked: 0, differences: Vec::new() };
     let mut kept_somewhere: BTreeSet<Vec<u8>> = BTreeSet::new();
     let tip_listing = &snap.listing;
+    // The split ref's owners serve every team and the final check.
+    let tip_owners = snap.ownership.assign(tip_listing).owners;
     for (t, team) in manifest.teams.iter().enumerate() {
         let path = out.join(format!("{}.git", team.name));
-        let Ok(team_repo) = Repository::open_bare(&path) else { continue };
+        let Ok(team_git) = Repo::open(&path) else { continue };
+        let team_repo = team_git.raw();
         v.teams_checked.push(team.name.clone());
         let mut diff = |commit: Option<Oid>, message: String| {
             v.differences.push(Difference {
@@ -143,7 +147,7 @@ pub fn verify(
         for (old, new) in checks {
             v.commits_checked += 1;
             let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
-                Ok(tree) => match Repo::open(&path).and_then(|r| r.list_tree(tree.id())) {
+                Ok(tree) => match team_git.list_tree(tree.id()) {
                     Ok(l) => listing_files(&l),
                     Err(e) => {
                         diff(Some(old), format!("cannot list the tree of {new}: {e}"));
@@ -155,10 +159,15 @@ pub fn verify(
                     continue;
                 }
             };
-            let source = repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
-            let listing =
-                if old == snap.rev.commit { tip_listing.clone() } else { repo.list_tree(source.tree_id())? };
-            let want = expected(snap, &listing, t, team.root.as_deref());
+            let want = if old == snap.rev.commit {
+                expected(tip_listing, &tip_owners, t, team.root.as_deref())
+            } else {
+                let source =
+                    repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
+                let listing = repo.list_tree(source.tree_id())?;
+                let owners = snap.ownership.assign(&listing).owners;
+                expected(&listing, &owners, t, team.root.as_deref())
+            };
             if want != actual {
                 diff(
                     Some(old),
@@ -185,8 +194,7 @@ pub fn verify(
     // Nothing lost silently: every file at the split ref is in a checked
     // team repository, or nobody owns it.
     if v.teams_checked.len() == manifest.teams.len() {
-        let a = snap.ownership.assign(tip_listing);
-        for (f, o) in tip_listing.files.iter().zip(&a.owners) {
+        for (f, o) in tip_listing.files.iter().zip(&tip_owners) {
             if !o.is_unowned() && !kept_somewhere.contains(&f.path) {
                 let owner_root_only = manifest
                     .teams
