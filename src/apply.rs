@@ -433,6 +433,8 @@ struct TeamCtx<'a> {
 enum TeamError {
     #[error(transparent)]
     History(#[from] HistoryError),
+    #[error(transparent)]
+    Repo(#[from] GitError),
     #[error("{context}: {source}")]
     Git { context: String, source: git2::Error },
     #[error("{context}: {source}")]
@@ -576,13 +578,18 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
         }
         HistoryMode::Prune => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
-            (ctx.commits.len(), kept, format!("{:<40} new\n", "old"), None)
+            (ctx.commits.len(), kept, commit_map_header(), None)
         }
     };
     // Every previous ref must still be reachable from the new ones, or the
     // linked packs would carry objects no ref reaches.
-    let new_ids: Vec<Oid> =
-        out.references().map_err(tgit("listing refs"))?.flatten().filter_map(|r| r.target()).collect();
+    let new_refs: BTreeMap<String, Oid> = out
+        .references()
+        .map_err(tgit("listing refs"))?
+        .flatten()
+        .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
+        .collect();
+    let new_ids: Vec<Oid> = new_refs.values().copied().collect();
     for old in old_refs.values() {
         let still = new_ids.iter().any(|n| n == old || out.graph_descendant_of(*n, *old).unwrap_or(false));
         if !still {
@@ -591,13 +598,7 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
             return Err(TeamError::NotFastForward);
         }
     }
-    let peeled: BTreeMap<String, Oid> = out
-        .references()
-        .map_err(tgit("listing refs"))?
-        .flatten()
-        .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
-        .collect();
-    if !linked.is_empty() && peeled == old_refs {
+    if !linked.is_empty() && new_refs == old_refs {
         // Nothing new for this team: keep the previous repository as it is.
         drop(out);
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
@@ -639,11 +640,11 @@ fn tip_stats(
     repo: &Path,
     refs: &BTreeMap<String, String>,
 ) -> Result<(u64, u64), TeamError> {
-    let done = Repository::open_bare(repo).map_err(tgit("reopening the team repository"))?;
-    match ctx.head_branch.and_then(|h| refs.get(h)) {
-        Some(tip) => tree_size(&done, Oid::from_str(tip).expect("written id")),
-        None => Ok((0, 0)),
-    }
+    let Some(tip) = ctx.head_branch.and_then(|h| refs.get(h)) else { return Ok((0, 0)) };
+    let team = Repo::open(repo)?;
+    let tree = team.resolve(tip)?.tree;
+    let listing = team.list_tree(tree)?;
+    Ok((listing.files.len() as u64, listing.files.iter().map(|f| f.size).sum()))
 }
 
 fn report_existing(
@@ -743,11 +744,16 @@ fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
     Ok(())
 }
 
+/// filter-repo's commit-map header, padding included, so tools reading its
+/// maps read ours.
+fn commit_map_header() -> String {
+    format!("{:<40} new\n", "old")
+}
+
 fn commit_map(h: &History) -> String {
     let zero = "0".repeat(40);
     let mut s = String::with_capacity(h.order.len() * 82 + 82);
-    // filter-repo's header, padding included, so tools reading its maps read ours.
-    s.push_str(&format!("{:<40} new\n", "old"));
+    s.push_str(&commit_map_header());
     for c in &h.order {
         let new = h.map[c].new.map_or(zero.clone(), |n| n.to_string());
         s.push_str(&format!("{c} {new}\n"));
@@ -863,23 +869,4 @@ fn prune_history(
         written.insert(r.name.clone(), peeled.to_string());
     }
     Ok(ctx.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())
-}
-
-fn tree_size(repo: &Repository, commit: Oid) -> Result<(u64, u64), TeamError> {
-    let tree = repo.find_commit(commit).and_then(|c| c.tree()).map_err(tgit("reading the tip tree"))?;
-    let odb = repo.odb().map_err(tgit("opening the odb"))?;
-    let (mut files, mut bytes) = (0u64, 0u64);
-    tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
-        match e.kind() {
-            Some(ObjectType::Tree) => {}
-            Some(ObjectType::Blob) => {
-                files += 1;
-                bytes += odb.read_header(e.id()).map(|(n, _)| n as u64).unwrap_or(0);
-            }
-            _ => files += 1,
-        }
-        git2::TreeWalkResult::Ok
-    })
-    .map_err(tgit("walking the tip tree"))?;
-    Ok((files, bytes))
 }
