@@ -398,14 +398,7 @@ impl Ownership {
                 owners.push(frame.settled.clone().expect("just set"));
                 continue;
             }
-            matched.clear();
-            matched.extend_from_slice(&frame.accepted);
-            for &(p, s) in &frame.alive {
-                let pat = &self.pats[p as usize].pattern;
-                if pat.is_accepting(pat.step(s, name)) {
-                    matched.push(p);
-                }
-            }
+            frame.file_matches(self, name, &mut matched);
             for &p in &matched {
                 used[p as usize] = true;
             }
@@ -426,13 +419,8 @@ impl Ownership {
 
     /// The owners of the file `name` in `c`'s directory.
     pub fn file_owners(&self, c: &Cursor, name: &[u8]) -> Owners {
-        let mut matched = c.0.accepted.clone();
-        for &(p, s) in &c.0.alive {
-            let pat = &self.pats[p as usize].pattern;
-            if pat.is_accepting(pat.step(s, name)) {
-                matched.push(p);
-            }
-        }
+        let mut matched = Vec::new();
+        c.0.file_matches(self, name, &mut matched);
         self.evaluate(&matched)
     }
 
@@ -496,6 +484,18 @@ impl Frame {
             }
         }
         f
+    }
+
+    /// The patterns matching the file `name` of this directory, into `out`.
+    fn file_matches(&self, o: &Ownership, name: &[u8], out: &mut Vec<u32>) {
+        out.clear();
+        out.extend_from_slice(&self.accepted);
+        for &(p, s) in &self.alive {
+            let pat = &o.pats[p as usize].pattern;
+            if pat.is_accepting(pat.step(s, name)) {
+                out.push(p);
+            }
+        }
     }
 
     fn enter(&self, o: &Ownership, name: &[u8]) -> Frame {
