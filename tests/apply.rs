@@ -7,16 +7,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{digest, fixture, fixture_copy, git, split};
+use common::{assert_only_reachable, digest, fixture, fixture_copy, git, refs, split};
 
 fn apply(repo: &Path, out: &Path, extra: &[&str]) -> common::Run {
     let mut args = vec!["apply", "-q", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     split(repo, &args)
-}
-
-fn refs(team_repo: &Path) -> String {
-    String::from_utf8(git(team_repo, &["for-each-ref", "--format=%(refname) %(objectname)"]).stdout).unwrap()
 }
 
 fn lines(out: std::process::Output) -> BTreeSet<String> {
@@ -54,12 +50,7 @@ fn team_repositories_are_self_contained_and_hold_only_reachable_objects() {
         let t = out.join(format!("{team}.git"));
         assert!(!t.join("objects/info/alternates").exists(), "{team}: alternates left behind");
         git(&t, &["fsck", "--full", "--strict", "--no-dangling"]);
-        let all = lines(git(&t, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
-        let reachable: BTreeSet<String> = lines(git(&t, &["rev-list", "--objects", "--all"]))
-            .into_iter()
-            .map(|l| l.split(' ').next().unwrap().to_string())
-            .collect();
-        assert_eq!(all, reachable, "{team}: objects not reachable from its refs");
+        assert_only_reachable(&t, &format!("{team}: objects not reachable from its refs"));
         // No loose objects: everything is packed.
         let loose = lines(git(&t, &["count-objects"]));
         assert!(loose.iter().any(|l| l.starts_with("0 objects")), "{team}: {loose:?}");
@@ -302,12 +293,7 @@ fn incremental_run_equals_a_run_from_scratch() {
         assert_eq!(refs(&i), refs(&f), "{team}: incremental refs differ from a full run");
         assert_eq!(map_lines(&i), map_lines(&f), "{team}: commit maps differ");
         git(&i, &["fsck", "--full", "--strict", "--no-dangling"]);
-        let all = lines(git(&i, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
-        let reachable: BTreeSet<String> = lines(git(&i, &["rev-list", "--objects", "--all"]))
-            .into_iter()
-            .map(|l| l.split(' ').next().unwrap().to_string())
-            .collect();
-        assert_eq!(all, reachable, "{team}: only reachable objects after an incremental run");
+        assert_only_reachable(&i, &format!("{team}: only reachable objects after an incremental run"));
     }
     assert!(packs(&inc.join("a.git")) > first_pack_count, "the previous packs were reused, not rewritten");
 }
@@ -346,11 +332,6 @@ fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratc
             "{team}"
         );
         let t = out.join(format!("{team}.git"));
-        let all = lines(git(&t, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
-        let reachable: BTreeSet<String> = lines(git(&t, &["rev-list", "--objects", "--all"]))
-            .into_iter()
-            .map(|l| l.split(' ').next().unwrap().to_string())
-            .collect();
-        assert_eq!(all, reachable, "{team}: nothing unreachable left after a rewind");
+        assert_only_reachable(&t, &format!("{team}: nothing unreachable left after a rewind"));
     }
 }

@@ -8,11 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{fixture, git};
-
-fn refs(team_repo: &Path) -> String {
-    String::from_utf8(git(team_repo, &["for-each-ref", "--format=%(refname) %(objectname)"]).stdout).unwrap()
-}
+use common::{fixture, git, refs};
 
 fn apply_cmd(repo: &Path, out: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_git-split"));

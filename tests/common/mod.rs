@@ -88,6 +88,25 @@ pub fn z_list(out: &Output) -> Vec<String> {
         .collect()
 }
 
+/// `refname sha` of every ref of a repository, one per line.
+pub fn refs(repo: &Path) -> String {
+    String::from_utf8(git(repo, &["for-each-ref", "--format=%(refname) %(objectname)"]).stdout).unwrap()
+}
+
+/// Asserts that every object stored in `repo` is reachable from its refs.
+pub fn assert_only_reachable(repo: &Path, what: &str) {
+    let ids = |out: Output| -> std::collections::BTreeSet<String> {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let all = ids(git(repo, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
+    let reachable = ids(git(repo, &["rev-list", "--objects", "--all"]));
+    assert_eq!(all, reachable, "{what}");
+}
+
 /// What running the binary produced.
 pub struct Run {
     pub code: i32,
