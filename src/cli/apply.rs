@@ -149,15 +149,8 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                     writeln!(o, "  {p}")?;
                 }
                 if report.unowned.len() > SHOWN {
-                    writeln!(
-                        o,
-                        "  {}",
-                        format!(
-                            "... and {} more (`plan` or --format json lists all)",
-                            count((report.unowned.len() - SHOWN) as u64)
-                        )
-                        .style(style::dim())
-                    )?;
+                    let how = "`plan` or --format json lists all";
+                    writeln!(o, "{}", output::more("  ", report.unowned.len() - SHOWN, how))?;
                 }
             }
         }

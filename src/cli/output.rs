@@ -65,6 +65,11 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// The dimmed `... and N more (how to see them)` line closing a cut list.
+pub fn more(indent: &str, hidden: usize, how: &str) -> String {
+    format!("{indent}{}", format!("... and {} more ({how})", count(hidden as u64)).style(style::dim()))
+}
+
 /// `1 file` / `2 files`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })

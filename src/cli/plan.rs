@@ -6,7 +6,7 @@ use owo_colors::OwoColorize;
 
 use git_split::plan::{self, Plan, Snapshot};
 
-use super::output::{self, count, plural, size, style};
+use super::output::{self, plural, size, style};
 use super::{CmdResult, Context, Format, GlobalArgs};
 
 /// Preview, per team, the files and bytes kept and removed, before anything
@@ -98,15 +98,8 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
                 writeln!(out, "    {} {}", r.path, format!("({detail})").style(style::dim()))?;
             }
             if shown < t.removed.len() {
-                writeln!(
-                    out,
-                    "    {}",
-                    format!(
-                        "... and {} more (--preview 0 or --format json lists all)",
-                        count((t.removed.len() - shown) as u64)
-                    )
-                    .style(style::dim())
-                )?;
+                let how = "--preview 0 or --format json lists all";
+                writeln!(out, "{}", output::more("    ", t.removed.len() - shown, how))?;
             }
         }
     }
