@@ -518,6 +518,7 @@ fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
 }
 
 fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    (ctx.on_event)(Event::Started { team: ctx.name.to_string(), total: ctx.commits.len() });
     let final_path = ctx.out.join(format!("{}.git", ctx.name));
     let fp = fingerprint(ctx);
     let previous = match ctx.mode {
@@ -534,7 +535,6 @@ fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
 
 fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
-    emit(Event::Started { team: ctx.name.to_string(), total: ctx.commits.len() });
     let staging = ctx.out.join(format!("{STAGING_PREFIX}{}", ctx.name));
     let final_path = ctx.out.join(format!("{}.git", ctx.name));
     if staging.exists() {
