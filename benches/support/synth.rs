@@ -384,7 +384,7 @@ pub fn components(params: &Params) -> Vec<Component> {
             format!("{}{}", words[i % words.len()], words[(i / words.len() + i) % words.len()])
         };
         while !taken.insert(name.clone()) {
-            name.push_str(*rng.pick(&["x", "v", "z"]));
+            name.push_str(rng.pick::<&str>(&["x", "v", "z"]));
         }
         // The first component is a service, so the first team's `exclude`
         // (of generated Java) has something to exclude.
@@ -976,7 +976,7 @@ impl<W: Write> Gen<W> {
         let scope: Vec<&str> = comps.iter().map(|&c| self.comps[c].name.as_str()).collect();
         let scope = scope.join(", ");
         let verb = *self.rng.pick(VERBS);
-        let noun = capitalize(*self.rng.pick(WORDS)) + *self.rng.pick(JAVA_SUFFIXES);
+        let noun = capitalize(self.rng.pick::<&str>(WORDS)) + *self.rng.pick(JAVA_SUFFIXES);
         let mark = self.begin_commit(refname, from, None, &format!("{scope}: {verb} {noun}\n"))?;
         let n = 1 + (self.rng.below(6) * self.rng.below(6)) / 5;
         for _ in 0..n {
