@@ -15,13 +15,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use git2::{ObjectType, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository};
 use serde::Serialize;
 
 use crate::git::{GitError, Repo};
+use crate::git_pack::Packs;
 use crate::manifest::Manifest;
 use crate::plan::Snapshot;
 use crate::rewrite::graph::SourceGraph;
+use crate::rewrite::object::Source;
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
 
@@ -29,6 +31,7 @@ use crate::rewrite::{self, History, HistoryError, Job};
 pub const MARKER_DIR: &str = "split";
 const LOCK_FILE: &str = ".git-split.lock";
 const STAGING_PREFIX: &str = ".staging-";
+const ALTERNATES: &str = "objects/info/alternates";
 
 /// Why `apply` refused to run or failed.
 #[derive(Debug, thiserror::Error)]
@@ -324,14 +327,12 @@ pub fn apply(
 
     // Every commit reachable from the selected refs, parents first.
     let git = repo.raw();
-    let mut walk = git.revwalk().map_err(crate::git::ctx("starting a revision walk"))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(crate::git::ctx("sorting the walk"))?;
-    for r in &refs {
-        walk.push(r.commit).map_err(crate::git::ctx(format!("walking {}", r.name)))?;
-    }
-    let commits: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(crate::git::ctx("walking history"))?;
-    let graph = SourceGraph::read(git, &commits).map_err(crate::git::ctx("reading commits"))?;
-    let commit_set: std::collections::HashSet<Oid> = commits.iter().copied().collect();
+    let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
+    let packs = Packs::open(&git_dir);
+    let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
+    let graph = SourceGraph::read(&source, &tips).map_err(crate::git::ctx("reading history"))?;
+    drop(source);
+    let commit_set: std::collections::HashSet<Oid> = graph.commits.iter().map(|c| c.id).collect();
     let mut all_refs = refs.clone();
     for t in tags_into(git, &commit_set) {
         if !all_refs.iter().any(|r| r.name == t.name) {
@@ -342,62 +343,118 @@ pub fn apply(
     let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
 
     let unowned = plan_unowned(snap);
+    let start = Instant::now();
+    let ctxs: Vec<TeamCtx<'_>> = opts
+        .teams
+        .iter()
+        .map(|&t| {
+            let team = &manifest.teams[t];
+            TeamCtx {
+                manifest,
+                git_dir: &git_dir,
+                out: &opts.out,
+                team: t,
+                name: &team.name,
+                root: team.root.as_deref(),
+                labels: manifest.labels && team.compat.is_none(),
+                snap,
+                graph: &graph,
+                packs: &packs,
+                refs: &all_refs,
+                head_branch: head_branch.as_deref(),
+                mode: opts.mode,
+                on_event,
+            }
+        })
+        .collect();
     let jobs = opts.jobs.max(1);
-    let queue = std::sync::Mutex::new(opts.teams.clone().into_iter());
-    let results = std::sync::Mutex::new(Vec::new());
+
+    // Set every team up, then rewrite them all in one pass over history.
+    let mut outcomes: Vec<Option<Result<TeamReport, TeamError>>> = ctxs.iter().map(|_| None).collect();
+    let mut staged: Vec<(usize, Staged)> = Vec::new();
+    for (i, ctx) in ctxs.iter().enumerate() {
+        on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
+        let previous = match ctx.mode {
+            HistoryMode::Rewrite => load_previous(&ctx.final_path(), &fingerprint(ctx)),
+            HistoryMode::Prune => None,
+        };
+        match stage(ctx, previous) {
+            Ok(st) => staged.push((i, st)),
+            Err(e) => outcomes[i] = Some(Err(e)),
+        }
+    }
+    let histories: Vec<Option<Result<History, HistoryError>>> = match opts.mode {
+        HistoryMode::Rewrite => {
+            let passes = staged.iter_mut().map(|(i, st)| ctxs[*i].pass(st)).collect();
+            let progress = |pos: usize, done: usize| {
+                on_event(Event::Progress { team: ctxs[staged_team(&staged, pos)].name.to_string(), done })
+            };
+            rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+        HistoryMode::Prune => staged.iter().map(|_| None).collect(),
+    };
+
+    // Then refs, packing and publishing, teams in parallel.
+    let queue = std::sync::Mutex::new(staged.into_iter().zip(histories));
+    let finished = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for _ in 0..jobs.min(opts.teams.len()) {
+        for _ in 0..jobs.min(ctxs.len()) {
             s.spawn(|| loop {
-                let Some(t) = queue.lock().expect("queue").next() else { break };
-                let team = &manifest.teams[t];
-                let start = Instant::now();
-                let ctx = TeamCtx {
-                    manifest,
-                    git_dir: &git_dir,
-                    out: &opts.out,
-                    team: t,
-                    name: &team.name,
-                    root: team.root.as_deref(),
-                    labels: manifest.labels && team.compat.is_none(),
-                    snap,
-                    commits: &commits,
-                    graph: &graph,
-                    refs: &all_refs,
-                    head_branch: head_branch.as_deref(),
-                    mode: opts.mode,
-                    on_event,
-                };
-                let outcome = build_team(&ctx);
-                let failed = outcome.is_err();
-                let report = match outcome {
-                    Ok(mut r) => {
-                        r.elapsed = start.elapsed();
-                        r
-                    }
-                    Err(e) => TeamReport {
-                        name: team.name.clone(),
-                        path: opts.out.join(format!("{}.git", team.name)),
-                        commits_considered: commits.len(),
-                        commits_kept: 0,
-                        files: 0,
-                        bytes: 0,
-                        refs: BTreeMap::new(),
-                        elapsed: start.elapsed(),
-                        error: Some(e.to_string()),
+                let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
+                let ctx = &ctxs[i];
+                let outcome = match history {
+                    Some(Err(e)) => Err(TeamError::from(e)),
+                    history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                        // A monolith ref moved backwards (force-push): old
+                        // objects could linger unreachable, so start over.
+                        Err(TeamError::NotFastForward) => rebuild(ctx),
+                        other => other,
                     },
                 };
-                on_event(Event::Finished { team: team.name.clone(), failed });
-                results.lock().expect("results").push((t, report));
+                finished.lock().expect("finished").push((i, outcome, start.elapsed()));
             });
         }
     });
-    let mut teams = results.into_inner().expect("results");
-    teams.sort_by_key(|(t, _)| *t);
+    let mut reports: Vec<(usize, TeamReport)> = Vec::new();
+    let finished = finished.into_inner().expect("finished");
+    for (i, outcome, elapsed) in finished.into_iter().map(|(i, o, e)| (i, Some(o), e)).chain(
+        outcomes.iter_mut().enumerate().filter_map(|(i, o)| o.take().map(|o| (i, Some(o), start.elapsed()))),
+    ) {
+        let ctx = &ctxs[i];
+        let report = match outcome.expect("set") {
+            Ok(mut r) => {
+                r.elapsed = elapsed;
+                r
+            }
+            Err(e) => TeamReport {
+                name: ctx.name.to_string(),
+                path: ctx.final_path(),
+                commits_considered: graph.commits.len(),
+                commits_kept: 0,
+                files: 0,
+                bytes: 0,
+                refs: BTreeMap::new(),
+                elapsed,
+                error: Some(e.to_string()),
+            },
+        };
+        on_event(Event::Finished { team: ctx.name.to_string(), failed: report.error.is_some() });
+        reports.push((i, report));
+    }
+    reports.sort_by_key(|(i, _)| *i);
     Ok(Report {
         commit: snap.rev.commit.to_string(),
-        teams: teams.into_iter().map(|(_, r)| r).collect(),
+        teams: reports.into_iter().map(|(_, r)| r).collect(),
         unowned,
     })
+}
+
+/// The team (index into the contexts) of the `pos`th staged team.
+fn staged_team(staged: &[(usize, Staged)], pos: usize) -> usize {
+    staged[pos].0
 }
 
 fn plan_unowned(snap: &Snapshot) -> Vec<String> {
@@ -420,8 +477,8 @@ struct TeamCtx<'a> {
     root: Option<&'a str>,
     labels: bool,
     snap: &'a Snapshot,
-    commits: &'a [Oid],
     graph: &'a SourceGraph,
+    packs: &'a Packs,
     refs: &'a [SourceRef],
     head_branch: Option<&'a str>,
     mode: HistoryMode,
@@ -517,39 +574,56 @@ fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
     Some(Previous { history, refs })
 }
 
-fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
-    (ctx.on_event)(Event::Started { team: ctx.name.to_string(), total: ctx.commits.len() });
-    let final_path = ctx.out.join(format!("{}.git", ctx.name));
-    let fp = fingerprint(ctx);
-    let previous = match ctx.mode {
-        HistoryMode::Rewrite => load_previous(&final_path, &fp),
-        HistoryMode::Prune => None,
-    };
-    match build_team_from(ctx, &fp, previous) {
-        // A monolith ref moved backwards (force-push): old objects could
-        // linger unreachable, so start over.
-        Err(TeamError::NotFastForward) => build_team_from(ctx, &fp, None),
-        other => other,
+/// A team's staging repository, ready for the history engine.
+struct Staged {
+    staging: PathBuf,
+    /// Pack files linked from the previous repository.
+    linked: Vec<std::ffi::OsString>,
+    /// The previous repository's refs (empty on a first run).
+    old_refs: BTreeMap<String, Oid>,
+    /// Where the previous run got to.
+    history: History,
+}
+
+impl TeamCtx<'_> {
+    fn final_path(&self) -> PathBuf {
+        self.out.join(format!("{}.git", self.name))
+    }
+
+    fn pass(&self, st: &mut Staged) -> rewrite::TeamPass<'_> {
+        rewrite::TeamPass {
+            job: Job {
+                ownership: &self.snap.ownership,
+                team: self.team,
+                root: self.root,
+                labels: self.labels,
+            },
+            history: std::mem::take(&mut st.history),
+            out: st.staging.clone(),
+        }
     }
 }
 
-fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> Result<TeamReport, TeamError> {
-    let emit = |e| (ctx.on_event)(e);
+/// Creates the team's staging repository: borrowing the monolith's objects
+/// and, when continuing, the previous repository's packs.
+fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamError> {
     let staging = ctx.out.join(format!("{STAGING_PREFIX}{}", ctx.name));
-    let final_path = ctx.out.join(format!("{}.git", ctx.name));
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
     }
-    let out = Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
-    // Borrow the monolith's objects until packing copies what is needed.
-    let objects =
-        ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
-    let alternates = staging.join("objects/info/alternates");
-    fs::write(&alternates, format!("{}\n", objects.display())).map_err(tio("writing alternates"))?;
+    Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
+    if ctx.mode == HistoryMode::Prune {
+        // The whole monolith history is kept: borrow its objects until
+        // `git pack-objects` copies them in.
+        let objects =
+            ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
+        fs::write(staging.join(ALTERNATES), format!("{}\n", objects.display()))
+            .map_err(tio("writing alternates"))?;
+    }
     // The previous repository's packs are complete and immutable: link them.
     let mut linked = Vec::new();
     if previous.is_some() {
-        let old_packs = final_path.join("objects/pack");
+        let old_packs = ctx.final_path().join("objects/pack");
         for e in fs::read_dir(&old_packs).map_err(tio("listing the previous packs"))?.flatten() {
             let name = e.file_name();
             let dest = staging.join("objects/pack").join(&name);
@@ -559,26 +633,46 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
             linked.push(name);
         }
     }
-    let out = Repository::open_bare(out.path()).map_err(tgit("reopening the staging repository"))?;
+    let (history, old_refs) = previous.map(|p| (p.history, p.refs)).unwrap_or_default();
+    Ok(Staged { staging, linked, old_refs, history })
+}
+
+/// Builds a team again from nothing, alone.
+fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    let mut st = stage(ctx, None)?;
+    let history = match ctx.mode {
+        HistoryMode::Rewrite => {
+            let progress =
+                |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
+            let pass = vec![ctx.pass(&mut st)];
+            let mut r = rewrite::rewrite_teams(ctx.git_dir, ctx.packs, ctx.graph, pass, 1, &progress);
+            Some(r.pop().expect("one team")?)
+        }
+        HistoryMode::Prune => None,
+    };
+    finish(ctx, st, history)
+}
+
+/// Writes refs, the commit map and state, packs and publishes a team whose
+/// history (`None` for `--history prune`) is written into its staging
+/// repository.
+fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<TeamReport, TeamError> {
+    let emit = |e| (ctx.on_event)(e);
+    let Staged { staging, linked, old_refs, .. } = st;
+    let final_path = ctx.final_path();
+    let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
 
     let mut written_refs = BTreeMap::new();
-    let old_refs = previous.as_ref().map(|p| p.refs.clone()).unwrap_or_default();
-    let (considered, kept, map_lines, state) = match ctx.mode {
-        HistoryMode::Rewrite => {
-            let job =
-                Job { ownership: &ctx.snap.ownership, team: ctx.team, root: ctx.root, labels: ctx.labels };
-            let start = previous.map(|p| p.history).unwrap_or_default();
-            let history = rewrite::rewrite(&src, &out, &job, start, ctx.graph, &mut |done| {
-                emit(Event::Progress { team: ctx.name.to_string(), done })
-            })?;
+    let (considered, kept, map_lines, state) = match history {
+        Some(history) => {
             write_refs(&src, &out, ctx, &history, &mut written_refs)?;
             let kept = history.map.values().filter(|m| m.new.is_some()).count();
-            (history.order.len(), kept, commit_map(&history), Some(history.to_state(fp)))
+            (history.order.len(), kept, commit_map(&history), Some(history.to_state(&fingerprint(ctx))))
         }
-        HistoryMode::Prune => {
+        None => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
-            (ctx.commits.len(), kept, commit_map_header(), None)
+            (ctx.graph.commits.len(), kept, commit_map_header(), None)
         }
     };
     // Every previous ref must still be reachable from the new ones, or the
@@ -615,8 +709,10 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
     }
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
-    pack_reachable(&staging, &new_ids, &old_refs.values().copied().collect::<Vec<_>>(), &linked)?;
-    fs::remove_file(&alternates).map_err(tio("removing alternates"))?;
+    if ctx.mode == HistoryMode::Prune {
+        pack_reachable(&staging, &new_ids, &[], &[])?;
+        fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
+    }
     drop(out);
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
 
@@ -768,7 +864,7 @@ fn write_refs(
     h: &History,
     written: &mut BTreeMap<String, String>,
 ) -> Result<(), TeamError> {
-    let mut sink = PackSink::new(out).map_err(HistoryError::from)?;
+    let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let mut ids = Vec::new();
     for r in ctx.refs {
         let Some(target) = h.map.get(&r.commit).and_then(|m| m.target) else { continue };
@@ -778,7 +874,7 @@ fn write_refs(
         };
         ids.push((r, id, target));
     }
-    sink.flush().map_err(HistoryError::from)?;
+    sink.finish().map_err(HistoryError::from)?;
     for (r, id, target) in ids {
         out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
         written.insert(r.name.clone(), target.to_string());
@@ -788,7 +884,7 @@ fn write_refs(
 
 /// An annotated tag with the same name, tagger and message on the rewritten
 /// commit; a signature cannot survive and is dropped.
-fn recreate_tag(src: &Repository, out: &mut PackSink<'_>, tag: Oid, target: Oid) -> Result<Oid, TeamError> {
+fn recreate_tag(src: &Repository, out: &mut PackSink, tag: Oid, target: Oid) -> Result<Oid, TeamError> {
     let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
     let obj = odb.read(tag).map_err(tgit(format!("reading tag {tag}")))?;
     let data = obj.data();
@@ -826,7 +922,8 @@ fn prune_history(
     written: &mut BTreeMap<String, String>,
 ) -> Result<usize, TeamError> {
     let mut filter = crate::rewrite::tree::TreeFilter::new(&ctx.snap.ownership, ctx.team, ctx.root);
-    let mut sink = PackSink::new(out).map_err(HistoryError::from)?;
+    let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
+    let odb = Source::new(src, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
     let mut ids = Vec::new();
     {
         for r in ctx.refs {
@@ -835,7 +932,7 @@ fn prune_history(
                 ids.push((r, r.tag.unwrap_or(r.commit), r.commit));
                 continue;
             }
-            let tree = match filter.filter(src, &mut sink, tip.tree_id()).map_err(HistoryError::from)? {
+            let tree = match filter.filter(&odb, &mut sink, tip.tree_id()).map_err(HistoryError::from)? {
                 Some(t) => t,
                 None => sink.write(ObjectType::Tree, &[]).map_err(HistoryError::from)?,
             };
@@ -863,10 +960,10 @@ fn prune_history(
             ids.push((r, id, id));
         }
     }
-    sink.flush().map_err(HistoryError::from)?;
+    sink.finish().map_err(HistoryError::from)?;
     for (r, id, peeled) in ids {
         out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
         written.insert(r.name.clone(), peeled.to_string());
     }
-    Ok(ctx.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())
+    Ok(ctx.graph.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())
 }

@@ -105,6 +105,9 @@ impl Repo {
         // tree listing or a rewrite); git itself checks hashes in fsck, and
         // `verify` compares content independently.
         git2::opts::strict_hash_verification(false);
+        // Every object is read about once: libgit2's object cache would only
+        // hold hundreds of megabytes of parsed copies.
+        git2::opts::enable_caching(false);
         let flags = git2::RepositoryOpenFlags::NO_SEARCH;
         let repo = Repository::open_ext(path, flags, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
@@ -256,11 +259,11 @@ pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitErr
     }
 
     let packs = crate::git_pack::Packs::open(git_dir);
-    let mut sizes = if packs.len() == 0 { vec![None; ids.len()] } else { packs.sizes(&ids, threads) };
+    let mut sizes = if packs.is_empty() { vec![None; ids.len()] } else { packs.sizes(&ids, threads) };
     // Unmapping the packs is milliseconds of page-table work for a large
     // repository: leave it to a thread of its own, beside the caller's next
     // step (or do it here if no thread can be had).
-    if packs.len() > 0 {
+    if !packs.is_empty() {
         let _ = std::thread::Builder::new().name("unmap packs".into()).spawn(move || drop(packs));
     }
     let missing: Vec<usize> = (0..ids.len()).filter(|&k| sizes[k].is_none()).collect();

@@ -8,7 +8,7 @@
 
 pub mod apply;
 pub mod git;
-pub(crate) mod git_pack;
+pub mod git_pack;
 pub mod log;
 pub mod manifest;
 pub mod ownership;

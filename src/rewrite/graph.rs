@@ -4,9 +4,11 @@
 //! this table instead of re-reading commits, and ancestry questions are
 //! answered with generation numbers instead of libgit2's merge-base search.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use git2::{Oid, Repository};
+use git2::Oid;
+
+use super::object::{id_map, IdMap, RawCommit, Source};
 
 /// One monolith commit.
 #[derive(Clone, Debug)]
@@ -15,8 +17,7 @@ pub struct SourceCommit {
     pub id: Oid,
     /// Its root tree.
     pub tree: Oid,
-    /// Its parents, as indices into [`SourceGraph::commits`] (parents that
-    /// are not part of the graph are left out).
+    /// Its parents, as indices into [`SourceGraph::commits`].
     pub parents: Vec<u32>,
     /// 1 + the largest generation of its parents.
     pub generation: u32,
@@ -27,24 +28,57 @@ pub struct SourceCommit {
 pub struct SourceGraph {
     /// In processing order.
     pub commits: Vec<SourceCommit>,
-    index: HashMap<Oid, u32>,
+    index: IdMap<Oid, u32>,
 }
 
 impl SourceGraph {
-    /// Reads `order` (parents before children) from `repo`, one commit at a time.
-    pub fn read(repo: &Repository, order: &[Oid]) -> Result<SourceGraph, git2::Error> {
-        let mut g = SourceGraph {
-            commits: Vec::with_capacity(order.len()),
-            index: HashMap::with_capacity(order.len()),
+    /// Reads every commit reachable from `tips`, parents before children.
+    ///
+    /// The order is a depth-first post-order (first parents first), which
+    /// is deterministic for the same tips; any parents-first order gives the
+    /// same rewritten ids.
+    pub fn read(src: &Source<'_>, tips: &[Oid]) -> Result<SourceGraph, git2::Error> {
+        let mut g = SourceGraph::default();
+        // Commits read but not yet emitted: exactly those on the stack.
+        let mut pending: IdMap<Oid, (Oid, Vec<Oid>)> = id_map();
+        let mut stack: Vec<(Oid, usize)> = Vec::new();
+        let read = |id: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
+            RawCommit::read(src, id)
+                .and_then(|c| c.tree_and_parents())
+                .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))
         };
-        for &id in order {
-            let c = repo.find_commit(id)?;
-            let parents: Vec<u32> = c.parent_ids().filter_map(|p| g.index.get(&p).copied()).collect();
-            let generation = parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1;
-            g.index.insert(id, g.commits.len() as u32);
-            g.commits.push(SourceCommit { id, tree: c.tree_id(), parents, generation });
+        for &tip in tips {
+            if g.index.contains_key(&tip) || pending.contains_key(&tip) {
+                continue;
+            }
+            pending.insert(tip, read(tip)?);
+            stack.push((tip, 0));
+            while let Some(top) = stack.last_mut() {
+                let (id, next) = *top;
+                let parents = &pending[&id].1;
+                if let Some(&p) = parents.get(next) {
+                    top.1 += 1;
+                    if !g.index.contains_key(&p) && !pending.contains_key(&p) {
+                        pending.insert(p, read(p)?);
+                        stack.push((p, 0));
+                    }
+                    continue;
+                }
+                stack.pop();
+                let (tree, parent_ids) = pending.remove(&id).expect("on the stack");
+                let parents: Vec<u32> = parent_ids.iter().map(|p| g.index[p]).collect();
+                let generation =
+                    parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1;
+                g.index.insert(id, g.commits.len() as u32);
+                g.commits.push(SourceCommit { id, tree, parents, generation });
+            }
         }
         Ok(g)
+    }
+
+    /// The position of commit `id` in [`SourceGraph::commits`].
+    pub fn position(&self, id: Oid) -> Option<usize> {
+        self.index.get(&id).map(|&i| i as usize)
     }
 
     /// The commit with this id.

@@ -15,11 +15,10 @@
 //!   its tree equals its (new) first parent's, except that a commit that was
 //!   already empty in the monolith is kept unless its parent was dropped.
 
-use std::collections::HashMap;
-
-use git2::{ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid};
 
 use super::graph::SourceGraph;
+use super::object::{IdMap, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -71,11 +70,11 @@ pub struct Mapping {
 #[derive(Default)]
 pub struct History {
     /// Monolith commit -> mapping, for every commit considered.
-    pub map: HashMap<Oid, Mapping>,
+    pub map: IdMap<Oid, Mapping>,
     /// Monolith commits in the order they were considered (parents first).
     pub order: Vec<Oid>,
     /// New commit -> (tree, parents, generation).
-    nodes: HashMap<Oid, (Oid, Vec<Oid>, u32)>,
+    nodes: IdMap<Oid, (Oid, Vec<Oid>, u32)>,
 }
 
 /// A saved history that cannot be read back.
@@ -193,12 +192,12 @@ impl History {
 
 /// How a team's commits are written.
 pub struct CommitWriter<'a, 'r> {
-    /// The monolith.
-    pub src: &'r Repository,
+    /// The monolith's objects.
+    pub src: &'r Source<'r>,
     /// Its commits, read once for all teams.
     pub graph: &'r SourceGraph,
     /// Where new objects go.
-    pub out: PackSink<'r>,
+    pub out: PackSink,
     /// The team's tree filter.
     pub filter: TreeFilter<'a>,
     /// Append `Split-Source:` trailers.
@@ -206,18 +205,38 @@ pub struct CommitWriter<'a, 'r> {
 }
 
 impl CommitWriter<'_, '_> {
-    /// Rewrites `commit` (whose parents were all rewritten before) into `h`.
-    pub fn rewrite(&mut self, h: &mut History, commit: Oid) -> Result<Mapping, HistoryError> {
+    /// Rewrites the graph's commit at `index` (whose parents were all
+    /// rewritten before) into `h`. `root` is its parsed root tree;
+    /// `changed`, when known, names the top-level entries that differ from
+    /// its first parent's.
+    pub fn rewrite(
+        &mut self,
+        h: &mut History,
+        index: usize,
+        root: &RawTree,
+        changed: Option<&[Box<[u8]>]>,
+    ) -> Result<Mapping, HistoryError> {
         let empty_tree = Oid::from_str(EMPTY_TREE).expect("constant");
         let graph = self.graph;
-        let source = graph.get(commit).expect("commits are rewritten from the graph they were read into");
+        let source = &graph.commits[index];
+        let commit = source.id;
         let orig_parents: Vec<Oid> = source.parents.iter().map(|&p| graph.commits[p as usize].id).collect();
         let orig_tree = source.tree;
         let had_changes = match source.parents.first() {
             Some(&p) => graph.commits[p as usize].tree != orig_tree,
             None => orig_tree != empty_tree,
         };
-        let new_tree = self.filter.filter(self.src, &mut self.out, orig_tree)?;
+        // Nothing the team can see changed since the first parent: its
+        // filtered tree is the parent's, which is the tree of what the
+        // parent was rewritten to (a dropped commit's tree equals its target's).
+        let unchanged_parent = match (changed, orig_parents.first()) {
+            (Some(names), Some(p)) if !names.iter().any(|n| self.filter.relevant(n)) => h.map.get(p).copied(),
+            _ => None,
+        };
+        let new_tree = match unchanged_parent {
+            Some(m) => h.tree_of(m.target),
+            None => self.filter.filter_root(self.src, &mut self.out, orig_tree, root)?,
+        };
 
         // Map parents; remember which ones come from dropped commits.
         let mut mapped: Vec<(Oid, Oid, bool)> = Vec::new(); // (new, orig, rewritten)
@@ -256,8 +275,8 @@ impl CommitWriter<'_, '_> {
                 Some(t) => t,
                 None => self.out.write(ObjectType::Tree, &[])?,
             };
-            let c = self.src.find_commit(commit).map_err(git_err(format!("reading commit {commit}")))?;
-            let raw = self.commit_bytes(&c, tree, &parents);
+            let c = RawCommit::read(self.src, commit).map_err(git_err(format!("reading commit {commit}")))?;
+            let raw = self.commit_bytes(commit, &c, tree, &parents);
             let new = self.out.write(ObjectType::Commit, &raw)?;
             let generation =
                 parents.iter().filter_map(|p| h.nodes.get(p).map(|n| n.2)).max().unwrap_or(0) + 1;
@@ -315,14 +334,14 @@ impl CommitWriter<'_, '_> {
 
     /// The new commit object: the source's headers and message, a new tree
     /// and parents, no signatures, and the label trailer.
-    fn commit_bytes(&self, c: &git2::Commit<'_>, tree: Oid, parents: &[Oid]) -> Vec<u8> {
+    fn commit_bytes(&self, id: Oid, c: &RawCommit, tree: Oid, parents: &[Oid]) -> Vec<u8> {
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(format!("tree {tree}\n").as_bytes());
         for p in parents {
             out.extend_from_slice(format!("parent {p}\n").as_bytes());
         }
         let mut skipping = false;
-        for line in c.raw_header_bytes().split(|&b| b == b'\n') {
+        for line in c.header().split(|&b| b == b'\n') {
             if line.is_empty() {
                 continue;
             }
@@ -342,9 +361,9 @@ impl CommitWriter<'_, '_> {
             }
         }
         out.push(b'\n');
-        let message = c.message_raw_bytes();
+        let message = c.message();
         if self.labels {
-            out.extend_from_slice(&add_trailer(message, LABEL_KEY, &c.id().to_string()));
+            out.extend_from_slice(&add_trailer(message, LABEL_KEY, &id.to_string()));
         } else {
             out.extend_from_slice(message);
         }

@@ -7,17 +7,25 @@
 
 pub mod graph;
 pub mod history;
+pub mod object;
 pub mod pack;
 pub mod trailer;
 pub mod tree;
 
-use git2::Repository;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+
+use git2::{Oid, Repository};
 
 pub use history::{History, HistoryError, Mapping, StateError, EMPTY_TREE, LABEL_KEY};
 
+use crate::git_pack::Packs;
 use crate::ownership::Ownership;
+use object::{id_map, IdMap, RawTree, Source};
 use pack::PackSink;
-use tree::TreeFilter;
+use tree::{TreeError, TreeFilter};
 
 /// One team's rewrite.
 pub struct Job<'a> {
@@ -31,34 +39,244 @@ pub struct Job<'a> {
     pub labels: bool,
 }
 
-/// Continues `history` over the commits of `graph` (those already in
-/// `history` are skipped) for `job`, writing into `out` and
-/// reading from `src`. `progress` is called with the number of commits done.
-/// Every new object is in a pack of `out` when this returns.
-pub fn rewrite(
-    src: &Repository,
-    out: &Repository,
-    job: &Job<'_>,
-    mut history: History,
-    graph: &graph::SourceGraph,
-    progress: &mut dyn FnMut(usize),
-) -> Result<History, HistoryError> {
-    let mut writer = history::CommitWriter {
-        src,
-        graph,
-        out: PackSink::new(out)?,
-        filter: TreeFilter::new(job.ownership, job.team, job.root),
-        labels: job.labels,
-    };
-    for (i, c) in graph.commits.iter().enumerate() {
-        if !history.map.contains_key(&c.id) {
-            writer.rewrite(&mut history, c.id)?;
+/// A team's part in a shared pass: what to do, where it got to, where new
+/// objects go.
+pub struct TeamPass<'a> {
+    /// The team's rewrite.
+    pub job: Job<'a>,
+    /// Its history so far (empty for a first run); commits in it are skipped.
+    pub history: History,
+    /// The repository receiving its new objects.
+    pub out: PathBuf,
+}
+
+/// One commit, read once and handed to every team.
+struct Step {
+    index: usize,
+    root: Arc<RawTree>,
+    /// Top-level names that differ from the first parent's root tree.
+    changed: Option<Vec<Box<[u8]>>>,
+}
+
+/// Root trees parsed lately, so a commit's first parent is rarely re-read.
+struct RootCache {
+    trees: IdMap<Oid, Arc<RawTree>>,
+    order: VecDeque<Oid>,
+}
+
+impl RootCache {
+    const SIZE: usize = 64;
+
+    fn get(&mut self, odb: &Source<'_>, id: Oid) -> Result<Arc<RawTree>, TreeError> {
+        if let Some(t) = self.trees.get(&id) {
+            return Ok(t.clone());
         }
-        if (i + 1) % 256 == 0 {
-            progress(i + 1);
+        let t = Arc::new(RawTree::read(odb, id)?);
+        if self.order.len() == Self::SIZE {
+            let old = self.order.pop_front().expect("full");
+            self.trees.remove(&old);
+        }
+        self.order.push_back(id);
+        self.trees.insert(id, t.clone());
+        Ok(t)
+    }
+}
+
+/// Continues every team's history over the commits of `graph` in one pass:
+/// each commit and root tree is read and parsed once, by one reader thread,
+/// and handed to `threads` workers that each rewrite a share of the teams.
+/// `src` is the monolith's git directory, `packs` its packs. `progress(team, done)` reports
+/// commits done per team (its position in `teams`). Returns each team's
+/// history, in the order of `teams`; every new object is in a pack of the
+/// team's `out` repository when this returns.
+pub fn rewrite_teams(
+    src: &Path,
+    packs: &Packs,
+    graph: &graph::SourceGraph,
+    teams: Vec<TeamPass<'_>>,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Result<History, HistoryError>> {
+    let n = teams.len();
+    let needed: Vec<bool> =
+        graph.commits.iter().map(|c| teams.iter().any(|t| !t.history.map.contains_key(&c.id))).collect();
+    let workers = threads.clamp(1, n.max(1));
+    let mut buckets: Vec<Vec<(usize, TeamPass<'_>)>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, t) in teams.into_iter().enumerate() {
+        buckets[i % workers].push((i, t));
+    }
+    let mut results: Vec<Option<Result<History, HistoryError>>> = (0..n).map(|_| None).collect();
+    let read_error = std::thread::scope(|s| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for bucket in buckets {
+            let (tx, rx) = sync_channel::<Arc<Step>>(256);
+            senders.push(tx);
+            let worker = std::thread::Builder::new().name("split-worker".into());
+            handles.push(
+                worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)).expect("spawn"),
+            );
+        }
+        let read = read_steps(src, graph, &needed, packs, &senders);
+        drop(senders);
+        for h in handles {
+            match h.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        results[i] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        read.err()
+    });
+    results
+        .into_iter()
+        .map(|r| match &read_error {
+            // The pass stopped early: no team's history is complete.
+            Some(e) => Err(HistoryError::Tree(e.clone())),
+            None => r.expect("every team reports"),
+        })
+        .collect()
+}
+
+/// The reader: parses each needed commit's root tree once and sends it to
+/// every worker.
+fn read_steps(
+    src: &Path,
+    graph: &graph::SourceGraph,
+    needed: &[bool],
+    packs: &Packs,
+    senders: &[SyncSender<Arc<Step>>],
+) -> Result<(), TreeError> {
+    let repo = Repository::open(src).map_err(|e| TreeError::new("opening the monolith", e.message()))?;
+    let odb = Source::new(&repo, packs)
+        .map_err(|e| TreeError::new("opening the monolith's objects", e.message()))?;
+    let mut cache = RootCache { trees: id_map(), order: VecDeque::new() };
+    for (index, c) in graph.commits.iter().enumerate() {
+        if !needed[index] {
+            continue;
+        }
+        let root = cache.get(&odb, c.tree)?;
+        let changed = match c.parents.first() {
+            Some(&p) => {
+                let parent_tree = graph.commits[p as usize].tree;
+                if parent_tree == c.tree {
+                    Some(Vec::new())
+                } else {
+                    let old = cache.get(&odb, parent_tree)?;
+                    Some(root.changed_names(&old).into_iter().map(Box::from).collect())
+                }
+            }
+            None => None,
+        };
+        let step = Arc::new(Step { index, root, changed });
+        for tx in senders {
+            // A worker that stopped has reported its own error.
+            let _ = tx.send(step.clone());
         }
     }
-    writer.out.flush()?;
-    progress(graph.commits.len());
-    Ok(history)
+    Ok(())
+}
+
+/// A worker: rewrites its teams, commit by commit, as the reader sends them.
+fn work(
+    src: &Path,
+    graph: &graph::SourceGraph,
+    teams: Vec<(usize, TeamPass<'_>)>,
+    steps: Receiver<Arc<Step>>,
+    packs: &Packs,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<(usize, Result<History, HistoryError>)> {
+    let git = |context: &str| {
+        let context = context.to_string();
+        move |source: git2::Error| HistoryError::Git { context, source }
+    };
+    let repo = match Repository::open(src).map_err(git("opening the monolith")) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = e.to_string();
+            return teams
+                .into_iter()
+                .map(|(i, _)| {
+                    (i, Err(HistoryError::Tree(TreeError::new("starting the rewrite", msg.clone()))))
+                })
+                .collect();
+        }
+    };
+    let odb = match Source::new(&repo, packs) {
+        Ok(o) => o,
+        Err(e) => {
+            let msg = e.message().to_string();
+            return teams
+                .into_iter()
+                .map(|(i, _)| {
+                    (
+                        i,
+                        Err(HistoryError::Tree(TreeError::new(
+                            "opening the monolith's objects",
+                            msg.clone(),
+                        ))),
+                    )
+                })
+                .collect();
+        }
+    };
+    struct State<'a, 'r> {
+        pos: usize,
+        writer: Result<history::CommitWriter<'a, 'r>, HistoryError>,
+        history: History,
+        /// The packs the team's repository already holds.
+        have: Packs,
+    }
+    let mut states: Vec<State<'_, '_>> = teams
+        .into_iter()
+        .map(|(pos, t)| State {
+            pos,
+            have: Packs::open(&t.out),
+            writer: PackSink::new(&t.out).map_err(HistoryError::from).map(|sink| history::CommitWriter {
+                src: &odb,
+                graph,
+                out: sink,
+                filter: TreeFilter::new(t.job.ownership, t.job.team, t.job.root),
+                labels: t.job.labels,
+            }),
+            history: t.history,
+        })
+        .collect();
+    let mut done = 0;
+    for step in steps {
+        let id = graph.commits[step.index].id;
+        for st in &mut states {
+            let Ok(writer) = &mut st.writer else { continue };
+            if st.history.map.contains_key(&id) {
+                continue;
+            }
+            if let Err(e) = writer.rewrite(&mut st.history, step.index, &step.root, step.changed.as_deref()) {
+                st.writer = Err(e);
+            }
+        }
+        done = step.index + 1;
+        if done % 256 == 0 {
+            for st in &states {
+                progress(st.pos, done);
+            }
+        }
+    }
+    let _ = done;
+    states
+        .into_iter()
+        .map(|st| {
+            let have = st.have;
+            let result = st.writer.and_then(|mut w| {
+                let needed = std::mem::take(&mut w.filter.needed);
+                w.out.copy_from(&odb, packs, &have, needed, &w.filter.closure)?;
+                w.out.finish()?;
+                Ok(st.history)
+            });
+            progress(st.pos, graph.commits.len());
+            (st.pos, result)
+        })
+        .collect()
 }

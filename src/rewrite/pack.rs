@@ -1,17 +1,23 @@
 //! New objects go out as pack files, never as loose objects.
 //!
-//! Objects are compressed into an in-memory pack stream as they are written
-//! and handed to libgit2's indexer (`odb.packwriter()`) when the buffer grows
-//! past a threshold and at the end. No deltas: the final `git repack` of a
-//! team repository finds those.
+//! A [`PackSink`] streams entries into one pack file and writes its version-2
+//! index itself when finished: it knows every id, offset and checksum, so
+//! nothing has to be inflated and hashed again, as an indexer would.
+//! Objects that come from the monolith are copied as stored, compressed
+//! bytes and deltas included, as long as a delta's base goes into the same
+//! pack; otherwise they are written whole. New objects are never deltified.
 
-use std::collections::HashSet;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
-use git2::{ObjectType, Odb, Oid, Repository};
+use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
+
+use super::object::{IdSet, RawTree, Source};
+use crate::git_pack::Packs;
 
 /// Write failures.
 #[derive(Debug, thiserror::Error)]
@@ -23,17 +29,25 @@ pub struct PackError {
     pub message: String,
 }
 
-/// Flush once this many compressed bytes are pending.
-const FLUSH_BYTES: usize = 64 << 20;
+fn io(context: &str) -> impl FnOnce(std::io::Error) -> PackError + '_ {
+    move |e| PackError { context: context.to_string(), message: e.to_string() }
+}
 
-/// Writes objects into packs of one repository.
-pub struct PackSink<'r> {
-    odb: Odb<'r>,
-    body: Vec<u8>,
-    count: u32,
-    /// Objects written by this sink (so a repeated tree is stored once).
-    written: HashSet<Oid>,
-    /// Objects written so far, in all packs.
+const OFS_DELTA: u8 = 6;
+const REF_DELTA: u8 = 7;
+const GITLINK: u32 = 0o160000;
+
+/// Writes objects into one pack of a repository.
+pub struct PackSink {
+    dir: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+    offset: u64,
+    /// (id, crc32 of the entry, offset), in writing order.
+    entries: Vec<([u8; 20], u32, u64)>,
+    /// Objects in this pack (so a repeated tree is stored once).
+    written: IdSet,
+    /// Objects written so far.
     pub objects: u64,
 }
 
@@ -47,13 +61,65 @@ fn type_code(kind: ObjectType) -> u8 {
     }
 }
 
-impl<'r> PackSink<'r> {
-    /// A sink writing packs into `repo`.
-    pub fn new(repo: &'r Repository) -> Result<PackSink<'r>, PackError> {
-        let odb = repo
-            .odb()
-            .map_err(|e| PackError { context: "opening the odb".into(), message: e.to_string() })?;
-        Ok(PackSink { odb, body: Vec::new(), count: 0, written: HashSet::new(), objects: 0 })
+/// An entry header: type and size, 4 bits then 7 bits per byte.
+fn entry_header(kind: u8, mut size: u64, out: &mut Vec<u8>) {
+    let mut byte = (kind << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+}
+
+impl PackSink {
+    /// A sink writing a pack into the repository whose git directory is `git_dir`.
+    pub fn new(git_dir: &Path) -> Result<PackSink, PackError> {
+        let dir = git_dir.join("objects/pack");
+        static SINKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SINKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!("tmp_git_split_{}_{n}.pack", std::process::id()));
+        Ok(PackSink {
+            dir,
+            tmp,
+            file: None,
+            offset: 0,
+            entries: Vec::new(),
+            written: IdSet::default(),
+            objects: 0,
+        })
+    }
+
+    fn out(&mut self) -> Result<&mut BufWriter<File>, PackError> {
+        if self.file.is_none() {
+            let file = File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&self.tmp)
+                .map_err(io("creating a pack"))?;
+            let mut f = BufWriter::with_capacity(1 << 20, file);
+            // The object count is filled in when the pack is finished.
+            f.write_all(b"PACK\0\0\0\x02\0\0\0\0").map_err(io("writing a pack"))?;
+            self.file = Some(f);
+            self.offset = 12;
+        }
+        Ok(self.file.as_mut().expect("just opened"))
+    }
+
+    fn entry(&mut self, id: Oid, header: &[u8], data: &[u8]) -> Result<(), PackError> {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(header);
+        crc.update(data);
+        let f = self.out()?;
+        f.write_all(header).and_then(|_| f.write_all(data)).map_err(io("writing a pack"))?;
+        let offset = self.offset;
+        self.offset += (header.len() + data.len()) as u64;
+        self.entries.push((id.as_bytes().try_into().expect("20 bytes"), crc.finalize(), offset));
+        self.objects += 1;
+        Ok(())
     }
 
     /// Adds an object; returns its id.
@@ -63,55 +129,178 @@ impl<'r> PackSink<'r> {
         if !self.written.insert(id) {
             return Ok(id);
         }
-        // Entry header: type and size, 4 bits then 7 bits per byte.
-        let mut size = data.len();
-        let mut byte = (type_code(kind) << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            self.body.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        self.body.push(byte);
-        let mut z = ZlibEncoder::new(&mut self.body, Compression::fast());
-        z.write_all(data)
-            .and_then(|_| z.finish().map(|_| ()))
-            .map_err(|e| PackError { context: "compressing an object".into(), message: e.to_string() })?;
-        self.count += 1;
-        self.objects += 1;
-        if self.body.len() >= FLUSH_BYTES {
-            self.flush()?;
-        }
+        let mut header = Vec::with_capacity(10);
+        entry_header(type_code(kind), data.len() as u64, &mut header);
+        let mut z = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 16), Compression::fast());
+        let compressed = z.write_all(data).and_then(|_| z.finish()).map_err(io("compressing an object"))?;
+        self.entry(id, &header, &compressed)?;
         Ok(id)
     }
 
-    /// True if this sink wrote `id`.
-    pub fn wrote(&self, id: Oid) -> bool {
-        self.written.contains(&id)
-    }
-
-    /// Writes pending objects as one pack and makes them visible.
-    pub fn flush(&mut self) -> Result<(), PackError> {
-        if self.count == 0 {
-            return Ok(());
+    /// Adds the monolith objects in `needed`, and everything below the
+    /// trees in `closure` (trees kept whole, whose content was not looked
+    /// at), except what `have` (the packs the repository already holds)
+    /// has: those packs are complete, so nothing below one of their trees
+    /// is needed either.
+    pub fn copy_from(
+        &mut self,
+        src: &Source<'_>,
+        packs: &Packs,
+        have: &Packs,
+        mut needed: IdSet,
+        closure: &[Oid],
+    ) -> Result<(), PackError> {
+        let key = |id: &Oid| -> [u8; 20] { id.as_bytes().try_into().expect("20 bytes") };
+        let mut stack: Vec<Oid> = closure.iter().copied().filter(|t| !have.contains(&key(t))).collect();
+        while let Some(t) = stack.pop() {
+            let tree =
+                RawTree::read(src, t).map_err(|e| PackError { context: e.context, message: e.message })?;
+            for e in tree.iter() {
+                if e.mode == GITLINK || have.contains(&key(&e.id)) || !needed.insert(e.id) {
+                    continue;
+                }
+                if e.is_tree() {
+                    stack.push(e.id);
+                }
+            }
         }
-        let err = |context: &str| {
-            let context = context.to_string();
-            move |e: git2::Error| PackError { context, message: e.to_string() }
-        };
-        let mut pack = Vec::with_capacity(self.body.len() + 32);
-        pack.extend_from_slice(b"PACK");
-        pack.extend_from_slice(&2u32.to_be_bytes());
-        pack.extend_from_slice(&self.count.to_be_bytes());
-        pack.append(&mut self.body);
-        let digest = Sha1::digest(&pack);
-        pack.extend_from_slice(&digest);
-        let mut w = self.odb.packwriter().map_err(err("opening a pack writer"))?;
-        w.write_all(&pack)
-            .map_err(|e| PackError { context: "writing a pack".into(), message: e.to_string() })?;
-        w.commit().map_err(err("indexing a pack"))?;
-        self.odb.refresh().map_err(err("rescanning packs"))?;
-        self.count = 0;
+        needed.retain(|id| !have.contains(&key(id)));
+        // In pack order: bases before their offset deltas, pages read once.
+        let mut located: Vec<((u32, u64, u32), Oid)> = Vec::with_capacity(needed.len());
+        let mut loose = Vec::new();
+        for id in &needed {
+            match packs.locate_one(&key(id)) {
+                Some(at) => located.push((at, *id)),
+                None => loose.push(*id),
+            }
+        }
+        located.sort_unstable_by_key(|(at, _)| (at.0, at.1));
+        loose.sort_unstable();
+        let mut header = Vec::with_capacity(32);
+        for ((pack, _, n), id) in located {
+            if !self.written.insert(id) {
+                continue;
+            }
+            let raw = packs.entry(pack, n);
+            match raw {
+                Some(e) if (1..=4).contains(&e.kind) => {
+                    header.clear();
+                    entry_header(e.kind, e.size, &mut header);
+                    self.entry(id, &header, e.data)?;
+                }
+                Some(e)
+                    if e.base.is_some_and(|b| needed.contains(&Oid::from_bytes(&b).expect("20 bytes"))) =>
+                {
+                    // The base is in this pack too: keep the delta, by id.
+                    debug_assert!(e.kind == OFS_DELTA || e.kind == REF_DELTA);
+                    header.clear();
+                    entry_header(REF_DELTA, e.size, &mut header);
+                    header.extend_from_slice(&e.base.expect("checked"));
+                    self.entry(id, &header, e.data)?;
+                }
+                _ => {
+                    self.written.remove(&id);
+                    self.copy_whole(src, id)?;
+                }
+            }
+        }
+        for id in loose {
+            self.copy_whole(src, id)?;
+        }
         Ok(())
     }
+
+    fn copy_whole(&mut self, src: &Source<'_>, id: Oid) -> Result<(), PackError> {
+        let (kind, data) = src.read(id).map_err(|e| PackError {
+            context: format!("reading object {id}"),
+            message: e.message().to_string(),
+        })?;
+        self.write(kind, &data)?;
+        Ok(())
+    }
+
+    /// Finishes the pack: object count, checksum, index, in place under
+    /// git's names. Nothing is written when no object was.
+    pub fn finish(&mut self) -> Result<(), PackError> {
+        let Some(file) = self.file.take() else { return Ok(()) };
+        let mut file = file.into_inner().map_err(|e| io("writing a pack")(e.into_error()))?;
+        let count = u32::try_from(self.entries.len()).map_err(|_| PackError {
+            context: "writing a pack".into(),
+            message: "too many objects".into(),
+        })?;
+        file.seek(SeekFrom::Start(8))
+            .and_then(|_| file.write_all(&count.to_be_bytes()))
+            .map_err(io("writing a pack"))?;
+        file.seek(SeekFrom::Start(0)).map_err(io("writing a pack"))?;
+        let mut hasher = Sha1::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(io("checksumming a pack"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let checksum: [u8; 20] = hasher.finalize().into();
+        file.seek(SeekFrom::End(0)).and_then(|_| file.write_all(&checksum)).map_err(io("writing a pack"))?;
+        drop(file);
+
+        let name: String = checksum.iter().map(|b| format!("{b:02x}")).collect();
+        let idx = index_v2(&mut self.entries, &checksum);
+        let base = self.dir.join(format!("pack-{name}"));
+        let idx_tmp = self.tmp.with_extension("idx");
+        std::fs::write(&idx_tmp, idx).map_err(io("writing a pack index"))?;
+        // The index last: git looks for packs by their index.
+        std::fs::rename(&self.tmp, base.with_extension("pack")).map_err(io("naming a pack"))?;
+        std::fs::rename(&idx_tmp, base.with_extension("idx")).map_err(io("naming a pack index"))?;
+        self.entries.clear();
+        self.written.clear();
+        Ok(())
+    }
+}
+
+impl Drop for PackSink {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A version-2 pack index for `entries` of the pack with trailer `checksum`.
+fn index_v2(entries: &mut [([u8; 20], u32, u64)], checksum: &[u8; 20]) -> Vec<u8> {
+    entries.sort_unstable_by_key(|e| e.0);
+    let mut out = Vec::with_capacity(8 + 1024 + entries.len() * 28 + 40);
+    out.extend_from_slice(b"\xfftOc\0\0\0\x02");
+    let mut fanout = [0u32; 256];
+    for e in entries.iter() {
+        fanout[e.0[0] as usize] += 1;
+    }
+    let mut total = 0;
+    for f in fanout {
+        total += f;
+        out.extend_from_slice(&total.to_be_bytes());
+    }
+    for e in entries.iter() {
+        out.extend_from_slice(&e.0);
+    }
+    for e in entries.iter() {
+        out.extend_from_slice(&e.1.to_be_bytes());
+    }
+    let mut large = Vec::new();
+    for e in entries.iter() {
+        if e.2 < 0x8000_0000 {
+            out.extend_from_slice(&(e.2 as u32).to_be_bytes());
+        } else {
+            out.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
+            large.push(e.2);
+        }
+    }
+    for l in large {
+        out.extend_from_slice(&l.to_be_bytes());
+    }
+    out.extend_from_slice(checksum);
+    let digest: [u8; 20] = Sha1::digest(&out).into();
+    out.extend_from_slice(&digest);
+    out
 }

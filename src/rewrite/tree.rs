@@ -7,15 +7,16 @@
 
 use std::collections::HashMap;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid};
 
+use super::object::{id_map, IdMap, IdSet, RawTree, Source};
 use super::pack::PackSink;
 
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
 
 /// Errors reading or writing trees.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{context}: {message}")]
 pub struct TreeError {
     /// What we were doing.
@@ -23,6 +24,16 @@ pub struct TreeError {
     /// Why it failed.
     pub message: String,
 }
+
+impl TreeError {
+    /// An error while doing `context`.
+    pub fn new(context: impl Into<String>, message: impl Into<String>) -> TreeError {
+        TreeError { context: context.into(), message: message.into() }
+    }
+}
+
+/// A submodule's commit: not an object of this repository.
+const GITLINK: u32 = 0o160000;
 
 struct DirNode {
     cursor: Cursor,
@@ -48,7 +59,14 @@ pub struct TreeFilter<'a> {
     /// Path components of `root:`, if the team hoists a directory.
     root: Vec<Box<[u8]>>,
     dirs: Vec<DirNode>,
-    memo: HashMap<(u32, Oid), Option<Oid>>,
+    memo: IdMap<(u32, Oid), Option<Oid>>,
+    /// Does a change to this top-level name matter to the team?
+    relevant: HashMap<Box<[u8]>, bool>,
+    /// Monolith objects the filtered trees point at.
+    pub needed: IdSet,
+    /// Monolith trees kept whole without being read: everything below
+    /// them is needed too.
+    pub closure: Vec<Oid>,
     /// Statistics so far.
     pub stats: TreeStats,
 }
@@ -65,7 +83,10 @@ impl<'a> TreeFilter<'a> {
                 .map(|r| r.split('/').filter(|s| !s.is_empty()).map(|s| s.as_bytes().into()).collect())
                 .unwrap_or_default(),
             dirs: vec![DirNode { cursor, class, children: HashMap::new() }],
-            memo: HashMap::new(),
+            memo: id_map(),
+            relevant: HashMap::new(),
+            needed: IdSet::default(),
+            closure: Vec::new(),
             stats: TreeStats::default(),
         }
     }
@@ -87,39 +108,84 @@ impl<'a> TreeFilter<'a> {
         id
     }
 
+    /// Can a change to the top-level entry `name` (file or directory)
+    /// change the team's tree? When no changed name is relevant, a commit's
+    /// filtered tree is its parent's.
+    pub fn relevant(&mut self, name: &[u8]) -> bool {
+        if let Some(&r) = self.relevant.get(name) {
+            return r;
+        }
+        let r = match self.root.first() {
+            Some(first) => **first == *name,
+            None => {
+                let dir = self.child(0, name);
+                self.dirs[dir as usize].class != DirMatch::None
+                    || self.ownership.file_owners(&self.dirs[0].cursor, name).kept_by(self.team)
+            }
+        };
+        self.relevant.insert(name.into(), r);
+        r
+    }
+
     /// The team's tree for the source root tree `tree`, or `None` when the
     /// team keeps nothing of it. New trees are written to `out`.
     pub fn filter(
         &mut self,
-        src: &Repository,
-        out: &mut PackSink<'_>,
+        src: &Source<'_>,
+        out: &mut PackSink,
         tree: Oid,
     ) -> Result<Option<Oid>, TreeError> {
+        let root = RawTree::read(src, tree)?;
+        self.filter_root(src, out, tree, &root)
+    }
+
+    /// [`TreeFilter::filter`] for a root tree the caller already parsed.
+    pub fn filter_root(
+        &mut self,
+        src: &Source<'_>,
+        out: &mut PackSink,
+        tree: Oid,
+        parsed: &RawTree,
+    ) -> Result<Option<Oid>, TreeError> {
+        if self.root.is_empty() {
+            return self.filter_dir(src, out, 0, tree, Some(parsed));
+        }
         // Descend to the hoisted root through the source tree.
         let mut dir = 0u32;
         let mut oid = tree;
+        let mut owned;
+        let mut current = parsed;
         for k in 0..self.root.len() {
             let name = self.root[k].clone();
-            let t = src.find_tree(oid).map_err(|e| err(format!("reading tree {oid}"), e))?;
-            let Some(entry) = t.iter().find(|e| e.name_bytes() == &*name) else { return Ok(None) };
-            if entry.kind() != Some(ObjectType::Tree) {
+            let Some(entry) = current.find(&name) else { return Ok(None) };
+            if !entry.is_tree() {
                 return Ok(None);
             }
-            oid = entry.id();
+            oid = entry.id;
             dir = self.child(dir, &name);
+            if k + 1 < self.root.len() {
+                owned = RawTree::read(src, oid)?;
+                current = &owned;
+            }
         }
-        self.filter_dir(src, out, dir, oid)
+        self.filter_dir(src, out, dir, oid, None)
     }
 
     fn filter_dir(
         &mut self,
-        src: &Repository,
-        out: &mut PackSink<'_>,
+        src: &Source<'_>,
+        out: &mut PackSink,
         dir: u32,
         oid: Oid,
+        parsed: Option<&RawTree>,
     ) -> Result<Option<Oid>, TreeError> {
         match self.dirs[dir as usize].class {
-            DirMatch::Whole => return Ok(Some(oid)),
+            DirMatch::Whole => {
+                if self.needed.insert(oid) {
+                    self.closure.push(oid);
+                }
+                return Ok(Some(oid));
+            }
             DirMatch::None => return Ok(None),
             DirMatch::Partial => {}
         }
@@ -128,23 +194,32 @@ impl<'a> TreeFilter<'a> {
             return Ok(r);
         }
         self.stats.trees_read += 1;
-        let tree = src.find_tree(oid).map_err(|e| err(format!("reading tree {oid}"), e))?;
-        let mut kept: Vec<(i32, Box<[u8]>, Oid)> = Vec::with_capacity(tree.len());
+        let owned;
+        let tree = match parsed {
+            Some(t) => t,
+            None => {
+                owned = RawTree::read(src, oid)?;
+                &owned
+            }
+        };
+        let mut kept: Vec<(u32, &[u8], Oid)> = Vec::with_capacity(tree.len());
         let mut changed = false;
         for entry in tree.iter() {
-            let name = entry.name_bytes();
-            let mode = entry.filemode_raw();
-            let keep = if entry.kind() == Some(ObjectType::Tree) {
-                let child = self.child(dir, name);
-                self.filter_dir(src, out, child, entry.id())?
+            let keep = if entry.is_tree() {
+                let child = self.child(dir, entry.name);
+                self.filter_dir(src, out, child, entry.id, None)?
             } else {
                 let cursor = &self.dirs[dir as usize].cursor;
-                self.ownership.file_owners(cursor, name).kept_by(self.team).then_some(entry.id())
+                let kept = self.ownership.file_owners(cursor, entry.name).kept_by(self.team);
+                if kept && entry.mode != GITLINK {
+                    self.needed.insert(entry.id);
+                }
+                kept.then_some(entry.id)
             };
             match keep {
                 Some(id) => {
-                    changed |= id != entry.id();
-                    kept.push((mode, name.into(), id));
+                    changed |= id != entry.id;
+                    kept.push((entry.mode, entry.name, id));
                 }
                 None => changed = true,
             }
@@ -152,6 +227,8 @@ impl<'a> TreeFilter<'a> {
         let result = if kept.is_empty() {
             None
         } else if !changed {
+            // Everything below was recorded entry by entry.
+            self.needed.insert(oid);
             Some(oid)
         } else {
             // Entries keep the source order, which is already git's order.
@@ -163,16 +240,9 @@ impl<'a> TreeFilter<'a> {
                 buf.extend_from_slice(id.as_bytes());
             }
             self.stats.trees_written += 1;
-            Some(
-                out.write(ObjectType::Tree, &buf)
-                    .map_err(|e| TreeError { context: e.context, message: e.message })?,
-            )
+            Some(out.write(ObjectType::Tree, &buf).map_err(|e| TreeError::new(e.context, e.message))?)
         };
         self.memo.insert((dir, oid), result);
         Ok(result)
     }
-}
-
-fn err(context: String, source: git2::Error) -> TreeError {
-    TreeError { context, message: source.to_string() }
 }

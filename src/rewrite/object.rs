@@ -1,0 +1,378 @@
+//! Monolith objects read as raw bytes and parsed by hand.
+//!
+//! The engine reads every commit and root tree of the history once; libgit2's
+//! object types would parse each into its own allocations and cache them.
+//! These parsers keep one buffer per object and find fields in place.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use git2::{ObjectType, Odb, Oid, Repository};
+
+use super::tree::TreeError;
+use crate::git_pack::{Packs, ReadState};
+
+/// Reads monolith objects: straight from its packs where it can (no locks,
+/// no parsing, recent delta bases kept), through libgit2 otherwise. One per
+/// thread.
+pub struct Source<'r> {
+    odb: Odb<'r>,
+    packs: &'r Packs,
+    state: RefCell<ReadState>,
+}
+
+impl<'r> Source<'r> {
+    /// Reads from `repo`, whose packs are `packs`.
+    pub fn new(repo: &'r Repository, packs: &'r Packs) -> Result<Source<'r>, git2::Error> {
+        Ok(Source { odb: repo.odb()?, packs, state: RefCell::new(ReadState::new()) })
+    }
+
+    /// The kind and content of object `id`.
+    pub fn read(&self, id: Oid) -> Result<(ObjectType, Arc<[u8]>), git2::Error> {
+        let key: &[u8; 20] = id.as_bytes().try_into().expect("20 bytes");
+        if let Some((kind, data)) = self.packs.read(key, &mut self.state.borrow_mut()) {
+            let kind = match kind {
+                1 => ObjectType::Commit,
+                2 => ObjectType::Tree,
+                3 => ObjectType::Blob,
+                _ => ObjectType::Tag,
+            };
+            return Ok((kind, data));
+        }
+        let obj = self.odb.read(id)?;
+        Ok((obj.kind(), obj.data().into()))
+    }
+}
+
+/// A hasher for keys that are (or start with) object ids: their bytes are
+/// already uniformly distributed, so SipHash's work buys nothing.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write(&n.to_le_bytes());
+    }
+
+    fn write_usize(&mut self, _: usize) {
+        // Only slice lengths come through here, and ids all have one length.
+    }
+}
+
+/// A map keyed by object ids.
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A set of object ids.
+pub type IdSet = std::collections::HashSet<Oid, BuildHasherDefault<IdHasher>>;
+
+/// A new, empty [`IdMap`].
+pub fn id_map<K, V>() -> IdMap<K, V> {
+    HashMap::with_hasher(BuildHasherDefault::default())
+}
+
+/// One entry of a [`RawTree`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The mode as git stores it (`0o40000` for a directory).
+    pub mode: u32,
+    /// The file or directory name.
+    pub name: &'a [u8],
+    /// The object it points at.
+    pub id: Oid,
+}
+
+impl Entry<'_> {
+    /// Is this a subdirectory?
+    pub fn is_tree(&self) -> bool {
+        self.mode == 0o40000
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    mode: u32,
+    name: u32,
+    name_len: u32,
+    id: u32,
+}
+
+/// A tree object's bytes and where each entry is inside them.
+#[derive(Debug)]
+pub struct RawTree {
+    data: Arc<[u8]>,
+    spans: Vec<Span>,
+}
+
+impl RawTree {
+    /// Parses a tree object's content; `None` if it is malformed.
+    pub fn parse(data: Arc<[u8]>) -> Option<RawTree> {
+        let mut spans = Vec::with_capacity(data.len() / 40);
+        let mut at = 0;
+        while at < data.len() {
+            let space = at + data[at..].iter().position(|&b| b == b' ')?;
+            let mut mode = 0u32;
+            for &d in &data[at..space] {
+                if !(b'0'..=b'7').contains(&d) {
+                    return None;
+                }
+                mode = mode.checked_mul(8)? + u32::from(d - b'0');
+            }
+            let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+            let id = nul + 1;
+            if id + 20 > data.len() {
+                return None;
+            }
+            spans.push(Span {
+                mode,
+                name: (space + 1) as u32,
+                name_len: (nul - space - 1) as u32,
+                id: id as u32,
+            });
+            at = id + 20;
+        }
+        Some(RawTree { data, spans })
+    }
+
+    /// Reads and parses tree `id`.
+    pub fn read(src: &Source<'_>, id: Oid) -> Result<RawTree, TreeError> {
+        let (kind, data) =
+            src.read(id).map_err(|e| TreeError::new(format!("reading tree {id}"), e.message()))?;
+        if kind != ObjectType::Tree {
+            return Err(TreeError::new(format!("reading tree {id}"), format!("it is a {kind}")));
+        }
+        RawTree::parse(data)
+            .ok_or_else(|| TreeError::new(format!("reading tree {id}"), "malformed tree object"))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True for the empty tree.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The `i`th entry, in git's order.
+    pub fn get(&self, i: usize) -> Entry<'_> {
+        let s = self.spans[i];
+        Entry {
+            mode: s.mode,
+            name: &self.data[s.name as usize..(s.name + s.name_len) as usize],
+            id: Oid::from_bytes(&self.data[s.id as usize..s.id as usize + 20]).expect("20 bytes"),
+        }
+    }
+
+    /// The entries, in git's order.
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        (0..self.spans.len()).map(|i| self.get(i))
+    }
+
+    /// The entry called `name`.
+    pub fn find(&self, name: &[u8]) -> Option<Entry<'_>> {
+        self.iter().find(|e| e.name == name)
+    }
+
+    /// Names whose entry differs between `old` and `self` (added, removed
+    /// or changed), each once.
+    pub fn changed_names<'a>(&'a self, old: &'a RawTree) -> Vec<&'a [u8]> {
+        // Both lists are in git's order: a name sorts as if a directory's
+        // name ended in `/`. Walk them side by side.
+        let key = |e: &Entry<'_>, i: usize| -> u8 {
+            match e.name.get(i) {
+                Some(&b) => b,
+                None if e.is_tree() && i == e.name.len() => b'/',
+                None => 0,
+            }
+        };
+        let cmp = |a: &Entry<'_>, b: &Entry<'_>| {
+            let n = a.name.len().max(b.name.len()) + 1;
+            (0..n)
+                .map(|i| (key(a, i), key(b, i)))
+                .find(|(x, y)| x != y)
+                .map_or(std::cmp::Ordering::Equal, |(x, y)| x.cmp(&y))
+        };
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < self.len() || j < old.len() {
+            if i == self.len() {
+                out.push(old.get(j).name);
+                j += 1;
+                continue;
+            }
+            if j == old.len() {
+                out.push(self.get(i).name);
+                i += 1;
+                continue;
+            }
+            let (a, b) = (self.get(i), old.get(j));
+            if a.name == b.name {
+                if a.mode != b.mode || a.id != b.id {
+                    out.push(a.name);
+                }
+                i += 1;
+                j += 1;
+                continue;
+            }
+            match cmp(&a, &b) {
+                std::cmp::Ordering::Less => {
+                    out.push(a.name);
+                    i += 1;
+                }
+                _ => {
+                    out.push(b.name);
+                    j += 1;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// A commit object's bytes, split into header and message.
+pub struct RawCommit {
+    data: Arc<[u8]>,
+    /// Where the header ends (its last `\n` included).
+    header: usize,
+    /// Where the message starts (after the blank line).
+    message: usize,
+}
+
+impl RawCommit {
+    /// Reads commit `id`.
+    pub fn read(src: &Source<'_>, id: Oid) -> Result<RawCommit, git2::Error> {
+        let (kind, data) = src.read(id)?;
+        if kind != ObjectType::Commit {
+            return Err(git2::Error::from_str(&format!("{id} is a {kind}, not a commit")));
+        }
+        Ok(RawCommit::new(data))
+    }
+
+    /// Splits a commit object's content.
+    pub fn new(data: Arc<[u8]>) -> RawCommit {
+        match data.windows(2).position(|w| w == b"\n\n") {
+            Some(p) => RawCommit { data, header: p + 1, message: p + 2 },
+            None => RawCommit { header: data.len(), message: data.len(), data },
+        }
+    }
+
+    /// The header lines, each ending in `\n`.
+    pub fn header(&self) -> &[u8] {
+        &self.data[..self.header]
+    }
+
+    /// The raw message.
+    pub fn message(&self) -> &[u8] {
+        &self.data[self.message..]
+    }
+
+    /// The `tree` and `parent` ids of the header.
+    pub fn tree_and_parents(&self) -> Result<(Oid, Vec<Oid>), git2::Error> {
+        let mut tree = None;
+        let mut parents = Vec::new();
+        for line in self.header().split(|&b| b == b'\n') {
+            if let Some(hex) = line.strip_prefix(b"tree ") {
+                tree = Some(hex_oid(hex)?);
+            } else if let Some(hex) = line.strip_prefix(b"parent ") {
+                parents.push(hex_oid(hex)?);
+            } else if !line.is_empty() {
+                // `tree` and `parent` lines come first.
+                break;
+            }
+        }
+        let tree = tree.ok_or_else(|| git2::Error::from_str("commit without a tree"))?;
+        Ok((tree, parents))
+    }
+}
+
+fn hex_oid(hex: &[u8]) -> Result<Oid, git2::Error> {
+    Oid::from_str(std::str::from_utf8(hex).map_err(|_| git2::Error::from_str("bad object id"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(entries: &[(&str, &str, u8)]) -> RawTree {
+        let mut data = Vec::new();
+        for (mode, name, fill) in entries {
+            data.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            data.extend_from_slice(&[*fill; 20]);
+        }
+        RawTree::parse(data.into()).expect("well-formed")
+    }
+
+    #[test]
+    fn parses_entries_in_place() {
+        let t = tree(&[("100644", "a", 1), ("40000", "b", 2), ("120000", "c", 3)]);
+        let e: Vec<_> = t.iter().map(|e| (e.mode, e.name.to_vec(), e.is_tree())).collect();
+        assert_eq!(
+            e,
+            vec![
+                (0o100644, b"a".to_vec(), false),
+                (0o40000, b"b".to_vec(), true),
+                (0o120000, b"c".to_vec(), false)
+            ]
+        );
+        assert_eq!(t.get(1).id.as_bytes(), &[2; 20]);
+    }
+
+    #[test]
+    fn rejects_truncated_trees() {
+        assert!(RawTree::parse(b"100644 a\0short"[..].into()).is_none());
+        assert!(RawTree::parse(b"100644 a"[..].into()).is_none());
+        assert!(RawTree::parse(b"10x644 a\0aaaaaaaaaaaaaaaaaaaa"[..].into()).is_none());
+    }
+
+    #[test]
+    fn changed_names_follow_git_order_with_directories() {
+        // "a.b" sorts before the directory "a" (as "a/") but after a file "a".
+        let old = tree(&[("100644", "a.b", 1), ("40000", "a", 2), ("100644", "z", 3)]);
+        let new = tree(&[("100644", "a.b", 1), ("40000", "a", 9), ("100644", "m", 4)]);
+        assert_eq!(new.changed_names(&old), vec![&b"a"[..], b"m", b"z"]);
+        assert!(new.changed_names(&new).is_empty());
+        // A file replaced by a directory of the same name.
+        let file = tree(&[("100644", "a", 1)]);
+        let dir = tree(&[("40000", "a", 1)]);
+        assert_eq!(dir.changed_names(&file), vec![&b"a"[..]]);
+    }
+
+    #[test]
+    fn splits_commits() {
+        let c = RawCommit::new(
+            format!(
+                "tree {}\nparent {}\nauthor A <a> 1 +0000\n\nsubject\n\nbody\n",
+                "1".repeat(40),
+                "2".repeat(40)
+            )
+            .into_bytes()
+            .into(),
+        );
+        assert_eq!(c.message(), b"subject\n\nbody\n");
+        assert!(c.header().ends_with(b"+0000\n"));
+        let bare = RawCommit::new(b"tree x\n"[..].into());
+        assert_eq!((bare.header(), bare.message()), (&b"tree x\n"[..], &b""[..]));
+        let (t, p) = c.tree_and_parents().expect("parses");
+        assert_eq!(t.to_string(), "1".repeat(40));
+        assert_eq!(p.len(), 1);
+    }
+}
