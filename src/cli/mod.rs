@@ -2,6 +2,7 @@
 //! (whose doc comments are the `--help` text) and one `run` function.
 
 mod apply;
+mod check;
 mod log;
 mod output;
 mod owners;
@@ -77,6 +78,7 @@ pub enum Format {
 enum Command {
     Plan(plan::Args),
     Apply(apply::Args),
+    Check(check::Args),
     Owners(owners::Args),
     Log(log::Args),
     Verify(verify::Args),
@@ -113,6 +115,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Check(args) => check::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
