@@ -228,19 +228,18 @@ fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<String>) 
 
 /// What to fetch so that `rev` resolves.
 fn missing_base(repo: &Repo, rev: &str) -> CheckError {
-    let fetch = if rev.contains(['~', '^']) {
-        "deepen the clone so it holds that commit (`git fetch --deepen=<n>`), or pass the base commit's id and fetch it with `git fetch --depth=1 origin <id>`".to_string()
-    } else {
-        let name =
-            rev.strip_prefix("origin/").or_else(|| rev.strip_prefix("refs/remotes/origin/")).unwrap_or(rev);
+    let shallow = repo.is_shallow();
+    let name =
+        rev.strip_prefix("refs/remotes/origin/").or_else(|| rev.strip_prefix("origin/")).unwrap_or(rev);
+    let fetch = if rev.contains(['~', '^', '@', ':']) {
+        "fetch the base commit by its id (`git fetch --depth=1 origin <id>`) and pass that id, or deepen the clone (`git fetch --deepen=<n>`)".to_string()
+    } else if shallow {
+        // Only the base commit and its tree are read: depth 1 is enough.
         format!("fetch it first, for example `git fetch --depth=1 origin {name}`")
+    } else {
+        format!("fetch it first, for example `git fetch origin {name}`")
     };
-    CheckError::MissingBase {
-        rev: rev.to_string(),
-        repo: repo.path().to_path_buf(),
-        shallow: repo.is_shallow(),
-        fetch,
-    }
+    CheckError::MissingBase { rev: rev.to_string(), repo: repo.path().to_path_buf(), shallow, fetch }
 }
 
 fn lossy(p: &[u8]) -> String {
@@ -750,10 +749,10 @@ fn since(
     let base_manifest = base_manifest(repo, base, opts, manifest);
     let same_rules =
         base_manifest.as_ref().is_some_and(|b| rules_fingerprint(b) == rules_fingerprint(manifest));
-    if !same_rules {
-        return new_findings(repo, manifest, rev, base, base_manifest.as_ref());
-    }
     let changes = diff(repo, base.tree, rev.tree)?;
+    if !same_rules {
+        return new_findings(repo, manifest, rev, base, base_manifest.as_ref(), &changes);
+    }
     let head = Side::load(repo, manifest, rev.tree, false)?;
     // Package resolution can change with a package manifest, and then the
     // owners of unchanged files too: compare both sides' resolutions.
@@ -774,7 +773,7 @@ fn since(
             v
         };
         if resolutions(&base_side) != resolutions(&head) {
-            return new_findings(repo, manifest, rev, base, Some(manifest));
+            return new_findings(repo, manifest, rev, base, Some(manifest), &changes);
         }
     }
 
@@ -860,13 +859,51 @@ fn new_findings(
     rev: &ResolvedRev,
     base: &ResolvedRev,
     base_manifest: Option<&Manifest>,
+    changes: &[Change],
 ) -> Result<Vec<Finding>, CheckError> {
     let head = Side::load(repo, manifest, rev.tree, true)?;
     let mut findings = head.findings(repo, manifest, true)?;
+    let renamed: HashMap<String, String> = changes
+        .iter()
+        .filter_map(|c| match (&c.old, &c.new) {
+            (Some(o), Some(n)) if o != n => Some((lossy(n), lossy(o))),
+            _ => None,
+        })
+        .collect();
+    for f in &mut findings {
+        if let Some(old) = f.path.as_ref().and_then(|p| renamed.get(p)) {
+            f.message = format!("{} (renamed from `{old}`)", f.message);
+            f.renamed_from = Some(old.clone());
+        }
+    }
     let Some(bm) = base_manifest else { return Ok(findings) };
-    let old = Side::load(repo, bm, base.tree, true)?.findings(repo, bm, false)?;
+    let base_side = Side::load(repo, bm, base.tree, true)?;
+    let old = base_side.findings(repo, bm, false)?;
     let old: BTreeSet<_> = old.iter().map(Finding::key).collect();
     findings.retain(|f| !old.contains(&f.key()));
+    // A file that lost its owner in this change: say who had it.
+    for f in findings.iter_mut().filter(|f| f.kind == Kind::Unowned) {
+        let Some(path) = &f.path else { continue };
+        let before = f.renamed_from.as_ref().unwrap_or(path);
+        let e = base_side.ownership.explain(before.as_bytes());
+        let Some(&t) = e.owners.teams.first() else { continue };
+        let team = &bm.teams[t as usize].name;
+        let by: Vec<String> = e
+            .reasons
+            .iter()
+            .filter(|(o, _)| *o == Owner::Team(t as usize))
+            .filter_map(|(_, r)| match r {
+                Reason::Pattern(p) => Some(format!("pattern `{p}`")),
+                Reason::Package(p) => Some(format!("package `{p}`")),
+                _ => None,
+            })
+            .collect();
+        f.hint = Some(format!(
+            "at {} team `{team}` owned `{before}` (by {}): give it back to `{team}` (fix its `paths` or `packages`), or to the team that should own it now",
+            &base.commit.to_string()[..12],
+            by.join(", ")
+        ));
+    }
     Ok(findings)
 }
 
@@ -920,7 +957,7 @@ fn against(
                 .map(|(o, _)| o[..12.min(o.len())].to_string())
         });
         let rerun = match &source {
-            Some(s) => format!("the repository was split from {s}; {rerun}"),
+            Some(s) => format!("its tip was rewritten from monolith commit {s}; {rerun}"),
             None => rerun,
         };
         let actual: BTreeSet<Vec<u8>> =

@@ -7,6 +7,7 @@ use clap::ValueEnum;
 use owo_colors::OwoColorize;
 
 use git_split::check::{self, Finding, Kind, Options, Report, Severity};
+use git_split::manifest::ManifestError;
 
 use super::output::{self, plural, style};
 use super::{CmdResult, Context, Failure, GlobalArgs};
@@ -17,6 +18,7 @@ use super::{CmdResult, Context, Failure, GlobalArgs};
 /// `policy` in the manifest decides whether unowned and overlapping files
 /// are errors, warnings or allowed; a `paths` pattern or a package that
 /// matches nothing is an error, an `exclude` that matches nothing a warning.
+/// Without `--ref`, the commit checked out (HEAD) is checked.
 /// Exit 0 when nothing is at error level (warnings allowed), 1 when
 /// something is, 2 when the check could not run (bad manifest, unknown ref,
 /// base commit missing, not a repository).
@@ -52,7 +54,31 @@ pub enum CheckFormat {
 
 /// Runs `check`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let ctx = Context::load(global)?;
+    let result = run_check(global, args);
+    match (args.format, result) {
+        // In a workflow, a check that could not run is an annotation too
+        // (the runner reads workflow commands from stderr as well), placed
+        // on the manifest line when the manifest is what is wrong.
+        (CheckFormat::Github, Err(Failure { code: 2, error: Some(e) })) => {
+            let mut props = Vec::new();
+            if let Some(m) = e.downcast_ref::<ManifestError>() {
+                let file =
+                    global.manifest.as_ref().map_or("ownership.yaml".into(), |p| p.display().to_string());
+                props.push(format!("file={}", escape_property(&file)));
+                if let Some(l) = m.loc {
+                    props.push(format!("line={},col={}", l.line, l.col));
+                }
+            }
+            props.push("title=git-split check could not run".into());
+            eprintln!("::error {}::{}", props.join(","), escape_data(&format!("{e:#}")));
+            Err(Failure { code: 2, error: None })
+        }
+        (_, result) => result,
+    }
+}
+
+fn run_check(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let ctx = Context::load_at_head(global)?;
     let opts = Options {
         since: args.since.clone(),
         against: args.against.clone(),
