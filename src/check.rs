@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, ObjectType, Oid};
+use git2::{ObjectType, Oid};
 use serde::Serialize;
 
 use crate::git::{ctx, GitError, Repo, ResolvedRev, TreeListing};
@@ -272,28 +272,38 @@ fn whose(team: &Option<String>) -> String {
 /// One side of a check: a tree and the manifest's rules resolved in it.
 struct Side {
     tree: Oid,
-    /// The tree's files; empty when nothing needed them (no packages).
+    /// The tree's files: all of them when `listed`, else only those
+    /// package resolution reads.
     listing: TreeListing,
     listed: bool,
+    /// Whether the manifest names packages (resolved against the tree).
+    has_packages: bool,
     ownership: Ownership,
     /// Packages that resolve to nothing.
     unresolved: Vec<(Owner, OwnershipError)>,
 }
 
 impl Side {
-    /// Resolves `manifest` in `tree`. The tree is listed only when `list`
-    /// is set or packages need it.
+    /// Resolves `manifest` in `tree`, listing every file when `list` is set.
+    /// Otherwise only what package resolution reads is listed: every
+    /// package manifest and one file per directory (which gives JVM
+    /// packages every directory), or nothing when there are no packages.
     fn load(repo: &Repo, manifest: &Manifest, tree: Oid, list: bool) -> Result<Side, CheckError> {
         let has_packages = !manifest.shared.packages.is_empty()
             || manifest.teams.iter().any(|t| !t.rule.packages.is_empty());
-        let listed = list || has_packages;
-        let listing = if listed { repo.list_tree_unsized(tree)? } else { TreeListing::default() };
-        let (ownership, unresolved) = if listed {
+        let listing = if list {
+            repo.list_tree_unsized(tree)?
+        } else if has_packages {
+            repo.list_tree_where(tree, |name, first| first || is_package_manifest(name))?
+        } else {
+            TreeListing::default()
+        };
+        let (ownership, unresolved) = if list || has_packages {
             Ownership::new_lenient(manifest, &TreeFiles::new(repo, &listing))?
         } else {
             Ownership::new_lenient(manifest, &MemoryFiles::new(std::iter::empty::<(&[u8], &[u8])>()))?
         };
-        Ok(Side { tree, listing, listed, ownership, unresolved })
+        Ok(Side { tree, listing, listed: list, has_packages, ownership, unresolved })
     }
 
     /// Every finding of this side; `hints` adds how to fix each.
@@ -688,30 +698,45 @@ struct Change {
     new: Option<Vec<u8>>,
 }
 
+/// Rename candidates compared by content at most (git's default limit is
+/// 1000 files on each side; this bounds the pairs instead).
+const RENAME_LIMIT: usize = 250_000;
+
 fn diff(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<Change>, CheckError> {
-    let git = repo.raw();
-    let base_tree = git.find_tree(base).map_err(ctx(format!("reading tree {base}")))?;
-    let head_tree = git.find_tree(head).map_err(ctx(format!("reading tree {head}")))?;
-    let mut opts = git2::DiffOptions::new();
-    opts.ignore_submodules(true);
-    let mut d = git
-        .diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut opts))
-        .map_err(ctx("comparing the base tree with the ref's"))?;
-    let mut find = git2::DiffFindOptions::new();
-    find.renames(true);
-    d.find_similar(Some(&mut find)).map_err(ctx("finding renamed files"))?;
+    let changes = repo.diff_trees(base, head)?;
     let mut out = Vec::new();
-    for delta in d.deltas() {
-        let old = delta.old_file().path_bytes().map(<[u8]>::to_vec);
-        let new = delta.new_file().path_bytes().map(<[u8]>::to_vec);
-        out.push(match delta.status() {
-            Delta::Added | Delta::Copied => Change { old: None, new },
-            Delta::Deleted => Change { old, new: None },
-            Delta::Renamed => Change { old, new },
+    let (mut deleted, mut added) = (Vec::new(), Vec::new());
+    for c in changes {
+        match (c.old, c.new) {
             // Same path on both sides: its owners did not change.
-            _ => Change { old: old.clone(), new: old },
-        });
+            (Some(o), Some(_)) => out.push(Change { old: Some(o.path.clone()), new: Some(o.path) }),
+            (Some(o), None) => deleted.push(o),
+            (None, Some(n)) => added.push(n),
+            (None, None) => {}
+        }
     }
+    let pairs = repo.pair_renames(&deleted, &added, RENAME_LIMIT)?;
+    let mut old_used = vec![false; deleted.len()];
+    let mut new_used = vec![false; added.len()];
+    for (i, j) in pairs {
+        old_used[i] = true;
+        new_used[j] = true;
+        out.push(Change { old: Some(deleted[i].path.clone()), new: Some(added[j].path.clone()) });
+    }
+    out.extend(
+        deleted
+            .into_iter()
+            .zip(old_used)
+            .filter(|(_, u)| !u)
+            .map(|(f, _)| Change { old: Some(f.path), new: None }),
+    );
+    out.extend(
+        added
+            .into_iter()
+            .zip(new_used)
+            .filter(|(_, u)| !u)
+            .map(|(f, _)| Change { old: None, new: Some(f.path) }),
+    );
     Ok(out)
 }
 
@@ -756,7 +781,7 @@ fn since(
     let head = Side::load(repo, manifest, rev.tree, false)?;
     // Package resolution can change with a package manifest, and then the
     // owners of unchanged files too: compare both sides' resolutions.
-    let touches_packages = head.listed
+    let touches_packages = head.has_packages
         && changes.iter().flat_map(|c| c.old.iter().chain(&c.new)).any(|p| is_package_manifest(p));
     if touches_packages || !head.unresolved.is_empty() {
         let base_side = Side::load(repo, manifest, base.tree, false)?;

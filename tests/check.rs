@@ -180,6 +180,35 @@ fn since_renamed_java_package() {
 }
 
 #[test]
+fn since_edited_move_is_a_rename_as_git_says() {
+    let run =
+        snap("since_move_edit", &["check", "--ref", "pr-move-edit", "--since", "main", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let repo = fixture("check");
+    let renamed: BTreeSet<(String, String)> =
+        lines(git(&repo, &["diff", "--name-status", "-M", "main", "pr-move-edit"]))
+            .iter()
+            .filter(|l| l.starts_with('R'))
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[2].to_string(), f[1].to_string())
+            })
+            .collect();
+    let got: BTreeSet<(String, String)> = json(&run)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["renamed_from"].as_str()?.to_string())))
+        .collect();
+    assert_eq!(got, renamed);
+    assert_eq!(
+        findings(&json(&run)).len(),
+        2,
+        "the edited move and the rewritten readme (an unowned new file, not a rename)"
+    );
+}
+
+#[test]
 fn since_pattern_that_went_stale() {
     let run = snap("since_stale_pattern", &["check", "--ref", "pr-stale-pattern", "--since", "main"]);
     assert_eq!(run.code, 1);
@@ -323,4 +352,114 @@ fn against_team_repositories() {
     let run = split(&repo, &["check", "--ref", "tidy", "--against", partial_s, "--format", "json"]);
     assert_eq!(run.code, 0);
     assert!(findings(&json(&run)).contains(&("split-missing-repo".into(), String::new())), "{}", run.stdout);
+}
+
+/// `A path`, `D path`, `M path` or `R old new` for each change git-split
+/// sees between two revisions (the tree diff plus rename pairing `check
+/// --since` uses).
+fn our_changes(repo: &git_split::git::Repo, a: &str, b: &str) -> BTreeSet<String> {
+    let (a, b) = (repo.resolve(a).unwrap().tree, repo.resolve(b).unwrap().tree);
+    let s = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+    let mut out = BTreeSet::new();
+    let (mut deleted, mut added) = (Vec::new(), Vec::new());
+    for c in repo.diff_trees(a, b).unwrap() {
+        match (c.old, c.new) {
+            (Some(o), Some(_)) => drop(out.insert(format!("M\t{}", s(&o.path)))),
+            (Some(o), None) => deleted.push(o),
+            (None, Some(n)) => added.push(n),
+            (None, None) => unreachable!(),
+        }
+    }
+    let pairs = repo.pair_renames(&deleted, &added, 1_000_000).unwrap();
+    for &(i, j) in &pairs {
+        out.insert(format!("R\t{}\t{}", s(&deleted[i].path), s(&added[j].path)));
+    }
+    for (i, f) in deleted.iter().enumerate() {
+        if !pairs.iter().any(|p| p.0 == i) {
+            out.insert(format!("D\t{}", s(&f.path)));
+        }
+    }
+    for (j, f) in added.iter().enumerate() {
+        if !pairs.iter().any(|p| p.1 == j) {
+            out.insert(format!("A\t{}", s(&f.path)));
+        }
+    }
+    out
+}
+
+/// The same from `git diff --name-status -M` (a type change counts as `M`).
+fn git_changes(repo: &Path, a: &str, b: &str) -> BTreeSet<String> {
+    lines(git(repo, &["diff", "--name-status", "-M", a, b]))
+        .into_iter()
+        .map(|l| {
+            let (status, rest) = l.split_once('\t').unwrap();
+            match &status[..1] {
+                "T" => format!("M\t{rest}"),
+                s => format!("{s}\t{rest}"),
+            }
+        })
+        .collect()
+}
+
+/// The tree diff reads only subtrees that differ and pairs renames itself;
+/// on every fixture commit (against its first parent) and every drift
+/// scenario (against main) it agrees with git.
+#[test]
+fn tree_diff_and_renames_agree_with_git() {
+    let mut compared = 0;
+    for name in ["check", "history", "monolith"] {
+        let path = fixture(name);
+        let repo = git_split::git::Repo::open(&path).unwrap();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for l in lines(git(&path, &["rev-list", "--all", "--parents"])) {
+            let ids: Vec<&str> = l.split(' ').collect();
+            if ids.len() > 1 {
+                pairs.push((ids[1].to_string(), ids[0].to_string()));
+            }
+        }
+        if name == "check" {
+            for b in lines(git(&path, &["for-each-ref", "--format=%(refname:short)", "refs/heads"])) {
+                pairs.push(("main".into(), b));
+            }
+        }
+        for (a, b) in pairs {
+            assert_eq!(our_changes(&repo, &a, &b), git_changes(&path, &a, &b), "{name}: {a}..{b}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 30, "compared {compared} pairs");
+    let path = fixture("check");
+    let inexact = git_changes(&path, "main", "pr-move-edit");
+    assert!(inexact.contains("R\tcourse/src/Catalog.java\tmisc/Catalog.java"), "{inexact:?}");
+}
+
+/// `check --since` resolves packages from a partial listing (package
+/// manifests and one file per directory): on every fixture it resolves
+/// every package exactly as the full listing does.
+#[test]
+fn package_resolution_from_the_partial_listing_is_the_full_one() {
+    use git_split::git::Repo;
+    use git_split::manifest::Manifest;
+    use git_split::ownership::packages::is_package_manifest;
+    use git_split::ownership::{Ownership, TreeFiles};
+    let mut resolved = 0;
+    for name in ["check", "monolith", "polyglot"] {
+        let path = fixture(name);
+        let repo = Repo::open(&path).unwrap();
+        for b in lines(git(&path, &["for-each-ref", "--format=%(refname:short)", "refs/heads"])) {
+            let rev = repo.resolve(&b).unwrap();
+            let Ok(Some(text)) = repo.read_path(rev.tree, "ownership.yaml") else { continue };
+            let Ok(manifest) = Manifest::from_bytes(Path::new("ownership.yaml"), &text) else { continue };
+            let full = repo.list_tree_unsized(rev.tree).unwrap();
+            let part = repo.list_tree_where(rev.tree, |n, first| first || is_package_manifest(n)).unwrap();
+            assert!(part.files.len() < full.files.len());
+            let (a, ua) = Ownership::new_lenient(&manifest, &TreeFiles::new(&repo, &full)).unwrap();
+            let (b2, ub) = Ownership::new_lenient(&manifest, &TreeFiles::new(&repo, &part)).unwrap();
+            assert_eq!(format!("{:?}", a.packages), format!("{:?}", b2.packages), "{name} {b}");
+            assert_eq!(a.skipped_manifests, b2.skipped_manifests, "{name} {b}");
+            assert_eq!(format!("{ua:?}"), format!("{ub:?}"), "{name} {b}");
+            resolved += a.packages.len();
+        }
+    }
+    assert!(resolved > 10, "{resolved} packages compared");
 }
