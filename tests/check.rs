@@ -105,6 +105,14 @@ fn warnings_alone_pass_exit_0() {
 }
 
 #[test]
+fn colour_when_asked() {
+    let run = snap("full_tidy_color", &["check", "--ref", "tidy", "--color", "always"]);
+    assert!(run.stdout.contains("\u{1b}["), "ANSI colours with --color always");
+    let quiet = split(&fixture("check"), &["check", "--ref", "tidy", "-q"]);
+    assert!(!quiet.stdout.contains("check of"), "-q leaves out the summary line");
+}
+
+#[test]
 fn since_ignores_old_debt() {
     // pr-clean even edits the unowned legacy script: still old debt.
     let run = snap("since_clean", &["check", "--ref", "pr-clean", "--since", "main"]);
@@ -352,6 +360,17 @@ fn against_team_repositories() {
     let run = split(&repo, &["check", "--ref", "tidy", "--against", partial_s, "--format", "json"]);
     assert_eq!(run.code, 0);
     assert!(findings(&json(&run)).contains(&("split-missing-repo".into(), String::new())), "{}", run.stdout);
+    let mut shown = split(&repo, &["check", "--ref", "tidy", "--against", partial_s, "--format", "github"]);
+    shown.stdout = shown.stdout.replace(partial_s, "[OUT]");
+    insta::assert_snapshot!("against_missing_repo_github", shown.snapshot(&repo));
+
+    // A directory without any team repository cannot be checked against.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let mut run = split(&repo, &["check", "--ref", "tidy", "--against", empty.to_str().unwrap()]);
+    run.stderr = run.stderr.replace(empty.to_str().unwrap(), "[EMPTY]");
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("refuse_against_empty_dir", run.snapshot(&repo));
 }
 
 /// `A path`, `D path`, `M path` or `R old new` for each change git-split
