@@ -147,7 +147,8 @@ pub struct Report {
 pub struct Options {
     /// `--since REV`: judge only what changed from REV to the ref.
     pub since: Option<String>,
-    /// `--against DIR`: compare the team repositories `apply` wrote there.
+    /// `--against DIR`: compare the team repositories `apply` wrote there
+    /// (not with `since`, which judges a change, not a split).
     pub against: Option<PathBuf>,
     /// Where the manifest lives inside the repository (`ownership.yaml`),
     /// if it does: `--since` reads the base's version from there.
@@ -417,7 +418,7 @@ fn skipped_manifest(path: &str, reason: &str) -> Finding {
         format!("`{path}` could not be read as a package manifest: {reason}"),
     );
     f.path = Some(path.to_string());
-    f.hint = Some("fix its syntax: packages it declares are not resolved while it does not parse".into());
+    f.hint = Some("packages it declares cannot resolve while it cannot be read: fix it (or ignore this if it is no package)".into());
     f
 }
 
@@ -511,6 +512,9 @@ fn stale_pattern_hint(repo: &Repo, tree: Oid, pattern: &str) -> Result<String, C
     Ok("the files it named moved or were deleted: update or remove the pattern".into())
 }
 
+/// Files counted per directory when `--since` looks around an unowned file.
+const NEIGHBOURS_CAP: u64 = 2000;
+
 /// The key under which [`Neighbours`] counts shared files.
 const SHARED: u16 = u16::MAX;
 
@@ -525,10 +529,19 @@ fn count(counts: &mut BTreeMap<u16, u64>, own: &Owners) {
 
 /// Per directory near unowned files: how many files are below it and how
 /// many of those each team owns.
+#[derive(Default)]
 struct Neighbours {
-    dirs: HashMap<Vec<u8>, (u64, BTreeMap<u16, u64>)>,
-    /// True when the counts include the unowned file itself.
-    counts_self: bool,
+    dirs: HashMap<Vec<u8>, Near>,
+}
+
+/// The files below one directory (the unowned file itself included) and
+/// how many of them each team owns.
+#[derive(Default)]
+struct Near {
+    total: u64,
+    teams: BTreeMap<u16, u64>,
+    /// Counting stopped early: `total` is a lower bound.
+    capped: bool,
 }
 
 fn parent(path: &[u8]) -> Option<&[u8]> {
@@ -538,7 +551,7 @@ fn parent(path: &[u8]) -> Option<&[u8]> {
 impl Neighbours {
     /// From a whole tree's assignment, for the ancestors of `paths`.
     fn from_listing(listing: &TreeListing, owners: &[Owners], paths: &[&[u8]]) -> Neighbours {
-        let mut dirs: HashMap<Vec<u8>, (u64, BTreeMap<u16, u64>)> = HashMap::new();
+        let mut dirs: HashMap<Vec<u8>, Near> = HashMap::new();
         for p in paths {
             let mut d = parent(p);
             while let Some(dir) = d {
@@ -566,56 +579,56 @@ impl Neighbours {
                 }
             }
             for a in &ancestors {
-                let entry = dirs.get_mut(a).expect("a candidate");
-                entry.0 += 1;
-                count(&mut entry.1, own);
+                let near = dirs.get_mut(a).expect("a candidate");
+                near.total += 1;
+                count(&mut near.teams, own);
             }
         }
-        Neighbours { dirs, counts_self: true }
+        Neighbours { dirs }
     }
 
-    /// From the subtrees of `tree` around `path` (for `--since`, which has
-    /// no listing of the whole tree). Stops counting in a directory after
-    /// `cap` files, which is enough to name its main owner.
-    fn around(
+    /// Adds the directories around `path` that are not known yet, from the
+    /// subtrees of `tree` (for `--since`, which has no listing of the whole
+    /// tree), up to the nearest one where a team owns something. Counting
+    /// in a directory stops after `cap` files, enough to name its main owner.
+    fn add_around(
+        &mut self,
         repo: &Repo,
         tree: Oid,
         o: &Ownership,
         path: &[u8],
-        cap: usize,
-    ) -> Result<Neighbours, CheckError> {
+        cap: u64,
+    ) -> Result<(), CheckError> {
         let git = repo.raw();
         let root = git.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
-        let mut dirs = HashMap::new();
         let mut d = parent(path);
         while let Some(dir) = d {
-            let mut total = 0u64;
-            let mut teams: BTreeMap<u16, u64> = BTreeMap::new();
-            let entry = root.get_path(Path::new(&lossy(dir)));
-            if let Ok(sub) = entry.and_then(|e| git.find_tree(e.id())) {
-                let _ = sub.walk(git2::TreeWalkMode::PreOrder, |rel, e| {
-                    if e.kind() == Some(ObjectType::Tree) {
-                        return git2::TreeWalkResult::Ok;
-                    }
-                    if total as usize >= cap {
-                        return git2::TreeWalkResult::Abort;
-                    }
-                    let full = [dir, b"/", rel.as_bytes(), e.name_bytes()].concat();
-                    if full != path {
-                        total += 1;
-                        count(&mut teams, &o.owners(&full));
-                    }
-                    git2::TreeWalkResult::Ok
-                });
+            if !self.dirs.contains_key(dir) {
+                let mut n = Near::default();
+                let entry = root.get_path(Path::new(&lossy(dir)));
+                if let Ok(sub) = entry.and_then(|e| git.find_tree(e.id())) {
+                    // An aborted walk is the cap reached, not an error.
+                    let _ = sub.walk(git2::TreeWalkMode::PreOrder, |rel, e| {
+                        if e.kind() == Some(ObjectType::Tree) {
+                            return git2::TreeWalkResult::Ok;
+                        }
+                        if n.total >= cap {
+                            n.capped = true;
+                            return git2::TreeWalkResult::Abort;
+                        }
+                        n.total += 1;
+                        count(&mut n.teams, &o.owners(&[dir, b"/", rel.as_bytes(), e.name_bytes()].concat()));
+                        git2::TreeWalkResult::Ok
+                    });
+                }
+                self.dirs.insert(dir.to_vec(), n);
             }
-            let found = teams.keys().any(|&t| t != SHARED);
-            dirs.insert(dir.to_vec(), (total, teams));
-            if found {
+            if self.dirs[dir].teams.keys().any(|&t| t != SHARED) {
                 break;
             }
             d = parent(dir);
         }
-        Ok(Neighbours { dirs, counts_self: false })
+        Ok(())
     }
 
     /// Which team's pattern would cover `path`: the team owning most files
@@ -626,19 +639,23 @@ impl Neighbours {
         // The nearest directory holding shared files, if no team is nearer.
         let mut shared_dir = None;
         while let Some(dir) = d {
-            if let Some((total, teams)) = self.dirs.get(dir) {
+            if let Some(near) = self.dirs.get(dir) {
                 // Highest count; the first team in name order on a tie.
-                let best =
-                    teams.iter().filter(|(&t, _)| t != SHARED).max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
-                if best.is_none() && shared_dir.is_none() && teams.contains_key(&SHARED) {
+                let best = near
+                    .teams
+                    .iter()
+                    .filter(|(&t, _)| t != SHARED)
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+                if best.is_none() && shared_dir.is_none() && near.teams.contains_key(&SHARED) {
                     shared_dir = Some(lossy(dir));
                 }
                 if let Some((&t, &n)) = best {
                     let team = &names[t as usize];
                     let dir = lossy(dir);
-                    // `total` may include the file itself (full check).
-                    let others = if self.counts_self { total.saturating_sub(1) } else { *total };
-                    return if n >= others {
+                    let others = near.total.saturating_sub(1);
+                    return if near.capped {
+                        format!("team `{team}` owns most files in `{dir}/` ({n} of the first {}): add `{p}` to its `paths`, or to the team that should own it", near.total)
+                    } else if n >= others {
                         format!("team `{team}` owns every other file in `{dir}/`: add `{dir}/**` (or `{p}`) to its `paths`")
                     } else {
                         format!(
@@ -805,6 +822,8 @@ fn since(
     let names = head.ownership.team_names();
     let o = &head.ownership;
     let mut out = Vec::new();
+    // Shared by all new files, so a directory is walked once.
+    let mut near = Neighbours::default();
     for c in &changes {
         let Some(new) = &c.new else { continue };
         if c.old.as_ref() == Some(new) {
@@ -832,7 +851,10 @@ fn since(
                     )
                 }
                 (None, Some(h)) => h,
-                (None, None) => Neighbours::around(repo, rev.tree, o, new, 2000)?.hint(names, new),
+                (None, None) => {
+                    near.add_around(repo, rev.tree, o, new, NEIGHBOURS_CAP)?;
+                    near.hint(names, new)
+                }
             });
             out.push(f);
         } else if own.teams.len() > 1 {
