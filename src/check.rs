@@ -422,8 +422,15 @@ fn skipped_manifest(path: &str, reason: &str) -> Finding {
     f
 }
 
-/// For a file an `exclude` took away: which one.
+/// For a file an `exclude` or a nested package took away: which one.
 fn excluded_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> Option<String> {
+    // Explaining costs every pattern; most manifests cannot take files away.
+    let can_exclude = !manifest.shared.exclude.is_empty()
+        || manifest.teams.iter().any(|t| !t.rule.exclude.is_empty())
+        || o.packages.iter().any(|p| !p.resolution.carve_outs.is_empty());
+    if !can_exclude {
+        return None;
+    }
     let e = o.explain(path);
     e.reasons.iter().find_map(|(owner, reason)| match reason {
         Reason::Excluded(pattern) => Some(format!(
