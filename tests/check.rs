@@ -482,3 +482,36 @@ fn package_resolution_from_the_partial_listing_is_the_full_one() {
     }
     assert!(resolved > 10, "{resolved} packages compared");
 }
+
+/// `--since` is "the findings at the ref that are not findings at the
+/// base": on every scenario, its answer (from a tree diff when the rules
+/// did not change) equals the difference of two full checks.
+#[test]
+fn since_equals_the_difference_of_two_full_checks() {
+    let repo = fixture("check");
+    let keys = |run: &Run| -> BTreeSet<String> {
+        json(run)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f.get(k).map(|v| v.to_string()).unwrap_or_default();
+                [s("kind"), s("severity"), s("path"), s("team"), s("pattern"), s("teams")].join(" ")
+            })
+            .collect()
+    };
+    let base = split(&repo, &["check", "--ref", "main", "--format", "json"]);
+    let base = keys(&base);
+    let mut compared = 0;
+    for b in lines(git(&repo, &["for-each-ref", "--format=%(refname:short)", "refs/heads/pr-*"])) {
+        let full = split(&repo, &["check", "--ref", &b, "--format", "json"]);
+        if full.code == 2 {
+            continue;
+        }
+        let since = split(&repo, &["check", "--ref", &b, "--since", "main", "--format", "json"]);
+        let want: BTreeSet<String> = keys(&full).difference(&base).cloned().collect();
+        assert_eq!(keys(&since), want, "{b}");
+        compared += 1;
+    }
+    assert!(compared >= 9, "{compared} scenarios");
+}
