@@ -80,6 +80,53 @@ pub struct TreeListing {
     pub files: Vec<TreeFile>,
 }
 
+/// A file that differs between two trees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeChange {
+    /// The file in the old tree, if it is there.
+    pub old: Option<TreeFile>,
+    /// The file in the new tree, if it is there.
+    pub new: Option<TreeFile>,
+}
+
+impl TreeChange {
+    /// The path (the new one's, else the old one's).
+    pub fn path(&self) -> &[u8] {
+        match (&self.new, &self.old) {
+            (Some(f), _) | (None, Some(f)) => &f.path,
+            (None, None) => b"",
+        }
+    }
+}
+
+/// The kind of a tree entry, `None` for a subtree.
+fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
+    Some(match (entry.kind(), entry.filemode()) {
+        (Some(ObjectType::Tree), _) => return None,
+        (Some(ObjectType::Commit), _) => FileKind::Gitlink,
+        (_, 0o120000) => FileKind::Symlink,
+        (_, 0o100755) => FileKind::Executable,
+        _ => FileKind::Blob,
+    })
+}
+
+/// Content cut as git's rename detection cuts it: at each newline, and
+/// every 64 bytes of a longer line; each distinct chunk with its count.
+fn chunks(data: &[u8]) -> std::collections::HashMap<&[u8], usize> {
+    let mut out = std::collections::HashMap::new();
+    let mut start = 0;
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' || i + 1 - start == 64 {
+            *out.entry(&data[start..=i]).or_insert(0) += 1;
+            start = i + 1;
+        }
+    }
+    if start < data.len() {
+        *out.entry(&data[start..]).or_insert(0) += 1;
+    }
+    out
+}
+
 /// A repository opened read-only.
 pub struct Repo {
     repo: Repository,
@@ -183,17 +230,184 @@ impl Repo {
         let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
         let mut files = Vec::new();
         tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-            let kind = match (entry.kind(), entry.filemode()) {
-                (Some(ObjectType::Tree), _) => return TreeWalkResult::Ok,
-                (Some(ObjectType::Commit), _) => FileKind::Gitlink,
-                (_, 0o120000) => FileKind::Symlink,
-                (_, 0o100755) => FileKind::Executable,
-                _ => FileKind::Blob,
-            };
+            let Some(kind) = entry_kind(entry) else { return TreeWalkResult::Ok };
             let mut path = Vec::with_capacity(dir.len() + entry.name_bytes().len());
             path.extend_from_slice(dir.as_bytes());
             path.extend_from_slice(entry.name_bytes());
             files.push(TreeFile { path, oid: entry.id(), kind, size: 0 });
+            TreeWalkResult::Ok
+        })
+        .map_err(ctx("walking the tree"))?;
+        Ok(TreeListing { files })
+    }
+
+    /// The files that differ between two trees, in path order: added ones
+    /// (`old` is `None`), deleted ones (`new` is `None`) and changed ones
+    /// (both, same path). Only subtrees whose ids differ are read, so the
+    /// cost follows the size of the change, not of the trees. No rename
+    /// detection: see [`Repo::pair_renames`].
+    pub fn diff_trees(&self, old: Oid, new: Oid) -> Result<Vec<TreeChange>, GitError> {
+        let mut out = Vec::new();
+        if old != new {
+            self.diff_dirs(&mut Vec::new(), Some(old), Some(new), &mut out)?;
+        }
+        out.sort_by(|a, b| a.path().cmp(b.path()));
+        Ok(out)
+    }
+
+    fn diff_dirs(
+        &self,
+        prefix: &mut Vec<u8>,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<(), GitError> {
+        type Entries = std::collections::BTreeMap<Vec<u8>, (Option<FileKind>, Oid, i32)>;
+        let entries = |tree: Option<Oid>| -> Result<Entries, GitError> {
+            let Some(id) = tree else { return Ok(Entries::new()) };
+            let t = self.repo.find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
+            Ok(t.iter().map(|e| (e.name_bytes().to_vec(), (entry_kind(&e), e.id(), e.filemode()))).collect())
+        };
+        let (a, b) = (entries(old)?, entries(new)?);
+        let names: std::collections::BTreeSet<&Vec<u8>> = a.keys().chain(b.keys()).collect();
+        for name in names {
+            let (ea, eb) = (a.get(name), b.get(name));
+            if let (Some(x), Some(y)) = (ea, eb) {
+                if x.1 == y.1 && x.2 == y.2 {
+                    continue;
+                }
+            }
+            let len = prefix.len();
+            prefix.extend_from_slice(name);
+            let file = |e: Option<&(Option<FileKind>, Oid, i32)>| {
+                e.and_then(|&(kind, oid, _)| {
+                    kind.map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
+                })
+            };
+            let (fa, fb) = (file(ea), file(eb));
+            match (&fa, &fb) {
+                (Some(_), Some(_)) => out.push(TreeChange { old: fa, new: fb }),
+                _ => {
+                    if fa.is_some() {
+                        out.push(TreeChange { old: fa, new: None });
+                    }
+                    if fb.is_some() {
+                        out.push(TreeChange { old: None, new: fb });
+                    }
+                    let dir =
+                        |e: Option<&(Option<FileKind>, Oid, i32)>| e.filter(|x| x.0.is_none()).map(|x| x.1);
+                    let (da, db) = (dir(ea), dir(eb));
+                    if da.is_some() || db.is_some() {
+                        prefix.push(b'/');
+                        self.diff_dirs(prefix, da, db, out)?;
+                    }
+                }
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// Pairs deleted and added files the way `git diff -M` does by default:
+    /// identical content first (preferring the same file name), then
+    /// content at least half the same, best-scoring pairs first. Content is
+    /// compared as git does, by the bytes of the lines (cut at 64 bytes) the
+    /// two share. The inexact pass is skipped when it would compare more
+    /// than `limit` pairs. Returns `(deleted index, added index)` pairs.
+    pub fn pair_renames(
+        &self,
+        deleted: &[TreeFile],
+        added: &[TreeFile],
+        limit: usize,
+    ) -> Result<Vec<(usize, usize)>, GitError> {
+        let mut pairs = Vec::new();
+        let mut taken_old = vec![false; deleted.len()];
+        let mut taken_new = vec![false; added.len()];
+        let name = |p: &[u8]| p.rsplit(|&b| b == b'/').next().map(<[u8]>::to_vec).unwrap_or_default();
+        for (j, a) in added.iter().enumerate() {
+            if a.kind == FileKind::Gitlink {
+                continue;
+            }
+            let same = |i: &usize| {
+                !taken_old[*i] && deleted[*i].oid == a.oid && deleted[*i].kind != FileKind::Gitlink
+            };
+            let candidates: Vec<usize> = (0..deleted.len()).filter(same).collect();
+            let pick = candidates
+                .iter()
+                .find(|&&i| name(&deleted[i].path) == name(&a.path))
+                .or(candidates.first())
+                .copied();
+            if let Some(i) = pick {
+                taken_old[i] = true;
+                taken_new[j] = true;
+                pairs.push((i, j));
+            }
+        }
+        let olds: Vec<usize> =
+            (0..deleted.len()).filter(|&i| !taken_old[i] && deleted[i].kind != FileKind::Gitlink).collect();
+        let news: Vec<usize> =
+            (0..added.len()).filter(|&j| !taken_new[j] && added[j].kind != FileKind::Gitlink).collect();
+        if olds.is_empty() || news.is_empty() || olds.len().saturating_mul(news.len()) > limit {
+            return Ok(pairs);
+        }
+        let read = |f: &TreeFile| self.read_blob(f.oid);
+        let old_data: Vec<Vec<u8>> = olds.iter().map(|&i| read(&deleted[i])).collect::<Result<_, _>>()?;
+        let new_data: Vec<Vec<u8>> = news.iter().map(|&j| read(&added[j])).collect::<Result<_, _>>()?;
+        let old_chunks: Vec<_> = old_data.iter().map(|d| chunks(d)).collect();
+        let mut scored = Vec::new();
+        for (x, d) in new_data.iter().enumerate() {
+            let c = chunks(d);
+            for (y, o) in old_data.iter().enumerate() {
+                let (small, big) = (o.len().min(d.len()), o.len().max(d.len()));
+                // Too different in size to be half the same.
+                if big == 0 || small * 2 < big {
+                    continue;
+                }
+                let common: usize = c
+                    .iter()
+                    .map(|(chunk, &n)| old_chunks[y].get(chunk).map_or(0, |&m| n.min(m) * chunk.len()))
+                    .sum();
+                // Scores in per mille, so they sort exactly.
+                let score = common * 1000 / big;
+                if score >= 500 {
+                    scored.push((std::cmp::Reverse(score), olds[y], news[x]));
+                }
+            }
+        }
+        scored.sort();
+        for (_, i, j) in scored {
+            if !taken_old[i] && !taken_new[j] {
+                taken_old[i] = true;
+                taken_new[j] = true;
+                pairs.push((i, j));
+            }
+        }
+        pairs.sort();
+        Ok(pairs)
+    }
+
+    /// Like [`Repo::list_tree_unsized`], keeping only the files `keep`
+    /// accepts; it sees each file's name and whether it is the first file
+    /// of its directory in the walk. Paths are only built for kept files.
+    pub fn list_tree_where(
+        &self,
+        tree: Oid,
+        mut keep: impl FnMut(&[u8], bool) -> bool,
+    ) -> Result<TreeListing, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
+        let mut files = Vec::new();
+        let mut last_dir: Vec<u8> = vec![b'/'];
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            let Some(kind) = entry_kind(entry) else { return TreeWalkResult::Ok };
+            let first = dir.as_bytes() != last_dir.as_slice();
+            if first {
+                last_dir.clear();
+                last_dir.extend_from_slice(dir.as_bytes());
+            }
+            if keep(entry.name_bytes(), first) {
+                let path = [dir.as_bytes(), entry.name_bytes()].concat();
+                files.push(TreeFile { path, oid: entry.id(), kind, size: 0 });
+            }
             TreeWalkResult::Ok
         })
         .map_err(ctx("walking the tree"))?;

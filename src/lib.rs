@@ -3,10 +3,12 @@
 //! The modules follow the data: [`manifest`] (YAML -> validated model, globs
 //! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
 //! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
-//! loses) -> [`log`] (which teams each commit touched). A module uses only
+//! loses) -> [`log`] (which teams each commit touched) and [`check`] (drift
+//! findings for CI). A module uses only
 //! those before it. The library never prints; the binary owns the terminal.
 
 pub mod apply;
+pub mod check;
 pub mod git;
 pub mod git_pack;
 pub mod log;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::git::{Repo, ResolvedRev, TreeListing};
 use crate::manifest::{Loc, Manifest};
-use crate::ownership::{Assignment, Owner, Ownership, OwnershipError, TreeFiles};
+use crate::ownership::{Assignment, Owner, Owners, Ownership, OwnershipError, TreeFiles};
 
 /// Files and bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -199,6 +199,25 @@ pub fn select_teams(manifest: &Manifest, selected: &[String]) -> Result<Vec<usiz
     out.sort_unstable();
     out.dedup();
     Ok(out)
+}
+
+/// The paths a team's repository holds at a tree whose files have `owners`:
+/// what the team keeps (its own files and shared ones), with `root` hoisted
+/// and what lies outside it left out. Sorted.
+pub fn team_paths(listing: &TreeListing, owners: &[Owners], team: usize, root: Option<&str>) -> Vec<Vec<u8>> {
+    let prefix = root.map(|r| format!("{}/", r.trim_matches('/')).into_bytes());
+    let mut out: Vec<Vec<u8>> = listing
+        .files
+        .iter()
+        .zip(owners)
+        .filter(|(_, o)| o.kept_by(team))
+        .filter_map(|(f, _)| match &prefix {
+            Some(p) => f.path.strip_prefix(p.as_slice()).map(<[u8]>::to_vec),
+            None => Some(f.path.clone()),
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 fn lossy(p: &[u8]) -> String {

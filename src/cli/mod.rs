@@ -2,6 +2,7 @@
 //! (whose doc comments are the `--help` text) and one `run` function.
 
 mod apply;
+mod check;
 mod log;
 mod output;
 mod owners;
@@ -77,6 +78,7 @@ pub enum Format {
 enum Command {
     Plan(plan::Args),
     Apply(apply::Args),
+    Check(check::Args),
     Owners(owners::Args),
     Log(log::Args),
     Verify(verify::Args),
@@ -113,6 +115,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Check(args) => check::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
@@ -138,6 +141,16 @@ pub struct Context {
 impl Context {
     /// Opens `--repo`, resolves `--ref` and loads the manifest.
     pub fn load(global: &GlobalArgs) -> anyhow::Result<Context> {
+        Context::load_with(global, false)
+    }
+
+    /// Like [`Context::load`], but without `--ref` the revision is HEAD, the
+    /// commit checked out (a pull request in CI), not `monolith.refs`.
+    pub fn load_at_head(global: &GlobalArgs) -> anyhow::Result<Context> {
+        Context::load_with(global, true)
+    }
+
+    fn load_with(global: &GlobalArgs, head: bool) -> anyhow::Result<Context> {
         let repo = Repo::open(&global.repo)?;
         // Where no file is given and there is no work tree, the manifest is
         // read from the tree of the ref (bare mirrors in CI).
@@ -164,7 +177,10 @@ impl Context {
                 }
             },
         };
-        let rev = default_rev(&repo, &manifest, global.rev.as_deref())?;
+        let rev = match (&global.rev, head) {
+            (None, true) => repo.head()?,
+            (rev, _) => default_rev(&repo, &manifest, rev.as_deref())?,
+        };
         Ok(Context { repo, manifest, rev })
     }
 }

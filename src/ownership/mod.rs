@@ -169,6 +169,21 @@ pub struct Ownership {
 impl Ownership {
     /// Compiles the manifest, resolving packages against `files`.
     pub fn new(manifest: &Manifest, files: &dyn FileSource) -> Result<Ownership, OwnershipError> {
+        let (o, mut unresolved) = Ownership::new_lenient(manifest, files)?;
+        match unresolved.is_empty() {
+            true => Ok(o),
+            false => Err(unresolved.remove(0).1),
+        }
+    }
+
+    /// Like [`Ownership::new`], but a package that resolves to nothing is
+    /// left out (it owns nothing) and returned, with whose it is, beside the
+    /// rules instead of failing: `check` reports it as drift. A tree that
+    /// cannot be read still fails.
+    pub fn new_lenient(
+        manifest: &Manifest,
+        files: &dyn FileSource,
+    ) -> Result<(Ownership, Vec<(Owner, OwnershipError)>), OwnershipError> {
         let index = PackageIndex::new(files);
         let mut o = Ownership {
             team_names: manifest.teams.iter().map(|t| t.name.clone()).collect(),
@@ -178,12 +193,13 @@ impl Ownership {
             skipped_manifests: Vec::new(),
         };
         let file = manifest.path.display().to_string();
-        o.add_rule(Owner::Shared, &manifest.shared, &index, &file)?;
+        let mut unresolved = Vec::new();
+        o.add_rule(Owner::Shared, &manifest.shared, &index, &file, &mut unresolved)?;
         for (i, team) in manifest.teams.iter().enumerate() {
-            o.add_rule(Owner::Team(i), &team.rule, &index, &file)?;
+            o.add_rule(Owner::Team(i), &team.rule, &index, &file, &mut unresolved)?;
         }
         o.skipped_manifests = index.skipped();
-        Ok(o)
+        Ok((o, unresolved))
     }
 
     fn add_rule(
@@ -192,6 +208,7 @@ impl Ownership {
         rule: &Rule,
         index: &PackageIndex<'_>,
         file: &str,
+        unresolved: &mut Vec<(Owner, OwnershipError)>,
     ) -> Result<(), OwnershipError> {
         for p in &rule.paths {
             let item = self.items.len();
@@ -199,11 +216,14 @@ impl Ownership {
             self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
         }
         for spec in &rule.packages {
-            let resolution = index.resolve(&spec.value).map_err(|error| OwnershipError {
-                file: file.to_string(),
-                loc: spec.loc,
-                error,
-            })?;
+            let resolution = match index.resolve(&spec.value) {
+                Ok(r) => r,
+                Err(error @ PackageError::NotFound { .. }) => {
+                    unresolved.push((owner, OwnershipError { file: file.to_string(), loc: spec.loc, error }));
+                    continue;
+                }
+                Err(error) => return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error }),
+            };
             let pkg = self.packages.len();
             let item = self.items.len();
             let mut carve_outs = Vec::new();

@@ -131,6 +131,17 @@ fn manifest_kind(kind: PackageKind) -> Option<&'static ManifestKind> {
     })
 }
 
+/// True if `path` names a package manifest of a workspace kind
+/// (`package.json`, `Cargo.toml`, `go.mod`, ...): changing one can change
+/// where packages resolve.
+pub fn is_package_manifest(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    WORKSPACE_KINDS
+        .iter()
+        .filter_map(|&k| manifest_kind(k))
+        .any(|m| m.file_names.iter().any(|f| f.as_bytes() == name))
+}
+
 /// All package tables of one tree, built lazily per kind and cached.
 pub struct PackageIndex<'a> {
     files: &'a dyn FileSource,
