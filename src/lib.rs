@@ -7,8 +7,10 @@
 //! those before it. The library never prints; the binary owns the terminal.
 
 pub mod apply;
+pub mod codeowners;
 pub mod git;
 pub(crate) mod git_pack;
+pub mod init;
 pub mod log;
 pub mod manifest;
 pub mod ownership;
