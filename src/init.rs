@@ -145,14 +145,18 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
     // Teams whose patterns do not give exactly their files list the tree.
     let intended: Vec<Option<String>> =
         want.iter().map(|w| teams.iter().find(|(s, _)| s == w).map(|(_, t)| t.name.clone())).collect();
+    let from_tree = |t: &mut DraftTeam| {
+        let owned: Vec<bool> = intended.iter().map(|i| i.as_deref() == Some(t.name.as_str())).collect();
+        t.paths = tree_paths(listing, &owned);
+        t.exclude.clear();
+        t.from_patterns = false;
+    };
+    for t in draft.teams.iter_mut().filter(|t| !t.from_patterns) {
+        from_tree(t);
+    }
     let wrong = wrong_teams(repo, &draft, listing, &intended)?;
-    for t in &mut draft.teams {
-        if !t.from_patterns || wrong.contains(&t.name) {
-            let owned: Vec<bool> = intended.iter().map(|i| i.as_deref() == Some(t.name.as_str())).collect();
-            t.paths = tree_paths(listing, &owned);
-            t.exclude.clear();
-            t.from_patterns = false;
-        }
+    for t in draft.teams.iter_mut().filter(|t| wrong.contains(&t.name)) {
+        from_tree(t);
     }
     if let Some(e) = mismatch(repo, &draft, listing, &intended)? {
         return Err(e);

@@ -197,7 +197,7 @@ fn summary(
     } else {
         writeln!(
             out,
-            "{} (CODEOWNERS gives them no owner):",
+            "{} (no owner in CODEOWNERS):",
             format!("left unowned: {}", output::plural(draft.unowned.len() as u64, "file", "files"))
                 .style(style::bad())
         )?;

@@ -1,0 +1,201 @@
+//! `codeowners`, `init`, `completions` and `man` end to end: snapshots of
+//! every message, exit codes, refusals, and the init round trip.
+
+mod common;
+
+use std::path::Path;
+
+use common::{digest, fixture, fixture_copy, git, split};
+use git_split::codeowners::{CodeOwners, Syntax};
+use git_split::git::Repo;
+use git_split::manifest::Manifest;
+use git_split::plan::Snapshot;
+
+fn commit_all(repo: &Path, msg: &str) {
+    git(repo, &["add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", msg]);
+}
+
+#[test]
+fn codeowners_to_stdout_leaves_the_repository_alone() {
+    let repo = fixture("monolith");
+    let before = digest(&repo);
+    for (name, args) in [
+        ("codeowners_github", &["codeowners"][..]),
+        ("codeowners_gitlab", &["codeowners", "--syntax", "gitlab"][..]),
+    ] {
+        let run = split(&repo, args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!(name, run.snapshot(&repo));
+    }
+    assert_eq!(before, digest(&repo));
+}
+
+#[test]
+fn codeowners_check_exit_codes() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    // 2: nothing to check.
+    let run = split(&repo, &["codeowners", "--check"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!("codeowners_check_missing", run.snapshot(&repo));
+
+    let run = split(&repo, &["codeowners", "--output", ".github/CODEOWNERS"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("codeowners_write", run.snapshot(&repo));
+    // --check reads the tree of the ref, not the work tree.
+    assert_eq!(split(&repo, &["codeowners", "--check"]).code, 2);
+    commit_all(&repo, "CODEOWNERS");
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+
+    // An equivalent hand-edited file passes: reordered owners, a redundant
+    // line, comments, different case.
+    let path = repo.join(".github/CODEOWNERS");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text
+        .replace(
+            "/docs/shared-notes.md @inflearn/course @inflearn/payment",
+            "/docs/ @INFLEARN/payment @inflearn/course",
+        )
+        .replace(
+            "/payment/ @inflearn/payment",
+            "# payments\n/payment/ @inflearn/course\n/payment/ @inflearn/payment",
+        );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    commit_all(&repo, "hand edit");
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+
+    // 1: a file given to the wrong team, and a GitHub-invalid line.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}/payment/src/ @inflearn/course\n!legacy/ @x\n")).unwrap();
+    commit_all(&repo, "drift");
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("codeowners_check_drift", run.snapshot(&repo));
+
+    // The same file read as GitLab is wrong in other ways; --output names it.
+    let run = split(
+        &repo,
+        &["codeowners", "--check", "--ref", "HEAD", "--syntax", "gitlab", "--output", ".github/CODEOWNERS"],
+    );
+    assert_eq!(run.code, 1);
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD", "--output", "nope/CODEOWNERS"]);
+    assert_eq!(run.code, 2);
+    insta::assert_snapshot!("codeowners_check_missing_output", run.snapshot(&repo));
+}
+
+#[test]
+fn gitlab_output_checks_clean() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    let run = split(&repo, &["codeowners", "--syntax", "gitlab", "--output", "CODEOWNERS"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    commit_all(&repo, "CODEOWNERS");
+    let run = split(&repo, &["codeowners", "--syntax", "gitlab", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn init_from_codeowners_and_refusals() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    // Refuses to overwrite.
+    let run = split(&repo, &["init"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!("init_refuses_overwrite", run.snapshot(&repo));
+
+    std::fs::create_dir_all(repo.join(".github")).unwrap();
+    // Layered lines: a default, a directory taken away, a file given back,
+    // GitHub's non-recursive `dir/*`, an unanchored name, a line without owners.
+    std::fs::write(
+        repo.join(".github/CODEOWNERS"),
+        "* @inflearn/platform\n/payment/ @inflearn/payment\n/payment/build.gradle @inflearn/platform\n\
+         web/* @inflearn/web\n*.java @inflearn/java\n/course-api/ @inflearn/course\n/legacy/\n",
+    )
+    .unwrap();
+    commit_all(&repo, "CODEOWNERS");
+    let run = split(&repo, &["init", "--output", "drafted.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("init_from_codeowners", run.snapshot(&repo));
+    let text = std::fs::read_to_string(repo.join("drafted.yaml")).unwrap();
+    insta::assert_snapshot!("init_from_codeowners_yaml", text);
+    assert_round_trip(&repo, "drafted.yaml", ".github/CODEOWNERS", Syntax::GitHub);
+
+    let run = split(&repo, &["init", "--output", "drafted.yaml"]);
+    assert_eq!(run.code, 2, "refuses to overwrite --output too");
+    let run = split(&repo, &["init", "--output", "drafted.yaml", "--force", "--top-level"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("init_top_level", run.snapshot(&repo));
+    let text = std::fs::read_to_string(repo.join("drafted.yaml")).unwrap();
+    insta::assert_snapshot!("init_top_level_yaml", text);
+    Manifest::from_bytes(Path::new("drafted.yaml"), text.as_bytes()).unwrap();
+}
+
+/// CODEOWNERS -> init -> manifest: the manifest's owners (teams' handles)
+/// equal what CODEOWNERS gives, for every file of the tree.
+fn assert_round_trip(repo: &Path, manifest: &str, codeowners: &str, syntax: Syntax) {
+    let manifest = Manifest::load(&repo.join(manifest)).unwrap();
+    let r = Repo::open(repo).unwrap();
+    let snap = Snapshot::load(&r, &manifest, r.resolve("HEAD").unwrap()).unwrap();
+    let owners = snap.ownership.assign(&snap.listing).owners;
+    let co = CodeOwners::parse(&std::fs::read_to_string(repo.join(codeowners)).unwrap(), syntax);
+    for (f, o) in snap.listing.files.iter().zip(&owners) {
+        let path = String::from_utf8_lossy(&f.path);
+        assert!(o.teams.len() <= 1, "{path}: init makes no overlaps");
+        assert_eq!(git_split::codeowners::expected_owners(&manifest, o), co.owners(&path), "{path}");
+    }
+}
+
+#[test]
+fn init_round_trips_generated_codeowners() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    for (syntax, flag, path) in
+        [(Syntax::GitHub, "github", ".github/CODEOWNERS"), (Syntax::GitLab, "gitlab", ".gitlab/CODEOWNERS")]
+    {
+        let run = split(&repo, &["codeowners", "--syntax", flag, "--output", path]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        commit_all(&repo, flag);
+        let run = split(&repo, &["init", "--from", path, "--output", "round.yaml", "--force"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_round_trip(&repo, "round.yaml", path, syntax);
+    }
+}
+
+#[test]
+fn completions_and_man_pages_name_every_command() {
+    let repo = fixture("monolith");
+    let help = split(&repo, &["--help"]).stdout;
+    let commands: Vec<&str> =
+        ["plan", "apply", "owners", "log", "verify", "codeowners", "init", "completions", "man"]
+            .into_iter()
+            .filter(|c| help.contains(&format!("  {c} ")))
+            .collect();
+    assert_eq!(commands.len(), 9, "--help lists every command:\n{help}");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = split(&repo, &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for c in &commands {
+            assert!(run.stdout.contains(c), "{shell} completion lacks `{c}`");
+        }
+        assert!(run.stdout.contains("syntax"), "{shell} completion lacks codeowners' flags");
+    }
+    let man = split(&repo, &["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH git-split 1"), "{}", man.stdout);
+    for c in &commands {
+        assert!(man.stdout.contains(&format!("git\\-split\\-{c}(1)")), "man lacks `{c}`");
+    }
+    let page = split(&repo, &["man", "codeowners"]);
+    assert_eq!(page.code, 0);
+    assert!(
+        page.stdout.contains(".TH git-split-codeowners 1"),
+        "{}",
+        &page.stdout[..300.min(page.stdout.len())]
+    );
+    assert!(page.stdout.contains("\\-\\-check"));
+    let bad = split(&repo, &["man", "nope"]);
+    assert_eq!(bad.code, 2);
+    insta::assert_snapshot!("man_unknown_command", bad.snapshot(&repo));
+}
