@@ -11,9 +11,20 @@ use git_split::git::Repo;
 use git_split::manifest::Manifest;
 use git_split::plan::Snapshot;
 
+/// Commits everything with pinned identity and dates: the commit ids
+/// appear in snapshotted headers.
 fn commit_all(repo: &Path, msg: &str) {
     git(repo, &["add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", msg]);
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", msg])
+        .current_dir(repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_DATE", "@1700009000 +0000")
+        .env("GIT_COMMITTER_DATE", "@1700009000 +0000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
