@@ -104,8 +104,16 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
     }
     // First try: the CODEOWNERS lines themselves (GitHub's flat list only).
     if co.syntax == Syntax::GitHub {
-        let matched: Vec<Vec<usize>> =
-            paths.iter().map(|p| (0..co.rules.len()).filter(|&r| co.rule_matches(r, p)).collect()).collect();
+        // Pairs of lines (earlier, later) that match a file in common.
+        let mut together: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for p in &paths {
+            let m = co.matching_rules(p);
+            for (k, &i) in m.iter().enumerate() {
+                for &j in &m[k + 1..] {
+                    together.insert((i, j));
+                }
+            }
+        }
         for (set, team) in &mut teams {
             let mut paths_out = Vec::new();
             let mut exclude = Vec::new();
@@ -121,7 +129,7 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
                 push_unique(&mut paths_out, p);
                 // Later lines with other owners that take files from this one.
                 for (j, later) in co.rules.iter().enumerate().skip(i + 1) {
-                    if later.owners == *set || !matched.iter().any(|m| m.contains(&i) && m.contains(&j)) {
+                    if later.owners == *set || !together.contains(&(i, j)) {
                         continue;
                     }
                     match translate(&later.pattern) {

@@ -27,7 +27,7 @@
 
 mod generate;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub use generate::{expected_owners, generate, GenerateError, Generated};
 
@@ -87,14 +87,29 @@ pub struct CodeOwners {
     pub sections: Vec<String>,
     /// Lines the platform would skip or reject.
     pub problems: Vec<Problem>,
+    /// The rules that take part in matching, in precedence order (GitLab
+    /// drops a repeated pattern's earlier owners but keeps its place).
+    slots: Vec<usize>,
+    /// Slots of literal patterns, by the path they name: most lines of a
+    /// real file, looked up per path component instead of tried one by one.
+    literal: HashMap<String, Vec<(usize, Literal)>>,
+    /// Slots of the other patterns.
+    general: Vec<usize>,
 }
 
 impl CodeOwners {
     /// Parses CODEOWNERS text. Never fails: lines the platform would skip
     /// are skipped and listed in `problems`.
     pub fn parse(text: &str, syntax: Syntax) -> CodeOwners {
-        let mut co =
-            CodeOwners { syntax, rules: Vec::new(), sections: vec![String::new()], problems: Vec::new() };
+        let mut co = CodeOwners {
+            syntax,
+            rules: Vec::new(),
+            sections: vec![String::new()],
+            problems: Vec::new(),
+            slots: Vec::new(),
+            literal: HashMap::new(),
+            general: Vec::new(),
+        };
         let mut section = 0usize;
         let mut defaults: Vec<Vec<String>> = vec![Vec::new()];
         for (i, raw) in text.lines().enumerate() {
@@ -160,46 +175,87 @@ impl CodeOwners {
             };
             co.rules.push(Rule { line, pattern: first.clone(), owners, negated, section, matcher });
         }
+        co.index();
         co
+    }
+
+    fn index(&mut self) {
+        let mut first: HashMap<(usize, &str), usize> = HashMap::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if self.syntax == Syntax::GitLab {
+                // GitLab keeps entries in a hash keyed by the normalised
+                // pattern: a repeated pattern keeps the first one's place
+                // and the last one's owners.
+                if let Some(&slot) = first.get(&(r.section, r.matcher.normalized.as_str())) {
+                    self.slots[slot] = i;
+                    continue;
+                }
+                first.insert((r.section, r.matcher.normalized.as_str()), self.slots.len());
+            }
+            self.slots.push(i);
+        }
+        for (slot, &i) in self.slots.iter().enumerate() {
+            match self.rules[i].matcher.literal() {
+                Some((key, kind)) => self.literal.entry(key).or_default().push((slot, kind)),
+                None => self.general.push(slot),
+            }
+        }
+    }
+
+    /// Slots of the rules matching `comps`, unordered.
+    fn matching_slots(&self, comps: &[&str]) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .general
+            .iter()
+            .copied()
+            .filter(|&s| self.rules[self.slots[s]].matcher.matches(comps))
+            .collect();
+        if !self.literal.is_empty() {
+            let mut key = String::new();
+            for (k, c) in comps.iter().enumerate() {
+                if k > 0 {
+                    key.push('/');
+                }
+                key.push_str(c);
+                let whole = k + 1 == comps.len();
+                for &(slot, kind) in self.literal.get(&key).into_iter().flatten() {
+                    let hit = match kind {
+                        Literal::Exact => whole,
+                        Literal::Below => !whole,
+                        Literal::ExactOrBelow => true,
+                    };
+                    if hit {
+                        out.push(slot);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The indices of every rule matching `path` that takes part in
+    /// matching, in file order.
+    pub fn matching_rules(&self, path: &str) -> Vec<usize> {
+        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        let mut v: Vec<usize> = self.matching_slots(&comps).into_iter().map(|s| self.slots[s]).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// The rule that decides `path` in each section (GitHub: one section).
     pub fn deciding_rules(&self, path: &str) -> Vec<&Rule> {
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-        let mut decided = vec![false; self.sections.len()];
-        let mut out = Vec::new();
-        match self.syntax {
-            Syntax::GitHub => {
-                if let Some(r) = self.rules.iter().rev().find(|r| r.matcher.matches(&comps)) {
-                    out.push(r);
-                }
-            }
-            Syntax::GitLab => {
-                // GitLab keeps entries in a hash keyed by the normalised
-                // pattern: a repeated pattern keeps the first one's place
-                // and the last one's owners.
-                let mut seen: std::collections::BTreeMap<(usize, &str), usize> = Default::default();
-                let mut entries: Vec<&Rule> = Vec::new();
-                for r in &self.rules {
-                    let key = (r.section, r.matcher.normalized.as_str());
-                    match seen.get(&key) {
-                        Some(&k) => entries[k] = r,
-                        None => {
-                            seen.insert(key, entries.len());
-                            entries.push(r);
-                        }
-                    }
-                }
-                for r in entries.iter().rev() {
-                    if !decided[r.section] && r.matcher.matches(&comps) {
-                        decided[r.section] = true;
-                        out.push(*r);
-                    }
-                }
-                out.sort_by_key(|r| r.section);
+        // Last match wins within a section: the highest slot per section.
+        let mut best: Vec<Option<usize>> = vec![None; self.sections.len()];
+        for slot in self.matching_slots(&comps) {
+            let r = &self.rules[self.slots[slot]];
+            let b = &mut best[r.section];
+            if b.is_none_or(|x| slot > x) {
+                *b = Some(slot);
             }
         }
-        out
+        best.into_iter().flatten().map(|slot| &self.rules[self.slots[slot]]).collect()
     }
 
     /// Does rule `i` match `path`, whatever the other rules say?
@@ -299,6 +355,17 @@ enum Seg {
     Toks(Vec<Tok>),
 }
 
+/// Which paths a literal pattern naming `key` matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Literal {
+    /// `key` itself (GitLab `/a/b`).
+    Exact,
+    /// Paths below the directory `key` (`/a/b/`).
+    Below,
+    /// `key` and paths below it (GitHub `/a/b`).
+    ExactOrBelow,
+}
+
 /// A compiled CODEOWNERS pattern.
 #[derive(Clone, Debug)]
 struct Matcher {
@@ -361,6 +428,31 @@ impl Matcher {
                 Ok(Matcher { segs, prefix: false, dir_only: false, normalized: p })
             }
         }
+    }
+
+    /// For a pattern of literal segments only: the path it names and how.
+    fn literal(&self) -> Option<(String, Literal)> {
+        let lit = |seg: &Seg| match seg {
+            Seg::Toks(t) => t
+                .iter()
+                .map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None })
+                .collect::<Option<String>>(),
+            Seg::DoubleStar => None,
+        };
+        let (segs, kind) = if self.prefix {
+            let kind = if self.dir_only { Literal::Below } else { Literal::ExactOrBelow };
+            (&self.segs[..], kind)
+        } else {
+            // GitLab `/a/b/` is normalised to `/a/b/**/*`.
+            match self.segs.as_slice() {
+                [head @ .., Seg::DoubleStar, Seg::Toks(t)] if t == &[Tok::Star] && !head.is_empty() => {
+                    (head, Literal::Below)
+                }
+                all => (all, Literal::Exact),
+            }
+        };
+        let parts: Option<Vec<String>> = segs.iter().map(lit).collect();
+        parts.map(|p| (p.join("/"), kind))
     }
 
     fn matches(&self, comps: &[&str]) -> bool {

@@ -111,3 +111,41 @@ fn question_mark_substitution_needs_unique_siblings() {
     assert_eq!(generate::component_for_test(b"plain.rs", &[]), Some("plain.rs".to_string()));
     assert_eq!(generate::component_for_test(b"\xff", &[]), None);
 }
+
+/// The literal-path index answers like trying every rule.
+#[test]
+fn index_agrees_with_trying_every_rule() {
+    let patterns = [
+        "*",
+        "/a",
+        "/a/",
+        "a",
+        "a/",
+        "/a/b",
+        "/a/b/",
+        "a/b",
+        "/a/*",
+        "**/b",
+        "/a/**",
+        "*.md",
+        "/x.md",
+        "/a/b/c.md",
+        "/a\\ b/",
+        "\\#c",
+        "/a/b/c.md",
+    ];
+    let paths = ["a", "a/b", "a/b/c.md", "a/x.md", "x.md", "b/a/b", "a b/c", "#c", "q/#c", "a/b/c.md/d"];
+    for syntax in [Syntax::GitHub, Syntax::GitLab] {
+        let text: String = patterns.iter().enumerate().map(|(i, p)| format!("{p} @o{i}\n")).collect();
+        let co = CodeOwners::parse(&text, syntax);
+        assert!(co.problems.is_empty());
+        for path in paths {
+            let brute: Vec<usize> = (0..co.rules.len())
+                .filter(|&i| co.rule_matches(i, path))
+                // GitLab: the earlier of two equal patterns does not take part.
+                .filter(|&i| syntax == Syntax::GitHub || i != 13)
+                .collect();
+            assert_eq!(co.matching_rules(path), brute, "{syntax:?} {path}");
+        }
+    }
+}
