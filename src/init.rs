@@ -155,14 +155,17 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
         want.iter().map(|w| teams.iter().find(|(s, _)| s == w).map(|(_, t)| t.name.clone())).collect();
     let from_tree = |t: &mut DraftTeam| {
         let owned: Vec<bool> = intended.iter().map(|i| i.as_deref() == Some(t.name.as_str())).collect();
-        t.paths = tree_paths(listing, &owned);
-        t.exclude.clear();
+        (t.paths, t.exclude) = tree_rules(listing, &owned);
         t.from_patterns = false;
     };
     for t in draft.teams.iter_mut().filter(|t| !t.from_patterns) {
         from_tree(t);
     }
-    let wrong = wrong_teams(repo, &draft, listing, &intended)?;
+    let wrong = if draft.teams.iter().any(|t| t.from_patterns) {
+        wrong_teams(repo, &draft, listing, &intended)?
+    } else {
+        BTreeSet::new()
+    };
     for t in draft.teams.iter_mut().filter(|t| wrong.contains(&t.name)) {
         from_tree(t);
     }
@@ -203,7 +206,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
             owners: Vec::new(),
             paths: vec![format!("{}/", escape(&dir))],
             exclude: Vec::new(),
-            from_patterns: true,
+            from_patterns: false,
             files,
         })
         .collect();
@@ -362,49 +365,117 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// The directories whose every file is `owned` (highest ones) and the
-/// owned files outside them, as manifest patterns.
-fn tree_paths(listing: &TreeListing, owned: &[bool]) -> Vec<String> {
-    // For each directory: (all files owned, any file owned).
-    let mut dirs: BTreeMap<String, (bool, bool)> = BTreeMap::new();
-    let paths: Vec<String> =
-        listing.files.iter().map(|f| String::from_utf8_lossy(&f.path).into_owned()).collect();
-    for (p, &o) in paths.iter().zip(owned) {
-        let mut end = 0;
-        while let Some(k) = p[end..].find('/') {
-            end += k;
-            let e = dirs.entry(p[..end].to_string()).or_insert((true, false));
-            e.0 &= o;
-            e.1 |= o;
-            end += 1;
-        }
-    }
-    if owned.iter().all(|&o| o) && !owned.is_empty() {
-        return vec!["**".to_string()];
-    }
-    let covered = |p: &str| -> Option<String> {
-        // The highest wholly owned ancestor directory.
-        let mut end = 0;
-        while let Some(k) = p[end..].find('/') {
-            end += k;
-            if dirs.get(&p[..end]).is_some_and(|e| e.0) {
-                return Some(p[..end].to_string());
+/// A directory of a listing, for [`tree_rules`].
+#[derive(Default)]
+struct Dir {
+    dirs: BTreeMap<String, Dir>,
+    /// (name, owned)
+    files: Vec<(String, bool)>,
+    owned: usize,
+    total: usize,
+}
+
+impl Dir {
+    fn of(listing: &TreeListing, owned: &[bool]) -> Dir {
+        let mut root = Dir::default();
+        for (f, &o) in listing.files.iter().zip(owned) {
+            let path = String::from_utf8_lossy(&f.path).into_owned();
+            let mut parts: Vec<&str> = path.split('/').collect();
+            let name = parts.pop().expect("a path has a name").to_string();
+            let mut d = &mut root;
+            d.total += 1;
+            d.owned += usize::from(o);
+            for p in parts {
+                d = d.dirs.entry(p.to_string()).or_default();
+                d.total += 1;
+                d.owned += usize::from(o);
             }
-            end += 1;
+            d.files.push((name, o));
         }
-        None
-    };
-    let mut out = BTreeSet::new();
-    for (p, &o) in paths.iter().zip(owned) {
-        if !o {
-            continue;
-        }
-        match covered(p) {
-            Some(d) => out.insert(format!("{}/", escape(&d))),
-            None => out.insert(escape(p)),
-        };
+        root
     }
-    out.into_iter().collect()
+
+    /// Fewest patterns that exclude exactly the files not owned below here.
+    fn out_cost(&self) -> usize {
+        if self.owned == self.total {
+            0
+        } else if self.owned == 0 {
+            1
+        } else {
+            self.inner_out_cost()
+        }
+    }
+
+    fn inner_out_cost(&self) -> usize {
+        self.files.iter().filter(|(_, o)| !o).count() + self.dirs.values().map(Dir::out_cost).sum::<usize>()
+    }
+
+    /// Fewest patterns (paths and excludes) that own exactly the owned files below here.
+    fn in_cost(&self) -> usize {
+        if self.owned == 0 {
+            return 0;
+        }
+        let whole = 1 + self.inner_out_cost();
+        let parts = self.files.iter().filter(|(_, o)| *o).count()
+            + self.dirs.values().map(Dir::in_cost).sum::<usize>();
+        whole.min(parts)
+    }
+
+    fn emit_in(&self, prefix: &str, paths: &mut Vec<String>, exclude: &mut Vec<String>) {
+        if self.owned == 0 {
+            return;
+        }
+        let parts = self.files.iter().filter(|(_, o)| *o).count()
+            + self.dirs.values().map(Dir::in_cost).sum::<usize>();
+        // On a tie the whole directory: it also covers files added later.
+        if 1 + self.inner_out_cost() <= parts {
+            paths.push(if prefix.is_empty() { "**".to_string() } else { format!("{prefix}/") });
+            self.emit_out(prefix, exclude);
+            return;
+        }
+        for (name, o) in &self.files {
+            if *o {
+                paths.push(join(prefix, name));
+            }
+        }
+        for (name, d) in &self.dirs {
+            d.emit_in(&join(prefix, name).trim_end_matches('/').to_string(), paths, exclude);
+        }
+    }
+
+    fn emit_out(&self, prefix: &str, exclude: &mut Vec<String>) {
+        for (name, o) in &self.files {
+            if !o {
+                exclude.push(join(prefix, name));
+            }
+        }
+        for (name, d) in &self.dirs {
+            let p = join(prefix, name);
+            if d.owned == 0 {
+                exclude.push(format!("{p}/"));
+            } else if d.owned < d.total {
+                d.emit_out(&p, exclude);
+            }
+        }
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        escape(name)
+    } else {
+        format!("{prefix}/{}", escape(name))
+    }
+}
+
+/// Paths and excludes, read off the tree, that give a team exactly the
+/// files marked `owned`: the fewest patterns, a directory with the few
+/// files it does not own excluded where that is shorter than listing.
+fn tree_rules(listing: &TreeListing, owned: &[bool]) -> (Vec<String>, Vec<String>) {
+    let root = Dir::of(listing, owned);
+    let (mut paths, mut exclude) = (Vec::new(), Vec::new());
+    root.emit_in("", &mut paths, &mut exclude);
+    (paths, exclude)
 }
 
 /// Loads the draft as a manifest and returns the teams that do not own

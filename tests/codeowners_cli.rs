@@ -98,6 +98,26 @@ fn codeowners_check_exit_codes() {
     insta::assert_snapshot!("codeowners_check_missing_output", run.snapshot(&repo));
 }
 
+/// The CODEOWNERS file is itself a file of the tree once committed: a
+/// default line written before it existed must not hand it to a team the
+/// manifest does not give it to.
+#[test]
+fn check_passes_right_after_the_first_commit() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    std::fs::write(
+        repo.join("all.yaml"),
+        "version: 1\nteams:\n  all:\n    owners: [\"@org/all\"]\n    paths: [\"**\"]\n    exclude: [\".github/CODEOWNERS\", legacy]\n",
+    )
+    .unwrap();
+    let run = split(&repo, &["--manifest", "all.yaml", "codeowners", "--output", ".github/CODEOWNERS"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(repo.join(".github/CODEOWNERS")).unwrap();
+    assert!(text.contains("\n* @org/all\n") && text.contains("\n/.github/CODEOWNERS\n"), "{text}");
+    commit_all(&repo, "CODEOWNERS");
+    let run = split(&repo, &["--manifest", "all.yaml", "codeowners", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
 #[test]
 fn gitlab_output_checks_clean() {
     let (_tmp, repo) = fixture_copy("monolith");

@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use owo_colors::OwoColorize;
 
 use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
+use git_split::git::{FileKind, TreeFile};
 use git_split::plan::Snapshot;
 
 use super::output::{self, style};
@@ -84,8 +85,22 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         format!("change {manifest_name}, then run `git split codeowners{dialect} --output {target}`."),
         format!("`git split codeowners{dialect} --check` fails when the two disagree."),
     ];
-    let generated =
-        generate(&ctx.manifest, &snap.ownership, &snap.listing, &assignment.owners, syntax, &header)?;
+    // The CODEOWNERS file is a file of the tree once committed: it gets its
+    // owners too, so that `--check` passes right after the first commit.
+    let mut listing = snap.listing.clone();
+    let mut owners = assignment.owners.clone();
+    let own_path = target.trim_start_matches("./").to_string();
+    let inside = !own_path.starts_with('/') && !own_path.split('/').any(|c| c == "..");
+    if inside && !listing.files.iter().any(|f| f.path == own_path.as_bytes()) {
+        owners.push(snap.ownership.owners(own_path.as_bytes()));
+        listing.files.push(TreeFile {
+            path: own_path.into_bytes(),
+            oid: git2::Oid::ZERO_SHA1,
+            kind: FileKind::Blob,
+            size: 0,
+        });
+    }
+    let generated = generate(&ctx.manifest, &snap.ownership, &listing, &owners, syntax, &header)?;
     match &args.output {
         None => {
             let mut out = std::io::stdout().lock();

@@ -171,21 +171,19 @@ fn summary(
         output::plural(draft.teams.len() as u64, "team", "teams")
     )?;
     let width = draft.teams.iter().map(|t| t.name.len()).max().unwrap_or(0);
-    for t in &draft.teams {
-        let how = if t.from_patterns {
-            format!(
-                "{}{}",
-                output::plural(t.paths.len() as u64, "pattern", "patterns"),
-                if t.exclude.is_empty() { String::new() } else { format!(", {} exclude", t.exclude.len()) }
-            )
-        } else {
-            format!("{} listed from the tree", output::plural(t.paths.len() as u64, "path", "paths"))
-        };
+    let counts: Vec<String> =
+        draft.teams.iter().map(|t| output::plural(t.files as u64, "file", "files")).collect();
+    let count_width = counts.iter().map(String::len).max().unwrap_or(0);
+    for (t, count) in draft.teams.iter().zip(&counts) {
+        let mut how = output::plural(t.paths.len() as u64, "path", "paths");
+        if !t.exclude.is_empty() {
+            how.push_str(&format!(", {} exclude", output::count(t.exclude.len() as u64)));
+        }
+        how.push_str(if t.from_patterns { " from its CODEOWNERS lines" } else { " read off the tree" });
         writeln!(
             out,
-            "  {:<width$}  {:>9}  {}",
-            t.name.style(style::team()),
-            output::plural(t.files as u64, "file", "files"),
+            "  {}  {count:>count_width$}  {}",
+            format!("{:<width$}", t.name).style(style::team()),
             how.style(style::dim())
         )?;
     }

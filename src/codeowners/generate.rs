@@ -310,6 +310,9 @@ impl Tree {
         match self.nodes[d].pattern {
             None => INF,
             Some(_) if sure[d] => LINE,
+            // A guess at the root would hand every new top-level directory
+            // to one team: only when it saves a line.
+            Some(_) if d == 0 => LINE + 2,
             Some(_) => LINE + 1,
         }
     }
