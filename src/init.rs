@@ -428,7 +428,7 @@ impl Dir {
         let parts = self.files.iter().filter(|(_, o)| *o).count()
             + self.dirs.values().map(Dir::in_cost).sum::<usize>();
         // On a tie the whole directory: it also covers files added later.
-        if 1 + self.inner_out_cost() <= parts {
+        if self.inner_out_cost() < parts {
             paths.push(if prefix.is_empty() { "**".to_string() } else { format!("{prefix}/") });
             self.emit_out(prefix, exclude);
             return;
@@ -439,7 +439,7 @@ impl Dir {
             }
         }
         for (name, d) in &self.dirs {
-            d.emit_in(&join(prefix, name).trim_end_matches('/').to_string(), paths, exclude);
+            d.emit_in(&join(prefix, name), paths, exclude);
         }
     }
 
