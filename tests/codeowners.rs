@@ -377,3 +377,87 @@ proptest! {
         }
     }
 }
+
+fn arb_codeowners() -> impl Strategy<Value = String> {
+    let pattern = prop::sample::select(vec![
+        "*",
+        "/a/",
+        "a",
+        "b/",
+        "/a/b",
+        "/src/",
+        "*.md",
+        "/*.java",
+        "a/*",
+        "/c?d/",
+        "**/src",
+        "/a/**/x.md",
+        "e\\*",
+        "/z\\#/",
+    ]);
+    let owners = prop::sample::select(vec!["", "@org/a", "@org/b", "@org/a @org/b", "dev@corp.io"]);
+    prop::collection::vec((pattern, owners), 1..8).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|(p, o)| if o.is_empty() { format!("{p}\n") } else { format!("{p} {o}\n") })
+            .collect()
+    })
+}
+
+fn arb_gitlab_codeowners() -> impl Strategy<Value = String> {
+    let pattern = prop::sample::select(vec!["*", "/a/", "a", "b/", "/a/b", "*.md", "/a/*", "/src/", "x.md"]);
+    let section = prop::sample::select(vec!["", "[Docs] @org/docs", "[Web]", "^[Opt][2] @org/opt"]);
+    let owners = prop::sample::select(vec!["", "@org/a", "@org/b @org/a"]);
+    prop::collection::vec((section, pattern, owners), 1..8).prop_map(|lines| {
+        let mut text = String::new();
+        for (s, p, o) in lines {
+            if !s.is_empty() {
+                text.push_str(&format!("{s}\n"));
+            }
+            text.push_str(&format!("{p} {o}\n"));
+        }
+        text
+    })
+}
+
+/// CODEOWNERS -> `init` -> manifest: the manifest's owners (the handles of
+/// the one team owning each file) equal the CODEOWNERS owners, every file.
+fn init_round_trip(paths: &[String], text: &str, syntax: Syntax) -> Result<(), TestCaseError> {
+    let dir = repo_with(paths);
+    let repo = Repo::open(dir.path()).unwrap();
+    let rev = repo.resolve("HEAD").unwrap();
+    let listing = repo.list_tree_unsized(rev.tree).unwrap();
+    let co = CodeOwners::parse(text, syntax);
+    let draft = match git_split::init::from_codeowners(&repo, &co, &listing) {
+        Ok(d) => d,
+        Err(git_split::init::InitError::NothingToOwn(_)) => {
+            prop_assert!(paths.iter().all(|p| co.owners(p).is_empty()));
+            return Ok(());
+        }
+        Err(e) => return Err(TestCaseError::fail(format!("{e}\n{text}"))),
+    };
+    let yaml = git_split::init::render(&draft, &[], &["header".into()]);
+    let manifest = Manifest::from_bytes(Path::new("drafted.yaml"), yaml.as_bytes()).unwrap();
+    let snap = Snapshot::load(&repo, &manifest, rev).unwrap();
+    let owners = snap.ownership.assign(&snap.listing).owners;
+    for (f, o) in snap.listing.files.iter().zip(&owners) {
+        let p = String::from_utf8_lossy(&f.path);
+        prop_assert!(o.teams.len() <= 1);
+        prop_assert_eq!(expected_owners(&manifest, o), co.owners(&p), "{} with\n{}\n{}", p, text, yaml);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn init_round_trips_random_github_files(paths in arb_tree(), text in arb_codeowners()) {
+        init_round_trip(&paths, &text, Syntax::GitHub)?;
+    }
+
+    #[test]
+    fn init_round_trips_random_gitlab_files(paths in arb_tree(), text in arb_gitlab_codeowners()) {
+        init_round_trip(&paths, &text, Syntax::GitLab)?;
+    }
+}

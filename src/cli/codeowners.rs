@@ -129,6 +129,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     }
+    // GitHub ignores a CODEOWNERS file of 3 MB or more.
+    if syntax == Syntax::GitHub && generated.text.len() >= 3_000_000 {
+        writeln!(
+            anstream::stderr(),
+            "{} the file is {}; GitHub ignores CODEOWNERS files of 3 MB or more",
+            "warning:".style(style::warn()),
+            output::size(generated.text.len() as u64)
+        )?;
+    }
     if !generated.teams_without_owners.is_empty() && !global.quiet {
         let mut err = anstream::stderr();
         writeln!(
