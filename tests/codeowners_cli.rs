@@ -162,6 +162,14 @@ fn init_from_codeowners_and_refusals() {
     let text = std::fs::read_to_string(repo.join("drafted.yaml")).unwrap();
     insta::assert_snapshot!("init_top_level_yaml", text);
     Manifest::from_bytes(Path::new("drafted.yaml"), text.as_bytes()).unwrap();
+
+    // The global --manifest names where init writes, and the manifest then
+    // drives the other commands.
+    let run = split(&repo, &["--manifest", "m.yaml", "init", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let run = split(&repo, &["--manifest", "m.yaml", "codeowners", "--check", "--ref", "HEAD"]);
+    assert_eq!(run.code, 0, "a manifest drafted from CODEOWNERS agrees with it: {}", run.stdout);
 }
 
 /// CODEOWNERS -> init -> manifest: the manifest's owners (teams' handles)

@@ -29,8 +29,9 @@ const LOCATIONS: [&str; 4] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNE
 /// `--ref` (default HEAD); no manifest is needed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where to write [default: ownership.yaml at the repository root];
-    /// `-` for stdout.
+    /// Where to write (relative to the repository root) [default: the
+    /// global --manifest, else ownership.yaml at the repository root]; `-`
+    /// for stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Overwrite an existing manifest.
@@ -59,7 +60,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         None => repo.head()?,
     };
     let to_stdout = args.output.as_deref() == Some(std::path::Path::new("-"));
+
+    // `--manifest FILE` names the manifest the other commands read (as
+    // given, like theirs): a natural place to write it.
     let target = match (&args.output, repo.workdir()) {
+        (None, _) if global.manifest.is_some() => global.manifest.clone().expect("checked"),
         (Some(p), _) if to_stdout => p.clone(),
         (Some(p), Some(w)) if p.is_relative() => w.join(p),
         (Some(p), _) => p.clone(),
