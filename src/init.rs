@@ -539,3 +539,61 @@ fn compile(repo: &Repo, draft: &Draft, listing: &TreeListing) -> Result<(Manifes
     let own = Ownership::new(&manifest, &TreeFiles::new(repo, listing))?;
     Ok((manifest, own))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translation_table() {
+        // (GitHub CODEOWNERS pattern, manifest pattern)
+        let cases: &[(&str, Option<&str>)] = &[
+            ("/docs/", Some("docs")),
+            ("/docs", Some("docs")),
+            ("docs/", Some("**/docs")),
+            ("docs", Some("**/docs")),
+            ("*.md", Some("**/*.md")),
+            ("/*.md", Some("*.md")),
+            ("docs/api", Some("docs/api")),
+            ("**/logs", Some("**/logs")),
+            ("/a/**/b", Some("a/**/b")),
+            ("/a\\ b/", Some("a b")),
+            ("/x[1]", Some("x\\[1\\]")),
+            ("/x{a}", Some("x\\{a\\}")),
+            ("/e\\*", Some("e\\*")),
+            // GitHub's non-recursive `dir/*` has no manifest equivalent.
+            ("docs/*", None),
+            ("/*", Some("*")),
+            ("a**", None),
+        ];
+        for (pattern, want) in cases {
+            assert_eq!(translate(pattern).as_deref(), *want, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn names_from_handles_and_directories() {
+        for (handle, name) in
+            [("@org/team-a", "team-a"), ("@user", "user"), ("dev@corp.io", "dev"), ("@a/b/c", "c")]
+        {
+            assert_eq!(handle_name(handle), name);
+        }
+        for (raw, name) in [
+            ("web", "web"),
+            ("my dir", "my-dir"),
+            (".hidden", "hidden"),
+            ("-x", "x"),
+            ("repo.git", "repo"),
+            ("x.lock.git", "x"),
+            ("a.", "a"),
+            ("é", "team"),
+            ("", "team"),
+        ] {
+            assert_eq!(sanitize(raw), name, "{raw:?}");
+        }
+        let mut used = BTreeSet::new();
+        assert_eq!(unique_name("a", &mut used), "a");
+        assert_eq!(unique_name("a", &mut used), "a-2");
+        assert_eq!(unique_name("a", &mut used), "a-3");
+    }
+}
