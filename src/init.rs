@@ -146,7 +146,11 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
         }
     }
     let mut draft = Draft {
-        teams: teams.iter().map(|(_, t)| t.clone()).collect(),
+        teams: {
+            let mut v: Vec<DraftTeam> = teams.iter().map(|(_, t)| t.clone()).collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+            v
+        },
         shared: Vec::new(),
         unowned: paths.iter().zip(&want).filter(|(_, w)| w.is_empty()).map(|(p, _)| p.clone()).collect(),
     };
