@@ -270,8 +270,9 @@ fn github_differs_from_gitignore_where_documented() {
     assert!(git_matches("/[ab]", &paths).contains("a"));
 }
 
-/// A slow, obviously correct reader for the only three forms the generator
-/// writes (`*`, `/dir/`, `/file`, with `?` for a character).
+/// A slow, obviously correct reader for the only forms the generator
+/// writes: `*`, `/dir/`, `/file` (with `?` for a character), and the
+/// extension lines `*.E` and `/dir/**/*.E`.
 fn simple_owner(text: &str, path: &str) -> Vec<String> {
     let mut owners = Vec::new();
     let eq = |pat: &str, p: &str| {
@@ -281,8 +282,16 @@ fn simple_owner(text: &str, path: &str) -> Vec<String> {
     for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
         let mut words = line.split(' ');
         let pattern = words.next().unwrap();
+        let under = |dir: &str| {
+            path.len() > dir.len() && eq(dir, &path[..dir.len()]) && path.as_bytes()[dir.len()] == b'/'
+        };
+        let name = path.rsplit('/').next().unwrap();
         let matched = if pattern == "*" {
             true
+        } else if let Some(e) = pattern.strip_prefix("*.") {
+            name.ends_with(&format!(".{e}"))
+        } else if let Some((dir, e)) = pattern.strip_prefix('/').and_then(|p| p.split_once("/**/*.")) {
+            under(dir) && name.ends_with(&format!(".{e}"))
         } else if let Some(dir) = pattern.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
             path.len() > dir.len() && eq(dir, &path[..dir.len()]) && path.as_bytes()[dir.len()] == b'/'
         } else {
@@ -298,14 +307,17 @@ fn simple_owner(text: &str, path: &str) -> Vec<String> {
 }
 
 fn arb_tree() -> impl Strategy<Value = Vec<String>> {
-    let name = prop::sample::select(vec!["a", "b", "c d", "e*", "src", "x.md", "y.java", "z#"]);
-    prop::collection::btree_set(prop::collection::vec(name, 1..5), 1..25).prop_map(|set| {
+    let dir = prop::sample::select(vec!["a", "b", "c d", "e*", "src", "z#", "d.gen"]);
+    let file =
+        prop::sample::select(vec!["a", "b", "c d", "x.md", "y.java", "f.gen", "g.gen", "h.gen", ".gen"]);
+    let path = (prop::collection::vec(dir, 0..4), file).prop_map(|(mut dirs, file)| {
+        dirs.push(file);
+        dirs.join("/")
+    });
+    prop::collection::btree_set(path, 1..40).prop_map(|set| {
         // No path may be both a file and a directory.
-        let mut paths: Vec<String> = set.into_iter().map(|v| v.join("/")).collect();
-        paths.sort();
-        let all = paths.clone();
-        paths.retain(|p| !all.iter().any(|q| q.starts_with(&format!("{p}/"))));
-        paths
+        let all: Vec<String> = set.into_iter().collect();
+        all.iter().filter(|p| !all.iter().any(|q| q.starts_with(&format!("{p}/")))).cloned().collect()
     })
 }
 
@@ -317,6 +329,7 @@ fn arb_manifest() -> impl Strategy<Value = String> {
         "src",
         "**/*.md",
         "*.java",
+        "**/*.gen",
         "a/**",
         "**/src/**",
         "c d",
@@ -324,8 +337,9 @@ fn arb_manifest() -> impl Strategy<Value = String> {
         "e\\*",
         "**",
     ]);
-    let team =
-        (prop::collection::vec(pat.clone(), 1..3), prop::collection::vec(pat.clone(), 0..2), 0..3usize);
+    // Excludes by extension are common (generated code): give them weight.
+    let exclude = prop_oneof![pat.clone(), Just("**/*.gen")];
+    let team = (prop::collection::vec(pat.clone(), 1..3), prop::collection::vec(exclude, 0..2), 0..3usize);
     (prop::collection::vec(team, 1..4), prop::collection::vec(pat, 0..2)).prop_map(|(teams, shared)| {
         let q = |v: &[&str]| v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
         let mut m = format!("version: 1\nshared:\n  paths: [{}]\nteams:\n", q(&shared));
@@ -356,26 +370,52 @@ fn repo_with(paths: &[String]) -> tempfile::TempDir {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Random trees (names with spaces, `*`, `#`) and manifests (overlaps,
     /// excludes, shared, teams without owners): both dialects give every
     /// file its owners, read by the simple reader above.
     #[test]
     fn random_trees_and_manifests(paths in arb_tree(), manifest in arb_manifest()) {
-        let dir = repo_with(&paths);
-        let case = load(dir.path(), Some(&manifest), "HEAD");
-        let gh = generated(&case, Syntax::GitHub);
-        for p in &case.paths {
-            prop_assert_eq!(&simple_owner(&gh, p), &case.expected[p], "{} in\n{}", p, gh);
-        }
-        let gl = generated(&case, Syntax::GitLab);
-        let parsed = CodeOwners::parse(&gl, Syntax::GitLab);
-        prop_assert!(parsed.problems.is_empty());
-        for p in &case.paths {
-            prop_assert_eq!(&parsed.owners(p), &case.expected[p], "{} in\n{}", p, gl);
-        }
+        both_dialects(&paths, &manifest)?;
     }
+
+    /// Dense trees, where directory lines with extension lines after them
+    /// pay off.
+    #[test]
+    fn dense_trees_with_extension_excludes(paths in arb_dense_tree(), manifest in arb_manifest()) {
+        both_dialects(&paths, &manifest)?;
+    }
+}
+
+fn arb_dense_tree() -> impl Strategy<Value = Vec<String>> {
+    let dir = prop::sample::select(vec!["a", "b"]);
+    let file = prop::sample::select(vec!["x.md", "y.java", "z.java", "f.gen", "g.gen", "h.gen"]);
+    prop::collection::btree_set((prop::collection::vec(dir, 0..3), file), 8..40).prop_map(|set| {
+        set.into_iter()
+            .map(|(dirs, f)| format!("{}{f}", dirs.iter().map(|d| format!("{d}/")).collect::<String>()))
+            .collect()
+    })
+}
+
+fn both_dialects(paths: &[String], manifest: &str) -> Result<(), TestCaseError> {
+    let dir = repo_with(paths);
+    let case = load(dir.path(), Some(manifest), "HEAD");
+    let gh = generated(&case, Syntax::GitHub);
+    for p in &case.paths {
+        prop_assert_eq!(&simple_owner(&gh, p), &case.expected[p], "{} in\n{}", p, gh);
+    }
+    if gh.contains("**/*.") || gh.contains("\n*.") {
+        // Extension lines: also ask git (slower, so only for these).
+        prop_assert_eq!(github_owners_per_git(&gh, &case.paths), case.expected.clone(), "per git:\n{}", gh);
+    }
+    let gl = generated(&case, Syntax::GitLab);
+    let parsed = CodeOwners::parse(&gl, Syntax::GitLab);
+    prop_assert!(parsed.problems.is_empty());
+    for p in &case.paths {
+        prop_assert_eq!(&parsed.owners(p), &case.expected[p], "{} in\n{}", p, gl);
+    }
+    Ok(())
 }
 
 fn arb_codeowners() -> impl Strategy<Value = String> {
@@ -460,4 +500,24 @@ proptest! {
     fn init_round_trips_random_gitlab_files(paths in arb_tree(), text in arb_gitlab_codeowners()) {
         init_round_trip(&paths, &text, Syntax::GitLab)?;
     }
+}
+
+/// An `exclude` by extension costs a line per directory, not per file:
+/// GitHub output gets `/dir/**/*.gen` lines (GitLab cannot take ownership
+/// away, so it lists files), and both agree with git and codeowners-rs.
+#[test]
+fn extension_lines_for_excluded_generated_files() {
+    let mut paths = Vec::new();
+    for d in ["svc/a", "svc/b/c", "svc/d", "web"] {
+        for f in ["One.java", "Two.java", "Three.gen", "Four.gen"] {
+            paths.push(format!("{d}/{f}"));
+        }
+    }
+    let dir = repo_with(&paths);
+    let manifest = "version: 1\nteams:\n  svc:\n    owners: [\"@org/svc\"]\n    paths: [svc]\n    exclude: [\"**/*.gen\"]\n  web:\n    owners: [\"@org/web\"]\n    paths: [web]\n";
+    let case = load(dir.path(), Some(manifest), "HEAD");
+    let gh = generated(&case, Syntax::GitHub);
+    let rules: Vec<&str> = gh.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    assert_eq!(rules, ["/svc/ @org/svc", "/web/ @org/web", "/svc/**/*.gen"], "{gh}");
+    assert_agrees(&case, "generated files");
 }

@@ -115,7 +115,7 @@ pub fn generate(
                         .all(|t| ownership.classify_dir(Owner::Team(t), &n.path) != DirMatch::Partial)
                 })
                 .collect();
-            let lines = tree.solve(&file_labels, labels.len(), true, &sure)?;
+            let lines = github_lines(&tree, &file_labels, labels.len(), &sure)?;
             if !lines.is_empty() {
                 text.push('\n');
             }
@@ -151,7 +151,18 @@ pub fn generate(
                     .iter()
                     .map(|n| ownership.classify_dir(Owner::Team(t), &n.path) == DirMatch::Whole)
                     .collect();
-                let lines = tree.solve(&file_labels, 2, false, &sure)?;
+                let care = vec![true; file_labels.len()];
+                let patterns: Vec<Option<String>> = tree.nodes.iter().map(|n| n.pattern.clone()).collect();
+                let spec = Spec {
+                    labels: &file_labels,
+                    k: 2,
+                    care: &care,
+                    no_empty_lines: true,
+                    patterns: &patterns,
+                    sure: &sure,
+                    base: None,
+                };
+                let lines = tree.solve(&spec)?.lines;
                 text.push_str(&format!("\n[{}] {}\n", team.name, team.owners.join(" ")));
                 for (pattern, _) in &lines {
                     text.push_str(pattern);
@@ -173,6 +184,99 @@ pub fn generate(
     }
     Ok(Generated { text, rules, teams_without_owners: without.into_iter().collect() })
 }
+
+/// GitHub lines: directory and file lines, plus, where it makes the file
+/// shorter, extension lines (`/dir/**/*.gen`, `*.gen`) placed after them for
+/// files of one extension — the usual shape of an `exclude` such as
+/// `**/*.generated.java`, which would otherwise cost a line per file.
+fn github_lines(
+    tree: &Tree,
+    labels: &[usize],
+    k: usize,
+    sure: &[bool],
+) -> Result<Vec<(String, usize)>, GenerateError> {
+    let patterns: Vec<Option<String>> = tree.nodes.iter().map(|n| n.pattern.clone()).collect();
+    let all = vec![true; labels.len()];
+    let main_spec = |care: &[bool]| -> Result<Solution, GenerateError> {
+        tree.solve(&Spec { labels, k, care, no_empty_lines: false, patterns: &patterns, sure, base: None })
+    };
+    let baseline = main_spec(&all)?;
+    let ext = |name: &[u8]| -> Option<String> {
+        let name = std::str::from_utf8(name).ok()?;
+        let (_, e) = name.rsplit_once('.')?;
+        (!e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
+            .then(|| e.to_string())
+    };
+    let mut file_ext: Vec<Option<String>> = vec![None; labels.len()];
+    for node in &tree.nodes {
+        for (name, i) in &node.files {
+            file_ext[*i] = ext(name);
+        }
+    }
+    // `*.E` would also own a directory named `x.E`, which GitLab reads otherwise.
+    let dir_exts: BTreeSet<String> =
+        tree.nodes.iter().filter_map(|n| n.path.rsplit(|&b| b == b'/').next().and_then(ext)).collect();
+    // Extensions worth trying: the most common ones, of three files or more.
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in file_ext.iter().flatten() {
+        *counts.entry(e.clone()).or_default() += 1;
+    }
+    let mut candidates: Vec<(usize, String)> =
+        counts.into_iter().filter(|(e, n)| *n >= 3 && !dir_exts.contains(e)).map(|(e, n)| (n, e)).collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    candidates.truncate(MAX_EXTENSIONS);
+    let (mut best_cost, mut best_lines) = (baseline.cost, baseline.lines);
+    let mut chosen: Vec<String> = Vec::new();
+    for (_, e) in candidates {
+        let mut trial = chosen.clone();
+        trial.push(e);
+        let care: Vec<bool> =
+            file_ext.iter().map(|x| !x.as_ref().is_some_and(|x| trial.contains(x))).collect();
+        let main = main_spec(&care)?;
+        let mut cost = main.cost;
+        let mut lines = main.lines.clone();
+        for e in &trial {
+            let care: Vec<bool> = file_ext.iter().map(|x| x.as_deref() == Some(e.as_str())).collect();
+            let tail_patterns: Vec<Option<String>> = tree
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(d, n)| {
+                    // Extension lines refine a directory line, as people write
+                    // them (`/svc/` then `/svc/**/*.gen`); owning a directory
+                    // by one extension alone would leave its other files, and
+                    // those added later, to nobody.
+                    if !main.covered[d] {
+                        None
+                    } else if d == 0 {
+                        Some(format!("*.{e}"))
+                    } else {
+                        n.pattern.as_ref().map(|p| format!("{p}**/*.{e}"))
+                    }
+                })
+                .collect();
+            let guesses = vec![false; tree.nodes.len()];
+            let tail = tree.solve(&Spec {
+                labels,
+                k,
+                care: &care,
+                no_empty_lines: false,
+                patterns: &tail_patterns,
+                sure: &guesses,
+                base: Some(&main.effective),
+            })?;
+            cost = cost.saturating_add(tail.cost);
+            lines.extend(tail.lines);
+        }
+        if cost < best_cost {
+            (best_cost, best_lines, chosen) = (cost, lines, trial);
+        }
+    }
+    Ok(best_lines)
+}
+
+/// Extensions tried for extension lines (each try is a few passes over the tree).
+const MAX_EXTENSIONS: usize = 6;
 
 /// The cost of a line. Costs count lines, then directory lines that are
 /// guesses (the rules do not decide the whole directory): of two outputs
@@ -262,54 +366,52 @@ impl Tree {
         Tree { nodes, file_patterns }
     }
 
-    /// The fewest lines (pattern, label) after which every file's last
-    /// matching line has its label; files matched by no line get label 0.
-    /// Without `empty_lines`, no line may carry label 0. `sure[d]`: a line
-    /// for directory `d` is no guess.
-    fn solve(
-        &self,
-        labels: &[usize],
-        k: usize,
-        empty_lines: bool,
-        sure: &[bool],
-    ) -> Result<Vec<(String, usize)>, GenerateError> {
+    /// The fewest lines (pattern, label) for `spec`: see [`Spec`].
+    fn solve(&self, spec: &Spec<'_>) -> Result<Solution, GenerateError> {
         let n = self.nodes.len();
-        // best[d][c]: fewest lines for d's subtree when it inherits label c.
+        let states = spec.k + 1;
+        let none = spec.k;
+        // best[d][s]: the cost of d's subtree entered in state s (a label,
+        // or `none`: no line of this problem covers it yet).
         let mut best: Vec<Vec<u64>> = vec![Vec::new(); n];
         let mut fixed_all: Vec<Vec<u64>> = vec![Vec::new(); n];
         // Children have larger indices than parents: reverse order is post-order.
         for d in (0..n).rev() {
             let node = &self.nodes[d];
-            let mut fixed = vec![0u64; k];
-            for (c, slot) in fixed.iter_mut().enumerate() {
+            let mut fixed = vec![0u64; states];
+            for (s, slot) in fixed.iter_mut().enumerate() {
                 let mut sum = 0u64;
                 for &(_, i) in &node.files {
-                    if labels[i] != c {
-                        sum = sum.saturating_add(self.file_cost(i, labels[i], empty_lines));
-                    }
+                    sum = sum.saturating_add(self.file_cost(spec, i, s));
                 }
                 for &sub in node.dirs.values() {
-                    sum = sum.saturating_add(best[sub][c]);
+                    sum = sum.saturating_add(best[sub][s]);
                 }
                 *slot = sum.min(INF);
             }
-            let line = self.line_cost(d, sure);
-            let relabel = (0..k).filter(|&c| empty_lines || c != 0).map(|c| fixed[c]).min().unwrap_or(INF);
+            let line = self.line_cost(spec, d);
+            let relabel = (0..spec.k).filter(|&c| spec.line_ok(c)).map(|c| fixed[c]).min().unwrap_or(INF);
             best[d] = fixed.iter().map(|&f| f.min(line.saturating_add(relabel).min(INF))).collect();
             fixed_all[d] = fixed;
         }
-        if best[0][0] >= INF {
-            return Err(GenerateError::Unexpressible { path: self.first_unexpressible(labels, empty_lines) });
+        let cost = best[0][none];
+        if cost >= INF {
+            return Err(GenerateError::Unexpressible { path: self.first_unexpressible(spec) });
         }
-        let mut out = Vec::new();
-        self.emit(0, 0, labels, k, empty_lines, &fixed_all, sure, &mut out);
-        Ok(out)
+        let mut sol = Solution {
+            lines: Vec::new(),
+            cost,
+            effective: vec![0; spec.labels.len()],
+            covered: vec![false; n],
+        };
+        self.emit(spec, 0, none, &fixed_all, &mut sol);
+        Ok(sol)
     }
 
-    fn line_cost(&self, d: usize, sure: &[bool]) -> u64 {
-        match self.nodes[d].pattern {
+    fn line_cost(&self, spec: &Spec<'_>, d: usize) -> u64 {
+        match spec.patterns[d] {
             None => INF,
-            Some(_) if sure[d] => LINE,
+            Some(_) if spec.sure[d] => LINE,
             // A guess at the root would hand every new top-level directory
             // to one team: only when it saves a line.
             Some(_) if d == 0 => LINE + 2,
@@ -317,40 +419,41 @@ impl Tree {
         }
     }
 
-    fn file_cost(&self, i: usize, label: usize, empty_lines: bool) -> u64 {
-        if self.file_patterns[i].is_none() || (!empty_lines && label == 0) {
+    /// What file `i` ends with in state `s` when no line of its own fixes it.
+    fn got(&self, spec: &Spec<'_>, i: usize, s: usize) -> usize {
+        if s == spec.k {
+            spec.base.map_or(0, |b| b[i])
+        } else {
+            s
+        }
+    }
+
+    fn file_cost(&self, spec: &Spec<'_>, i: usize, s: usize) -> u64 {
+        if !spec.care[i] || self.got(spec, i, s) == spec.labels[i] {
+            0
+        } else if self.file_patterns[i].is_none() || !spec.line_ok(spec.labels[i]) {
             INF
         } else {
             LINE
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn emit(
-        &self,
-        d: usize,
-        inherited: usize,
-        labels: &[usize],
-        k: usize,
-        empty_lines: bool,
-        fixed: &[Vec<u64>],
-        sure: &[bool],
-        out: &mut Vec<(String, usize)>,
-    ) {
+    fn emit(&self, spec: &Spec<'_>, d: usize, state: usize, fixed: &[Vec<u64>], sol: &mut Solution) {
         let node = &self.nodes[d];
-        let mut eff = inherited;
-        if let Some(p) = &node.pattern {
-            let (c, cost) = (0..k)
-                .filter(|&c| empty_lines || c != 0)
+        let mut eff = state;
+        if let Some(p) = &spec.patterns[d] {
+            let (c, cost) = (0..spec.k)
+                .filter(|&c| spec.line_ok(c))
                 .map(|c| (c, fixed[d][c]))
                 .min_by_key(|&(c, f)| (f, c))
                 .unwrap_or((0, INF));
             // On a tie, the directory line: it also covers files added later.
-            if c != inherited && cost.saturating_add(self.line_cost(d, sure)) <= fixed[d][inherited] {
-                out.push((p.clone(), c));
+            if c != state && cost.saturating_add(self.line_cost(spec, d)) <= fixed[d][state] {
+                sol.lines.push((p.clone(), c));
                 eff = c;
             }
         }
+        sol.covered[d] = eff != spec.k;
         // Files and subdirectories in name order; their lines are disjoint.
         let mut entries: Vec<(&[u8], Result<usize, usize>)> = node
             .files
@@ -362,21 +465,23 @@ impl Tree {
         for (_, e) in entries {
             match e {
                 Ok(i) => {
-                    if labels[i] != eff {
+                    sol.effective[i] = self.got(spec, i, eff);
+                    if spec.care[i] && sol.effective[i] != spec.labels[i] {
                         let p = self.file_patterns[i].clone().expect("solve() ruled out unwritable files");
-                        out.push((p, labels[i]));
+                        sol.lines.push((p, spec.labels[i]));
+                        sol.effective[i] = spec.labels[i];
                     }
                 }
-                Err(c) => self.emit(c, eff, labels, k, empty_lines, fixed, sure, out),
+                Err(c) => self.emit(spec, c, eff, fixed, sol),
             }
         }
     }
 
     /// A file no solution can express (for the error message).
-    fn first_unexpressible(&self, labels: &[usize], empty_lines: bool) -> String {
+    fn first_unexpressible(&self, spec: &Spec<'_>) -> String {
         for node in &self.nodes {
             for (name, i) in &node.files {
-                if self.file_cost(*i, labels[*i], empty_lines) >= INF {
+                if spec.care[*i] && (self.file_patterns[*i].is_none() || !spec.line_ok(spec.labels[*i])) {
                     let mut p = node.path.clone();
                     if !p.is_empty() {
                         p.push(b'/');
@@ -388,6 +493,45 @@ impl Tree {
         }
         String::new()
     }
+}
+
+/// A labelling problem over a [`Tree`]: lines (a directory's pattern with a
+/// label, later and deeper lines winning) so that every file in `care` ends
+/// with its label. A file no line covers gets `base[i]` (label 0 without
+/// `base`).
+struct Spec<'a> {
+    /// The label each file of the listing must end with.
+    labels: &'a [usize],
+    /// Lines carry labels `0..k`.
+    k: usize,
+    /// Files whose label matters.
+    care: &'a [bool],
+    /// GitLab: no line may carry label 0 (no owners).
+    no_empty_lines: bool,
+    /// The pattern of each node's line (`None`: no line there).
+    patterns: &'a [Option<String>],
+    /// A line at the node is no guess.
+    sure: &'a [bool],
+    /// What a file no line of this problem covers ends with.
+    base: Option<&'a [usize]>,
+}
+
+impl Spec<'_> {
+    fn line_ok(&self, label: usize) -> bool {
+        !(self.no_empty_lines && label == 0)
+    }
+}
+
+/// Lines solving a [`Spec`].
+struct Solution {
+    /// (pattern, label), in file order.
+    lines: Vec<(String, usize)>,
+    /// Lines, and guesses among them (see [`LINE`]).
+    cost: u64,
+    /// The label each file ends with.
+    effective: Vec<usize>,
+    /// Per node: a line of the solution covers the directory.
+    covered: Vec<bool>,
 }
 
 /// A path component as a pattern: as is when it has no character that
