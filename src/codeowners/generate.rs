@@ -6,9 +6,9 @@
 //! `owners` handles of the teams that own it, and the fewest lines that give
 //! every file exactly those owners are found by dynamic programming over
 //! the directory tree (a directory line `/dir/` sets a default for its
-//! subtree, later and deeper lines override it). Only three forms are
-//! written — `*`, `/dir/` and `/file` — which GitHub, GitLab and gitignore
-//! read alike.
+//! subtree, later and deeper lines override it). The forms written — `*`,
+//! `/dir/`, `/file`, and for GitHub extension lines `/dir/**/*.ext` after
+//! the others — are read alike by GitHub, GitLab and gitignore.
 
 use std::collections::{BTreeMap, BTreeSet};
 
