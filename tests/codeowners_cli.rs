@@ -238,3 +238,43 @@ fn completions_and_man_pages_name_every_command() {
     assert_eq!(bad.code, 2);
     insta::assert_snapshot!("man_unknown_command", bad.snapshot(&repo));
 }
+
+/// Every refusal, by its message: nothing on stdout, exit 2.
+#[test]
+fn refusals() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    // GitLab merges sections whose names differ only in case.
+    std::fs::write(
+        repo.join("case.yaml"),
+        "version: 1\nteams:\n  Web:\n    owners: [\"@a\"]\n    paths: [web]\n  web:\n    owners: [\"@b\"]\n    paths: [docs]\n",
+    )
+    .unwrap();
+    // Two names CODEOWNERS cannot tell apart, with different owners.
+    std::fs::create_dir(repo.join("odd")).unwrap();
+    for name in ["odd/a b", "odd/a\tb"] {
+        std::fs::write(repo.join(name), name).unwrap();
+    }
+    commit_all(&repo, "odd names");
+    std::fs::write(
+        repo.join("odd.yaml"),
+        "version: 1\nteams:\n  x:\n    owners: [\"@x\"]\n    paths: [\"odd/a b\"]\n  y:\n    owners: [\"@y\"]\n    paths: [\"odd/a\\tb\"]\n",
+    )
+    .unwrap();
+    let bare = repo.parent().unwrap().join("bare.git");
+    git(repo.parent().unwrap(), &["clone", "-q", "--bare", repo.to_str().unwrap(), bare.to_str().unwrap()]);
+    let cases: &[(&str, &[&str])] = &[
+        ("refuse_gitlab_section_clash", &["--manifest", "case.yaml", "codeowners", "--syntax", "gitlab"]),
+        ("refuse_unexpressible_names", &["--manifest", "odd.yaml", "--ref", "HEAD", "codeowners"]),
+        ("refuse_init_missing_from", &["init", "--from", "nope/CODEOWNERS", "--output", "x.yaml"]),
+        ("refuse_init_bare_without_output", &["--repo", "../bare.git", "init"]),
+        ("refuse_bad_syntax", &["codeowners", "--syntax", "bitbucket"]),
+        ("refuse_completions_unknown_shell", &["completions", "tcsh"]),
+    ];
+    for (name, args) in cases {
+        let run = split(&repo, args);
+        assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.is_empty(), "{name}: no partial output");
+        insta::assert_snapshot!(*name, run.snapshot(&repo));
+    }
+    assert!(!repo.join("x.yaml").exists());
+}
