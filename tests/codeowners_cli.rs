@@ -39,6 +39,12 @@ fn codeowners_to_stdout_leaves_the_repository_alone() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         insta::assert_snapshot!(name, run.snapshot(&repo));
     }
+    // Checking and drafting to stdout read only, too.
+    assert_eq!(split(&repo, &["codeowners", "--check"]).code, 2);
+    let run = split(&repo, &["init", "--output", "-"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    Manifest::from_bytes(Path::new("stdout"), run.stdout.as_bytes()).unwrap();
+    assert!(run.stderr.starts_with("drafted: "), "the summary goes to stderr: {}", run.stderr);
     assert_eq!(before, digest(&repo));
 }
 
