@@ -93,6 +93,18 @@ fn codeowners_check_exit_codes() {
     let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD"]);
     assert_eq!(run.code, 1);
     insta::assert_snapshot!("codeowners_check_drift", run.snapshot(&repo));
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD", "--format", "github"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("codeowners_check_drift_github", run.snapshot(&repo));
+    let run = split(&repo, &["codeowners", "--check", "--ref", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["file"], ".github/CODEOWNERS");
+    assert_eq!(v["mismatches"].as_array().unwrap().len(), 2);
+    assert_eq!(v["mismatches"][0]["codeowners"], serde_json::json!(["@inflearn/course"]));
+    assert_eq!(v["mismatches"][0]["manifest"], serde_json::json!(["@inflearn/payment"]));
+    assert_eq!(v["problems"][0]["line"], 16);
+    assert_eq!(split(&repo, &["codeowners", "--format", "json"]).code, 2, "--format needs --check");
 
     // The same file read as GitLab is wrong in other ways; --output names it.
     let run = split(

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::ValueEnum;
 use owo_colors::OwoColorize;
+use serde::Serialize;
 
 use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
 use git_split::git::{FileKind, TreeFile};
@@ -40,6 +41,21 @@ pub struct Args {
     /// passes).
     #[arg(long)]
     check: bool,
+    /// Output of --check: for people, JSON, or GitHub Actions annotations
+    /// (`::error file=...::`) that show on the pull request.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text, requires = "check")]
+    format: CheckFormat,
+}
+
+/// `--format` of `--check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// For people.
+    Text,
+    /// `{"file", "files", "mismatches": [{"path", "codeowners", "manifest"}], "problems": [{"line", "message"}], "fix"}`.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
 }
 
 /// `--syntax`.
@@ -188,10 +204,6 @@ fn check(
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{path} at {} is not UTF-8 text", ctx.rev.name))?;
     let co = CodeOwners::parse(&text, syntax);
-    let mut out = output::stdout();
-    for p in &co.problems {
-        writeln!(out, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
-    }
     let norm = |v: &[String]| -> Vec<String> {
         let mut v: Vec<String> = v.iter().map(|s| s.to_ascii_lowercase()).collect();
         v.sort();
@@ -204,17 +216,79 @@ fn check(
         let want = expected_owners(&ctx.manifest, own);
         let got = co.owners(&file);
         if norm(&got) != norm(&want) {
-            mismatches.push((file.into_owned(), got, want));
+            mismatches.push(Mismatch { path: file.into_owned(), codeowners: got, manifest: want });
         }
     }
+    let dialect = if syntax == Syntax::GitLab { " --syntax gitlab" } else { "" };
+    let report = CheckReport {
+        file: path.clone(),
+        files: snap.listing.files.len(),
+        problems: co.problems.iter().map(|p| Problem { line: p.line, message: p.message.clone() }).collect(),
+        fix: format!("git split codeowners{dialect} --output {path}"),
+        mismatches,
+    };
+    match args.format {
+        CheckFormat::Json => output::json(&report)?,
+        CheckFormat::Github => github(&report)?,
+        CheckFormat::Text => text_report(&report, ctx, quiet)?,
+    }
+    if report.mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::findings())
+    }
+}
+
+/// `--check --format json`.
+#[derive(Serialize)]
+struct CheckReport {
+    /// The CODEOWNERS file checked (path in the tree).
+    file: String,
+    /// Files of the tree compared.
+    files: usize,
+    /// Files whose owners differ.
+    mismatches: Vec<Mismatch>,
+    /// Lines the platform would skip.
+    problems: Vec<Problem>,
+    /// The command that rewrites the file.
+    fix: String,
+}
+
+#[derive(Serialize)]
+struct Mismatch {
+    path: String,
+    codeowners: Vec<String>,
+    manifest: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Problem {
+    line: usize,
+    message: String,
+}
+
+fn show(v: &[String]) -> String {
+    if v.is_empty() {
+        "(no owners)".to_string()
+    } else {
+        v.join(" ")
+    }
+}
+
+fn text_report(report: &CheckReport, ctx: &Context, quiet: bool) -> std::io::Result<()> {
+    let mut out = output::stdout();
+    let path = &report.file;
+    for p in &report.problems {
+        writeln!(out, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
+    }
     let manifest_name = ctx.manifest.path.display().to_string();
-    if mismatches.is_empty() {
+    if report.mismatches.is_empty() {
         if !quiet {
             writeln!(
                 out,
                 "{path} at {} agrees with {manifest_name} for all {}",
                 ctx.rev.name,
-                output::plural(snap.listing.files.len() as u64, "file", "files")
+                output::plural(report.files as u64, "file", "files")
             )?;
         }
         return Ok(());
@@ -224,18 +298,45 @@ fn check(
         "{} at {} disagrees with {manifest_name} for {}:",
         path.style(style::heading()),
         ctx.rev.name,
-        output::plural(mismatches.len() as u64, "file", "files")
+        output::plural(report.mismatches.len() as u64, "file", "files")
     )?;
-    let show = |v: &[String]| if v.is_empty() { "(no owners)".to_string() } else { v.join(" ") };
-    for (file, got, want) in mismatches.iter().take(SHOWN) {
-        writeln!(out, "  {file}")?;
-        writeln!(out, "    CODEOWNERS: {}", show(got).style(style::bad()))?;
-        writeln!(out, "    manifest:   {}", show(want))?;
+    for m in report.mismatches.iter().take(SHOWN) {
+        writeln!(out, "  {}", m.path)?;
+        writeln!(out, "    CODEOWNERS: {}", show(&m.codeowners).style(style::bad()))?;
+        writeln!(out, "    manifest:   {}", show(&m.manifest))?;
     }
-    if mismatches.len() > SHOWN {
-        writeln!(out, "{}", output::more("  ", mismatches.len() - SHOWN, "regenerating fixes them all"))?;
+    if report.mismatches.len() > SHOWN {
+        writeln!(
+            out,
+            "{}",
+            output::more("  ", report.mismatches.len() - SHOWN, "regenerating fixes them all")
+        )?;
     }
-    let dialect = if syntax == Syntax::GitLab { " --syntax gitlab" } else { "" };
-    writeln!(out, "Regenerate it: git split codeowners{dialect} --output {path}")?;
-    Err(Failure::findings())
+    writeln!(out, "Regenerate it: {}", report.fix)?;
+    Ok(())
+}
+
+/// GitHub Actions workflow commands: one annotation per differing file, on
+/// the file itself, so they show on the pull request's diff.
+fn github(report: &CheckReport) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    // Workflow commands need `%`, CR and LF escaped in data, and also `:`
+    // and `,` in properties.
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    for p in &report.problems {
+        writeln!(out, "::warning file={},line={}::{}", prop(&report.file), p.line, data(&p.message))?;
+    }
+    for m in &report.mismatches {
+        writeln!(
+            out,
+            "::error file={}::{} gives {}, the manifest gives {}; run `{}`",
+            prop(&m.path),
+            report.file,
+            data(&show(&m.codeowners)),
+            data(&show(&m.manifest)),
+            report.fix
+        )?;
+    }
+    out.flush()
 }
