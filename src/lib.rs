@@ -3,14 +3,17 @@
 //! The modules follow the data: [`manifest`] (YAML -> validated model, globs
 //! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
 //! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
-//! loses) -> [`log`] (which teams each commit touched) and [`check`] (drift
-//! findings for CI). A module uses only
-//! those before it. The library never prints; the binary owns the terminal.
+//! loses) -> [`log`] (which teams each commit touched) -> [`codeowners`]
+//! (CODEOWNERS read and written) -> [`init`] (a starting manifest), and
+//! [`check`] (drift findings for CI). A module uses only those before it.
+//! The library never prints; the binary owns the terminal.
 
 pub mod apply;
 pub mod check;
+pub mod codeowners;
 pub mod git;
 pub mod git_pack;
+pub mod init;
 pub mod log;
 pub mod manifest;
 pub mod ownership;

@@ -3,7 +3,11 @@
 
 mod apply;
 mod check;
+mod codeowners;
+mod completions;
+mod init;
 mod log;
+mod man;
 mod output;
 mod owners;
 mod plan;
@@ -82,6 +86,10 @@ enum Command {
     Owners(owners::Args),
     Log(log::Args),
     Verify(verify::Args),
+    Codeowners(codeowners::Args),
+    Init(init::Args),
+    Completions(completions::Args),
+    Man(man::Args),
 }
 
 /// A failed command and the exit code it maps to.
@@ -119,6 +127,10 @@ pub fn main() -> ExitCode {
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Codeowners(args) => codeowners::run(&cli.global, args),
+        Command::Init(args) => init::run(&cli.global, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,219 @@
+//! `git-split init`: write a starting `ownership.yaml`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context as _};
+use owo_colors::OwoColorize;
+
+use git_split::codeowners::{CodeOwners, Syntax};
+use git_split::git::Repo;
+use git_split::init::{from_codeowners, from_top_level, render, Draft};
+
+use super::codeowners::SyntaxArg;
+use super::output::{self, style};
+use super::{CmdResult, GlobalArgs};
+
+/// Where `init` looks for CODEOWNERS in the tree, in order.
+const LOCATIONS: [&str; 4] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];
+
+/// Write a starting ownership.yaml from CODEOWNERS, or from the top-level
+/// directories.
+///
+/// With a CODEOWNERS file in the tree of the ref (`.github/CODEOWNERS`,
+/// `CODEOWNERS`, `docs/CODEOWNERS`, `.gitlab/CODEOWNERS`), each distinct
+/// set of owners it gives becomes a team, and the manifest gives every file
+/// of the tree the owners CODEOWNERS gives it. Without one, each top-level
+/// directory becomes a team and top-level files and dot-directories
+/// (`.github/`) are shared. Lists what is left unowned. Reads the tree of
+/// `--ref` (default HEAD); no manifest is needed.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to write (relative to the repository root) [default: the
+    /// global --manifest, else ownership.yaml at the repository root]; `-`
+    /// for stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Overwrite an existing manifest.
+    #[arg(long)]
+    force: bool,
+    /// The CODEOWNERS file to start from: a path in the tree of the ref.
+    #[arg(long, value_name = "PATH", conflicts_with = "top_level")]
+    from: Option<String>,
+    /// Ignore any CODEOWNERS file: one team per top-level directory.
+    #[arg(long)]
+    top_level: bool,
+    /// How to read CODEOWNERS [default: gitlab for `.gitlab/CODEOWNERS` or a
+    /// file with `[Section]` headers, else github]
+    #[arg(long, value_enum)]
+    syntax: Option<SyntaxArg>,
+}
+
+/// Files listed under "left unowned" before the list is cut.
+const SHOWN: usize = 30;
+
+/// Runs `init`.
+pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    let repo = Repo::open(&global.repo)?;
+    let rev = match &global.rev {
+        Some(r) => repo.resolve(r)?,
+        None => repo.head()?,
+    };
+    let to_stdout = args.output.as_deref() == Some(std::path::Path::new("-"));
+
+    // `--manifest FILE` names the manifest the other commands read (as
+    // given, like theirs): a natural place to write it.
+    let target = match (&args.output, repo.workdir()) {
+        (None, _) if global.manifest.is_some() => global.manifest.clone().expect("checked"),
+        (Some(p), _) if to_stdout => p.clone(),
+        (Some(p), Some(w)) if p.is_relative() => w.join(p),
+        (Some(p), _) => p.clone(),
+        (None, Some(w)) => w.join("ownership.yaml"),
+        (None, None) => {
+            return Err(anyhow!("{} has no work tree; pass --output FILE", global.repo.display()).into())
+        }
+    };
+    if !to_stdout && target.exists() && !args.force {
+        return Err(
+            anyhow!("{} exists; pass --force to overwrite it, or --output FILE", target.display()).into()
+        );
+    }
+    let listing = repo.list_tree_unsized(rev.tree)?;
+    let source = if args.top_level {
+        None
+    } else if let Some(p) = &args.from {
+        let p = p.trim_start_matches("./").to_string();
+        let bytes = repo
+            .read_path(rev.tree, &p)?
+            .with_context(|| format!("no file `{p}` in the tree of {}", rev.name))?;
+        Some((p, bytes))
+    } else {
+        let mut found = None;
+        for l in LOCATIONS {
+            if let Some(b) = repo.read_path(rev.tree, l)? {
+                found = Some((l.to_string(), b));
+                break;
+            }
+        }
+        found
+    };
+    let (draft, origin) = match source {
+        Some((path, bytes)) => {
+            let text =
+                String::from_utf8(bytes).map_err(|_| anyhow!("{path} at {} is not UTF-8 text", rev.name))?;
+            let syntax = match args.syntax {
+                Some(s) => s.syntax(),
+                None if path.starts_with(".gitlab/") || has_sections(&text) => Syntax::GitLab,
+                None => Syntax::GitHub,
+            };
+            let co = CodeOwners::parse(&text, syntax);
+            let mut err = anstream::stderr();
+            for p in &co.problems {
+                writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
+            }
+            let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };
+            (from_codeowners(&repo, &co, &listing)?, format!("{path} ({dialect} syntax)"))
+        }
+        None => (from_top_level(&repo, &listing)?, "the top-level directories".to_string()),
+    };
+    let commit = rev.commit.to_string();
+    let header = vec![
+        format!(
+            "Starting manifest written by `git split init` from {origin} at {} ({}).",
+            rev.name,
+            &commit[..12]
+        ),
+        "Review it: name the teams, merge them, replace listed files with patterns or packages;".to_string(),
+        "`git split plan` shows what each team would keep.".to_string(),
+    ];
+    let refs = if global.rev.is_none() && rev.name != "HEAD" { vec![rev.name.clone()] } else { Vec::new() };
+    let text = render(&draft, &refs, &header);
+    if to_stdout {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    } else {
+        std::fs::write(&target, &text).with_context(|| format!("writing {}", target.display()))?;
+    }
+    if !global.quiet {
+        // With the manifest on stdout, the summary goes to stderr.
+        let mut out: Box<dyn Write> =
+            if to_stdout { Box::new(anstream::stderr()) } else { Box::new(output::stdout()) };
+        summary(
+            &mut out,
+            &draft,
+            &origin,
+            &rev.name,
+            if to_stdout { "drafted".into() } else { format!("wrote {}", shown(&target, &repo)) },
+        )?;
+    }
+    Ok(())
+}
+
+fn shown(target: &std::path::Path, repo: &Repo) -> String {
+    match repo.workdir().and_then(|w| target.strip_prefix(w).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => target.display().to_string(),
+    }
+}
+
+/// A GitLab file is recognised by its section headers.
+fn has_sections(text: &str) -> bool {
+    text.lines().map(str::trim).any(|l| {
+        let l = l.strip_prefix('^').unwrap_or(l);
+        l.starts_with('[') && l.contains(']')
+    })
+}
+
+fn summary(
+    out: &mut dyn Write,
+    draft: &Draft,
+    origin: &str,
+    rev: &str,
+    target: String,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{target}: {} from {origin} at {rev}",
+        output::plural(draft.teams.len() as u64, "team", "teams")
+    )?;
+    let width = draft.teams.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let counts: Vec<String> =
+        draft.teams.iter().map(|t| output::plural(t.files as u64, "file", "files")).collect();
+    let count_width = counts.iter().map(String::len).max().unwrap_or(0);
+    for (t, count) in draft.teams.iter().zip(&counts) {
+        let mut how = output::plural(t.paths.len() as u64, "path", "paths");
+        if !t.exclude.is_empty() {
+            how.push_str(&format!(", {} exclude", output::count(t.exclude.len() as u64)));
+        }
+        how.push_str(if t.from_patterns { " from its CODEOWNERS lines" } else { " read off the tree" });
+        writeln!(
+            out,
+            "  {}  {count:>count_width$}  {}",
+            format!("{:<width$}", t.name).style(style::team()),
+            how.style(style::dim())
+        )?;
+    }
+    if !draft.shared.is_empty() {
+        writeln!(out, "shared (kept by every team): {}", draft.shared.join(", "))?;
+    }
+    if draft.unowned.is_empty() {
+        writeln!(out, "nothing is left unowned")?;
+    } else {
+        writeln!(
+            out,
+            "{} (no owner in CODEOWNERS):",
+            format!("left unowned: {}", output::plural(draft.unowned.len() as u64, "file", "files"))
+                .style(style::bad())
+        )?;
+        for p in draft.unowned.iter().take(SHOWN) {
+            writeln!(out, "  {p}")?;
+        }
+        if draft.unowned.len() > SHOWN {
+            writeln!(
+                out,
+                "{}",
+                output::more("  ", draft.unowned.len() - SHOWN, "`git split plan` lists them all")
+            )?;
+        }
+    }
+    Ok(())
+}
