@@ -19,8 +19,10 @@ use git2::{ObjectType, Oid, Repository, Sort};
 use serde::Serialize;
 
 use crate::git::{GitError, Repo};
+use crate::manifest::Compat;
 use crate::manifest::Manifest;
 use crate::plan::Snapshot;
+use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::SourceGraph;
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
@@ -434,6 +436,8 @@ enum TeamError {
     #[error(transparent)]
     History(#[from] HistoryError),
     #[error(transparent)]
+    Compat(#[from] compat::CompatError),
+    #[error(transparent)]
     Repo(#[from] GitError),
     #[error("{context}: {source}")]
     Git { context: String, source: git2::Error },
@@ -498,15 +502,23 @@ fn fingerprint(ctx: &TeamCtx<'_>) -> String {
 /// What the previous run left for this team, if it can be continued.
 struct Previous {
     history: History,
+    /// The saved split of a `compat` team.
+    compat: Option<CompatSplit>,
     refs: BTreeMap<String, Oid>,
 }
 
-fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
+fn load_previous(final_path: &Path, fingerprint: &str, compat: Option<Compat>) -> Option<Previous> {
     let state = fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok()?;
-    if History::state_fingerprint(&state)? != fingerprint {
-        return None;
-    }
-    let history = History::from_state(&state).ok()?;
+    let (history, compat) = match compat {
+        Some(c) => {
+            (CompatSplit::state_fingerprint(&state)? == fingerprint).then_some(())?;
+            (History::default(), Some(CompatSplit::from_state(c, &state).ok()?))
+        }
+        None => {
+            (History::state_fingerprint(&state)? == fingerprint).then_some(())?;
+            (History::from_state(&state).ok()?, None)
+        }
+    };
     let repo = Repository::open_bare(final_path).ok()?;
     let mut refs = BTreeMap::new();
     for r in repo.references().ok()?.flatten() {
@@ -514,7 +526,7 @@ fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
             refs.insert(name.to_string(), target);
         }
     }
-    Some(Previous { history, refs })
+    Some(Previous { history, compat, refs })
 }
 
 fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
@@ -522,7 +534,7 @@ fn build_team(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let final_path = ctx.out.join(format!("{}.git", ctx.name));
     let fp = fingerprint(ctx);
     let previous = match ctx.mode {
-        HistoryMode::Rewrite => load_previous(&final_path, &fp),
+        HistoryMode::Rewrite => load_previous(&final_path, &fp, ctx.manifest.teams[ctx.team].compat),
         HistoryMode::Prune => None,
     };
     match build_team_from(ctx, &fp, previous) {
@@ -564,7 +576,12 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
 
     let mut written_refs = BTreeMap::new();
     let old_refs = previous.as_ref().map(|p| p.refs.clone()).unwrap_or_default();
+    let compat = ctx.manifest.teams[ctx.team].compat;
     let (considered, kept, map_lines, state) = match ctx.mode {
+        HistoryMode::Rewrite if compat.is_some() => {
+            let start = previous.and_then(|p| p.compat);
+            compat_history(&src, &out, ctx, fp, start, &mut written_refs)?
+        }
         HistoryMode::Rewrite => {
             let job =
                 Job { ownership: &ctx.snap.ownership, team: ctx.team, root: ctx.root, labels: ctx.labels };
@@ -572,7 +589,7 @@ fn build_team_from(ctx: &TeamCtx<'_>, fp: &str, previous: Option<Previous>) -> R
             let history = rewrite::rewrite(&src, &out, &job, start, ctx.graph, &mut |done| {
                 emit(Event::Progress { team: ctx.name.to_string(), done })
             })?;
-            write_refs(&src, &out, ctx, &history, &mut written_refs)?;
+            write_refs(&src, &out, ctx, &|c| history.map.get(&c).and_then(|m| m.target), &mut written_refs)?;
             let kept = history.map.values().filter(|m| m.new.is_some()).count();
             (history.order.len(), kept, commit_map(&history), Some(history.to_state(fp)))
         }
@@ -761,17 +778,47 @@ fn commit_map(h: &History) -> String {
     s
 }
 
+/// A `compat` team: the split, its refs, commit map and state.
+fn compat_history(
+    src: &Repository,
+    out: &Repository,
+    ctx: &TeamCtx<'_>,
+    fp: &str,
+    start: Option<CompatSplit>,
+    written: &mut BTreeMap<String, String>,
+) -> Result<(usize, usize, String, Option<String>), TeamError> {
+    let team = &ctx.manifest.teams[ctx.team];
+    let (Some(c), Some(dir)) = (team.compat, team.root.as_deref()) else {
+        unreachable!("the manifest gives every compat team a root")
+    };
+    let start = start.unwrap_or_else(|| CompatSplit::new(c));
+    let split = compat::run(src, out, dir, start, ctx.graph, &mut |done| {
+        (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done })
+    })?;
+    let graph = ctx.graph;
+    let first_parent =
+        |c: Oid| graph.get(c).and_then(|s| s.parents.first()).map(|&p| graph.commits[p as usize].id);
+    write_refs(src, out, ctx, &|tip| split.ref_target(tip, &first_parent), written)?;
+    let zero = "0".repeat(40);
+    let mut map = commit_map_header();
+    for c in &split.order {
+        let new = split.map[c].new_commit().map_or(zero.clone(), |n| n.to_string());
+        map.push_str(&format!("{c} {new}\n"));
+    }
+    Ok((split.order.len(), split.copied(), map, Some(split.to_state(fp))))
+}
+
 fn write_refs(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
-    h: &History,
+    target_of: &dyn Fn(Oid) -> Option<Oid>,
     written: &mut BTreeMap<String, String>,
 ) -> Result<(), TeamError> {
     let mut sink = PackSink::new(out).map_err(HistoryError::from)?;
     let mut ids = Vec::new();
     for r in ctx.refs {
-        let Some(target) = h.map.get(&r.commit).and_then(|m| m.target) else { continue };
+        let Some(target) = target_of(r.commit) else { continue };
         let id = match r.tag {
             Some(tag) => recreate_tag(src, &mut sink, tag, target)?,
             None => target,

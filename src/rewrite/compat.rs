@@ -58,6 +58,17 @@ pub enum CompatError {
         /// What is wrong.
         message: String,
     },
+    /// New objects could not be written.
+    #[error(transparent)]
+    Pack(#[from] super::pack::PackError),
+    /// A monolith object could not be read.
+    #[error("{context}: {source}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// libgit2's error.
+        source: git2::Error,
+    },
 }
 
 fn tool(c: Compat) -> &'static str {
@@ -392,6 +403,47 @@ impl CompatSplit {
         }
         Ok(s)
     }
+}
+
+/// Continues `split` over the commits of `graph` (those already in it are
+/// skipped), splitting directory `dir` of `src` and writing new commits into
+/// packs of `out`. `progress` is called with the number of commits done.
+pub fn run(
+    src: &git2::Repository,
+    out: &git2::Repository,
+    dir: &str,
+    mut split: CompatSplit,
+    graph: &super::graph::SourceGraph,
+    progress: &mut dyn FnMut(usize),
+) -> Result<CompatSplit, CompatError> {
+    let git = |context: String| move |source| CompatError::Git { context, source };
+    let mut sink = super::pack::PackSink::new(out)?;
+    let odb = src.odb().map_err(git("opening the monolith odb".into()))?;
+    let mut parents = Vec::new();
+    for (i, c) in graph.commits.iter().enumerate() {
+        if !split.map.contains_key(&c.id) {
+            parents.clear();
+            parents.extend(c.parents.iter().map(|&p| graph.commits[p as usize].id));
+            let subtree =
+                subtree_of(src, c.tree, dir).map_err(git(format!("reading the tree of {}", c.id)))?;
+            let input = Input { id: c.id, parents: &parents, subtree };
+            split.process::<CompatError>(
+                &input,
+                graph,
+                &mut |id| {
+                    let o = odb.read(id).map_err(git(format!("reading commit {id}")))?;
+                    Ok(o.data().to_vec())
+                },
+                &mut |bytes| Ok(sink.write(git2::ObjectType::Commit, bytes)?),
+            )?;
+        }
+        if (i + 1) % 256 == 0 {
+            progress(i + 1);
+        }
+    }
+    sink.flush()?;
+    progress(graph.commits.len());
+    Ok(split)
 }
 
 /// The DIR entry of `tree` in `repo` (`dir` is `/`-separated).
