@@ -323,16 +323,15 @@ impl CompatSplit {
     }
 
     /// What a ref on monolith commit `tip` points to in the split: the split
-    /// of `tip`, or, when `tip` has no DIR, of its nearest first-parent
-    /// ancestor that has one (`first_parent` walks the monolith).
-    pub fn ref_target(&self, tip: Oid, first_parent: &dyn Fn(Oid) -> Option<Oid>) -> Option<Oid> {
-        let mut c = tip;
-        loop {
-            match self.map.get(&c)? {
-                Outcome::Copied(n) | Outcome::Reused(n) => return Some(*n),
-                Outcome::NoTree | Outcome::SelfMapped => c = first_parent(c)?,
-            }
-        }
+    /// of `tip` if it has the directory; else the split of the first commit
+    /// of `order` that has one (each tool prints the last commit it split,
+    /// in its own walk order: `order` is that walk, newest first).
+    pub fn ref_target(&self, tip: Oid, order: impl FnOnce() -> Vec<Oid>) -> Option<Oid> {
+        let split = |c: &Oid| match self.map.get(c)? {
+            Outcome::Copied(n) | Outcome::Reused(n) => Some(*n),
+            Outcome::NoTree | Outcome::SelfMapped => None,
+        };
+        split(&tip).or_else(|| order().iter().find_map(split))
     }
 
     /// Serialises the split, so a later run can continue it.
