@@ -791,7 +791,9 @@ fn compat_history(
     let (Some(c), Some(dir)) = (team.compat, team.root.as_deref()) else {
         unreachable!("the manifest gives every compat team a root")
     };
+    let continued = start.is_some();
     let start = start.unwrap_or_else(|| CompatSplit::new(c));
+    let before = start.order.len();
     let split = compat::run(src, out, dir, start, ctx.graph, &mut |done| {
         (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done })
     })?;
@@ -809,11 +811,24 @@ fn compat_history(
         }
         targets.insert(r.commit, target);
     }
+    // A previous run kept only what its refs reached: a new commit onto a
+    // split commit it dropped (an old branch merged again) needs a rebuild.
+    if continued {
+        let odb = out.odb().map_err(tgit("opening the staging odb"))?;
+        if !split.missing_parents(before, &|p| odb.exists(p)).is_empty() {
+            return Err(TeamError::NotFastForward);
+        }
+    }
     write_refs(src, out, ctx, &|tip| targets.get(&tip).copied().flatten(), written)?;
+    // Commits no ref reaches are not kept: the map says so with zeros.
+    let reachable = split.reachable(targets.values().flatten().copied());
     let zero = "0".repeat(40);
     let mut map = commit_map_header();
     for c in &split.order {
-        let new = split.map[c].new_commit().map_or(zero.clone(), |n| n.to_string());
+        let new = split.map[c]
+            .new_commit()
+            .filter(|n| reachable.contains(n))
+            .map_or(zero.clone(), |n| n.to_string());
         map.push_str(&format!("{c} {new}\n"));
     }
     Ok((split.order.len(), split.copied(), map, Some(split.to_state(fp))))

@@ -579,3 +579,64 @@ proptest! {
         random_case(&steps)?;
     }
 }
+
+/// A split commit that no ref reached (orphaned when the directory was
+/// deleted and re-created) is not in the team repository; when a later
+/// merge brings it back into history, the next run rebuilds the team
+/// instead of writing a commit onto a parent the repository lacks.
+#[test]
+fn incremental_run_revives_an_orphaned_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let script = r#"
+source "$1/lib.sh"
+start "$2"
+put d/a; put o; commit "root"
+put d/b; commit "d: b"
+git branch old
+git rm -q -r d; commit "delete d"
+put d/c; commit "d: re-created"
+git checkout -q old; put d/old; commit "d: on the old branch"; git checkout -q main
+"#;
+    let st = Command::new("bash")
+        .args(["-c", script, "x", common::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
+        .env("TMPDIR", tmp.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let m = manifest(
+        tmp.path(),
+        "main",
+        &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))],
+    );
+    let out = tmp.path().join("out");
+    apply(&repo, &m, &out);
+    let map = std::fs::read_to_string(out.join("sub.git/split/commit-map")).unwrap();
+    let b = rev_parse(&repo, "main~2");
+    assert!(map.contains(&format!("{b} {}", "0".repeat(40))), "the orphaned split is not listed:\n{map}");
+
+    let st = Command::new("bash")
+        .args([
+            "-c",
+            r#"source "$1/lib.sh"; cd "$2"; merge old "Merge the old branch""#,
+            "x",
+            common::fixtures_dir().to_str().unwrap(),
+            repo.to_str().unwrap(),
+        ])
+        .env("TMPDIR", tmp.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    apply(&repo, &m, &out);
+    let scratch = tmp.path().join("scratch");
+    apply(&repo, &m, &scratch);
+    for team in ["sub", "legacy"] {
+        let repo = out.join(format!("{team}.git"));
+        git(&repo, &["fsck", "--strict", "--no-dangling"]);
+        assert_eq!(common::refs(&repo), common::refs(&scratch.join(format!("{team}.git"))));
+    }
+    let (_, cache) = subtree_split(&repo, "d", "main");
+    assert_eq!(expected_cache(&compat_state(&out.join("sub.git"))), cache);
+    let map = std::fs::read_to_string(out.join("sub.git/split/commit-map")).unwrap();
+    assert!(!map.contains(&format!("{b} {}", "0".repeat(40))), "now reachable:\n{map}");
+}

@@ -334,6 +334,34 @@ impl CompatSplit {
         split(&tip).or_else(|| order().iter().find_map(split))
     }
 
+    /// The written commits reachable from `tips` (a split commit orphaned
+    /// by a deleted directory, or on no selected ref, is not).
+    pub fn reachable(&self, tips: impl IntoIterator<Item = Oid>) -> HashSet<Oid> {
+        let mut seen = HashSet::new();
+        let mut stack: Vec<Oid> = tips.into_iter().collect();
+        while let Some(c) = stack.pop() {
+            if let Some(n) = self.nodes.get(&c) {
+                if seen.insert(c) {
+                    stack.extend(n.parents.iter().copied());
+                }
+            }
+        }
+        seen
+    }
+
+    /// The parents, missing from `has`, of the commits written for the
+    /// monolith commits considered after the first `since`: a split
+    /// continued onto a repository that lacks them would be incomplete.
+    pub fn missing_parents(&self, since: usize, has: &dyn Fn(Oid) -> bool) -> Vec<Oid> {
+        let mut missing = Vec::new();
+        for c in &self.order[since.min(self.order.len())..] {
+            if let Some(Outcome::Copied(n)) = self.map.get(c) {
+                missing.extend(self.nodes[n].parents.iter().copied().filter(|p| !has(*p)));
+            }
+        }
+        missing
+    }
+
     /// Serialises the split, so a later run can continue it.
     ///
     /// Lines: `c <old> <n|s|c|r> <new|->` per commit considered, in order,
