@@ -831,7 +831,7 @@ fn compat_history(
             .map_or(zero.clone(), |n| n.to_string());
         map.push_str(&format!("{c} {new}\n"));
     }
-    Ok((split.order.len(), split.copied(), map, Some(split.to_state(fp))))
+    Ok((split.order.len(), reachable.len(), map, Some(split.to_state(fp))))
 }
 
 /// `tip`'s history, newest first, in the order the compat tool walks it

@@ -640,3 +640,63 @@ git checkout -q old; put d/old; commit "d: on the old branch"; git checkout -q m
     let map = std::fs::read_to_string(out.join("sub.git/split/commit-map")).unwrap();
     assert!(!map.contains(&format!("{b} {}", "0".repeat(40))), "now reachable:\n{map}");
 }
+
+/// A history with a `git subtree split --rejoin` commit is one git subtree
+/// splits with a shortcut git-split does not reproduce: the team fails,
+/// naming the commit, rather than publish different ids.
+#[test]
+fn rejoin_history_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let script = r#"
+source "$1/lib.sh"
+start "$2"
+put d/a; put o; commit "root"
+"#;
+    let st = Command::new("bash")
+        .args(["-c", script, "x", common::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
+        .env("TMPDIR", tmp.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = Command::new(SUBTREE_GIT)
+        .args(["subtree", "split", "-q", "--prefix=d", "--rejoin", "main"])
+        .current_dir(&repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", tmp.path())
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rejoin = rev_parse(&repo, "main");
+    let m = manifest(
+        tmp.path(),
+        "main",
+        &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))],
+    );
+    let r = split(
+        &repo,
+        &[
+            "apply",
+            "--format",
+            "json",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--out",
+            tmp.path().join("out").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let error = |team: &str| {
+        report["teams"].as_array().unwrap().iter().find(|t| t["name"] == team).unwrap()["error"].clone()
+    };
+    let e = error("sub");
+    assert!(e.as_str().unwrap().contains(&rejoin) && e.as_str().unwrap().contains("git-subtree-dir"), "{e}");
+    // splitsh has no such shortcut.
+    assert!(error("legacy").is_null());
+}

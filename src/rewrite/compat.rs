@@ -181,11 +181,6 @@ impl CompatSplit {
         CompatSplit { compat, map: HashMap::new(), order: Vec::new(), nodes: HashMap::new() }
     }
 
-    /// Commits written so far.
-    pub fn copied(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// Decides `c` (whose parents were all fed before), writing a new commit
     /// object through `write` when one is needed; `raw` gives the monolith
     /// commit's object bytes, asked only when a copy is made.
@@ -451,6 +446,20 @@ pub fn run(
         if !split.map.contains_key(&c.id) {
             parents.clear();
             parents.extend(c.parents.iter().map(|&p| graph.commits[p as usize].id));
+            if split.compat == Compat::Subtree {
+                let o = odb.read(c.id).map_err(git(format!("reading commit {}", c.id)))?;
+                if is_subtree_join(o.data(), dir) {
+                    return Err(CompatError::Unsplittable {
+                        commit: c.id,
+                        compat: Compat::Subtree,
+                        reason: format!(
+                            "it records an earlier split of `{dir}` (`git-subtree-dir:` and \
+                             `git-subtree-split:`, from `git subtree add` or `split --rejoin`), \
+                             which git subtree takes as a shortcut; git-split does not reproduce that"
+                        ),
+                    });
+                }
+            }
             let subtree =
                 subtree_of(src, c.tree, dir).map_err(git(format!("reading the tree of {}", c.id)))?;
             let input = Input { id: c.id, parents: &parents, subtree };
@@ -471,6 +480,22 @@ pub fn run(
     sink.flush()?;
     progress(graph.commits.len());
     Ok(split)
+}
+
+/// Does the commit object `raw` carry the lines git subtree's
+/// `find_existing_splits` acts on for `dir`: `git-subtree-dir: DIR` (any
+/// trailing slashes) and a `git-subtree-split:` line?
+pub fn is_subtree_join(raw: &[u8], dir: &str) -> bool {
+    let message = parse_raw(raw).message;
+    let mut has_dir = false;
+    let mut has_split = false;
+    for line in message.split(|&b| b == b'\n') {
+        if let Some(d) = line.strip_prefix(b"git-subtree-dir: ") {
+            has_dir |= trim_end(d, |b| b == b'/') == dir.as_bytes();
+        }
+        has_split |= line.starts_with(b"git-subtree-split:");
+    }
+    has_dir && has_split
 }
 
 /// The DIR entry of `tree` in `repo` (`dir` is `/`-separated).

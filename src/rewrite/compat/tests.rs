@@ -238,3 +238,12 @@ fn state_round_trip() {
     assert_eq!(back.map, s.map);
     assert!(CompatSplit::from_state(Compat::Subtree, "x\ny\nc 1 2").is_err());
 }
+
+#[test]
+fn subtree_joins_are_recognised() {
+    let raw = |m: &str| commit_raw(m);
+    assert!(is_subtree_join(&raw("Split 'd/' into commit 'x'\n\ngit-subtree-dir: d\ngit-subtree-mainline: a\ngit-subtree-split: b\n"), "d"));
+    assert!(is_subtree_join(&raw("Squashed\n\ngit-subtree-dir: d//\ngit-subtree-split: b\n"), "d"));
+    assert!(!is_subtree_join(&raw("x\n\ngit-subtree-dir: d/e\ngit-subtree-split: b\n"), "d"));
+    assert!(!is_subtree_join(&raw("x\n\ngit-subtree-dir: d\n"), "d"));
+}
