@@ -801,13 +801,13 @@ fn compat_history(
     for r in ctx.refs {
         let mut failed = None;
         let target = split.ref_target(r.commit, || {
-            compat_walk(src, ctx.git_dir, c, r.commit).unwrap_or_else(|e| {
+            compat::tool_walk(src, ctx.git_dir, c, r.commit).unwrap_or_else(|e| {
                 failed = Some(e);
                 Vec::new()
             })
         });
         if let Some(e) = failed {
-            return Err(e);
+            return Err(e.into());
         }
         targets.insert(r.commit, target);
     }
@@ -832,37 +832,6 @@ fn compat_history(
         map.push_str(&format!("{c} {new}\n"));
     }
     Ok((split.order.len(), reachable.len(), map, Some(split.to_state(fp))))
-}
-
-/// `tip`'s history, newest first, in the order the compat tool walks it
-/// (`git rev-list --topo-order`; libgit2's topological walk for splitsh).
-fn compat_walk(src: &Repository, git_dir: &Path, compat: Compat, tip: Oid) -> Result<Vec<Oid>, TeamError> {
-    match compat {
-        Compat::Subtree => {
-            let out = Command::new("git")
-                .arg("--git-dir")
-                .arg(git_dir)
-                .args(["rev-list", "--topo-order", &tip.to_string()])
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .output()
-                .map_err(tio("running git rev-list"))?;
-            if !out.status.success() {
-                return Err(TeamError::Command {
-                    args: "rev-list --topo-order".into(),
-                    stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                });
-            }
-            Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| Oid::from_str(l).ok()).collect())
-        }
-        Compat::SplitshLegacy => {
-            let mut walk = src.revwalk().map_err(tgit("starting a revision walk"))?;
-            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(tgit("sorting the walk"))?;
-            walk.push(tip).map_err(tgit(format!("walking {tip}")))?;
-            let mut order: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(tgit("walking history"))?;
-            order.reverse();
-            Ok(order)
-        }
-    }
 }
 
 fn write_refs(

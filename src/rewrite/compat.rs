@@ -61,6 +61,9 @@ pub enum CompatError {
     /// New objects could not be written.
     #[error(transparent)]
     Pack(#[from] super::pack::PackError),
+    /// `git rev-list --topo-order` failed.
+    #[error("`git rev-list --topo-order` failed: {0}")]
+    Walk(String),
     /// A monolith object could not be read.
     #[error("{context}: {source}")]
     Git {
@@ -480,6 +483,45 @@ pub fn run(
     sink.flush()?;
     progress(graph.commits.len());
     Ok(split)
+}
+
+/// `tip`'s history, newest first, in the order the compat tool walks it
+/// (`git rev-list --topo-order`, run on the monolith at `git_dir`, for git
+/// subtree; libgit2's topological walk for splitsh).
+pub fn tool_walk(
+    src: &git2::Repository,
+    git_dir: &std::path::Path,
+    compat: Compat,
+    tip: Oid,
+) -> Result<Vec<Oid>, CompatError> {
+    let git = |context: &str| {
+        let context = context.to_string();
+        move |source| CompatError::Git { context, source }
+    };
+    match compat {
+        Compat::Subtree => {
+            let out = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(git_dir)
+                .args(["rev-list", "--topo-order", &tip.to_string()])
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .map_err(|e| CompatError::Walk(e.to_string()))?;
+            if !out.status.success() {
+                return Err(CompatError::Walk(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| Oid::from_str(l).ok()).collect())
+        }
+        Compat::SplitshLegacy => {
+            let mut walk = src.revwalk().map_err(git("starting a revision walk"))?;
+            walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+                .map_err(git("sorting the walk"))?;
+            walk.push(tip).map_err(git("walking the tip's history"))?;
+            let mut order: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git("walking history"))?;
+            order.reverse();
+            Ok(order)
+        }
+    }
 }
 
 /// Does the commit object `raw` carry the lines git subtree's
