@@ -346,6 +346,7 @@ pub fn apply(
     let unowned = plan_unowned(snap);
     let jobs = opts.jobs.max(1);
     let queue = std::sync::Mutex::new(opts.teams.clone().into_iter());
+    let joins = std::sync::OnceLock::new();
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs.min(opts.teams.len()) {
@@ -368,6 +369,7 @@ pub fn apply(
                     head_branch: head_branch.as_deref(),
                     mode: opts.mode,
                     on_event,
+                    joins: &joins,
                 };
                 let outcome = build_team(&ctx);
                 let failed = outcome.is_err();
@@ -428,6 +430,8 @@ struct TeamCtx<'a> {
     head_branch: Option<&'a str>,
     mode: HistoryMode,
     on_event: &'a (dyn Fn(Event) + Sync),
+    /// git subtree joins in the monolith, read once for all `compat: subtree` teams.
+    joins: &'a std::sync::OnceLock<Result<compat::Joins, String>>,
 }
 
 /// Why one team failed (reported, other teams go on).
@@ -794,7 +798,16 @@ fn compat_history(
     let continued = start.is_some();
     let start = start.unwrap_or_else(|| CompatSplit::new(c));
     let before = start.order.len();
-    let split = compat::run(src, out, dir, start, ctx.graph, &mut |done| {
+    let joins = match c {
+        Compat::Subtree => Some(
+            ctx.joins
+                .get_or_init(|| compat::subtree_joins(src, ctx.graph).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|e| compat::CompatError::Failed(e.clone()))?,
+        ),
+        Compat::SplitshLegacy => None,
+    };
+    let split = compat::run(src, out, dir, start, ctx.graph, joins, &mut |done| {
         (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done })
     })?;
     let mut targets = std::collections::HashMap::new();

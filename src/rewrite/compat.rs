@@ -61,9 +61,9 @@ pub enum CompatError {
     /// New objects could not be written.
     #[error(transparent)]
     Pack(#[from] super::pack::PackError),
-    /// `git rev-list --topo-order` failed.
-    #[error("`git rev-list --topo-order` failed: {0}")]
-    Walk(String),
+    /// A failure already reported as text (shared by teams, or from a git command).
+    #[error("{0}")]
+    Failed(String),
     /// A monolith object could not be read.
     #[error("{context}: {source}")]
     Git {
@@ -432,13 +432,16 @@ impl CompatSplit {
 
 /// Continues `split` over the commits of `graph` (those already in it are
 /// skipped), splitting directory `dir` of `src` and writing new commits into
-/// packs of `out`. `progress` is called with the number of commits done.
+/// packs of `out`. With `joins` (see [`subtree_joins`]), a commit recording
+/// an earlier split of `dir` is refused. `progress` is called with the
+/// number of commits done.
 pub fn run(
     src: &git2::Repository,
     out: &git2::Repository,
     dir: &str,
     mut split: CompatSplit,
     graph: &super::graph::SourceGraph,
+    joins: Option<&Joins>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<CompatSplit, CompatError> {
     let git = |context: String| move |source| CompatError::Git { context, source };
@@ -449,9 +452,8 @@ pub fn run(
         if !split.map.contains_key(&c.id) {
             parents.clear();
             parents.extend(c.parents.iter().map(|&p| graph.commits[p as usize].id));
-            if split.compat == Compat::Subtree {
-                let o = odb.read(c.id).map_err(git(format!("reading commit {}", c.id)))?;
-                if is_subtree_join(o.data(), dir) {
+            if let Some(joins) = joins {
+                if joins.get(&c.id).is_some_and(|dirs| dirs.iter().any(|d| d == dir.as_bytes())) {
                     return Err(CompatError::Unsplittable {
                         commit: c.id,
                         compat: Compat::Subtree,
@@ -506,9 +508,10 @@ pub fn tool_walk(
                 .args(["rev-list", "--topo-order", &tip.to_string()])
                 .env("GIT_CONFIG_NOSYSTEM", "1")
                 .output()
-                .map_err(|e| CompatError::Walk(e.to_string()))?;
+                .map_err(|e| CompatError::Failed(format!("running git rev-list: {e}")))?;
             if !out.status.success() {
-                return Err(CompatError::Walk(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+                let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                return Err(CompatError::Failed(format!("`git rev-list --topo-order` failed: {stderr}")));
             }
             Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| Oid::from_str(l).ok()).collect())
         }
@@ -524,20 +527,49 @@ pub fn tool_walk(
     }
 }
 
-/// Does the commit object `raw` carry the lines git subtree's
-/// `find_existing_splits` acts on for `dir`: `git-subtree-dir: DIR` (any
-/// trailing slashes) and a `git-subtree-split:` line?
-pub fn is_subtree_join(raw: &[u8], dir: &str) -> bool {
+/// Commit -> the directories its message records an earlier split of.
+pub type Joins = HashMap<Oid, Vec<Vec<u8>>>;
+
+/// The directories whose earlier split the commit object `raw` records in
+/// the lines git subtree's `find_existing_splits` acts on: each
+/// `git-subtree-dir: DIR` (trailing slashes dropped), when a
+/// `git-subtree-split:` line is there too.
+pub fn subtree_join_dirs(raw: &[u8]) -> Vec<Vec<u8>> {
     let message = parse_raw(raw).message;
-    let mut has_dir = false;
+    let mut dirs = Vec::new();
     let mut has_split = false;
     for line in message.split(|&b| b == b'\n') {
         if let Some(d) = line.strip_prefix(b"git-subtree-dir: ") {
-            has_dir |= trim_end(d, |b| b == b'/') == dir.as_bytes();
+            dirs.push(trim_end(d, |b| b == b'/').to_vec());
         }
         has_split |= line.starts_with(b"git-subtree-split:");
     }
-    has_dir && has_split
+    if !has_split {
+        dirs.clear();
+    }
+    dirs
+}
+
+/// Every commit of `graph` that records an earlier git subtree split:
+/// read once, for all `compat: subtree` teams.
+pub fn subtree_joins(
+    src: &git2::Repository,
+    graph: &super::graph::SourceGraph,
+) -> Result<Joins, CompatError> {
+    let odb = src
+        .odb()
+        .map_err(|source| CompatError::Git { context: "opening the monolith odb".into(), source })?;
+    let mut joins = Joins::new();
+    for c in &graph.commits {
+        let o = odb
+            .read(c.id)
+            .map_err(|source| CompatError::Git { context: format!("reading commit {}", c.id), source })?;
+        let dirs = subtree_join_dirs(o.data());
+        if !dirs.is_empty() {
+            joins.insert(c.id, dirs);
+        }
+    }
+    Ok(joins)
 }
 
 /// The DIR entry of `tree` in `repo` (`dir` is `/`-separated).

@@ -241,9 +241,10 @@ fn state_round_trip() {
 
 #[test]
 fn subtree_joins_are_recognised() {
-    let raw = |m: &str| commit_raw(m);
-    assert!(is_subtree_join(&raw("Split 'd/' into commit 'x'\n\ngit-subtree-dir: d\ngit-subtree-mainline: a\ngit-subtree-split: b\n"), "d"));
-    assert!(is_subtree_join(&raw("Squashed\n\ngit-subtree-dir: d//\ngit-subtree-split: b\n"), "d"));
-    assert!(!is_subtree_join(&raw("x\n\ngit-subtree-dir: d/e\ngit-subtree-split: b\n"), "d"));
-    assert!(!is_subtree_join(&raw("x\n\ngit-subtree-dir: d\n"), "d"));
+    let dirs = |m: &str| subtree_join_dirs(&commit_raw(m));
+    let rejoin =
+        "Split 'd/' into commit 'x'\n\ngit-subtree-dir: d\ngit-subtree-mainline: a\ngit-subtree-split: b\n";
+    assert_eq!(dirs(rejoin), vec![b"d".to_vec()]);
+    assert_eq!(dirs("Squashed\n\ngit-subtree-dir: d/e//\ngit-subtree-split: b\n"), vec![b"d/e".to_vec()]);
+    assert!(dirs("x\n\ngit-subtree-dir: d\n").is_empty(), "no split line: git subtree ignores it");
 }
