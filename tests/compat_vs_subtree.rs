@@ -358,6 +358,23 @@ fn incremental_runs_give_from_scratch_ids() {
     }
     let scratch = tmp.path().join("scratch");
     apply(&work, &m, &scratch);
+    // One team alone gets the ids it gets among others.
+    let alone = tmp.path().join("alone");
+    let r = split(
+        &work,
+        &[
+            "apply",
+            "-q",
+            "--team",
+            "sub",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--out",
+            alone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(common::refs(&alone.join("sub.git")), common::refs(&scratch.join("sub.git")));
     for (team, _, _) in teams {
         let a = inc.join(format!("{team}.git"));
         let b = scratch.join(format!("{team}.git"));
