@@ -354,7 +354,8 @@ impl CompatSplit {
         let mut missing = Vec::new();
         for c in &self.order[since.min(self.order.len())..] {
             if let Some(Outcome::Copied(n)) = self.map.get(c) {
-                missing.extend(self.nodes[n].parents.iter().copied().filter(|p| !has(*p)));
+                let parents = self.nodes.get(n).map_or(&[][..], |n| &n.parents[..]);
+                missing.extend(parents.iter().copied().filter(|p| !has(*p)));
             }
         }
         missing
@@ -425,6 +426,13 @@ impl CompatSplit {
                 }
                 _ => return Err(bad()),
             }
+        }
+        // A written commit must come with its node, or ancestry and trees
+        // would silently be wrong: such a state is not continued.
+        if let Some(c) =
+            s.order.iter().find(|c| matches!(s.map[c], Outcome::Copied(n) if !s.nodes.contains_key(&n)))
+        {
+            return Err(CompatError::State { line: 0, message: format!("no node for the split of {c}") });
         }
         Ok(s)
     }

@@ -237,6 +237,9 @@ fn state_round_trip() {
     assert_eq!(back.to_state("fp"), state);
     assert_eq!(back.map, s.map);
     assert!(CompatSplit::from_state(Compat::Subtree, "x\ny\nc 1 2").is_err());
+    let without_nodes: String =
+        state.lines().filter(|l| !l.starts_with("n ")).map(|l| format!("{l}\n")).collect();
+    assert!(CompatSplit::from_state(Compat::Subtree, &without_nodes).is_err());
 }
 
 #[test]
