@@ -20,8 +20,10 @@ use serde::Serialize;
 
 use crate::git::{GitError, Repo};
 use crate::git_pack::Packs;
+use crate::manifest::Compat;
 use crate::manifest::Manifest;
 use crate::plan::Snapshot;
+use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::SourceGraph;
 use crate::rewrite::object::Source;
 use crate::rewrite::pack::PackSink;
@@ -344,6 +346,7 @@ pub fn apply(
 
     let unowned = plan_unowned(snap);
     let start = Instant::now();
+    let joins = std::sync::OnceLock::new();
     let ctxs: Vec<TeamCtx<'_>> = opts
         .teams
         .iter()
@@ -364,6 +367,7 @@ pub fn apply(
                 head_branch: head_branch.as_deref(),
                 mode: opts.mode,
                 on_event,
+                joins: &joins,
             }
         })
         .collect();
@@ -375,7 +379,7 @@ pub fn apply(
     for (i, ctx) in ctxs.iter().enumerate() {
         on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
         let previous = match ctx.mode {
-            HistoryMode::Rewrite => load_previous(&ctx.final_path(), &fingerprint(ctx)),
+            HistoryMode::Rewrite => load_previous(&ctx.final_path(), &fingerprint(ctx), ctx.compat()),
             HistoryMode::Prune => None,
         };
         match stage(ctx, previous) {
@@ -385,14 +389,23 @@ pub fn apply(
     }
     let histories: Vec<Option<Result<History, HistoryError>>> = match opts.mode {
         HistoryMode::Rewrite => {
-            let passes = staged.iter_mut().map(|(i, st)| ctxs[*i].pass(st)).collect();
+            // Compat teams follow their tool's rules, in `finish`.
+            let engine: Vec<usize> =
+                (0..staged.len()).filter(|&k| ctxs[staged[k].0].compat().is_none()).collect();
+            let passes = staged
+                .iter_mut()
+                .filter(|(i, _)| ctxs[*i].compat().is_none())
+                .map(|(i, st)| ctxs[*i].pass(st))
+                .collect();
             let progress = |pos: usize, done: usize| {
-                on_event(Event::Progress { team: ctxs[staged_team(&staged, pos)].name.to_string(), done })
+                on_event(Event::Progress { team: ctxs[staged[engine[pos]].0].name.to_string(), done })
             };
-            rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress)
-                .into_iter()
-                .map(Some)
-                .collect()
+            let mut results = rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress).into_iter();
+            let mut histories: Vec<Option<Result<History, HistoryError>>> = staged.iter().map(|_| None).collect();
+            for k in engine {
+                histories[k] = results.next();
+            }
+            histories
         }
         HistoryMode::Prune => staged.iter().map(|_| None).collect(),
     };
@@ -452,11 +465,6 @@ pub fn apply(
     })
 }
 
-/// The team (index into the contexts) of the `pos`th staged team.
-fn staged_team(staged: &[(usize, Staged)], pos: usize) -> usize {
-    staged[pos].0
-}
-
 fn plan_unowned(snap: &Snapshot) -> Vec<String> {
     let a = snap.ownership.assign(&snap.listing);
     snap.listing
@@ -483,6 +491,8 @@ struct TeamCtx<'a> {
     head_branch: Option<&'a str>,
     mode: HistoryMode,
     on_event: &'a (dyn Fn(Event) + Sync),
+    /// git subtree joins in the monolith, read once for all `compat: subtree` teams.
+    joins: &'a std::sync::OnceLock<Result<compat::Joins, String>>,
 }
 
 /// Why one team failed (reported, other teams go on).
@@ -490,6 +500,8 @@ struct TeamCtx<'a> {
 enum TeamError {
     #[error(transparent)]
     History(#[from] HistoryError),
+    #[error(transparent)]
+    Compat(#[from] compat::CompatError),
     #[error(transparent)]
     Repo(#[from] GitError),
     #[error("{context}: {source}")]
@@ -555,15 +567,23 @@ fn fingerprint(ctx: &TeamCtx<'_>) -> String {
 /// What the previous run left for this team, if it can be continued.
 struct Previous {
     history: History,
+    /// The saved split of a `compat` team.
+    compat: Option<CompatSplit>,
     refs: BTreeMap<String, Oid>,
 }
 
-fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
+fn load_previous(final_path: &Path, fingerprint: &str, compat: Option<Compat>) -> Option<Previous> {
     let state = fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok()?;
-    if History::state_fingerprint(&state)? != fingerprint {
-        return None;
-    }
-    let history = History::from_state(&state).ok()?;
+    let (history, compat) = match compat {
+        Some(c) => {
+            (CompatSplit::state_fingerprint(&state)? == fingerprint).then_some(())?;
+            (History::default(), Some(CompatSplit::from_state(c, &state).ok()?))
+        }
+        None => {
+            (History::state_fingerprint(&state)? == fingerprint).then_some(())?;
+            (History::from_state(&state).ok()?, None)
+        }
+    };
     let repo = Repository::open_bare(final_path).ok()?;
     let mut refs = BTreeMap::new();
     for r in repo.references().ok()?.flatten() {
@@ -571,7 +591,7 @@ fn load_previous(final_path: &Path, fingerprint: &str) -> Option<Previous> {
             refs.insert(name.to_string(), target);
         }
     }
-    Some(Previous { history, refs })
+    Some(Previous { history, compat, refs })
 }
 
 /// A team's staging repository, ready for the history engine.
@@ -583,9 +603,21 @@ struct Staged {
     old_refs: BTreeMap<String, Oid>,
     /// Where the previous run got to.
     history: History,
+    /// Where the previous run got to, for a `compat` team.
+    compat: Option<CompatSplit>,
 }
 
 impl TeamCtx<'_> {
+    fn compat(&self) -> Option<Compat> {
+        self.manifest.teams[self.team].compat
+    }
+
+    /// Does the team's repository get its monolith objects from
+    /// `git pack-objects` (borrowing them through alternates meanwhile)?
+    fn packs_with_git(&self) -> bool {
+        self.mode == HistoryMode::Prune || self.compat().is_some()
+    }
+
     fn final_path(&self) -> PathBuf {
         self.out.join(format!("{}.git", self.name))
     }
@@ -612,9 +644,9 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
         fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
     }
     Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
-    if ctx.mode == HistoryMode::Prune {
-        // The whole monolith history is kept: borrow its objects until
-        // `git pack-objects` copies them in.
+    if ctx.packs_with_git() {
+        // Borrow the monolith's objects until `git pack-objects` copies
+        // in what the refs reach.
         let objects =
             ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
         fs::write(staging.join(ALTERNATES), format!("{}\n", objects.display()))
@@ -633,14 +665,18 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
             linked.push(name);
         }
     }
-    let (history, old_refs) = previous.map(|p| (p.history, p.refs)).unwrap_or_default();
-    Ok(Staged { staging, linked, old_refs, history })
+    let (history, compat, old_refs) = match previous {
+        Some(p) => (p.history, p.compat, p.refs),
+        None => Default::default(),
+    };
+    Ok(Staged { staging, linked, old_refs, history, compat })
 }
 
 /// Builds a team again from nothing, alone.
 fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let mut st = stage(ctx, None)?;
     let history = match ctx.mode {
+        HistoryMode::Rewrite if ctx.compat().is_some() => None,
         HistoryMode::Rewrite => {
             let progress =
                 |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
@@ -658,15 +694,18 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
 /// repository.
 fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
-    let Staged { staging, linked, old_refs, .. } = st;
+    let Staged { staging, linked, old_refs, compat, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
 
     let mut written_refs = BTreeMap::new();
     let (considered, kept, map_lines, state) = match history {
+        None if ctx.mode == HistoryMode::Rewrite => {
+            compat_history(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?
+        }
         Some(history) => {
-            write_refs(&src, &out, ctx, &history, &mut written_refs)?;
+            write_refs(&src, &out, ctx, &|c| history.map.get(&c).and_then(|m| m.target), &mut written_refs)?;
             let kept = history.map.values().filter(|m| m.new.is_some()).count();
             (history.order.len(), kept, commit_map(&history), Some(history.to_state(&fingerprint(ctx))))
         }
@@ -709,7 +748,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     }
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
-    if ctx.mode == HistoryMode::Prune {
+    if ctx.packs_with_git() {
         pack_reachable(&staging, &new_ids, &[], &[])?;
         fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
     }
@@ -857,17 +896,82 @@ fn commit_map(h: &History) -> String {
     s
 }
 
+/// A `compat` team: the split, its refs, commit map and state.
+fn compat_history(
+    src: &Repository,
+    out: &Repository,
+    ctx: &TeamCtx<'_>,
+    fp: &str,
+    start: Option<CompatSplit>,
+    written: &mut BTreeMap<String, String>,
+) -> Result<(usize, usize, String, Option<String>), TeamError> {
+    let team = &ctx.manifest.teams[ctx.team];
+    let (Some(c), Some(dir)) = (team.compat, team.root.as_deref()) else {
+        unreachable!("the manifest gives every compat team a root")
+    };
+    let continued = start.is_some();
+    let start = start.unwrap_or_else(|| CompatSplit::new(c));
+    let before = start.order.len();
+    let joins = match c {
+        Compat::Subtree => Some(
+            ctx.joins
+                .get_or_init(|| compat::subtree_joins(src, ctx.graph).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|e| compat::CompatError::Failed(e.clone()))?,
+        ),
+        Compat::SplitshLegacy => None,
+    };
+    let split = compat::run(src, out, dir, start, ctx.graph, joins, &mut |done| {
+        (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done })
+    })?;
+    let mut targets = std::collections::HashMap::new();
+    for r in ctx.refs {
+        let mut failed = None;
+        let target = split.ref_target(r.commit, || {
+            compat::tool_walk(src, ctx.git_dir, c, r.commit).unwrap_or_else(|e| {
+                failed = Some(e);
+                Vec::new()
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        targets.insert(r.commit, target);
+    }
+    // A previous run kept only what its refs reached: a new commit onto a
+    // split commit it dropped (an old branch merged again) needs a rebuild.
+    if continued {
+        let odb = out.odb().map_err(tgit("opening the staging odb"))?;
+        if !split.missing_parents(before, &|p| odb.exists(p)).is_empty() {
+            return Err(TeamError::NotFastForward);
+        }
+    }
+    write_refs(src, out, ctx, &|tip| targets.get(&tip).copied().flatten(), written)?;
+    // Commits no ref reaches are not kept: the map says so with zeros.
+    let reachable = split.reachable(targets.values().flatten().copied());
+    let zero = "0".repeat(40);
+    let mut map = commit_map_header();
+    for c in &split.order {
+        let new = split.map[c]
+            .new_commit()
+            .filter(|n| reachable.contains(n))
+            .map_or(zero.clone(), |n| n.to_string());
+        map.push_str(&format!("{c} {new}\n"));
+    }
+    Ok((split.order.len(), reachable.len(), map, Some(split.to_state(fp))))
+}
+
 fn write_refs(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
-    h: &History,
+    target_of: &dyn Fn(Oid) -> Option<Oid>,
     written: &mut BTreeMap<String, String>,
 ) -> Result<(), TeamError> {
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let mut ids = Vec::new();
     for r in ctx.refs {
-        let Some(target) = h.map.get(&r.commit).and_then(|m| m.target) else { continue };
+        let Some(target) = target_of(r.commit) else { continue };
         let id = match r.tag {
             Some(tag) => recreate_tag(src, &mut sink, tag, target)?,
             None => target,

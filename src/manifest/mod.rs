@@ -231,6 +231,21 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         if let (Some((cloc, c)), None) = (compat, &root) {
             return Err(err(cloc, ErrorKind::CompatNeedsRoot { team: name, compat: c }));
         }
+        if let (Some((cloc, c)), Some(dir)) = (compat, &root) {
+            // A compat split takes the directory as it is: ownership that
+            // selects anything else would make plan and verify disagree with it.
+            let is_dir = |p: &Pattern| {
+                let t = p.as_str().trim_start_matches("./").trim_start_matches('/');
+                let t = t.strip_suffix("/**").unwrap_or(t).trim_end_matches('/');
+                t == dir
+            };
+            if !rule.packages.is_empty()
+                || !rule.exclude.is_empty()
+                || rule.paths.iter().any(|p| !is_dir(&p.value))
+            {
+                return Err(err(cloc, ErrorKind::CompatPaths { team: name, compat: c, root: dir.clone() }));
+            }
+        }
         let owners = t.owners.into_iter().map(|o| o.value).collect();
         teams.push(Team {
             name,
@@ -399,6 +414,16 @@ pub enum ErrorKind {
         team: String,
         /// The mode.
         compat: Compat,
+    },
+    /// A compat team owning something other than its root directory.
+    #[error("team `{team}` has `compat: {}`, which splits `{root}` as it is: its only `paths` entry must be `{root}`, with no `packages` or `exclude`", compat_name(*.compat))]
+    CompatPaths {
+        /// The team.
+        team: String,
+        /// The mode.
+        compat: Compat,
+        /// Its root.
+        root: String,
     },
     /// An empty entry in `monolith.refs`.
     #[error("empty ref in `monolith.refs`")]

@@ -52,6 +52,13 @@ policy:
 }
 
 #[test]
+fn compat_paths_may_spell_the_root_directory_any_way() {
+    let m = load("version: 1\nteams:\n  a:\n    paths: [\"x/y\", \"x/y/\", \"/x/y/**\"]\n    root: x/y\n    compat: subtree\n")
+        .unwrap();
+    assert_eq!(m.teams[0].compat, Some(Compat::Subtree));
+}
+
+#[test]
 fn defaults() {
     let m = load("version: 1\nteams:\n  a:\n    paths: [a]\n").unwrap();
     assert!(m.labels);
@@ -83,6 +90,8 @@ fn error_messages() {
         ("unknown compat", b"version: 1\nteams:\n  a: {paths: [a], root: a, compat: splitsh}\n"),
         ("compat without root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    compat: subtree\n"),
         ("glob root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: \"a/*\"\n"),
+        ("compat with other paths", b"version: 1\nteams:\n  a:\n    paths: [a, b]\n    root: a\n    compat: subtree\n"),
+        ("compat with exclude", b"version: 1\nteams:\n  a:\n    paths: [a/]\n    exclude: [a/x]\n    root: a\n    compat: subtree\n"),
         ("bad team name", b"version: 1\nteams:\n  ../evil:\n    paths: [a]\n"),
         ("team name with slash", b"version: 1\nteams:\n  a/b:\n    paths: [a]\n"),
         ("empty package", b"version: 1\nteams:\n  a:\n    packages: [\"npm:\"]\n"),

@@ -5,6 +5,7 @@
 //! (git filter-repo's rules), [`trailer`] adds the `Split-Source` label. New
 //! objects are written straight into pack files by [`pack`]: no loose objects.
 
+pub mod compat;
 pub mod graph;
 pub mod history;
 pub mod object;
