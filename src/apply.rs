@@ -1,11 +1,13 @@
 //! `apply`: one repository per team, written beside the monolith, never in it.
 //!
-//! Each team is built in `DIR/.staging-<team>`, a bare repository that
-//! borrows the monolith's objects through a temporary alternate while the
-//! history engine writes new trees and commits as packs. `git repack -a -d`
-//! then copies in exactly the objects its refs reach (reusing the
-//! monolith's deltas), the alternate is removed, and the finished repository
-//! is swapped into `DIR/<team>.git` with one atomic `renameat2(EXCHANGE)`.
+//! Each team is built in `DIR/.staging-<team>`, a bare repository. One pass
+//! over history rewrites every team; each team's new commits and trees, and
+//! the monolith objects they reach (copied as stored, deltas kept where the
+//! base comes along), go into one pack with its index. `--history prune`
+//! and `compat` teams instead borrow the monolith's objects through a
+//! temporary alternate until `git pack-objects` copies in what their refs
+//! reach. The finished repository is swapped into `DIR/<team>.git` with one
+//! atomic `renameat2(EXCHANGE)`.
 //! A run that dies leaves only a staging directory, which the next run
 //! deletes; the previous `<team>.git` stays complete until the swap.
 
@@ -400,8 +402,10 @@ pub fn apply(
             let progress = |pos: usize, done: usize| {
                 on_event(Event::Progress { team: ctxs[staged[engine[pos]].0].name.to_string(), done })
             };
-            let mut results = rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress).into_iter();
-            let mut histories: Vec<Option<Result<History, HistoryError>>> = staged.iter().map(|_| None).collect();
+            let mut results =
+                rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress).into_iter();
+            let mut histories: Vec<Option<Result<History, HistoryError>>> =
+                staged.iter().map(|_| None).collect();
             for k in engine {
                 histories[k] = results.next();
             }
@@ -804,8 +808,8 @@ fn report_existing(
 }
 
 /// Packs every object the new refs reach that the old refs did not (those
-/// are in the linked packs), copying monolith objects in and reusing their
-/// deltas; then drops the intermediate packs the engine wrote.
+/// are in the linked packs), copying monolith objects in through the
+/// alternate and reusing their deltas; then drops every other unlinked pack.
 fn pack_reachable(
     staging: &Path,
     new: &[Oid],

@@ -246,7 +246,6 @@ fn work(
             history: t.history,
         })
         .collect();
-    let mut done = 0;
     for step in steps {
         let id = graph.commits[step.index].id;
         for st in &mut states {
@@ -258,14 +257,13 @@ fn work(
                 st.writer = Err(e);
             }
         }
-        done = step.index + 1;
+        let done = step.index + 1;
         if done % 256 == 0 {
             for st in &states {
                 progress(st.pos, done);
             }
         }
     }
-    let _ = done;
     states
         .into_iter()
         .map(|st| {
