@@ -1,0 +1,138 @@
+//! `apply` on the 70k-commit synthetic monolith, against `git filter-repo`
+//! and `git rev-list --objects` on the same repository.
+//!
+//! `cargo bench --bench apply` prints, for one team and for five teams in
+//! one run, git-split's wall time and peak memory, and the ratios the issue
+//! sets as targets. filter-repo runs on a fresh bare clone each time (it
+//! refuses to rewrite anything else); the clone is not counted. Set
+//! `APPLY_BENCH_FILTER_REPO=0` to skip it (it takes about 9 s per team).
+
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use synth::Params;
+
+/// Teams as components: one team, then five, each a few top-level directories.
+const TEAMS: [(&str, &[&str]); 5] = [
+    ("pay", &["svc-payment", "svc-checkout", "svc-invoice"]),
+    ("course", &["svc-course", "svc-media", "svc-upload"]),
+    ("growth", &["svc-analytics", "svc-email", "svc-notify"]),
+    ("web", &["web"]),
+    ("libs", &["libs", "go"]),
+];
+
+fn manifest(dir: &Path, teams: &[(&str, &[&str])]) -> PathBuf {
+    let mut y = String::from("version: 1\nmonolith: {refs: [main]}\nteams:\n");
+    for (name, paths) in teams {
+        y.push_str(&format!("  {name}: {{paths: [{}]}}\n", paths.join(", ")));
+    }
+    let p = dir.join(format!("teams-{}.yaml", teams.len()));
+    std::fs::write(&p, y).expect("write manifest");
+    p
+}
+
+/// Wall seconds and peak RSS (KiB) of a command, via GNU time.
+fn timed(cmd: &mut Command) -> (f64, u64) {
+    let out = cmd.output().expect("run");
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().rev().find(|l| l.starts_with("BENCH ")).expect("time output");
+    let f: Vec<&str> = line.split(' ').collect();
+    (f[1].parse().expect("seconds"), f[2].parse().expect("kib"))
+}
+
+fn gnu_time() -> Command {
+    let mut c = Command::new("/usr/bin/time");
+    c.args(["-f", "BENCH %e %M"]);
+    c
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+fn main() -> ExitCode {
+    let s = match synth::ensure(&Params::long_history()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("generating the monolith: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_git-split");
+    println!("monolith: {} ({} commits)", s.repo.display(), s.params.commits);
+    let rev_list = median(
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let ok = synth::git()
+                    .arg("--git-dir")
+                    .arg(&s.repo)
+                    .args(["rev-list", "--objects", "main"])
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .expect("rev-list");
+                assert!(ok.success());
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!("  git rev-list --objects main                 {rev_list:7.2} s");
+    let with_filter_repo = std::env::var("APPLY_BENCH_FILTER_REPO").map_or(true, |v| v != "0");
+    for n in [1, 5] {
+        let m = manifest(tmp.path(), &TEAMS[..n]);
+        let mut runs = Vec::new();
+        let mut peak = 0;
+        for k in 0..3 {
+            let out = tmp.path().join(format!("out-{n}-{k}"));
+            let (t, kib) = timed(
+                gnu_time()
+                    .arg(bin)
+                    .arg("--repo")
+                    .arg(&s.repo)
+                    .arg("--manifest")
+                    .arg(&m)
+                    .args(["apply", "-q", "--out"])
+                    .arg(&out),
+            );
+            runs.push(t);
+            peak = peak.max(kib);
+        }
+        let ours = median(runs);
+        println!(
+            "  git-split apply, {n} team(s)                  {ours:7.2} s  peak {:.0} MiB",
+            peak as f64 / 1024.0
+        );
+        if n == 5 {
+            println!("    vs rev-list --objects: {:.2}x (target <= 2x)", ours / rev_list);
+        }
+        if with_filter_repo {
+            let mut total = 0.0;
+            for (name, paths) in &TEAMS[..n] {
+                let clone = tmp.path().join(format!("fr-{n}-{name}.git"));
+                let ok = synth::git()
+                    .args(["clone", "-q", "--bare", "--no-local"])
+                    .arg(&s.repo)
+                    .arg(&clone)
+                    .status();
+                assert!(ok.expect("clone").success());
+                let mut c = gnu_time();
+                c.args(["git", "-C"]).arg(&clone).args(["filter-repo", "--force", "--quiet"]);
+                for p in *paths {
+                    c.args(["--path", p]);
+                }
+                total += timed(&mut c).0;
+            }
+            println!("  git filter-repo, {n} run(s)                   {total:7.2} s");
+            let target = if n == 1 { 10.0 } else { 25.0 };
+            println!("    ratio: {:.1}x (target >= {target}x)", total / ours);
+        }
+    }
+    ExitCode::SUCCESS
+}
