@@ -431,17 +431,23 @@ pub fn apply(
                         other => other,
                     },
                 };
+                on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
                 finished.lock().expect("finished").push((i, outcome, start.elapsed()));
             });
         }
     });
+    let mut finished = finished.into_inner().expect("finished");
+    // Teams that could not even be set up.
+    for (i, o) in outcomes.into_iter().enumerate() {
+        if let Some(o) = o {
+            on_event(Event::Finished { team: ctxs[i].name.to_string(), failed: true });
+            finished.push((i, o, start.elapsed()));
+        }
+    }
     let mut reports: Vec<(usize, TeamReport)> = Vec::new();
-    let finished = finished.into_inner().expect("finished");
-    for (i, outcome, elapsed) in finished.into_iter().map(|(i, o, e)| (i, Some(o), e)).chain(
-        outcomes.iter_mut().enumerate().filter_map(|(i, o)| o.take().map(|o| (i, Some(o), start.elapsed()))),
-    ) {
+    for (i, outcome, elapsed) in finished {
         let ctx = &ctxs[i];
-        let report = match outcome.expect("set") {
+        let report = match outcome {
             Ok(mut r) => {
                 r.elapsed = elapsed;
                 r
@@ -458,7 +464,6 @@ pub fn apply(
                 error: Some(e.to_string()),
             },
         };
-        on_event(Event::Finished { team: ctx.name.to_string(), failed: report.error.is_some() });
         reports.push((i, report));
     }
     reports.sort_by_key(|(i, _)| *i);
