@@ -212,36 +212,12 @@ impl Pack {
     /// entry header of a whole object, in the delta data's header for a
     /// delta. `None` when the entry does not parse.
     fn size_at(&self, off: u64, inflater: &mut Inflater) -> Option<u64> {
-        let data = &self.pack.bytes()[..self.pack.len - TRAILER];
-        let mut p = usize::try_from(off).ok()?;
-        let mut c = *data.get(p)?;
-        p += 1;
-        let kind = (c >> 4) & 7;
-        let mut size = u64::from(c & 0x0f);
-        let mut shift = 4;
-        while c & 0x80 != 0 {
-            c = *data.get(p)?;
-            p += 1;
-            size = add_bits(size, c, shift)?;
-            shift += 7;
-        }
+        let (kind, size, _, start) = self.header_at(off)?;
         match kind {
             // Commit, tree, blob, tag: the header states the size.
             1..=4 => Some(size),
-            // OFS_DELTA: skip the base's negative offset.
-            6 => {
-                loop {
-                    let c = *data.get(p)?;
-                    p += 1;
-                    if c & 0x80 == 0 {
-                        break;
-                    }
-                }
-                delta_result_size(data.get(p..)?, inflater)
-            }
-            // REF_DELTA: skip the base's id.
-            7 => delta_result_size(data.get(p + ID..)?, inflater),
-            _ => None,
+            // A delta: its data starts with the base's size and the result's.
+            _ => delta_result_size(self.pack.bytes()[..self.pack.len - TRAILER].get(start..)?, inflater),
         }
     }
 }
