@@ -27,7 +27,7 @@ use crate::manifest::Manifest;
 use crate::plan::Snapshot;
 use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::SourceGraph;
-use crate::rewrite::object::Source;
+use crate::rewrite::object::{push_hex, Source};
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
 
@@ -239,13 +239,13 @@ fn select_refs(repo: &Repo, manifest: &Manifest, rev: Option<&str>) -> Result<Ve
 }
 
 /// Tags (lightweight or annotated on a commit) pointing into `commits`.
-fn tags_into(repo: &Repository, commits: &std::collections::HashSet<Oid>) -> Vec<SourceRef> {
+fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> Vec<SourceRef> {
     let mut out = Vec::new();
     let Ok(refs) = repo.references_glob("refs/tags/*") else { return out };
     for r in refs.flatten() {
         let (Ok(name), Some(target)) = (r.name(), r.target()) else { continue };
         let Ok(commit) = r.peel_to_commit() else { continue };
-        if !commits.contains(&commit.id()) {
+        if !into(commit.id()) {
             continue;
         }
         let tag = match repo.find_object(target, None).map(|o| o.kind()) {
@@ -329,50 +329,81 @@ pub fn apply(
         }
     }
 
-    // Every commit reachable from the selected refs, parents first.
     let git = repo.raw();
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
     let packs = Packs::open(&git_dir);
+    let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
+    let unowned = plan_unowned(snap);
+    let start = Instant::now();
+    let joins = std::sync::OnceLock::new();
+    let team_ctx = |t: usize, graph, refs| {
+        let team = &manifest.teams[t];
+        TeamCtx {
+            manifest,
+            git_dir: &git_dir,
+            out: &opts.out,
+            team: t,
+            name: &team.name,
+            root: team.root.as_deref(),
+            labels: manifest.labels && team.compat.is_none(),
+            snap,
+            graph,
+            tips: &tips,
+            packs: &packs,
+            refs,
+            head_branch: head_branch.as_deref(),
+            mode: opts.mode,
+            on_event,
+            joins: &joins,
+        }
+    };
+
+    // Where each team's earlier run got to.
+    let no_graph = SourceGraph::default();
+    let mut previous: Vec<Option<Previous>> = opts
+        .teams
+        .iter()
+        .map(|&t| {
+            let ctx = team_ctx(t, &no_graph, &[]);
+            match ctx.mode {
+                HistoryMode::Rewrite => load_previous(&ctx.final_path(), &fingerprint(&ctx), ctx.compat()),
+                HistoryMode::Prune => None,
+            }
+        })
+        .collect();
+    // When every team continues an earlier run of the history engine, the
+    // history all of them have rewritten already is not read again.
+    let incremental = opts.mode == HistoryMode::Rewrite
+        && !previous.is_empty()
+        && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
+        && opts.teams.iter().all(|&t| manifest.teams[t].compat.is_none());
+    let done = |c: Oid| incremental && previous.iter().flatten().all(|p| p.history.contains(&c));
+
+    // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
-    let graph = SourceGraph::read(&source, &tips).map_err(crate::git::ctx("reading history"))?;
+    let mut graph =
+        SourceGraph::read_until(&source, &tips, &done).map_err(crate::git::ctx("reading history"))?;
+    // A ref moved back (or away) leaves commits that are done but no longer
+    // selected: then the boundary does not describe what is reachable, and
+    // the whole history is read as for a first run.
+    if graph.partial
+        && !previous.iter().flatten().all(|p| p.history.tips.iter().all(|t| graph.position(*t).is_some()))
+    {
+        graph = SourceGraph::read(&source, &tips).map_err(crate::git::ctx("reading history"))?;
+    }
+    let incremental = graph.partial;
+    let done = |c: Oid| incremental && done(c);
     drop(source);
     let commit_set: std::collections::HashSet<Oid> = graph.commits.iter().map(|c| c.id).collect();
     let mut all_refs = refs.clone();
-    for t in tags_into(git, &commit_set) {
+    for t in tags_into(git, &|c| commit_set.contains(&c) || done(c)) {
         if !all_refs.iter().any(|r| r.name == t.name) {
             all_refs.push(t);
         }
     }
     all_refs.sort_by(|a, b| a.name.cmp(&b.name));
-    let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
 
-    let unowned = plan_unowned(snap);
-    let start = Instant::now();
-    let joins = std::sync::OnceLock::new();
-    let ctxs: Vec<TeamCtx<'_>> = opts
-        .teams
-        .iter()
-        .map(|&t| {
-            let team = &manifest.teams[t];
-            TeamCtx {
-                manifest,
-                git_dir: &git_dir,
-                out: &opts.out,
-                team: t,
-                name: &team.name,
-                root: team.root.as_deref(),
-                labels: manifest.labels && team.compat.is_none(),
-                snap,
-                graph: &graph,
-                packs: &packs,
-                refs: &all_refs,
-                head_branch: head_branch.as_deref(),
-                mode: opts.mode,
-                on_event,
-                joins: &joins,
-            }
-        })
-        .collect();
+    let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| team_ctx(t, &graph, &all_refs)).collect();
     let jobs = opts.jobs.max(1);
 
     // Set every team up, then rewrite them all in one pass over history.
@@ -380,11 +411,7 @@ pub fn apply(
     let mut staged: Vec<(usize, Staged)> = Vec::new();
     for (i, ctx) in ctxs.iter().enumerate() {
         on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
-        let previous = match ctx.mode {
-            HistoryMode::Rewrite => load_previous(&ctx.final_path(), &fingerprint(ctx), ctx.compat()),
-            HistoryMode::Prune => None,
-        };
-        match stage(ctx, previous) {
+        match stage(ctx, previous[i].take()) {
             Ok(st) => staged.push((i, st)),
             Err(e) => outcomes[i] = Some(Err(e)),
         }
@@ -485,6 +512,7 @@ fn plan_unowned(snap: &Snapshot) -> Vec<String> {
         .collect()
 }
 
+#[derive(Clone, Copy)]
 struct TeamCtx<'a> {
     manifest: &'a Manifest,
     git_dir: &'a Path,
@@ -495,6 +523,8 @@ struct TeamCtx<'a> {
     labels: bool,
     snap: &'a Snapshot,
     graph: &'a SourceGraph,
+    /// The commits of the selected refs (tags found pointing into them aside).
+    tips: &'a [Oid],
     packs: &'a Packs,
     refs: &'a [SourceRef],
     head_branch: Option<&'a str>,
@@ -683,6 +713,16 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
 
 /// Builds a team again from nothing, alone.
 fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    // An incremental run read only the grown history; this team needs all.
+    let whole;
+    let ctx = &if ctx.graph.partial {
+        let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
+        let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
+        whole = SourceGraph::read(&source, ctx.tips).map_err(tgit("reading history"))?;
+        TeamCtx { graph: &whole, ..*ctx }
+    } else {
+        *ctx
+    };
     let mut st = stage(ctx, None)?;
     let history = match ctx.mode {
         HistoryMode::Rewrite if ctx.compat().is_some() => None,
@@ -713,9 +753,10 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         None if ctx.mode == HistoryMode::Rewrite => {
             compat_history(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?
         }
-        Some(history) => {
-            write_refs(&src, &out, ctx, &|c| history.map.get(&c).and_then(|m| m.target), &mut written_refs)?;
-            let kept = history.map.values().filter(|m| m.new.is_some()).count();
+        Some(mut history) => {
+            history.tips = ctx.tips.to_vec();
+            write_refs(&src, &out, ctx, &|c| history.get(&c).and_then(|m| m.target), &mut written_refs)?;
+            let kept = history.kept();
             (history.order.len(), kept, commit_map(&history), Some(history.to_state(&fingerprint(ctx))))
         }
         None => {
@@ -740,8 +781,10 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
             return Err(TeamError::NotFastForward);
         }
     }
-    if !linked.is_empty() && new_refs == old_refs {
+    let same_state = || fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok() == state;
+    if !linked.is_empty() && new_refs == old_refs && same_state() {
         // Nothing new for this team: keep the previous repository as it is.
+        // (New commits that all were dropped still change the commit map.)
         drop(out);
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
         return report_existing(ctx, &final_path, considered, kept, written_refs);
@@ -895,12 +938,13 @@ fn commit_map_header() -> String {
 }
 
 fn commit_map(h: &History) -> String {
-    let zero = "0".repeat(40);
     let mut s = String::with_capacity(h.order.len() * 82 + 82);
     s.push_str(&commit_map_header());
     for c in &h.order {
-        let new = h.map[c].new.map_or(zero.clone(), |n| n.to_string());
-        s.push_str(&format!("{c} {new}\n"));
+        push_hex(&mut s, c);
+        s.push(' ');
+        push_hex(&mut s, &h.get(c).and_then(|m| m.new).unwrap_or(Oid::ZERO_SHA1));
+        s.push('\n');
     }
     s
 }

@@ -18,6 +18,9 @@
 //! monolith tree (its merge bug, see the test at the end), that commit and
 //! its descendants are left out of the comparison.
 //!
+//! Each case also splits the monolith as it was halfway along `main`, then
+//! all of it incrementally, and checks that this gives a run from scratch.
+//!
 //! `PROPTEST_CASES` sets the number of cases (default 24, about 20 s). A
 //! failure prints the manifest, the history and the fast-import stream:
 //! `git init -b main r && git -C r fast-import < stream` rebuilds the monolith.
@@ -716,6 +719,7 @@ fn check(stream: &str, manifest: &str, teams: &[Team]) -> (String, Result<usize,
         if run.code != 0 {
             return Err(format!("git-split apply exited {}:\n{}{}", run.code, run.stdout, run.stderr));
         }
+        incremental_matches(&repo, tmp.path(), &manifest_path, &out, teams)?;
         let paths = all_paths(&repo)?;
         for team in teams {
             let mut selected = select(&repo, tmp.path(), &paths, &team.specs)?;
@@ -752,6 +756,72 @@ fn check(stream: &str, manifest: &str, teams: &[Team]) -> (String, Result<usize,
         Ok(skipped)
     })();
     (graph, result)
+}
+
+/// A run on the monolith as it was halfway along `main`'s first parents,
+/// then a run on all of it into the same output (which reads only the
+/// grown history), gives the ids, commit maps and states of a run from
+/// scratch in `full`.
+fn incremental_matches(
+    repo: &Path,
+    tmp: &Path,
+    manifest: &Path,
+    full: &Path,
+    teams: &[Team],
+) -> Result<(), String> {
+    let tip = text(git(repo, &["rev-parse", "main"])?).trim().to_string();
+    let len: usize =
+        text(git(repo, &["rev-list", "--first-parent", "--count", "main"])?).trim().parse().unwrap();
+    if len < 2 {
+        return Ok(());
+    }
+    let out = tmp.join("out-incremental");
+    let apply = |what: &str| -> Result<(), String> {
+        let run = common::split(
+            repo,
+            &["apply", "-q", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        );
+        if run.code != 0 {
+            return Err(format!(
+                "git-split apply ({what}) exited {}:\n{}{}",
+                run.code, run.stdout, run.stderr
+            ));
+        }
+        Ok(())
+    };
+    git(repo, &["update-ref", "refs/heads/main", &format!("main~{}", len / 2)])?;
+    let first = apply("the first half");
+    git(repo, &["update-ref", "refs/heads/main", &tip])?;
+    first?;
+    apply("continued")?;
+    for team in teams {
+        let name = format!("{}.git", team.name);
+        let (inc, whole) = (out.join(&name), full.join(&name));
+        if inc.exists() != whole.exists() {
+            return Err(format!("{}: incremental run and run from scratch disagree on existing", team.name));
+        }
+        if !whole.exists() {
+            continue;
+        }
+        let refs = |d: &Path| git(d, &["for-each-ref"]).map(text);
+        if refs(&inc)? != refs(&whole)? {
+            return Err(format!("{}: incremental run gives other ids than a run from scratch", team.name));
+        }
+        for f in ["split/commit-map", "split/state"] {
+            let read = |d: &Path| std::fs::read(d.join(f)).map_err(|e| e.to_string());
+            let (a, b) = (read(&inc)?, read(&whole)?);
+            let sorted = |x: &[u8]| {
+                let mut l: Vec<&[u8]> = x.split(|&c| c == b'\n').collect();
+                l.sort();
+                l.into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>()
+            };
+            // The order of lines follows the order commits were met in.
+            if sorted(&a) != sorted(&b) {
+                return Err(format!("{}: {f} of the incremental run differs", team.name));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn config() -> ProptestConfig {

@@ -19,8 +19,11 @@ pub struct SourceCommit {
     pub tree: Oid,
     /// Its parents, as indices into [`SourceGraph::commits`].
     pub parents: Vec<u32>,
-    /// 1 + the largest generation of its parents.
+    /// 1 + the largest generation of its parents (0 for a boundary commit).
     pub generation: u32,
+    /// Read for its tree only: its own history was rewritten by an earlier
+    /// run, and its parents are left out.
+    pub boundary: bool,
 }
 
 /// The commits to rewrite, parents before children.
@@ -29,6 +32,9 @@ pub struct SourceGraph {
     /// In processing order.
     pub commits: Vec<SourceCommit>,
     index: IdMap<Oid, u32>,
+    /// Some commits are boundary commits: the graph is only the history
+    /// grown since an earlier run.
+    pub partial: bool,
 }
 
 impl SourceGraph {
@@ -38,14 +44,31 @@ impl SourceGraph {
     /// is deterministic for the same tips; any parents-first order gives the
     /// same rewritten ids.
     pub fn read(src: &Source<'_>, tips: &[Oid]) -> Result<SourceGraph, git2::Error> {
+        SourceGraph::read_until(src, tips, &|_| false)
+    }
+
+    /// [`SourceGraph::read`], except that a commit for which `done` says
+    /// true (and whose ancestors all must be done too) is kept as a
+    /// boundary commit: its tree is read, its parents are not. An
+    /// incremental run reads only the history grown since the last one.
+    pub fn read_until(
+        src: &Source<'_>,
+        tips: &[Oid],
+        done: &dyn Fn(Oid) -> bool,
+    ) -> Result<SourceGraph, git2::Error> {
         let mut g = SourceGraph::default();
         // Commits read but not yet emitted: exactly those on the stack.
         let mut pending: IdMap<Oid, (Oid, Vec<Oid>)> = id_map();
         let mut stack: Vec<(Oid, usize)> = Vec::new();
         let read = |id: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
-            RawCommit::read(src, id)
+            let (tree, mut parents) = RawCommit::read(src, id)
                 .and_then(|c| c.tree_and_parents())
-                .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))
+                .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))?;
+            if done(id) {
+                parents.clear();
+                parents.push(BOUNDARY);
+            }
+            Ok((tree, parents))
         };
         for &tip in tips {
             if g.index.contains_key(&tip) || pending.contains_key(&tip) {
@@ -56,7 +79,7 @@ impl SourceGraph {
             while let Some(top) = stack.last_mut() {
                 let (id, next) = *top;
                 let parents = &pending[&id].1;
-                if let Some(&p) = parents.get(next) {
+                if let Some(&p) = parents.get(next).filter(|&&p| p != BOUNDARY) {
                     top.1 += 1;
                     if !g.index.contains_key(&p) && !pending.contains_key(&p) {
                         pending.insert(p, read(p)?);
@@ -66,11 +89,17 @@ impl SourceGraph {
                 }
                 stack.pop();
                 let (tree, parent_ids) = pending.remove(&id).expect("on the stack");
-                let parents: Vec<u32> = parent_ids.iter().map(|p| g.index[p]).collect();
-                let generation =
-                    parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1;
+                let boundary = parent_ids.first() == Some(&BOUNDARY);
+                g.partial |= boundary;
+                let parents: Vec<u32> =
+                    if boundary { Vec::new() } else { parent_ids.iter().map(|p| g.index[p]).collect() };
+                let generation = if boundary {
+                    0
+                } else {
+                    parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1
+                };
                 g.index.insert(id, g.commits.len() as u32);
-                g.commits.push(SourceCommit { id, tree, parents, generation });
+                g.commits.push(SourceCommit { id, tree, parents, generation, boundary });
             }
         }
         Ok(g)
@@ -86,23 +115,45 @@ impl SourceGraph {
         self.index.get(&id).map(|&i| &self.commits[i as usize])
     }
 
-    /// Is `a` an ancestor of (or equal to) `b`?
-    pub fn is_ancestor(&self, a: Oid, b: Oid) -> bool {
-        let (Some(&ia), Some(&ib)) = (self.index.get(&a), self.index.get(&b)) else { return a == b };
+    /// Is `a` an ancestor of (or equal to) `b`? Both are commits of the
+    /// graph. Below boundary commits, `older(a, x)` answers whether `a` is
+    /// an ancestor of boundary commit `x`: the graph does not know.
+    pub fn is_ancestor<E>(
+        &self,
+        a: Oid,
+        b: Oid,
+        older: &dyn Fn(Oid, Oid) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        let (Some(&ia), Some(&ib)) = (self.index.get(&a), self.index.get(&b)) else { return Ok(a == b) };
         let ga = self.commits[ia as usize].generation;
+        let a_boundary = self.commits[ia as usize].boundary;
         let mut stack = vec![ib];
         let mut seen = HashSet::new();
         while let Some(c) = stack.pop() {
             if c == ia {
-                return true;
+                return Ok(true);
             }
             let commit = &self.commits[c as usize];
+            if !seen.insert(c) {
+                continue;
+            }
+            if commit.boundary {
+                // Generations start again at boundary commits; only an
+                // older commit can be below one.
+                if a_boundary && older(a, commit.id)? {
+                    return Ok(true);
+                }
+                continue;
+            }
             // Nothing at or below a's generation (other than a) can reach a.
-            if commit.generation <= ga || !seen.insert(c) {
+            if commit.generation <= ga {
                 continue;
             }
             stack.extend(commit.parents.iter().copied());
         }
-        false
+        Ok(false)
     }
 }
+
+/// Stands for the parents of a boundary commit while the graph is read.
+const BOUNDARY: Oid = Oid::ZERO_SHA1;

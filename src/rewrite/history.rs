@@ -18,7 +18,7 @@
 use git2::{ObjectType, Oid};
 
 use super::graph::SourceGraph;
-use super::object::{IdMap, RawCommit, RawTree, Source};
+use super::object::{key, parse_hex, push_hex, IdMap, Key, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -70,11 +70,14 @@ pub struct Mapping {
 #[derive(Default)]
 pub struct History {
     /// Monolith commit -> mapping, for every commit considered.
-    pub map: IdMap<Oid, Mapping>,
+    map: IdMap<Key, Mapping>,
     /// Monolith commits in the order they were considered (parents first).
     pub order: Vec<Oid>,
+    /// The monolith commits the selected refs pointed at when the history
+    /// was saved: everything rewritten is reachable from them.
+    pub tips: Vec<Oid>,
     /// New commit -> (tree, parents, generation).
-    nodes: IdMap<Oid, (Oid, Vec<Oid>, u32)>,
+    nodes: IdMap<Key, (Oid, Vec<Oid>, u32)>,
 }
 
 /// A saved history that cannot be read back.
@@ -87,29 +90,54 @@ pub struct StateError {
     pub message: String,
 }
 
-const STATE_HEADER: &str = "git-split-state 1";
+/// Version 2 added the `t` lines: a state without them cannot tell an
+/// incremental run which history it covers.
+const STATE_HEADER: &str = "git-split-state 2";
 
 impl History {
     /// Serialises the whole rewritten graph, so a later run can continue it.
     ///
-    /// Lines: `c <old> <new|-> <target|->` per commit considered, in order,
+    /// Lines: `t <commit>` per tip, sorted, then
+    /// `c <old> <new|-> <target|->` per commit considered, in order,
     /// then `n <new> <tree> <generation> <parent>...` per rewritten commit,
     /// sorted (the file is deterministic).
     pub fn to_state(&self, fingerprint: &str) -> String {
-        let mut s = String::with_capacity(self.order.len() * 130 + 64);
+        let mut s = String::with_capacity(self.order.len() * 126 + self.nodes.len() * 130 + 64);
         s.push_str(STATE_HEADER);
         s.push_str(&format!("\nfingerprint {fingerprint}\n"));
-        let opt = |o: Option<Oid>| o.map_or("-".to_string(), |o| o.to_string());
+        let mut tips = self.tips.clone();
+        tips.sort_unstable_by_key(key);
+        tips.dedup();
+        for t in &tips {
+            s.push_str("t ");
+            push_hex(&mut s, t);
+            s.push('\n');
+        }
+        let opt = |s: &mut String, o: Option<Oid>| match o {
+            Some(o) => push_hex(s, &o),
+            None => s.push('-'),
+        };
         for c in &self.order {
-            let m = self.map[c];
-            s.push_str(&format!("c {c} {} {}\n", opt(m.new), opt(m.target)));
+            let m = self.map[&key(c)];
+            s.push_str("c ");
+            push_hex(&mut s, c);
+            s.push(' ');
+            opt(&mut s, m.new);
+            s.push(' ');
+            opt(&mut s, m.target);
+            s.push('\n');
         }
         let mut nodes: Vec<_> = self.nodes.iter().collect();
-        nodes.sort_by_key(|(k, _)| **k);
+        nodes.sort_unstable_by_key(|n| n.0);
         for (new, (tree, parents, generation)) in nodes {
-            s.push_str(&format!("n {new} {tree} {generation}"));
+            s.push_str("n ");
+            push_hex(&mut s, &Oid::from_bytes(new).expect("20 bytes"));
+            s.push(' ');
+            push_hex(&mut s, tree);
+            s.push_str(&format!(" {generation}"));
             for p in parents {
-                s.push_str(&format!(" {p}"));
+                s.push(' ');
+                push_hex(&mut s, p);
             }
             s.push('\n');
         }
@@ -126,30 +154,48 @@ impl History {
     /// Reads back what [`History::to_state`] wrote.
     pub fn from_state(state: &str) -> Result<History, StateError> {
         let mut h = History::default();
-        let oid = |s: &str, line: usize| -> Result<Option<Oid>, StateError> {
-            if s == "-" {
+        // Bytes, not `str::lines`: this reads a line per commit of history
+        // and per team, and the char searcher costs a call per line.
+        let lines = state.as_bytes().split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let count = state.len() / 126;
+        h.map.reserve(count);
+        h.order.reserve(count);
+        let oid = |s: &[u8], line: usize| -> Result<Option<Oid>, StateError> {
+            if s == b"-" {
                 return Ok(None);
             }
-            Oid::from_str(s).map(Some).map_err(|e| StateError { line, message: e.to_string() })
+            parse_hex(s).map(Some).ok_or_else(|| StateError {
+                line,
+                message: format!("`{}` is not an id", String::from_utf8_lossy(s)),
+            })
         };
-        for (i, l) in state.lines().enumerate().skip(2) {
+        for (i, l) in lines.enumerate().skip(2) {
             let line = i + 1;
-            let f: Vec<&str> = l.split(' ').collect();
-            let bad = || StateError { line, message: format!("unexpected `{l}`") };
-            match f.as_slice() {
-                ["c", old, new, target] => {
+            let bad = || StateError { line, message: format!("unexpected `{}`", String::from_utf8_lossy(l)) };
+            let mut f = l.split(|&b| b == b' ');
+            match f.next() {
+                Some(b"c") => {
+                    let (Some(old), Some(new), Some(target), None) = (f.next(), f.next(), f.next(), f.next())
+                    else {
+                        return Err(bad());
+                    };
                     let old = oid(old, line)?.ok_or_else(bad)?;
-                    h.map.insert(old, Mapping { new: oid(new, line)?, target: oid(target, line)? });
+                    h.map.insert(key(&old), Mapping { new: oid(new, line)?, target: oid(target, line)? });
                     h.order.push(old);
                 }
-                ["n", new, tree, generation, parents @ ..] => {
-                    let parents = parents
-                        .iter()
-                        .map(|p| oid(p, line)?.ok_or_else(bad))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let generation = generation.parse().map_err(|_| bad())?;
+                Some(b"t") => {
+                    let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
+                    h.tips.push(oid(tip, line)?.ok_or_else(bad)?);
+                }
+                Some(b"n") => {
+                    let (Some(new), Some(tree), Some(generation)) = (f.next(), f.next(), f.next()) else {
+                        return Err(bad());
+                    };
+                    let parents = f.map(|p| oid(p, line)?.ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
+                    let generation =
+                        std::str::from_utf8(generation).ok().and_then(|g| g.parse().ok()).ok_or_else(bad)?;
                     h.nodes.insert(
-                        oid(new, line)?.ok_or_else(bad)?,
+                        key(&oid(new, line)?.ok_or_else(bad)?),
                         (oid(tree, line)?.ok_or_else(bad)?, parents, generation),
                     );
                 }
@@ -159,9 +205,24 @@ impl History {
         Ok(h)
     }
 
+    /// What happened to monolith commit `c`, if it was considered.
+    pub fn get(&self, c: &Oid) -> Option<Mapping> {
+        self.map.get(&key(c)).copied()
+    }
+
+    /// Was monolith commit `c` considered?
+    pub fn contains(&self, c: &Oid) -> bool {
+        self.map.contains_key(&key(c))
+    }
+
+    /// How many commits were kept.
+    pub fn kept(&self) -> usize {
+        self.map.values().filter(|m| m.new.is_some()).count()
+    }
+
     /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
     fn is_ancestor(&self, a: Oid, b: Oid) -> bool {
-        let Some(&(_, _, gen_a)) = self.nodes.get(&a) else { return false };
+        let Some(&(_, _, gen_a)) = self.nodes.get(&key(&a)) else { return false };
         let mut stack = vec![b];
         let mut seen = std::collections::HashSet::new();
         while let Some(c) = stack.pop() {
@@ -171,7 +232,7 @@ impl History {
             if !seen.insert(c) {
                 continue;
             }
-            if let Some((_, parents, gen)) = self.nodes.get(&c) {
+            if let Some((_, parents, gen)) = self.nodes.get(&key(&c)) {
                 // Generation numbers bound the search: nothing below a's
                 // generation can reach it.
                 if *gen > gen_a {
@@ -186,7 +247,7 @@ impl History {
     /// (the form [`TreeFilter::filter`] answers in).
     fn tree_of(&self, commit: Option<Oid>) -> Option<Oid> {
         let empty = Oid::from_str(EMPTY_TREE).expect("constant");
-        commit.and_then(|c| self.nodes.get(&c).map(|n| n.0)).filter(|t| *t != empty)
+        commit.and_then(|c| self.nodes.get(&key(&c)).map(|n| n.0)).filter(|t| *t != empty)
     }
 }
 
@@ -208,13 +269,14 @@ impl CommitWriter<'_, '_> {
     /// Rewrites the graph's commit at `index` (whose parents were all
     /// rewritten before) into `h`. `root` is its parsed root tree;
     /// `changed`, when known, names the top-level entries that differ from
-    /// its first parent's.
+    /// its first parent's. `raw` holds the commit object once someone read it.
     pub fn rewrite(
         &mut self,
         h: &mut History,
         index: usize,
         root: &RawTree,
         changed: Option<&[Box<[u8]>]>,
+        raw: &std::sync::OnceLock<RawCommit>,
     ) -> Result<Mapping, HistoryError> {
         let empty_tree = Oid::from_str(EMPTY_TREE).expect("constant");
         let graph = self.graph;
@@ -230,7 +292,7 @@ impl CommitWriter<'_, '_> {
         // filtered tree is the parent's, which is the tree of what the
         // parent was rewritten to (a dropped commit's tree equals its target's).
         let unchanged_parent = match (changed, orig_parents.first()) {
-            (Some(names), Some(p)) if !names.iter().any(|n| self.filter.relevant(n)) => h.map.get(p).copied(),
+            (Some(names), Some(p)) if !names.iter().any(|n| self.filter.relevant(n)) => h.get(p),
             _ => None,
         };
         let new_tree = match unchanged_parent {
@@ -242,7 +304,7 @@ impl CommitWriter<'_, '_> {
         let mut mapped: Vec<(Oid, Oid, bool)> = Vec::new(); // (new, orig, rewritten)
         let mut first_orig_dropped = false;
         for (i, p) in orig_parents.iter().enumerate() {
-            let m = h.map.get(p).copied().unwrap_or(Mapping { new: None, target: None });
+            let m = h.get(p).unwrap_or(Mapping { new: None, target: None });
             let rewritten = m.new.is_none();
             if i == 0 {
                 first_orig_dropped = rewritten;
@@ -275,15 +337,22 @@ impl CommitWriter<'_, '_> {
                 Some(t) => t,
                 None => self.out.write(ObjectType::Tree, &[])?,
             };
-            let c = RawCommit::read(self.src, commit).map_err(git_err(format!("reading commit {commit}")))?;
-            let raw = self.commit_bytes(commit, &c, tree, &parents);
+            let c = match raw.get() {
+                Some(c) => c,
+                None => {
+                    let c = RawCommit::read(self.src, commit)
+                        .map_err(git_err(format!("reading commit {commit}")))?;
+                    raw.get_or_init(|| c)
+                }
+            };
+            let raw = self.commit_bytes(commit, c, tree, &parents);
             let new = self.out.write(ObjectType::Commit, &raw)?;
             let generation =
-                parents.iter().filter_map(|p| h.nodes.get(p).map(|n| n.2)).max().unwrap_or(0) + 1;
-            h.nodes.insert(new, (tree, parents, generation));
+                parents.iter().filter_map(|p| h.nodes.get(&key(p)).map(|n| n.2)).max().unwrap_or(0) + 1;
+            h.nodes.insert(key(&new), (tree, parents, generation));
             Mapping { new: Some(new), target: Some(new) }
         };
-        h.map.insert(commit, mapping);
+        h.map.insert(key(&commit), mapping);
         h.order.push(commit);
         Ok(mapping)
     }
@@ -313,7 +382,7 @@ impl CommitWriter<'_, '_> {
                 if cur == other || !h.is_ancestor(uniq[cur].0, uniq[other].0) {
                     continue;
                 }
-                if self.orig_is_ancestor(uniq[cur].1, uniq[other].1) {
+                if self.orig_is_ancestor(uniq[cur].1, uniq[other].1)? {
                     continue;
                 }
                 remove.push(cur);
@@ -328,8 +397,12 @@ impl CommitWriter<'_, '_> {
         Ok((kept, None))
     }
 
-    fn orig_is_ancestor(&self, a: Oid, b: Oid) -> bool {
-        self.graph.is_ancestor(a, b)
+    fn orig_is_ancestor(&self, a: Oid, b: Oid) -> Result<bool, HistoryError> {
+        // Below the graph's boundary (an incremental run), libgit2 walks.
+        let older = |a: Oid, x: Oid| {
+            self.src.repo().graph_descendant_of(x, a).map_err(git_err(format!("is {a} an ancestor of {x}")))
+        };
+        self.graph.is_ancestor(a, b, &older)
     }
 
     /// The new commit object: the source's headers and message, a new tree

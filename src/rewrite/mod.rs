@@ -57,6 +57,9 @@ struct Step {
     root: Arc<RawTree>,
     /// Top-level names that differ from the first parent's root tree.
     changed: Option<Vec<Box<[u8]>>>,
+    /// The commit object, read by the first team that keeps the commit and
+    /// shared with the others.
+    raw: std::sync::OnceLock<object::RawCommit>,
 }
 
 /// Root trees parsed lately, so a commit's first parent is rarely re-read.
@@ -100,7 +103,7 @@ pub fn rewrite_teams(
 ) -> Vec<Result<History, HistoryError>> {
     let n = teams.len();
     let needed: Vec<bool> =
-        graph.commits.iter().map(|c| teams.iter().any(|t| !t.history.map.contains_key(&c.id))).collect();
+        graph.commits.iter().map(|c| teams.iter().any(|t| !t.history.contains(&c.id))).collect();
     let workers = threads.clamp(1, n.max(1));
     let mut buckets: Vec<Vec<(usize, TeamPass<'_>)>> = (0..workers).map(|_| Vec::new()).collect();
     for (i, t) in teams.into_iter().enumerate() {
@@ -172,7 +175,7 @@ fn read_steps(
             }
             None => None,
         };
-        let step = Arc::new(Step { index, root, changed });
+        let step = Arc::new(Step { index, root, changed, raw: std::sync::OnceLock::new() });
         for tx in senders {
             // A worker that stopped has reported its own error.
             let _ = tx.send(step.clone());
@@ -250,10 +253,12 @@ fn work(
         let id = graph.commits[step.index].id;
         for st in &mut states {
             let Ok(writer) = &mut st.writer else { continue };
-            if st.history.map.contains_key(&id) {
+            if st.history.contains(&id) {
                 continue;
             }
-            if let Err(e) = writer.rewrite(&mut st.history, step.index, &step.root, step.changed.as_deref()) {
+            if let Err(e) =
+                writer.rewrite(&mut st.history, step.index, &step.root, step.changed.as_deref(), &step.raw)
+            {
                 st.writer = Err(e);
             }
         }

@@ -19,6 +19,7 @@ use crate::git_pack::{Packs, ReadState};
 /// no parsing, recent delta bases kept), through libgit2 otherwise. One per
 /// thread.
 pub struct Source<'r> {
+    repo: &'r Repository,
     odb: Odb<'r>,
     packs: &'r Packs,
     state: RefCell<ReadState>,
@@ -27,7 +28,12 @@ pub struct Source<'r> {
 impl<'r> Source<'r> {
     /// Reads from `repo`, whose packs are `packs`.
     pub fn new(repo: &'r Repository, packs: &'r Packs) -> Result<Source<'r>, git2::Error> {
-        Ok(Source { odb: repo.odb()?, packs, state: RefCell::new(ReadState::new()) })
+        Ok(Source { repo, odb: repo.odb()?, packs, state: RefCell::new(ReadState::new()) })
+    }
+
+    /// The monolith repository.
+    pub fn repo(&self) -> &'r Repository {
+        self.repo
     }
 
     /// The kind and content of object `id`.
@@ -78,8 +84,47 @@ impl std::hash::Hasher for IdHasher {
 /// A map keyed by object ids.
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// An object id as its bytes: comparing `git2::Oid`s is a call into
+/// libgit2, which the hottest sets and maps cannot afford.
+pub type Key = [u8; 20];
+
+/// The [`Key`] of `id`.
+pub fn key(id: &Oid) -> Key {
+    id.as_bytes().try_into().expect("SHA-1 ids are 20 bytes")
+}
+
+/// Appends `id` in hex: the state and commit-map files hold hundreds of
+/// thousands of ids, and `Display` goes through the formatter for each.
+pub fn push_hex(out: &mut String, id: &Oid) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 40];
+    for (i, b) in id.as_bytes().iter().enumerate() {
+        buf[2 * i] = DIGITS[usize::from(b >> 4)];
+        buf[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+    }
+    out.push_str(std::str::from_utf8(&buf).expect("hex digits"));
+}
+
+/// Reads 40 lowercase or uppercase hex digits.
+pub fn parse_hex(s: &[u8]) -> Option<Oid> {
+    if s.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut raw = [0u8; 20];
+    for (i, pair) in s.chunks_exact(2).enumerate() {
+        raw[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Oid::from_bytes(&raw).ok()
+}
+
 /// A set of object ids.
-pub type IdSet = std::collections::HashSet<Oid, BuildHasherDefault<IdHasher>>;
+pub type IdSet = std::collections::HashSet<Key, BuildHasherDefault<IdHasher>>;
 
 /// A new, empty [`IdMap`].
 pub fn id_map<K, V>() -> IdMap<K, V> {

@@ -16,7 +16,7 @@ use flate2::Compression;
 use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
-use super::object::{IdSet, RawTree, Source};
+use super::object::{key, IdSet, RawTree, Source};
 use crate::git_pack::Packs;
 
 /// Write failures.
@@ -109,7 +109,7 @@ impl PackSink {
         Ok(self.file.as_mut().expect("just opened"))
     }
 
-    fn entry(&mut self, id: Oid, header: &[u8], data: &[u8]) -> Result<(), PackError> {
+    fn entry(&mut self, id: [u8; 20], header: &[u8], data: &[u8]) -> Result<(), PackError> {
         let mut crc = crc32fast::Hasher::new();
         crc.update(header);
         crc.update(data);
@@ -117,7 +117,7 @@ impl PackSink {
         f.write_all(header).and_then(|_| f.write_all(data)).map_err(io("writing a pack"))?;
         let offset = self.offset;
         self.offset += (header.len() + data.len()) as u64;
-        self.entries.push((id.as_bytes().try_into().expect("20 bytes"), crc.finalize(), offset));
+        self.entries.push((id, crc.finalize(), offset));
         self.objects += 1;
         Ok(())
     }
@@ -126,15 +126,21 @@ impl PackSink {
     pub fn write(&mut self, kind: ObjectType, data: &[u8]) -> Result<Oid, PackError> {
         let id = Oid::hash_object(kind, data)
             .map_err(|e| PackError { context: "hashing an object".into(), message: e.to_string() })?;
-        if !self.written.insert(id) {
-            return Ok(id);
+        self.write_as(id, kind, data)?;
+        Ok(id)
+    }
+
+    /// Adds an object under an id known already: a monolith object read
+    /// by its id is not hashed again, as the entries copied raw are not.
+    fn write_as(&mut self, id: Oid, kind: ObjectType, data: &[u8]) -> Result<(), PackError> {
+        if !self.written.insert(key(&id)) {
+            return Ok(());
         }
         let mut header = Vec::with_capacity(10);
         entry_header(type_code(kind), data.len() as u64, &mut header);
         let mut z = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 16), Compression::fast());
         let compressed = z.write_all(data).and_then(|_| z.finish()).map_err(io("compressing an object"))?;
-        self.entry(id, &header, &compressed)?;
-        Ok(id)
+        self.entry(key(&id), &header, &compressed)
     }
 
     /// Adds the monolith objects in `needed`, and everything below the
@@ -150,13 +156,12 @@ impl PackSink {
         mut needed: IdSet,
         closure: &[Oid],
     ) -> Result<(), PackError> {
-        let key = |id: &Oid| -> [u8; 20] { id.as_bytes().try_into().expect("20 bytes") };
         let mut stack: Vec<Oid> = closure.iter().copied().filter(|t| !have.contains(&key(t))).collect();
         while let Some(t) = stack.pop() {
             let tree =
                 RawTree::read(src, t).map_err(|e| PackError { context: e.context, message: e.message })?;
             for e in tree.iter() {
-                if e.mode == GITLINK || have.contains(&key(&e.id)) || !needed.insert(e.id) {
+                if e.mode == GITLINK || have.contains(&key(&e.id)) || !needed.insert(key(&e.id)) {
                     continue;
                 }
                 if e.is_tree() {
@@ -164,12 +169,12 @@ impl PackSink {
                 }
             }
         }
-        needed.retain(|id| !have.contains(&key(id)));
+        needed.retain(|id| !have.contains(id));
         // In pack order: bases before their offset deltas, pages read once.
-        let mut located: Vec<((u32, u64, u32), Oid)> = Vec::with_capacity(needed.len());
+        let mut located: Vec<((u32, u64, u32), [u8; 20])> = Vec::with_capacity(needed.len());
         let mut loose = Vec::new();
         for id in &needed {
-            match packs.locate_one(&key(id)) {
+            match packs.locate_one(id) {
                 Some(at) => located.push((at, *id)),
                 None => loose.push(*id),
             }
@@ -177,8 +182,8 @@ impl PackSink {
         located.sort_unstable_by_key(|(at, _)| (at.0, at.1));
         loose.sort_unstable();
         let mut header = Vec::with_capacity(32);
-        for ((pack, _, n), id) in located {
-            if !self.written.insert(id) {
+        for ((pack, _, n), k) in located {
+            if !self.written.insert(k) {
                 continue;
             }
             let raw = packs.entry(pack, n);
@@ -186,26 +191,24 @@ impl PackSink {
                 Some(e) if (1..=4).contains(&e.kind) => {
                     header.clear();
                     entry_header(e.kind, e.size, &mut header);
-                    self.entry(id, &header, e.data)?;
+                    self.entry(k, &header, e.data)?;
                 }
-                Some(e)
-                    if e.base.is_some_and(|b| needed.contains(&Oid::from_bytes(&b).expect("20 bytes"))) =>
-                {
+                Some(e) if e.base.is_some_and(|b| needed.contains(&b)) => {
                     // The base is in this pack too: keep the delta, by id.
                     debug_assert!(e.kind == OFS_DELTA || e.kind == REF_DELTA);
                     header.clear();
                     entry_header(REF_DELTA, e.size, &mut header);
                     header.extend_from_slice(&e.base.expect("checked"));
-                    self.entry(id, &header, e.data)?;
+                    self.entry(k, &header, e.data)?;
                 }
                 _ => {
-                    self.written.remove(&id);
-                    self.copy_whole(src, id)?;
+                    self.written.remove(&k);
+                    self.copy_whole(src, Oid::from_bytes(&k).expect("20 bytes"))?;
                 }
             }
         }
-        for id in loose {
-            self.copy_whole(src, id)?;
+        for k in loose {
+            self.copy_whole(src, Oid::from_bytes(&k).expect("20 bytes"))?;
         }
         Ok(())
     }
@@ -215,8 +218,7 @@ impl PackSink {
             context: format!("reading object {id}"),
             message: e.message().to_string(),
         })?;
-        self.write(kind, &data)?;
-        Ok(())
+        self.write_as(id, kind, &data)
     }
 
     /// Finishes the pack: object count, checksum, index, in place under

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use git2::{ObjectType, Oid};
 
-use super::object::{id_map, IdMap, IdSet, RawTree, Source};
+use super::object::{id_map, key, IdMap, IdSet, Key, RawTree, Source};
 use super::pack::PackSink;
 
 use crate::ownership::{Cursor, Ownership};
@@ -59,7 +59,7 @@ pub struct TreeFilter<'a> {
     /// Path components of `root:`, if the team hoists a directory.
     root: Vec<Box<[u8]>>,
     dirs: Vec<DirNode>,
-    memo: IdMap<(u32, Oid), Option<Oid>>,
+    memo: IdMap<(u32, Key), Option<Oid>>,
     /// Does a change to this top-level name matter to the team?
     relevant: HashMap<Box<[u8]>, bool>,
     /// Monolith objects the filtered trees point at.
@@ -181,7 +181,7 @@ impl<'a> TreeFilter<'a> {
     ) -> Result<Option<Oid>, TreeError> {
         match self.dirs[dir as usize].class {
             DirMatch::Whole => {
-                if self.needed.insert(oid) {
+                if self.needed.insert(key(&oid)) {
                     self.closure.push(oid);
                 }
                 return Ok(Some(oid));
@@ -189,7 +189,7 @@ impl<'a> TreeFilter<'a> {
             DirMatch::None => return Ok(None),
             DirMatch::Partial => {}
         }
-        if let Some(&r) = self.memo.get(&(dir, oid)) {
+        if let Some(&r) = self.memo.get(&(dir, key(&oid))) {
             self.stats.memo_hits += 1;
             return Ok(r);
         }
@@ -212,7 +212,7 @@ impl<'a> TreeFilter<'a> {
                 let cursor = &self.dirs[dir as usize].cursor;
                 let kept = self.ownership.file_owners(cursor, entry.name).kept_by(self.team);
                 if kept && entry.mode != GITLINK {
-                    self.needed.insert(entry.id);
+                    self.needed.insert(key(&entry.id));
                 }
                 kept.then_some(entry.id)
             };
@@ -228,7 +228,7 @@ impl<'a> TreeFilter<'a> {
             None
         } else if !changed {
             // Everything below was recorded entry by entry.
-            self.needed.insert(oid);
+            self.needed.insert(key(&oid));
             Some(oid)
         } else {
             // Entries keep the source order, which is already git's order.
@@ -242,7 +242,7 @@ impl<'a> TreeFilter<'a> {
             self.stats.trees_written += 1;
             Some(out.write(ObjectType::Tree, &buf).map_err(|e| TreeError::new(e.context, e.message))?)
         };
-        self.memo.insert((dir, oid), result);
+        self.memo.insert((dir, key(&oid)), result);
         Ok(result)
     }
 }
