@@ -6,6 +6,12 @@
 //! sets as targets. filter-repo runs on a fresh bare clone each time (it
 //! refuses to rewrite anything else); the clone is not counted. Set
 //! `APPLY_BENCH_FILTER_REPO=0` to skip it (it takes about 9 s per team).
+//!
+//! The incremental case grows the monolith by 1% (new commits appended with
+//! fast-import on a copy) and times a second apply of the five teams into
+//! the output of the first, against a full run on the grown monolith.
+//! `cargo bench --bench apply -- incremental` runs only that case, `-- full`
+//! only the others.
 
 #[path = "support/synth.rs"]
 mod synth;
@@ -66,6 +72,13 @@ fn main() -> ExitCode {
     };
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = env!("CARGO_BIN_EXE_git-split");
+    // `cargo bench` passes `--bench`; other arguments choose the cases.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let want = |case: &str| args.is_empty() || args.iter().any(|a| a == case);
+    if !want("full") {
+        incremental(&s, tmp.path(), bin);
+        return ExitCode::SUCCESS;
+    }
     println!("monolith: {} ({} commits)", s.repo.display(), s.params.commits);
     let rev_list = median(
         (0..3)
@@ -134,5 +147,57 @@ fn main() -> ExitCode {
             println!("    ratio: {:.1}x (target >= {target}x)", total / ours);
         }
     }
+    if want("incremental") {
+        incremental(&s, tmp.path(), bin);
+    }
     ExitCode::SUCCESS
+}
+
+/// A rerun after 1% new commits, against a full run on the same history.
+fn incremental(s: &synth::Synth, tmp: &Path, bin: &str) {
+    let grown = tmp.join("grown.git");
+    synth::grow(&s.repo, &grown, s.params.commits / 100, 7).expect("growing the monolith");
+    let m = manifest(tmp, &TEAMS);
+    let run = |repo: &Path, out: &Path| {
+        timed(
+            gnu_time()
+                .arg(bin)
+                .arg("--repo")
+                .arg(repo)
+                .arg("--manifest")
+                .arg(&m)
+                .args(["apply", "-q", "--out"])
+                .arg(out),
+        )
+    };
+    let (mut inc, mut full, mut peak) = (Vec::new(), Vec::new(), 0);
+    for k in 0..3 {
+        let out = tmp.join(format!("inc-{k}"));
+        run(&s.repo, &out);
+        let (t, kib) = run(&grown, &out);
+        inc.push(t);
+        peak = peak.max(kib);
+        let fresh = tmp.join(format!("full-{k}"));
+        full.push(run(&grown, &fresh).0);
+        for team in TEAMS.map(|t| t.0) {
+            let refs = |dir: &Path| {
+                let out = synth::git()
+                    .arg("--git-dir")
+                    .arg(dir.join(format!("{team}.git")))
+                    .args(["show-ref"])
+                    .output()
+                    .expect("show-ref");
+                out.stdout
+            };
+            assert_eq!(refs(&out), refs(&fresh), "{team}: incremental and full runs differ");
+        }
+    }
+    let (inc, full) = (median(inc), median(full));
+    println!("  grown by {} commits (1%), 5 teams:", s.params.commits / 100);
+    println!(
+        "  git-split apply, incremental                {inc:7.2} s  peak {:.0} MiB",
+        peak as f64 / 1024.0
+    );
+    println!("  git-split apply, full                       {full:7.2} s");
+    println!("    incremental / full: {:.1}% (target <= 10%)", 100.0 * inc / full);
 }

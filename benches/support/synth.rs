@@ -61,6 +61,12 @@ impl Params {
         Params { components: 60, files: 14_000, commits: 70_000, merge_fraction: 0.1, seed: 2 }
     }
 
+    /// The scale run: 300k commits over a 100k-file tree.
+    #[allow(dead_code)]
+    pub fn scale() -> Params {
+        Params { components: 60, files: 100_000, commits: 300_000, merge_fraction: 0.1, seed: 3 }
+    }
+
     /// Everything the output depends on, generator version included.
     fn key(&self) -> String {
         format!(
@@ -1430,4 +1436,70 @@ pub fn manifest_yaml(params: &Params, teams: usize) -> String {
     }
     y.push_str("policy:\n  unowned: warn\n  overlap: warn\n");
     y
+}
+
+/// A bare copy of `repo` (objects hard-linked, so it costs seconds) whose
+/// `main` has `commits` more commits on top: each changes one to three
+/// files of the tip, and every tenth or so merges a topic branch (left behind as `grown-topic`).
+/// The new history is a pure extension of the old, as a monolith that grew
+/// between two runs is.
+#[allow(dead_code)]
+pub fn grow(repo: &Path, into: &Path, commits: usize, seed: u64) -> io::Result<()> {
+    check(git().args(["clone", "--bare", "--quiet", "--local"]).arg(repo).arg(into).status()?, "git clone")?;
+    let listing =
+        git().arg("--git-dir").arg(into).args(["ls-tree", "-r", "--name-only", "-z", "main"]).output()?;
+    let paths: Vec<String> = listing
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    let mut rng = Rng::new(seed);
+    let mut s = String::new();
+    let mut when = 2_000_000_000u64;
+    let mut commit = |s: &mut String,
+                      branch: &str,
+                      from: Option<&str>,
+                      merge: Option<&str>,
+                      rng: &mut Rng| {
+        when += 60;
+        s.push_str(&format!(
+            "commit refs/heads/{branch}\ncommitter Grower <grow@example.com> {when} +0000\ndata <<EOM\ngrow {when}\nEOM\n"
+        ));
+        if let Some(f) = from {
+            s.push_str(&format!("from {f}\n"));
+        }
+        if let Some(m) = merge {
+            s.push_str(&format!("merge {m}\n"));
+        }
+        for _ in 0..rng.range(1, 4) {
+            let p = rng.pick(&paths);
+            s.push_str(&format!("M 100644 inline {p}\ndata <<EOD\ngrown {when} {}\nEOD\n", rng.next_u64()));
+        }
+    };
+    commit(&mut s, "main", Some("refs/heads/main^0"), None, &mut rng);
+    let mut made = 1;
+    while made < commits {
+        if made % 10 == 0 && made + 3 <= commits {
+            commit(&mut s, "grown-topic", Some("refs/heads/main"), None, &mut rng);
+            commit(&mut s, "main", None, None, &mut rng);
+            commit(&mut s, "main", None, Some("refs/heads/grown-topic"), &mut rng);
+            made += 3;
+        } else {
+            commit(&mut s, "main", None, None, &mut rng);
+            made += 1;
+        }
+    }
+    s.push_str("done\n");
+    let mut child = git()
+        .arg("--git-dir")
+        .arg(into)
+        .args(["fast-import", "--quiet", "--done", "--force"])
+        .stdin(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let written = stdin.write_all(s.as_bytes());
+    drop(stdin);
+    check(child.wait()?, "git fast-import (grow)")?;
+    written
 }

@@ -1,0 +1,158 @@
+//! The guarantees of `apply` at scale: a synthetic monolith of 300k commits
+//! and 100k files split for 50 teams.
+//!
+//! `cargo bench --bench scale` generates the monolith once (cached under
+//! `target/bench-repos`; several minutes), then prints wall time and peak
+//! memory of each step and fails on the first broken guarantee:
+//!
+//! 1. `apply` of all 50 teams; the monolith is byte-for-byte unchanged;
+//! 2. `verify --out` re-derives every team's tip tree and sampled commits;
+//! 3. `git fsck --full --strict` passes on every team repository;
+//! 4. `apply --team T` alone gives the same ids, for three teams;
+//! 5. after 1% more commits, an incremental apply gives the ids of a run
+//!    from scratch.
+
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use synth::Params;
+
+const TEAMS: usize = 50;
+
+/// Wall seconds and peak RSS (KiB) of a command, via GNU time.
+fn timed(cmd: &mut Command) -> (f64, u64) {
+    let out = cmd.output().expect("run");
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().rev().find(|l| l.starts_with("BENCH ")).expect("time output");
+    let f: Vec<&str> = line.split(' ').collect();
+    (f[1].parse().expect("seconds"), f[2].parse().expect("kib"))
+}
+
+fn split(bin: &str, repo: &Path, manifest: &Path) -> Command {
+    let mut c = Command::new("/usr/bin/time");
+    c.args(["-f", "BENCH %e %M", bin, "--repo"]).arg(repo).arg("--manifest").arg(manifest);
+    c
+}
+
+fn git_out(repo: &Path, args: &[&str]) -> String {
+    let out = synth::git().arg("--git-dir").arg(repo).args(args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Fifty teams over the top-level components (a directory with several
+/// packages, like `web/`, is split by package).
+fn manifest(repo: &Path, dir: &Path) -> PathBuf {
+    let mut units: Vec<String> = Vec::new();
+    for top in git_out(repo, &["ls-tree", "-d", "--name-only", "main"]).lines() {
+        let subs: Vec<String> = git_out(repo, &["ls-tree", "-d", "--name-only", &format!("main:{top}")])
+            .lines()
+            .map(|s| format!("{top}/{s}"))
+            .collect();
+        if top.starts_with('.') || top == "docs" || subs.len() < 4 {
+            units.push(top.to_string());
+        } else {
+            units.extend(subs);
+        }
+    }
+    let mut groups: Vec<Vec<String>> = vec![Vec::new(); TEAMS];
+    for (i, u) in units.into_iter().enumerate() {
+        groups[i % TEAMS].push(u);
+    }
+    let mut y = String::from("version: 1\nmonolith: {refs: [main]}\nteams:\n");
+    for (i, g) in groups.iter().enumerate() {
+        y.push_str(&format!("  team-{i:02}: {{paths: [{}]}}\n", g.join(", ")));
+    }
+    let p = dir.join("scale.yaml");
+    std::fs::write(&p, y).expect("write manifest");
+    p
+}
+
+/// Every ref and every file's size and time under the monolith's git dir.
+fn digest(repo: &Path) -> String {
+    let mut lines = vec![git_out(repo, &["show-ref"])];
+    let mut stack = vec![repo.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let m = e.metadata().expect("metadata");
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                lines.push(format!("{} {} {:?}", e.path().display(), m.len(), m.modified().ok()));
+            }
+        }
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+fn refs_of(out: &Path, team: &str) -> String {
+    git_out(&out.join(format!("{team}.git")), &["show-ref"])
+}
+
+fn main() -> ExitCode {
+    let s = match synth::ensure(&Params::scale()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("generating the monolith: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "monolith: {} ({} commits, {} files; generated in {:.0} s)",
+        s.repo.display(),
+        s.stats.commits,
+        s.stats.files,
+        s.stats.seconds
+    );
+    let bin = env!("CARGO_BIN_EXE_git-split");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let m = manifest(&s.repo, tmp.path());
+    let out = tmp.path().join("out");
+    let before = digest(&s.repo);
+
+    let (t, kib) = timed(split(bin, &s.repo, &m).args(["apply", "-q", "--out"]).arg(&out));
+    println!("  apply, {TEAMS} teams                  {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    assert_eq!(before, digest(&s.repo), "the monolith changed");
+
+    let (t, kib) = timed(split(bin, &s.repo, &m).args(["verify", "--out"]).arg(&out));
+    println!("  verify --out                        {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+
+    let start = std::time::Instant::now();
+    for i in 0..TEAMS {
+        let team = out.join(format!("team-{i:02}.git"));
+        if team.exists() {
+            git_out(&team, &["fsck", "--full", "--strict", "--no-dangling"]);
+        }
+    }
+    println!("  git fsck, every team                {:8.1} s", start.elapsed().as_secs_f64());
+
+    for i in [0, 17, 42] {
+        let team = format!("team-{i:02}");
+        let alone = tmp.path().join(format!("alone-{i}"));
+        let (t, kib) =
+            timed(split(bin, &s.repo, &m).args(["apply", "-q", "--team", &team, "--out"]).arg(&alone));
+        assert_eq!(refs_of(&alone, &team), refs_of(&out, &team), "{team}: --team alone gives other ids");
+        println!("  apply --team {team}                {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    }
+
+    let grown = tmp.path().join("grown.git");
+    synth::grow(&s.repo, &grown, s.params.commits / 100, 11).expect("growing the monolith");
+    let (t, kib) = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&out));
+    println!("  apply after 1% more commits         {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    let fresh = tmp.path().join("fresh");
+    let (t, kib) = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&fresh));
+    println!("  apply from scratch, grown           {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    for i in 0..TEAMS {
+        let team = format!("team-{i:02}");
+        if fresh.join(format!("{team}.git")).exists() {
+            assert_eq!(refs_of(&out, &team), refs_of(&fresh, &team), "{team}: incremental differs");
+        }
+    }
+    println!("  every guarantee held");
+    ExitCode::SUCCESS
+}
