@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use owo_colors::OwoColorize;
@@ -70,7 +71,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             HistoryArg::Rewrite => HistoryMode::Rewrite,
             HistoryArg::Prune => HistoryMode::Prune,
         },
+        cancel: Arc::new(AtomicBool::new(false)),
     };
+    // Ctrl-C asks the engine to stop and remove what it staged (exit 130); a
+    // second Ctrl-C exits at once, which is as safe as a kill (the next
+    // run removes the staging directories). The exit-at-once must be
+    // registered first so the first Ctrl-C only sets the flag.
+    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, opts.cancel.clone())?;
+    signal_hook::flag::register(signal_hook::consts::SIGINT, opts.cancel.clone())?;
 
     let multi = MultiProgress::with_draw_target(if global.quiet {
         ProgressDrawTarget::hidden()
@@ -107,7 +115,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     };
-    let report = apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)?;
+    let report = match apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)
+    {
+        Err(e @ apply::ApplyError::Interrupted) => {
+            multi.clear().ok();
+            // 128 + SIGINT, what a shell reports for a process Ctrl-C ended.
+            return Err(Failure { code: 130, error: Some(e.into()) });
+        }
+        other => other?,
+    };
     multi.clear().ok();
     match args.format {
         Format::Json => output::json(&report)?,
