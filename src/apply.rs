@@ -736,7 +736,11 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
     }
-    Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
+    // Not from git's templates: those are the machine's (init.templateDir,
+    // /usr/share/git-core/templates), hooks included, and would be published.
+    let mut init = git2::RepositoryInitOptions::new();
+    init.bare(true).external_template(false);
+    Repository::init_opts(&staging, &init).map_err(tgit(format!("creating {}", staging.display())))?;
     if ctx.packs_with_git() {
         // Borrow the monolith's objects until `git pack-objects` copies
         // in what the refs reach.
@@ -858,6 +862,12 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
     }
     drop(out);
+    // Reflogs appear when the user's config asks for them on every ref
+    // (core.logAllRefUpdates=always); they would publish who ran apply, when.
+    match fs::remove_dir_all(staging.join("logs")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(tio("removing reflogs")(e)),
+        _ => {}
+    }
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
     fault::point("finish.ready");
     ctx.check()?;
