@@ -35,9 +35,13 @@ impl Setup {
     }
 
     fn history() -> Setup {
+        Setup::history_with(HISTORY_MANIFEST)
+    }
+
+    fn history_with(manifest: &str) -> Setup {
         let (tmp, repo) = fixture_copy("history");
         let m = tmp.path().join("m.yaml");
-        std::fs::write(&m, HISTORY_MANIFEST).unwrap();
+        std::fs::write(&m, manifest).unwrap();
         let args = vec!["--manifest".to_string(), m.to_str().unwrap().to_string()];
         Setup { _tmp: tmp, repo, args, teams: HISTORY_TEAMS }
     }
@@ -303,6 +307,19 @@ fn sigkill_at_every_point_of_an_incremental_rerun() {
     assert_ne!(s.outputs(&old), expected, "the monolith grew for every team");
     let n = kill_everywhere(&s, Some(&old), &expected, "incremental");
     println!("incremental: {n} kill points");
+    assert!(n >= 30, "{n}");
+}
+
+#[test]
+fn sigkill_at_every_point_of_an_incremental_rerun_with_a_compat_team() {
+    let s = Setup::history_with(
+        &HISTORY_MANIFEST.replace("a: {paths: [a]}", "a: {paths: [a], root: a, compat: subtree}"),
+    );
+    let old = grown(&s, 6);
+    let (_, expected) = reference(&s);
+    assert_ne!(s.outputs(&old), expected, "the monolith grew for every team");
+    let n = kill_everywhere(&s, Some(&old), &expected, "compat incremental");
+    println!("compat: {n} kill points");
     assert!(n >= 30, "{n}");
 }
 
