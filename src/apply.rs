@@ -792,6 +792,7 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
 /// repository.
 fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
+    ctx.check()?;
     let Staged { staging, linked, old_refs, compat, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
