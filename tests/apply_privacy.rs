@@ -216,3 +216,28 @@ fn tags_on_other_teams_commits_come_along_as_documented() {
         assert!(msg.contains("release 0.1"), "{team}: {msg}");
     }
 }
+
+/// A `compat: subtree` team is built another way (git subtree's rules, its
+/// objects copied by `git pack-objects` through a temporary alternate): the
+/// same scan applies.
+#[test]
+fn a_compat_team_holds_nothing_of_other_teams_either() {
+    let repo = fixture("markers");
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("m.yaml");
+    std::fs::write(
+        &manifest,
+        "version: 1\nmonolith: {refs: [main]}\nteams:\n  alpha: {paths: [\"alpha-storefront/**\"], root: alpha-storefront, compat: subtree}\n  beta: {paths: [\"beta-ledger/**\"]}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    apply(&repo, tmp.path(), &out, &["--manifest", manifest.to_str().unwrap()]);
+    let t = out.join("alpha.git");
+    let mut forbidden: Vec<&str> = NEVER.to_vec();
+    forbidden.extend(MACHINE);
+    forbidden.extend(["BETA-SECRET", "beta-", "GAMMA-SECRET", "gamma-"]);
+    scan(&t, "ALPHA-SECRET", &forbidden, "compat alpha");
+    assert!(!t.join("objects/info/alternates").exists());
+    let refs = lines(git(&t, &["for-each-ref", "--format=%(refname)"]));
+    assert!(refs.iter().all(|r| r == "refs/heads/main" || r.starts_with("refs/tags/")), "{refs:?}");
+}
