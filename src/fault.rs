@@ -10,7 +10,8 @@
 //! `GIT_SPLIT_FAULT`:
 //! * `trace:FILE` appends each point's name to FILE as the run passes it;
 //! * `NAME:N:ACTION` acts when point NAME is passed the N-th time (from 1):
-//!   `kill` raises SIGKILL, `int` raises SIGINT (as a Ctrl-C would), and
+//!   `kill` raises SIGKILL, `int` raises SIGINT (as a Ctrl-C would), `term`
+//!   raises SIGTERM (as a cancelled CI job would), and
 //!   `enospc` makes a write point fail with "no space left on device".
 
 use std::io::Write;
@@ -20,6 +21,7 @@ use std::sync::{Mutex, OnceLock};
 enum Action {
     Kill,
     Interrupt,
+    Terminate,
     NoSpace,
 }
 
@@ -41,6 +43,7 @@ fn spec() -> Option<&'static Spec> {
         let action = match parts.next()? {
             "kill" => Action::Kill,
             "int" => Action::Interrupt,
+            "term" => Action::Terminate,
             "enospc" => Action::NoSpace,
             _ => return None,
         };
@@ -76,6 +79,10 @@ pub fn io_point(name: &'static str) -> std::io::Result<()> {
                 // SAFETY: as above; the handler the CLI installed runs before raise returns.
                 Action::Interrupt => unsafe {
                     libc::raise(libc::SIGINT);
+                },
+                // SAFETY: as above.
+                Action::Terminate => unsafe {
+                    libc::raise(libc::SIGTERM);
                 },
                 Action::NoSpace => return Err(std::io::Error::from_raw_os_error(libc::ENOSPC)),
             }

@@ -324,7 +324,7 @@ fn sigkill_at_every_point_of_an_incremental_rerun_with_a_compat_team() {
 }
 
 #[test]
-fn sigint_stops_cleanly_at_every_phase_with_exit_130() {
+fn sigint_or_sigterm_stops_cleanly_at_every_phase_with_exit_130_or_143() {
     let s = Setup::history();
     let old = grown(&s, 6);
     let previous = digests(&s, &old);
@@ -333,20 +333,25 @@ fn sigint_stops_cleanly_at_every_phase_with_exit_130() {
     let monolith = digest(&s.repo);
     let work = s.dir().join("work-sigint");
     let counts = s.trace(Some(&old), &work);
-    // Each named point at its first and last pass.
-    let mut points: Vec<(String, usize)> = Vec::new();
+    // Each named point at its first and last pass; SIGTERM (a cancelled CI
+    // job) at a few.
+    let mut points: Vec<(String, usize, &str)> = Vec::new();
     for (name, &n) in &counts {
-        points.push((name.clone(), 1));
+        points.push((name.clone(), 1, "int"));
         if n > 1 {
-            points.push((name.clone(), n));
+            points.push((name.clone(), n, "int"));
         }
     }
-    for (name, k) in &points {
-        let at = format!("SIGINT at {name}:{k}");
+    for name in ["apply.graph", "rewrite.commit", "finish.written"] {
+        points.push((name.to_string(), 1, "term"));
+    }
+    for (name, k, signal) in &points {
+        let at = format!("SIG{} at {name}:{k}", signal.to_uppercase());
         let out = restore(Some(&old), &work);
-        let o = s.apply(&out, Some(&format!("{name}:{k}:int")));
+        let o = s.apply(&out, Some(&format!("{name}:{k}:{signal}")));
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(130), "{at}: {o:?}");
+        let code = if *signal == "int" { 130 } else { 143 };
+        assert_eq!(o.status.code(), Some(code), "{at}: {o:?}");
         assert!(stderr.contains("interrupted"), "{at}: {stderr}");
         assert_clean(&out, &at);
         assert_whole(&s, &out, &previous, &expected, &at);
@@ -354,7 +359,7 @@ fn sigint_stops_cleanly_at_every_phase_with_exit_130() {
         assert!(ids(&s, &out) == uninterrupted, "{at}: a rerun does not converge");
     }
     assert_eq!(monolith, digest(&s.repo), "the monolith changed");
-    println!("{} SIGINT points", points.len());
+    println!("{} SIGINT/SIGTERM points", points.len());
     assert!(points.len() >= 20, "{}", points.len());
 }
 

@@ -73,12 +73,17 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         },
         cancel: Arc::new(AtomicBool::new(false)),
     };
-    // Ctrl-C asks the engine to stop and remove what it staged (exit 130); a
-    // second Ctrl-C exits at once, which is as safe as a kill (the next
-    // run removes the staging directories). The exit-at-once must be
-    // registered first so the first Ctrl-C only sets the flag.
-    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, opts.cancel.clone())?;
-    signal_hook::flag::register(signal_hook::consts::SIGINT, opts.cancel.clone())?;
+    // Ctrl-C (or SIGTERM, what CI sends a cancelled job) asks the engine to
+    // stop and remove what it staged; a second one exits at once, which is
+    // as safe as a kill (the next run removes the staging directories). The
+    // exit-at-once must be registered first so the first signal only sets
+    // the flag.
+    let terminated = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143)] {
+        signal_hook::flag::register_conditional_shutdown(signal, code, opts.cancel.clone())?;
+        signal_hook::flag::register(signal, opts.cancel.clone())?;
+    }
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, terminated.clone())?;
 
     let multi = MultiProgress::with_draw_target(if global.quiet {
         ProgressDrawTarget::hidden()
@@ -119,8 +124,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     {
         Err(e @ apply::ApplyError::Interrupted) => {
             multi.clear().ok();
-            // 128 + SIGINT, what a shell reports for a process Ctrl-C ended.
-            return Err(Failure { code: 130, error: Some(e.into()) });
+            // 128 + the signal, what a shell reports for a process it ended.
+            let code = if terminated.load(std::sync::atomic::Ordering::SeqCst) { 143 } else { 130 };
+            return Err(Failure { code, error: Some(e.into()) });
         }
         other => other?,
     };
