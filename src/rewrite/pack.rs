@@ -33,10 +33,10 @@ fn io(context: &str) -> impl FnOnce(std::io::Error) -> PackError + '_ {
     move |e| PackError { context: context.to_string(), message: e.to_string() }
 }
 
-/// A write failure naming the file, so a full disk says where.
-fn io_at(context: &str, path: &Path) -> impl FnOnce(std::io::Error) -> PackError {
-    let context = format!("{context} {}", path.display());
-    move |e| PackError { context, message: e.to_string() }
+/// A write failure naming the file, so a full disk says where. Formats
+/// only on failure: it guards every object written.
+fn io_at<'a>(context: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) -> PackError + 'a {
+    move |e| PackError { context: format!("{context} {}", path.display()), message: e.to_string() }
 }
 
 const OFS_DELTA: u8 = 6;
