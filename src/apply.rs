@@ -15,11 +15,14 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use git2::{ObjectType, Oid, Repository};
 use serde::Serialize;
 
+use crate::fault;
 use crate::git::{GitError, Repo};
 use crate::git_pack::Packs;
 use crate::manifest::Compat;
@@ -66,6 +69,11 @@ pub enum ApplyError {
     /// A selected ref does not exist.
     #[error("no ref matches `{0}` in the monolith")]
     NoSuchRef(String),
+    /// Stopped by [`Options::cancel`] (Ctrl-C): staging directories removed,
+    /// every team repository either its previous self or, if it finished
+    /// before the stop, the new one.
+    #[error("interrupted: no team repository was left half written")]
+    Interrupted,
     /// File system trouble in the output directory.
     #[error("{context}: {source}")]
     Io {
@@ -100,6 +108,9 @@ pub struct Options {
     pub jobs: usize,
     /// Rewrite or prune.
     pub mode: HistoryMode,
+    /// Set (by a Ctrl-C handler) to stop soon: checked between commits and
+    /// between phases.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// Progress reported while applying.
@@ -287,22 +298,52 @@ fn prepare_out(out: &Path, monolith_git_dir: &Path) -> Result<(), ApplyError> {
 }
 
 /// An exclusive advisory lock on the output directory, released on drop
-/// (and by the kernel if the process dies).
+/// (and by the kernel if the process dies). The file is removed on drop,
+/// while still locked, so a finished or interrupted run leaves none.
 struct Lock {
-    _file: fs::File,
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        let _ = rustix::fs::flock(&self.file, rustix::fs::FlockOperation::Unlock);
+    }
 }
 
 fn lock(out: &Path) -> Result<Lock, ApplyError> {
     let path = out.join(LOCK_FILE);
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(io_err(format!("opening {}", path.display())))?;
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-        .map_err(|_| ApplyError::Locked { dir: out.to_path_buf() })?;
-    Ok(Lock { _file: file })
+    loop {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(format!("opening {}", path.display())))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+            .map_err(|_| ApplyError::Locked { dir: out.to_path_buf() })?;
+        // The holder before us removes the file as it unlocks: if ours is
+        // no longer the one at `path`, a third run may lock a new one.
+        let held = rustix::fs::fstat(&file).map_err(|e| io_err("checking the lock")(e.into()))?;
+        match rustix::fs::stat(&path) {
+            Ok(now) if now.st_ino == held.st_ino && now.st_dev == held.st_dev => {
+                return Ok(Lock { file, path })
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// Removes what interrupted or failed runs staged: never a finished repository.
+fn remove_staging(out: &Path) -> Result<(), ApplyError> {
+    for entry in fs::read_dir(out).map_err(io_err("reading the output directory"))?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
+            fs::remove_dir_all(entry.path())
+                .map_err(io_err(format!("removing {}", entry.path().display())))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `apply`.
@@ -321,13 +362,16 @@ pub fn apply(
     let refs = select_refs(repo, manifest, rev)?;
     prepare_out(&opts.out, &git_dir)?;
     let _lock = lock(&opts.out)?;
-    // Leftovers of an interrupted run: never a finished repository.
-    for entry in fs::read_dir(&opts.out).map_err(io_err("reading the output directory"))?.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
-            fs::remove_dir_all(entry.path())
-                .map_err(io_err(format!("removing {}", entry.path().display())))?;
+    remove_staging(&opts.out)?;
+    fault::point("apply.locked");
+    let interrupted = || -> Result<(), ApplyError> {
+        if opts.cancel.load(Ordering::SeqCst) {
+            remove_staging(&opts.out)?;
+            return Err(ApplyError::Interrupted);
         }
-    }
+        Ok(())
+    };
+    interrupted()?;
 
     let git = repo.raw();
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
@@ -355,6 +399,7 @@ pub fn apply(
             mode: opts.mode,
             on_event,
             joins: &joins,
+            cancel: &opts.cancel,
         }
     };
 
@@ -394,6 +439,8 @@ pub fn apply(
     let incremental = graph.partial;
     let done = |c: Oid| incremental && done(c);
     drop(source);
+    fault::point("apply.graph");
+    interrupted()?;
     let commit_set: std::collections::HashSet<Oid> = graph.commits.iter().map(|c| c.id).collect();
     let mut all_refs = refs.clone();
     for t in tags_into(git, &|c| commit_set.contains(&c) || done(c)) {
@@ -413,9 +460,13 @@ pub fn apply(
         on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
         match stage(ctx, previous[i].take()) {
             Ok(st) => staged.push((i, st)),
-            Err(e) => outcomes[i] = Some(Err(e)),
+            Err(e) => {
+                ctx.remove_staging();
+                outcomes[i] = Some(Err(e));
+            }
         }
     }
+    interrupted()?;
     let histories: Vec<Option<Result<History, HistoryError>>> = match opts.mode {
         HistoryMode::Rewrite => {
             // Compat teams follow their tool's rules, in `finish`.
@@ -451,6 +502,7 @@ pub fn apply(
                 let ctx = &ctxs[i];
                 let outcome = match history {
                     Some(Err(e)) => Err(TeamError::from(e)),
+                    _ if ctx.cancelled() => Err(TeamError::Interrupted),
                     history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
                         // A monolith ref moved backwards (force-push): old
                         // objects could linger unreachable, so start over.
@@ -458,11 +510,17 @@ pub fn apply(
                         other => other,
                     },
                 };
+                if outcome.is_err() {
+                    // A failed team leaves nothing staged (a full disk gets its space back).
+                    ctx.remove_staging();
+                }
                 on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
                 finished.lock().expect("finished").push((i, outcome, start.elapsed()));
             });
         }
     });
+    // Teams that finished before a Ctrl-C stay published; the rest were not.
+    interrupted()?;
     let mut finished = finished.into_inner().expect("finished");
     // Teams that could not even be set up.
     for (i, o) in outcomes.into_iter().enumerate() {
@@ -530,6 +588,7 @@ struct TeamCtx<'a> {
     head_branch: Option<&'a str>,
     mode: HistoryMode,
     on_event: &'a (dyn Fn(Event) + Sync),
+    cancel: &'a Arc<AtomicBool>,
     /// git subtree joins in the monolith, read once for all `compat: subtree` teams.
     joins: &'a std::sync::OnceLock<Result<compat::Joins, String>>,
 }
@@ -552,6 +611,9 @@ enum TeamError {
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,
+    /// Stopped by [`Options::cancel`].
+    #[error("interrupted")]
+    Interrupted,
 }
 
 fn tgit(context: impl Into<String>) -> impl FnOnce(git2::Error) -> TeamError {
@@ -661,6 +723,27 @@ impl TeamCtx<'_> {
         self.out.join(format!("{}.git", self.name))
     }
 
+    fn staging_path(&self) -> PathBuf {
+        self.out.join(format!("{STAGING_PREFIX}{}", self.name))
+    }
+
+    /// Best effort: the next run removes whatever is left anyway.
+    fn remove_staging(&self) {
+        let _ = fs::remove_dir_all(self.staging_path());
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Between phases: stop here if asked to.
+    fn check(&self) -> Result<(), TeamError> {
+        if self.cancelled() {
+            return Err(TeamError::Interrupted);
+        }
+        Ok(())
+    }
+
     fn pass(&self, st: &mut Staged) -> rewrite::TeamPass<'_> {
         rewrite::TeamPass {
             job: Job {
@@ -671,6 +754,7 @@ impl TeamCtx<'_> {
             },
             history: std::mem::take(&mut st.history),
             out: st.staging.clone(),
+            cancel: self.cancel.clone(),
         }
     }
 }
@@ -678,11 +762,15 @@ impl TeamCtx<'_> {
 /// Creates the team's staging repository: borrowing the monolith's objects
 /// and, when continuing, the previous repository's packs.
 fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamError> {
-    let staging = ctx.out.join(format!("{STAGING_PREFIX}{}", ctx.name));
+    let staging = ctx.staging_path();
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
     }
-    Repository::init_bare(&staging).map_err(tgit(format!("creating {}", staging.display())))?;
+    // Not from git's templates: those are the machine's (init.templateDir,
+    // /usr/share/git-core/templates), hooks included, and would be published.
+    let mut init = git2::RepositoryInitOptions::new();
+    init.bare(true).external_template(false);
+    Repository::init_opts(&staging, &init).map_err(tgit(format!("creating {}", staging.display())))?;
     if ctx.packs_with_git() {
         // Borrow the monolith's objects until `git pack-objects` copies
         // in what the refs reach.
@@ -708,6 +796,7 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
         Some(p) => (p.history, p.compat, p.refs),
         None => Default::default(),
     };
+    fault::point("apply.staged");
     Ok(Staged { staging, linked, old_refs, history, compat })
 }
 
@@ -743,6 +832,7 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
 /// repository.
 fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
+    ctx.check()?;
     let Staged { staging, linked, old_refs, compat, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
@@ -792,23 +882,43 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
         out.set_head(head).map_err(tgit("setting HEAD"))?;
     }
+    fault::point("finish.refs");
+    ctx.check()?;
     let marker = staging.join(MARKER_DIR);
     fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
-    fs::write(marker.join("commit-map"), map_lines).map_err(tio("writing the commit map"))?;
+    let map_path = marker.join("commit-map");
+    fault::io_point("finish.commit-map")
+        .and_then(|_| fs::write(&map_path, map_lines))
+        .map_err(tio(format!("writing {}", map_path.display())))?;
     if let Some(state) = state {
-        fs::write(marker.join("state"), state).map_err(tio("writing the state"))?;
+        let state_path = marker.join("state");
+        fault::io_point("finish.state")
+            .and_then(|_| fs::write(&state_path, state))
+            .map_err(tio(format!("writing {}", state_path.display())))?;
     }
+    fault::point("finish.written");
+    ctx.check()?;
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
     if ctx.packs_with_git() {
         pack_reachable(&staging, &new_ids, &[], &[])?;
+        fault::point("finish.packed");
         fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
     }
     drop(out);
+    // Reflogs appear when the user's config asks for them on every ref
+    // (core.logAllRefUpdates=always); they would publish who ran apply, when.
+    match fs::remove_dir_all(staging.join("logs")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(tio("removing reflogs")(e)),
+        _ => {}
+    }
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
+    fault::point("finish.ready");
+    ctx.check()?;
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
     publish(&staging, &final_path)?;
+    fault::point("finish.published");
     Ok(TeamReport {
         name: ctx.name.to_string(),
         path: final_path,
@@ -878,17 +988,18 @@ fn pack_reachable(
     for o in old {
         input.push_str(&format!("^{o}\n"));
     }
-    let mut child = Command::new("git")
-        .arg("--git-dir")
+    let mut cmd = Command::new("git");
+    cmd.arg("--git-dir")
         .arg(staging)
         .args(["pack-objects", "--revs", "-q", "--delta-base-offset"])
         .arg(pack_dir.join("pack"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(tio("running git pack-objects"))?;
+        .stderr(std::process::Stdio::piped());
+    die_with_parent(&mut cmd);
+    let mut child = cmd.spawn().map_err(tio("running git pack-objects"))?;
+    fault::point("pack-objects.started");
     std::io::Write::write_all(child.stdin.as_mut().expect("piped"), input.as_bytes())
         .map_err(tio("feeding git pack-objects"))?;
     drop(child.stdin.take());
@@ -900,6 +1011,7 @@ fn pack_reachable(
         });
     }
     let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    fault::point("pack-objects.done");
     for p in before {
         if !p.to_string_lossy().contains(&name) {
             fs::remove_file(&p).map_err(tio(format!("removing {}", p.display())))?;
@@ -908,9 +1020,31 @@ fn pack_reachable(
     Ok(())
 }
 
+/// Makes a child writing into a staging directory die with us. Otherwise a
+/// killed run leaves `git pack-objects` writing a pack into the staging
+/// directory the next run is deleting (and fails it: "Directory not empty").
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe calls between fork and exec; no allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the prctl: nobody will wait for us.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Swaps the finished staging repository into place: atomic for readers,
 /// and the previous repository is complete until the exchange.
 fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
+    fault::io_point("publish").map_err(tio(format!("moving into {}", final_path.display())))?;
     if final_path.exists() {
         rustix::fs::renameat_with(
             rustix::fs::CWD,
@@ -924,6 +1058,7 @@ fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
             source: e.into(),
         })?;
         // `staging` now holds the previous repository.
+        fault::point("publish.exchanged");
         fs::remove_dir_all(staging).map_err(tio("removing the previous repository"))?;
     } else {
         fs::rename(staging, final_path).map_err(tio(format!("moving into {}", final_path.display())))?;
@@ -1034,6 +1169,7 @@ fn write_refs(
     sink.finish().map_err(HistoryError::from)?;
     for (r, id, target) in ids {
         out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
+        fault::point("finish.ref");
         written.insert(r.name.clone(), target.to_string());
     }
     Ok(())
@@ -1120,6 +1256,7 @@ fn prune_history(
     sink.finish().map_err(HistoryError::from)?;
     for (r, id, peeled) in ids {
         out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
+        fault::point("finish.ref");
         written.insert(r.name.clone(), peeled.to_string());
     }
     Ok(ctx.graph.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())

@@ -11,6 +11,8 @@
 pub mod apply;
 pub mod check;
 pub mod codeowners;
+#[doc(hidden)]
+pub mod fault;
 pub mod git;
 pub mod git_pack;
 pub mod init;

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use owo_colors::OwoColorize;
@@ -70,7 +71,19 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             HistoryArg::Rewrite => HistoryMode::Rewrite,
             HistoryArg::Prune => HistoryMode::Prune,
         },
+        cancel: Arc::new(AtomicBool::new(false)),
     };
+    // Ctrl-C (or SIGTERM, what CI sends a cancelled job) asks the engine to
+    // stop and remove what it staged; a second one exits at once, which is
+    // as safe as a kill (the next run removes the staging directories). The
+    // exit-at-once must be registered first so the first signal only sets
+    // the flag.
+    let terminated = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143)] {
+        signal_hook::flag::register_conditional_shutdown(signal, code, opts.cancel.clone())?;
+        signal_hook::flag::register(signal, opts.cancel.clone())?;
+    }
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, terminated.clone())?;
 
     let multi = MultiProgress::with_draw_target(if global.quiet {
         ProgressDrawTarget::hidden()
@@ -107,7 +120,16 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     };
-    let report = apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)?;
+    let report = match apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)
+    {
+        Err(e @ apply::ApplyError::Interrupted) => {
+            multi.clear().ok();
+            // 128 + the signal, what a shell reports for a process it ended.
+            let code = if terminated.load(std::sync::atomic::Ordering::SeqCst) { 143 } else { 130 };
+            return Err(Failure { code, error: Some(e.into()) });
+        }
+        other => other?,
+    };
     multi.clear().ok();
     match args.format {
         Format::Json => output::json(&report)?,

@@ -41,6 +41,9 @@ pub enum HistoryError {
     /// New objects could not be written.
     #[error(transparent)]
     Pack(#[from] PackError),
+    /// The pass was asked to stop (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
     /// A commit could not be read or written.
     #[error("{context}: {source}")]
     Git {

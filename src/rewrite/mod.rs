@@ -15,6 +15,7 @@ pub mod tree;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -49,6 +50,9 @@ pub struct TeamPass<'a> {
     pub history: History,
     /// The repository receiving its new objects.
     pub out: PathBuf,
+    /// Set to stop the pass (Ctrl-C): the team's history ends in
+    /// [`HistoryError::Interrupted`].
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// One commit, read once and handed to every team.
@@ -176,9 +180,10 @@ fn read_steps(
             None => None,
         };
         let step = Arc::new(Step { index, root, changed, raw: std::sync::OnceLock::new() });
-        for tx in senders {
-            // A worker that stopped has reported its own error.
-            let _ = tx.send(step.clone());
+        // A worker that stopped has reported its own error; when all have, stop.
+        let sent = senders.iter().filter(|tx| tx.send(step.clone()).is_ok()).count();
+        if sent == 0 {
+            break;
         }
     }
     Ok(())
@@ -233,6 +238,7 @@ fn work(
         history: History,
         /// The packs the team's repository already holds.
         have: Packs,
+        cancel: Arc<AtomicBool>,
     }
     let mut states: Vec<State<'_, '_>> = teams
         .into_iter()
@@ -247,12 +253,17 @@ fn work(
                 labels: t.job.labels,
             }),
             history: t.history,
+            cancel: t.cancel,
         })
         .collect();
     for step in steps {
         let id = graph.commits[step.index].id;
         for st in &mut states {
             let Ok(writer) = &mut st.writer else { continue };
+            if st.cancel.load(Ordering::Relaxed) {
+                st.writer = Err(HistoryError::Interrupted);
+                continue;
+            }
             if st.history.contains(&id) {
                 continue;
             }
@@ -261,6 +272,11 @@ fn work(
             {
                 st.writer = Err(e);
             }
+            crate::fault::point("rewrite.commit");
+        }
+        if states.iter().all(|st| st.writer.is_err()) {
+            // Nothing left to do: dropping the receiver stops the reader too.
+            break;
         }
         let done = step.index + 1;
         if done % 256 == 0 {

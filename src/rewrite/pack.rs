@@ -33,6 +33,12 @@ fn io(context: &str) -> impl FnOnce(std::io::Error) -> PackError + '_ {
     move |e| PackError { context: context.to_string(), message: e.to_string() }
 }
 
+/// A write failure naming the file, so a full disk says where. Formats
+/// only on failure: it guards every object written.
+fn io_at<'a>(context: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) -> PackError + 'a {
+    move |e| PackError { context: format!("{context} {}", path.display()), message: e.to_string() }
+}
+
 const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
 const GITLINK: u32 = 0o160000;
@@ -93,16 +99,17 @@ impl PackSink {
 
     fn out(&mut self) -> Result<&mut BufWriter<File>, PackError> {
         if self.file.is_none() {
+            crate::fault::io_point("pack.create").map_err(io_at("creating", &self.tmp))?;
             let file = File::options()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(true)
                 .open(&self.tmp)
-                .map_err(io("creating a pack"))?;
+                .map_err(io_at("creating", &self.tmp))?;
             let mut f = BufWriter::with_capacity(1 << 20, file);
             // The object count is filled in when the pack is finished.
-            f.write_all(b"PACK\0\0\0\x02\0\0\0\0").map_err(io("writing a pack"))?;
+            f.write_all(b"PACK\0\0\0\x02\0\0\0\0").map_err(io_at("writing", &self.tmp))?;
             self.file = Some(f);
             self.offset = 12;
         }
@@ -113,8 +120,10 @@ impl PackSink {
         let mut crc = crc32fast::Hasher::new();
         crc.update(header);
         crc.update(data);
-        let f = self.out()?;
-        f.write_all(header).and_then(|_| f.write_all(data)).map_err(io("writing a pack"))?;
+        crate::fault::io_point("pack.entry").map_err(io_at("writing", &self.tmp))?;
+        self.out()?;
+        let (f, tmp) = (self.file.as_mut().expect("opened"), &self.tmp);
+        f.write_all(header).and_then(|_| f.write_all(data)).map_err(io_at("writing", tmp))?;
         let offset = self.offset;
         self.offset += (header.len() + data.len()) as u64;
         self.entries.push((id, crc.finalize(), offset));
@@ -225,36 +234,41 @@ impl PackSink {
     /// git's names. Nothing is written when no object was.
     pub fn finish(&mut self) -> Result<(), PackError> {
         let Some(file) = self.file.take() else { return Ok(()) };
-        let mut file = file.into_inner().map_err(|e| io("writing a pack")(e.into_error()))?;
+        crate::fault::io_point("pack.finish").map_err(io_at("writing", &self.tmp))?;
+        let mut file = file.into_inner().map_err(|e| io_at("writing", &self.tmp)(e.into_error()))?;
         let count = u32::try_from(self.entries.len()).map_err(|_| PackError {
             context: "writing a pack".into(),
             message: "too many objects".into(),
         })?;
         file.seek(SeekFrom::Start(8))
             .and_then(|_| file.write_all(&count.to_be_bytes()))
-            .map_err(io("writing a pack"))?;
-        file.seek(SeekFrom::Start(0)).map_err(io("writing a pack"))?;
+            .map_err(io_at("writing", &self.tmp))?;
+        file.seek(SeekFrom::Start(0)).map_err(io_at("writing", &self.tmp))?;
         let mut hasher = Sha1::new();
         let mut buf = vec![0u8; 1 << 20];
         loop {
-            let n = file.read(&mut buf).map_err(io("checksumming a pack"))?;
+            let n = file.read(&mut buf).map_err(io_at("checksumming", &self.tmp))?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
         }
         let checksum: [u8; 20] = hasher.finalize().into();
-        file.seek(SeekFrom::End(0)).and_then(|_| file.write_all(&checksum)).map_err(io("writing a pack"))?;
+        file.seek(SeekFrom::End(0))
+            .and_then(|_| file.write_all(&checksum))
+            .map_err(io_at("writing", &self.tmp))?;
         drop(file);
 
         let name: String = checksum.iter().map(|b| format!("{b:02x}")).collect();
         let idx = index_v2(&mut self.entries, &checksum);
         let base = self.dir.join(format!("pack-{name}"));
         let idx_tmp = self.tmp.with_extension("idx");
-        std::fs::write(&idx_tmp, idx).map_err(io("writing a pack index"))?;
+        crate::fault::io_point("pack.index").map_err(io_at("writing", &idx_tmp))?;
+        std::fs::write(&idx_tmp, idx).map_err(io_at("writing", &idx_tmp))?;
         // The index last: git looks for packs by their index.
-        std::fs::rename(&self.tmp, base.with_extension("pack")).map_err(io("naming a pack"))?;
-        std::fs::rename(&idx_tmp, base.with_extension("idx")).map_err(io("naming a pack index"))?;
+        std::fs::rename(&self.tmp, base.with_extension("pack")).map_err(io_at("naming", &self.tmp))?;
+        crate::fault::point("pack.named");
+        std::fs::rename(&idx_tmp, base.with_extension("idx")).map_err(io_at("naming", &idx_tmp))?;
         self.entries.clear();
         self.written.clear();
         Ok(())
