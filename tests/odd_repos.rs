@@ -1,0 +1,380 @@
+//! Odd repositories through `apply` (and `check`), compared with
+//! `git filter-repo --path ...` where it applies: file names that are not
+//! UTF-8 or hold newlines, tabs, quotes and backslashes, names differing
+//! only in case, a 100 MiB blob, submodules, Git LFS pointers, commits with
+//! odd headers (`tests/fixtures/make_odd.sh`), and replace refs and grafts.
+
+#[path = "common/bounded.rs"]
+mod bounded;
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::Command;
+
+use bounded::{split_bounded, MEM_LIMIT_KIB};
+use common::{digest, fixture, fixture_copy, git, refs};
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+const MANIFEST: &str = r#"version: 1
+monolith: {refs: [main]}
+shared: {paths: [shared.txt, .gitmodules, .gitattributes]}
+teams:
+  weird: {paths: [weird]}
+  other: {paths: [other]}
+  bytes: {paths: ["raw*"]}
+  big: {paths: [big]}
+  other-root: {paths: [other], root: other}
+policy: {unowned: warn, overlap: allow}
+"#;
+
+/// Applies `manifest` to `repo` (bounded), checks it succeeded and left
+/// the monolith unchanged; returns the output directory's holder.
+fn apply(repo: &Path, manifest: &str, extra: &[&str]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("ownership.yaml");
+    std::fs::write(&m, manifest).unwrap();
+    let out = tmp.path().join("out");
+    let before = digest(repo);
+    let mut args = vec![
+        "apply",
+        "-q",
+        "--format",
+        "json",
+        "--manifest",
+        m.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let run = split_bounded(repo, &args, MEM_LIMIT_KIB);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(before, digest(repo), "apply modified the monolith");
+    (tmp, run.stdout)
+}
+
+fn raw_git(dir: &Path, args: &[&OsStr]) -> Vec<u8> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+/// old -> new from a commit-map file.
+fn read_map(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    assert_eq!(lines.next().map(|h| h.split_whitespace().collect::<Vec<_>>()), Some(vec!["old", "new"]));
+    lines.map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+}
+
+fn shape(git_dir: &Path, commit: &str) -> (String, Vec<String>) {
+    let s = String::from_utf8(git(git_dir, &["show", "-s", "--format=%T %P", commit]).stdout).unwrap();
+    let mut parts = s.split_whitespace().map(str::to_string);
+    (parts.next().unwrap(), parts.collect())
+}
+
+/// `git filter-repo ARGS` on a fresh clone of `main`.
+fn filter_repo(src: &Path, dst: &Path, args: &[&OsStr]) {
+    let url = format!("file://{}", src.display());
+    git(
+        dst.parent().unwrap(),
+        &["clone", "-q", "--no-local", "--single-branch", "--branch", "main", &url, dst.to_str().unwrap()],
+    );
+    let out = Command::new("git")
+        .arg("filter-repo")
+        .args(["--force", "--quiet"])
+        .args(args)
+        .current_dir(dst)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git filter-repo is installed");
+    assert!(out.status.success(), "filter-repo failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Same kept monolith commits, trees and parents as filter-repo.
+fn compare(team: &str, ours: &Path, theirs: &Path) {
+    let our_map = read_map(&ours.join("split/commit-map"));
+    let their_map = read_map(&theirs.join(".git/filter-repo/commit-map"));
+    let kept = |m: &BTreeMap<String, String>| -> BTreeSet<String> {
+        m.iter().filter(|(_, n)| n.as_str() != ZERO).map(|(o, _)| o.clone()).collect()
+    };
+    assert_eq!(kept(&our_map), kept(&their_map), "{team}: kept monolith commits differ");
+    let back = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        m.iter().filter(|(_, n)| n.as_str() != ZERO).map(|(o, n)| (n.clone(), o.clone())).collect()
+    };
+    let (our_back, their_back) = (back(&our_map), back(&their_map));
+    for old in kept(&our_map) {
+        let (our_tree, our_parents) = shape(ours, &our_map[&old]);
+        let (their_tree, their_parents) = shape(theirs, &their_map[&old]);
+        assert_eq!(our_tree, their_tree, "{team}: tree of the rewrite of {old}");
+        let o: Vec<&String> = our_parents.iter().map(|p| &our_back[p]).collect();
+        let t: Vec<&String> = their_parents.iter().map(|p| &their_back[p]).collect();
+        assert_eq!(o, t, "{team}: parents of the rewrite of {old}");
+    }
+}
+
+/// `mode type id\tpath` lines (paths as raw bytes) of a tree.
+fn ls_tree(git_dir: &Path, rev: &str) -> Vec<Vec<u8>> {
+    let out = raw_git(git_dir, &[os("ls-tree"), os("-r"), os("-z"), os(rev)]);
+    out.split(|&b| b == 0).filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
+}
+
+fn under(lines: &[Vec<u8>], prefixes: &[&[u8]]) -> Vec<Vec<u8>> {
+    lines
+        .iter()
+        .filter(|l| {
+            let path = &l[l.iter().position(|&b| b == b'\t').unwrap() + 1..];
+            prefixes.iter().any(|p| path.starts_with(p))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `common::assert_only_reachable` for object lists with non-UTF-8 paths.
+fn only_reachable(repo: &Path, what: &str) {
+    let ids = |out: Vec<u8>| -> BTreeSet<Vec<u8>> {
+        out.split(|&b| b == b'\n').filter(|l| l.len() >= 40).map(|l| l[..40].to_vec()).collect()
+    };
+    let all =
+        ids(raw_git(repo, &[os("cat-file"), os("--batch-all-objects"), os("--batch-check=%(objectname)")]));
+    let reachable = ids(raw_git(repo, &[os("rev-list"), os("--objects"), os("--all")]));
+    assert_eq!(all, reachable, "{what}: only reachable objects");
+}
+
+#[test]
+fn odd_names_submodules_and_a_big_blob_match_filter_repo() {
+    let repo = fixture("odd");
+    let (tmp, _) = apply(&repo, MANIFEST, &[]);
+    let out = tmp.path().join("out");
+    let shared: [&[u8]; 3] = [b"shared.txt", b".gitmodules", b".gitattributes"];
+    let cases: &[(&str, &[u8])] =
+        &[("weird", b"weird/"), ("bytes", b"raw\xff/"), ("big", b"big/"), ("other", b"other/")];
+    let monolith_tip = ls_tree(&repo, "main");
+    for (team, dir) in cases {
+        let ours = out.join(format!("{team}.git"));
+        let theirs = tmp.path().join(format!("fr-{team}"));
+        let mut args: Vec<&OsStr> = vec![os("--path"), OsStr::from_bytes(dir)];
+        for s in shared {
+            args.extend([os("--path"), OsStr::from_bytes(s)]);
+        }
+        filter_repo(&repo, &theirs, &args);
+        compare(team, &ours, &theirs);
+        // Byte-exact names, modes and ids: the monolith's own entries.
+        let mut prefixes = shared.to_vec();
+        prefixes.push(dir);
+        assert_eq!(ls_tree(&ours, "main"), under(&monolith_tip, &prefixes), "{team}: tip tree entries");
+        let fsck = Command::new("git")
+            .args(["fsck", "--strict", "--no-progress"])
+            .current_dir(&ours)
+            .output()
+            .unwrap();
+        assert!(fsck.status.success(), "{team}: {}", String::from_utf8_lossy(&fsck.stderr));
+        only_reachable(&ours, team);
+    }
+    let theirs = tmp.path().join("fr-other-root");
+    filter_repo(&repo, &theirs, &[os("--subdirectory-filter"), os("other")]);
+    compare("other-root", &out.join("other-root.git"), &theirs);
+
+    let weird = out.join("weird.git");
+    // Case-only collision: both names at the first commit, one after it dropped.
+    let first = String::from_utf8(git(&weird, &["rev-list", "--max-parents=0", "main"]).stdout).unwrap();
+    let names =
+        String::from_utf8(git(&weird, &["ls-tree", "--name-only", first.trim(), "weird/"]).stdout).unwrap();
+    assert!(
+        names.lines().any(|l| l == "weird/A.txt") && names.lines().any(|l| l == "weird/a.txt"),
+        "{names}"
+    );
+    // Submodules stay gitlinks, with their monolith ids, in every commit.
+    let subs = String::from_utf8(
+        git(&weird, &["log", "--format=", "--raw", "--no-abbrev", "main", "--", "weird/sub"]).stdout,
+    )
+    .unwrap();
+    assert!(subs.contains(":160000 160000 1111111111111111111111111111111111111111 3333333333333333333333333333333333333333 M\tweird/sub"), "{subs}");
+    assert!(subs.contains(":000000 160000 0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 A\tweird/sub"), "{subs}");
+    // The 100 MiB blob is the monolith's object, copied (never inflated: the run is under `ulimit -v`).
+    let big_id = String::from_utf8(git(&repo, &["rev-parse", "main:big/blob.bin"]).stdout).unwrap();
+    let size =
+        String::from_utf8(git(&out.join("big.git"), &["cat-file", "-s", big_id.trim()]).stdout).unwrap();
+    assert_eq!(size.trim(), "104857600");
+}
+
+/// Header by header, what a rewritten commit keeps: `encoding` and unknown
+/// headers (and the message bytes) as they are, not the signatures. Where
+/// filter-repo differs, the assertion on its result says how.
+#[test]
+fn odd_commit_headers() {
+    let repo = fixture("odd");
+    let (tmp, _) = apply(&repo, MANIFEST, &[]);
+    let weird = tmp.path().join("out/weird.git");
+    let theirs = tmp.path().join("fr");
+    filter_repo(&repo, &theirs, &[os("--path"), os("weird/")]);
+    let map = read_map(&weird.join("split/commit-map"));
+    let their_map = read_map(&theirs.join(".git/filter-repo/commit-map"));
+    let cat = |dir: &Path, id: &str| git(dir, &["cat-file", "commit", id]).stdout;
+    let header = |c: &[u8]| -> Vec<u8> { c[..c.windows(2).position(|w| w == b"\n\n").unwrap() + 1].to_vec() };
+    let body = |c: &[u8]| -> Vec<u8> { c[c.windows(2).position(|w| w == b"\n\n").unwrap() + 2..].to_vec() };
+    let has = |c: &[u8], line: &[u8]| header(c).split(|&b| b == b'\n').any(|l| l.starts_with(line));
+
+    for (rev, what) in [("main~2", "encoding"), ("main~1", "gpgsig"), ("main", "mergetag and unknown")] {
+        let old = String::from_utf8(git(&repo, &["rev-parse", rev]).stdout).unwrap().trim().to_string();
+        let src = cat(&repo, &old);
+        let ours = cat(&weird, &map[&old]);
+        let fr = cat(&theirs, &their_map[&old]);
+        let label = format!("\n\nSplit-Source: {old}\n");
+        assert_eq!(
+            body(&ours),
+            [body(&src).strip_suffix(b"\n").unwrap(), label.as_bytes()].concat(),
+            "{what}: message bytes kept, trailer added"
+        );
+        for key in ["author ", "committer "] {
+            let line = |c: &[u8]| {
+                header(c).split(|&b| b == b'\n').find(|l| l.starts_with(key.as_bytes())).unwrap().to_vec()
+            };
+            assert_eq!(line(&ours), line(&src), "{what}: {key}");
+        }
+        match what {
+            "encoding" => {
+                assert!(has(&ours, b"encoding ISO-8859-1"), "kept");
+                assert!(!has(&fr, b"encoding"), "filter-repo re-encodes to UTF-8 and drops the header");
+            }
+            "gpgsig" => {
+                assert!(
+                    has(&src, b"gpgsig ") && !has(&ours, b"gpgsig") && !has(&ours, b" iQEz"),
+                    "signature dropped"
+                );
+                assert!(!has(&fr, b"gpgsig"), "filter-repo drops it too");
+            }
+            _ => {
+                assert!(!has(&ours, b"mergetag") && !has(&ours, b" type commit"), "mergetag dropped");
+                assert!(
+                    has(&ours, b"x-unknown-header some value") && has(&ours, b" continued line"),
+                    "unknown header kept"
+                );
+                assert!(has(&ours, b"change-id zzzz"), "change-id kept");
+                assert!(
+                    !has(&fr, b"x-unknown-header") && !has(&fr, b"change-id"),
+                    "filter-repo drops unknown headers"
+                );
+            }
+        }
+    }
+    let fsck =
+        Command::new("git").args(["fsck", "--strict", "--no-progress"]).current_dir(&weird).output().unwrap();
+    assert!(fsck.status.success(), "{}", String::from_utf8_lossy(&fsck.stderr));
+}
+
+/// Files nobody owns with a newline or a non-UTF-8 byte in their name are
+/// still reported, by `apply` and by `check`, and nothing else is.
+#[test]
+fn unowned_odd_names_are_reported() {
+    let repo = fixture("odd");
+    let (_tmp, json) = apply(&repo, MANIFEST, &[]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["unowned"], serde_json::json!(["lost\nnewline.txt", "lost\u{fffd}.txt"]));
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("ownership.yaml");
+    std::fs::write(&m, MANIFEST).unwrap();
+    let run = split_bounded(
+        &repo,
+        &["check", "--ref", "main", "--format", "json", "--manifest", m.to_str().unwrap()],
+        MEM_LIMIT_KIB,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let paths: Vec<&str> =
+        v["findings"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["lost\nnewline.txt", "lost\u{fffd}.txt"]);
+}
+
+/// Replace refs and grafts are ignored: the split is of the objects as
+/// stored, so it is the same on a clone (which never fetches them) and on
+/// the repository that has them. `apply` with them equals `apply` without.
+#[test]
+fn replace_refs_and_grafts_are_ignored() {
+    let clean = fixture("odd");
+    let (_keep, dirty) = fixture_copy("odd");
+    let rev = |r: &str| String::from_utf8(git(&dirty, &["rev-parse", r]).stdout).unwrap().trim().to_string();
+    let (cut, skip, onto) = (rev("main~3"), rev("main~5"), rev("main~8"));
+    let (blob, other) = (rev("main~8:weird/A.txt"), rev("main:shared.txt"));
+    // A replaced commit with another parent, a replaced blob, a graft that cuts history.
+    git(&dirty, &["replace", "--graft", &skip, &onto]);
+    git(&dirty, &["replace", &blob, &other]);
+    std::fs::write(dirty.join(".git/info/grafts"), format!("{cut}\n")).unwrap();
+    assert_ne!(
+        git(&dirty, &["rev-list", "--count", "main"]).stdout,
+        git(&clean, &["rev-list", "--count", "main"]).stdout,
+        "git itself sees another history"
+    );
+    let compat = MANIFEST
+        .replace("policy:", "  other-subtree: {paths: [other], root: other, compat: subtree}\npolicy:");
+    for extra in [&[][..], &["--history", "prune"][..]] {
+        let (a, _) = apply(&clean, &compat, extra);
+        let (b, _) = apply(&dirty, &compat, extra);
+        for team in ["weird", "other", "bytes", "big", "other-root", "other-subtree"] {
+            let (x, y) = (a.path().join(format!("out/{team}.git")), b.path().join(format!("out/{team}.git")));
+            assert_eq!(refs(&x), refs(&y), "{team} {extra:?}: same refs");
+            assert_eq!(
+                std::fs::read(x.join("split/commit-map")).unwrap(),
+                std::fs::read(y.join("split/commit-map")).unwrap(),
+                "{team} {extra:?}: same commit map"
+            );
+        }
+    }
+}
+
+/// Every command runs with less address space than the 100 MiB blob
+/// (`ulimit -v` 96 MiB): the blob is copied and sized, never read whole.
+#[test]
+fn a_blob_bigger_than_the_memory_limit_is_never_read_whole() {
+    let repo = fixture("odd");
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("ownership.yaml");
+    std::fs::write(&m, MANIFEST).unwrap();
+    let (m, out) = (m.to_str().unwrap(), tmp.path().join("out"));
+    let out = out.to_str().unwrap();
+    let limit = 96 * 1024;
+    for (args, code) in [
+        (&["apply", "-q", "--team", "big", "--jobs", "2", "--manifest", m, "--out", out][..], 0),
+        (&["verify", "--manifest", m, "--out", out], 0),
+        (
+            &[
+                "apply",
+                "-q",
+                "--team",
+                "big",
+                "--jobs",
+                "2",
+                "--history",
+                "prune",
+                "--manifest",
+                m,
+                "--out",
+                out,
+            ],
+            0,
+        ),
+        (&["plan", "--manifest", m], 0),
+        (&["check", "--ref", "main", "--manifest", m], 0),
+        (&["log", "--manifest", m], 0),
+        (&["owners", "--manifest", m, "big/blob.bin"], 0),
+    ] {
+        let run = split_bounded(&repo, args, limit);
+        assert_eq!(run.code, code, "{args:?}: {}{}", run.stdout, run.stderr);
+    }
+    let size = git(&Path::new(out).join("big.git"), &["cat-file", "-s", "main:big/blob.bin"]).stdout;
+    assert_eq!(String::from_utf8(size).unwrap().trim(), "104857600");
+}
