@@ -157,6 +157,8 @@ pub struct TeamReport {
     pub elapsed: Duration,
     /// Why the team failed, if it did.
     pub error: Option<String>,
+    /// The Git LFS objects its pointer files name, across its history.
+    pub lfs_objects: Vec<crate::lfs::LfsObject>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -462,6 +464,7 @@ pub fn apply(
                 refs: BTreeMap::new(),
                 elapsed,
                 error: Some(e.to_string()),
+                lfs_objects: Vec::new(),
             },
         };
         reports.push((i, report));
@@ -519,6 +522,8 @@ enum TeamError {
     Io { context: String, source: std::io::Error },
     #[error("`git {args}` failed: {stderr}")]
     Command { args: String, stderr: String },
+    #[error(transparent)]
+    Lfs(#[from] crate::lfs::LfsError),
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,
@@ -763,6 +768,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     }
     drop(out);
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
+    let lfs_objects = crate::lfs::objects_in(&staging)?;
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
     publish(&staging, &final_path)?;
@@ -776,6 +782,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         refs: written_refs,
         elapsed: Duration::ZERO,
         error: None,
+        lfs_objects,
     })
 }
 
@@ -799,6 +806,7 @@ fn report_existing(
     refs: BTreeMap<String, String>,
 ) -> Result<TeamReport, TeamError> {
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
+    let lfs_objects = crate::lfs::objects_in(final_path)?;
     Ok(TeamReport {
         name: ctx.name.to_string(),
         path: final_path.to_path_buf(),
@@ -809,6 +817,7 @@ fn report_existing(
         refs,
         elapsed: Duration::ZERO,
         error: None,
+        lfs_objects,
     })
 }
 

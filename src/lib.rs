@@ -14,6 +14,7 @@ pub mod codeowners;
 pub mod git;
 pub mod git_pack;
 pub mod init;
+pub mod lfs;
 pub mod log;
 pub mod manifest;
 pub mod ownership;

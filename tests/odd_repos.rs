@@ -284,7 +284,10 @@ fn unowned_odd_names_are_reported() {
     let repo = fixture("odd");
     let (_tmp, json) = apply(&repo, MANIFEST, &[]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["unowned"], serde_json::json!(["lost\nnewline.txt", "lost\u{fffd}.txt"]));
+    assert_eq!(
+        v["unowned"],
+        serde_json::json!(["lost\nnewline.txt", "lost\u{1b}[2Jclear.txt", "lost\u{fffd}.txt"])
+    );
     let tmp = tempfile::tempdir().unwrap();
     let m = tmp.path().join("ownership.yaml");
     std::fs::write(&m, MANIFEST).unwrap();
@@ -297,7 +300,32 @@ fn unowned_odd_names_are_reported() {
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let paths: Vec<&str> =
         v["findings"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
-    assert_eq!(paths, ["lost\nnewline.txt", "lost\u{fffd}.txt"]);
+    assert_eq!(paths, ["lost\nnewline.txt", "lost\u{1b}[2Jclear.txt", "lost\u{fffd}.txt"]);
+
+    // Text output quotes such names (even in colour): each stays on its
+    // line, and a name cannot drive the terminal.
+    let out = tmp.path().join("out");
+    let (m, out) = (m.to_str().unwrap(), out.to_str().unwrap());
+    let lost_nl = "lost\nnewline.txt";
+    for args in [
+        &["--color", "always", "apply", "--manifest", m, "--out", out][..],
+        &["--color", "always", "plan", "--manifest", m],
+        &["--color", "always", "check", "--ref", "main", "--manifest", m],
+        &["--color", "always", "owners", "--manifest", m, lost_nl, "lost\x1b[2Jclear.txt"],
+    ] {
+        let run = split_bounded(&repo, args, MEM_LIMIT_KIB);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains(lost_nl) && !run.stdout.contains("\x1b[2J"),
+            "{args:?}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(r"lost\nnewline.txt") && run.stdout.contains(r"lost\u{1b}[2Jclear.txt"),
+            "{args:?}:\n{}",
+            run.stdout
+        );
+    }
 }
 
 /// Replace refs and grafts are ignored: the split is of the objects as
@@ -377,4 +405,65 @@ fn a_blob_bigger_than_the_memory_limit_is_never_read_whole() {
     }
     let size = git(&Path::new(out).join("big.git"), &["cat-file", "-s", "main:big/blob.bin"]).stdout;
     assert_eq!(String::from_utf8(size).unwrap().trim(), "104857600");
+}
+
+/// The LFS objects each team needs are listed (JSON and text): every
+/// pointer file in its history, and nothing that only looks like one. The
+/// expected oids are the ones `make_odd.sh` wrote; `weird/fake.bin` has no
+/// `size` line.
+#[test]
+fn lfs_objects_each_team_needs_are_listed() {
+    let repo = fixture("odd");
+    let (tmp, json) = apply(&repo, MANIFEST, &[]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let lfs = |team: &str| -> Vec<(String, u64)> {
+        let t = v["teams"].as_array().unwrap().iter().find(|t| t["name"] == team).unwrap();
+        t["lfs_objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["oid"].as_str().unwrap().to_string(), o["size"].as_u64().unwrap()))
+            .collect()
+    };
+    let oid = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    assert_eq!(
+        lfs("weird"),
+        [(oid('1'), 1_000_000), (oid('3'), 2_000_000)],
+        "both versions of weird/model.bin"
+    );
+    assert_eq!(lfs("other"), [(oid('2'), 42)]);
+    assert_eq!(lfs("other-root"), [(oid('2'), 42)]);
+    assert_eq!(lfs("big"), []);
+    // The pointer files themselves are kept byte for byte.
+    let weird = tmp.path().join("out/weird.git");
+    assert_eq!(
+        git(&weird, &["rev-parse", "main:weird/model.bin"]).stdout,
+        git(&repo, &["rev-parse", "main:weird/model.bin"]).stdout
+    );
+    // A second run that finds nothing new reports the same, and so does text.
+    let m = tmp.path().join("ownership.yaml");
+    let out = tmp.path().join("out");
+    let run = split_bounded(
+        &repo,
+        &["apply", "-q", "--manifest", m.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        MEM_LIMIT_KIB,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("git lfs: pointer files name objects each team must fetch and push"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["weird", "2", "objects,", "2.9", "MiB"]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.lines().any(|l| l.trim_start().starts_with("big ") && l.contains("object")),
+        "{}",
+        run.stdout
+    );
 }

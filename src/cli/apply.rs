@@ -136,6 +136,19 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 }
             }
             writeln!(o, "written to {}", opts.out.display())?;
+            let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
+            if !lfs.is_empty() {
+                writeln!(
+                    o,
+                    "{} pointer files name objects each team must fetch and push (--format json lists them):",
+                    "git lfs:".style(style::heading())
+                )?;
+                for t in lfs {
+                    let bytes = t.lfs_objects.iter().map(|l| l.size).sum();
+                    let n = plural(t.lfs_objects.len() as u64, "object", "objects");
+                    writeln!(o, "  {:<20} {n}, {}", t.name, size(bytes))?;
+                }
+            }
             if !report.unowned.is_empty() {
                 writeln!(
                     o,
@@ -146,7 +159,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 )?;
                 const SHOWN: usize = 20;
                 for p in report.unowned.iter().take(SHOWN) {
-                    writeln!(o, "  {p}")?;
+                    writeln!(o, "  {}", output::path(p))?;
                 }
                 if report.unowned.len() > SHOWN {
                     let how = "`plan` or --format json lists all";

@@ -205,7 +205,7 @@ fn summary(
                 .style(style::bad())
         )?;
         for p in draft.unowned.iter().take(SHOWN) {
-            writeln!(out, "  {p}")?;
+            writeln!(out, "  {}", output::path(p))?;
         }
         if draft.unowned.len() > SHOWN {
             writeln!(
