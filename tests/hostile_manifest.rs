@@ -60,7 +60,18 @@ fn with_teams(body: &str) -> Vec<u8> {
 fn over_8_mib_is_refused_before_parsing() {
     let mut m = with_teams("  a: {paths: [a]}\n");
     m.extend(std::iter::repeat_n(b'#', 9 << 20));
-    refused(&m, None, "more than 8 MiB is not a manifest");
+    refused(&m, None, "larger than 8 MiB");
+}
+
+/// Reading stops after 8 MiB: an endless `--manifest` is refused, not read.
+#[test]
+fn an_endless_manifest_is_not_read_to_its_end() {
+    let repo = fixture("history");
+    for args in [&["plan", "--manifest", "/dev/zero"][..], &["check", "--manifest", "/dev/urandom"]] {
+        let run = split_bounded(&repo, args, MEM_LIMIT_KIB);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("larger than 8 MiB"), "{}", run.stderr);
+    }
 }
 
 /// Decision: at most 10,000 teams (each is a repository written in one
@@ -101,6 +112,15 @@ fn a_flood_of_nodes_is_refused_while_parsing() {
     // 1.2 million list entries in 2.4 MB: under the size limit, over the node budget.
     let list = vec!["a"; 1_200_000].join(",");
     refused(&with_teams(&format!("  a: {{paths: [{list}]}}\n")), Some("3:"), "too large or too complex");
+}
+
+#[test]
+fn a_second_document_is_refused() {
+    refused(
+        &with_teams("  a: {paths: [a]}\n---\nversion: 1\nteams:\n  b: {paths: [b]}\n"),
+        Some("4:1"),
+        "Documents",
+    );
 }
 
 #[test]

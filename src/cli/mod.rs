@@ -170,7 +170,7 @@ impl Context {
             Some(path) => Manifest::load(path)?,
             None => match repo.workdir().map(|w| w.join("ownership.yaml")) {
                 Some(p) if p.exists() => {
-                    let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+                    let text = Manifest::read(&p)?;
                     Manifest::from_bytes(Path::new("ownership.yaml"), &text)?
                 }
                 _ => {

@@ -144,12 +144,23 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and validates a manifest file.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let bytes = std::fs::read(path).map_err(|e| ManifestError {
+        Manifest::from_bytes(path, &Manifest::read(path)?)
+    }
+
+    /// Reads a manifest file's bytes, at most one byte more than
+    /// [`MAX_MANIFEST_BYTES`] (enough for [`Manifest::from_bytes`] to refuse
+    /// it): `--manifest /dev/zero` or a huge file cannot exhaust memory.
+    pub fn read(path: &Path) -> Result<Vec<u8>, ManifestError> {
+        use std::io::Read as _;
+        let err = |e: std::io::Error| ManifestError {
             file: path.to_path_buf(),
             loc: None,
             kind: ErrorKind::Read(e.to_string()),
-        })?;
-        Manifest::from_bytes(path, &bytes)
+        };
+        let file = std::fs::File::open(path).map_err(err)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_MANIFEST_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(err)?;
+        Ok(bytes)
     }
 
     /// Validates manifest text; `path` is only used in messages.
@@ -292,6 +303,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
     let mut raw_teams: Vec<_> = raw.teams.value.into_iter().collect();
     raw_teams.sort_by(|a, b| a.0.value.cmp(&b.0.value));
     let mut teams = Vec::with_capacity(raw_teams.len());
+    let mut folded = std::collections::HashMap::new();
     for (name, t) in raw_teams {
         let loc = Loc::of(&name);
         let name = name.value;
@@ -299,12 +311,14 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             return Err(err(loc, ErrorKind::BadTeamName { name, reason }));
         }
         // `A` and `a` would be one directory on macOS and Windows.
-        if let Some(other) = teams.iter().find(|t: &&Team| t.name.eq_ignore_ascii_case(&name)) {
+        if let Some(&i) = folded.get(&name.to_ascii_lowercase()) {
+            let other: &Team = &teams[i];
             return Err(err(
                 loc,
                 ErrorKind::TeamCaseClash { name, other: other.name.clone(), other_loc: other.loc },
             ));
         }
+        folded.insert(name.to_ascii_lowercase(), teams.len());
         let rule = rule(path, t.paths, t.packages, t.exclude)?;
         if rule.is_empty() {
             return Err(err(loc, ErrorKind::EmptyTeam(name)));
@@ -463,8 +477,8 @@ pub enum ErrorKind {
     /// The file could not be read.
     #[error("cannot read the manifest: {0}")]
     Read(String),
-    /// Over [`MAX_MANIFEST_BYTES`].
-    #[error("the manifest is {0} bytes; more than 8 MiB is not a manifest")]
+    /// Over [`MAX_MANIFEST_BYTES`] (the bytes read, at least that many).
+    #[error("the manifest is larger than 8 MiB: more than that is not a manifest")]
     TooLarge(usize),
     /// Not UTF-8 text.
     #[error("the manifest is not valid UTF-8")]
