@@ -421,21 +421,25 @@ pub fn apply(
     let finished = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs.min(ctxs.len()) {
-            s.spawn(|| loop {
-                let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
-                let ctx = &ctxs[i];
-                let outcome = match history {
-                    Some(Err(e)) => Err(TeamError::from(e)),
-                    history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                        // A monolith ref moved backwards (force-push): old
-                        // objects could linger unreachable, so start over.
-                        Err(TeamError::NotFastForward) => rebuild(ctx),
-                        other => other,
-                    },
-                };
-                on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-                finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-            });
+            // `--history prune` filters tip trees here, as deep as the workers do.
+            let worker = std::thread::Builder::new().stack_size(crate::rewrite::WORKER_STACK);
+            worker
+                .spawn_scoped(s, || loop {
+                    let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
+                    let ctx = &ctxs[i];
+                    let outcome = match history {
+                        Some(Err(e)) => Err(TeamError::from(e)),
+                        history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                            // A monolith ref moved backwards (force-push): old
+                            // objects could linger unreachable, so start over.
+                            Err(TeamError::NotFastForward) => rebuild(ctx),
+                            other => other,
+                        },
+                    };
+                    on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
+                    finished.lock().expect("finished").push((i, outcome, start.elapsed()));
+                })
+                .expect("spawn");
         }
     });
     let mut finished = finished.into_inner().expect("finished");

@@ -467,3 +467,81 @@ fn lfs_objects_each_team_needs_are_listed() {
         run.stdout
     );
 }
+
+/// Trees nested 2040 directories deep split like any other; one nested 2100 deep, past git's own
+/// `core.maxTreeDepth` (2048), fails the team that must read it with a
+/// message naming the tree (exit 1), in both history modes, instead of
+/// overflowing a thread's stack. A team keeping it whole copies it by id.
+/// (`--history prune` copies the whole monolith, which git then refuses to
+/// pack: every team fails, with git's message.)
+#[test]
+fn trees_deeper_than_git_allows_fail_the_team_cleanly() {
+    let repo = fixture("deep");
+    let manifest = r#"version: 1
+monolith: {refs: [main]}
+shared: {paths: [shared.txt]}
+teams:
+  ok: {paths: ["ok/**/f.txt"]}
+  deeper-glob: {paths: ["deeper/**/f.txt"]}
+  deeper-whole: {paths: [deeper]}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("ownership.yaml");
+    std::fs::write(&m, manifest).unwrap();
+    for mode in ["rewrite", "prune"] {
+        let out = tmp.path().join(format!("out-{mode}"));
+        let args = [
+            "apply",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--history",
+            mode,
+            "--manifest",
+            m.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let run = split_bounded(&repo, &args, MEM_LIMIT_KIB);
+        assert_eq!(run.code, 1, "{mode}: {}{}", run.stdout, run.stderr);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let team =
+            |name: &str| v["teams"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap().clone();
+        let err = team("deeper-glob")["error"].as_str().unwrap_or_default().to_string();
+        assert!(err.contains("nested more than 2048 directories deep"), "{mode}: {err}");
+        if mode == "prune" {
+            // A full copy of the monolith: git itself refuses to pack it.
+            for name in ["ok", "deeper-whole"] {
+                let err = team(name)["error"].as_str().unwrap_or_default().to_string();
+                assert!(err.contains("exceeded maximum allowed tree depth"), "{mode}: {err}");
+            }
+            continue;
+        }
+        assert!(team("ok")["error"].is_null(), "{mode}: {}", team("ok")["error"]);
+        assert!(team("deeper-whole")["error"].is_null(), "{mode}: {}", team("deeper-whole")["error"]);
+        let whole = out.join("deeper-whole.git");
+        assert_eq!(
+            git(&whole, &["rev-parse", "main:deeper"]).stdout,
+            git(&repo, &["rev-parse", "main:deeper"]).stdout
+        );
+    }
+    // (No filter-repo here: git refuses to clone a repository this deep.)
+    let deep_file = format!("main:ok/{}f.txt", "d/".repeat(2040));
+    let ok = tmp.path().join("out-rewrite/ok.git");
+    assert_eq!(git(&ok, &["rev-parse", &deep_file]).stdout, git(&repo, &["rev-parse", &deep_file]).stdout);
+    assert_eq!(
+        git(&ok, &["rev-list", "--count", "main"]).stdout,
+        b"1\n",
+        "the commit adding `deeper` is dropped"
+    );
+    for args in [&["plan"][..], &["owners", "deeper"], &["log"], &["codeowners"]] {
+        let mut a = args.to_vec();
+        a.extend(["--manifest", m.to_str().unwrap()]);
+        let run = split_bounded(&repo, &a, MEM_LIMIT_KIB);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let run =
+        split_bounded(&repo, &["check", "--ref", "main", "--manifest", m.to_str().unwrap()], MEM_LIMIT_KIB);
+    assert!(run.code == 0 || run.code == 1, "check: {}", run.stderr);
+}
