@@ -713,7 +713,7 @@ fn base_manifest(repo: &Repo, base: &ResolvedRev, opts: &Options, head: &Manifes
         // A manifest from outside the repository judges both sides.
         return Some(head.clone());
     };
-    let bytes = repo.read_path(base.tree, rel).ok()??;
+    let bytes = repo.read_path_max(base.tree, rel, crate::manifest::MAX_MANIFEST_BYTES as u64).ok()??;
     Manifest::from_bytes(Path::new(&format!("{}:{rel}", base.name)), &bytes).ok()
 }
 

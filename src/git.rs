@@ -30,6 +30,16 @@ pub enum GitError {
         /// The repository.
         repo: PathBuf,
     },
+    /// A file too big to be what it should be (a manifest), left unread.
+    #[error("`{path}` is {size} bytes; more than {max} is not read")]
+    TooLarge {
+        /// The path in the tree.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A lower-level libgit2 failure.
     #[error("{context}: {source}")]
     Git {
@@ -447,6 +457,30 @@ impl Repo {
         })
         .map_err(ctx("walking the tree"))?;
         Ok(TreeListing { files })
+    }
+
+    /// The size of an object, from its header: nothing is inflated beyond it.
+    pub fn object_size(&self, oid: Oid) -> Result<u64, GitError> {
+        let odb = self.repo.odb().map_err(ctx("opening the object database"))?;
+        let (size, _) = odb.read_header(oid).map_err(ctx(format!("reading the header of {oid}")))?;
+        Ok(size as u64)
+    }
+
+    /// [`Repo::read_path`] for a file that must be small (a manifest): a
+    /// blob over `max` bytes is not read but refused ([`GitError::TooLarge`]),
+    /// so a hostile tree cannot make us inflate gigabytes.
+    pub fn read_path_max(&self, tree: Oid, path: &str, max: u64) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                let size = self.object_size(entry.id())?;
+                if size > max {
+                    return Err(GitError::TooLarge { path: path.to_string(), size, max });
+                }
+                self.read_blob(entry.id()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Reads a blob.

@@ -545,3 +545,107 @@ teams:
         split_bounded(&repo, &["check", "--ref", "main", "--manifest", m.to_str().unwrap()], MEM_LIMIT_KIB);
     assert!(run.code == 0 || run.code == 1, "check: {}", run.stderr);
 }
+
+/// Files that are read whole — package manifests, `ownership.yaml` from
+/// the tree — are checked for size first: a commit pointing
+/// `package.json`, `Cargo.toml` and `ownership.yaml` at the 100 MiB blob
+/// cannot make a command inflate it (memory stays under 96 MiB). Package
+/// manifests over 8 MiB are skipped and reported; an `ownership.yaml` over
+/// 8 MiB in the tree is refused (exit 2) with its size.
+#[test]
+fn manifests_in_the_tree_are_sized_before_they_are_read() {
+    let (_keep, repo) = fixture_copy("odd");
+    let big = String::from_utf8(git(&repo, &["rev-parse", "main:big/blob.bin"]).stdout).unwrap();
+    let big = big.trim();
+    let small = Command::new("git")
+        .args(["hash-object", "-w", "--stdin"])
+        .current_dir(&repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut small.stdin.as_ref().unwrap(), br#"{"name": "foo"}"#).unwrap();
+    let small = String::from_utf8(small.wait_with_output().unwrap().stdout).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let with_index = |args: &[&str]| {
+        let st = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap();
+        assert!(st.success(), "{args:?}");
+    };
+    with_index(&["read-tree", "main"]);
+    for path in ["big/package.json", "big/Cargo.toml", "ownership.yaml"] {
+        with_index(&["update-index", "--add", "--cacheinfo", &format!("100644,{big},{path}")]);
+    }
+    with_index(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("100644,{},other/package.json", small.trim()),
+    ]);
+    let tree = Command::new("git")
+        .args(["write-tree"])
+        .current_dir(&repo)
+        .env("GIT_INDEX_FILE", &index)
+        .output()
+        .unwrap();
+    let tree = String::from_utf8(tree.stdout).unwrap();
+    let commit = git(
+        &repo,
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@example.com",
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "main",
+            "-m",
+            "hostile manifests",
+        ],
+    );
+    git(&repo, &["update-ref", "refs/heads/main", String::from_utf8(commit.stdout).unwrap().trim()]);
+
+    let m = tmp.path().join("ownership.yaml");
+    std::fs::write(
+        &m,
+        MANIFEST.replace(
+            "  other: {paths: [other]}",
+            "  other: {paths: [other], packages: [\"npm:foo\", \"cargo:bar-none\"]}",
+        ),
+    )
+    .unwrap();
+    let m = m.to_str().unwrap();
+    let limit = 96 * 1024;
+    let run = split_bounded(&repo, &["plan", "--format", "json", "--manifest", m], limit);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("package `cargo:bar-none` not found"), "{}", run.stderr);
+    std::fs::write(
+        m,
+        MANIFEST.replace("  other: {paths: [other]}", "  other: {paths: [other], packages: [\"npm:foo\"]}"),
+    )
+    .unwrap();
+    let run = split_bounded(&repo, &["plan", "--format", "json", "--manifest", m], limit);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["skipped_manifests"],
+        serde_json::json!([{"path": "big/package.json", "reason": "104857600 bytes: larger than 8 MiB, not read"}])
+    );
+    let run = split_bounded(&repo, &["check", "--ref", "main", "--since", "main~1", "--manifest", m], limit);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    // No `--manifest`: the work tree has none, so the tree's is read — or not.
+    let run = split_bounded(&repo, &["plan"], limit);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`ownership.yaml` is 104857600 bytes; more than 8388608 is not read"),
+        "{}",
+        run.stderr
+    );
+}

@@ -178,7 +178,8 @@ impl Context {
                         Some(r) => repo.resolve(r)?,
                         None => repo.head()?,
                     };
-                    let text = repo.read_path(rev.tree, "ownership.yaml")?.with_context(|| {
+                    let max = git_split::manifest::MAX_MANIFEST_BYTES as u64;
+                    let text = repo.read_path_max(rev.tree, "ownership.yaml", max)?.with_context(|| {
                         format!(
                             "no ownership.yaml in {} or in the tree of {}; pass --manifest FILE",
                             global.repo.display(),
