@@ -349,6 +349,7 @@ pub fn apply(
     let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
 
     let unowned = plan_unowned(snap);
+    let lfs = crate::lfs::used_in(repo, &snap.listing);
     let start = Instant::now();
     let joins = std::sync::OnceLock::new();
     let ctxs: Vec<TeamCtx<'_>> = opts
@@ -358,6 +359,7 @@ pub fn apply(
             let team = &manifest.teams[t];
             TeamCtx {
                 manifest,
+                lfs,
                 git_dir: &git_dir,
                 out: &opts.out,
                 team: t,
@@ -494,6 +496,8 @@ fn plan_unowned(snap: &Snapshot) -> Vec<String> {
 
 struct TeamCtx<'a> {
     manifest: &'a Manifest,
+    /// Whether to list the LFS objects of the team's pointer files.
+    lfs: bool,
     git_dir: &'a Path,
     out: &'a Path,
     team: usize,
@@ -772,7 +776,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     }
     drop(out);
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
-    let lfs_objects = crate::lfs::objects_in(&staging)?;
+    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(&staging)? } else { Vec::new() };
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
     publish(&staging, &final_path)?;
@@ -810,7 +814,7 @@ fn report_existing(
     refs: BTreeMap<String, String>,
 ) -> Result<TeamReport, TeamError> {
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
-    let lfs_objects = crate::lfs::objects_in(final_path)?;
+    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(final_path)? } else { Vec::new() };
     Ok(TeamReport {
         name: ctx.name.to_string(),
         path: final_path.to_path_buf(),

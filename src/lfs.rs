@@ -4,7 +4,8 @@
 //! to. This finds them: every blob of a repository small enough to be a
 //! pointer (git-lfs never writes one of 1024 bytes or more) is read and
 //! parsed as one, following the pointer spec
-//! (<https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md>).
+//! (<https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md>). The scan
+//! runs only when the split ref's tree sets up LFS ([`used_in`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -20,6 +21,19 @@ pub struct LfsObject {
     pub oid: String,
     /// Size of the object in bytes.
     pub size: u64,
+}
+
+/// Does the tree use LFS: does a `.gitattributes` in it (each read only
+/// if under 1 MiB) route files through `filter=lfs`? Only then are team
+/// repositories scanned for pointers, which costs a pass over their objects.
+pub fn used_in(repo: &crate::git::Repo, listing: &crate::git::TreeListing) -> bool {
+    listing.files.iter().any(|f| {
+        let name = f.path.rsplit(|&b| b == b'/').next().unwrap_or(&f.path);
+        name == b".gitattributes"
+            && f.kind == crate::git::FileKind::Blob
+            && f.size < 1 << 20
+            && repo.read_blob(f.oid).is_ok_and(|b| b.windows(10).any(|w| w == b"filter=lfs"))
+    })
 }
 
 /// Parses a pointer file; `None` for anything that is not exactly one.

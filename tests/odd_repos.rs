@@ -649,3 +649,51 @@ fn manifests_in_the_tree_are_sized_before_they_are_read() {
         run.stderr
     );
 }
+
+/// The pointer scan runs only when the split ref sets LFS up (a
+/// `.gitattributes` with `filter=lfs`): the same history with the
+/// attributes removed at the tip reports no LFS objects.
+#[test]
+fn lfs_objects_are_looked_for_only_where_lfs_is_set_up() {
+    let (_keep, repo) = fixture_copy("odd");
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    for args in [&["read-tree", "main"][..], &["update-index", "--force-remove", ".gitattributes"]] {
+        let st = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let tree = Command::new("git")
+        .args(["write-tree"])
+        .current_dir(&repo)
+        .env("GIT_INDEX_FILE", &index)
+        .output()
+        .unwrap();
+    let tree = String::from_utf8(tree.stdout).unwrap();
+    let commit = git(
+        &repo,
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@example.com",
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "main",
+            "-m",
+            "drop lfs",
+        ],
+    );
+    git(&repo, &["update-ref", "refs/heads/main", String::from_utf8(commit.stdout).unwrap().trim()]);
+    let (_out, json) = apply(&repo, MANIFEST, &[]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for t in v["teams"].as_array().unwrap() {
+        assert_eq!(t["lfs_objects"], serde_json::json!([]), "{}", t["name"]);
+    }
+}
