@@ -697,3 +697,33 @@ fn lfs_objects_are_looked_for_only_where_lfs_is_set_up() {
         assert_eq!(t["lfs_objects"], serde_json::json!([]), "{}", t["name"]);
     }
 }
+
+/// `init --top-level` drafts a manifest for a tree with odd names: a byte
+/// that is not UTF-8 (which YAML cannot carry) becomes `?` in the pattern,
+/// and the draft, checked file by file against the tree, loads and owns
+/// every file. Its summary quotes names with control characters.
+#[test]
+fn init_drafts_odd_names() {
+    let repo = fixture("odd");
+    let tmp = tempfile::tempdir().unwrap();
+    let draft = tmp.path().join("draft.yaml");
+    let run = split_bounded(
+        &repo,
+        &["init", "--ref", "main", "--top-level", "--output", draft.to_str().unwrap()],
+        MEM_LIMIT_KIB,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("lost\n") && run.stdout.contains(r#""lost\nnewline.txt""#),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(&draft).unwrap();
+    assert!(text.contains(r#""raw?/""#) && text.contains(r#""lost?.txt""#), "{text}");
+    let run = split_bounded(
+        &repo,
+        &["check", "--ref", "main", "--format", "json", "--manifest", draft.to_str().unwrap()],
+        MEM_LIMIT_KIB,
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
