@@ -335,3 +335,44 @@ fn team_flag_cannot_name_a_path() {
         assert!(!tmp.path().join("x").exists() && !Path::new("/tmp/x.git").exists());
     }
 }
+
+/// A `monolith.refs` entry that does not resolve (an option-looking name,
+/// a path, a revision past the root) is refused naming where it is
+/// written, by `plan` (the first ref) and `apply` (any ref); nothing is
+/// written.
+#[test]
+fn refs_that_do_not_resolve_are_located() {
+    let repo = fixture("history");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ownership.yaml");
+    let out = tmp.path().join("out");
+    let p = path.to_str().unwrap();
+    for (refs, loc, cmds) in [
+        (r#"["--output=/tmp/x"]"#, "2:19", &["plan", "apply"][..]),
+        (r#"["../../etc/passwd"]"#, "2:19", &["plan", "apply"]),
+        (r#"["main~1000"]"#, "2:19", &["plan", "apply"]),
+        (r#"[main, "no-such-branch"]"#, "2:25", &["apply"]),
+        (r#"[main, "release/*"]"#, "2:25", &["apply"]),
+    ] {
+        std::fs::write(
+            &path,
+            format!("version: 1\nmonolith: {{refs: {refs}}}\nteams:\n  a: {{paths: [a]}}\n"),
+        )
+        .unwrap();
+        for cmd in cmds {
+            let run = split_bounded(
+                &repo,
+                &[cmd, "-q", "--manifest", p, "--out", out.to_str().unwrap()]
+                    [..if *cmd == "apply" { 6 } else { 4 }],
+                MEM_LIMIT_KIB,
+            );
+            assert_eq!(run.code, 2, "{refs} {cmd}: {}", run.stderr);
+            assert!(
+                run.stderr.starts_with(&format!("error: {p}:{loc}: in `monolith.refs`: ")),
+                "{refs} {cmd}: {}",
+                run.stderr
+            );
+            assert!(!out.exists() && !Path::new("/tmp/x").exists(), "{refs} {cmd}: nothing written");
+        }
+    }
+}

@@ -107,7 +107,32 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     };
-    let report = apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)?;
+    let report = match apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            // A ref of `monolith.refs` that does not resolve: say where it is written.
+            let missing = match &e {
+                apply::ApplyError::NoSuchRef(r) => Some(r),
+                apply::ApplyError::Git(git_split::git::GitError::MissingRef { rev, .. }) => Some(rev),
+                _ => None,
+            };
+            let written = missing.filter(|_| global.rev.is_none()).and_then(|m| {
+                ctx.manifest.refs.iter().find(|r| &r.value == m || m.ends_with(&format!("/{}", r.value)))
+            });
+            return Err(match written {
+                Some(r) => anyhow::Error::new(e)
+                    .context(format!(
+                        "{}:{}:{}: in `monolith.refs`",
+                        ctx.manifest.path.display(),
+                        r.loc.line,
+                        r.loc.col
+                    ))
+                    .into(),
+                None => e.into(),
+            });
+        }
+    };
     multi.clear().ok();
     match args.format {
         Format::Json => output::json(&report)?,

@@ -192,7 +192,17 @@ impl Context {
         };
         let rev = match (&global.rev, head) {
             (None, true) => repo.head()?,
-            (rev, _) => default_rev(&repo, &manifest, rev.as_deref())?,
+            (rev, _) => {
+                let resolved = default_rev(&repo, &manifest, rev.as_deref());
+                match (rev, manifest.refs.first()) {
+                    // The ref comes from the manifest: say where.
+                    (None, Some(first)) => resolved.with_context(|| {
+                        let l = first.loc;
+                        format!("{}:{}:{}: in `monolith.refs`", manifest.path.display(), l.line, l.col)
+                    })?,
+                    _ => resolved?,
+                }
+            }
         };
         Ok(Context { repo, manifest, rev })
     }
