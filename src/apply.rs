@@ -175,6 +175,10 @@ pub struct Report {
     pub teams: Vec<TeamReport>,
     /// Files at the split ref that no team repository holds.
     pub unowned: Vec<String>,
+    /// Replace refs and the grafts file of the monolith, which the split
+    /// ignores: history is split as stored, as a clone (which fetches
+    /// neither) would split it.
+    pub ignored: Vec<String>,
 }
 
 impl Report {
@@ -476,10 +480,15 @@ pub fn apply(
         reports.push((i, report));
     }
     reports.sort_by_key(|(i, _)| *i);
+    let mut ignored = repo.refs_matching("refs/replace/*").unwrap_or_default();
+    if git_dir.join("info/grafts").exists() {
+        ignored.push("info/grafts".to_string());
+    }
     Ok(Report {
         commit: snap.rev.commit.to_string(),
         teams: reports.into_iter().map(|(_, r)| r).collect(),
         unowned,
+        ignored,
     })
 }
 

@@ -349,9 +349,15 @@ fn replace_refs_and_grafts_are_ignored() {
     );
     let compat = MANIFEST
         .replace("policy:", "  other-subtree: {paths: [other], root: other, compat: subtree}\npolicy:");
+    let mut replaced = vec![format!("refs/replace/{blob}"), format!("refs/replace/{skip}")];
+    replaced.sort();
+    replaced.push("info/grafts".into());
     for extra in [&[][..], &["--history", "prune"][..]] {
-        let (a, _) = apply(&clean, &compat, extra);
-        let (b, _) = apply(&dirty, &compat, extra);
+        let (a, a_json) = apply(&clean, &compat, extra);
+        let (b, b_json) = apply(&dirty, &compat, extra);
+        let ignored = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap()["ignored"].clone();
+        assert_eq!(ignored(&a_json), serde_json::json!([]));
+        assert_eq!(ignored(&b_json), serde_json::json!(replaced), "the report names what was ignored");
         for team in ["weird", "other", "bytes", "big", "other-root", "other-subtree"] {
             let (x, y) = (a.path().join(format!("out/{team}.git")), b.path().join(format!("out/{team}.git")));
             assert_eq!(refs(&x), refs(&y), "{team} {extra:?}: same refs");

@@ -161,6 +161,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 }
             }
             writeln!(o, "written to {}", opts.out.display())?;
+            if !report.ignored.is_empty() {
+                writeln!(
+                    o,
+                    "{} {} ignored: history is split as stored, as on a clone",
+                    "note:".style(style::warn()),
+                    report.ignored.join(", ")
+                )?;
+            }
             let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
             if !lfs.is_empty() {
                 writeln!(
