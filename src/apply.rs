@@ -168,6 +168,8 @@ pub struct TeamReport {
     pub elapsed: Duration,
     /// Why the team failed, if it did.
     pub error: Option<String>,
+    /// The Git LFS objects its pointer files name, across its history.
+    pub lfs_objects: Vec<crate::lfs::LfsObject>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -184,6 +186,10 @@ pub struct Report {
     pub teams: Vec<TeamReport>,
     /// Files at the split ref that no team repository holds.
     pub unowned: Vec<String>,
+    /// Replace refs and the grafts file of the monolith, which the split
+    /// ignores: history is split as stored, as a clone (which fetches
+    /// neither) would split it.
+    pub ignored: Vec<String>,
 }
 
 impl Report {
@@ -380,10 +386,12 @@ pub fn apply(
     let unowned = plan_unowned(snap);
     let start = Instant::now();
     let joins = std::sync::OnceLock::new();
+    let lfs = crate::lfs::used_in(repo, &snap.listing);
     let team_ctx = |t: usize, graph, refs| {
         let team = &manifest.teams[t];
         TeamCtx {
             manifest,
+            lfs,
             git_dir: &git_dir,
             out: &opts.out,
             team: t,
@@ -497,26 +505,30 @@ pub fn apply(
     let finished = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs.min(ctxs.len()) {
-            s.spawn(|| loop {
-                let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
-                let ctx = &ctxs[i];
-                let outcome = match history {
-                    Some(Err(e)) => Err(TeamError::from(e)),
-                    _ if ctx.cancelled() => Err(TeamError::Interrupted),
-                    history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                        // A monolith ref moved backwards (force-push): old
-                        // objects could linger unreachable, so start over.
-                        Err(TeamError::NotFastForward) => rebuild(ctx),
-                        other => other,
-                    },
-                };
-                if outcome.is_err() {
-                    // A failed team leaves nothing staged (a full disk gets its space back).
-                    ctx.remove_staging();
-                }
-                on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-                finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-            });
+            // `--history prune` filters tip trees here, as deep as the workers do.
+            let worker = std::thread::Builder::new().stack_size(crate::rewrite::WORKER_STACK);
+            worker
+                .spawn_scoped(s, || loop {
+                    let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
+                    let ctx = &ctxs[i];
+                    let outcome = match history {
+                        Some(Err(e)) => Err(TeamError::from(e)),
+                        _ if ctx.cancelled() => Err(TeamError::Interrupted),
+                        history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                            // A monolith ref moved backwards (force-push): old
+                            // objects could linger unreachable, so start over.
+                            Err(TeamError::NotFastForward) => rebuild(ctx),
+                            other => other,
+                        },
+                    };
+                    if outcome.is_err() {
+                        // A failed team leaves nothing staged (a full disk gets its space back).
+                        ctx.remove_staging();
+                    }
+                    on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
+                    finished.lock().expect("finished").push((i, outcome, start.elapsed()));
+                })
+                .expect("spawn");
         }
     });
     // Teams that finished before a Ctrl-C stay published; the rest were not.
@@ -547,15 +559,21 @@ pub fn apply(
                 refs: BTreeMap::new(),
                 elapsed,
                 error: Some(e.to_string()),
+                lfs_objects: Vec::new(),
             },
         };
         reports.push((i, report));
     }
     reports.sort_by_key(|(i, _)| *i);
+    let mut ignored = repo.refs_matching("refs/replace/*").unwrap_or_default();
+    if git_dir.join("info/grafts").exists() {
+        ignored.push("info/grafts".to_string());
+    }
     Ok(Report {
         commit: snap.rev.commit.to_string(),
         teams: reports.into_iter().map(|(_, r)| r).collect(),
         unowned,
+        ignored,
     })
 }
 
@@ -573,6 +591,8 @@ fn plan_unowned(snap: &Snapshot) -> Vec<String> {
 #[derive(Clone, Copy)]
 struct TeamCtx<'a> {
     manifest: &'a Manifest,
+    /// Whether to list the LFS objects of the team's pointer files.
+    lfs: bool,
     git_dir: &'a Path,
     out: &'a Path,
     team: usize,
@@ -608,6 +628,8 @@ enum TeamError {
     Io { context: String, source: std::io::Error },
     #[error("`git {args}` failed: {stderr}")]
     Command { args: String, stderr: String },
+    #[error(transparent)]
+    Lfs(#[from] crate::lfs::LfsError),
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,
@@ -913,6 +935,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         _ => {}
     }
     let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
+    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(&staging)? } else { Vec::new() };
     fault::point("finish.ready");
     ctx.check()?;
 
@@ -929,6 +952,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         refs: written_refs,
         elapsed: Duration::ZERO,
         error: None,
+        lfs_objects,
     })
 }
 
@@ -952,6 +976,7 @@ fn report_existing(
     refs: BTreeMap<String, String>,
 ) -> Result<TeamReport, TeamError> {
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
+    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(final_path)? } else { Vec::new() };
     Ok(TeamReport {
         name: ctx.name.to_string(),
         path: final_path.to_path_buf(),
@@ -962,6 +987,7 @@ fn report_existing(
         refs,
         elapsed: Duration::ZERO,
         error: None,
+        lfs_objects,
     })
 }
 

@@ -13,6 +13,7 @@
 //! what each team keeps at the ref.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid};
@@ -612,20 +613,20 @@ impl Neighbours {
         while let Some(dir) = d {
             if !self.dirs.contains_key(dir) {
                 let mut n = Near::default();
-                let entry = root.get_path(Path::new(&lossy(dir)));
+                let entry = root.get_path(Path::new(std::ffi::OsStr::from_bytes(dir)));
                 if let Ok(sub) = entry.and_then(|e| git.find_tree(e.id())) {
                     // An aborted walk is the cap reached, not an error.
-                    let _ = sub.walk(git2::TreeWalkMode::PreOrder, |rel, e| {
+                    let _ = crate::git::walk_tree(git, &sub, |rel, e| {
                         if e.kind() == Some(ObjectType::Tree) {
-                            return git2::TreeWalkResult::Ok;
+                            return true;
                         }
                         if n.total >= cap {
                             n.capped = true;
-                            return git2::TreeWalkResult::Abort;
+                            return false;
                         }
                         n.total += 1;
-                        count(&mut n.teams, &o.owners(&[dir, b"/", rel.as_bytes(), e.name_bytes()].concat()));
-                        git2::TreeWalkResult::Ok
+                        count(&mut n.teams, &o.owners(&[dir, b"/", rel, e.name_bytes()].concat()));
+                        true
                     });
                 }
                 self.dirs.insert(dir.to_vec(), n);
@@ -712,7 +713,7 @@ fn base_manifest(repo: &Repo, base: &ResolvedRev, opts: &Options, head: &Manifes
         // A manifest from outside the repository judges both sides.
         return Some(head.clone());
     };
-    let bytes = repo.read_path(base.tree, rel).ok()??;
+    let bytes = repo.read_path_max(base.tree, rel, crate::manifest::MAX_MANIFEST_BYTES as u64).ok()??;
     Manifest::from_bytes(Path::new(&format!("{}:{rel}", base.name)), &bytes).ok()
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository};
 
 /// Git failures, each naming what it was looking at.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,16 @@ pub enum GitError {
     NoHead {
         /// The repository.
         repo: PathBuf,
+    },
+    /// A file too big to be what it should be (a manifest), left unread.
+    #[error("`{path}` is {size} bytes; more than {max} is not read")]
+    TooLarge {
+        /// The path in the tree.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
     },
     /// A lower-level libgit2 failure.
     #[error("{context}: {source}")]
@@ -100,6 +110,41 @@ impl TreeChange {
 }
 
 /// The kind of a tree entry, `None` for a subtree.
+/// Walks `root` in pre-order, as `Tree::walk` does, handing `visit` each
+/// entry with its directory (`""` or ending in `/`); `visit` returns false
+/// to stop. Written out because git2's walk passes the directory as `&str`
+/// and fails the whole walk at the first directory name that is not UTF-8.
+/// An explicit stack, so a hostile tree nested thousands deep cannot
+/// overflow a thread's stack.
+pub fn walk_tree(
+    repo: &Repository,
+    root: &git2::Tree<'_>,
+    mut visit: impl FnMut(&[u8], &git2::TreeEntry<'_>) -> bool,
+) -> Result<(), git2::Error> {
+    let mut dir: Vec<u8> = Vec::new();
+    // (tree, next entry, length of `dir` before this tree's name)
+    let mut stack: Vec<(git2::Tree<'_>, usize, usize)> = vec![(root.clone(), 0, 0)];
+    while let Some((tree, next, _)) = stack.last_mut() {
+        let Some(entry) = tree.get(*next).map(|e| e.to_owned()) else {
+            let (_, _, len) = stack.pop().expect("not empty");
+            dir.truncate(len);
+            continue;
+        };
+        *next += 1;
+        if !visit(&dir, &entry) {
+            return Ok(());
+        }
+        if entry.kind() == Some(ObjectType::Tree) {
+            let sub = repo.find_tree(entry.id())?;
+            let len = dir.len();
+            dir.extend_from_slice(entry.name_bytes());
+            dir.push(b'/');
+            stack.push((sub, 0, len));
+        }
+    }
+    Ok(())
+}
+
 fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
     Some(match (entry.kind(), entry.filemode()) {
         (Some(ObjectType::Tree), _) => return None,
@@ -229,13 +274,13 @@ impl Repo {
     pub fn list_tree_unsized(&self, tree: Oid) -> Result<TreeListing, GitError> {
         let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
         let mut files = Vec::new();
-        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-            let Some(kind) = entry_kind(entry) else { return TreeWalkResult::Ok };
+        walk_tree(&self.repo, &tree, |dir, entry| {
+            let Some(kind) = entry_kind(entry) else { return true };
             let mut path = Vec::with_capacity(dir.len() + entry.name_bytes().len());
-            path.extend_from_slice(dir.as_bytes());
+            path.extend_from_slice(dir);
             path.extend_from_slice(entry.name_bytes());
             files.push(TreeFile { path, oid: entry.id(), kind, size: 0 });
-            TreeWalkResult::Ok
+            true
         })
         .map_err(ctx("walking the tree"))?;
         Ok(TreeListing { files })
@@ -397,21 +442,45 @@ impl Repo {
         let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
         let mut files = Vec::new();
         let mut last_dir: Vec<u8> = vec![b'/'];
-        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-            let Some(kind) = entry_kind(entry) else { return TreeWalkResult::Ok };
-            let first = dir.as_bytes() != last_dir.as_slice();
+        walk_tree(&self.repo, &tree, |dir, entry| {
+            let Some(kind) = entry_kind(entry) else { return true };
+            let first = dir != last_dir.as_slice();
             if first {
                 last_dir.clear();
-                last_dir.extend_from_slice(dir.as_bytes());
+                last_dir.extend_from_slice(dir);
             }
             if keep(entry.name_bytes(), first) {
-                let path = [dir.as_bytes(), entry.name_bytes()].concat();
+                let path = [dir, entry.name_bytes()].concat();
                 files.push(TreeFile { path, oid: entry.id(), kind, size: 0 });
             }
-            TreeWalkResult::Ok
+            true
         })
         .map_err(ctx("walking the tree"))?;
         Ok(TreeListing { files })
+    }
+
+    /// The size of an object, from its header: nothing is inflated beyond it.
+    pub fn object_size(&self, oid: Oid) -> Result<u64, GitError> {
+        let odb = self.repo.odb().map_err(ctx("opening the object database"))?;
+        let (size, _) = odb.read_header(oid).map_err(ctx(format!("reading the header of {oid}")))?;
+        Ok(size as u64)
+    }
+
+    /// [`Repo::read_path`] for a file that must be small (a manifest): a
+    /// blob over `max` bytes is not read but refused ([`GitError::TooLarge`]),
+    /// so a hostile tree cannot make us inflate gigabytes.
+    pub fn read_path_max(&self, tree: Oid, path: &str, max: u64) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                let size = self.object_size(entry.id())?;
+                if size > max {
+                    return Err(GitError::TooLarge { path: path.to_string(), size, max });
+                }
+                self.read_blob(entry.id()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Reads a blob.

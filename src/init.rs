@@ -184,15 +184,17 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
 pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitError> {
     let mut dirs: BTreeMap<String, usize> = BTreeMap::new();
     let mut shared = BTreeSet::new();
+    // Names are kept as escaped globs: a byte that is not UTF-8 (which YAML
+    // cannot carry) becomes `?`, which matches it.
     for f in &listing.files {
-        let path = String::from_utf8_lossy(&f.path).into_owned();
+        let path = glob_of(&f.path);
         match path.split_once('/') {
             Some((top, _)) if !top.starts_with('.') => *dirs.entry(top.to_string()).or_default() += 1,
             Some((top, _)) => {
-                shared.insert(format!("{}/", escape(top)));
+                shared.insert(format!("{top}/"));
             }
             None => {
-                shared.insert(escape(&path));
+                shared.insert(path);
             }
         }
     }
@@ -208,7 +210,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
             name: names[&dir].clone(),
             description: format!("Owns {dir}/"),
             owners: Vec::new(),
-            paths: vec![format!("{}/", escape(&dir))],
+            paths: vec![format!("{dir}/")],
             exclude: Vec::new(),
             from_patterns: false,
             files,
@@ -219,7 +221,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
     let intended: Vec<Option<String>> = listing
         .files
         .iter()
-        .map(|f| match String::from_utf8_lossy(&f.path).split_once('/') {
+        .map(|f| match glob_of(&f.path).split_once('/') {
             Some((top, _)) => names.get(top).cloned(),
             None => None,
         })
@@ -358,6 +360,17 @@ fn unique_name(base: &str, used: &mut BTreeSet<String>) -> String {
 }
 
 /// A literal path as a manifest pattern.
+/// A path as a pattern matching exactly it: glob characters escaped, each
+/// byte that is not UTF-8 written `?` (patterns match raw bytes).
+fn glob_of(path: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in path.utf8_chunks() {
+        out.push_str(&escape(chunk.valid()));
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
+}
+
 fn escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {

@@ -16,6 +16,7 @@ pub mod fault;
 pub mod git;
 pub mod git_pack;
 pub mod init;
+pub mod lfs;
 pub mod log;
 pub mod manifest;
 pub mod ownership;

@@ -14,10 +14,14 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet};
 
 /// More segments than this is refused at load time; it keeps a state set in one `u64`.
 pub const MAX_SEGMENTS: usize = 63;
+
+/// Longer patterns are refused at load time (`PATH_MAX`): no real path is
+/// longer, and it bounds the size of the compiled automaton.
+pub const MAX_PATTERN_BYTES: usize = 4096;
 
 /// Why a pattern is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -40,14 +44,35 @@ pub enum PatternError {
     /// Too deep to be a real pattern.
     #[error("more than {MAX_SEGMENTS} path segments")]
     TooManySegments,
+    /// Too long to be a real pattern.
+    #[error("longer than {MAX_PATTERN_BYTES} bytes")]
+    TooLong,
     /// The glob syntax of one segment is wrong.
-    #[error("bad glob in segment `{segment}`: {message}")]
+    #[error("bad glob in segment `{}`: {message}", shown(segment, 80))]
     Glob {
         /// The offending segment.
         segment: String,
         /// globset's explanation.
         message: String,
     },
+}
+
+/// `text` as it may be shown in a message: control characters escaped (a
+/// manifest must not drive the terminal) and at most `max` characters.
+pub(crate) fn shown(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push_str(&format!("...({} bytes)", text.len()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug)]
@@ -57,7 +82,9 @@ enum Seg {
     Any,
     /// `**`: zero or more names (one or more as the last segment).
     DoubleStar,
-    Glob(Box<GlobMatcher>),
+    // A one-glob set rather than a `GlobMatcher`: building a set reports a
+    // regex over its size limit as an error, `compile_matcher` panics.
+    Glob(Box<GlobSet>),
 }
 
 impl Seg {
@@ -108,6 +135,9 @@ impl Pattern {
     pub fn new(text: &str) -> Result<Pattern, PatternError> {
         if text.starts_with('!') {
             return Err(PatternError::Negation);
+        }
+        if text.len() > MAX_PATTERN_BYTES {
+            return Err(PatternError::TooLong);
         }
         // `/payment` and `payment/` are both the directory `payment`.
         let trimmed = text.trim_start_matches("./").trim_matches('/');
@@ -264,12 +294,11 @@ fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
     if !seg.contains(['*', '?', '[', ']', '{', '}', '\\']) {
         return Ok(Seg::Literal(seg.as_bytes().into()));
     }
-    let glob = GlobBuilder::new(seg)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map_err(|e| PatternError::Glob { segment: seg.to_string(), message: e.kind().to_string() })?;
-    Ok(Seg::Glob(Box::new(glob.compile_matcher())))
+    let bad =
+        |e: globset::Error| PatternError::Glob { segment: seg.to_string(), message: e.kind().to_string() };
+    let glob = GlobBuilder::new(seg).literal_separator(true).backslash_escape(true).build().map_err(bad)?;
+    let set = GlobSet::builder().add(glob).build().map_err(bad)?;
+    Ok(Seg::Glob(Box::new(set)))
 }
 
 #[cfg(test)]

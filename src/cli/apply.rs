@@ -128,7 +128,29 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             let code = if terminated.load(std::sync::atomic::Ordering::SeqCst) { 143 } else { 130 };
             return Err(Failure { code, error: Some(e.into()) });
         }
-        other => other?,
+        Ok(r) => r,
+        Err(e) => {
+            // A ref of `monolith.refs` that does not resolve: say where it is written.
+            let missing = match &e {
+                apply::ApplyError::NoSuchRef(r) => Some(r),
+                apply::ApplyError::Git(git_split::git::GitError::MissingRef { rev, .. }) => Some(rev),
+                _ => None,
+            };
+            let written = missing.filter(|_| global.rev.is_none()).and_then(|m| {
+                ctx.manifest.refs.iter().find(|r| &r.value == m || m.ends_with(&format!("/{}", r.value)))
+            });
+            return Err(match written {
+                Some(r) => anyhow::Error::new(e)
+                    .context(format!(
+                        "{}:{}:{}: in `monolith.refs`",
+                        ctx.manifest.path.display(),
+                        r.loc.line,
+                        r.loc.col
+                    ))
+                    .into(),
+                None => e.into(),
+            });
+        }
     };
     multi.clear().ok();
     match args.format {
@@ -158,6 +180,27 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 }
             }
             writeln!(o, "written to {}", opts.out.display())?;
+            if !report.ignored.is_empty() {
+                writeln!(
+                    o,
+                    "{} {} ignored: history is split as stored, as on a clone",
+                    "note:".style(style::warn()),
+                    report.ignored.join(", ")
+                )?;
+            }
+            let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
+            if !lfs.is_empty() {
+                writeln!(
+                    o,
+                    "{} pointer files name objects each team must fetch and push (--format json lists them):",
+                    "git lfs:".style(style::heading())
+                )?;
+                for t in lfs {
+                    let bytes = t.lfs_objects.iter().map(|l| l.size).sum();
+                    let n = plural(t.lfs_objects.len() as u64, "object", "objects");
+                    writeln!(o, "  {:<20} {n}, {}", t.name, size(bytes))?;
+                }
+            }
             if !report.unowned.is_empty() {
                 writeln!(
                     o,
@@ -168,7 +211,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 )?;
                 const SHOWN: usize = 20;
                 for p in report.unowned.iter().take(SHOWN) {
-                    writeln!(o, "  {p}")?;
+                    writeln!(o, "  {}", output::path(p))?;
                 }
                 if report.unowned.len() > SHOWN {
                     let how = "`plan` or --format json lists all";

@@ -189,9 +189,9 @@ fn finding_text(out: &mut impl Write, f: &Finding, manifest: &str) -> std::io::R
         (Some(l), Some(c)) => format!(" {}", format!("({manifest}:{l}:{c})").style(style::dim())),
         _ => String::new(),
     };
-    writeln!(out, "  {label} {}{place}", f.message)?;
+    writeln!(out, "  {label} {}{place}", output::message(&f.message))?;
     if let Some(h) = &f.hint {
-        writeln!(out, "    {} {h}", "hint:".style(style::dim()))?;
+        writeln!(out, "    {} {}", "hint:".style(style::dim()), output::message(h))?;
     }
     Ok(())
 }

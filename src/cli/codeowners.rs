@@ -301,7 +301,7 @@ fn text_report(report: &CheckReport, ctx: &Context, quiet: bool) -> std::io::Res
         output::plural(report.mismatches.len() as u64, "file", "files")
     )?;
     for m in report.mismatches.iter().take(SHOWN) {
-        writeln!(out, "  {}", m.path)?;
+        writeln!(out, "  {}", output::path(&m.path))?;
         writeln!(out, "    CODEOWNERS: {}", show(&m.codeowners).style(style::bad()))?;
         writeln!(out, "    manifest:   {}", show(&m.manifest))?;
     }

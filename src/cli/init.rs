@@ -193,7 +193,8 @@ fn summary(
         )?;
     }
     if !draft.shared.is_empty() {
-        writeln!(out, "shared (kept by every team): {}", draft.shared.join(", "))?;
+        let shared: Vec<_> = draft.shared.iter().map(|p| output::path(p)).collect();
+        writeln!(out, "shared (kept by every team): {}", shared.join(", "))?;
     }
     if draft.unowned.is_empty() {
         writeln!(out, "nothing is left unowned")?;
@@ -205,7 +206,7 @@ fn summary(
                 .style(style::bad())
         )?;
         for p in draft.unowned.iter().take(SHOWN) {
-            writeln!(out, "  {p}")?;
+            writeln!(out, "  {}", output::path(p))?;
         }
         if draft.unowned.len() > SHOWN {
             writeln!(

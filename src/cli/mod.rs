@@ -170,7 +170,7 @@ impl Context {
             Some(path) => Manifest::load(path)?,
             None => match repo.workdir().map(|w| w.join("ownership.yaml")) {
                 Some(p) if p.exists() => {
-                    let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+                    let text = Manifest::read(&p)?;
                     Manifest::from_bytes(Path::new("ownership.yaml"), &text)?
                 }
                 _ => {
@@ -178,7 +178,8 @@ impl Context {
                         Some(r) => repo.resolve(r)?,
                         None => repo.head()?,
                     };
-                    let text = repo.read_path(rev.tree, "ownership.yaml")?.with_context(|| {
+                    let max = git_split::manifest::MAX_MANIFEST_BYTES as u64;
+                    let text = repo.read_path_max(rev.tree, "ownership.yaml", max)?.with_context(|| {
                         format!(
                             "no ownership.yaml in {} or in the tree of {}; pass --manifest FILE",
                             global.repo.display(),
@@ -191,7 +192,17 @@ impl Context {
         };
         let rev = match (&global.rev, head) {
             (None, true) => repo.head()?,
-            (rev, _) => default_rev(&repo, &manifest, rev.as_deref())?,
+            (rev, _) => {
+                let resolved = default_rev(&repo, &manifest, rev.as_deref());
+                match (rev, manifest.refs.first()) {
+                    // The ref comes from the manifest: say where.
+                    (None, Some(first)) => resolved.with_context(|| {
+                        let l = first.loc;
+                        format!("{}:{}:{}: in `monolith.refs`", manifest.path.display(), l.line, l.col)
+                    })?,
+                    _ => resolved?,
+                }
+            }
         };
         Ok(Context { repo, manifest, rev })
     }

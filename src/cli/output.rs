@@ -70,6 +70,29 @@ pub fn more(indent: &str, hidden: usize, how: &str) -> String {
     format!("{indent}{}", format!("... and {} more ({how})", count(hidden as u64)).style(style::dim()))
 }
 
+/// A path as text output shows it: one holding a control character (a
+/// newline, a tab, a terminal escape) is quoted with escapes, as git quotes
+/// such names, so it stays on its line and cannot drive the terminal.
+pub fn path(p: &str) -> std::borrow::Cow<'_, str> {
+    if p.chars().any(char::is_control) {
+        format!("{p:?}").into()
+    } else {
+        p.into()
+    }
+}
+
+/// A message that may quote paths: control characters escaped in place.
+pub fn message(m: &str) -> std::borrow::Cow<'_, str> {
+    if m.chars().any(char::is_control) {
+        m.chars()
+            .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
+            .collect::<String>()
+            .into()
+    } else {
+        m.into()
+    }
+}
+
 /// `1 file` / `2 files`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })

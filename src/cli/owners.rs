@@ -158,7 +158,7 @@ fn text(report: &Report) -> std::io::Result<()> {
             "directory" => " (directory)",
             _ => "",
         };
-        writeln!(out, "{}{}: {who}", p.path, kind.style(style::dim()))?;
+        writeln!(out, "{}{}: {who}", output::path(&p.path), kind.style(style::dim()))?;
         for m in &p.matched_by {
             writeln!(out, "  {} {}", m.team.as_deref().unwrap_or("shared"), describe(m))?;
         }

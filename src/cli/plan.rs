@@ -95,7 +95,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
                 } else {
                     size(r.tally.bytes)
                 };
-                writeln!(out, "    {} {}", r.path, format!("({detail})").style(style::dim()))?;
+                writeln!(out, "    {} {}", output::path(&r.path), format!("({detail})").style(style::dim()))?;
             }
             if shown < t.removed.len() {
                 let how = "--preview 0 or --format json lists all";
@@ -121,7 +121,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             plural(plan.unowned.len() as u64, "file", "files")
         )?;
         for p in &plan.unowned {
-            writeln!(out, "  {p}")?;
+            writeln!(out, "  {}", output::path(p))?;
         }
     }
     if plan.overlaps.is_empty() {
@@ -134,7 +134,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             plural(plan.overlaps.len() as u64, "file", "files")
         )?;
         for o in &plan.overlaps {
-            writeln!(out, "  {}  {}", o.path, o.teams.join(", ").style(style::team()))?;
+            writeln!(out, "  {}  {}", output::path(&o.path), o.teams.join(", ").style(style::team()))?;
         }
     }
     if plan.stale_patterns.is_empty() {

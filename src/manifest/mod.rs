@@ -15,13 +15,22 @@ use serde_saphyr::Spanned;
 
 pub use package::{PackageKind, PackageSpec};
 
-use crate::pattern::{Pattern, PatternError};
+use crate::pattern::{shown, Pattern, PatternError};
 
 /// The only manifest version this build understands.
 pub const VERSION: u32 = 1;
 
 /// Larger manifests are refused before parsing; a real one is a few KiB.
 pub const MAX_MANIFEST_BYTES: usize = 8 << 20;
+
+/// YAML nesting deeper than this is refused while parsing (a manifest needs 4).
+pub const MAX_DEPTH: usize = 16;
+
+/// More YAML nodes than this is refused while parsing (each team is a few).
+pub const MAX_NODES: usize = 1_000_000;
+
+/// More teams than this is refused: each is a repository written in one run.
+pub const MAX_TEAMS: usize = 10_000;
 
 /// A line and column in the manifest (1-based).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,12 +144,23 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and validates a manifest file.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let bytes = std::fs::read(path).map_err(|e| ManifestError {
+        Manifest::from_bytes(path, &Manifest::read(path)?)
+    }
+
+    /// Reads a manifest file's bytes, at most one byte more than
+    /// [`MAX_MANIFEST_BYTES`] (enough for [`Manifest::from_bytes`] to refuse
+    /// it): `--manifest /dev/zero` or a huge file cannot exhaust memory.
+    pub fn read(path: &Path) -> Result<Vec<u8>, ManifestError> {
+        use std::io::Read as _;
+        let err = |e: std::io::Error| ManifestError {
             file: path.to_path_buf(),
             loc: None,
             kind: ErrorKind::Read(e.to_string()),
-        })?;
-        Manifest::from_bytes(path, &bytes)
+        };
+        let file = std::fs::File::open(path).map_err(err)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_MANIFEST_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(err)?;
+        Ok(bytes)
     }
 
     /// Validates manifest text; `path` is only used in messages.
@@ -151,20 +171,28 @@ impl Manifest {
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|e| err(Some(loc_of_offset(bytes, e.valid_up_to())), ErrorKind::NotUtf8))?;
-        let mut options = serde_saphyr::Options::default();
-        options.with_snippet = false;
-        let raw: raw::RawManifest = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-            let loc = e.location().map(|l| Loc { line: l.line(), col: l.column() });
-            let mut msg = e.render_with_formatter(&serde_saphyr::UserMessageFormatter);
-            if let Some(l) = loc {
-                // The crate appends the position; we lead with it instead.
-                let suffix = format!(" at line {}, column {}", l.line, l.col);
-                if let Some(stripped) = msg.strip_suffix(&suffix) {
-                    msg = stripped.to_string();
+        let raw: raw::RawManifest =
+            serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
+                let loc = e.location().map(|l| Loc { line: l.line(), col: l.column() });
+                let mut msg = e.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+                if let (serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. }, Some(l)) = (&e, loc)
+                {
+                    if let Some(first) = first_key_before(text, key, l) {
+                        msg = format!(
+                            "duplicate key `{key}` (first at line {}, column {})",
+                            first.line, first.col
+                        );
+                    }
                 }
-            }
-            err(loc.filter(|l| l.line > 0), ErrorKind::Yaml(msg))
-        })?;
+                if let Some(l) = loc {
+                    // The crate appends the position; we lead with it instead.
+                    let suffix = format!(" at line {}, column {}", l.line, l.col);
+                    if let Some(stripped) = msg.strip_suffix(&suffix) {
+                        msg = stripped.to_string();
+                    }
+                }
+                err(loc.filter(|l| l.line > 0), ErrorKind::Yaml(msg))
+            })?;
         validate(path, raw)
     }
 
@@ -172,6 +200,68 @@ impl Manifest {
     pub fn team(&self, name: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.name == name)
     }
+}
+
+/// The YAML budget, set explicitly rather than trusting the crate's
+/// defaults: a manifest is a few levels deep (top, `teams`, a team, a list),
+/// so anything deeper, any alias bomb or any node flood is refused while
+/// parsing, before memory grows with it.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_documents = 1;
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = 2 * MAX_NODES;
+    budget.max_total_scalar_bytes = MAX_MANIFEST_BYTES;
+    budget.max_anchors = 10_000;
+    budget.max_aliases = 10_000;
+    budget.max_merge_keys = 10_000;
+    budget.max_recorded_anchor_events = MAX_NODES;
+    budget.max_recorded_anchor_bytes = MAX_MANIFEST_BYTES;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = MAX_NODES;
+    options.alias_limits.max_replay_stack_depth = MAX_DEPTH;
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::Error;
+    options.with_snippet = false;
+    options
+}
+
+/// Where `key` was first written in the mapping whose later copy is at
+/// `dup`: the last earlier line where it starts at the same column after
+/// blanks (block style), else earlier on the same line (flow style).
+fn first_key_before(text: &str, key: &str, dup: Loc) -> Option<Loc> {
+    let lines: Vec<&str> = text.lines().collect();
+    let col = usize::try_from(dup.col).ok()?.checked_sub(1)?;
+    let line = usize::try_from(dup.line).ok()?.checked_sub(1)?;
+    let is_key_at = |l: &str, at: usize| {
+        let rest = l.chars().skip(at).collect::<String>();
+        [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .any(|k| rest.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')))
+    };
+    for i in (0..line).rev() {
+        let l = lines.get(i)?;
+        let lead = l.chars().take_while(|c| *c == ' ').count();
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        if lead == col && is_key_at(l, col) {
+            return Some(Loc { line: i as u64 + 1, col: dup.col });
+        }
+        if lead < col {
+            // Out of the mapping that holds the duplicate.
+            break;
+        }
+    }
+    let l = lines.get(line)?;
+    let chars: Vec<char> = l.chars().collect();
+    (0..col.min(chars.len())).rev().find_map(|at| {
+        let before = if at == 0 { ' ' } else { chars[at - 1] };
+        (matches!(before, '{' | ',' | ' ') && is_key_at(l, at))
+            .then(|| Loc { line: dup.line, col: at as u64 + 1 })
+    })
 }
 
 fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
@@ -207,15 +297,28 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
     if raw.teams.value.is_empty() {
         return Err(err(Loc::of(&raw.teams), ErrorKind::NoTeams));
     }
+    if raw.teams.value.len() > MAX_TEAMS {
+        return Err(err(Loc::of(&raw.teams), ErrorKind::TooManyTeams(raw.teams.value.len())));
+    }
     let mut raw_teams: Vec<_> = raw.teams.value.into_iter().collect();
     raw_teams.sort_by(|a, b| a.0.value.cmp(&b.0.value));
     let mut teams = Vec::with_capacity(raw_teams.len());
+    let mut folded = std::collections::HashMap::new();
     for (name, t) in raw_teams {
         let loc = Loc::of(&name);
         let name = name.value;
         if let Some(reason) = bad_team_name(&name) {
             return Err(err(loc, ErrorKind::BadTeamName { name, reason }));
         }
+        // `A` and `a` would be one directory on macOS and Windows.
+        if let Some(&i) = folded.get(&name.to_ascii_lowercase()) {
+            let other: &Team = &teams[i];
+            return Err(err(
+                loc,
+                ErrorKind::TeamCaseClash { name, other: other.name.clone(), other_loc: other.loc },
+            ));
+        }
+        folded.insert(name.to_ascii_lowercase(), teams.len());
         let rule = rule(path, t.paths, t.packages, t.exclude)?;
         if rule.is_empty() {
             return Err(err(loc, ErrorKind::EmptyTeam(name)));
@@ -316,9 +419,21 @@ fn bad_team_name(name: &str) -> Option<&'static str> {
         Some("only ASCII letters, digits, `-`, `_` and `.` are allowed")
     } else if name.ends_with(".git") || name.ends_with(".lock") || name.ends_with('.') {
         Some("it ends with `.git`, `.lock` or `.`")
+    } else if is_windows_reserved(name) {
+        Some("it is a reserved device name on Windows (`CON`, `NUL`, `COM1`, ...)")
     } else {
         None
     }
+}
+
+/// `<team>.git` cannot be created on Windows when the part before the first
+/// `.` is a DOS device name, whatever its case.
+fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 /// `root` must be a plain directory path inside the repository.
@@ -362,14 +477,14 @@ pub enum ErrorKind {
     /// The file could not be read.
     #[error("cannot read the manifest: {0}")]
     Read(String),
-    /// Over [`MAX_MANIFEST_BYTES`].
-    #[error("the manifest is {0} bytes; more than 8 MiB is not a manifest")]
+    /// Over [`MAX_MANIFEST_BYTES`] (the bytes read, at least that many).
+    #[error("the manifest is larger than 8 MiB: more than that is not a manifest")]
     TooLarge(usize),
     /// Not UTF-8 text.
     #[error("the manifest is not valid UTF-8")]
     NotUtf8,
     /// YAML syntax, unknown key, wrong type, duplicate key, unknown enum value.
-    #[error("{0}")]
+    #[error("{}", shown(.0, 500))]
     Yaml(String),
     /// `version` other than 1.
     #[error("unsupported manifest version {0}; this git-split reads version 1")]
@@ -378,10 +493,10 @@ pub enum ErrorKind {
     #[error("`teams` is empty: define at least one team")]
     NoTeams,
     /// A team with neither paths nor packages.
-    #[error("team `{0}` owns nothing: give it `paths` or `packages`")]
+    #[error("team `{}` owns nothing: give it `paths` or `packages`", shown(.0, 80))]
     EmptyTeam(String),
     /// A team name that cannot be a directory name.
-    #[error("team name `{name}` is not allowed: {reason}")]
+    #[error("team name `{}` is not allowed: {reason}", shown(name, 80))]
     BadTeamName {
         /// The name.
         name: String,
@@ -389,7 +504,7 @@ pub enum ErrorKind {
         reason: &'static str,
     },
     /// A pattern that does not compile.
-    #[error("bad pattern `{pattern}`: {error}")]
+    #[error("bad pattern `{}`: {error}", shown(pattern, 80))]
     BadPattern {
         /// The pattern as written.
         pattern: String,
@@ -397,10 +512,10 @@ pub enum ErrorKind {
         error: PatternError,
     },
     /// `npm:` with no name, or an empty entry.
-    #[error("bad package reference `{0}`: expected `kind:name` or a bare name")]
+    #[error("bad package reference `{}`: expected `kind:name` or a bare name", shown(.0, 80))]
     BadPackage(String),
     /// An unusable `root`.
-    #[error("bad root `{root}`: {reason}")]
+    #[error("bad root `{}`: {reason}", shown(root, 80))]
     BadRoot {
         /// As written.
         root: String,
@@ -424,6 +539,19 @@ pub enum ErrorKind {
         compat: Compat,
         /// Its root.
         root: String,
+    },
+    /// Over [`MAX_TEAMS`].
+    #[error("{0} teams; more than 10000 is not supported (each is a repository)")]
+    TooManyTeams(usize),
+    /// Two team names that differ only in case.
+    #[error("team name `{name}` differs from `{other}` (line {}, column {}) only in case: they would be one directory on case-insensitive file systems", other_loc.line, other_loc.col)]
+    TeamCaseClash {
+        /// The later name in sort order.
+        name: String,
+        /// The other name.
+        other: String,
+        /// Where the other is defined.
+        other_loc: Loc,
     },
     /// An empty entry in `monolith.refs`.
     #[error("empty ref in `monolith.refs`")]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::git::{FileKind, Repo, TreeListing};
 
-use super::packages::{FileSource, ReadError};
+use super::packages::{FileSource, ReadError, MAX_MANIFEST_FILE_BYTES};
 
 /// A tree listing plus the repository to read its files from: what package
 /// resolution needs.
@@ -37,5 +37,23 @@ impl FileSource for TreeFiles<'_> {
             path: String::from_utf8_lossy(path).into_owned(),
             message: e.to_string(),
         })
+    }
+
+    fn too_large(&self, path: &[u8]) -> Result<Option<u64>, ReadError> {
+        let Some(&i) = self.index.get(path) else { return Ok(None) };
+        let f = &self.listing.files[i];
+        if !matches!(f.kind, FileKind::Blob | FileKind::Executable) {
+            return Ok(None);
+        }
+        // Listings may be unsized (0): ask the object header then.
+        let size = if f.size > 0 {
+            f.size
+        } else {
+            self.repo.object_size(f.oid).map_err(|e| ReadError {
+                path: String::from_utf8_lossy(path).into_owned(),
+                message: e.to_string(),
+            })?
+        };
+        Ok((size > MAX_MANIFEST_FILE_BYTES).then_some(size))
     }
 }

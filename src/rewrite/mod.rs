@@ -29,6 +29,10 @@ use object::{id_map, IdMap, RawTree, Source};
 use pack::PackSink;
 use tree::{TreeError, TreeFilter};
 
+/// Stack of a rewrite worker: room for `tree::MAX_TREE_DEPTH` levels of
+/// filtering even in a debug build (the default 2 MiB holds fewer).
+pub const WORKER_STACK: usize = 8 << 20;
+
 /// One team's rewrite.
 pub struct Job<'a> {
     /// Compiled ownership (packages resolved at the split ref).
@@ -120,7 +124,8 @@ pub fn rewrite_teams(
         for bucket in buckets {
             let (tx, rx) = sync_channel::<Arc<Step>>(256);
             senders.push(tx);
-            let worker = std::thread::Builder::new().name("split-worker".into());
+            // Filtering recurses once per tree level, up to `tree::MAX_TREE_DEPTH`.
+            let worker = std::thread::Builder::new().name("split-worker".into()).stack_size(WORKER_STACK);
             handles.push(
                 worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)).expect("spawn"),
             );

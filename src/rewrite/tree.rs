@@ -35,9 +35,15 @@ impl TreeError {
 /// A submodule's commit: not an object of this repository.
 const GITLINK: u32 = 0o160000;
 
+/// Trees nested deeper are refused, as git refuses them (`core.maxTreeDepth`):
+/// filtering recurses once per level, and a hostile tree must not overflow
+/// a worker's stack.
+pub const MAX_TREE_DEPTH: u32 = 2048;
+
 struct DirNode {
     cursor: Cursor,
     class: DirMatch,
+    depth: u32,
     children: HashMap<Box<[u8]>, u32>,
 }
 
@@ -82,7 +88,7 @@ impl<'a> TreeFilter<'a> {
             root: root
                 .map(|r| r.split('/').filter(|s| !s.is_empty()).map(|s| s.as_bytes().into()).collect())
                 .unwrap_or_default(),
-            dirs: vec![DirNode { cursor, class, children: HashMap::new() }],
+            dirs: vec![DirNode { cursor, class, depth: 0, children: HashMap::new() }],
             memo: id_map(),
             relevant: HashMap::new(),
             needed: IdSet::default(),
@@ -103,7 +109,8 @@ impl<'a> TreeFilter<'a> {
             DirMatch::Partial => self.ownership.cursor_keep_class(&cursor, self.team),
         };
         let id = self.dirs.len() as u32;
-        self.dirs.push(DirNode { cursor, class, children: HashMap::new() });
+        let depth = self.dirs[dir as usize].depth + 1;
+        self.dirs.push(DirNode { cursor, class, depth, children: HashMap::new() });
         self.dirs[dir as usize].children.insert(name.into(), id);
         id
     }
@@ -192,6 +199,12 @@ impl<'a> TreeFilter<'a> {
         if let Some(&r) = self.memo.get(&(dir, key(&oid))) {
             self.stats.memo_hits += 1;
             return Ok(r);
+        }
+        if self.dirs[dir as usize].depth > MAX_TREE_DEPTH {
+            return Err(TreeError::new(
+                format!("filtering tree {oid}"),
+                format!("it is nested more than {MAX_TREE_DEPTH} directories deep (git's core.maxTreeDepth)"),
+            ));
         }
         self.stats.trees_read += 1;
         let owned;

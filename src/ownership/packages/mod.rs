@@ -31,7 +31,16 @@ pub trait FileSource {
     fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_>;
     /// The content of the regular file at `path` (`None` if it is not a blob).
     fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError>;
+    /// The size of the file at `path` when it is over [`MAX_MANIFEST_FILE_BYTES`]
+    /// (so it is skipped, not read); `None` to read it.
+    fn too_large(&self, _path: &[u8]) -> Result<Option<u64>, ReadError> {
+        Ok(None)
+    }
 }
+
+/// Package manifests larger than this are skipped unread: a real one is a
+/// few KiB, and a hostile tree must not make us inflate gigabytes.
+pub const MAX_MANIFEST_FILE_BYTES: u64 = 8 << 20;
 
 /// Reading a file from the tree failed.
 #[derive(Debug, thiserror::Error)]

@@ -76,6 +76,10 @@ impl Table {
             if kind.file_is_boundary {
                 boundaries.push(dir.to_vec());
             }
+            if let Some(size) = files.too_large(path)? {
+                skipped.push((lossy(path), format!("{size} bytes: larger than 8 MiB, not read")));
+                continue;
+            }
             let Some(text) = files.read(path)? else {
                 skipped.push((lossy(path), "not a regular file".to_string()));
                 continue;
