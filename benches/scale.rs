@@ -44,21 +44,29 @@ fn git_out(repo: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// Fifty teams over the top-level components (a directory with several
-/// packages, like `web/`, is split by package).
+/// Fifty teams over the components: services, and each package of the
+/// directories that hold several (`libs/*`, `web/packages/*`, ...).
 fn manifest(repo: &Path, dir: &Path) -> PathBuf {
     let mut units: Vec<String> = Vec::new();
-    for top in git_out(repo, &["ls-tree", "-d", "--name-only", "main"]).lines() {
-        let subs: Vec<String> = git_out(repo, &["ls-tree", "-d", "--name-only", &format!("main:{top}")])
+    let mut dirs: Vec<String> =
+        git_out(repo, &["ls-tree", "-d", "--name-only", "main"]).lines().map(String::from).collect();
+    while let Some(d) = dirs.pop() {
+        let subs: Vec<String> = git_out(repo, &["ls-tree", "-d", "--name-only", &format!("main:{d}")])
             .lines()
-            .map(|s| format!("{top}/{s}"))
+            .map(|s| format!("{d}/{s}"))
             .collect();
-        if top.starts_with('.') || top == "docs" || subs.len() < 4 {
-            units.push(top.to_string());
-        } else {
+        // `web/packages/*`, `libs/*`: a package is a unit; a service is one.
+        if d.starts_with('.') || d == "docs" || d.starts_with("svc-") || subs.is_empty() {
+            units.push(d);
+        } else if subs.len() < 4 && d.matches('/').count() == 0 {
+            dirs.extend(subs);
+        } else if subs.len() >= 4 {
             units.extend(subs);
+        } else {
+            units.push(d);
         }
     }
+    units.sort();
     let mut groups: Vec<Vec<String>> = vec![Vec::new(); TEAMS];
     for (i, u) in units.into_iter().enumerate() {
         groups[i % TEAMS].push(u);
