@@ -32,6 +32,10 @@ impl TreeError {
     }
 }
 
+/// Filtered trees remembered per team and generation (about 1 MiB): enough
+/// for the directories recent commits share.
+const MEMO_ENTRIES: usize = 1 << 14;
+
 /// A submodule's commit: not an object of this repository.
 const GITLINK: u32 = 0o160000;
 
@@ -65,7 +69,11 @@ pub struct TreeFilter<'a> {
     /// Path components of `root:`, if the team hoists a directory.
     root: Vec<Box<[u8]>>,
     dirs: Vec<DirNode>,
-    memo: IdMap<(u32, Key), Option<Oid>>,
+    /// Filtered trees, newest first: `memo[0]` fills up, then replaces
+    /// `memo[1]`. A history of root trees that are all different would
+    /// otherwise keep one entry per commit and team; what falls out is
+    /// only filtered again if an old tree comes back.
+    memo: [IdMap<(u32, Key), Option<Oid>>; 2],
     /// Does a change to this top-level name matter to the team?
     relevant: HashMap<Box<[u8]>, bool>,
     /// Monolith objects the filtered trees point at.
@@ -89,7 +97,7 @@ impl<'a> TreeFilter<'a> {
                 .map(|r| r.split('/').filter(|s| !s.is_empty()).map(|s| s.as_bytes().into()).collect())
                 .unwrap_or_default(),
             dirs: vec![DirNode { cursor, class, depth: 0, children: HashMap::new() }],
-            memo: id_map(),
+            memo: [id_map(), id_map()],
             relevant: HashMap::new(),
             needed: IdSet::default(),
             closure: Vec::new(),
@@ -196,7 +204,8 @@ impl<'a> TreeFilter<'a> {
             DirMatch::None => return Ok(None),
             DirMatch::Partial => {}
         }
-        if let Some(&r) = self.memo.get(&(dir, key(&oid))) {
+        let memo_key = (dir, key(&oid));
+        if let Some(r) = self.memo[0].get(&memo_key).or_else(|| self.memo[1].get(&memo_key)).copied() {
             self.stats.memo_hits += 1;
             return Ok(r);
         }
@@ -255,7 +264,10 @@ impl<'a> TreeFilter<'a> {
             self.stats.trees_written += 1;
             Some(out.write(ObjectType::Tree, &buf).map_err(|e| TreeError::new(e.context, e.message))?)
         };
-        self.memo.insert((dir, key(&oid)), result);
+        if self.memo[0].len() >= MEMO_ENTRIES {
+            self.memo[1] = std::mem::replace(&mut self.memo[0], id_map());
+        }
+        self.memo[0].insert(memo_key, result);
         Ok(result)
     }
 }
