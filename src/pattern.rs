@@ -267,6 +267,9 @@ fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
     let glob = GlobBuilder::new(seg)
         .literal_separator(true)
         .backslash_escape(true)
+        // `config{,.local}.yaml` names `config.yaml` too, as shell brace
+        // expansion does; globset would drop the empty alternative.
+        .empty_alternates(true)
         .build()
         .map_err(|e| PatternError::Glob { segment: seg.to_string(), message: e.kind().to_string() })?;
     Ok(Seg::Glob(Box::new(glob.compile_matcher())))
@@ -303,6 +306,8 @@ mod tests {
         ("a/[!bc]/d", "a/c/d", false),
         ("a/{x,y}.txt", "a/y.txt", true),
         ("a/{x,y}.txt", "a/z.txt", false),
+        ("a/c{,.local}.yaml", "a/c.yaml", true),
+        ("a/c{,.local}.yaml", "a/c.local.yaml", true),
         ("*", "anything/at/all", true),
         ("*/**", "README.md", false),
         ("*/**", "docs/README.md", true),
