@@ -1,0 +1,147 @@
+//! What the fuzz targets in `fuzz/` found, one test per finding, named
+//! after it; and the committed fuzz corpora replayed against their oracles
+//! (the fuzz runs themselves need libFuzzer: see `fuzz/run`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use git_split::manifest::{ErrorKind, Manifest};
+use git_split::pattern::Pattern;
+use git_split::rewrite::trailer::add_trailer;
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The words bash's brace expansion makes of `text`: the reference for `{..}`.
+fn bash_braces(text: &str) -> Vec<String> {
+    let out = Command::new("bash").args(["-c", &format!("printf '%s\\n' {text}")]).output().expect("bash");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+/// Found by `fuzz/fuzz_targets/pattern.rs` as `*{,,b}` not matching `zz`:
+/// globset drops empty alternatives, so `config{,.local}.yaml` missed
+/// `config.yaml`.
+#[test]
+fn fuzz_regression_pattern_empty_brace_alternative() {
+    for (pattern, other) in [("config{,.local}.yaml", "config.json"), ("a{,,b}", "c"), ("{x,}y", "zy")] {
+        let p = Pattern::new(pattern).unwrap();
+        let names = bash_braces(pattern);
+        assert!(names.len() >= 2, "{pattern}: {names:?}");
+        for name in &names {
+            assert!(p.is_match(name.as_bytes()), "{pattern} should match {name} (bash: {names:?})");
+        }
+        assert!(!p.is_match(other.as_bytes()), "{pattern} should not match {other}");
+    }
+}
+
+/// The real git's answer, as `src/rewrite/trailer.rs`'s own tests ask it.
+fn git_interpret_trailers(message: &[u8], trailer: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ceiling = dir.path().parent().expect("temp dir has a parent").to_path_buf();
+    let mut child = Command::new("git")
+        .args(["interpret-trailers", "--no-divider", "--trailer", trailer])
+        .current_dir(dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", "/nonexistent")
+        .env("LC_ALL", "C")
+        .env("GIT_CEILING_DIRECTORIES", ceiling)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_CONFIG")
+        .env_remove("GIT_CONFIG_PARAMETERS")
+        .env_remove("GIT_CONFIG_COUNT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("running git");
+    child.stdin.take().expect("stdin").write_all(message).expect("writing to git");
+    let out = child.wait_with_output().expect("waiting for git");
+    assert!(out.status.success());
+    out.stdout
+}
+
+/// Every message of the trailer fuzz corpus gets, from `add_trailer`,
+/// exactly the bytes `git interpret-trailers --trailer 'Split-Source: <sha>'` gives.
+#[test]
+fn trailer_fuzz_corpus_agrees_with_git() {
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+    let files = corpus("trailer");
+    assert!(files.len() >= 10, "fuzz/corpus/trailer holds the seeds");
+    let mut failures = Vec::new();
+    for f in &files {
+        let message = std::fs::read(f).unwrap();
+        let ours = add_trailer(&message, "Split-Source", SHA);
+        let git = git_interpret_trailers(&message, &format!("Split-Source: {SHA}"));
+        if ours != git {
+            failures.push(format!(
+                "{}:\n   ours {:?}\n    git {:?}",
+                f.display(),
+                ours.escape_ascii().to_string(),
+                git.escape_ascii().to_string()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every manifest of the manifest fuzz corpus loads, or fails naming a place.
+#[test]
+fn manifest_fuzz_corpus_loads_or_fails_with_a_location() {
+    let files = corpus("manifest");
+    assert!(files.len() >= 5, "fuzz/corpus/manifest holds the seeds");
+    let mut loaded = 0;
+    for f in &files {
+        match Manifest::load(f) {
+            Ok(_) => loaded += 1,
+            Err(e) if matches!(e.kind, ErrorKind::TooLarge(_)) => {}
+            Err(e) => assert!(e.loc.is_some(), "{e}"),
+        }
+    }
+    assert!(loaded >= 4, "the example manifests and ownership.yaml load");
+}
+
+/// Found by `fuzz/fuzz_targets/trailer.rs` as "labelling twice differs from
+/// once" for `+\x01\0...`: after a NUL byte git sees a one-line title without
+/// its `\n`, puts the trailer right below it with no blank line, and a second
+/// run then finds no trailer block and adds another. That is git's
+/// behaviour, so ours too: both runs must give git's bytes.
+#[test]
+fn fuzz_regression_trailer_nul_right_after_title() {
+    const TRAILER: &str = "Split-Source: 0123456789abcdef0123456789abcdef01234567";
+    let sha = &TRAILER["Split-Source: ".len()..];
+    let once = add_trailer(b"+\x01\0\0\0\0\0\0se", "Split-Source", sha);
+    assert_eq!(once, git_interpret_trailers(b"+\x01\0\0\0\0\0\0se", TRAILER));
+    assert_eq!(once, [b"+\x01\n", TRAILER.as_bytes(), b"\n\0\0\0\0\0\0se\n"].concat());
+    let twice = add_trailer(&once, "Split-Source", sha);
+    assert_eq!(twice, git_interpret_trailers(&once, TRAILER));
+    assert_ne!(twice, once);
+}
+
+/// Found by `fuzz/fuzz_targets/trailer.rs` as "labelling twice differs from
+/// once" for a message whose title starts with an old `Conflicts:` line:
+/// git takes the `\t` line after the blank line for part of that block and
+/// puts the trailer above it; the next run sees the block interrupted by the
+/// trailer and adds another. git's behaviour again, so ours: both runs
+/// must give git's bytes.
+#[test]
+fn fuzz_regression_trailer_conflicts_title_like_git() {
+    const TRAILER: &str = "Split-Source: 0123456789abcdef0123456789abcdef01234567";
+    let sha = &TRAILER["Split-Source: ".len()..];
+    let message = b"Conflicts:\nFix\n\n\tx\n";
+    let once = add_trailer(message, "Split-Source", sha);
+    assert_eq!(once, git_interpret_trailers(message, TRAILER));
+    assert_eq!(once, [b"Conflicts:\nFix\n\n", TRAILER.as_bytes(), b"\n\n\tx\n"].concat());
+    let twice = add_trailer(&once, "Split-Source", sha);
+    assert_eq!(twice, git_interpret_trailers(&once, TRAILER));
+    assert_ne!(twice, once);
+}
