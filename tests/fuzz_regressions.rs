@@ -2,12 +2,13 @@
 //! after it; and the committed fuzz corpora replayed against their oracles
 //! (the fuzz runs themselves need libFuzzer: see `fuzz/run`).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use git_split::manifest::{ErrorKind, Manifest};
-use git_split::pattern::Pattern;
+use git_split::pattern::{Pattern, PatternError};
 use git_split::rewrite::trailer::add_trailer;
 
 fn corpus(target: &str) -> Vec<PathBuf> {
@@ -41,6 +42,61 @@ fn fuzz_regression_pattern_empty_brace_alternative() {
         }
         assert!(!p.is_match(other.as_bytes()), "{pattern} should not match {other}");
     }
+}
+
+/// The files among `names` (one per name, at the root of a fresh
+/// repository) that `git ls-files ':(glob)PATTERN'` selects.
+fn git_glob(pattern: &str, names: &[&str]) -> BTreeSet<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for n in names {
+        std::fs::write(dir.path().join(n), "x").unwrap();
+    }
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", "/nonexistent")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_GLOB_PATHSPECS")
+            .env_remove("GIT_LITERAL_PATHSPECS")
+            .output()
+            .expect("running git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    git(&["init", "-q", "."]);
+    git(&["add", "-A"]);
+    let out = git(&["ls-files", "-z", "--", &format!(":(glob){pattern}")]);
+    out.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8(s.to_vec()).unwrap()).collect()
+}
+
+/// Found while writing the pattern fuzz target's reference matcher: in a
+/// `[...]` class git reads `\` as an escape and a non-ASCII character as its
+/// separate bytes, globset reads `\` as a member and matches a non-ASCII
+/// member against one byte of that value (Latin-1). The same pattern would
+/// select other files than git's, so such classes are refused at load time.
+#[test]
+fn fuzz_regression_pattern_class_with_backslash_or_non_ascii_is_refused() {
+    let names = ["]", "\\", "\\]", "é", "a"];
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    // git: the class {]}; globset: the class {\} then a literal `]`.
+    assert_eq!(git_glob("[\\]]", &names), set(&["]"]));
+    // git: one byte of é's two, so only `[é][é]` selects `é`.
+    assert_eq!(git_glob("[é]", &names), set(&[]));
+    assert_eq!(git_glob("[é][é]", &names), set(&["é"]));
+    for p in ["[\\]]", "[é]", "[é][é]", "x/[!é]*", "[a-é]"] {
+        assert!(matches!(Pattern::new(p), Err(PatternError::ClassCharacter(_))), "{p} is not refused");
+    }
+    // Outside a class both are fine: `\]` is `]`, `é` is `é`.
+    // (git also selects `\]` by its literal text: a documented divergence,
+    // see tests/pattern_vs_git.rs.)
+    assert!(git_glob("\\]", &names).contains("]"));
+    assert!(Pattern::new("\\]").unwrap().is_match(b"]"));
+    assert_eq!(git_glob("é", &names), set(&["é"]));
+    assert!(Pattern::new("{é,a}").unwrap().is_match("é".as_bytes()));
 }
 
 /// The real git's answer, as `src/rewrite/trailer.rs`'s own tests ask it.

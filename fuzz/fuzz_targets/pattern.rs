@@ -19,9 +19,10 @@
 //! trailing `-` is literal); `{a,b}` alternatives, nested, empty ones
 //! allowed (shell brace expansion); `\` escapes; `**` a whole segment;
 //! a pattern matching a leading directory of a path matches the path.
-//! Classes holding non-ASCII characters, `\` or `[:` are outside what the
-//! reference judges (git and globset read them differently); patterns with
-//! them are still checked for self-consistency.
+//! A class holding `\` or a non-ASCII character is refused (git reads them
+//! byte by byte and as escapes, globset does not). POSIX classes (`[:`) and
+//! a range right after a range are outside what the reference judges;
+//! patterns with them are still checked for self-consistency.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -166,19 +167,32 @@ fn parse_glob(seg: &str) -> Result<Option<Vec<Tok>>, ()> {
                 let mut ranges: Vec<(u8, u8)> = Vec::new();
                 let mut last_is_range = false;
                 let mut first = true;
+                let mut bad = false;
                 loop {
                     let Some(&c) = chars.get(i) else { return Err(()) };
                     i += 1;
                     if c == ']' && !first {
+                        if bad {
+                            return Err(());
+                        }
                         break;
                     }
-                    if c == '\\' || !c.is_ascii() || (c == '[' && chars.get(i) == Some(&':')) {
+                    if c == '[' && chars.get(i) == Some(&':') {
                         return Ok(None);
                     }
+                    // git reads `\` in a class as an escape and a non-ASCII
+                    // character as its bytes; the dialect refuses both.
+                    bad |= c == '\\' || !c.is_ascii();
                     if c == '-' && !first && chars.get(i) != Some(&']') {
                         // A range from the previous character.
                         let Some(&hi) = chars.get(i) else { return Err(()) };
-                        if last_is_range || hi == '\\' || !hi.is_ascii() {
+                        if hi == '\\' || !hi.is_ascii() {
+                            bad = true;
+                            i += 1;
+                            first = false;
+                            continue;
+                        }
+                        if last_is_range {
                             return Ok(None);
                         }
                         i += 1;
