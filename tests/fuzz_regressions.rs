@@ -201,3 +201,19 @@ fn fuzz_regression_trailer_conflicts_title_like_git() {
     assert_eq!(twice, git_interpret_trailers(&once, TRAILER));
     assert_ne!(twice, once);
 }
+
+/// Found by `fuzz/fuzz_targets/manifest.rs` as "column 16 past the end of
+/// line 2": the position of a non-UTF-8 byte counted only `\n` as a line
+/// break, while the YAML parser (which places every other error) also
+/// breaks lines at a lone `\r`. Both must now name the same line.
+#[test]
+fn fuzz_regression_manifest_not_utf8_location_counts_lone_cr() {
+    let loc = |text: &[u8]| Manifest::from_bytes(Path::new("m.yaml"), text).unwrap_err().loc.unwrap();
+    for eol in ["\n", "\r\n", "\r"] {
+        let yaml_error = loc(format!("version: 1{eol}{eol}teams: {{}}{eol}bogus: 1{eol}").as_bytes());
+        let utf8_error =
+            loc(&[format!("version: 1{eol}{eol}teams: {{}}{eol}").as_bytes(), b"\xff: 1\n"].concat());
+        assert_eq!((yaml_error.line, yaml_error.col), (4, 1), "the parser's position, {eol:?}");
+        assert_eq!((utf8_error.line, utf8_error.col), (4, 1), "the UTF-8 error's position, {eol:?}");
+    }
+}

@@ -26,6 +26,15 @@ fuzz_target!(|data: &[u8]| {
                 .count() as u64;
             assert!(loc.line >= 1 && loc.col >= 1, "location {loc:?} is not 1-based: {message}");
             assert!(loc.line <= lines, "line {} past the input's {lines} lines: {message}", loc.line);
+            // The column is at most one past the end of that line, in characters.
+            let text = String::from_utf8_lossy(data).replace("\r\n", "\n").replace('\r', "\n");
+            let width = text.split('\n').nth(loc.line as usize - 1).map_or(0, |l| l.chars().count()) as u64;
+            assert!(
+                loc.col <= width + 1,
+                "column {} past the end of line {} ({width} characters): {message}",
+                loc.col,
+                loc.line
+            );
         }
         Ok(m) => {
             assert!(!m.teams.is_empty(), "accepted a manifest without teams");
