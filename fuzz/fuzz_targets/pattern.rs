@@ -1,15 +1,18 @@
 //! The pattern and ownership engine against a slow reference written here.
 //!
-//! Input: a few rules (owner, include or exclude, pattern text) and a few
-//! paths, all spelled from a small alphabet rich in glob syntax. Checked:
+//! Input: a few rules (owner, include or exclude pattern, or an npm package)
+//! and a few paths, spelled from a small alphabet rich in glob syntax, and
+//! `package.json` files placed in some of their directories. Checked:
 //!
 //! * `Pattern::new` accepts exactly what the reference grammar accepts, and
 //!   `is_match` agrees with the reference matcher on every path;
 //! * `Pattern::classify_dir` is sound: `Whole` only if every probed path
 //!   below the directory matches, `None` only if none does;
 //! * ownership (`owners`, `explain`, the one-pass `assign`, the cursor walk)
-//!   agrees with "included by a path pattern of the owner and not excluded
-//!   by one of its excludes", and the directory answers (`classify_dir`,
+//!   agrees with "included by a path pattern or package of the owner and
+//!   not excluded by one of its excludes" (a package: the directories
+//!   holding its `package.json`, minus those below them holding another's;
+//!   one without any owns nothing), and the directory answers (`classify_dir`,
 //!   `keep_class`, `cursor_keep_class`) agree with those per-file answers
 //!   for every file below the directory.
 //!
@@ -29,8 +32,8 @@ use std::collections::BTreeSet;
 
 use arbitrary::Arbitrary;
 use git_split::git::{FileKind, TreeFile, TreeListing};
-use git_split::manifest::{Level, Loc, Located, Manifest, Policy, Rule, Team};
-use git_split::ownership::packages::MemoryFiles;
+use git_split::manifest::{Level, Loc, Located, Manifest, PackageSpec, Policy, Rule, Team};
+use git_split::ownership::packages::{MemoryFiles, PackageError};
 use git_split::ownership::{Owner, Owners, Ownership};
 use git_split::pattern::{DirMatch, Pattern};
 use libfuzzer_sys::fuzz_target;
@@ -44,13 +47,25 @@ struct RuleInput {
     /// 0: shared, else a team.
     owner: u8,
     exclude: bool,
+    /// A package reference `npm:p<n>` instead of a pattern.
+    package: Option<u8>,
     text: Vec<u8>,
 }
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     rules: Vec<RuleInput>,
+    /// `package.json` files: (directory choice, name `p<n>`).
+    packages: Vec<(u8, u8)>,
     paths: Vec<Vec<u8>>,
+}
+
+const PACKAGE_NAMES: u8 = 3;
+
+enum RuleKind {
+    Include(Pattern),
+    Exclude(Pattern),
+    Package(String),
 }
 
 fn spell(bytes: &[u8], max: usize) -> String {
@@ -316,9 +331,52 @@ fuzz_target!(|input: Input| {
         }
     }
 
+    // npm packages in some of those directories (the alphabet cannot spell
+    // `package.json`, so these files are new). A package owns the
+    // directories holding its `package.json`, minus any directory strictly
+    // below them holding another package's.
+    let mut packages: Vec<(Vec<u8>, String)> = Vec::new();
+    let dir_list: Vec<Vec<u8>> = dirs.iter().cloned().collect();
+    for &(d, n) in input.packages.iter().take(4) {
+        let dir = dir_list[d as usize % dir_list.len()].clone();
+        if !packages.iter().any(|(e, _)| *e == dir) {
+            packages.push((dir, format!("p{}", n % PACKAGE_NAMES)));
+        }
+    }
+    let manifest_path = |dir: &[u8]| -> Vec<u8> {
+        if dir.is_empty() {
+            b"package.json".to_vec()
+        } else {
+            [dir, b"/package.json"].concat()
+        }
+    };
+    let mut files = files;
+    for (dir, _) in &packages {
+        files.push(manifest_path(dir));
+    }
+    files.sort();
+    let tree = MemoryFiles::new(files.iter().map(|f| {
+        let name = packages.iter().find(|(d, _)| manifest_path(d) == *f).map(|(_, n)| n.as_str());
+        let content = name.map_or("x".to_string(), |n| format!("{{\"name\": \"{n}\"}}"));
+        (f.clone(), content)
+    }));
+    let within = |dir: &[u8], f: &[u8]| below(dir, f) || dir == f;
+    let package_selects = |name: &str, f: &[u8]| {
+        let mine: Vec<&[u8]> =
+            packages.iter().filter(|(_, n)| n == name).map(|(d, _)| d.as_slice()).collect();
+        let carved = packages
+            .iter()
+            .any(|(c, _)| !mine.contains(&c.as_slice()) && mine.iter().any(|d| below(d, c)) && within(c, f));
+        mine.iter().any(|d| within(d, f)) && !carved
+    };
+
     // Patterns against the reference, one by one.
-    let mut rules: Vec<(Owner, bool, Pattern)> = Vec::new();
+    let mut rules: Vec<(Owner, RuleKind)> = Vec::new();
     for r in input.rules.iter().take(6) {
+        if let Some(n) = r.package {
+            rules.push((owner_of(r.owner), RuleKind::Package(format!("p{}", n % PACKAGE_NAMES))));
+            continue;
+        }
         let text = spell(&r.text, 12);
         let ours = Pattern::new(&text);
         let verdict = ref_compile(&text);
@@ -337,19 +395,26 @@ fuzz_target!(|input: Input| {
         for d in &dirs {
             assert_sound(p.classify_dir(d), d, &files, |k| matched[k], &format!("pattern {text:?}"));
         }
-        rules.push((owner_of(r.owner), r.exclude, p));
+        let kind = if r.exclude { RuleKind::Exclude(p) } else { RuleKind::Include(p) };
+        rules.push((owner_of(r.owner), kind));
     }
 
     // Ownership against "an owner's include matches and none of its excludes".
     let mut shared = Rule::default();
     let mut team_rules: Vec<Rule> = vec![Rule::default(); TEAMS];
-    for (owner, exclude, p) in &rules {
+    for (owner, kind) in &rules {
         let rule = match owner {
             Owner::Shared => &mut shared,
             Owner::Team(t) => &mut team_rules[*t],
         };
-        let list = if *exclude { &mut rule.exclude } else { &mut rule.paths };
-        list.push(Located { value: p.clone(), loc: Loc::default() });
+        let loc = Loc::default();
+        match kind {
+            RuleKind::Include(p) => rule.paths.push(Located { value: p.clone(), loc }),
+            RuleKind::Exclude(p) => rule.exclude.push(Located { value: p.clone(), loc }),
+            RuleKind::Package(n) => {
+                rule.packages.push(Located { value: PackageSpec::parse(&format!("npm:{n}")), loc })
+            }
+        }
     }
     let manifest = Manifest {
         path: "ownership.yaml".into(),
@@ -371,11 +436,39 @@ fuzz_target!(|input: Input| {
         labels: true,
         policy: Policy { unowned: Level::Error, overlap: Level::Error },
     };
-    let o = Ownership::new(&manifest, &MemoryFiles::default()).expect("no packages to resolve");
+    let (o, unresolved) = Ownership::new_lenient(&manifest, &tree).expect("the tree reads");
+    // A package with no `package.json` resolves to nothing and owns nothing.
+    let mut want_unresolved: Vec<String> = rules
+        .iter()
+        .filter_map(|(_, k)| match k {
+            RuleKind::Package(n) if !packages.iter().any(|(_, m)| m == n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    want_unresolved.sort();
+    let mut got_unresolved: Vec<String> = unresolved
+        .iter()
+        .map(|(_, e)| match &e.error {
+            PackageError::NotFound { spec, .. } => spec.trim_start_matches("npm:").to_string(),
+            other => panic!("unexpected package error: {other}"),
+        })
+        .collect();
+    got_unresolved.sort();
+    assert_eq!(got_unresolved, want_unresolved, "unresolved packages");
     let owns = |owner: Owner, f: &[u8]| {
-        let hit =
-            |exclude: bool| rules.iter().any(|(ow, ex, p)| *ow == owner && *ex == exclude && p.is_match(f));
-        hit(false) && !hit(true)
+        let mut included = false;
+        let mut excluded = false;
+        for (ow, kind) in &rules {
+            if *ow != owner {
+                continue;
+            }
+            match kind {
+                RuleKind::Include(p) => included |= p.is_match(f),
+                RuleKind::Exclude(p) => excluded |= p.is_match(f),
+                RuleKind::Package(n) => included |= package_selects(n, f),
+            }
+        }
+        included && !excluded
     };
     let want: Vec<Owners> = files
         .iter()
