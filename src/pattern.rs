@@ -41,6 +41,14 @@ pub enum PatternError {
     /// `!negation` is not supported.
     #[error("`!` negation is not supported: use `exclude`")]
     Negation,
+    /// `[...]` holding `\` or a non-ASCII character: git reads `\` there
+    /// as an escape and a non-ASCII character as its separate bytes; globset
+    /// does neither, so the same pattern would select other files than git's.
+    #[error(
+        "`[...]` in `{0}` holds `\\` or a non-ASCII character, which git reads differently: \
+         put `]` first to include it, escape outside brackets (`a\\*`), or spell choices out (`{{é,e}}`)"
+    )]
+    ClassCharacter(String),
     /// Too deep to be a real pattern.
     #[error("more than {MAX_SEGMENTS} path segments")]
     TooManySegments,
@@ -294,11 +302,61 @@ fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
     if !seg.contains(['*', '?', '[', ']', '{', '}', '\\']) {
         return Ok(Seg::Literal(seg.as_bytes().into()));
     }
+    if class_with_escape_or_non_ascii(seg) {
+        return Err(PatternError::ClassCharacter(seg.to_string()));
+    }
     let bad =
         |e: globset::Error| PatternError::Glob { segment: seg.to_string(), message: e.kind().to_string() };
-    let glob = GlobBuilder::new(seg).literal_separator(true).backslash_escape(true).build().map_err(bad)?;
+    let glob = GlobBuilder::new(seg)
+        .literal_separator(true)
+        .backslash_escape(true)
+        // `config{,.local}.yaml` names `config.yaml` too, as shell brace
+        // expansion does; globset would drop the empty alternative.
+        .empty_alternates(true)
+        .build()
+        .map_err(bad)?;
     let set = GlobSet::builder().add(glob).build().map_err(bad)?;
     Ok(Seg::Glob(Box::new(set)))
+}
+
+/// True if a closed `[...]` class of `seg` holds `\` or a non-ASCII
+/// character (scanned as globset parses classes: `!`/`^` first negates, a
+/// first `]` is a member, `[:name:]` is a POSIX class).
+fn class_with_escape_or_non_ascii(seg: &str) -> bool {
+    let chars: Vec<char> = seg.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '[' => {
+                i += 1;
+                if matches!(chars.get(i), Some('!' | '^')) {
+                    i += 1;
+                }
+                let mut first = true;
+                let mut bad = false;
+                while let Some(&c) = chars.get(i) {
+                    i += 1;
+                    if c == ']' && !first {
+                        if bad {
+                            return true;
+                        }
+                        break;
+                    }
+                    first = false;
+                    if c == '[' && chars.get(i) == Some(&':') {
+                        if let Some(end) = chars[i..].windows(2).position(|w| w == [':', ']']) {
+                            i += end + 2;
+                            continue;
+                        }
+                    }
+                    bad |= c == '\\' || !c.is_ascii();
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -332,6 +390,8 @@ mod tests {
         ("a/[!bc]/d", "a/c/d", false),
         ("a/{x,y}.txt", "a/y.txt", true),
         ("a/{x,y}.txt", "a/z.txt", false),
+        ("a/c{,.local}.yaml", "a/c.yaml", true),
+        ("a/c{,.local}.yaml", "a/c.local.yaml", true),
         ("*", "anything/at/all", true),
         ("*/**", "README.md", false),
         ("*/**", "docs/README.md", true),
@@ -393,12 +453,21 @@ mod tests {
             ("a/./b", PatternError::DotSegment(".".into())),
             ("a**", PatternError::PartialDoubleStar("a**".into())),
             ("!a", PatternError::Negation),
+            ("[\\]]", PatternError::ClassCharacter("[\\]]".into())),
+            ("a/x[é]", PatternError::ClassCharacter("x[é]".into())),
+            ("[!a-é]", PatternError::ClassCharacter("[!a-é]".into())),
+            ("[]é]", PatternError::ClassCharacter("[]é]".into())),
         ];
         for (pat, want) in cases {
             assert_eq!(Pattern::new(pat).unwrap_err(), *want, "{pat}");
         }
         assert!(matches!(Pattern::new("a/[b"), Err(PatternError::Glob { .. })));
         assert!(matches!(Pattern::new("{a,b"), Err(PatternError::Glob { .. })));
+        // Only inside a closed class: escapes and non-ASCII are fine elsewhere.
+        assert!(matches!(Pattern::new("[é"), Err(PatternError::Glob { .. })));
+        for ok in ["\\[é]", "é*", "\\\\", "[[:alpha:]]é", "x]é"] {
+            assert!(Pattern::new(ok).is_ok(), "{ok}");
+        }
         let deep = vec!["a"; 64].join("/");
         assert_eq!(Pattern::new(&deep).unwrap_err(), PatternError::TooManySegments);
     }

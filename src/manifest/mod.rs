@@ -265,10 +265,17 @@ fn first_key_before(text: &str, key: &str, dup: Loc) -> Option<Loc> {
 }
 
 fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    // Lines break where YAML breaks them (`\n`, `\r\n`, a lone `\r`), so
+    // this agrees with the parser's positions for the other errors.
+    let mut line = 1;
+    let mut line_start = 0;
+    for (i, &b) in bytes[..offset].iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
+    let col = String::from_utf8_lossy(&bytes[line_start..offset]).chars().count() as u64 + 1;
     Loc { line, col }
 }
 
