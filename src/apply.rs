@@ -430,7 +430,7 @@ pub fn apply(
         && !previous.is_empty()
         && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
         && opts.teams.iter().all(|&t| manifest.teams[t].compat.is_none());
-    let done = |c: Oid| incremental && previous.iter().flatten().all(|p| p.history.contains(&c));
+    let done = |c: Oid| incremental && previous.iter().flatten().all(|p| p.history.done_before(&c));
 
     // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
@@ -867,9 +867,20 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         }
         Some(mut history) => {
             history.tips = ctx.tips.to_vec();
-            write_refs(&src, &out, ctx, &|c| history.get(&c).and_then(|m| m.target), &mut written_refs)?;
+            write_refs(
+                &src,
+                &out,
+                ctx,
+                &|c| history.get(ctx.graph, &c).and_then(|m| m.target),
+                &mut written_refs,
+            )?;
             let kept = history.kept();
-            (history.order.len(), kept, commit_map(&history), Some(history.to_state(&fingerprint(ctx))))
+            (
+                history.len(),
+                kept,
+                commit_map(&history, ctx.graph),
+                Some(history.to_state(ctx.graph, &fingerprint(ctx))),
+            )
         }
         None => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
@@ -1098,13 +1109,13 @@ fn commit_map_header() -> String {
     format!("{:<40} new\n", "old")
 }
 
-fn commit_map(h: &History) -> String {
-    let mut s = String::with_capacity(h.order.len() * 82 + 82);
+fn commit_map(h: &History, graph: &SourceGraph) -> String {
+    let mut s = String::with_capacity(h.len() * 82 + 82);
     s.push_str(&commit_map_header());
-    for c in &h.order {
-        push_hex(&mut s, c);
+    for (c, m) in h.considered(graph) {
+        push_hex(&mut s, &c);
         s.push(' ');
-        push_hex(&mut s, &h.get(c).and_then(|m| m.new).unwrap_or(Oid::ZERO_SHA1));
+        push_hex(&mut s, &m.new.unwrap_or(Oid::ZERO_SHA1));
         s.push('\n');
     }
     s

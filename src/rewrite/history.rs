@@ -70,17 +70,35 @@ pub struct Mapping {
 }
 
 /// The rewritten graph, kept for ancestry questions and incremental runs.
+///
+/// What an earlier run did is keyed by commit id; what this run does is
+/// kept per position in the run's [`SourceGraph`] in four bytes, so a run
+/// over a long history for many teams costs little per commit and team.
 #[derive(Default)]
 pub struct History {
-    /// Monolith commit -> mapping, for every commit considered.
-    map: IdMap<Key, Mapping>,
-    /// Monolith commits in the order they were considered (parents first).
-    pub order: Vec<Oid>,
+    /// Monolith commit -> mapping, for every commit an earlier run considered.
+    old: IdMap<Key, Mapping>,
+    /// Those commits in the order they were considered (parents first).
+    old_order: Vec<Oid>,
+    /// Per graph position, this run's mapping, packed (see [`Packed`]).
+    now: Vec<u32>,
+    /// The targets `now` refers to, and where each is in it.
+    targets: Vec<Oid>,
+    target_index: IdMap<Key, u32>,
     /// The monolith commits the selected refs pointed at when the history
     /// was saved: everything rewritten is reachable from them.
     pub tips: Vec<Oid>,
     /// New commit -> (tree, parents, generation).
     nodes: IdMap<Key, (Oid, Vec<Oid>, u32)>,
+}
+
+/// A mapping in four bytes: not considered, or a target index shifted
+/// left once with the low bit set when the commit was kept.
+struct Packed;
+
+impl Packed {
+    const UNSEEN: u32 = u32::MAX;
+    const NOTHING: u32 = u32::MAX - 1;
 }
 
 /// A saved history that cannot be read back.
@@ -104,8 +122,8 @@ impl History {
     /// `c <old> <new|-> <target|->` per commit considered, in order,
     /// then `n <new> <tree> <generation> <parent>...` per rewritten commit,
     /// sorted (the file is deterministic).
-    pub fn to_state(&self, fingerprint: &str) -> String {
-        let mut s = String::with_capacity(self.order.len() * 126 + self.nodes.len() * 130 + 64);
+    pub fn to_state(&self, graph: &SourceGraph, fingerprint: &str) -> String {
+        let mut s = String::with_capacity(self.len() * 126 + self.nodes.len() * 130 + 64);
         s.push_str(STATE_HEADER);
         s.push_str(&format!("\nfingerprint {fingerprint}\n"));
         let mut tips = self.tips.clone();
@@ -120,10 +138,9 @@ impl History {
             Some(o) => push_hex(s, &o),
             None => s.push('-'),
         };
-        for c in &self.order {
-            let m = self.map[&key(c)];
+        for (c, m) in self.considered(graph) {
             s.push_str("c ");
-            push_hex(&mut s, c);
+            push_hex(&mut s, &c);
             s.push(' ');
             opt(&mut s, m.new);
             s.push(' ');
@@ -161,8 +178,8 @@ impl History {
         // and per team, and the char searcher costs a call per line.
         let lines = state.as_bytes().split(|&b| b == b'\n').filter(|l| !l.is_empty());
         let count = state.len() / 126;
-        h.map.reserve(count);
-        h.order.reserve(count);
+        h.old.reserve(count);
+        h.old_order.reserve(count);
         let oid = |s: &[u8], line: usize| -> Result<Option<Oid>, StateError> {
             if s == b"-" {
                 return Ok(None);
@@ -183,8 +200,8 @@ impl History {
                         return Err(bad());
                     };
                     let old = oid(old, line)?.ok_or_else(bad)?;
-                    h.map.insert(key(&old), Mapping { new: oid(new, line)?, target: oid(target, line)? });
-                    h.order.push(old);
+                    h.old.insert(key(&old), Mapping { new: oid(new, line)?, target: oid(target, line)? });
+                    h.old_order.push(old);
                 }
                 Some(b"t") => {
                     let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
@@ -208,19 +225,77 @@ impl History {
         Ok(h)
     }
 
-    /// What happened to monolith commit `c`, if it was considered.
-    pub fn get(&self, c: &Oid) -> Option<Mapping> {
-        self.map.get(&key(c)).copied()
+    /// What happened to monolith commit `c`, if it was considered (this
+    /// run's commits are looked up in `graph`, the graph it ran over).
+    pub fn get(&self, graph: &SourceGraph, c: &Oid) -> Option<Mapping> {
+        match graph.position(*c) {
+            Some(i) => self.at(graph, i),
+            None => self.old.get(&key(c)).copied(),
+        }
     }
 
-    /// Was monolith commit `c` considered?
-    pub fn contains(&self, c: &Oid) -> bool {
-        self.map.contains_key(&key(c))
+    /// [`History::get`] for the commit at position `i` of `graph`.
+    pub fn at(&self, graph: &SourceGraph, i: usize) -> Option<Mapping> {
+        match self.now.get(i).copied().unwrap_or(Packed::UNSEEN) {
+            Packed::UNSEEN => self.old.get(&key(&graph.commits[i].id)).copied(),
+            Packed::NOTHING => Some(Mapping { new: None, target: None }),
+            p => {
+                let target = self.targets[(p >> 1) as usize];
+                Some(Mapping { new: (p & 1 == 1).then_some(target), target: Some(target) })
+            }
+        }
+    }
+
+    /// Did an earlier run consider monolith commit `c`?
+    pub fn done_before(&self, c: &Oid) -> bool {
+        self.old.contains_key(&key(c))
+    }
+
+    /// Was the commit at position `i` of `graph` considered, now or before?
+    pub fn contains_at(&self, graph: &SourceGraph, i: usize) -> bool {
+        self.at(graph, i).is_some()
+    }
+
+    fn record(&mut self, graph: &SourceGraph, i: usize, m: Mapping) {
+        if self.now.len() < graph.commits.len() {
+            self.now.resize(graph.commits.len(), Packed::UNSEEN);
+        }
+        self.now[i] = match m.target {
+            None => Packed::NOTHING,
+            Some(t) => {
+                let n = *self.target_index.entry(key(&t)).or_insert_with(|| {
+                    self.targets.push(t);
+                    (self.targets.len() - 1) as u32
+                });
+                n << 1 | u32::from(m.new.is_some())
+            }
+        };
+    }
+
+    /// Every commit considered, with its mapping: an earlier run's first,
+    /// then this run's, each in the order they were considered.
+    pub fn considered<'g>(&'g self, graph: &'g SourceGraph) -> impl Iterator<Item = (Oid, Mapping)> + 'g {
+        let before = self.old_order.iter().map(|c| (*c, self.old[&key(c)]));
+        let now = (0..self.now.len())
+            .filter(|&i| self.now[i] != Packed::UNSEEN)
+            .map(move |i| (graph.commits[i].id, self.at(graph, i).expect("considered")));
+        before.chain(now)
+    }
+
+    /// How many commits were considered.
+    pub fn len(&self) -> usize {
+        self.old_order.len() + self.now.iter().filter(|&&p| p != Packed::UNSEEN).count()
+    }
+
+    /// Nothing considered yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// How many commits were kept.
     pub fn kept(&self) -> usize {
-        self.map.values().filter(|m| m.new.is_some()).count()
+        self.old.values().filter(|m| m.new.is_some()).count()
+            + self.now.iter().filter(|&&p| p < Packed::NOTHING && p & 1 == 1).count()
     }
 
     /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
@@ -295,7 +370,9 @@ impl CommitWriter<'_, '_> {
         // filtered tree is the parent's, which is the tree of what the
         // parent was rewritten to (a dropped commit's tree equals its target's).
         let unchanged_parent = match (changed, orig_parents.first()) {
-            (Some(names), Some(p)) if !names.iter().any(|n| self.filter.relevant(n)) => h.get(p),
+            (Some(names), Some(_)) if !names.iter().any(|n| self.filter.relevant(n)) => {
+                h.at(graph, source.parents[0] as usize)
+            }
             _ => None,
         };
         let new_tree = match unchanged_parent {
@@ -307,7 +384,7 @@ impl CommitWriter<'_, '_> {
         let mut mapped: Vec<(Oid, Oid, bool)> = Vec::new(); // (new, orig, rewritten)
         let mut first_orig_dropped = false;
         for (i, p) in orig_parents.iter().enumerate() {
-            let m = h.get(p).unwrap_or(Mapping { new: None, target: None });
+            let m = h.at(graph, source.parents[i] as usize).unwrap_or(Mapping { new: None, target: None });
             let rewritten = m.new.is_none();
             if i == 0 {
                 first_orig_dropped = rewritten;
@@ -355,8 +432,7 @@ impl CommitWriter<'_, '_> {
             h.nodes.insert(key(&new), (tree, parents, generation));
             Mapping { new: Some(new), target: Some(new) }
         };
-        h.map.insert(key(&commit), mapping);
-        h.order.push(commit);
+        h.record(graph, index, mapping);
         Ok(mapping)
     }
 

@@ -111,7 +111,7 @@ pub fn rewrite_teams(
 ) -> Vec<Result<History, HistoryError>> {
     let n = teams.len();
     let needed: Vec<bool> =
-        graph.commits.iter().map(|c| teams.iter().any(|t| !t.history.contains(&c.id))).collect();
+        (0..graph.commits.len()).map(|i| teams.iter().any(|t| !t.history.contains_at(graph, i))).collect();
     let workers = threads.clamp(1, n.max(1));
     let mut buckets: Vec<Vec<(usize, TeamPass<'_>)>> = (0..workers).map(|_| Vec::new()).collect();
     for (i, t) in teams.into_iter().enumerate() {
@@ -262,14 +262,13 @@ fn work(
         })
         .collect();
     for step in steps {
-        let id = graph.commits[step.index].id;
         for st in &mut states {
             let Ok(writer) = &mut st.writer else { continue };
             if st.cancel.load(Ordering::Relaxed) {
                 st.writer = Err(HistoryError::Interrupted);
                 continue;
             }
-            if st.history.contains(&id) {
+            if st.history.contains_at(graph, step.index) {
                 continue;
             }
             if let Err(e) =
