@@ -107,86 +107,40 @@ pub fn verify(
     let tip_listing = &snap.listing;
     // The split ref's owners serve every team and the final check.
     let tip_owners = snap.ownership.assign(tip_listing).owners;
-    for (t, team) in manifest.teams.iter().enumerate() {
-        let path = out.join(format!("{}.git", team.name));
-        let Ok(team_git) = Repo::open(&path) else { continue };
-        let team_repo = team_git.raw();
-        v.teams_checked.push(team.name.clone());
-        let mut diff = |commit: Option<Oid>, message: String| {
-            v.differences.push(Difference {
-                team: team.name.clone(),
-                commit: commit.map(|c| c.to_string()),
-                message,
-            })
-        };
-        if path.join("objects/info/alternates").exists() {
-            diff(None, "the repository borrows objects through alternates".into());
-        }
-        let map = match std::fs::read_to_string(path.join(crate::apply::MARKER_DIR).join("commit-map")) {
-            Ok(m) => m,
-            Err(e) => {
-                diff(None, format!("cannot read split/commit-map: {e}"));
-                continue;
-            }
-        };
-        let pairs: Vec<(Oid, Oid)> = map
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(' '))
-            .filter_map(|(a, b)| Some((Oid::from_str(a).ok()?, Oid::from_str(b).ok()?)))
-            .filter(|(_, b)| !b.is_zero())
-            .collect();
-        // The tip the split ref became (HEAD of the team repository), then a sample.
-        let mut checks: Vec<(Oid, Oid)> = Vec::new();
-        if let Ok(head) = team_repo.head().and_then(|h| h.peel_to_commit()) {
-            checks.push((snap.rev.commit, head.id()));
-        }
-        let step = (pairs.len() / SAMPLE).max(1);
-        checks.extend(pairs.iter().step_by(step).copied());
-        checks.dedup();
-        for (old, new) in checks {
-            v.commits_checked += 1;
-            let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
-                Ok(tree) => match team_git.list_tree(tree.id()) {
-                    Ok(l) => listing_files(&l),
-                    Err(e) => {
-                        diff(Some(old), format!("cannot list the tree of {new}: {e}"));
-                        continue;
+    // Teams are checked in parallel: each sampled commit lists a whole
+    // monolith tree, which at 100k files and 50 teams adds up.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let monolith_path = repo.path();
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(manifest.teams.len()).max(1);
+    let mut results: Vec<(usize, Result<Option<TeamCheck>, VerifyError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    let monolith = match Repo::open(monolith_path) {
+                        Ok(r) => r,
+                        Err(e) => return vec![(usize::MAX, Err(VerifyError::from(e)))],
+                    };
+                    loop {
+                        let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if t >= manifest.teams.len() {
+                            return done;
+                        }
+                        done.push((t, check_team(&monolith, manifest, snap, &tip_owners, out, t)));
                     }
-                },
-                Err(e) => {
-                    diff(Some(old), format!("commit {new} of the commit map is missing: {e}"));
-                    continue;
-                }
-            };
-            let want = if old == snap.rev.commit {
-                expected(tip_listing, &tip_owners, t, team.root.as_deref())
-            } else {
-                let source =
-                    repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
-                let listing = repo.list_tree(source.tree_id())?;
-                let owners = snap.ownership.assign(&listing).owners;
-                expected(&listing, &owners, t, team.root.as_deref())
-            };
-            if want != actual {
-                diff(
-                    Some(old),
-                    format!("tree of {new} differs from the monolith's: {}", describe(&want, &actual)),
-                );
-            }
-            if old == snap.rev.commit {
-                let prefix = team.root.as_ref().map(|r| format!("{r}/").into_bytes()).unwrap_or_default();
-                kept_somewhere.extend(actual.keys().map(|k| [prefix.as_slice(), k].concat()));
-            }
-            if manifest.labels && team.compat.is_none() && pairs.contains(&(old, new)) {
-                let label = format!("{}: {old}", crate::rewrite::LABEL_KEY);
-                let msg =
-                    team_repo.find_commit(new).map(|c| c.message_raw_bytes().to_vec()).unwrap_or_default();
-                if !String::from_utf8_lossy(&msg).lines().any(|l| l == label) {
-                    diff(Some(old), format!("commit {new} lacks the trailer `{label}`"));
-                }
-            }
-        }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("verify worker")).collect()
+    });
+    results.sort_by_key(|r| r.0);
+    for (_, r) in results {
+        let Some(c) = r? else { continue };
+        v.teams_checked.push(c.team);
+        v.commits_checked += c.commits_checked;
+        v.differences.extend(c.differences);
+        kept_somewhere.extend(c.kept_at_tip);
     }
     if v.teams_checked.is_empty() {
         return Err(VerifyError::NothingToVerify(out.to_path_buf()));
@@ -217,4 +171,111 @@ pub fn verify(
         }
     }
     Ok(v)
+}
+
+/// What checking one team found.
+struct TeamCheck {
+    team: String,
+    commits_checked: usize,
+    differences: Vec<Difference>,
+    /// The files of the team's tip, as monolith paths.
+    kept_at_tip: BTreeSet<Vec<u8>>,
+}
+
+/// Checks team `t`'s repository in `out`; `None` when there is none.
+fn check_team(
+    repo: &Repo,
+    manifest: &Manifest,
+    snap: &Snapshot,
+    tip_owners: &[Owners],
+    out: &Path,
+    t: usize,
+) -> Result<Option<TeamCheck>, VerifyError> {
+    let team = &manifest.teams[t];
+    let tip_listing = &snap.listing;
+    let mut c = TeamCheck {
+        team: team.name.clone(),
+        commits_checked: 0,
+        differences: Vec::new(),
+        kept_at_tip: BTreeSet::new(),
+    };
+    let (v, kept_somewhere) = (&mut c.commits_checked, &mut c.kept_at_tip);
+    let path = out.join(format!("{}.git", team.name));
+    let Ok(team_git) = Repo::open(&path) else { return Ok(None) };
+    let team_repo = team_git.raw();
+    let differences = &mut c.differences;
+    let mut diff = |commit: Option<Oid>, message: String| {
+        differences.push(Difference {
+            team: team.name.clone(),
+            commit: commit.map(|c| c.to_string()),
+            message,
+        })
+    };
+    if path.join("objects/info/alternates").exists() {
+        diff(None, "the repository borrows objects through alternates".into());
+    }
+    let map = match std::fs::read_to_string(path.join(crate::apply::MARKER_DIR).join("commit-map")) {
+        Ok(m) => m,
+        Err(e) => {
+            diff(None, format!("cannot read split/commit-map: {e}"));
+            return Ok(Some(c));
+        }
+    };
+    let pairs: Vec<(Oid, Oid)> = map
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(' '))
+        .filter_map(|(a, b)| Some((Oid::from_str(a).ok()?, Oid::from_str(b).ok()?)))
+        .filter(|(_, b)| !b.is_zero())
+        .collect();
+    // The tip the split ref became (HEAD of the team repository), then a sample.
+    let mut checks: Vec<(Oid, Oid)> = Vec::new();
+    if let Ok(head) = team_repo.head().and_then(|h| h.peel_to_commit()) {
+        checks.push((snap.rev.commit, head.id()));
+    }
+    let step = (pairs.len() / SAMPLE).max(1);
+    checks.extend(pairs.iter().step_by(step).copied());
+    checks.dedup();
+    for (old, new) in checks {
+        *v += 1;
+        let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
+            Ok(tree) => match team_git.list_tree(tree.id()) {
+                Ok(l) => listing_files(&l),
+                Err(e) => {
+                    diff(Some(old), format!("cannot list the tree of {new}: {e}"));
+                    continue;
+                }
+            },
+            Err(e) => {
+                diff(Some(old), format!("commit {new} of the commit map is missing: {e}"));
+                continue;
+            }
+        };
+        let want = if old == snap.rev.commit {
+            expected(tip_listing, tip_owners, t, team.root.as_deref())
+        } else {
+            let source = repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
+            let listing = repo.list_tree(source.tree_id())?;
+            let owners = snap.ownership.assign(&listing).owners;
+            expected(&listing, &owners, t, team.root.as_deref())
+        };
+        if want != actual {
+            diff(
+                Some(old),
+                format!("tree of {new} differs from the monolith's: {}", describe(&want, &actual)),
+            );
+        }
+        if old == snap.rev.commit {
+            let prefix = team.root.as_ref().map(|r| format!("{r}/").into_bytes()).unwrap_or_default();
+            kept_somewhere.extend(actual.keys().map(|k| [prefix.as_slice(), k].concat()));
+        }
+        if manifest.labels && team.compat.is_none() && pairs.contains(&(old, new)) {
+            let label = format!("{}: {old}", crate::rewrite::LABEL_KEY);
+            let msg = team_repo.find_commit(new).map(|c| c.message_raw_bytes().to_vec()).unwrap_or_default();
+            if !String::from_utf8_lossy(&msg).lines().any(|l| l == label) {
+                diff(Some(old), format!("commit {new} lacks the trailer `{label}`"));
+            }
+        }
+    }
+    Ok(Some(c))
 }
