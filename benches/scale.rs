@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench scale` generates the monolith once (cached under
 //! `target/bench-repos`; several minutes), then prints wall time and peak
-//! memory of each step and fails on the first broken guarantee:
+//! memory (resident, and its anonymous part) of each step and fails on the first broken guarantee:
 //!
 //! 1. `apply` of all 50 teams; the monolith is byte-for-byte unchanged;
 //! 2. `verify --out` re-derives every team's tip tree and sampled commits;
@@ -22,19 +22,57 @@ use synth::Params;
 
 const TEAMS: usize = 50;
 
-/// Wall seconds and peak RSS (KiB) of a command, via GNU time.
-fn timed(cmd: &mut Command) -> (f64, u64) {
-    let out = cmd.output().expect("run");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err.lines().rev().find(|l| l.starts_with("BENCH ")).expect("time output");
-    let f: Vec<&str> = line.split(' ').collect();
-    (f[1].parse().expect("seconds"), f[2].parse().expect("kib"))
+/// What a run cost: wall seconds, peak resident memory, and the peak of its
+/// anonymous part (KiB). The monolith's packs are mapped files, resident
+/// while read but page cache, not memory the process owns; the anonymous
+/// peak is polled every 50 ms from `/proc`.
+struct Cost {
+    seconds: f64,
+    peak_kib: u64,
+    anon_kib: u64,
+}
+
+impl std::fmt::Display for Cost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:8.1} s  peak {:6.0} MiB (anonymous {:5.0} MiB)",
+            self.seconds,
+            self.peak_kib as f64 / 1024.0,
+            self.anon_kib as f64 / 1024.0
+        )
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn timed(cmd: &mut Command) -> Cost {
+    let start = std::time::Instant::now();
+    let mut child =
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().expect("run");
+    let pid = child.id();
+    let (mut peak_kib, mut anon_kib) = (0, 0);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        peak_kib = peak_kib.max(status_kib(pid, "VmHWM:").unwrap_or(0));
+        anon_kib = anon_kib.max(status_kib(pid, "RssAnon:").unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("piped"), &mut err).expect("stderr");
+    assert!(status.success(), "{cmd:?}: {err}");
+    Cost { seconds: start.elapsed().as_secs_f64(), peak_kib, anon_kib }
 }
 
 fn split(bin: &str, repo: &Path, manifest: &Path) -> Command {
-    let mut c = Command::new("/usr/bin/time");
-    c.args(["-f", "BENCH %e %M", bin, "--repo"]).arg(repo).arg("--manifest").arg(manifest);
+    let mut c = Command::new(bin);
+    c.arg("--repo").arg(repo).arg("--manifest").arg(manifest);
     c
 }
 
@@ -123,12 +161,12 @@ fn main() -> ExitCode {
     let out = tmp.path().join("out");
     let before = digest(&s.repo);
 
-    let (t, kib) = timed(split(bin, &s.repo, &m).args(["apply", "-q", "--out"]).arg(&out));
-    println!("  apply, {TEAMS} teams                  {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    let c = timed(split(bin, &s.repo, &m).args(["apply", "-q", "--out"]).arg(&out));
+    println!("  apply, {TEAMS} teams                  {c}");
     assert_eq!(before, digest(&s.repo), "the monolith changed");
 
-    let (t, kib) = timed(split(bin, &s.repo, &m).args(["verify", "--out"]).arg(&out));
-    println!("  verify --out                        {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    let c = timed(split(bin, &s.repo, &m).args(["verify", "--out"]).arg(&out));
+    println!("  verify --out                        {c}");
 
     let start = std::time::Instant::now();
     for i in 0..TEAMS {
@@ -142,19 +180,18 @@ fn main() -> ExitCode {
     for i in [0, 17, 42] {
         let team = format!("team-{i:02}");
         let alone = tmp.path().join(format!("alone-{i}"));
-        let (t, kib) =
-            timed(split(bin, &s.repo, &m).args(["apply", "-q", "--team", &team, "--out"]).arg(&alone));
+        let c = timed(split(bin, &s.repo, &m).args(["apply", "-q", "--team", &team, "--out"]).arg(&alone));
         assert_eq!(refs_of(&alone, &team), refs_of(&out, &team), "{team}: --team alone gives other ids");
-        println!("  apply --team {team}                {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+        println!("  apply --team {team}                {c}");
     }
 
     let grown = tmp.path().join("grown.git");
     synth::grow(&s.repo, &grown, s.params.commits / 100, 11).expect("growing the monolith");
-    let (t, kib) = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&out));
-    println!("  apply after 1% more commits         {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    let c = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&out));
+    println!("  apply after 1% more commits         {c}");
     let fresh = tmp.path().join("fresh");
-    let (t, kib) = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&fresh));
-    println!("  apply from scratch, grown           {t:8.1} s  peak {:6.0} MiB", kib as f64 / 1024.0);
+    let c = timed(split(bin, &grown, &m).args(["apply", "-q", "--out"]).arg(&fresh));
+    println!("  apply from scratch, grown           {c}");
     for i in 0..TEAMS {
         let team = format!("team-{i:02}");
         if fresh.join(format!("{team}.git")).exists() {
