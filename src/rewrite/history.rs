@@ -71,15 +71,18 @@ pub struct Mapping {
 
 /// The rewritten graph, kept for ancestry questions and incremental runs.
 ///
-/// What an earlier run did is keyed by commit id; what this run does is
-/// kept per position in the run's [`SourceGraph`] in four bytes, so a run
-/// over a long history for many teams costs little per commit and team.
+/// What an earlier run did is read back as a list (searched by id); what
+/// this run does is kept per position in the run's [`SourceGraph`] in four
+/// bytes. Both index one table of target commits, so a long history costs
+/// little per commit and team.
 #[derive(Default)]
 pub struct History {
-    /// Monolith commit -> mapping, for every commit an earlier run considered.
-    old: IdMap<Key, Mapping>,
-    /// Those commits in the order they were considered (parents first).
-    old_order: Vec<Oid>,
+    /// Every commit an earlier run considered, in that order (parents
+    /// first), with its mapping packed: 24 bytes each, not a hash map's
+    /// hundred, as a long history is read back for every team.
+    old: Vec<(Key, u32)>,
+    /// Positions in `old`, sorted by commit id, for lookups.
+    old_sorted: Vec<u32>,
     /// Per graph position, this run's mapping, packed (see [`Packed`]).
     now: Vec<u32>,
     /// The targets `now` refers to, and where each is in it.
@@ -179,7 +182,6 @@ impl History {
         let lines = state.as_bytes().split(|&b| b == b'\n').filter(|l| !l.is_empty());
         let count = state.len() / 126;
         h.old.reserve(count);
-        h.old_order.reserve(count);
         let oid = |s: &[u8], line: usize| -> Result<Option<Oid>, StateError> {
             if s == b"-" {
                 return Ok(None);
@@ -200,8 +202,12 @@ impl History {
                         return Err(bad());
                     };
                     let old = oid(old, line)?.ok_or_else(bad)?;
-                    h.old.insert(key(&old), Mapping { new: oid(new, line)?, target: oid(target, line)? });
-                    h.old_order.push(old);
+                    let m = Mapping { new: oid(new, line)?, target: oid(target, line)? };
+                    if m.new.is_some() && m.new != m.target {
+                        return Err(bad());
+                    }
+                    let packed = h.pack(m);
+                    h.old.push((key(&old), packed));
                 }
                 Some(b"t") => {
                     let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
@@ -222,7 +228,37 @@ impl History {
                 _ => return Err(bad()),
             }
         }
+        let mut sorted: Vec<u32> = (0..h.old.len() as u32).collect();
+        sorted.sort_unstable_by_key(|&i| h.old[i as usize].0);
+        h.old_sorted = sorted;
         Ok(h)
+    }
+
+    /// An earlier run's mapping of commit `k`.
+    fn old_get(&self, k: &Key) -> Option<Mapping> {
+        let at = self.old_sorted.binary_search_by(|&i| self.old[i as usize].0.cmp(k)).ok()?;
+        Some(self.unpack(self.old[self.old_sorted[at] as usize].1))
+    }
+
+    fn pack(&mut self, m: Mapping) -> u32 {
+        match m.target {
+            None => Packed::NOTHING,
+            Some(t) => {
+                let n = *self.target_index.entry(key(&t)).or_insert_with(|| {
+                    self.targets.push(t);
+                    (self.targets.len() - 1) as u32
+                });
+                n << 1 | u32::from(m.new.is_some())
+            }
+        }
+    }
+
+    fn unpack(&self, p: u32) -> Mapping {
+        if p == Packed::NOTHING {
+            return Mapping { new: None, target: None };
+        }
+        let target = self.targets[(p >> 1) as usize];
+        Mapping { new: (p & 1 == 1).then_some(target), target: Some(target) }
     }
 
     /// What happened to monolith commit `c`, if it was considered (this
@@ -230,25 +266,21 @@ impl History {
     pub fn get(&self, graph: &SourceGraph, c: &Oid) -> Option<Mapping> {
         match graph.position(*c) {
             Some(i) => self.at(graph, i),
-            None => self.old.get(&key(c)).copied(),
+            None => self.old_get(&key(c)),
         }
     }
 
     /// [`History::get`] for the commit at position `i` of `graph`.
     pub fn at(&self, graph: &SourceGraph, i: usize) -> Option<Mapping> {
         match self.now.get(i).copied().unwrap_or(Packed::UNSEEN) {
-            Packed::UNSEEN => self.old.get(&key(&graph.commits[i].id)).copied(),
-            Packed::NOTHING => Some(Mapping { new: None, target: None }),
-            p => {
-                let target = self.targets[(p >> 1) as usize];
-                Some(Mapping { new: (p & 1 == 1).then_some(target), target: Some(target) })
-            }
+            Packed::UNSEEN => self.old_get(&key(&graph.commits[i].id)),
+            p => Some(self.unpack(p)),
         }
     }
 
     /// Did an earlier run consider monolith commit `c`?
     pub fn done_before(&self, c: &Oid) -> bool {
-        self.old.contains_key(&key(c))
+        self.old_get(&key(c)).is_some()
     }
 
     /// Was the commit at position `i` of `graph` considered, now or before?
@@ -260,22 +292,13 @@ impl History {
         if self.now.len() < graph.commits.len() {
             self.now.resize(graph.commits.len(), Packed::UNSEEN);
         }
-        self.now[i] = match m.target {
-            None => Packed::NOTHING,
-            Some(t) => {
-                let n = *self.target_index.entry(key(&t)).or_insert_with(|| {
-                    self.targets.push(t);
-                    (self.targets.len() - 1) as u32
-                });
-                n << 1 | u32::from(m.new.is_some())
-            }
-        };
+        self.now[i] = self.pack(m);
     }
 
     /// Every commit considered, with its mapping: an earlier run's first,
     /// then this run's, each in the order they were considered.
     pub fn considered<'g>(&'g self, graph: &'g SourceGraph) -> impl Iterator<Item = (Oid, Mapping)> + 'g {
-        let before = self.old_order.iter().map(|c| (*c, self.old[&key(c)]));
+        let before = self.old.iter().map(|(k, p)| (Oid::from_bytes(k).expect("20 bytes"), self.unpack(*p)));
         let now = (0..self.now.len())
             .filter(|&i| self.now[i] != Packed::UNSEEN)
             .map(move |i| (graph.commits[i].id, self.at(graph, i).expect("considered")));
@@ -284,7 +307,7 @@ impl History {
 
     /// How many commits were considered.
     pub fn len(&self) -> usize {
-        self.old_order.len() + self.now.iter().filter(|&&p| p != Packed::UNSEEN).count()
+        self.old.len() + self.now.iter().filter(|&&p| p != Packed::UNSEEN).count()
     }
 
     /// Nothing considered yet.
@@ -294,8 +317,8 @@ impl History {
 
     /// How many commits were kept.
     pub fn kept(&self) -> usize {
-        self.old.values().filter(|m| m.new.is_some()).count()
-            + self.now.iter().filter(|&&p| p < Packed::NOTHING && p & 1 == 1).count()
+        let kept = |p: &u32| *p < Packed::NOTHING && p & 1 == 1;
+        self.old.iter().filter(|(_, p)| kept(p)).count() + self.now.iter().filter(|p| kept(p)).count()
     }
 
     /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
