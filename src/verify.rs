@@ -239,7 +239,7 @@ fn check_team(
     for (old, new) in checks {
         *v += 1;
         let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
-            Ok(tree) => match team_git.list_tree(tree.id()) {
+            Ok(tree) => match team_git.list_tree_unsized(tree.id()) {
                 Ok(l) => listing_files(&l),
                 Err(e) => {
                     diff(Some(old), format!("cannot list the tree of {new}: {e}"));
@@ -255,7 +255,7 @@ fn check_team(
             expected(tip_listing, tip_owners, t, team.root.as_deref())
         } else {
             let source = repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
-            let listing = repo.list_tree(source.tree_id())?;
+            let listing = repo.list_tree_unsized(source.tree_id())?;
             let owners = snap.ownership.assign(&listing).owners;
             expected(&listing, &owners, t, team.root.as_deref())
         };
