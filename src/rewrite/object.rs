@@ -110,15 +110,30 @@ pub fn parse_hex(s: &[u8]) -> Option<Oid> {
     if s.len() != 40 {
         return None;
     }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+    // 0xff marks a byte that is not a hex digit.
+    const VALUE: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = match c as u8 {
+                d @ b'0'..=b'9' => d - b'0',
+                d @ b'a'..=b'f' => d - b'a' + 10,
+                d @ b'A'..=b'F' => d - b'A' + 10,
+                _ => 0xff,
+            };
+            c += 1;
+        }
+        t
     };
     let mut raw = [0u8; 20];
+    let mut bad = 0u8;
     for (i, pair) in s.chunks_exact(2).enumerate() {
-        raw[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+        let (hi, lo) = (VALUE[usize::from(pair[0])], VALUE[usize::from(pair[1])]);
+        bad |= (hi | lo) & 0xf0;
+        raw[i] = hi << 4 | (lo & 0x0f);
+    }
+    if bad != 0 {
+        return None;
     }
     Oid::from_bytes(&raw).ok()
 }
@@ -419,5 +434,21 @@ mod tests {
         let (t, p) = c.tree_and_parents().expect("parses");
         assert_eq!(t.to_string(), "1".repeat(40));
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn hex_round_trips_and_rejects_what_git_would() {
+        let id = Oid::from_str("0123456789abcdef0123456789abcdef01234567").expect("id");
+        let mut s = String::new();
+        push_hex(&mut s, &id);
+        assert_eq!(s, id.to_string());
+        assert_eq!(parse_hex(s.as_bytes()), Some(id));
+        assert_eq!(parse_hex(s.to_uppercase().as_bytes()), Some(id));
+        for bad in ["", "0123", &format!("{s}0"), &s.replace('a', "g"), &s.replace('0', " ")] {
+            assert_eq!(parse_hex(bad.as_bytes()), None, "{bad:?}");
+        }
+        let mut non_ascii = s.into_bytes();
+        non_ascii[7] = 0xc3;
+        assert_eq!(parse_hex(&non_ascii), None);
     }
 }
