@@ -957,6 +957,11 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         pack_reachable(&staging, &new_ids, &[], &[])?;
         fault::point("finish.packed");
         fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
+    } else if pack_count(&staging)? > MAX_PACKS {
+        // Each incremental run adds a pack (two with tags); git slows down
+        // with hundreds. Fold them into one now and then.
+        pack_reachable(&staging, &new_ids, &[], &[])?;
+        fault::point("finish.packed");
     }
     drop(out);
     // Reflogs appear when the user's config asks for them on every ref
@@ -1025,6 +1030,18 @@ fn report_existing(
 /// Packs every object the new refs reach that the old refs did not (those
 /// are in the linked packs), copying monolith objects in through the
 /// alternate and reusing their deltas; then drops every other unlinked pack.
+/// Packs a team repository may gather over incremental runs before they
+/// are folded into one.
+const MAX_PACKS: usize = 16;
+
+fn pack_count(repo: &Path) -> Result<usize, TeamError> {
+    Ok(fs::read_dir(repo.join("objects/pack"))
+        .map_err(tio("listing packs"))?
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+        .count())
+}
+
 fn pack_reachable(
     staging: &Path,
     new: &[Oid],

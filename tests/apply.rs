@@ -299,6 +299,37 @@ fn incremental_run_equals_a_run_from_scratch() {
 }
 
 #[test]
+fn packs_of_many_incremental_runs_are_folded_into_one() {
+    let (tmp, repo) = fixture_copy("history");
+    let m = tmp.path().join("m.yaml");
+    std::fs::write(&m, HISTORY_MANIFEST).unwrap();
+    let m = m.to_str().unwrap();
+    let out = tmp.path().join("out");
+    assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
+    let mut most = packs(&out.join("a.git"));
+    // Every run gives team a a new commit, hence a new pack.
+    for i in 0..20 {
+        std::fs::write(repo.join("a/grown.txt"), format!("{i}\n")).unwrap();
+        git(&repo, &["add", "a/grown.txt"]);
+        git(
+            &repo,
+            &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", &format!("grow {i}")],
+        );
+        let run = apply(&repo, &out, &["--manifest", m]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        most = most.max(packs(&out.join("a.git")));
+    }
+    let a = out.join("a.git");
+    assert!(most <= 17, "packs pile up: {most}");
+    assert!(packs(&a) < 17, "{}", packs(&a));
+    git(&a, &["fsck", "--full", "--strict", "--no-dangling"]);
+    assert_only_reachable(&a, "a: only reachable objects after folding packs");
+    let fresh = tmp.path().join("fresh");
+    assert_eq!(apply(&repo, &fresh, &["--manifest", m]).code, 0);
+    assert_eq!(refs(&a), refs(&fresh.join("a.git")), "folding packs changed ids");
+}
+
+#[test]
 fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratch() {
     use std::os::unix::fs::MetadataExt;
     let (tmp, repo) = fixture_copy("history");
