@@ -422,28 +422,12 @@ pub fn apply(
         })
         .collect();
     // Each state holds a line per commit of history: read them in parallel.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut previous: Vec<Option<Previous>> = std::thread::scope(|s| {
-        let readers: Vec<_> = (0..opts.jobs.clamp(1, wanted.len().max(1)))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut read = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(w) = wanted.get(i) else { return read };
-                        read.push((
-                            i,
-                            w.as_ref().and_then(|(path, fp, compat)| load_previous(path, fp, *compat)),
-                        ));
-                    }
-                })
-            })
-            .collect();
-        let mut all: Vec<(usize, Option<Previous>)> =
-            readers.into_iter().flat_map(|r| r.join().expect("state reader")).collect();
-        all.sort_by_key(|r| r.0);
-        all.into_iter().map(|r| r.1).collect()
-    });
+    let mut previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
+        &wanted,
+        opts.jobs,
+        || (),
+        |_, w| w.as_ref().and_then(|(path, fp, compat)| load_previous(path, fp, *compat)),
+    );
     // When every team continues an earlier run of the history engine, the
     // history all of them have rewritten already is not read again.
     let incremental = opts.mode == HistoryMode::Rewrite

@@ -406,34 +406,18 @@ impl Packs {
         // Threads take pieces in turn, so that one sharing its core with
         // other work does not hold the rest up.
         let pieces: Vec<&[(Location, u32)]> = order.chunks(piece.max(1)).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || -> Vec<(u32, Option<u64>)> {
-            let mut inflater = Inflater::new();
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(part) = pieces.get(i) else { return out };
-                for (j, &(l, k)) in part.iter().enumerate() {
-                    // Ask for an entry a few ahead: its first bytes are
-                    // then in cache by the time they are parsed.
-                    if let Some((ahead, _)) = part.get(j + PREFETCH_AHEAD) {
-                        self.packs[ahead.pack as usize].prefetch(ahead.offset);
-                    }
-                    out.push((k, self.packs[l.pack as usize].size_at(l.offset, &mut inflater)));
+        let parts = crate::parallel::map_in_turn(&pieces, threads, Inflater::new, |inflater, part| {
+            let mut out = Vec::with_capacity(part.len());
+            for (j, &(l, k)) in part.iter().enumerate() {
+                // Ask for an entry a few ahead: its first bytes are then in
+                // cache by the time they are parsed.
+                if let Some((ahead, _)) = part.get(j + PREFETCH_AHEAD) {
+                    self.packs[ahead.pack as usize].prefetch(ahead.offset);
                 }
+                out.push((k, self.packs[l.pack as usize].size_at(l.offset, inflater)));
             }
-        };
-        let threads = threads.clamp(1, pieces.len().max(1));
-        let parts: Vec<Vec<(u32, Option<u64>)>> = if threads == 1 {
-            vec![work()]
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-                let mut parts = vec![work()];
-                parts.extend(handles.into_iter().map(|h| h.join().expect("pack reader panicked")));
-                parts
-            })
-        };
+            out
+        });
         let mut sizes = vec![None; ids.len()];
         for (k, size) in parts.into_iter().flatten() {
             sizes[k as usize] = size;

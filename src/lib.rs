@@ -20,6 +20,7 @@ pub mod lfs;
 pub mod log;
 pub mod manifest;
 pub mod ownership;
+pub mod parallel;
 pub mod pattern;
 pub mod plan;
 pub mod rewrite;

@@ -108,34 +108,24 @@ pub fn verify(
     // The split ref's owners serve every team and the final check.
     let tip_owners = snap.ownership.assign(tip_listing).owners;
     // Teams are checked in parallel: each sampled commit lists a whole
-    // monolith tree, which at 100k files and 50 teams adds up.
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // monolith tree, which at 100k files and 50 teams adds up. A libgit2
+    // handle is not shared between threads: each opens its own.
     let monolith_path = repo.path();
-    let threads =
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(manifest.teams.len()).max(1);
-    let mut results: Vec<(usize, Result<Option<TeamCheck>, VerifyError>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    let monolith = match Repo::open(monolith_path) {
-                        Ok(r) => r,
-                        Err(e) => return vec![(usize::MAX, Err(VerifyError::from(e)))],
-                    };
-                    loop {
-                        let t = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if t >= manifest.teams.len() {
-                            return done;
-                        }
-                        done.push((t, check_team(&monolith, manifest, snap, &tip_owners, out, t)));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("verify worker")).collect()
-    });
-    results.sort_by_key(|r| r.0);
-    for (_, r) in results {
+    let teams: Vec<usize> = (0..manifest.teams.len()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = crate::parallel::map_in_turn(
+        &teams,
+        threads,
+        || None,
+        |monolith: &mut Option<Repo>, &t| {
+            let monolith = match monolith {
+                Some(m) => m,
+                None => monolith.insert(Repo::open(monolith_path)?),
+            };
+            check_team(monolith, manifest, snap, &tip_owners, out, t)
+        },
+    );
+    for r in results {
         let Some(c) = r? else { continue };
         v.teams_checked.push(c.team);
         v.commits_checked += c.commits_checked;

@@ -1,0 +1,70 @@
+//! Work shared out over threads that take items in turn, so a thread that
+//! shares its core with other work does not hold the rest up.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `work(state, item)` for every item of `items`, on up to `threads`
+/// threads (the caller's included), each with its own `state` from `init`
+/// (a decompressor, a repository handle: what cannot be shared). Returns
+/// the results in the order of `items`. A panic in a worker is resumed here.
+pub fn map_in_turn<T: Sync, S, R: Send>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut state = init();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { return done };
+            done.push((i, work(&mut state, item)));
+        }
+    };
+    let threads = threads.clamp(1, items.len().max(1));
+    let parts = if threads == 1 {
+        vec![worker()]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
+            let mut parts = vec![worker()];
+            for h in handles {
+                parts.push(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            parts
+        })
+    };
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (i, r) in parts.into_iter().flatten() {
+        results[i] = Some(r);
+    }
+    results.into_iter().map(|r| r.expect("every item is taken once")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_in_turn;
+
+    #[test]
+    fn every_item_once_in_order_whatever_the_threads() {
+        let items: Vec<u32> = (0..1000).collect();
+        for threads in [0, 1, 2, 7, 5000] {
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            let out = map_in_turn(
+                &items,
+                threads,
+                || 0u32,
+                |seen, x| {
+                    *seen += 1;
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    x * 2
+                },
+            );
+            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+            assert_eq!(calls.into_inner(), items.len());
+        }
+        assert!(map_in_turn(&[] as &[u32], 4, || (), |_, x| *x).is_empty());
+    }
+}
