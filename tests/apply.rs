@@ -267,12 +267,19 @@ fn packs(team_repo: &Path) -> usize {
 
 const HISTORY_MANIFEST: &str = "version: 1\nmonolith: {refs: [main]}\nshared: {paths: [shared.txt]}\nteams:\n  a: {paths: [a]}\n  b: {paths: [\"b/**\"]}\n";
 
+/// A copy of the `history` fixture and the path of [`HISTORY_MANIFEST`] beside it.
+fn history() -> (tempfile::TempDir, PathBuf, String) {
+    let (tmp, repo) = fixture_copy("history");
+    let m = tmp.path().join("m.yaml");
+    std::fs::write(&m, HISTORY_MANIFEST).unwrap();
+    let m = m.to_str().unwrap().to_string();
+    (tmp, repo, m)
+}
+
 #[test]
 fn incremental_run_equals_a_run_from_scratch() {
-    let (tmp, repo) = fixture_copy("history");
-    std::fs::write(tmp.path().join("m.yaml"), HISTORY_MANIFEST).unwrap();
-    let m = tmp.path().join("m.yaml");
-    let m = m.to_str().unwrap();
+    let (tmp, repo, m) = history();
+    let m = m.as_str();
     let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
     let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
 
@@ -300,10 +307,8 @@ fn incremental_run_equals_a_run_from_scratch() {
 
 #[test]
 fn packs_of_many_incremental_runs_are_folded_into_one() {
-    let (tmp, repo) = fixture_copy("history");
-    let m = tmp.path().join("m.yaml");
-    std::fs::write(&m, HISTORY_MANIFEST).unwrap();
-    let m = m.to_str().unwrap();
+    let (tmp, repo, m) = history();
+    let m = m.as_str();
     let out = tmp.path().join("out");
     assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
     let mut most = packs(&out.join("a.git"));
@@ -332,10 +337,8 @@ fn packs_of_many_incremental_runs_are_folded_into_one() {
 #[test]
 fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratch() {
     use std::os::unix::fs::MetadataExt;
-    let (tmp, repo) = fixture_copy("history");
-    let m = tmp.path().join("m.yaml");
-    std::fs::write(&m, HISTORY_MANIFEST).unwrap();
-    let m = m.to_str().unwrap();
+    let (tmp, repo, m) = history();
+    let m = m.as_str();
     let out = tmp.path().join("out");
     assert_eq!(apply(&repo, &out, &["--manifest", m]).code, 0);
     let a_inode = std::fs::metadata(out.join("a.git")).unwrap().ino();
@@ -343,7 +346,7 @@ fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratc
 
     // Team b now excludes a file: b is rebuilt, a is left as it was.
     std::fs::write(
-        tmp.path().join("m.yaml"),
+        m,
         HISTORY_MANIFEST.replace("b: {paths: [\"b/**\"]}", "b: {paths: [\"b/**\"], exclude: [b/three.txt]}"),
     )
     .unwrap();
