@@ -453,9 +453,8 @@ pub fn apply(
     drop(source);
     fault::point("apply.graph");
     interrupted()?;
-    let commit_set: std::collections::HashSet<Oid> = graph.commits.iter().map(|c| c.id).collect();
     let mut all_refs = refs.clone();
-    for t in tags_into(git, &|c| commit_set.contains(&c) || done(c)) {
+    for t in tags_into(git, &|c| graph.position(c).is_some() || done(c)) {
         if !all_refs.iter().any(|r| r.name == t.name) {
             all_refs.push(t);
         }
