@@ -8,16 +8,15 @@
 mod bounded;
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
 
 use bounded::{split_bounded, MEM_LIMIT_KIB};
+use common::filter_repo::{compare, filter_repo, read_map};
 use common::{digest, fixture, fixture_copy, git, refs};
-
-const ZERO: &str = "0000000000000000000000000000000000000000";
 
 const MANIFEST: &str = r#"version: 1
 monolith: {refs: [main]}
@@ -71,60 +70,6 @@ fn raw_git(dir: &Path, args: &[&OsStr]) -> Vec<u8> {
 
 fn os(s: &str) -> &OsStr {
     OsStr::new(s)
-}
-
-/// old -> new from a commit-map file.
-fn read_map(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    assert_eq!(lines.next().map(|h| h.split_whitespace().collect::<Vec<_>>()), Some(vec!["old", "new"]));
-    lines.map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
-}
-
-fn shape(git_dir: &Path, commit: &str) -> (String, Vec<String>) {
-    let s = String::from_utf8(git(git_dir, &["show", "-s", "--format=%T %P", commit]).stdout).unwrap();
-    let mut parts = s.split_whitespace().map(str::to_string);
-    (parts.next().unwrap(), parts.collect())
-}
-
-/// `git filter-repo ARGS` on a fresh clone of `main`.
-fn filter_repo(src: &Path, dst: &Path, args: &[&OsStr]) {
-    let url = format!("file://{}", src.display());
-    git(
-        dst.parent().unwrap(),
-        &["clone", "-q", "--no-local", "--single-branch", "--branch", "main", &url, dst.to_str().unwrap()],
-    );
-    let out = Command::new("git")
-        .arg("filter-repo")
-        .args(["--force", "--quiet"])
-        .args(args)
-        .current_dir(dst)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git filter-repo is installed");
-    assert!(out.status.success(), "filter-repo failed: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// Same kept monolith commits, trees and parents as filter-repo.
-fn compare(team: &str, ours: &Path, theirs: &Path) {
-    let our_map = read_map(&ours.join("split/commit-map"));
-    let their_map = read_map(&theirs.join(".git/filter-repo/commit-map"));
-    let kept = |m: &BTreeMap<String, String>| -> BTreeSet<String> {
-        m.iter().filter(|(_, n)| n.as_str() != ZERO).map(|(o, _)| o.clone()).collect()
-    };
-    assert_eq!(kept(&our_map), kept(&their_map), "{team}: kept monolith commits differ");
-    let back = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
-        m.iter().filter(|(_, n)| n.as_str() != ZERO).map(|(o, n)| (n.clone(), o.clone())).collect()
-    };
-    let (our_back, their_back) = (back(&our_map), back(&their_map));
-    for old in kept(&our_map) {
-        let (our_tree, our_parents) = shape(ours, &our_map[&old]);
-        let (their_tree, their_parents) = shape(theirs, &their_map[&old]);
-        assert_eq!(our_tree, their_tree, "{team}: tree of the rewrite of {old}");
-        let o: Vec<&String> = our_parents.iter().map(|p| &our_back[p]).collect();
-        let t: Vec<&String> = their_parents.iter().map(|p| &their_back[p]).collect();
-        assert_eq!(o, t, "{team}: parents of the rewrite of {old}");
-    }
 }
 
 /// `mode type id\tpath` lines (paths as raw bytes) of a tree.

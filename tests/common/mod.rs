@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod filter_repo;
+
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::os::unix::fs::PermissionsExt;
