@@ -438,15 +438,20 @@ pub fn apply(
 
     // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
-    let mut graph =
-        SourceGraph::read_until(&source, &tips, &done).map_err(crate::git::ctx("reading history"))?;
+    let mut graph = if incremental {
+        SourceGraph::read_until(&source, &tips, &done)
+    } else {
+        SourceGraph::read(&source, &tips, opts.jobs.max(1))
+    }
+    .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
     // selected: then the boundary does not describe what is reachable, and
     // the whole history is read as for a first run.
     if graph.partial
         && !previous.iter().flatten().all(|p| p.history.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        graph = SourceGraph::read(&source, &tips).map_err(crate::git::ctx("reading history"))?;
+        graph = SourceGraph::read(&source, &tips, opts.jobs.max(1))
+            .map_err(crate::git::ctx("reading history"))?;
     }
     let incremental = graph.partial;
     let done = |c: Oid| incremental && done(c);
@@ -832,7 +837,7 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let ctx = &if ctx.graph.partial {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
-        whole = SourceGraph::read(&source, ctx.tips).map_err(tgit("reading history"))?;
+        whole = SourceGraph::read(&source, ctx.tips, 1).map_err(tgit("reading history"))?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

@@ -162,10 +162,15 @@ impl Pack {
         if lo >= hi {
             return Err(lo.min(hi));
         }
+        // Ids are random: the first eight bytes almost always decide, and
+        // one integer comparison of them is cheaper than a `memcmp` call.
+        let prefix = |s: &[u8]| u64::from_be_bytes(s[..8].try_into().expect("8 bytes"));
+        let want = prefix(id);
         let (mut lo, mut hi) = (lo, hi);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.id(mid).cmp(&id[..]) {
+            let got = self.id(mid);
+            match prefix(got).cmp(&want).then_with(|| got[8..].cmp(&id[8..])) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(mid),
@@ -433,6 +438,20 @@ impl Packs {
         })
     }
 
+    /// Every commit stored whole (not as a delta) in the packs, as
+    /// `(pack, offset, id)`, in pack order.
+    pub fn whole_commits(&self) -> Vec<(u32, u64, [u8; ID])> {
+        let mut out = Vec::new();
+        for (p, pack) in self.packs.iter().enumerate() {
+            for &(off, n) in pack.order() {
+                if let Some((1, ..)) = pack.header_at(off) {
+                    out.push((p as u32, off, pack.id(n as usize).try_into().expect("20 bytes")));
+                }
+            }
+        }
+        out
+    }
+
     /// Is `id` in one of the packs?
     pub fn contains(&self, id: &[u8; ID]) -> bool {
         self.packs.iter().any(|p| p.find(id, 0).is_ok())
@@ -448,6 +467,16 @@ impl Packs {
     /// then asks libgit2, which reports the trouble properly).
     pub fn read(&self, id: &[u8; ID], state: &mut ReadState) -> Option<(u8, std::sync::Arc<[u8]>)> {
         let (pack, off, _) = self.locate_one(id)?;
+        self.read_at(pack, off, state, 0)
+    }
+
+    /// [`Packs::read`] for an object [`Packs::locate_one`] found already.
+    pub fn read_located(
+        &self,
+        pack: u32,
+        off: u64,
+        state: &mut ReadState,
+    ) -> Option<(u8, std::sync::Arc<[u8]>)> {
         self.read_at(pack, off, state, 0)
     }
 

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use git2::Oid;
 
 use super::object::{id_map, IdMap, RawCommit, Source};
+use crate::git_pack::ReadState;
 
 /// One monolith commit.
 #[derive(Clone, Debug)]
@@ -43,8 +44,13 @@ impl SourceGraph {
     /// The order is a depth-first post-order (first parents first), which
     /// is deterministic for the same tips; any parents-first order gives the
     /// same rewritten ids.
-    pub fn read(src: &Source<'_>, tips: &[Oid]) -> Result<SourceGraph, git2::Error> {
-        SourceGraph::read_until(src, tips, &|_| false)
+    ///
+    /// A whole history is nearly every commit in the packs, so those are
+    /// read first, in pack order, on up to `threads` threads, instead of
+    /// one at a time as parents are found.
+    pub fn read(src: &Source<'_>, tips: &[Oid], threads: usize) -> Result<SourceGraph, git2::Error> {
+        let known = std::cell::RefCell::new(packed_commits(src, threads));
+        SourceGraph::read_with(src, tips, &|_| false, &known)
     }
 
     /// [`SourceGraph::read`], except that a commit for which `done` says
@@ -56,14 +62,29 @@ impl SourceGraph {
         tips: &[Oid],
         done: &dyn Fn(Oid) -> bool,
     ) -> Result<SourceGraph, git2::Error> {
+        SourceGraph::read_with(src, tips, done, &std::cell::RefCell::new(id_map()))
+    }
+
+    /// [`SourceGraph::read_until`], taking commits from `known` (tree and
+    /// parents by id) before reading them.
+    fn read_with(
+        src: &Source<'_>,
+        tips: &[Oid],
+        done: &dyn Fn(Oid) -> bool,
+        known: &std::cell::RefCell<IdMap<Oid, (Oid, Vec<Oid>)>>,
+    ) -> Result<SourceGraph, git2::Error> {
         let mut g = SourceGraph::default();
         // Commits read but not yet emitted: exactly those on the stack.
         let mut pending: IdMap<Oid, (Oid, Vec<Oid>)> = id_map();
         let mut stack: Vec<(Oid, usize)> = Vec::new();
         let read = |id: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
-            let (tree, mut parents) = RawCommit::read(src, id)
-                .and_then(|c| c.tree_and_parents())
-                .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))?;
+            let known = known.borrow_mut().remove(&id);
+            let (tree, mut parents) = match known {
+                Some(k) => k,
+                None => RawCommit::read(src, id)
+                    .and_then(|c| c.tree_and_parents())
+                    .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))?,
+            };
             if done(id) {
                 parents.clear();
                 parents.push(BOUNDARY);
@@ -153,6 +174,35 @@ impl SourceGraph {
         }
         Ok(false)
     }
+}
+
+/// Past this many commits in the packs, reading them all ahead would hold
+/// too much at once (about 100 bytes each); they are read as found.
+const MAX_PREFETCH: usize = 4 << 20;
+
+/// Tree and parents of every commit stored whole in `src`'s packs. One that
+/// does not parse is left out: reading it as it is found reports why.
+fn packed_commits(src: &Source<'_>, threads: usize) -> IdMap<Oid, (Oid, Vec<Oid>)> {
+    let packs = src.packs();
+    let commits = packs.whole_commits();
+    if commits.len() > MAX_PREFETCH {
+        return id_map();
+    }
+    let pieces: Vec<_> = commits.chunks(1024).collect();
+    let parsed = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
+        piece
+            .iter()
+            .filter_map(|&(pack, off, id)| {
+                let (kind, data) = packs.read_located(pack, off, state)?;
+                let parsed = (kind == 1).then(|| RawCommit::new(data).tree_and_parents().ok()).flatten()?;
+                Some((Oid::from_bytes(&id).expect("20 bytes"), parsed))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut known = id_map();
+    known.reserve(commits.len());
+    known.extend(parsed.into_iter().flatten());
+    known
 }
 
 /// Stands for the parents of a boundary commit while the graph is read.

@@ -36,6 +36,11 @@ impl<'r> Source<'r> {
         self.repo
     }
 
+    /// The monolith's packs.
+    pub fn packs(&self) -> &'r Packs {
+        self.packs
+    }
+
     /// The kind and content of object `id`.
     pub fn read(&self, id: Oid) -> Result<(ObjectType, Arc<[u8]>), git2::Error> {
         let key: &[u8; 20] = id.as_bytes().try_into().expect("20 bytes");
@@ -365,7 +370,8 @@ impl RawCommit {
 }
 
 fn hex_oid(hex: &[u8]) -> Result<Oid, git2::Error> {
-    Oid::from_str(std::str::from_utf8(hex).map_err(|_| git2::Error::from_str("bad object id"))?)
+    // Read for every commit of history: no call into libgit2 for it.
+    parse_hex(hex).ok_or_else(|| git2::Error::from_str("bad object id"))
 }
 
 #[cfg(test)]
