@@ -83,14 +83,21 @@ impl RootCache {
         if let Some(t) = self.trees.get(&id) {
             return Ok(t.clone());
         }
-        let t = Arc::new(RawTree::read(odb, id)?);
+        Ok(self.put(id, Arc::new(RawTree::read(odb, id)?)))
+    }
+
+    /// Remembers tree `id`, read elsewhere; returns it.
+    fn put(&mut self, id: Oid, tree: Arc<RawTree>) -> Arc<RawTree> {
+        if self.trees.contains_key(&id) {
+            return tree;
+        }
         if self.order.len() == Self::SIZE {
             let old = self.order.pop_front().expect("full");
             self.trees.remove(&old);
         }
         self.order.push_back(id);
-        self.trees.insert(id, t.clone());
-        Ok(t)
+        self.trees.insert(id, tree.clone());
+        tree
     }
 }
 
@@ -130,19 +137,34 @@ pub fn rewrite_teams(
                 worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)).expect("spawn"),
             );
         }
-        let read = read_steps(src, graph, &needed, packs, &senders);
+        let read = read_steps(src, graph, &needed, packs, &senders, threads.max(1));
         drop(senders);
+        let mut copies = Vec::new();
         for h in handles {
             match h.join() {
                 Ok(done) => {
                     for (i, r) in done {
-                        results[i] = Some(r);
+                        match r {
+                            Ok(copy) => copies.push((i, copy)),
+                            Err(e) => results[i] = Some(Err(e)),
+                        }
                     }
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        read.err()
+        if read.is_err() {
+            return read.err();
+        }
+        // Then each team's copy in turn, on every thread: copies differ in
+        // size by orders of magnitude, so a team per thread would leave
+        // threads idle behind the largest.
+        for (i, copy) in copies {
+            let r = copy.run(src, packs, threads.max(1));
+            progress(i, graph.commits.len());
+            results[i] = Some(r);
+        }
+        None
     });
     results
         .into_iter()
@@ -154,44 +176,82 @@ pub fn rewrite_teams(
         .collect()
 }
 
+/// Commits whose root trees are read at once, while the previous window's
+/// are handed out: large enough that starting threads costs nothing, small
+/// enough that two windows of trees take little memory.
+const WINDOW: usize = 1024;
+
 /// The reader: parses each needed commit's root tree once and sends it to
-/// every worker.
+/// every worker. Root trees are read on up to `threads` threads, a window
+/// ahead of the commits being handed out; this thread keeps the order.
 fn read_steps(
     src: &Path,
     graph: &graph::SourceGraph,
     needed: &[bool],
     packs: &Packs,
     senders: &[SyncSender<Arc<Step>>],
+    threads: usize,
 ) -> Result<(), TreeError> {
     let repo = Repository::open(src).map_err(|e| TreeError::new("opening the monolith", e.message()))?;
     let odb = Source::new(&repo, packs)
         .map_err(|e| TreeError::new("opening the monolith's objects", e.message()))?;
     let mut cache = RootCache { trees: id_map(), order: VecDeque::new() };
-    for (index, c) in graph.commits.iter().enumerate() {
-        if !needed[index] {
-            continue;
-        }
-        let root = cache.get(&odb, c.tree)?;
-        let changed = match c.parents.first() {
-            Some(&p) => {
-                let parent_tree = graph.commits[p as usize].tree;
-                if parent_tree == c.tree {
-                    Some(Vec::new())
-                } else {
-                    let old = cache.get(&odb, parent_tree)?;
-                    Some(root.changed_names(&old).into_iter().map(Box::from).collect())
+    let order: Vec<u32> = (0..graph.commits.len() as u32).filter(|&i| needed[i as usize]).collect();
+    let windows: Vec<&[u32]> = order.chunks(WINDOW).collect();
+    // Straight from the packs; what is not there (or odd) is left to this
+    // thread's `cache.get`, which asks libgit2 and reports errors.
+    let read_window = |window: &[u32]| -> Vec<Option<Arc<RawTree>>> {
+        let pieces: Vec<&[u32]> = window.chunks(64).collect();
+        crate::parallel::map_in_turn(&pieces, threads, crate::git_pack::ReadState::new, |state, piece| {
+            piece
+                .iter()
+                .map(|&i| {
+                    let tree = object::key(&graph.commits[i as usize].tree);
+                    let (kind, data) = packs.read(&tree, state)?;
+                    (kind == 2).then(|| RawTree::parse(data)).flatten().map(Arc::new)
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    };
+    let read_window = &read_window;
+    std::thread::scope(|s| {
+        let mut ahead = windows.first().map(|&w| s.spawn(move || read_window(w)));
+        for (n, &window) in windows.iter().enumerate() {
+            let trees =
+                ahead.take().expect("read ahead").join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            ahead = windows.get(n + 1).map(|&w| s.spawn(move || read_window(w)));
+            for (&index, tree) in window.iter().zip(trees) {
+                let c = &graph.commits[index as usize];
+                let root = match tree {
+                    Some(t) => cache.put(c.tree, t),
+                    None => cache.get(&odb, c.tree)?,
+                };
+                let changed = match c.parents.first() {
+                    Some(&p) => {
+                        let parent_tree = graph.commits[p as usize].tree;
+                        if parent_tree == c.tree {
+                            Some(Vec::new())
+                        } else {
+                            let old = cache.get(&odb, parent_tree)?;
+                            Some(root.changed_names(&old).into_iter().map(Box::from).collect())
+                        }
+                    }
+                    None => None,
+                };
+                let step =
+                    Arc::new(Step { index: index as usize, root, changed, raw: std::sync::OnceLock::new() });
+                // A worker that stopped has reported its own error; when all have, stop.
+                let sent = senders.iter().filter(|tx| tx.send(step.clone()).is_ok()).count();
+                if sent == 0 {
+                    return Ok(());
                 }
             }
-            None => None,
-        };
-        let step = Arc::new(Step { index, root, changed, raw: std::sync::OnceLock::new() });
-        // A worker that stopped has reported its own error; when all have, stop.
-        let sent = senders.iter().filter(|tx| tx.send(step.clone()).is_ok()).count();
-        if sent == 0 {
-            break;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A worker: rewrites its teams, commit by commit, as the reader sends them.
@@ -202,7 +262,7 @@ fn work(
     steps: Receiver<Arc<Step>>,
     packs: &Packs,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<(usize, Result<History, HistoryError>)> {
+) -> Vec<(usize, Result<Copy, HistoryError>)> {
     let git = |context: &str| {
         let context = context.to_string();
         move |source: git2::Error| HistoryError::Git { context, source }
@@ -292,15 +352,41 @@ fn work(
     states
         .into_iter()
         .map(|st| {
+            let history = st.history;
             let have = st.have;
-            let result = st.writer.and_then(|mut w| {
-                let needed = std::mem::take(&mut w.filter.needed);
-                w.out.copy_from(&odb, packs, &have, needed, &w.filter.closure)?;
-                w.out.finish()?;
-                Ok(st.history)
+            let result = st.writer.map(|mut w| Copy {
+                history,
+                needed: std::mem::take(&mut w.filter.needed),
+                closure: std::mem::take(&mut w.filter.closure),
+                out: w.out,
+                have,
             });
-            progress(st.pos, graph.commits.len());
             (st.pos, result)
         })
         .collect()
+}
+
+/// A team's pass is over; the monolith objects its pack needs are still to
+/// be copied.
+struct Copy {
+    history: History,
+    out: PackSink,
+    needed: object::IdSet,
+    closure: Vec<Oid>,
+    have: Packs,
+}
+
+impl Copy {
+    /// Copies the objects, on up to `threads` threads, and finishes the pack.
+    fn run(mut self, src: &Path, packs: &Packs, threads: usize) -> Result<History, HistoryError> {
+        let repo = Repository::open(src)
+            .map_err(|source| HistoryError::Git { context: "opening the monolith".into(), source })?;
+        let odb = Source::new(&repo, packs).map_err(|source| HistoryError::Git {
+            context: "opening the monolith's objects".into(),
+            source,
+        })?;
+        self.out.copy_from(&odb, packs, &self.have, self.needed, &self.closure, threads)?;
+        self.out.finish()?;
+        Ok(self.history)
+    }
 }

@@ -11,13 +11,12 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
-use super::object::{key, IdSet, RawTree, Source};
-use crate::git_pack::Packs;
+use super::object::{key, IdSet, Key, RawTree, Source};
+use crate::git_pack::{Packs, ReadState};
 
 /// Write failures.
 #[derive(Debug, thiserror::Error)]
@@ -29,15 +28,14 @@ pub struct PackError {
     pub message: String,
 }
 
-fn io(context: &str) -> impl FnOnce(std::io::Error) -> PackError + '_ {
-    move |e| PackError { context: context.to_string(), message: e.to_string() }
-}
-
 /// A write failure naming the file, so a full disk says where. Formats
 /// only on failure: it guards every object written.
 fn io_at<'a>(context: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) -> PackError + 'a {
     move |e| PackError { context: format!("{context} {}", path.display()), message: e.to_string() }
 }
+
+/// Objects per piece of work handed to a thread.
+const PIECE: usize = 256;
 
 const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
@@ -55,6 +53,29 @@ pub struct PackSink {
     written: IdSet,
     /// Objects written so far.
     pub objects: u64,
+    /// Reset for every object: a new one clears hundreds of KiB of tables.
+    z: Compress,
+}
+
+/// A new compressor, as every object is compressed.
+fn compressor() -> Compress {
+    Compress::new(Compression::fast(), true)
+}
+
+/// `data` as one zlib stream, with `z` (reset first).
+fn deflate(z: &mut Compress, data: &[u8]) -> Result<Vec<u8>, PackError> {
+    z.reset();
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    loop {
+        let used = z.total_in() as usize;
+        let status = z
+            .compress_vec(&data[used..], &mut out, FlushCompress::Finish)
+            .map_err(|e| PackError { context: "compressing an object".into(), message: e.to_string() })?;
+        if status == Status::StreamEnd {
+            return Ok(out);
+        }
+        out.reserve(out.capacity().max(64));
+    }
 }
 
 fn type_code(kind: ObjectType) -> u8 {
@@ -94,6 +115,7 @@ impl PackSink {
             entries: Vec::new(),
             written: IdSet::default(),
             objects: 0,
+            z: compressor(),
         })
     }
 
@@ -147,8 +169,7 @@ impl PackSink {
         }
         let mut header = Vec::with_capacity(10);
         entry_header(type_code(kind), data.len() as u64, &mut header);
-        let mut z = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 16), Compression::fast());
-        let compressed = z.write_all(data).and_then(|_| z.finish()).map_err(io("compressing an object"))?;
+        let compressed = deflate(&mut self.z, data)?;
         self.entry(key(&id), &header, &compressed)
     }
 
@@ -156,7 +177,8 @@ impl PackSink {
     /// trees in `closure` (trees kept whole, whose content was not looked
     /// at), except what `have` (the packs the repository already holds)
     /// has: those packs are complete, so nothing below one of their trees
-    /// is needed either.
+    /// is needed either. Trees are read, and objects whose delta base stays
+    /// behind are rebuilt, on up to `threads` threads.
     pub fn copy_from(
         &mut self,
         src: &Source<'_>,
@@ -164,42 +186,92 @@ impl PackSink {
         have: &Packs,
         mut needed: IdSet,
         closure: &[Oid],
+        threads: usize,
     ) -> Result<(), PackError> {
-        let mut stack: Vec<Oid> = closure.iter().copied().filter(|t| !have.contains(&key(t))).collect();
-        while let Some(t) = stack.pop() {
-            let tree =
-                RawTree::read(src, t).map_err(|e| PackError { context: e.context, message: e.message })?;
-            for e in tree.iter() {
-                if e.mode == GITLINK || have.contains(&key(&e.id)) || !needed.insert(key(&e.id)) {
-                    continue;
+        let err = |e: super::tree::TreeError| PackError { context: e.context, message: e.message };
+        // Level by level: each level's trees are read in parallel, and what
+        // they hold that is new makes the next level.
+        let mut level: Vec<Key> = closure.iter().map(key).filter(|t| !have.contains(t)).collect();
+        while !level.is_empty() {
+            let pieces: Vec<&[Key]> = level.chunks(PIECE).collect();
+            let known = &needed;
+            // Versions of a directory share most entries: only what is new
+            // comes back, so a level costs what it adds.
+            let new = |e: &super::object::Entry<'_>| {
+                e.mode != GITLINK && !known.contains(&key(&e.id)) && !have.contains(&key(&e.id))
+            };
+            let read = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
+                let mut found: Vec<(Key, bool)> = Vec::new();
+                let mut missed: Vec<Key> = Vec::new();
+                for t in *piece {
+                    match packs
+                        .read(t, state)
+                        .filter(|(kind, _)| *kind == 2)
+                        .and_then(|(_, d)| RawTree::parse(d))
+                    {
+                        Some(tree) => {
+                            found.extend(tree.iter().filter(new).map(|e| (key(&e.id), e.is_tree())))
+                        }
+                        None => missed.push(*t),
+                    }
                 }
-                if e.is_tree() {
-                    stack.push(e.id);
+                found.sort_unstable();
+                found.dedup();
+                (found, missed)
+            });
+            let mut next = Vec::new();
+            for (mut found, missed) in read {
+                // Not in a pack, or not as expected: libgit2 reads it, or says why not.
+                for t in missed {
+                    let tree = RawTree::read(src, Oid::from_bytes(&t).expect("20 bytes")).map_err(err)?;
+                    found
+                        .extend(tree.iter().filter(|e| e.mode != GITLINK).map(|e| (key(&e.id), e.is_tree())));
+                }
+                for (k, is_tree) in found {
+                    if have.contains(&k) || !needed.insert(k) {
+                        continue;
+                    }
+                    if is_tree {
+                        next.push(k);
+                    }
                 }
             }
+            level = next;
         }
-        needed.retain(|id| !have.contains(id));
+        // A delta is kept only when its base is written here too.
+        needed.retain(|k| !have.contains(k));
+        let mut ids: Vec<Key> = needed.iter().copied().collect();
+        ids.sort_unstable();
+        let pieces: Vec<&[Key]> = ids.chunks(PIECE).collect();
+        let found = crate::parallel::map_in_turn(
+            &pieces,
+            threads,
+            || (),
+            |_, piece| piece.iter().map(|k| (packs.locate_one(k), *k)).collect::<Vec<_>>(),
+        );
         // In pack order: bases before their offset deltas, pages read once.
-        let mut located: Vec<((u32, u64, u32), [u8; 20])> = Vec::with_capacity(needed.len());
+        let mut located: Vec<((u32, u64, u32), Key)> = Vec::with_capacity(ids.len());
         let mut loose = Vec::new();
-        for id in &needed {
-            match packs.locate_one(id) {
-                Some(at) => located.push((at, *id)),
-                None => loose.push(*id),
+        for (at, k) in found.into_iter().flatten() {
+            match at {
+                Some(at) => located.push((at, k)),
+                None => loose.push(k),
             }
         }
         located.sort_unstable_by_key(|(at, _)| (at.0, at.1));
-        loose.sort_unstable();
+        // Entries that can be copied as stored are, now; the rest, whose
+        // delta base stays behind, are rebuilt in parallel below.
+        let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
         let mut header = Vec::with_capacity(32);
-        for ((pack, _, n), k) in located {
-            if !self.written.insert(k) {
+        for ((pack, off, n), k) in located {
+            if self.written.contains(&k) {
                 continue;
             }
-            let raw = packs.entry(pack, n);
-            match raw {
+            match packs.entry(pack, n) {
                 Some(e) if (1..=4).contains(&e.kind) => {
                     header.clear();
                     entry_header(e.kind, e.size, &mut header);
+                    self.written.insert(k);
                     self.entry(k, &header, e.data)?;
                 }
                 Some(e) if e.base.is_some_and(|b| needed.contains(&b)) => {
@@ -208,14 +280,44 @@ impl PackSink {
                     header.clear();
                     entry_header(REF_DELTA, e.size, &mut header);
                     header.extend_from_slice(&e.base.expect("checked"));
+                    self.written.insert(k);
                     self.entry(k, &header, e.data)?;
                 }
-                _ => {
-                    self.written.remove(&k);
-                    self.copy_whole(src, Oid::from_bytes(&k).expect("20 bytes"))?;
+                _ => rebuild.push(((pack, off), k)),
+            }
+        }
+        // A window at a time, so that rebuilt objects are not all held at once.
+        for window in rebuild.chunks(PIECE * 16) {
+            let pieces: Vec<&[((u32, u64), Key)]> = window.chunks(PIECE / 4).collect();
+            let built = crate::parallel::map_in_turn(
+                &pieces,
+                threads,
+                || (ReadState::new(), compressor()),
+                |(state, z), piece| {
+                    piece
+                        .iter()
+                        .map(|&((pack, off), k)| {
+                            let Some((kind, data)) = packs.read_located(pack, off, state) else {
+                                return Ok((k, None));
+                            };
+                            let mut header = Vec::with_capacity(10);
+                            entry_header(kind, data.len() as u64, &mut header);
+                            Ok((k, Some((header, deflate(z, &data)?))))
+                        })
+                        .collect::<Result<Vec<_>, PackError>>()
+                },
+            );
+            for part in built {
+                for (k, entry) in part? {
+                    match entry {
+                        Some((header, data)) if self.written.insert(k) => self.entry(k, &header, &data)?,
+                        Some(_) => {}
+                        None => loose.push(k),
+                    }
                 }
             }
         }
+        loose.sort_unstable();
         for k in loose {
             self.copy_whole(src, Oid::from_bytes(&k).expect("20 bytes"))?;
         }
