@@ -964,6 +964,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     ctx.check()?;
 
     emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
+    sync_tree(&staging)?;
     publish(&staging, &final_path)?;
     fault::point("finish.published");
     Ok(TeamReport {
@@ -1105,6 +1106,26 @@ fn die_with_parent(cmd: &mut Command) {
 
 /// Swaps the finished staging repository into place: atomic for readers,
 /// and the previous repository is complete until the exchange.
+/// Flushes every file and directory under `dir` to disk. A repository is
+/// published by a rename that replaces the previous one: without this, a
+/// power cut soon after could leave the rename done and the files empty
+/// (git syncs its packs and refs for the same reason).
+fn sync_tree(dir: &Path) -> Result<(), TeamError> {
+    let sync = |path: &Path| {
+        fs::File::open(path).and_then(|f| f.sync_all()).map_err(tio(format!("syncing {}", path.display())))
+    };
+    for entry in fs::read_dir(dir).map_err(tio(format!("reading {}", dir.display())))? {
+        let entry = entry.map_err(tio(format!("reading {}", dir.display())))?;
+        let kind = entry.file_type().map_err(tio(format!("reading {}", dir.display())))?;
+        if kind.is_dir() {
+            sync_tree(&entry.path())?;
+        } else if kind.is_file() {
+            sync(&entry.path())?;
+        }
+    }
+    sync(dir)
+}
+
 fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
     fault::io_point("publish").map_err(tio(format!("moving into {}", final_path.display())))?;
     if final_path.exists() {
@@ -1125,7 +1146,13 @@ fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
     } else {
         fs::rename(staging, final_path).map_err(tio(format!("moving into {}", final_path.display())))?;
     }
-    Ok(())
+    // The rename itself is an entry of the output directory.
+    match final_path.parent() {
+        Some(out) => {
+            fs::File::open(out).and_then(|f| f.sync_all()).map_err(tio(format!("syncing {}", out.display())))
+        }
+        None => Ok(()),
+    }
 }
 
 /// filter-repo's commit-map header, padding included, so tools reading its
