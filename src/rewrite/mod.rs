@@ -129,7 +129,7 @@ pub fn rewrite_teams(
         let mut senders = Vec::new();
         let mut handles = Vec::new();
         for bucket in buckets {
-            let (tx, rx) = sync_channel::<Arc<Step>>(256);
+            let (tx, rx) = sync_channel::<Arc<Vec<Step>>>(256 / BATCH);
             senders.push(tx);
             // Filtering recurses once per tree level, up to `tree::MAX_TREE_DEPTH`.
             let worker = std::thread::Builder::new().name("split-worker".into()).stack_size(WORKER_STACK);
@@ -181,6 +181,10 @@ pub fn rewrite_teams(
 /// enough that two windows of trees take little memory.
 const WINDOW: usize = 1024;
 
+/// Commits handed to the workers at once: a channel message per commit
+/// costs a wake-up per commit and worker.
+const BATCH: usize = 32;
+
 /// The reader: parses each needed commit's root tree once and sends it to
 /// every worker. Root trees are read on up to `threads` threads, a window
 /// ahead of the commits being handed out; this thread keeps the order.
@@ -189,7 +193,7 @@ fn read_steps(
     graph: &graph::SourceGraph,
     needed: &[bool],
     packs: &Packs,
-    senders: &[SyncSender<Arc<Step>>],
+    senders: &[SyncSender<Arc<Vec<Step>>>],
     threads: usize,
 ) -> Result<(), TreeError> {
     let repo = Repository::open(src).map_err(|e| TreeError::new("opening the monolith", e.message()))?;
@@ -217,6 +221,12 @@ fn read_steps(
         .collect()
     };
     let read_window = &read_window;
+    let mut batch = Vec::with_capacity(BATCH);
+    // False when every worker has stopped (each reported its own error).
+    let send = |batch: &mut Vec<Step>| {
+        let steps = Arc::new(std::mem::replace(batch, Vec::with_capacity(BATCH)));
+        senders.iter().filter(|tx| tx.send(steps.clone()).is_ok()).count() > 0
+    };
     std::thread::scope(|s| {
         let mut ahead = windows.first().map(|&w| s.spawn(move || read_window(w)));
         for (n, &window) in windows.iter().enumerate() {
@@ -241,15 +251,13 @@ fn read_steps(
                     }
                     None => None,
                 };
-                let step =
-                    Arc::new(Step { index: index as usize, root, changed, raw: std::sync::OnceLock::new() });
-                // A worker that stopped has reported its own error; when all have, stop.
-                let sent = senders.iter().filter(|tx| tx.send(step.clone()).is_ok()).count();
-                if sent == 0 {
+                batch.push(Step { index: index as usize, root, changed, raw: std::sync::OnceLock::new() });
+                if batch.len() == BATCH && !send(&mut batch) {
                     return Ok(());
                 }
             }
         }
+        send(&mut batch);
         Ok(())
     })
 }
@@ -259,7 +267,7 @@ fn work(
     src: &Path,
     graph: &graph::SourceGraph,
     teams: Vec<(usize, TeamPass<'_>)>,
-    steps: Receiver<Arc<Step>>,
+    steps: Receiver<Arc<Vec<Step>>>,
     packs: &Packs,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<(usize, Result<Copy, HistoryError>)> {
@@ -321,31 +329,37 @@ fn work(
             cancel: t.cancel,
         })
         .collect();
-    for step in steps {
-        for st in &mut states {
-            let Ok(writer) = &mut st.writer else { continue };
-            if st.cancel.load(Ordering::Relaxed) {
-                st.writer = Err(HistoryError::Interrupted);
-                continue;
+    'pass: for batch in steps {
+        for step in batch.iter() {
+            for st in &mut states {
+                let Ok(writer) = &mut st.writer else { continue };
+                if st.cancel.load(Ordering::Relaxed) {
+                    st.writer = Err(HistoryError::Interrupted);
+                    continue;
+                }
+                if st.history.contains_at(graph, step.index) {
+                    continue;
+                }
+                if let Err(e) = writer.rewrite(
+                    &mut st.history,
+                    step.index,
+                    &step.root,
+                    step.changed.as_deref(),
+                    &step.raw,
+                ) {
+                    st.writer = Err(e);
+                }
+                crate::fault::point("rewrite.commit");
             }
-            if st.history.contains_at(graph, step.index) {
-                continue;
+            if states.iter().all(|st| st.writer.is_err()) {
+                // Nothing left to do: dropping the receiver stops the reader too.
+                break 'pass;
             }
-            if let Err(e) =
-                writer.rewrite(&mut st.history, step.index, &step.root, step.changed.as_deref(), &step.raw)
-            {
-                st.writer = Err(e);
-            }
-            crate::fault::point("rewrite.commit");
-        }
-        if states.iter().all(|st| st.writer.is_err()) {
-            // Nothing left to do: dropping the receiver stops the reader too.
-            break;
-        }
-        let done = step.index + 1;
-        if done % 256 == 0 {
-            for st in &states {
-                progress(st.pos, done);
+            let done = step.index + 1;
+            if done % 256 == 0 {
+                for st in &states {
+                    progress(st.pos, done);
+                }
             }
         }
     }
