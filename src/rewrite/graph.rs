@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use git2::Oid;
 
-use super::object::{id_map, IdMap, RawCommit, Source};
+use super::object::{id_map, key, IdMap, Key, RawCommit, Source};
 use crate::git_pack::ReadState;
 
 /// One monolith commit.
@@ -32,7 +32,7 @@ pub struct SourceCommit {
 pub struct SourceGraph {
     /// In processing order.
     pub commits: Vec<SourceCommit>,
-    index: IdMap<Oid, u32>,
+    index: IdMap<Key, u32>,
     /// Some commits are boundary commits: the graph is only the history
     /// grown since an earlier run.
     pub partial: bool,
@@ -71,14 +71,14 @@ impl SourceGraph {
         src: &Source<'_>,
         tips: &[Oid],
         done: &dyn Fn(Oid) -> bool,
-        known: &std::cell::RefCell<IdMap<Oid, (Oid, Vec<Oid>)>>,
+        known: &std::cell::RefCell<IdMap<Key, (Oid, Vec<Oid>)>>,
     ) -> Result<SourceGraph, git2::Error> {
         let mut g = SourceGraph::default();
         // Commits read but not yet emitted: exactly those on the stack.
-        let mut pending: IdMap<Oid, (Oid, Vec<Oid>)> = id_map();
+        let mut pending: IdMap<Key, (Oid, Vec<Oid>)> = id_map();
         let mut stack: Vec<(Oid, usize)> = Vec::new();
         let read = |id: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
-            let known = known.borrow_mut().remove(&id);
+            let known = known.borrow_mut().remove(&key(&id));
             let (tree, mut parents) = match known {
                 Some(k) => k,
                 None => RawCommit::read(src, id)
@@ -92,34 +92,34 @@ impl SourceGraph {
             Ok((tree, parents))
         };
         for &tip in tips {
-            if g.index.contains_key(&tip) || pending.contains_key(&tip) {
+            if g.index.contains_key(&key(&tip)) || pending.contains_key(&key(&tip)) {
                 continue;
             }
-            pending.insert(tip, read(tip)?);
+            pending.insert(key(&tip), read(tip)?);
             stack.push((tip, 0));
             while let Some(top) = stack.last_mut() {
                 let (id, next) = *top;
-                let parents = &pending[&id].1;
+                let parents = &pending[&key(&id)].1;
                 if let Some(&p) = parents.get(next).filter(|&&p| p != BOUNDARY) {
                     top.1 += 1;
-                    if !g.index.contains_key(&p) && !pending.contains_key(&p) {
-                        pending.insert(p, read(p)?);
+                    if !g.index.contains_key(&key(&p)) && !pending.contains_key(&key(&p)) {
+                        pending.insert(key(&p), read(p)?);
                         stack.push((p, 0));
                     }
                     continue;
                 }
                 stack.pop();
-                let (tree, parent_ids) = pending.remove(&id).expect("on the stack");
+                let (tree, parent_ids) = pending.remove(&key(&id)).expect("on the stack");
                 let boundary = parent_ids.first() == Some(&BOUNDARY);
                 g.partial |= boundary;
                 let parents: Vec<u32> =
-                    if boundary { Vec::new() } else { parent_ids.iter().map(|p| g.index[p]).collect() };
+                    if boundary { Vec::new() } else { parent_ids.iter().map(|p| g.index[&key(p)]).collect() };
                 let generation = if boundary {
                     0
                 } else {
                     parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1
                 };
-                g.index.insert(id, g.commits.len() as u32);
+                g.index.insert(key(&id), g.commits.len() as u32);
                 g.commits.push(SourceCommit { id, tree, parents, generation, boundary });
             }
         }
@@ -128,12 +128,12 @@ impl SourceGraph {
 
     /// The position of commit `id` in [`SourceGraph::commits`].
     pub fn position(&self, id: Oid) -> Option<usize> {
-        self.index.get(&id).map(|&i| i as usize)
+        self.index.get(&key(&id)).map(|&i| i as usize)
     }
 
     /// The commit with this id.
     pub fn get(&self, id: Oid) -> Option<&SourceCommit> {
-        self.index.get(&id).map(|&i| &self.commits[i as usize])
+        self.index.get(&key(&id)).map(|&i| &self.commits[i as usize])
     }
 
     /// Is `a` an ancestor of (or equal to) `b`? Both are commits of the
@@ -145,7 +145,9 @@ impl SourceGraph {
         b: Oid,
         older: &dyn Fn(Oid, Oid) -> Result<bool, E>,
     ) -> Result<bool, E> {
-        let (Some(&ia), Some(&ib)) = (self.index.get(&a), self.index.get(&b)) else { return Ok(a == b) };
+        let (Some(&ia), Some(&ib)) = (self.index.get(&key(&a)), self.index.get(&key(&b))) else {
+            return Ok(a == b);
+        };
         let ga = self.commits[ia as usize].generation;
         let a_boundary = self.commits[ia as usize].boundary;
         let mut stack = vec![ib];
@@ -182,7 +184,7 @@ const MAX_PREFETCH: usize = 4 << 20;
 
 /// Tree and parents of every commit stored whole in `src`'s packs. One that
 /// does not parse is left out: reading it as it is found reports why.
-fn packed_commits(src: &Source<'_>, threads: usize) -> IdMap<Oid, (Oid, Vec<Oid>)> {
+fn packed_commits(src: &Source<'_>, threads: usize) -> IdMap<Key, (Oid, Vec<Oid>)> {
     let packs = src.packs();
     let commits = packs.whole_commits();
     if commits.len() > MAX_PREFETCH {
@@ -195,7 +197,7 @@ fn packed_commits(src: &Source<'_>, threads: usize) -> IdMap<Oid, (Oid, Vec<Oid>
             .filter_map(|&(pack, off, id)| {
                 let (kind, data) = packs.read_located(pack, off, state)?;
                 let parsed = (kind == 1).then(|| RawCommit::new(data).tree_and_parents().ok()).flatten()?;
-                Some((Oid::from_bytes(&id).expect("20 bytes"), parsed))
+                Some((id, parsed))
             })
             .collect::<Vec<_>>()
     });
