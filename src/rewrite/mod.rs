@@ -202,17 +202,32 @@ fn read_steps(
     let mut cache = RootCache { trees: id_map(), order: VecDeque::new() };
     let order: Vec<u32> = (0..graph.commits.len() as u32).filter(|&i| needed[i as usize]).collect();
     let windows: Vec<&[u32]> = order.chunks(WINDOW).collect();
-    // Straight from the packs; what is not there (or odd) is left to this
-    // thread's `cache.get`, which asks libgit2 and reports errors.
-    let read_window = |window: &[u32]| -> Vec<Option<Arc<RawTree>>> {
+    // Straight from the packs, with the names changed since the first
+    // parent; what is not there (or odd) is left to this thread's
+    // `cache.get`, which asks libgit2 and reports errors.
+    let read_window = |window: &[u32]| -> Vec<Option<(Arc<RawTree>, Changed)>> {
         let pieces: Vec<&[u32]> = window.chunks(64).collect();
         crate::parallel::map_in_turn(&pieces, threads, crate::git_pack::ReadState::new, |state, piece| {
+            let mut read = |tree: &Oid| {
+                let (kind, data) = packs.read(&object::key(tree), state)?;
+                (kind == 2).then(|| RawTree::parse(data)).flatten().map(Arc::new)
+            };
+            // Mostly the previous commit's: kept, not read again.
+            let mut last: Option<(Oid, Arc<RawTree>)> = None;
             piece
                 .iter()
                 .map(|&i| {
-                    let tree = object::key(&graph.commits[i as usize].tree);
-                    let (kind, data) = packs.read(&tree, state)?;
-                    (kind == 2).then(|| RawTree::parse(data)).flatten().map(Arc::new)
+                    let c = &graph.commits[i as usize];
+                    let root = read(&c.tree)?;
+                    let parent_tree = c.parents.first().map(|&p| graph.commits[p as usize].tree);
+                    let parent = match (parent_tree, &last) {
+                        (Some(t), Some((l, tree))) if *l == t => Some(tree.clone()),
+                        (Some(t), _) if t != c.tree => Some(read(&t)?),
+                        _ => None,
+                    };
+                    let changed = changed_since(c, &root, parent.as_deref());
+                    last = Some((c.tree, root.clone()));
+                    Some((root, changed))
                 })
                 .collect::<Vec<_>>()
         })
@@ -233,23 +248,21 @@ fn read_steps(
             let trees =
                 ahead.take().expect("read ahead").join().unwrap_or_else(|p| std::panic::resume_unwind(p));
             ahead = windows.get(n + 1).map(|&w| s.spawn(move || read_window(w)));
-            for (&index, tree) in window.iter().zip(trees) {
+            for (&index, read) in window.iter().zip(trees) {
                 let c = &graph.commits[index as usize];
-                let root = match tree {
-                    Some(t) => cache.put(c.tree, t),
-                    None => cache.get(&odb, c.tree)?,
-                };
-                let changed = match c.parents.first() {
-                    Some(&p) => {
-                        let parent_tree = graph.commits[p as usize].tree;
-                        if parent_tree == c.tree {
-                            Some(Vec::new())
-                        } else {
-                            let old = cache.get(&odb, parent_tree)?;
-                            Some(root.changed_names(&old).into_iter().map(Box::from).collect())
-                        }
+                let (root, changed) = match read {
+                    Some(done) => done,
+                    None => {
+                        let root = cache.get(&odb, c.tree)?;
+                        let parent = match c.parents.first() {
+                            Some(&p) if graph.commits[p as usize].tree != c.tree => {
+                                Some(cache.get(&odb, graph.commits[p as usize].tree)?)
+                            }
+                            _ => None,
+                        };
+                        let changed = changed_since(c, &root, parent.as_deref());
+                        (root, changed)
                     }
-                    None => None,
                 };
                 batch.push(Step { index: index as usize, root, changed, raw: std::sync::OnceLock::new() });
                 if batch.len() == BATCH && !send(&mut batch) {
@@ -259,6 +272,20 @@ fn read_steps(
         }
         send(&mut batch);
         Ok(())
+    })
+}
+
+/// Top-level names of a commit's root tree that differ from its first
+/// parent's; `None` for a root commit.
+type Changed = Option<Vec<Box<[u8]>>>;
+
+/// [`Changed`] for commit `c` with root tree `root`; `parent` is its first
+/// parent's root tree, `None` when both are the same tree.
+fn changed_since(c: &graph::SourceCommit, root: &RawTree, parent: Option<&RawTree>) -> Changed {
+    c.parents.first()?;
+    Some(match parent {
+        Some(old) => root.changed_names(old).into_iter().map(Box::from).collect(),
+        None => Vec::new(),
     })
 }
 

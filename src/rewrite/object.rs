@@ -235,6 +235,16 @@ impl RawTree {
         self.spans.is_empty()
     }
 
+    fn name(&self, i: usize) -> &[u8] {
+        let s = self.spans[i];
+        &self.data[s.name as usize..(s.name + s.name_len) as usize]
+    }
+
+    fn raw_id(&self, i: usize) -> &[u8] {
+        let at = self.spans[i].id as usize;
+        &self.data[at..at + 20]
+    }
+
     /// The `i`th entry, in git's order.
     pub fn get(&self, i: usize) -> Entry<'_> {
         let s = self.spans[i];
@@ -259,18 +269,20 @@ impl RawTree {
     /// or changed), each once.
     pub fn changed_names<'a>(&'a self, old: &'a RawTree) -> Vec<&'a [u8]> {
         // Both lists are in git's order: a name sorts as if a directory's
-        // name ended in `/`. Walk them side by side.
-        let key = |e: &Entry<'_>, i: usize| -> u8 {
-            match e.name.get(i) {
+        // name ended in `/`. Walk them side by side, on the raw bytes: this
+        // runs for every commit, and an `Oid` compares by a call into libgit2.
+        let key = |t: &'a RawTree, k: usize, i: usize| -> u8 {
+            let name = t.name(k);
+            match name.get(i) {
                 Some(&b) => b,
-                None if e.is_tree() && i == e.name.len() => b'/',
+                None if t.spans[k].mode == 0o40000 && i == name.len() => b'/',
                 None => 0,
             }
         };
-        let cmp = |a: &Entry<'_>, b: &Entry<'_>| {
-            let n = a.name.len().max(b.name.len()) + 1;
+        let cmp = |i: usize, j: usize| {
+            let n = self.name(i).len().max(old.name(j).len()) + 1;
             (0..n)
-                .map(|i| (key(a, i), key(b, i)))
+                .map(|k| (key(self, i, k), key(old, j, k)))
                 .find(|(x, y)| x != y)
                 .map_or(std::cmp::Ordering::Equal, |(x, y)| x.cmp(&y))
         };
@@ -278,31 +290,30 @@ impl RawTree {
         let mut out = Vec::new();
         while i < self.len() || j < old.len() {
             if i == self.len() {
-                out.push(old.get(j).name);
+                out.push(old.name(j));
                 j += 1;
                 continue;
             }
             if j == old.len() {
-                out.push(self.get(i).name);
+                out.push(self.name(i));
                 i += 1;
                 continue;
             }
-            let (a, b) = (self.get(i), old.get(j));
-            if a.name == b.name {
-                if a.mode != b.mode || a.id != b.id {
-                    out.push(a.name);
+            if self.name(i) == old.name(j) {
+                if self.spans[i].mode != old.spans[j].mode || self.raw_id(i) != old.raw_id(j) {
+                    out.push(self.name(i));
                 }
                 i += 1;
                 j += 1;
                 continue;
             }
-            match cmp(&a, &b) {
+            match cmp(i, j) {
                 std::cmp::Ordering::Less => {
-                    out.push(a.name);
+                    out.push(self.name(i));
                     i += 1;
                 }
                 _ => {
-                    out.push(b.name);
+                    out.push(old.name(j));
                     j += 1;
                 }
             }
