@@ -220,6 +220,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     }
+    // Freeing the repository handle unmaps what libgit2 mapped of the
+    // monolith's packs, page by page: tens of milliseconds the exit does
+    // faster.
+    std::mem::forget(snap);
+    std::mem::forget(ctx);
     if report.failed() {
         return Err(Failure::findings());
     }
