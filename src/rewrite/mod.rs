@@ -63,8 +63,8 @@ pub struct TeamPass<'a> {
 struct Step {
     index: usize,
     root: Arc<RawTree>,
-    /// Top-level names that differ from the first parent's root tree.
-    changed: Option<Vec<Box<[u8]>>>,
+    /// Its top-level names that changed.
+    changed: Changed,
     /// The commit object, read by the first team that keeps the commit and
     /// shared with the others.
     raw: std::sync::OnceLock<object::RawCommit>,
@@ -179,7 +179,12 @@ pub fn rewrite_teams(
 /// Commits whose root trees are read at once, while the previous window's
 /// are handed out: large enough that starting threads costs nothing, small
 /// enough that two windows of trees take little memory.
-const WINDOW: usize = 1024;
+const WINDOW: usize = 2048;
+
+/// Commits a read-ahead thread takes at a time. Root trees are deltas on
+/// each other, often in long chains: a thread starting elsewhere in
+/// history rebuilds a chain before its cache helps, so pieces are long.
+const PIECE: usize = 512;
 
 /// Commits handed to the workers at once: a channel message per commit
 /// costs a wake-up per commit and worker.
@@ -206,7 +211,7 @@ fn read_steps(
     // parent; what is not there (or odd) is left to this thread's
     // `cache.get`, which asks libgit2 and reports errors.
     let read_window = |window: &[u32]| -> Vec<Option<(Arc<RawTree>, Changed)>> {
-        let pieces: Vec<&[u32]> = window.chunks(64).collect();
+        let pieces: Vec<&[u32]> = window.chunks(PIECE).collect();
         crate::parallel::map_in_turn(&pieces, threads, crate::git_pack::ReadState::new, |state, piece| {
             let mut read = |tree: &Oid| {
                 let (kind, data) = packs.read(&object::key(tree), state)?;
@@ -297,7 +302,7 @@ fn work(
     steps: Receiver<Arc<Vec<Step>>>,
     packs: &Packs,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<(usize, Result<Copy, HistoryError>)> {
+) -> Vec<(usize, Result<PendingCopy, HistoryError>)> {
     let git = |context: &str| {
         let context = context.to_string();
         move |source: git2::Error| HistoryError::Git { context, source }
@@ -395,12 +400,13 @@ fn work(
         .map(|st| {
             let history = st.history;
             let have = st.have;
-            let result = st.writer.map(|mut w| Copy {
+            let result = st.writer.map(|mut w| PendingCopy {
                 history,
                 needed: std::mem::take(&mut w.filter.needed),
                 closure: std::mem::take(&mut w.filter.closure),
                 out: w.out,
                 have,
+                cancel: st.cancel,
             });
             (st.pos, result)
         })
@@ -409,17 +415,21 @@ fn work(
 
 /// A team's pass is over; the monolith objects its pack needs are still to
 /// be copied.
-struct Copy {
+struct PendingCopy {
     history: History,
     out: PackSink,
     needed: object::IdSet,
     closure: Vec<Oid>,
     have: Packs,
+    cancel: Arc<AtomicBool>,
 }
 
-impl Copy {
+impl PendingCopy {
     /// Copies the objects, on up to `threads` threads, and finishes the pack.
     fn run(mut self, src: &Path, packs: &Packs, threads: usize) -> Result<History, HistoryError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(HistoryError::Interrupted);
+        }
         let repo = Repository::open(src)
             .map_err(|source| HistoryError::Git { context: "opening the monolith".into(), source })?;
         let odb = Source::new(&repo, packs).map_err(|source| HistoryError::Git {
