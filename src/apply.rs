@@ -23,13 +23,13 @@ use git2::{ObjectType, Oid, Repository};
 use serde::Serialize;
 
 use crate::fault;
-use crate::git::{GitError, Repo};
+use crate::git::{GitError, Repo, ResolvedRev};
 use crate::git_pack::Packs;
 use crate::manifest::Compat;
 use crate::manifest::Manifest;
 use crate::plan::Snapshot;
 use crate::rewrite::compat::{self, CompatSplit};
-use crate::rewrite::graph::SourceGraph;
+use crate::rewrite::graph::{PackedCommits, SourceGraph};
 use crate::rewrite::object::{push_hex, Source};
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
@@ -46,6 +46,9 @@ pub enum ApplyError {
     /// Reading the monolith failed.
     #[error(transparent)]
     Git(#[from] GitError),
+    /// The tree at the split ref could not be listed or its owners found.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
     /// History is cut: a rewrite would silently lose it.
     #[error("`{}` is a shallow clone: apply needs the full history (run `git fetch --unshallow`)", .0.display())]
     Shallow(PathBuf),
@@ -356,7 +359,7 @@ fn remove_staging(out: &Path) -> Result<(), ApplyError> {
 pub fn apply(
     repo: &Repo,
     manifest: &Manifest,
-    snap: &Snapshot,
+    split: ResolvedRev,
     rev: Option<&str>,
     opts: &Options,
     on_event: &(dyn Fn(Event) + Sync),
@@ -366,6 +369,21 @@ pub fn apply(
     }
     let git_dir = repo.raw().path().to_path_buf();
     let refs = select_refs(repo, manifest, rev)?;
+    let packs = Packs::open(&git_dir);
+    // A first run reads nearly every commit in the packs: that starts now,
+    // on other threads, while the tree at the split ref is listed and its
+    // owners found. (A team with a state is likely to continue it, reading
+    // only new commits.)
+    let fresh = !opts.teams.iter().any(|&t| {
+        opts.out.join(format!("{}.git", manifest.teams[t].name)).join(MARKER_DIR).join("state").exists()
+    });
+    let (snap, mut known) = std::thread::scope(|s| {
+        let known = fresh.then(|| s.spawn(|| PackedCommits::read(&packs, opts.jobs.max(1))));
+        let snap = Snapshot::load(repo, manifest, split);
+        let known = known.map(|k| k.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (snap, known.unwrap_or_default())
+    });
+    let snap = &snap?;
     prepare_out(&opts.out, &git_dir)?;
     let _lock = lock(&opts.out)?;
     remove_staging(&opts.out)?;
@@ -381,7 +399,6 @@ pub fn apply(
 
     let git = repo.raw();
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
-    let packs = Packs::open(&git_dir);
     let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
     let unowned = plan_unowned(snap);
     let start = Instant::now();
@@ -441,7 +458,7 @@ pub fn apply(
     let mut graph = if incremental {
         SourceGraph::read_until(&source, &tips, &done)
     } else {
-        SourceGraph::read(&source, &tips, opts.jobs.max(1))
+        SourceGraph::read(&source, &tips, std::mem::take(&mut known))
     }
     .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
@@ -450,8 +467,8 @@ pub fn apply(
     if graph.partial
         && !previous.iter().flatten().all(|p| p.history.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        graph = SourceGraph::read(&source, &tips, opts.jobs.max(1))
-            .map_err(crate::git::ctx("reading history"))?;
+        let known = PackedCommits::read(&packs, opts.jobs.max(1));
+        graph = SourceGraph::read(&source, &tips, known).map_err(crate::git::ctx("reading history"))?;
     }
     let incremental = graph.partial;
     let done = |c: Oid| incremental && done(c);
@@ -837,7 +854,8 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let ctx = &if ctx.graph.partial {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
-        whole = SourceGraph::read(&source, ctx.tips, 1).map_err(tgit("reading history"))?;
+        whole = SourceGraph::read(&source, ctx.tips, PackedCommits::default())
+            .map_err(tgit("reading history"))?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use owo_colors::OwoColorize;
 
 use git_split::apply::{self, Event, HistoryMode, Options};
-use git_split::plan::{self, Snapshot};
+use git_split::plan;
 
 use super::output::{self, count, plural, size, style};
 use super::{CmdResult, Context, Failure, Format, GlobalArgs};
@@ -54,7 +54,6 @@ pub enum HistoryArg {
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
-    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let out = match &args.out {
         Some(o) => o.clone(),
         None => {
@@ -120,8 +119,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             }
         }
     };
-    let report = match apply::apply(&ctx.repo, &ctx.manifest, &snap, global.rev.as_deref(), &opts, &on_event)
-    {
+    let report = match apply::apply(
+        &ctx.repo,
+        &ctx.manifest,
+        ctx.rev.clone(),
+        global.rev.as_deref(),
+        &opts,
+        &on_event,
+    ) {
         Err(e @ apply::ApplyError::Interrupted) => {
             multi.clear().ok();
             // 128 + the signal, what a shell reports for a process it ended.
@@ -223,7 +228,6 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // Freeing the repository handle unmaps what libgit2 mapped of the
     // monolith's packs, page by page: tens of milliseconds the exit does
     // faster.
-    std::mem::forget(snap);
     std::mem::forget(ctx);
     if report.failed() {
         return Err(Failure::findings());

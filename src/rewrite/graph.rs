@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use git2::Oid;
 
 use super::object::{id_map, key, IdMap, Key, RawCommit, Source};
-use crate::git_pack::ReadState;
+use crate::git_pack::{Packs, ReadState};
 
 /// One monolith commit.
 #[derive(Clone, Debug)]
@@ -45,12 +45,9 @@ impl SourceGraph {
     /// is deterministic for the same tips; any parents-first order gives the
     /// same rewritten ids.
     ///
-    /// A whole history is nearly every commit in the packs, so those are
-    /// read first, in pack order, on up to `threads` threads, instead of
-    /// one at a time as parents are found.
-    pub fn read(src: &Source<'_>, tips: &[Oid], threads: usize) -> Result<SourceGraph, git2::Error> {
-        let known = std::cell::RefCell::new(packed_commits(src, threads));
-        SourceGraph::read_with(src, tips, &|_| false, &known)
+    /// Commits in `known` are not read again (see [`PackedCommits`]).
+    pub fn read(src: &Source<'_>, tips: &[Oid], known: PackedCommits) -> Result<SourceGraph, git2::Error> {
+        SourceGraph::read_with(src, tips, &|_| false, &std::cell::RefCell::new(known.0))
     }
 
     /// [`SourceGraph::read`], except that a commit for which `done` says
@@ -182,29 +179,38 @@ impl SourceGraph {
 /// too much at once (about 100 bytes each); they are read as found.
 const MAX_PREFETCH: usize = 4 << 20;
 
-/// Tree and parents of every commit stored whole in `src`'s packs. One that
-/// does not parse is left out: reading it as it is found reports why.
-fn packed_commits(src: &Source<'_>, threads: usize) -> IdMap<Key, (Oid, Vec<Oid>)> {
-    let packs = src.packs();
-    let commits = packs.whole_commits();
-    if commits.len() > MAX_PREFETCH {
-        return id_map();
+/// Tree and parents of commits read ahead from the packs. A whole history
+/// is nearly every commit in them: reading those in pack order on several
+/// threads beats reading one at a time as the walk finds parents.
+#[derive(Default)]
+pub struct PackedCommits(IdMap<Key, (Oid, Vec<Oid>)>);
+
+impl PackedCommits {
+    /// Every commit stored whole in `packs`, read on up to `threads`
+    /// threads. One that does not parse is left out: reading it as it is
+    /// found reports why.
+    pub fn read(packs: &Packs, threads: usize) -> PackedCommits {
+        let commits = packs.whole_commits();
+        if commits.len() > MAX_PREFETCH {
+            return PackedCommits::default();
+        }
+        let pieces: Vec<_> = commits.chunks(1024).collect();
+        let parsed = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
+            piece
+                .iter()
+                .filter_map(|&(pack, off, id)| {
+                    let (kind, data) = packs.read_located(pack, off, state)?;
+                    let parsed =
+                        (kind == 1).then(|| RawCommit::new(data).tree_and_parents().ok()).flatten()?;
+                    Some((id, parsed))
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut known = id_map();
+        known.reserve(commits.len());
+        known.extend(parsed.into_iter().flatten());
+        PackedCommits(known)
     }
-    let pieces: Vec<_> = commits.chunks(1024).collect();
-    let parsed = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
-        piece
-            .iter()
-            .filter_map(|&(pack, off, id)| {
-                let (kind, data) = packs.read_located(pack, off, state)?;
-                let parsed = (kind == 1).then(|| RawCommit::new(data).tree_and_parents().ok()).flatten()?;
-                Some((id, parsed))
-            })
-            .collect::<Vec<_>>()
-    });
-    let mut known = id_map();
-    known.reserve(commits.len());
-    known.extend(parsed.into_iter().flatten());
-    known
 }
 
 /// Stands for the parents of a boundary commit while the graph is read.
