@@ -1,0 +1,185 @@
+//! Memory follows what is live, not history's length: a team's history
+//! holds a commit's mapping only until the last child of the commit is
+//! rewritten (and, to the end, the commits refs point at), on a first run
+//! and on an incremental one. Counted, not measured: each team reports the
+//! most mappings it held at once.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use git_split::apply::{self, HistoryMode, Options, Report};
+use git_split::git::Repo;
+use git_split::manifest::Manifest;
+use git_split::plan::Snapshot;
+
+/// Two teams, one per top-level directory.
+const MANIFEST: &str = "version: 1\nmonolith: {refs: [main]}\nteams:\n  a: {paths: [a]}\n  b: {paths: [b]}\n";
+
+/// Most mappings a team may hold: the commit being rewritten, its parents'
+/// and the branch tip's (a handful, whatever history's length).
+const FRONTIER: usize = 4;
+
+/// A fast-import stream of commits, pinned dates and names.
+struct Stream {
+    s: String,
+    tick: u64,
+}
+
+impl Stream {
+    fn new() -> Stream {
+        Stream { s: String::new(), tick: 1_700_000_000 }
+    }
+
+    /// A commit on `branch` changing one file of `a/` or `b/` (by `n`),
+    /// starting from `from` and merging `merge` when given.
+    fn commit(&mut self, branch: &str, n: usize, from: Option<&str>, merge: Option<&str>) {
+        self.tick += 60;
+        let dir = if n % 3 == 0 { "b" } else { "a" };
+        self.s.push_str(&format!(
+            "commit refs/heads/{branch}\ncommitter Cy Committer <cy@example.com> {} +0000\ndata <<EOM\n{branch} {n}\nEOM\n",
+            self.tick
+        ));
+        if let Some(f) = from {
+            self.s.push_str(&format!("from {f}\n"));
+        }
+        if let Some(m) = merge {
+            self.s.push_str(&format!("merge {m}\n"));
+        }
+        self.s.push_str(&format!("M 100644 inline {dir}/f{}\ndata <<EOD\n{branch} {n}\nEOD\n", n % 7));
+    }
+
+    fn import(self, repo: &Path) {
+        let mut child = Command::new("git")
+            .arg("--git-dir")
+            .arg(repo)
+            .args(["fast-import", "--quiet", "--force"])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(self.s.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "git fast-import");
+    }
+}
+
+fn bare(dir: &Path) -> PathBuf {
+    let repo = dir.join("repo.git");
+    common::git(dir, &["init", "-q", "--bare", "-b", "main", repo.to_str().unwrap()]);
+    repo
+}
+
+/// Applies every team of [`MANIFEST`] to `out`, through the library, where
+/// the counts are.
+fn run(repo: &Path, out: &Path) -> Report {
+    let manifest_path = out.with_extension("yaml");
+    std::fs::write(&manifest_path, MANIFEST).unwrap();
+    let manifest = Manifest::load(&manifest_path).unwrap();
+    let repo = Repo::open(repo).unwrap();
+    let snap = Snapshot::load(&repo, &manifest, repo.resolve("main").unwrap()).unwrap();
+    let opts = Options {
+        out: out.to_path_buf(),
+        teams: vec![0, 1],
+        jobs: 2,
+        mode: HistoryMode::Rewrite,
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    let report = apply::apply(&repo, &manifest, &snap, None, &opts, &|_| {}).unwrap();
+    assert!(!report.failed(), "{report:?}");
+    report
+}
+
+fn read(path: PathBuf) -> Vec<u8> {
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Both teams' commit maps and states are those of a run from scratch.
+fn assert_same_output(a: &Path, b: &Path) {
+    for team in ["a.git", "b.git"] {
+        for f in ["split/commit-map", "split/state"] {
+            assert!(read(a.join(team).join(f)) == read(b.join(team).join(f)), "{team} {f} differs");
+        }
+    }
+}
+
+#[test]
+fn a_long_linear_history_holds_a_few_mappings_on_a_first_and_an_incremental_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = bare(tmp.path());
+    let mut s = Stream::new();
+    for n in 0..3000 {
+        s.commit("main", n, None, None);
+    }
+    s.import(&repo);
+    let out = tmp.path().join("out");
+    let report = run(&repo, &out);
+    for t in &report.teams {
+        assert_eq!(t.commits_considered, 3000, "{}", t.name);
+        assert!(
+            t.peak_live >= 1 && t.peak_live <= FRONTIER,
+            "{}: {} mappings held at once",
+            t.name,
+            t.peak_live
+        );
+    }
+
+    // 500 more commits: the continuation reads the earlier state through
+    // and keeps only what the new commits ask (their boundary).
+    let mut s = Stream::new();
+    s.tick += 3000 * 60;
+    s.commit("main", 3000, Some("refs/heads/main^0"), None);
+    for n in 3001..3500 {
+        s.commit("main", n, None, None);
+    }
+    s.import(&repo);
+    let report = run(&repo, &out);
+    for t in &report.teams {
+        assert_eq!(t.commits_considered, 3500, "{}", t.name);
+        assert!(
+            t.peak_live >= 1 && t.peak_live <= FRONTIER,
+            "{}: {} mappings held at once",
+            t.name,
+            t.peak_live
+        );
+    }
+    let fresh = tmp.path().join("fresh");
+    run(&repo, &fresh);
+    assert_same_output(&out, &fresh);
+}
+
+#[test]
+fn a_branch_forked_a_thousand_commits_before_its_merge_holds_the_frontier() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = bare(tmp.path());
+    let mut s = Stream::new();
+    for n in 0..10 {
+        s.commit("main", n, None, None);
+    }
+    // The fork point's mapping is read again only when the branch is
+    // rewritten, after the thousand commits of main.
+    s.commit("topic", 10, Some("refs/heads/main"), None);
+    for n in 11..1011 {
+        s.commit("main", n, None, None);
+    }
+    for n in 1011..1016 {
+        s.commit("topic", n, None, None);
+    }
+    s.commit("main", 1016, None, Some("refs/heads/topic"));
+    s.import(&repo);
+    let out = tmp.path().join("out");
+    let report = run(&repo, &out);
+    for t in &report.teams {
+        assert_eq!(t.commits_considered, 1017, "{}", t.name);
+        assert!(
+            t.peak_live >= 2 && t.peak_live <= FRONTIER,
+            "{}: {} mappings held at once",
+            t.name,
+            t.peak_live
+        );
+    }
+}
