@@ -220,6 +220,8 @@ pub struct Earlier {
     /// The commits whose earlier mapping this run may read: the parents of
     /// the commits some team still rewrites, and the commits refs point at.
     wanted: IdSet,
+    /// The commits refs point at.
+    refs: IdSet,
 }
 
 impl Earlier {
@@ -237,8 +239,9 @@ impl Earlier {
                 wanted.extend(c.parents.iter().map(|&p| key(&graph.commits[p as usize].id)));
             }
         }
-        wanted.extend(refs.into_iter().map(|r| key(&r)));
-        Earlier { everyone, wanted }
+        let refs: IdSet = refs.into_iter().map(|r| key(&r)).collect();
+        wanted.extend(refs.iter().copied());
+        Earlier { everyone, wanted, refs }
     }
 }
 
@@ -549,6 +552,17 @@ impl History {
             Err(source) => return Err(HistoryError::State { path: state.to_path_buf(), source }),
         }
         h.earlier = Some(earlier);
+        // Of what some team may read, keep what this one will: a team
+        // ahead of others skips commits they rewrite, and needs no mapping
+        // of their parents.
+        let mut need = IdSet::default();
+        for (i, c) in graph.commits.iter().enumerate() {
+            if !h.contains_at(graph, i) {
+                need.extend(c.parents.iter().map(|&p| key(&graph.commits[p as usize].id)));
+            }
+        }
+        let refs = &h.earlier.as_ref().expect("set").refs;
+        h.old.retain(|k, _| need.contains(k) || refs.contains(k));
         h.peak = h.old.len();
         Ok(h)
     }
