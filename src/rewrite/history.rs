@@ -160,6 +160,10 @@ impl Lifetimes {
 /// not one per team.
 pub struct DoneIndex {
     keys: Vec<Key>,
+    /// For the first state's n-th commit, where it is in `keys`: states
+    /// saved by the same runs list their commits in the same order, and
+    /// then finding each is one comparison, not a binary search.
+    order: Vec<u32>,
     counts: Vec<AtomicU32>,
     /// States added after the first.
     others: AtomicU32,
@@ -170,12 +174,20 @@ impl DoneIndex {
     /// start the index. Returns the index and the state's tips, or `None`
     /// when it is not a readable state for `fingerprint`.
     pub fn first(path: &Path, fingerprint: &str) -> Option<(DoneIndex, Vec<Oid>)> {
-        let mut keys = Vec::new();
-        let tips = scan_state(path, fingerprint, &mut |k, _| keys.push(*k)).ok()??;
-        keys.sort_unstable();
-        keys.dedup();
+        let mut listed = Vec::new();
+        let tips = scan_state(path, fingerprint, &mut |k, _| listed.push(*k)).ok()??;
+        let mut by_key: Vec<u32> = (0..listed.len() as u32).collect();
+        by_key.sort_unstable_by_key(|&i| listed[i as usize]);
+        let keys: Vec<Key> = by_key.iter().map(|&i| listed[i as usize]).collect();
+        drop(listed);
+        // A commit listed twice has two entries; each is counted where it
+        // is found, so it may not count as done: reading it again is safe.
+        let mut order = vec![0u32; keys.len()];
+        for (at, &i) in by_key.iter().enumerate() {
+            order[i as usize] = at as u32;
+        }
         let counts = keys.iter().map(|_| AtomicU32::new(0)).collect();
-        Some((DoneIndex { keys, counts, others: AtomicU32::new(0) }, tips))
+        Some((DoneIndex { keys, order, counts, others: AtomicU32::new(0) }, tips))
     }
 
     /// Reads another state through and counts its commits (once it proved
@@ -185,8 +197,14 @@ impl DoneIndex {
         // One bit per commit of the index, counted in at the end: the
         // memory of a state being read, not of every state.
         let mut seen = vec![0u64; self.keys.len().div_ceil(64)];
+        let mut n = 0;
         let tips = scan_state(path, fingerprint, &mut |k, _| {
-            if let Ok(i) = self.keys.binary_search(k) {
+            let at = match self.order.get(n) {
+                Some(&i) if self.keys[i as usize] == *k => Some(i as usize),
+                _ => self.keys.binary_search(k).ok(),
+            };
+            n += 1;
+            if let Some(i) = at {
                 seen[i / 64] |= 1 << (i % 64);
             }
         })
