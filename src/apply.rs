@@ -30,7 +30,8 @@ use crate::manifest::Manifest;
 use crate::plan::Snapshot;
 use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::{PackedCommits, SourceGraph};
-use crate::rewrite::object::{push_hex, Source};
+use crate::rewrite::history::{self as hist, DoneIndex, Earlier, Journal, Lifetimes};
+use crate::rewrite::object::Source;
 use crate::rewrite::pack::PackSink;
 use crate::rewrite::{self, History, HistoryError, Job};
 
@@ -173,6 +174,11 @@ pub struct TeamReport {
     pub error: Option<String>,
     /// The Git LFS objects its pointer files name, across its history.
     pub lfs_objects: Vec<crate::lfs::LfsObject>,
+    /// The most commit mappings its history held at once (tests prove
+    /// memory follows the frontier of the pass, not history's length).
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub peak_live: usize,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -378,7 +384,9 @@ pub fn apply(
         opts.out.join(format!("{}.git", manifest.teams[t].name)).join(MARKER_DIR).join("state").exists()
     });
     let (snap, mut known) = std::thread::scope(|s| {
-        let known = fresh.then(|| s.spawn(|| PackedCommits::read(&packs, opts.jobs.max(1))));
+        // No read-ahead if the system starts no thread: the walk reads.
+        let read = || PackedCommits::read(&packs, opts.jobs.max(1));
+        let known = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, read).ok()).flatten();
         let snap = Snapshot::load(repo, manifest, split);
         let known = known.map(|k| k.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (snap, known.unwrap_or_default())
@@ -438,12 +446,39 @@ pub fn apply(
             (ctx.mode == HistoryMode::Rewrite).then(|| (ctx.final_path(), fingerprint(&ctx), ctx.compat()))
         })
         .collect();
-    // Each state holds a line per commit of history: read them in parallel.
+    // Each state holds a line per commit of history. The history engine's
+    // are read through here once (each checked whole), to learn which
+    // commits every team considered: the first one's ids are kept, sorted,
+    // and the others counted against them. Each is read a second time,
+    // streamed into the team's new state, once the graph tells which of
+    // its mappings the run can ask for (see `open_history`).
+    let mut first: Option<(usize, DoneIndex, Vec<Oid>)> = None;
+    for (k, w) in wanted.iter().enumerate() {
+        if let Some((path, fp, None)) = w {
+            if let Some((index, tips)) = DoneIndex::first(&state_path(path), fp) {
+                first = Some((k, index, tips));
+                break;
+            }
+        }
+    }
+    let (first_team, index, first_tips) = match first {
+        Some((k, index, tips)) => (Some(k), Some(index), tips),
+        None => (None, None, Vec::new()),
+    };
+    let numbered: Vec<_> = wanted.iter().enumerate().collect();
     let mut previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
-        &wanted,
+        &numbered,
         opts.jobs,
         || (),
-        |_, w| w.as_ref().and_then(|(path, fp, compat)| load_previous(path, fp, *compat)),
+        |_, (k, w)| {
+            let (path, fp, compat) = w.as_ref()?;
+            let tips = match compat {
+                Some(_) => Vec::new(),
+                None if first_team == Some(*k) => first_tips.clone(),
+                None => index.as_ref()?.add(&state_path(path), fp)?,
+            };
+            load_previous(path, fp, *compat, tips)
+        },
     );
     // When every team continues an earlier run of the history engine, the
     // history all of them have rewritten already is not read again.
@@ -451,7 +486,7 @@ pub fn apply(
         && !previous.is_empty()
         && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
         && opts.teams.iter().all(|&t| manifest.teams[t].compat.is_none());
-    let done = |c: Oid| incremental && previous.iter().flatten().all(|p| p.history.done_before(&c));
+    let done = |c: Oid| incremental && index.as_ref().is_some_and(|i| i.done(&c));
 
     // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
@@ -465,7 +500,7 @@ pub fn apply(
     // selected: then the boundary does not describe what is reachable, and
     // the whole history is read as for a first run.
     if graph.partial
-        && !previous.iter().flatten().all(|p| p.history.tips.iter().all(|t| graph.position(*t).is_some()))
+        && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
     {
         let known = PackedCommits::read(&packs, opts.jobs.max(1));
         graph = SourceGraph::read(&source, &tips, known).map_err(crate::git::ctx("reading history"))?;
@@ -482,6 +517,11 @@ pub fn apply(
         }
     }
     all_refs.sort_by(|a, b| a.name.cmp(&b.name));
+    // Shared by every team's pass: how long each mapping is read, and what
+    // the earlier runs did (the index of every id they hold is dropped).
+    let lifetimes = Arc::new(Lifetimes::new(&graph, all_refs.iter().map(|r| r.commit)));
+    let earlier =
+        index.map(|i| Arc::new(Earlier::new(&graph, &|c| i.done(c), all_refs.iter().map(|r| r.commit))));
 
     let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| team_ctx(t, &graph, &all_refs)).collect();
     let jobs = opts.jobs.max(1);
@@ -499,6 +539,34 @@ pub fn apply(
             }
         }
     }
+    // Each continuing team's state, streamed into its new one: in parallel.
+    let mut opened = crate::parallel::map_in_turn(
+        &staged,
+        jobs,
+        || (),
+        |_, (i, st)| {
+            let ctx = &ctxs[*i];
+            (ctx.mode == HistoryMode::Rewrite && ctx.compat().is_none())
+                .then(|| open_history(ctx, &st.staging, st.previous.as_deref(), &lifetimes, earlier.as_ref()))
+        },
+    );
+    let mut k = 0;
+    staged.retain_mut(|(i, st)| {
+        let opened = opened[k].take();
+        k += 1;
+        match opened {
+            Some(Err(e)) => {
+                ctxs[*i].remove_staging();
+                outcomes[*i] = Some(Err(e));
+                false
+            }
+            Some(Ok(h)) => {
+                st.history = h;
+                true
+            }
+            None => true,
+        }
+    });
     interrupted()?;
     let histories: Vec<Option<Result<History, HistoryError>>> = match opts.mode {
         HistoryMode::Rewrite => {
@@ -528,32 +596,34 @@ pub fn apply(
     // Then refs, packing and publishing, teams in parallel.
     let queue = std::sync::Mutex::new(staged.into_iter().zip(histories));
     let finished = std::sync::Mutex::new(Vec::new());
+    let work = || loop {
+        let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
+        let ctx = &ctxs[i];
+        let outcome = match history {
+            Some(Err(e)) => Err(TeamError::from(e)),
+            _ if ctx.cancelled() => Err(TeamError::Interrupted),
+            history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                // A monolith ref moved backwards (force-push): old
+                // objects could linger unreachable, so start over.
+                Err(TeamError::NotFastForward) => rebuild(ctx),
+                other => other,
+            },
+        };
+        if outcome.is_err() {
+            // A failed team leaves nothing staged (a full disk gets its space back).
+            ctx.remove_staging();
+        }
+        on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
+        finished.lock().expect("finished").push((i, outcome, start.elapsed()));
+    };
     std::thread::scope(|s| {
-        for _ in 0..jobs.min(ctxs.len()) {
-            // `--history prune` filters tip trees here, as deep as the workers do.
-            let worker = std::thread::Builder::new().stack_size(crate::rewrite::WORKER_STACK);
-            worker
-                .spawn_scoped(s, || loop {
-                    let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
-                    let ctx = &ctxs[i];
-                    let outcome = match history {
-                        Some(Err(e)) => Err(TeamError::from(e)),
-                        _ if ctx.cancelled() => Err(TeamError::Interrupted),
-                        history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                            // A monolith ref moved backwards (force-push): old
-                            // objects could linger unreachable, so start over.
-                            Err(TeamError::NotFastForward) => rebuild(ctx),
-                            other => other,
-                        },
-                    };
-                    if outcome.is_err() {
-                        // A failed team leaves nothing staged (a full disk gets its space back).
-                        ctx.remove_staging();
-                    }
-                    on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-                    finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-                })
-                .expect("spawn");
+        let work = &work;
+        // `--history prune` filters tip trees here, as deep as the workers do.
+        let worker = || std::thread::Builder::new().stack_size(crate::rewrite::WORKER_STACK);
+        let started = (0..jobs.min(ctxs.len())).filter(|_| worker().spawn_scoped(s, work).is_ok()).count();
+        if started == 0 {
+            // The system starts no thread (a tight `ulimit -v`): work here.
+            work();
         }
     });
     // Teams that finished before a Ctrl-C stay published; the rest were not.
@@ -585,6 +655,7 @@ pub fn apply(
                 elapsed,
                 error: Some(e.to_string()),
                 lfs_objects: Vec::new(),
+                peak_live: 0,
             },
         };
         reports.push((i, report));
@@ -714,23 +785,36 @@ fn fingerprint(ctx: &TeamCtx<'_>) -> String {
 
 /// What the previous run left for this team, if it can be continued.
 struct Previous {
-    history: History,
+    /// The commits its refs pointed at (history engine).
+    tips: Vec<Oid>,
+    /// Its state (history engine), read again when the team is staged.
+    state: Option<PathBuf>,
     /// The saved split of a `compat` team.
     compat: Option<CompatSplit>,
     refs: BTreeMap<String, Oid>,
 }
 
-fn load_previous(final_path: &Path, fingerprint: &str, compat: Option<Compat>) -> Option<Previous> {
-    let state = fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok()?;
-    let (history, compat) = match compat {
+/// Where a team repository keeps its state.
+fn state_path(repo: &Path) -> PathBuf {
+    repo.join(MARKER_DIR).join(hist::STATE)
+}
+
+/// The previous run of a team, if it can be continued: a history engine
+/// team's state was read through already (its `tips`); a `compat` team's
+/// is loaded here.
+fn load_previous(
+    final_path: &Path,
+    fingerprint: &str,
+    compat: Option<Compat>,
+    tips: Vec<Oid>,
+) -> Option<Previous> {
+    let (state, compat) = match compat {
         Some(c) => {
+            let state = fs::read_to_string(state_path(final_path)).ok()?;
             (CompatSplit::state_fingerprint(&state)? == fingerprint).then_some(())?;
-            (History::default(), Some(CompatSplit::from_state(c, &state).ok()?))
+            (None, Some(CompatSplit::from_state(c, &state).ok()?))
         }
-        None => {
-            (History::state_fingerprint(&state)? == fingerprint).then_some(())?;
-            (History::from_state(&state).ok()?, None)
-        }
+        None => (Some(state_path(final_path)), None),
     };
     let repo = Repository::open_bare(final_path).ok()?;
     let mut refs = BTreeMap::new();
@@ -739,7 +823,7 @@ fn load_previous(final_path: &Path, fingerprint: &str, compat: Option<Compat>) -
             refs.insert(name.to_string(), target);
         }
     }
-    Some(Previous { history, compat, refs })
+    Some(Previous { tips, state, compat, refs })
 }
 
 /// A team's staging repository, ready for the history engine.
@@ -749,7 +833,9 @@ struct Staged {
     linked: Vec<std::ffi::OsString>,
     /// The previous repository's refs (empty on a first run).
     old_refs: BTreeMap<String, Oid>,
-    /// Where the previous run got to.
+    /// The previous run's state, for the history engine.
+    previous: Option<PathBuf>,
+    /// The team's history, once opened (see `open_history`).
     history: History,
     /// Where the previous run got to, for a `compat` team.
     compat: Option<CompatSplit>,
@@ -839,12 +925,31 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
             linked.push(name);
         }
     }
-    let (history, compat, old_refs) = match previous {
-        Some(p) => (p.history, p.compat, p.refs),
+    let (previous, compat, old_refs) = match previous {
+        Some(p) => (p.state, p.compat, p.refs),
         None => Default::default(),
     };
     fault::point("apply.staged");
-    Ok(Staged { staging, linked, old_refs, history, compat })
+    Ok(Staged { staging, linked, old_refs, previous, history: History::default(), compat })
+}
+
+/// A history engine team's history: its commit map and state started in
+/// the staging repository, continuing the `previous` state if there is one.
+fn open_history(
+    ctx: &TeamCtx<'_>,
+    staging: &Path,
+    previous: Option<&Path>,
+    lifetimes: &Arc<Lifetimes>,
+    earlier: Option<&Arc<Earlier>>,
+) -> Result<History, TeamError> {
+    let fp = fingerprint(ctx);
+    let journal = Journal::create(&staging.join(MARKER_DIR), &fp, ctx.tips)?;
+    Ok(match (previous, earlier) {
+        (Some(state), Some(earlier)) => {
+            History::resume(state, &fp, ctx.graph, earlier.clone(), lifetimes.clone(), journal)?
+        }
+        _ => History::new(lifetimes.clone(), journal),
+    })
 }
 
 /// Builds a team again from nothing, alone.
@@ -864,6 +969,8 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let history = match ctx.mode {
         HistoryMode::Rewrite if ctx.compat().is_some() => None,
         HistoryMode::Rewrite => {
+            let lifetimes = Arc::new(Lifetimes::new(ctx.graph, ctx.refs.iter().map(|r| r.commit)));
+            st.history = open_history(ctx, &st.staging, None, &lifetimes, None)?;
             let progress =
                 |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
             let pass = vec![ctx.pass(&mut st)];
@@ -887,12 +994,15 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
 
     let mut written_refs = BTreeMap::new();
+    let mut peak_live = 0;
+    // The commit map and state to write, unless they are written already.
     let (considered, kept, map_lines, state) = match history {
         None if ctx.mode == HistoryMode::Rewrite => {
-            compat_history(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?
+            let (considered, kept, map, state) =
+                compat_history(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?;
+            (considered, kept, Some(map), state)
         }
         Some(mut history) => {
-            history.tips = ctx.tips.to_vec();
             write_refs(
                 &src,
                 &out,
@@ -900,17 +1010,21 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
                 &|c| history.get(ctx.graph, &c).and_then(|m| m.target),
                 &mut written_refs,
             )?;
-            let kept = history.kept();
-            (
-                history.len(),
-                kept,
-                commit_map(&history, ctx.graph),
-                Some(history.to_state(ctx.graph, &fingerprint(ctx))),
-            )
+            // Both were written as the pass went; they are finished (and
+            // named) here, in the staging repository.
+            let marker = staging.join(MARKER_DIR);
+            let map_path = marker.join(hist::COMMIT_MAP);
+            fault::io_point("finish.commit-map").map_err(tio(format!("writing {}", map_path.display())))?;
+            history.close_map()?;
+            let state_path = marker.join(hist::STATE);
+            fault::io_point("finish.state").map_err(tio(format!("writing {}", state_path.display())))?;
+            history.close_state()?;
+            peak_live = history.peak_live();
+            (history.len(), history.kept(), None, None)
         }
         None => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
-            (ctx.graph.commits.len(), kept, commit_map_header(), None)
+            (ctx.graph.commits.len(), kept, Some(hist::commit_map_header()), None)
         }
     };
     // Every previous ref must still be reachable from the new ones, or the
@@ -930,13 +1044,16 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
             return Err(TeamError::NotFastForward);
         }
     }
-    let same_state = || fs::read_to_string(final_path.join(MARKER_DIR).join("state")).ok() == state;
+    let same_state = || match &state {
+        Some(s) => fs::read_to_string(state_path(&final_path)).ok().as_ref() == Some(s),
+        None => same_file(&state_path(&staging), &state_path(&final_path)),
+    };
     if !linked.is_empty() && new_refs == old_refs && same_state() {
         // Nothing new for this team: keep the previous repository as it is.
         // (New commits that all were dropped still change the commit map.)
         drop(out);
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
-        return report_existing(ctx, &final_path, considered, kept, written_refs);
+        return report_existing(ctx, &final_path, considered, kept, written_refs, peak_live);
     }
     if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
         out.set_head(head).map_err(tgit("setting HEAD"))?;
@@ -945,12 +1062,14 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     ctx.check()?;
     let marker = staging.join(MARKER_DIR);
     fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
-    let map_path = marker.join("commit-map");
-    fault::io_point("finish.commit-map")
-        .and_then(|_| fs::write(&map_path, map_lines))
-        .map_err(tio(format!("writing {}", map_path.display())))?;
+    if let Some(map_lines) = map_lines {
+        let map_path = marker.join(hist::COMMIT_MAP);
+        fault::io_point("finish.commit-map")
+            .and_then(|_| fs::write(&map_path, map_lines))
+            .map_err(tio(format!("writing {}", map_path.display())))?;
+    }
     if let Some(state) = state {
-        let state_path = marker.join("state");
+        let state_path = marker.join(hist::STATE);
         fault::io_point("finish.state")
             .and_then(|_| fs::write(&state_path, state))
             .map_err(tio(format!("writing {}", state_path.display())))?;
@@ -996,6 +1115,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         elapsed: Duration::ZERO,
         error: None,
         lfs_objects,
+        peak_live,
     })
 }
 
@@ -1017,6 +1137,7 @@ fn report_existing(
     considered: usize,
     kept: usize,
     refs: BTreeMap<String, String>,
+    peak_live: usize,
 ) -> Result<TeamReport, TeamError> {
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
     let lfs_objects = if ctx.lfs { crate::lfs::objects_in(final_path)? } else { Vec::new() };
@@ -1031,6 +1152,7 @@ fn report_existing(
         elapsed: Duration::ZERO,
         error: None,
         lfs_objects,
+        peak_live,
     })
 }
 
@@ -1173,22 +1295,25 @@ fn publish(staging: &Path, final_path: &Path) -> Result<(), TeamError> {
     }
 }
 
-/// filter-repo's commit-map header, padding included, so tools reading its
-/// maps read ours.
-fn commit_map_header() -> String {
-    format!("{:<40} new\n", "old")
-}
-
-fn commit_map(h: &History, graph: &SourceGraph) -> String {
-    let mut s = String::with_capacity(h.len() * 82 + 82);
-    s.push_str(&commit_map_header());
-    for (c, m) in h.considered(graph) {
-        push_hex(&mut s, &c);
-        s.push(' ');
-        push_hex(&mut s, &m.new.unwrap_or(Oid::ZERO_SHA1));
-        s.push('\n');
+/// Do two files hold the same bytes? (False if either cannot be read.)
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(fa), Ok(fb)) = (fs::File::open(a), fs::File::open(b)) else { return false };
+    match (fa.metadata(), fb.metadata()) {
+        (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {}
+        _ => return false,
     }
-    s
+    let (mut ra, mut rb) = (std::io::BufReader::new(fa), std::io::BufReader::new(fb));
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let Ok(n) = ra.read(&mut ba) else { return false };
+        if n == 0 {
+            return true;
+        }
+        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
 }
 
 /// A `compat` team: the split, its refs, commit map and state.
@@ -1245,7 +1370,7 @@ fn compat_history(
     // Commits no ref reaches are not kept: the map says so with zeros.
     let reachable = split.reachable(targets.values().flatten().copied());
     let zero = "0".repeat(40);
-    let mut map = commit_map_header();
+    let mut map = hist::commit_map_header();
     for c in &split.order {
         let new = split.map[c]
             .new_commit()

@@ -28,7 +28,11 @@ pub fn map_in_turn<T: Sync, S, R: Send>(
         vec![worker()]
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
+            // A thread the system will not start (a tight `ulimit -v`) only
+            // means fewer: the others take its items.
+            let handles: Vec<_> = (1..threads)
+                .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, worker).ok())
+                .collect();
             let mut parts = vec![worker()];
             for h in handles {
                 parts.push(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));

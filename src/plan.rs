@@ -164,11 +164,17 @@ impl Snapshot {
         // Sizes (an object header each) are read on other threads while
         // packages resolve and patterns compile here.
         let git_dir = repo.raw().path().to_path_buf();
+        let read = || crate::git::blob_sizes(&git_dir, &listing.files);
         let (sizes, ownership) = std::thread::scope(|s| {
-            let listing = &listing;
-            let sizes = s.spawn(move || crate::git::blob_sizes(&git_dir, &listing.files));
-            let ownership = Ownership::new(manifest, &TreeFiles::new(repo, listing));
-            (sizes.join().expect("size reader panicked"), ownership)
+            let read = &read;
+            // One after the other when the system starts no thread.
+            let reading = std::thread::Builder::new().spawn_scoped(s, read).ok();
+            let ownership = Ownership::new(manifest, &TreeFiles::new(repo, &listing));
+            let sizes = match reading {
+                Some(h) => h.join().expect("size reader panicked"),
+                None => read(),
+            };
+            (sizes, ownership)
         });
         for (f, size) in listing.files.iter_mut().zip(sizes?) {
             f.size = size;

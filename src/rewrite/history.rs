@@ -15,10 +15,16 @@
 //!   its tree equals its (new) first parent's, except that a commit that was
 //!   already empty in the monolith is kept unless its parent was dropped.
 
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
 use git2::{ObjectType, Oid};
 
 use super::graph::SourceGraph;
-use super::object::{key, parse_hex, push_hex, IdMap, Key, RawCommit, RawTree, Source};
+use super::object::{key, parse_hex, push_hex, IdMap, IdSet, Key, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -41,6 +47,22 @@ pub enum HistoryError {
     /// New objects could not be written.
     #[error(transparent)]
     Pack(#[from] PackError),
+    /// The commit map or state could not be written.
+    #[error("writing {}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An earlier run's state could not be read back.
+    #[error("reading {}: {source}", .path.display())]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: StateError,
+    },
     /// The pass was asked to stop (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
@@ -71,37 +93,174 @@ pub struct Mapping {
 
 /// The rewritten graph, kept for ancestry questions and incremental runs.
 ///
-/// What an earlier run did is read back as a list (searched by id); what
-/// this run does is kept per position in the run's [`SourceGraph`] in four
-/// bytes. Both index one table of target commits, so a long history costs
-/// little per commit and team.
+/// A mapping is held only while it can still be read: until the last child
+/// of its commit is rewritten ([`Lifetimes`]), or for the whole run when a
+/// ref points at it. Each mapping goes to the team's commit map and state
+/// ([`Journal`]) as it is decided, so memory follows the frontier of the
+/// pass, not the length of history. Of an earlier run, only the mappings
+/// this run can read are loaded ([`History::resume`]).
 #[derive(Default)]
 pub struct History {
-    /// Every commit an earlier run considered, in that order (parents
-    /// first), with its mapping packed: 24 bytes each, not a hash map's
-    /// hundred, as a long history is read back for every team.
-    old: Vec<(Key, u32)>,
-    /// Positions in `old`, sorted by commit id, for lookups.
-    old_sorted: Vec<u32>,
-    /// Per graph position, this run's mapping, packed (see [`Packed`]).
-    now: Vec<u32>,
-    /// The targets `now` refers to, and where each is in it.
-    targets: Vec<Oid>,
-    target_index: IdMap<Key, u32>,
-    /// The monolith commits the selected refs pointed at when the history
-    /// was saved: everything rewritten is reachable from them.
-    pub tips: Vec<Oid>,
+    /// For each graph position, when its mapping stops being read (shared
+    /// by every team); `None` keeps every mapping.
+    lifetimes: Option<Arc<Lifetimes>>,
+    /// What the continuing teams' earlier runs did (shared); `None` when
+    /// this team starts from nothing.
+    earlier: Option<Arc<Earlier>>,
+    /// Graph positions this team's earlier run considered that not every
+    /// continuing team did (those are in [`Earlier`]).
+    before: IdMap<u32, ()>,
+    /// The earlier run's mappings this run may read.
+    old: IdMap<Key, Mapping>,
+    /// This run's mappings still to be read, by graph position.
+    now: IdMap<u32, Mapping>,
+    /// Commits considered and kept, now and before.
+    considered: usize,
+    kept: usize,
+    /// The most mappings held at once.
+    peak: usize,
+    /// Where the commit map and state are written.
+    journal: Option<Journal>,
     /// New commit -> (tree, parents, generation).
     nodes: IdMap<Key, (Oid, Vec<Oid>, u32)>,
 }
 
-/// A mapping in four bytes: not considered, or a target index shifted
-/// left once with the low bit set when the commit was kept.
-struct Packed;
+/// Per graph position, the last position whose rewrite reads its mapping
+/// (its last child, in the graph's order), or forever for the commits refs
+/// point at. Computed once per graph and shared by every team: teams go
+/// through the commits in the same order, each at its own speed.
+pub struct Lifetimes {
+    last: Vec<u32>,
+}
 
-impl Packed {
-    const UNSEEN: u32 = u32::MAX;
-    const NOTHING: u32 = u32::MAX - 1;
+impl Lifetimes {
+    const FOREVER: u32 = u32::MAX;
+
+    /// The lifetimes of `graph`'s mappings; those of `keep` (the commits
+    /// refs point at, read after the pass) are kept to the end.
+    pub fn new(graph: &SourceGraph, keep: impl IntoIterator<Item = Oid>) -> Lifetimes {
+        let mut last: Vec<u32> = (0..graph.commits.len() as u32).collect();
+        for (i, c) in graph.commits.iter().enumerate() {
+            for &p in &c.parents {
+                last[p as usize] = last[p as usize].max(i as u32);
+            }
+        }
+        for k in keep {
+            if let Some(i) = graph.position(k) {
+                last[i] = Self::FOREVER;
+            }
+        }
+        Lifetimes { last }
+    }
+}
+
+/// Which commits several saved states all considered: the first state's
+/// commits, sorted, with a count per commit of the other states holding
+/// it. One for all teams, so an incremental run holds one history's ids,
+/// not one per team.
+pub struct DoneIndex {
+    keys: Vec<Key>,
+    /// For the first state's n-th commit, where it is in `keys`: states
+    /// saved by the same runs list their commits in the same order, and
+    /// then finding each is one comparison, not a binary search.
+    order: Vec<u32>,
+    counts: Vec<AtomicU32>,
+    /// States added after the first.
+    others: AtomicU32,
+}
+
+impl DoneIndex {
+    /// Reads the state at `path`, saved for `fingerprint`; its commits
+    /// start the index. Returns the index and the state's tips, or `None`
+    /// when it is not a readable state for `fingerprint`.
+    pub fn first(path: &Path, fingerprint: &str) -> Option<(DoneIndex, Vec<Oid>)> {
+        let mut listed = Vec::new();
+        let tips = scan_state(path, fingerprint, &mut |k, _| listed.push(*k)).ok()??;
+        let mut by_key: Vec<u32> = (0..listed.len() as u32).collect();
+        by_key.sort_unstable_by_key(|&i| listed[i as usize]);
+        let keys: Vec<Key> = by_key.iter().map(|&i| listed[i as usize]).collect();
+        drop(listed);
+        // A commit listed twice has two entries; each is counted where it
+        // is found, so it may not count as done: reading it again is safe.
+        let mut order = vec![0u32; keys.len()];
+        for (at, &i) in by_key.iter().enumerate() {
+            order[i as usize] = at as u32;
+        }
+        let counts = keys.iter().map(|_| AtomicU32::new(0)).collect();
+        Some((DoneIndex { keys, order, counts, others: AtomicU32::new(0) }, tips))
+    }
+
+    /// Reads another state through and counts its commits (once it proved
+    /// whole: a state that is not readable counts for nothing). Returns its
+    /// tips, or `None` when it is not a readable state for `fingerprint`.
+    pub fn add(&self, path: &Path, fingerprint: &str) -> Option<Vec<Oid>> {
+        // One bit per commit of the index, counted in at the end: the
+        // memory of a state being read, not of every state.
+        let mut seen = vec![0u64; self.keys.len().div_ceil(64)];
+        let mut n = 0;
+        let tips = scan_state(path, fingerprint, &mut |k, _| {
+            let at = match self.order.get(n) {
+                Some(&i) if self.keys[i as usize] == *k => Some(i as usize),
+                _ => self.keys.binary_search(k).ok(),
+            };
+            n += 1;
+            if let Some(i) = at {
+                seen[i / 64] |= 1 << (i % 64);
+            }
+        })
+        .ok()??;
+        for (w, bits) in seen.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                self.counts[w * 64 + b].fetch_add(1, Ordering::Relaxed);
+                bits &= bits - 1;
+            }
+        }
+        self.others.fetch_add(1, Ordering::Relaxed);
+        Some(tips)
+    }
+
+    /// Did every state of the index consider commit `c`?
+    pub fn done(&self, c: &Oid) -> bool {
+        match self.keys.binary_search(&key(c)) {
+            Ok(i) => self.counts[i].load(Ordering::Relaxed) == self.others.load(Ordering::Relaxed),
+            Err(_) => false,
+        }
+    }
+}
+
+/// What the continuing teams' earlier runs share for this run's graph,
+/// computed once from a [`DoneIndex`].
+pub struct Earlier {
+    /// Per graph position: every continuing team considered it before.
+    everyone: Vec<bool>,
+    /// The commits whose earlier mapping this run may read: the parents of
+    /// the commits some team still rewrites, and the commits refs point at.
+    wanted: IdSet,
+    /// The commits refs point at.
+    refs: IdSet,
+}
+
+impl Earlier {
+    /// For `graph`: `done(c)` says whether every continuing team considered
+    /// `c` before; `refs` are the commits refs point at.
+    pub fn new(
+        graph: &SourceGraph,
+        done: &dyn Fn(&Oid) -> bool,
+        refs: impl IntoIterator<Item = Oid>,
+    ) -> Earlier {
+        let everyone: Vec<bool> = graph.commits.iter().map(|c| done(&c.id)).collect();
+        let mut wanted = IdSet::default();
+        for (i, c) in graph.commits.iter().enumerate() {
+            if !everyone[i] {
+                wanted.extend(c.parents.iter().map(|&p| key(&graph.commits[p as usize].id)));
+            }
+        }
+        let refs: IdSet = refs.into_iter().map(|r| key(&r)).collect();
+        wanted.extend(refs.iter().copied());
+        Earlier { everyone, wanted, refs }
+    }
 }
 
 /// A saved history that cannot be read back.
@@ -118,40 +277,418 @@ pub struct StateError {
 /// incremental run which history it covers.
 const STATE_HEADER: &str = "git-split-state 2";
 
-impl History {
-    /// Serialises the whole rewritten graph, so a later run can continue it.
-    ///
-    /// Lines: `t <commit>` per tip, sorted, then
-    /// `c <old> <new|-> <target|->` per commit considered, in order,
-    /// then `n <new> <tree> <generation> <parent>...` per rewritten commit,
-    /// sorted (the file is deterministic).
-    pub fn to_state(&self, graph: &SourceGraph, fingerprint: &str) -> String {
-        let mut s = String::with_capacity(self.len() * 126 + self.nodes.len() * 130 + 64);
-        s.push_str(STATE_HEADER);
-        s.push_str(&format!("\nfingerprint {fingerprint}\n"));
-        let mut tips = self.tips.clone();
+/// The commit map's file name, in the team repository's `split` directory.
+pub const COMMIT_MAP: &str = "commit-map";
+/// The state's file name, in the team repository's `split` directory.
+pub const STATE: &str = "state";
+/// Appended to a file's name until it is whole.
+const PARTIAL: &str = ".partial";
+
+/// filter-repo's commit-map header, padding included, so tools reading its
+/// maps read ours.
+pub fn commit_map_header() -> String {
+    format!("{:<40} new\n", "old")
+}
+
+/// One line of a saved state.
+enum StateLine {
+    Tip(Oid),
+    Commit(Key, Mapping),
+    Node(Key, (Oid, Vec<Oid>, u32)),
+}
+
+fn parse_line(l: &[u8], line: usize) -> Result<StateLine, StateError> {
+    let bad = || StateError { line, message: format!("unexpected `{}`", String::from_utf8_lossy(l)) };
+    let oid = |s: &[u8]| -> Result<Option<Oid>, StateError> {
+        if s == b"-" {
+            return Ok(None);
+        }
+        parse_hex(s).map(Some).ok_or_else(|| StateError {
+            line,
+            message: format!("`{}` is not an id", String::from_utf8_lossy(s)),
+        })
+    };
+    let mut f = l.split(|&b| b == b' ');
+    match f.next() {
+        Some(b"c") => {
+            let (Some(old), Some(new), Some(target), None) = (f.next(), f.next(), f.next(), f.next()) else {
+                return Err(bad());
+            };
+            let old = oid(old)?.ok_or_else(bad)?;
+            let m = Mapping { new: oid(new)?, target: oid(target)? };
+            if m.new.is_some() && m.new != m.target {
+                return Err(bad());
+            }
+            Ok(StateLine::Commit(key(&old), m))
+        }
+        Some(b"t") => {
+            let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
+            Ok(StateLine::Tip(oid(tip)?.ok_or_else(bad)?))
+        }
+        Some(b"n") => {
+            let (Some(new), Some(tree), Some(generation)) = (f.next(), f.next(), f.next()) else {
+                return Err(bad());
+            };
+            let parents = f.map(|p| oid(p)?.ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
+            let generation =
+                std::str::from_utf8(generation).ok().and_then(|g| g.parse().ok()).ok_or_else(bad)?;
+            Ok(StateLine::Node(
+                key(&oid(new)?.ok_or_else(bad)?),
+                (oid(tree)?.ok_or_else(bad)?, parents, generation),
+            ))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Reads the state at `path` line by line, handing each to `each`.
+/// `Ok(None)` when the file is missing or is not a state saved for
+/// `fingerprint`.
+fn read_state(
+    path: &Path,
+    fingerprint: &str,
+    each: &mut dyn FnMut(StateLine) -> Result<(), StateError>,
+) -> Result<Option<()>, StateError> {
+    let Ok(file) = File::open(path) else { return Ok(None) };
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut l = Vec::with_capacity(256);
+    let io = |e: std::io::Error| StateError { line: 0, message: e.to_string() };
+    let mut line = 0;
+    let mut next = |l: &mut Vec<u8>| -> Result<bool, StateError> {
+        l.clear();
+        let n = r.read_until(b'\n', l).map_err(io)?;
+        if l.last() == Some(&b'\n') {
+            l.pop();
+        }
+        line += 1;
+        Ok(n > 0)
+    };
+    if !next(&mut l)? || l != STATE_HEADER.as_bytes() {
+        return Ok(None);
+    }
+    if !next(&mut l)? || l.strip_prefix(b"fingerprint ") != Some(fingerprint.as_bytes()) {
+        return Ok(None);
+    }
+    let mut at = 2;
+    while next(&mut l)? {
+        at += 1;
+        if !l.is_empty() {
+            each(parse_line(&l, at)?)?;
+        }
+    }
+    Ok(Some(()))
+}
+
+/// Reads a saved state through, checking every line: `each(commit,
+/// mapping)` for every commit it considered. Returns its tips.
+pub fn scan_state(
+    path: &Path,
+    fingerprint: &str,
+    each: &mut dyn FnMut(&Key, Mapping),
+) -> Result<Option<Vec<Oid>>, StateError> {
+    let mut tips = Vec::new();
+    let read = read_state(path, fingerprint, &mut |l| {
+        match l {
+            StateLine::Tip(t) => tips.push(t),
+            StateLine::Commit(k, m) => each(&k, m),
+            StateLine::Node(..) => {}
+        }
+        Ok(())
+    })?;
+    Ok(read.map(|_| tips))
+}
+
+/// The fingerprint recorded in a saved state, if it is one.
+pub fn state_fingerprint(state: &str) -> Option<&str> {
+    let mut lines = state.lines();
+    (lines.next()? == STATE_HEADER).then_some(())?;
+    lines.next()?.strip_prefix("fingerprint ")
+}
+
+/// A team's commit map and state, written line by line as mappings are
+/// decided (an earlier run's first), so neither is ever held in memory.
+/// Both are written under names marking them unfinished, and renamed when
+/// closed.
+pub struct Journal {
+    dir: PathBuf,
+    map: Option<BufWriter<File>>,
+    state: Option<BufWriter<File>>,
+    line: String,
+}
+
+impl Journal {
+    /// Starts the commit map and state of a history saved for
+    /// `fingerprint`, covering what `tips` reach, in directory `dir`.
+    pub fn create(dir: &Path, fingerprint: &str, tips: &[Oid]) -> Result<Journal, HistoryError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let open = |name: &str| -> Result<BufWriter<File>, HistoryError> {
+            let path = dir.join(format!("{name}{PARTIAL}"));
+            Ok(BufWriter::with_capacity(1 << 15, File::create(&path).map_err(io_err(&path))?))
+        };
+        let mut j = Journal {
+            dir: dir.to_path_buf(),
+            map: Some(open(COMMIT_MAP)?),
+            state: Some(open(STATE)?),
+            line: String::new(),
+        };
+        let mut tips = tips.to_vec();
         tips.sort_unstable_by_key(key);
         tips.dedup();
+        let mut s = format!("{STATE_HEADER}\nfingerprint {fingerprint}\n");
         for t in &tips {
             s.push_str("t ");
             push_hex(&mut s, t);
             s.push('\n');
         }
-        let opt = |s: &mut String, o: Option<Oid>| match o {
-            Some(o) => push_hex(s, &o),
-            None => s.push('-'),
-        };
-        for (c, m) in self.considered(graph) {
-            s.push_str("c ");
-            push_hex(&mut s, &c);
+        j.write_state(s.as_bytes())?;
+        j.write_map(commit_map_header().as_bytes())?;
+        Ok(j)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{PARTIAL}"))
+    }
+
+    fn write_state(&mut self, bytes: &[u8]) -> Result<(), HistoryError> {
+        let w = self.state.as_mut().expect("the state is open while commits are considered");
+        w.write_all(bytes)
+            .map_err(|e| HistoryError::Io { path: self.dir.join(format!("{STATE}{PARTIAL}")), source: e })
+    }
+
+    fn write_map(&mut self, bytes: &[u8]) -> Result<(), HistoryError> {
+        let w = self.map.as_mut().expect("the commit map is open while commits are considered");
+        w.write_all(bytes).map_err(|e| HistoryError::Io {
+            path: self.dir.join(format!("{COMMIT_MAP}{PARTIAL}")),
+            source: e,
+        })
+    }
+
+    /// Commit `c` was considered: a `c` line in the state, a line in the map.
+    fn push(&mut self, c: &Oid, m: Mapping) -> Result<(), HistoryError> {
+        let mut s = std::mem::take(&mut self.line);
+        s.clear();
+        push_hex(&mut s, c);
+        s.push(' ');
+        push_hex(&mut s, &m.new.unwrap_or(Oid::ZERO_SHA1));
+        s.push('\n');
+        let map_result = self.write_map(s.as_bytes());
+        s.clear();
+        s.push_str("c ");
+        push_hex(&mut s, c);
+        for o in [m.new, m.target] {
             s.push(' ');
-            opt(&mut s, m.new);
-            s.push(' ');
-            opt(&mut s, m.target);
-            s.push('\n');
+            match o {
+                Some(o) => push_hex(&mut s, &o),
+                None => s.push('-'),
+            }
         }
+        s.push('\n');
+        let state_result = self.write_state(s.as_bytes());
+        self.line = s;
+        map_result.and(state_result)
+    }
+
+    /// Flushes `w` and gives the file its final name.
+    fn close(&self, w: Option<BufWriter<File>>, name: &str) -> Result<PathBuf, HistoryError> {
+        let partial = self.path(name);
+        let file = w
+            .expect("closed once")
+            .into_inner()
+            .map_err(|e| HistoryError::Io { path: partial.clone(), source: e.into_error() })?;
+        drop(file);
+        let path = self.dir.join(name);
+        std::fs::rename(&partial, &path).map_err(io_err(&path))?;
+        Ok(path)
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> HistoryError {
+    let path = path.to_path_buf();
+    move |source| HistoryError::Io { path, source }
+}
+
+impl History {
+    /// An empty history whose mappings live as long as `lifetimes` say,
+    /// written to `journal`.
+    pub fn new(lifetimes: Arc<Lifetimes>, journal: Journal) -> History {
+        History { lifetimes: Some(lifetimes), journal: Some(journal), ..History::default() }
+    }
+
+    /// Continues the history saved at `state` (for `fingerprint`), for a
+    /// run over `graph`: its commit map and state lines are copied to
+    /// `journal` as they are read, and only what this run can ask is kept:
+    /// the mappings [`Earlier`] wants, which of the graph's commits it
+    /// considered (where not every team did), counts, and the rewritten
+    /// graph. One pass over the file.
+    pub fn resume(
+        state: &Path,
+        fingerprint: &str,
+        graph: &SourceGraph,
+        earlier: Arc<Earlier>,
+        lifetimes: Arc<Lifetimes>,
+        journal: Journal,
+    ) -> Result<History, HistoryError> {
+        let mut h = History::new(lifetimes, journal);
+        let mut failed = None;
+        let read = read_state(state, fingerprint, &mut |l| {
+            match l {
+                StateLine::Tip(_) => {}
+                StateLine::Commit(k, m) => {
+                    let id = Oid::from_bytes(&k).expect("20 bytes");
+                    if let Err(e) = h.journal.as_mut().expect("open").push(&id, m) {
+                        failed = Some(e);
+                        return Err(StateError { line: 0, message: "stopped".into() });
+                    }
+                    h.considered += 1;
+                    h.kept += usize::from(m.new.is_some());
+                    if let Some(i) = graph.position(id) {
+                        if !earlier.everyone[i] {
+                            h.before.insert(i as u32, ());
+                        }
+                    }
+                    if earlier.wanted.contains(&k) {
+                        h.old.insert(k, m);
+                    }
+                }
+                StateLine::Node(k, n) => {
+                    h.nodes.insert(k, n);
+                }
+            }
+            Ok(())
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        match read {
+            Ok(Some(())) => {}
+            Ok(None) => {
+                return Err(HistoryError::State {
+                    path: state.to_path_buf(),
+                    source: StateError { line: 1, message: "no longer a state for this team".into() },
+                })
+            }
+            Err(source) => return Err(HistoryError::State { path: state.to_path_buf(), source }),
+        }
+        h.earlier = Some(earlier);
+        // Of what some team may read, keep what this one will: a team
+        // ahead of others skips commits they rewrite, and needs no mapping
+        // of their parents.
+        let mut need = IdSet::default();
+        for (i, c) in graph.commits.iter().enumerate() {
+            if !h.contains_at(graph, i) {
+                need.extend(c.parents.iter().map(|&p| key(&graph.commits[p as usize].id)));
+            }
+        }
+        let refs = &h.earlier.as_ref().expect("set").refs;
+        h.old.retain(|k, _| need.contains(k) || refs.contains(k));
+        h.peak = h.old.len();
+        Ok(h)
+    }
+
+    /// What happened to monolith commit `c`, if this run may ask (this
+    /// run's commits are looked up in `graph`, the graph it ran over).
+    pub fn get(&self, graph: &SourceGraph, c: &Oid) -> Option<Mapping> {
+        match graph.position(*c) {
+            Some(i) => self.at(graph, i),
+            None => self.old.get(&key(c)).copied(),
+        }
+    }
+
+    /// [`History::get`] for the commit at position `i` of `graph`.
+    pub fn at(&self, graph: &SourceGraph, i: usize) -> Option<Mapping> {
+        if let Some(m) = self.now.get(&(i as u32)) {
+            return Some(*m);
+        }
+        if !self.contains_at(graph, i) {
+            return None;
+        }
+        let m = self.old.get(&key(&graph.commits[i].id)).copied();
+        debug_assert!(m.is_some(), "the earlier mapping of {} was not kept", graph.commits[i].id);
+        m
+    }
+
+    /// Did an earlier run consider the commit at position `i` of `graph`?
+    /// (This run's commits are asked before they are rewritten.)
+    pub fn contains_at(&self, _graph: &SourceGraph, i: usize) -> bool {
+        match &self.earlier {
+            Some(e) => e.everyone[i] || self.before.contains_key(&(i as u32)),
+            None => false,
+        }
+    }
+
+    fn record(&mut self, graph: &SourceGraph, i: usize, m: Mapping) -> Result<(), HistoryError> {
+        let c = &graph.commits[i];
+        if let Some(j) = &mut self.journal {
+            j.push(&c.id, m)?;
+        }
+        self.considered += 1;
+        self.kept += usize::from(m.new.is_some());
+        match &self.lifetimes {
+            Some(l) => {
+                let at = i as u32;
+                if l.last[i] != at {
+                    self.now.insert(at, m);
+                }
+                // The last child read its parents' mappings: drop them.
+                for &p in &c.parents {
+                    if l.last[p as usize] == at {
+                        self.now.remove(&p);
+                    }
+                }
+            }
+            None => {
+                self.now.insert(i as u32, m);
+            }
+        }
+        self.peak = self.peak.max(self.live());
+        Ok(())
+    }
+
+    /// Mappings held now.
+    #[doc(hidden)]
+    pub fn live(&self) -> usize {
+        self.now.len() + self.old.len()
+    }
+
+    /// The most mappings held at once.
+    #[doc(hidden)]
+    pub fn peak_live(&self) -> usize {
+        self.peak
+    }
+
+    /// How many commits were considered.
+    pub fn len(&self) -> usize {
+        self.considered
+    }
+
+    /// Nothing considered yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many commits were kept.
+    pub fn kept(&self) -> usize {
+        self.kept
+    }
+
+    /// Finishes the commit map; returns where it is.
+    pub fn close_map(&mut self) -> Result<PathBuf, HistoryError> {
+        let j = self.journal.as_mut().expect("a journal");
+        let w = j.map.take();
+        j.close(w, COMMIT_MAP)
+    }
+
+    /// Finishes the state: the rewritten graph, sorted (the file is
+    /// deterministic), after the commits; returns where it is.
+    ///
+    /// Lines: `t <commit>` per tip, sorted, then
+    /// `c <old> <new|-> <target|->` per commit considered, in order,
+    /// then `n <new> <tree> <generation> <parent>...` per rewritten commit.
+    pub fn close_state(&mut self) -> Result<PathBuf, HistoryError> {
         let mut nodes: Vec<_> = self.nodes.iter().collect();
         nodes.sort_unstable_by_key(|n| n.0);
+        let j = self.journal.as_mut().expect("a journal");
+        let mut s = String::with_capacity(1 << 16);
         for (new, (tree, parents, generation)) in nodes {
             s.push_str("n ");
             push_hex(&mut s, &Oid::from_bytes(new).expect("20 bytes"));
@@ -163,162 +700,14 @@ impl History {
                 push_hex(&mut s, p);
             }
             s.push('\n');
-        }
-        s
-    }
-
-    /// The fingerprint recorded in a saved state, if it is one.
-    pub fn state_fingerprint(state: &str) -> Option<&str> {
-        let mut lines = state.lines();
-        (lines.next()? == STATE_HEADER).then_some(())?;
-        lines.next()?.strip_prefix("fingerprint ")
-    }
-
-    /// Reads back what [`History::to_state`] wrote.
-    pub fn from_state(state: &str) -> Result<History, StateError> {
-        let mut h = History::default();
-        // Bytes, not `str::lines`: this reads a line per commit of history
-        // and per team, and the char searcher costs a call per line.
-        let lines = state.as_bytes().split(|&b| b == b'\n').filter(|l| !l.is_empty());
-        let count = state.len() / 126;
-        h.old.reserve(count);
-        let oid = |s: &[u8], line: usize| -> Result<Option<Oid>, StateError> {
-            if s == b"-" {
-                return Ok(None);
-            }
-            parse_hex(s).map(Some).ok_or_else(|| StateError {
-                line,
-                message: format!("`{}` is not an id", String::from_utf8_lossy(s)),
-            })
-        };
-        for (i, l) in lines.enumerate().skip(2) {
-            let line = i + 1;
-            let bad = || StateError { line, message: format!("unexpected `{}`", String::from_utf8_lossy(l)) };
-            let mut f = l.split(|&b| b == b' ');
-            match f.next() {
-                Some(b"c") => {
-                    let (Some(old), Some(new), Some(target), None) = (f.next(), f.next(), f.next(), f.next())
-                    else {
-                        return Err(bad());
-                    };
-                    let old = oid(old, line)?.ok_or_else(bad)?;
-                    let m = Mapping { new: oid(new, line)?, target: oid(target, line)? };
-                    if m.new.is_some() && m.new != m.target {
-                        return Err(bad());
-                    }
-                    let packed = h.pack(m);
-                    h.old.push((key(&old), packed));
-                }
-                Some(b"t") => {
-                    let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
-                    h.tips.push(oid(tip, line)?.ok_or_else(bad)?);
-                }
-                Some(b"n") => {
-                    let (Some(new), Some(tree), Some(generation)) = (f.next(), f.next(), f.next()) else {
-                        return Err(bad());
-                    };
-                    let parents = f.map(|p| oid(p, line)?.ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
-                    let generation =
-                        std::str::from_utf8(generation).ok().and_then(|g| g.parse().ok()).ok_or_else(bad)?;
-                    h.nodes.insert(
-                        key(&oid(new, line)?.ok_or_else(bad)?),
-                        (oid(tree, line)?.ok_or_else(bad)?, parents, generation),
-                    );
-                }
-                _ => return Err(bad()),
+            if s.len() > 1 << 15 {
+                j.write_state(s.as_bytes())?;
+                s.clear();
             }
         }
-        let mut sorted: Vec<u32> = (0..h.old.len() as u32).collect();
-        sorted.sort_unstable_by_key(|&i| h.old[i as usize].0);
-        h.old_sorted = sorted;
-        Ok(h)
-    }
-
-    /// An earlier run's mapping of commit `k`.
-    fn old_get(&self, k: &Key) -> Option<Mapping> {
-        let at = self.old_sorted.binary_search_by(|&i| self.old[i as usize].0.cmp(k)).ok()?;
-        Some(self.unpack(self.old[self.old_sorted[at] as usize].1))
-    }
-
-    fn pack(&mut self, m: Mapping) -> u32 {
-        match m.target {
-            None => Packed::NOTHING,
-            Some(t) => {
-                let n = *self.target_index.entry(key(&t)).or_insert_with(|| {
-                    self.targets.push(t);
-                    (self.targets.len() - 1) as u32
-                });
-                n << 1 | u32::from(m.new.is_some())
-            }
-        }
-    }
-
-    fn unpack(&self, p: u32) -> Mapping {
-        if p == Packed::NOTHING {
-            return Mapping { new: None, target: None };
-        }
-        let target = self.targets[(p >> 1) as usize];
-        Mapping { new: (p & 1 == 1).then_some(target), target: Some(target) }
-    }
-
-    /// What happened to monolith commit `c`, if it was considered (this
-    /// run's commits are looked up in `graph`, the graph it ran over).
-    pub fn get(&self, graph: &SourceGraph, c: &Oid) -> Option<Mapping> {
-        match graph.position(*c) {
-            Some(i) => self.at(graph, i),
-            None => self.old_get(&key(c)),
-        }
-    }
-
-    /// [`History::get`] for the commit at position `i` of `graph`.
-    pub fn at(&self, graph: &SourceGraph, i: usize) -> Option<Mapping> {
-        match self.now.get(i).copied().unwrap_or(Packed::UNSEEN) {
-            Packed::UNSEEN => self.old_get(&key(&graph.commits[i].id)),
-            p => Some(self.unpack(p)),
-        }
-    }
-
-    /// Did an earlier run consider monolith commit `c`?
-    pub fn done_before(&self, c: &Oid) -> bool {
-        self.old_get(&key(c)).is_some()
-    }
-
-    /// Was the commit at position `i` of `graph` considered, now or before?
-    pub fn contains_at(&self, graph: &SourceGraph, i: usize) -> bool {
-        self.at(graph, i).is_some()
-    }
-
-    fn record(&mut self, graph: &SourceGraph, i: usize, m: Mapping) {
-        if self.now.len() < graph.commits.len() {
-            self.now.resize(graph.commits.len(), Packed::UNSEEN);
-        }
-        self.now[i] = self.pack(m);
-    }
-
-    /// Every commit considered, with its mapping: an earlier run's first,
-    /// then this run's, each in the order they were considered.
-    pub fn considered<'g>(&'g self, graph: &'g SourceGraph) -> impl Iterator<Item = (Oid, Mapping)> + 'g {
-        let before = self.old.iter().map(|(k, p)| (Oid::from_bytes(k).expect("20 bytes"), self.unpack(*p)));
-        let now = (0..self.now.len())
-            .filter(|&i| self.now[i] != Packed::UNSEEN)
-            .map(move |i| (graph.commits[i].id, self.at(graph, i).expect("considered")));
-        before.chain(now)
-    }
-
-    /// How many commits were considered.
-    pub fn len(&self) -> usize {
-        self.old.len() + self.now.iter().filter(|&&p| p != Packed::UNSEEN).count()
-    }
-
-    /// Nothing considered yet.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many commits were kept.
-    pub fn kept(&self) -> usize {
-        let kept = |p: &u32| *p < Packed::NOTHING && p & 1 == 1;
-        self.old.iter().filter(|(_, p)| kept(p)).count() + self.now.iter().filter(|p| kept(p)).count()
+        j.write_state(s.as_bytes())?;
+        let w = j.state.take();
+        j.close(w, STATE)
     }
 
     /// Is `a` an ancestor of (or equal to) `b` in the rewritten graph?
@@ -455,7 +844,7 @@ impl CommitWriter<'_, '_> {
             h.nodes.insert(key(&new), (tree, parents, generation));
             Mapping { new: Some(new), target: Some(new) }
         };
-        h.record(graph, index, mapping);
+        h.record(graph, index, mapping)?;
         Ok(mapping)
     }
 

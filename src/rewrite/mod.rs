@@ -130,12 +130,21 @@ pub fn rewrite_teams(
         let mut handles = Vec::new();
         for bucket in buckets {
             let (tx, rx) = sync_channel::<Arc<Vec<Step>>>(256 / BATCH);
-            senders.push(tx);
+            let mine: Vec<usize> = bucket.iter().map(|(i, _)| *i).collect();
             // Filtering recurses once per tree level, up to `tree::MAX_TREE_DEPTH`.
             let worker = std::thread::Builder::new().name("split-worker".into()).stack_size(WORKER_STACK);
-            handles.push(
-                worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)).expect("spawn"),
-            );
+            match worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)) {
+                Ok(h) => {
+                    senders.push(tx);
+                    handles.push(h);
+                }
+                Err(e) => {
+                    for i in mine {
+                        let e = TreeError::new("starting a rewrite thread", e.to_string());
+                        results[i] = Some(Err(HistoryError::Tree(e)));
+                    }
+                }
+            }
         }
         let read = read_steps(src, graph, &needed, packs, &senders, threads.max(1));
         drop(senders);
@@ -248,11 +257,22 @@ fn read_steps(
         senders.iter().filter(|tx| tx.send(steps.clone()).is_ok()).count() > 0
     };
     std::thread::scope(|s| {
-        let mut ahead = windows.first().map(|&w| s.spawn(move || read_window(w)));
+        // Read on another thread, or here if the system will not start one.
+        let windows = &windows;
+        let ahead = |n: usize| {
+            let w = windows[n];
+            match std::thread::Builder::new().spawn_scoped(s, move || read_window(w)) {
+                Ok(h) => Ahead::Reading(h),
+                Err(_) => Ahead::Read(read_window(w)),
+            }
+        };
+        let mut next = (!windows.is_empty()).then(|| ahead(0));
         for (n, &window) in windows.iter().enumerate() {
-            let trees =
-                ahead.take().expect("read ahead").join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            ahead = windows.get(n + 1).map(|&w| s.spawn(move || read_window(w)));
+            let trees = match next.take().expect("read ahead") {
+                Ahead::Reading(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Ahead::Read(trees) => trees,
+            };
+            next = (n + 1 < windows.len()).then(|| ahead(n + 1));
             for (&index, read) in window.iter().zip(trees) {
                 let c = &graph.commits[index as usize];
                 let (root, changed) = match read {
@@ -278,6 +298,12 @@ fn read_steps(
         send(&mut batch);
         Ok(())
     })
+}
+
+/// A window of root trees being read on another thread, or read already.
+enum Ahead<'s, T> {
+    Reading(std::thread::ScopedJoinHandle<'s, T>),
+    Read(T),
 }
 
 /// Top-level names of a commit's root tree that differ from its first

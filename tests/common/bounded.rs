@@ -43,6 +43,11 @@ pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("HOME", dir)
+        // glibc reserves 64 MiB of address space for each extra malloc
+        // arena (one per thread that meets a busy one), never touched but
+        // counted by `ulimit -v`: with them, whether a thread starts would
+        // depend on timing, not on what the run needs.
+        .env("MALLOC_ARENA_MAX", "1")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
