@@ -594,38 +594,33 @@ pub fn apply(
     };
 
     // Then refs, packing and publishing, teams in parallel.
-    let queue = std::sync::Mutex::new(staged.into_iter().zip(histories));
     let finished = std::sync::Mutex::new(Vec::new());
-    let work = || loop {
-        let Some(((i, st), history)) = queue.lock().expect("queue").next() else { break };
-        let ctx = &ctxs[i];
-        let outcome = match history {
-            Some(Err(e)) => Err(TeamError::from(e)),
-            _ if ctx.cancelled() => Err(TeamError::Interrupted),
-            history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                // A monolith ref moved backwards (force-push): old
-                // objects could linger unreachable, so start over.
-                Err(TeamError::NotFastForward) => rebuild(ctx),
-                other => other,
-            },
-        };
-        if outcome.is_err() {
-            // A failed team leaves nothing staged (a full disk gets its space back).
-            ctx.remove_staging();
-        }
-        on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-        finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-    };
-    std::thread::scope(|s| {
-        let work = &work;
-        // `--history prune` filters tip trees here, as deep as the workers do.
-        let worker = || std::thread::Builder::new().stack_size(crate::rewrite::WORKER_STACK);
-        let started = (0..jobs.min(ctxs.len())).filter(|_| worker().spawn_scoped(s, work).is_ok()).count();
-        if started == 0 {
-            // The system starts no thread (a tight `ulimit -v`): work here.
-            work();
-        }
-    });
+    let teams: Vec<_> = staged.into_iter().zip(histories).collect();
+    // `--history prune` filters tip trees here, as deep as the workers do.
+    crate::parallel::drain(
+        teams,
+        jobs.min(ctxs.len()),
+        crate::rewrite::WORKER_STACK,
+        |((i, st), history)| {
+            let ctx = &ctxs[i];
+            let outcome = match history {
+                Some(Err(e)) => Err(TeamError::from(e)),
+                _ if ctx.cancelled() => Err(TeamError::Interrupted),
+                history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                    // A monolith ref moved backwards (force-push): old
+                    // objects could linger unreachable, so start over.
+                    Err(TeamError::NotFastForward) => rebuild(ctx),
+                    other => other,
+                },
+            };
+            if outcome.is_err() {
+                // A failed team leaves nothing staged (a full disk gets its space back).
+                ctx.remove_staging();
+            }
+            on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
+            finished.lock().expect("finished").push((i, outcome, start.elapsed()));
+        },
+    );
     // Teams that finished before a Ctrl-C stay published; the rest were not.
     interrupted()?;
     let mut finished = finished.into_inner().expect("finished");

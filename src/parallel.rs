@@ -47,9 +47,30 @@ pub fn map_in_turn<T: Sync, S, R: Send>(
     results.into_iter().map(|r| r.expect("every item is taken once")).collect()
 }
 
+/// `work(item)` for every item of `items`, each moved to one of up to
+/// `threads` threads with stacks of `stack` bytes, which take them in turn.
+/// Should the system start none (a tight `ulimit -v`), the caller works
+/// through them itself. A panic in a worker is resumed here.
+pub fn drain<T: Send>(items: Vec<T>, threads: usize, stack: usize, work: impl Fn(T) + Sync) {
+    let queue = std::sync::Mutex::new(items.into_iter());
+    let worker = || loop {
+        let Some(item) = queue.lock().expect("queue").next() else { break };
+        work(item);
+    };
+    std::thread::scope(|s| {
+        let worker = &worker;
+        let started = (0..threads.max(1))
+            .filter(|_| std::thread::Builder::new().stack_size(stack).spawn_scoped(s, worker).is_ok())
+            .count();
+        if started == 0 {
+            worker();
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
-    use super::map_in_turn;
+    use super::{drain, map_in_turn};
 
     #[test]
     fn every_item_once_in_order_whatever_the_threads() {
@@ -70,5 +91,23 @@ mod tests {
             assert_eq!(calls.into_inner(), items.len());
         }
         assert!(map_in_turn(&[] as &[u32], 4, || (), |_, x| *x).is_empty());
+    }
+
+    #[test]
+    fn drain_moves_every_item_to_one_worker_once() {
+        for threads in [0, 1, 2, 7] {
+            let items: Vec<String> = (0..500).map(|i| i.to_string()).collect();
+            let got = std::sync::Mutex::new(Vec::new());
+            let names = std::sync::Mutex::new(std::collections::HashSet::new());
+            drain(items, threads, 1 << 20, |s: String| {
+                names.lock().unwrap().insert(std::thread::current().id());
+                got.lock().unwrap().push(s.parse::<u32>().unwrap());
+            });
+            let mut got = got.into_inner().unwrap();
+            got.sort_unstable();
+            assert_eq!(got, (0..500).collect::<Vec<_>>());
+            // Workers, not the caller, unless none could start.
+            assert!(!names.into_inner().unwrap().contains(&std::thread::current().id()));
+        }
     }
 }

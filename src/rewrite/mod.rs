@@ -165,12 +165,20 @@ pub fn rewrite_teams(
         if read.is_err() {
             return read.err();
         }
-        // Then each team's copy in turn, on every thread: copies differ in
-        // size by orders of magnitude, so a team per thread would leave
-        // threads idle behind the largest.
-        for (i, copy) in copies {
-            let r = copy.run(src, packs, threads.max(1));
+        // Then the copies, largest first, a team per thread, each also
+        // spreading its own work over every thread: copies differ in size
+        // by orders of magnitude, and one team per thread alone would leave
+        // threads idle behind the largest, one team at a time would wait
+        // on each team's sequential parts.
+        copies.sort_by_key(|(_, c)| std::cmp::Reverse(c.needed.len() + c.closure.len()));
+        let threads = threads.max(1);
+        let copied = std::sync::Mutex::new(Vec::new());
+        crate::parallel::drain(copies, threads, WORKER_STACK, |(i, copy)| {
+            let r = copy.run(src, packs, threads);
             progress(i, graph.commits.len());
+            copied.lock().expect("copied").push((i, r));
+        });
+        for (i, r) in copied.into_inner().expect("copied") {
             results[i] = Some(r);
         }
         None

@@ -36,11 +36,6 @@ impl<'r> Source<'r> {
         self.repo
     }
 
-    /// The monolith's packs.
-    pub fn packs(&self) -> &'r Packs {
-        self.packs
-    }
-
     /// The kind and content of object `id`.
     pub fn read(&self, id: Oid) -> Result<(ObjectType, Arc<[u8]>), git2::Error> {
         let key: &[u8; 20] = id.as_bytes().try_into().expect("20 bytes");
@@ -247,11 +242,10 @@ impl RawTree {
 
     /// The `i`th entry, in git's order.
     pub fn get(&self, i: usize) -> Entry<'_> {
-        let s = self.spans[i];
         Entry {
-            mode: s.mode,
-            name: &self.data[s.name as usize..(s.name + s.name_len) as usize],
-            id: Oid::from_bytes(&self.data[s.id as usize..s.id as usize + 20]).expect("20 bytes"),
+            mode: self.spans[i].mode,
+            name: self.name(i),
+            id: Oid::from_bytes(self.raw_id(i)).expect("20 bytes"),
         }
     }
 
