@@ -128,6 +128,13 @@ fn assert_frontier(report: &Report, considered: usize) {
     }
 }
 
+/// `out` holds what a run from scratch on `repo` (in `tmp`) writes.
+fn assert_same_as_a_fresh_run(repo: &Path, out: &Path, tmp: &Path) {
+    let fresh = tmp.join("fresh");
+    run(repo, &fresh);
+    assert_same_output(out, &fresh);
+}
+
 /// Both teams' commit maps and states are those of a run from scratch.
 fn assert_same_output(a: &Path, b: &Path) {
     for team in ["a.git", "b.git"] {
@@ -148,9 +155,7 @@ fn a_long_linear_history_holds_a_few_mappings_on_a_first_and_an_incremental_run(
     // and keeps only what the new commits ask (their boundary).
     grow(&repo, 3000, 3500);
     assert_frontier(&run(&repo, &out), 3500);
-    let fresh = tmp.path().join("fresh");
-    run(&repo, &fresh);
-    assert_same_output(&out, &fresh);
+    assert_same_as_a_fresh_run(&repo, &out, tmp.path());
 }
 
 #[test]
@@ -166,9 +171,7 @@ fn a_team_ahead_of_another_continues_from_its_own_boundary() {
     assert_frontier(&run_teams(&repo, &out, &[0]), 1300);
     grow(&repo, 1300, 1600);
     assert_frontier(&run(&repo, &out), 1600);
-    let fresh = tmp.path().join("fresh");
-    run(&repo, &fresh);
-    assert_same_output(&out, &fresh);
+    assert_same_as_a_fresh_run(&repo, &out, tmp.path());
 }
 
 #[test]
