@@ -3,13 +3,16 @@
 //! (the fuzz runs themselves need libFuzzer: see `fuzz/run`).
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use git_split::manifest::{ErrorKind, Manifest};
 use git_split::pattern::{Pattern, PatternError};
 use git_split::rewrite::trailer::add_trailer;
+
+#[path = "common/git_trailers.rs"]
+mod git_trailers;
+use git_trailers::git_interpret_trailers;
 
 fn corpus(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
@@ -99,33 +102,6 @@ fn fuzz_regression_pattern_class_with_backslash_or_non_ascii_is_refused() {
     assert!(Pattern::new("{é,a}").unwrap().is_match("é".as_bytes()));
 }
 
-/// The real git's answer, as `src/rewrite/trailer.rs`'s own tests ask it.
-fn git_interpret_trailers(message: &[u8], trailer: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ceiling = dir.path().parent().expect("temp dir has a parent").to_path_buf();
-    let mut child = Command::new("git")
-        .args(["interpret-trailers", "--no-divider", "--trailer", trailer])
-        .current_dir(dir.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", "/nonexistent")
-        .env("LC_ALL", "C")
-        .env("GIT_CEILING_DIRECTORIES", ceiling)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_CONFIG")
-        .env_remove("GIT_CONFIG_PARAMETERS")
-        .env_remove("GIT_CONFIG_COUNT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("running git");
-    child.stdin.take().expect("stdin").write_all(message).expect("writing to git");
-    let out = child.wait_with_output().expect("waiting for git");
-    assert!(out.status.success());
-    out.stdout
-}
-
 /// Every message of the trailer fuzz corpus gets, from `add_trailer`,
 /// exactly the bytes `git interpret-trailers --trailer 'Split-Source: <sha>'` gives.
 #[test]
@@ -166,6 +142,22 @@ fn manifest_fuzz_corpus_loads_or_fails_with_a_location() {
     assert!(loaded >= 4, "the example manifests and ownership.yaml load");
 }
 
+/// The label the trailer regressions add, as a `--trailer` argument.
+const TRAILER: &str = "Split-Source: 0123456789abcdef0123456789abcdef01234567";
+
+/// Labelling `message` gives git's bytes, which are `once`; labelling that
+/// again gives git's bytes too, which differ: git's own rules are not
+/// idempotent for these messages, so ours must not be either.
+fn labelled_twice_like_git(message: &[u8], once: &[u8]) {
+    let sha = &TRAILER["Split-Source: ".len()..];
+    let first = add_trailer(message, "Split-Source", sha);
+    assert_eq!(first, git_interpret_trailers(message, TRAILER));
+    assert_eq!(first, once);
+    let twice = add_trailer(&first, "Split-Source", sha);
+    assert_eq!(twice, git_interpret_trailers(&first, TRAILER));
+    assert_ne!(twice, first);
+}
+
 /// Found by `fuzz/fuzz_targets/trailer.rs` as "labelling twice differs from
 /// once" for `+\x01\0...`: after a NUL byte git sees a one-line title without
 /// its `\n`, puts the trailer right below it with no blank line, and a second
@@ -173,14 +165,10 @@ fn manifest_fuzz_corpus_loads_or_fails_with_a_location() {
 /// behaviour, so ours too: both runs must give git's bytes.
 #[test]
 fn fuzz_regression_trailer_nul_right_after_title() {
-    const TRAILER: &str = "Split-Source: 0123456789abcdef0123456789abcdef01234567";
-    let sha = &TRAILER["Split-Source: ".len()..];
-    let once = add_trailer(b"+\x01\0\0\0\0\0\0se", "Split-Source", sha);
-    assert_eq!(once, git_interpret_trailers(b"+\x01\0\0\0\0\0\0se", TRAILER));
-    assert_eq!(once, [b"+\x01\n", TRAILER.as_bytes(), b"\n\0\0\0\0\0\0se\n"].concat());
-    let twice = add_trailer(&once, "Split-Source", sha);
-    assert_eq!(twice, git_interpret_trailers(&once, TRAILER));
-    assert_ne!(twice, once);
+    labelled_twice_like_git(
+        b"+\x01\0\0\0\0\0\0se",
+        &[b"+\x01\n", TRAILER.as_bytes(), b"\n\0\0\0\0\0\0se\n"].concat(),
+    );
 }
 
 /// Found by `fuzz/fuzz_targets/trailer.rs` as "labelling twice differs from
@@ -191,15 +179,8 @@ fn fuzz_regression_trailer_nul_right_after_title() {
 /// must give git's bytes.
 #[test]
 fn fuzz_regression_trailer_conflicts_title_like_git() {
-    const TRAILER: &str = "Split-Source: 0123456789abcdef0123456789abcdef01234567";
-    let sha = &TRAILER["Split-Source: ".len()..];
     let message = b"Conflicts:\nFix\n\n\tx\n";
-    let once = add_trailer(message, "Split-Source", sha);
-    assert_eq!(once, git_interpret_trailers(message, TRAILER));
-    assert_eq!(once, [b"Conflicts:\nFix\n\n", TRAILER.as_bytes(), b"\n\n\tx\n"].concat());
-    let twice = add_trailer(&once, "Split-Source", sha);
-    assert_eq!(twice, git_interpret_trailers(&once, TRAILER));
-    assert_ne!(twice, once);
+    labelled_twice_like_git(message, &[b"Conflicts:\nFix\n\n", TRAILER.as_bytes(), b"\n\n\tx\n"].concat());
 }
 
 /// Found by `fuzz/fuzz_targets/manifest.rs` as "column 16 past the end of

@@ -7,32 +7,17 @@
 //! `git interpret-trailers --no-divider` (slow: one git process per input).
 #![no_main]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use git_split::rewrite::trailer::add_trailer;
 use libfuzzer_sys::fuzz_target;
 
 const KEY: &str = "Split-Source";
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
+#[path = "../../tests/common/git_trailers.rs"]
+mod git_trailers;
+
 fn git(message: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("git")
-        .args(["interpret-trailers", "--no-divider", "--trailer", &format!("{KEY}: {SHA}")])
-        .current_dir("/")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", "/nonexistent")
-        .env("GIT_CEILING_DIRECTORIES", "/")
-        .env_remove("GIT_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("running git");
-    child.stdin.take().expect("stdin").write_all(message).expect("writing to git");
-    let out = child.wait_with_output().expect("waiting for git");
-    assert!(out.status.success(), "git interpret-trailers failed");
-    out.stdout
+    git_trailers::git_interpret_trailers(message, &format!("{KEY}: {SHA}"))
 }
 
 fuzz_target!(|message: &[u8]| {

@@ -329,44 +329,20 @@ fn parse_block(block: &[u8]) -> Vec<Item> {
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/git_trailers.rs"]
+mod git_trailers;
+
+#[cfg(test)]
 mod tests {
     use super::add_trailer;
+    use super::git_trailers::git_interpret_trailers;
     use proptest::prelude::*;
-    use std::io::Write;
-    use std::process::{Command, Stdio};
 
     const KEY: &str = "Split-Source";
     const VALUE: &str = "0123456789abcdef0123456789abcdef01234567";
 
-    /// The real git's answer: `git interpret-trailers --no-divider` (the
-    /// mode git uses for commit messages), no configuration, outside any
-    /// repository, message on stdin.
     fn git(message: &[u8]) -> Vec<u8> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ceiling = dir.path().parent().expect("temp dir has a parent").to_path_buf();
-        let mut child = Command::new("git")
-            .args(["interpret-trailers", "--no-divider", "--trailer", &format!("{KEY}: {VALUE}")])
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("HOME", "/nonexistent")
-            .env("LC_ALL", "C")
-            // Never find a repository (and its config) above the temp dir.
-            .env("GIT_CEILING_DIRECTORIES", ceiling)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_CONFIG")
-            .env_remove("GIT_CONFIG_PARAMETERS")
-            .env_remove("GIT_CONFIG_COUNT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("running git");
-        child.stdin.take().expect("stdin").write_all(message).expect("writing to git");
-        let out = child.wait_with_output().expect("waiting for git");
-        assert!(out.status.success(), "git failed: {}", String::from_utf8_lossy(&out.stderr));
-        out.stdout
+        git_interpret_trailers(message, &format!("{KEY}: {VALUE}"))
     }
 
     fn check(message: &[u8]) -> Result<(), String> {
