@@ -345,13 +345,18 @@ fn from_old(s: &Setup, old: &Path) -> BTreeMap<&'static str, Digest> {
     ids(s, &out)
 }
 
+/// [`kill_everywhere`] for an incremental rerun: the output of a run over
+/// the monolith six commits back, continued over the whole of it.
+fn kill_everywhere_over_a_grown_monolith(s: &Setup, what: &str) -> usize {
+    let old = grown(s, 6);
+    let (_, expected) = reference(s);
+    assert_ne!(s.outputs(&old), expected, "the monolith grew for every team");
+    kill_everywhere(s, Some(&old), &expected, what)
+}
+
 #[test]
 fn sigkill_at_every_point_of_an_incremental_rerun() {
-    let s = Setup::history();
-    let old = grown(&s, 6);
-    let (_, expected) = reference(&s);
-    assert_ne!(s.outputs(&old), expected, "the monolith grew for every team");
-    let n = kill_everywhere(&s, Some(&old), &expected, "incremental");
+    let n = kill_everywhere_over_a_grown_monolith(&Setup::history(), "incremental");
     println!("incremental: {n} kill points");
     assert!(n >= 30, "{n}");
 }
@@ -361,29 +366,73 @@ fn sigkill_at_every_point_of_an_incremental_rerun_with_a_compat_team() {
     let s = Setup::history_with(
         &HISTORY_MANIFEST.replace("a: {paths: [a]}", "a: {paths: [a], root: a, compat: subtree}"),
     );
-    let old = grown(&s, 6);
-    let (_, expected) = reference(&s);
-    assert_ne!(s.outputs(&old), expected, "the monolith grew for every team");
-    let n = kill_everywhere(&s, Some(&old), &expected, "compat incremental");
+    let n = kill_everywhere_over_a_grown_monolith(&s, "compat incremental");
     println!("compat: {n} kill points");
     assert!(n >= 30, "{n}");
+}
+
+/// A rerun over the monolith grown by six commits, stopped by faults: what
+/// each stopped run is checked against.
+struct Rerun<'s> {
+    s: &'s Setup,
+    /// The output of a run six commits back.
+    old: PathBuf,
+    /// Its team repositories.
+    previous: BTreeMap<&'static str, Digest>,
+    /// Each team's refs from scratch.
+    expected: BTreeMap<&'static str, String>,
+    /// The ids of an uninterrupted rerun.
+    uninterrupted: BTreeMap<&'static str, Digest>,
+    monolith: Digest,
+    /// Where each stopped run works.
+    work: PathBuf,
+    /// The named points a rerun passes, and how often.
+    counts: BTreeMap<String, usize>,
+}
+
+impl<'s> Rerun<'s> {
+    fn new(s: &'s Setup, work: &str) -> Rerun<'s> {
+        let old = grown(s, 6);
+        let work = s.dir().join(work);
+        Rerun {
+            s,
+            previous: digests(s, &old),
+            expected: reference(s).1,
+            uninterrupted: from_old(s, &old),
+            monolith: digest(&s.repo),
+            counts: s.trace(Some(&old), &work),
+            old,
+            work,
+        }
+    }
+
+    /// A rerun over a fresh copy of the old output, with `fault` injected.
+    fn with_fault(&self, fault: &str) -> (PathBuf, Output) {
+        let out = restore(Some(&self.old), &self.work);
+        let o = self.s.apply(&out, Some(fault));
+        (out, o)
+    }
+
+    fn assert_rerun_converges(&self, out: &Path, what: &str) {
+        self.s.apply_ok(out);
+        assert!(ids(self.s, out) == self.uninterrupted, "{what}: a rerun does not converge");
+    }
+
+    fn assert_monolith_unchanged(&self) {
+        assert_eq!(self.monolith, digest(&self.s.repo), "the monolith changed");
+    }
 }
 
 #[test]
 fn sigint_or_sigterm_stops_cleanly_at_every_phase_with_exit_130_or_143() {
     let s = Setup::history();
-    let old = grown(&s, 6);
-    let previous = digests(&s, &old);
-    let (_, expected) = reference(&s);
-    let uninterrupted = from_old(&s, &old);
-    let monolith = digest(&s.repo);
-    let work = s.dir().join("work-sigint");
-    let counts = s.trace(Some(&old), &work);
+    let r = Rerun::new(&s, "work-sigint");
+    let counts = &r.counts;
     // Each named point at its first pass; at the last pass of those after
     // which a team is published (so some teams are new, some previous);
     // SIGTERM (a cancelled CI job) at a few.
     let mut points: Vec<(String, usize, &str)> = Vec::new();
-    for (name, &n) in &counts {
+    for (name, &n) in counts {
         points.push((name.clone(), 1, "int"));
         if n > 1 && (name.starts_with("publish") || name == "finish.published") {
             points.push((name.clone(), n, "int"));
@@ -394,18 +443,16 @@ fn sigint_or_sigterm_stops_cleanly_at_every_phase_with_exit_130_or_143() {
     }
     for (name, k, signal) in &points {
         let at = format!("SIG{} at {name}:{k}", signal.to_uppercase());
-        let out = restore(Some(&old), &work);
-        let o = s.apply(&out, Some(&format!("{name}:{k}:{signal}")));
+        let (out, o) = r.with_fault(&format!("{name}:{k}:{signal}"));
         let stderr = String::from_utf8_lossy(&o.stderr);
         let code = if *signal == "int" { 130 } else { 143 };
         assert_eq!(o.status.code(), Some(code), "{at}: {o:?}");
         assert!(stderr.contains("interrupted"), "{at}: {stderr}");
         assert_clean(&out, &at);
-        assert_whole(&s, &out, &previous, &expected, &at);
-        s.apply_ok(&out);
-        assert!(ids(&s, &out) == uninterrupted, "{at}: a rerun does not converge");
+        assert_whole(&s, &out, &r.previous, &r.expected, &at);
+        r.assert_rerun_converges(&out, &at);
     }
-    assert_eq!(monolith, digest(&s.repo), "the monolith changed");
+    r.assert_monolith_unchanged();
     println!("{} SIGINT/SIGTERM points", points.len());
     assert!(points.len() >= 20, "{}", points.len());
 }
@@ -440,13 +487,8 @@ fn assert_no_space_failure(
 #[test]
 fn a_failed_write_fails_the_team_with_its_path_and_keeps_the_previous_repository() {
     let s = Setup::history();
-    let old = grown(&s, 6);
-    let previous = digests(&s, &old);
-    let (_, expected) = reference(&s);
-    let uninterrupted = from_old(&s, &old);
-    let monolith = digest(&s.repo);
-    let work = s.dir().join("work-enospc");
-    let counts = s.trace(Some(&old), &work);
+    let r = Rerun::new(&s, "work-enospc");
+    let counts = &r.counts;
     let writes = [
         "pack.create",
         "pack.entry",
@@ -462,14 +504,12 @@ fn a_failed_write_fails_the_team_with_its_path_and_keeps_the_previous_repository
         passes.dedup();
         for k in passes {
             let what = format!("ENOSPC at {w}:{k}");
-            let out = restore(Some(&old), &work);
-            let o = s.apply(&out, Some(&format!("{w}:{k}:enospc")));
-            assert_no_space_failure(&s, &out, &o, &previous, &expected, &what);
-            s.apply_ok(&out);
-            assert!(ids(&s, &out) == uninterrupted, "{what}: a rerun does not converge");
+            let (out, o) = r.with_fault(&format!("{w}:{k}:enospc"));
+            assert_no_space_failure(&s, &out, &o, &r.previous, &r.expected, &what);
+            r.assert_rerun_converges(&out, &what);
         }
     }
-    assert_eq!(monolith, digest(&s.repo), "the monolith changed");
+    r.assert_monolith_unchanged();
 }
 
 /// A small tmpfs, unmounted however the test ends.
