@@ -380,9 +380,10 @@ pub fn apply(
     // on other threads, while the tree at the split ref is listed and its
     // owners found. (A team with a state is likely to continue it, reading
     // only new commits.)
-    let fresh = !opts.teams.iter().any(|&t| {
-        opts.out.join(format!("{}.git", manifest.teams[t].name)).join(MARKER_DIR).join("state").exists()
-    });
+    let fresh = !opts
+        .teams
+        .iter()
+        .any(|&t| team_repo(&opts.out, &manifest.teams[t].name).join(MARKER_DIR).join("state").exists());
     let (snap, mut known) = std::thread::scope(|s| {
         // No read-ahead if the system starts no thread: the walk reads.
         let read = || PackedCommits::read(&packs, opts.jobs.max(1));
@@ -778,6 +779,11 @@ fn fingerprint(ctx: &TeamCtx<'_>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where team `name`'s repository is published under `out`.
+fn team_repo(out: &Path, name: &str) -> PathBuf {
+    out.join(format!("{name}.git"))
+}
+
 /// What the previous run left for this team, if it can be continued.
 struct Previous {
     /// The commits its refs pointed at (history engine).
@@ -848,7 +854,7 @@ impl TeamCtx<'_> {
     }
 
     fn final_path(&self) -> PathBuf {
-        self.out.join(format!("{}.git", self.name))
+        team_repo(self.out, self.name)
     }
 
     fn staging_path(&self) -> PathBuf {
