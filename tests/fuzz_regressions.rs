@@ -198,3 +198,42 @@ fn fuzz_regression_manifest_not_utf8_location_counts_lone_cr() {
         assert_eq!((utf8_error.line, utf8_error.col), (4, 1), "the UTF-8 error's position, {eol:?}");
     }
 }
+
+/// Found by `fuzz/fuzz_targets/manifest.rs` as "error without a location:
+/// duplicate field `version`" for `!A version: 1 … version: 1`: the parser
+/// compares keys with their tags, so it let `!A version` and `version` both
+/// through, and serde's derived struct refused the second without saying
+/// where. The same hole let `!x a` and `a` in `teams` collapse into one team
+/// (reported only as a case clash). Keys are now compared by their text,
+/// whatever their tags or quotes, and both places are named.
+#[test]
+fn fuzz_regression_manifest_tagged_duplicate_key() {
+    let cases: &[(&[u8], (u64, u64), &str)] = &[
+        (
+            b"!A version: 1\nmonolith:\n  refs: [main]\nversion: 1\nteamack.rs,rship_vs_git.rs,  t",
+            (4, 1),
+            "duplicate key `version` (first at line 1, column 4)",
+        ),
+        (
+            b"version: 1\nteams:\n  a: {paths: [a]}\n  !x a: {paths: [b]}\n",
+            (4, 6),
+            "duplicate key `a` (first at line 3, column 3)",
+        ),
+        (
+            b"version: 1\nteams:\n  a: {paths: [a]}\n  !!str a: {paths: [b]}\n",
+            (4, 9),
+            "duplicate key `a` (first at line 3, column 3)",
+        ),
+        (
+            b"version: 1\nteams:\n  a: {paths: [a], !t paths: [b]}\n",
+            (3, 22),
+            "duplicate key `paths` (first at line 3, column 7)",
+        ),
+    ];
+    for (yaml, (line, col), message) in cases {
+        let e = Manifest::from_bytes(Path::new("m.yaml"), yaml).unwrap_err();
+        let loc = e.loc.unwrap_or_else(|| panic!("no location: {e}"));
+        assert_eq!((loc.line, loc.col), (*line, *col), "{e}");
+        assert_eq!(e.to_string(), format!("m.yaml:{line}:{col}: {message}"));
+    }
+}

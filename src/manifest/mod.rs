@@ -4,6 +4,7 @@
 //! object is read: syntax, unknown keys, bad globs, bad team names. Errors
 //! carry `file:line:col`.
 
+mod keys;
 mod package;
 mod raw;
 
@@ -171,19 +172,15 @@ impl Manifest {
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|e| err(Some(loc_of_offset(bytes, e.valid_up_to())), ErrorKind::NotUtf8))?;
+        if let Some(r) = keys::first_repeat(text, yaml_options()) {
+            let msg =
+                format!("duplicate key `{}` (first at line {}, column {})", r.key, r.first.line, r.first.col);
+            return Err(err(Some(r.again), ErrorKind::Yaml(msg)));
+        }
         let raw: raw::RawManifest =
             serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
                 let loc = e.location().map(|l| Loc { line: l.line(), col: l.column() });
                 let mut msg = e.render_with_formatter(&serde_saphyr::UserMessageFormatter);
-                if let (serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. }, Some(l)) = (&e, loc)
-                {
-                    if let Some(first) = first_key_before(text, key, l) {
-                        msg = format!(
-                            "duplicate key `{key}` (first at line {}, column {})",
-                            first.line, first.col
-                        );
-                    }
-                }
                 if let Some(l) = loc {
                     // The crate appends the position; we lead with it instead.
                     let suffix = format!(" at line {}, column {}", l.line, l.col);
@@ -226,42 +223,6 @@ fn yaml_options() -> serde_saphyr::Options {
     options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::Error;
     options.with_snippet = false;
     options
-}
-
-/// Where `key` was first written in the mapping whose later copy is at
-/// `dup`: the last earlier line where it starts at the same column after
-/// blanks (block style), else earlier on the same line (flow style).
-fn first_key_before(text: &str, key: &str, dup: Loc) -> Option<Loc> {
-    let lines: Vec<&str> = text.lines().collect();
-    let col = usize::try_from(dup.col).ok()?.checked_sub(1)?;
-    let line = usize::try_from(dup.line).ok()?.checked_sub(1)?;
-    let is_key_at = |l: &str, at: usize| {
-        let rest = l.chars().skip(at).collect::<String>();
-        [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
-            .iter()
-            .any(|k| rest.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')))
-    };
-    for i in (0..line).rev() {
-        let l = lines.get(i)?;
-        let lead = l.chars().take_while(|c| *c == ' ').count();
-        if l.trim().is_empty() || l.trim_start().starts_with('#') {
-            continue;
-        }
-        if lead == col && is_key_at(l, col) {
-            return Some(Loc { line: i as u64 + 1, col: dup.col });
-        }
-        if lead < col {
-            // Out of the mapping that holds the duplicate.
-            break;
-        }
-    }
-    let l = lines.get(line)?;
-    let chars: Vec<char> = l.chars().collect();
-    (0..col.min(chars.len())).rev().find_map(|at| {
-        let before = if at == 0 { ' ' } else { chars[at - 1] };
-        (matches!(before, '{' | ',' | ' ') && is_key_at(l, at))
-            .then(|| Loc { line: dup.line, col: at as u64 + 1 })
-    })
 }
 
 fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
