@@ -198,7 +198,11 @@ impl PackSink {
         // they hold that is new makes the next level.
         let mut level: Vec<Key> = closure.iter().map(key).filter(|t| !have.contains(t)).collect();
         while !level.is_empty() {
-            let pieces: Vec<&[Key]> = level.chunks(PIECE).collect();
+            // Read in pack order: a directory's versions are delta chains
+            // stored side by side, so each thread's cache then holds the
+            // bases the next trees need.
+            let (order, mut missed) = in_pack_order(packs, &level, threads);
+            let pieces: Vec<&[((u32, u64, u32), Key)]> = order.chunks(PIECE).collect();
             let known = &needed;
             // Versions of a directory share most entries: only what is new
             // comes back, so a level costs what it adds.
@@ -207,31 +211,37 @@ impl PackSink {
             };
             let read = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
                 let mut found: Vec<(Key, bool)> = Vec::new();
-                let mut missed: Vec<Key> = Vec::new();
-                for t in *piece {
+                let mut odd: Vec<Key> = Vec::new();
+                for &((pack, off, _), k) in *piece {
                     match packs
-                        .read(t, state)
+                        .read_located(pack, off, state)
                         .filter(|(kind, _)| *kind == 2)
                         .and_then(|(_, d)| RawTree::parse(d))
                     {
                         Some(tree) => {
                             found.extend(tree.iter().filter(new).map(|e| (key(&e.id), e.is_tree())))
                         }
-                        None => missed.push(*t),
+                        None => odd.push(k),
                     }
                 }
                 found.sort_unstable();
                 found.dedup();
-                (found, missed)
+                (found, odd)
             });
+            let mut found: Vec<Vec<(Key, bool)>> = Vec::with_capacity(read.len() + 1);
+            for (f, odd) in read {
+                found.push(f);
+                missed.extend(odd);
+            }
+            // Not in a pack, or not as expected: libgit2 reads it, or says why not.
+            let mut slow: Vec<(Key, bool)> = Vec::new();
+            for t in missed {
+                let tree = RawTree::read(src, Oid::from_bytes(&t).expect("20 bytes")).map_err(err)?;
+                slow.extend(tree.iter().filter(|e| e.mode != GITLINK).map(|e| (key(&e.id), e.is_tree())));
+            }
+            found.push(slow);
             let mut next = Vec::new();
-            for (mut found, missed) in read {
-                // Not in a pack, or not as expected: libgit2 reads it, or says why not.
-                for t in missed {
-                    let tree = RawTree::read(src, Oid::from_bytes(&t).expect("20 bytes")).map_err(err)?;
-                    found
-                        .extend(tree.iter().filter(|e| e.mode != GITLINK).map(|e| (key(&e.id), e.is_tree())));
-                }
+            for found in found {
                 for (k, is_tree) in found {
                     if have.contains(&k) || !needed.insert(k) {
                         continue;
@@ -245,25 +255,8 @@ impl PackSink {
         }
         // A delta is kept only when its base is written here too.
         needed.retain(|k| !have.contains(k));
-        let mut ids: Vec<Key> = needed.iter().copied().collect();
-        ids.sort_unstable();
-        let pieces: Vec<&[Key]> = ids.chunks(PIECE).collect();
-        let found = crate::parallel::map_in_turn(
-            &pieces,
-            threads,
-            || (),
-            |_, piece| piece.iter().map(|k| (packs.locate_one(k), *k)).collect::<Vec<_>>(),
-        );
-        // In pack order: bases before their offset deltas, pages read once.
-        let mut located: Vec<((u32, u64, u32), Key)> = Vec::with_capacity(ids.len());
-        let mut loose = Vec::new();
-        for (at, k) in found.into_iter().flatten() {
-            match at {
-                Some(at) => located.push((at, k)),
-                None => loose.push(k),
-            }
-        }
-        located.sort_unstable_by_key(|(at, _)| (at.0, at.1));
+        let ids: Vec<Key> = needed.iter().copied().collect();
+        let (located, mut loose) = in_pack_order(packs, &ids, threads);
         // Entries that can be copied as stored are, now; the rest, whose
         // delta base stays behind, are rebuilt in parallel below.
         let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
@@ -426,6 +419,29 @@ fn index_v2(entries: &mut [([u8; 20], u32, u64)], checksum: &[u8; 20]) -> Vec<u8
     let digest: [u8; 20] = Sha1::digest(&out).into();
     out.extend_from_slice(&digest);
     out
+}
+
+/// Where each of `ids` is stored, sorted by pack and offset (bases before
+/// their offset deltas, pages read in order), looked up on `threads`
+/// threads; and the ids no pack holds.
+fn in_pack_order(packs: &Packs, ids: &[Key], threads: usize) -> (Vec<((u32, u64, u32), Key)>, Vec<Key>) {
+    let pieces: Vec<&[Key]> = ids.chunks(PIECE).collect();
+    let found = crate::parallel::map_in_turn(
+        &pieces,
+        threads,
+        || (),
+        |_, piece| piece.iter().map(|k| (packs.locate_one(k), *k)).collect::<Vec<_>>(),
+    );
+    let mut located = Vec::with_capacity(ids.len());
+    let mut loose = Vec::new();
+    for (at, k) in found.into_iter().flatten() {
+        match at {
+            Some(at) => located.push((at, k)),
+            None => loose.push(k),
+        }
+    }
+    located.sort_unstable_by_key(|(at, _)| (at.0, at.1));
+    (located, loose)
 }
 
 #[cfg(test)]
