@@ -259,10 +259,20 @@ fn read_steps(
     };
     let read_window = &read_window;
     let mut batch = Vec::with_capacity(BATCH);
+    // Batches stay here until every worker is done with them and are freed
+    // here: the trees were allocated on the read-ahead threads, and a
+    // worker freeing them waited on those threads' malloc arena locks
+    // (glibc), sleeping through a third of the pass.
+    let mut sent: VecDeque<Arc<Vec<Step>>> = VecDeque::new();
     // False when every worker has stopped (each reported its own error).
-    let send = |batch: &mut Vec<Step>| {
+    let mut send = |batch: &mut Vec<Step>| {
         let steps = Arc::new(std::mem::replace(batch, Vec::with_capacity(BATCH)));
-        senders.iter().filter(|tx| tx.send(steps.clone()).is_ok()).count() > 0
+        let alive = senders.iter().filter(|tx| tx.send(steps.clone()).is_ok()).count() > 0;
+        sent.push_back(steps);
+        while sent.front().is_some_and(|b| Arc::strong_count(b) == 1) {
+            sent.pop_front();
+        }
+        alive
     };
     std::thread::scope(|s| {
         // Read on another thread, or here if the system will not start one.
