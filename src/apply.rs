@@ -361,6 +361,12 @@ fn remove_staging(out: &Path) -> Result<(), ApplyError> {
     Ok(())
 }
 
+/// Tree and parents of (nearly) every commit, for a walk of the whole
+/// history: from the commit-graph when there is one, else read from the packs.
+fn whole_history(git_dir: &Path, packs: &Packs, tips: &[Oid], jobs: usize) -> PackedCommits {
+    PackedCommits::from_commit_graph(git_dir, tips).unwrap_or_else(|| PackedCommits::read(packs, jobs.max(1)))
+}
+
 /// Runs `apply`.
 pub fn apply(
     repo: &Repo,
@@ -376,21 +382,27 @@ pub fn apply(
     let git_dir = repo.raw().path().to_path_buf();
     let refs = select_refs(repo, manifest, rev)?;
     let packs = Packs::open(&git_dir);
-    // A first run reads nearly every commit in the packs: that starts now,
-    // on other threads, while the tree at the split ref is listed and its
-    // owners found. (A team with a state is likely to continue it, reading
-    // only new commits.)
+    let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
+    // A first run reads nearly every commit and walks the whole history:
+    // that starts now, on other threads, while the tree at the split ref is
+    // listed and its owners found; nothing in it depends on the lock or on
+    // the states read below. (A team with a state is likely to continue it,
+    // reading only new commits.)
     let fresh = !opts
         .teams
         .iter()
         .any(|&t| team_repo(&opts.out, &manifest.teams[t].name).join(MARKER_DIR).join("state").exists());
-    let (snap, mut known) = std::thread::scope(|s| {
-        // No read-ahead if the system starts no thread: the walk reads.
-        let read = || PackedCommits::read(&packs, opts.jobs.max(1));
-        let known = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, read).ok()).flatten();
+    let (snap, early) = std::thread::scope(|s| {
+        let walk = || -> Result<SourceGraph, git2::Error> {
+            let known = whole_history(&git_dir, &packs, &tips, opts.jobs);
+            let repo = Repository::open(&git_dir)?;
+            let source = Source::new(&repo, &packs)?;
+            SourceGraph::read(&source, &tips, known)
+        };
+        // If the system starts no thread, the walk happens below.
+        let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
         let snap = Snapshot::load(repo, manifest, split);
-        let known = known.map(|k| k.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        (snap, known.unwrap_or_default())
+        (snap, early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
     });
     let snap = &snap?;
     prepare_out(&opts.out, &git_dir)?;
@@ -407,7 +419,6 @@ pub fn apply(
     interrupted()?;
 
     let git = repo.raw();
-    let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
     let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
     let unowned = plan_unowned(snap);
     let start = Instant::now();
@@ -491,10 +502,10 @@ pub fn apply(
 
     // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
-    let mut graph = if incremental {
-        SourceGraph::read_until(&source, &tips, &done)
-    } else {
-        SourceGraph::read(&source, &tips, std::mem::take(&mut known))
+    let mut graph = match early {
+        _ if incremental => SourceGraph::read_until(&source, &tips, &done),
+        Some(walked) => walked,
+        None => SourceGraph::read(&source, &tips, PackedCommits::default()),
     }
     .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
@@ -503,7 +514,7 @@ pub fn apply(
     if graph.partial
         && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        let known = PackedCommits::read(&packs, opts.jobs.max(1));
+        let known = whole_history(&git_dir, &packs, &tips, opts.jobs);
         graph = SourceGraph::read(&source, &tips, known).map_err(crate::git::ctx("reading history"))?;
     }
     let incremental = graph.partial;

@@ -369,3 +369,69 @@ fn a_changed_team_rebuilds_only_that_team_and_a_rewound_ref_rebuilds_from_scratc
         assert_only_reachable(&t, &format!("{team}: nothing unreachable left after a rewind"));
     }
 }
+
+/// Tree and parents of every commit reachable from `tips`, as git reads them.
+fn git_commits(repo: &Path) -> Vec<(git2::Oid, git2::Oid, Vec<git2::Oid>)> {
+    let out = git(repo, &["log", "--all", "--format=%H %T %P"]);
+    let oid = |s: &str| git2::Oid::from_str(s).unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut w = l.split(' ');
+            (oid(w.next().unwrap()), oid(w.next().unwrap()), w.filter(|p| !p.is_empty()).map(oid).collect())
+        })
+        .collect()
+}
+
+/// A commit-graph (as `git gc` and `git maintenance` write) is read instead
+/// of the commits: it must say what git says of every commit, give the same
+/// output, and be passed over when a tip is newer than it or it is damaged.
+#[test]
+fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
+    use git_split::rewrite::graph::PackedCommits;
+    let (_keep, repo) = fixture_copy("monolith");
+    let git_dir = repo.join(".git");
+    let tmp = tempfile::tempdir().unwrap();
+    let (without, with) = (tmp.path().join("without"), tmp.path().join("with"));
+    assert_eq!(apply(&repo, &without, &[]).code, 0);
+    git(&repo, &["commit-graph", "write", "--reachable"]);
+    let commits = git_commits(&repo);
+    assert!(commits.iter().any(|c| c.2.len() > 1), "the fixture has merges");
+    let tips: Vec<git2::Oid> = lines(git(&repo, &["for-each-ref", "--format=%(objectname)", "refs/heads"]))
+        .iter()
+        .map(|t| git2::Oid::from_str(t).unwrap())
+        .collect();
+    let known = PackedCommits::from_commit_graph(&git_dir, &tips).expect("a fresh commit-graph is read");
+    assert_eq!(known.len(), commits.len());
+    for (id, tree, parents) in &commits {
+        assert_eq!(known.get(id), Some(&(*tree, parents.clone())), "commit {id}");
+    }
+    assert_eq!(apply(&repo, &with, &[]).code, 0);
+    for team in ["course", "payment", "catalog-sdk"] {
+        let (a, b) = (without.join(format!("{team}.git")), with.join(format!("{team}.git")));
+        assert_eq!(refs(&a), refs(&b), "{team}: the commit-graph changed the output");
+        assert_eq!(map_lines(&a), map_lines(&b), "{team}");
+    }
+
+    // A commit made after the graph was written: the graph does not hold it.
+    let head = git(&repo, &["rev-parse", "HEAD^{tree}"]);
+    let tree = String::from_utf8(head.stdout).unwrap();
+    let id = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
+    let newer =
+        git(&repo, &[&id[..], &["commit-tree", "-p", "HEAD", "-m", "after the graph", tree.trim()]].concat());
+    let newer = git2::Oid::from_str(String::from_utf8(newer.stdout).unwrap().trim()).unwrap();
+    assert!(PackedCommits::from_commit_graph(&git_dir, &[newer]).is_none(), "a stale graph is passed over");
+
+    // One flipped byte in the middle of the commit data: the checksum fails.
+    let file = git_dir.join("objects/info/commit-graph");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    assert!(PackedCommits::from_commit_graph(&git_dir, &tips).is_none(), "a damaged graph is passed over");
+    let damaged = tmp.path().join("damaged");
+    assert_eq!(apply(&repo, &damaged, &[]).code, 0);
+    assert_eq!(refs(&without.join("payment.git")), refs(&damaged.join("payment.git")));
+}

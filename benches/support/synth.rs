@@ -10,7 +10,9 @@
 //! of the commits are merges of topic branches (some spanning components).
 //!
 //! The repository is written as a `git fast-import` stream, so generation
-//! costs about what fast-import takes to compress and deltify the objects.
+//! costs about what fast-import takes to compress and deltify the objects;
+//! then a commit-graph is written, as `git gc` keeps one in a looked-after
+//! repository.
 //! Everything derives from [`Params`] through a small built-in PRNG: the
 //! same parameters give the same commit ids on any machine. Repositories are
 //! cached under `target/bench-repos/<params-hash>/` (built in a temporary
@@ -30,7 +32,7 @@ use std::time::Instant;
 
 /// Bumped whenever the output for given [`Params`] changes, so that cached
 /// repositories made by an older generator are not reused.
-pub const GENERATOR_VERSION: u32 = 3;
+pub const GENERATOR_VERSION: u32 = 4;
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq)]
@@ -1306,7 +1308,16 @@ fn build(params: &Params, repo: &Path) -> io::Result<Stats> {
     let status = child.wait()?;
     let stats = result?;
     check(status, "git fast-import")?;
+    write_commit_graph(repo)?;
     Ok(stats)
+}
+
+/// The commit-graph `git gc` and `git maintenance` keep in a monolith that
+/// is looked after: git (rev-list, the fast-export under filter-repo) and
+/// git-split read it alike.
+fn write_commit_graph(repo: &Path) -> io::Result<()> {
+    let status = git().arg("--git-dir").arg(repo).args(["commit-graph", "write", "--reachable"]).status()?;
+    check(status, "git commit-graph write")
 }
 
 fn write_info(dir: &Path, params: &Params, s: &Stats) -> io::Result<()> {
@@ -1501,5 +1512,6 @@ pub fn grow(repo: &Path, into: &Path, commits: usize, seed: u64) -> io::Result<(
     let written = stdin.write_all(s.as_bytes());
     drop(stdin);
     check(child.wait()?, "git fast-import (grow)")?;
-    written
+    written?;
+    write_commit_graph(into)
 }

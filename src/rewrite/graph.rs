@@ -5,6 +5,7 @@
 //! answered with generation numbers instead of libgit2's merge-base search.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use git2::Oid;
 
@@ -186,6 +187,21 @@ const MAX_PREFETCH: usize = 4 << 20;
 pub struct PackedCommits(IdMap<Key, (Oid, Vec<Oid>)>);
 
 impl PackedCommits {
+    /// How many commits are known.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no commit is known.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Tree and parents of commit `id`, when known.
+    pub fn get(&self, id: &Oid) -> Option<&(Oid, Vec<Oid>)> {
+        self.0.get(&key(id))
+    }
+
     /// Every commit stored whole in `packs`, read on up to `threads`
     /// threads. One that does not parse is left out: reading it as it is
     /// found reports why.
@@ -211,7 +227,47 @@ impl PackedCommits {
         known.extend(parsed.into_iter().flatten());
         PackedCommits(known)
     }
+
+    /// Tree and parents of every commit in the repository's commit-graph
+    /// (`objects/info/commit-graph` or a chain of them, as `git gc` and
+    /// `git maintenance` write), when there is one that verifies (checksums,
+    /// parent positions, generations) and holds every one of `tips`: a
+    /// table read in milliseconds where reading the commits themselves
+    /// inflates each. `None` sends the caller to [`PackedCommits::read`].
+    ///
+    /// git writes no commit-graph while grafts or replace refs are in use,
+    /// so its entries are the commit objects as stored, as `apply` reads them.
+    pub fn from_commit_graph(git_dir: &Path, tips: &[Oid]) -> Option<PackedCommits> {
+        let graph = gix_commitgraph::at(git_dir.join("objects").join("info")).ok()?;
+        if graph.object_hash() != gix_hash::Kind::Sha1 {
+            return None;
+        }
+        if !tips.iter().all(|t| graph.lookup(gix_hash::oid::from_bytes_unchecked(t.as_bytes())).is_some()) {
+            return None;
+        }
+        let oid = |id: &gix_hash::oid| Oid::from_bytes(id.as_bytes()).ok();
+        let mut known = id_map();
+        known.reserve(graph.num_commits() as usize);
+        graph
+            .verify_integrity(|c| {
+                let parents = c
+                    .iter_parents()
+                    .map(|p| p.ok().and_then(|p| oid(graph.id_at(p))))
+                    .collect::<Option<Vec<Oid>>>()
+                    .ok_or(Unreadable)?;
+                let tree = oid(c.root_tree_id()).ok_or(Unreadable)?;
+                known.insert(key(&oid(c.id()).ok_or(Unreadable)?), (tree, parents));
+                Ok::<(), Unreadable>(())
+            })
+            .ok()?;
+        Some(PackedCommits(known))
+    }
 }
+
+/// A commit-graph entry that does not read: the graph is not used.
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable commit-graph entry")]
+struct Unreadable;
 
 /// Stands for the parents of a boundary commit while the graph is read.
 const BOUNDARY: Oid = Oid::ZERO_SHA1;

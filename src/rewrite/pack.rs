@@ -202,7 +202,7 @@ impl PackSink {
             // stored side by side, so each thread's cache then holds the
             // bases the next trees need.
             let (order, mut missed) = in_pack_order(packs, &level, threads);
-            let pieces: Vec<&[((u32, u64, u32), Key)]> = order.chunks(PIECE).collect();
+            let pieces: Vec<&[Placed]> = order.chunks(PIECE).collect();
             let known = &needed;
             // Versions of a directory share most entries: only what is new
             // comes back, so a level costs what it adds.
@@ -421,10 +421,14 @@ fn index_v2(entries: &mut [([u8; 20], u32, u64)], checksum: &[u8; 20]) -> Vec<u8
     out
 }
 
+/// An object's place in the packs (pack, offset, position in the index)
+/// and its id.
+type Placed = ((u32, u64, u32), Key);
+
 /// Where each of `ids` is stored, sorted by pack and offset (bases before
 /// their offset deltas, pages read in order), looked up on `threads`
 /// threads; and the ids no pack holds.
-fn in_pack_order(packs: &Packs, ids: &[Key], threads: usize) -> (Vec<((u32, u64, u32), Key)>, Vec<Key>) {
+fn in_pack_order(packs: &Packs, ids: &[Key], threads: usize) -> (Vec<Placed>, Vec<Key>) {
     let pieces: Vec<&[Key]> = ids.chunks(PIECE).collect();
     let found = crate::parallel::map_in_turn(
         &pieces,
