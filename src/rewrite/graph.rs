@@ -126,7 +126,12 @@ impl SourceGraph {
 
     /// The position of commit `id` in [`SourceGraph::commits`].
     pub fn position(&self, id: Oid) -> Option<usize> {
-        self.index.get(&key(&id)).map(|&i| i as usize)
+        self.key_position(&key(&id))
+    }
+
+    /// [`SourceGraph::position`] by the id's bytes.
+    pub fn key_position(&self, id: &Key) -> Option<usize> {
+        self.index.get(id).map(|&i| i as usize)
     }
 
     /// The commit with this id.

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use git2::{ObjectType, Oid};
 
 use super::graph::SourceGraph;
-use super::object::{key, parse_hex, push_hex, IdMap, IdSet, Key, RawCommit, RawTree, Source};
+use super::object::{key, parse_hex_key, push_hex, IdMap, IdSet, Key, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -175,7 +175,7 @@ impl DoneIndex {
     /// when it is not a readable state for `fingerprint`.
     pub fn first(path: &Path, fingerprint: &str) -> Option<(DoneIndex, Vec<Oid>)> {
         let mut listed = Vec::new();
-        let tips = scan_state(path, fingerprint, &mut |k, _| listed.push(*k)).ok()??;
+        let tips = scan_state(path, fingerprint, &mut |k| listed.push(*k)).ok()??;
         let mut by_key: Vec<u32> = (0..listed.len() as u32).collect();
         by_key.sort_unstable_by_key(|&i| listed[i as usize]);
         let keys: Vec<Key> = by_key.iter().map(|&i| listed[i as usize]).collect();
@@ -198,7 +198,7 @@ impl DoneIndex {
         // memory of a state being read, not of every state.
         let mut seen = vec![0u64; self.keys.len().div_ceil(64)];
         let mut n = 0;
-        let tips = scan_state(path, fingerprint, &mut |k, _| {
+        let tips = scan_state(path, fingerprint, &mut |k| {
             let at = match self.order.get(n) {
                 Some(&i) if self.keys[i as usize] == *k => Some(i as usize),
                 _ => self.keys.binary_search(k).ok(),
@@ -290,55 +290,73 @@ pub fn commit_map_header() -> String {
     format!("{:<40} new\n", "old")
 }
 
-/// One line of a saved state.
-enum StateLine {
+/// One line of a saved state, checked whole.
+enum StateLine<'a> {
     Tip(Oid),
-    Commit(Key, Mapping),
-    Node(Key, (Oid, Vec<Oid>, u32)),
+    /// A commit, what it became, what references to it become, and the line.
+    Commit(Key, Option<Key>, Option<Key>, &'a [u8]),
+    /// A commit of the team's graph, parsed when wanted ([`parse_node`]).
+    Node(&'a [u8]),
 }
 
-fn parse_line(l: &[u8], line: usize) -> Result<StateLine, StateError> {
-    let bad = || StateError { line, message: format!("unexpected `{}`", String::from_utf8_lossy(l)) };
-    let oid = |s: &[u8]| -> Result<Option<Oid>, StateError> {
-        if s == b"-" {
-            return Ok(None);
-        }
-        parse_hex(s).map(Some).ok_or_else(|| StateError {
-            line,
-            message: format!("`{}` is not an id", String::from_utf8_lossy(s)),
-        })
-    };
+fn bad_line(l: &[u8], line: usize) -> StateError {
+    StateError { line, message: format!("unexpected `{}`", String::from_utf8_lossy(l)) }
+}
+
+/// An id, or `-` for none.
+fn parse_id(s: &[u8], line: usize) -> Result<Option<Key>, StateError> {
+    if s == b"-" {
+        return Ok(None);
+    }
+    parse_hex_key(s)
+        .map(Some)
+        .ok_or_else(|| StateError { line, message: format!("`{}` is not an id", String::from_utf8_lossy(s)) })
+}
+
+fn parse_line(l: &[u8], line: usize) -> Result<StateLine<'_>, StateError> {
+    let bad = || bad_line(l, line);
     let mut f = l.split(|&b| b == b' ');
     match f.next() {
         Some(b"c") => {
             let (Some(old), Some(new), Some(target), None) = (f.next(), f.next(), f.next(), f.next()) else {
                 return Err(bad());
             };
-            let old = oid(old)?.ok_or_else(bad)?;
-            let m = Mapping { new: oid(new)?, target: oid(target)? };
-            if m.new.is_some() && m.new != m.target {
+            let old = parse_id(old, line)?.ok_or_else(bad)?;
+            let (new, target) = (parse_id(new, line)?, parse_id(target, line)?);
+            if new.is_some() && new != target {
                 return Err(bad());
             }
-            Ok(StateLine::Commit(key(&old), m))
+            Ok(StateLine::Commit(old, new, target, l))
         }
         Some(b"t") => {
             let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
-            Ok(StateLine::Tip(oid(tip)?.ok_or_else(bad)?))
+            let tip = parse_id(tip, line)?.ok_or_else(bad)?;
+            Ok(StateLine::Tip(Oid::from_bytes(&tip).expect("20 bytes")))
         }
         Some(b"n") => {
             let (Some(new), Some(tree), Some(generation)) = (f.next(), f.next(), f.next()) else {
                 return Err(bad());
             };
-            let parents = f.map(|p| oid(p)?.ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
-            let generation =
-                std::str::from_utf8(generation).ok().and_then(|g| g.parse().ok()).ok_or_else(bad)?;
-            Ok(StateLine::Node(
-                key(&oid(new)?.ok_or_else(bad)?),
-                (oid(tree)?.ok_or_else(bad)?, parents, generation),
-            ))
+            for id in [new, tree].into_iter().chain(f) {
+                parse_id(id, line)?.ok_or_else(bad)?;
+            }
+            std::str::from_utf8(generation).ok().and_then(|g| g.parse::<u32>().ok()).ok_or_else(bad)?;
+            Ok(StateLine::Node(l))
         }
         _ => Err(bad()),
     }
+}
+
+/// A node line [`parse_line`] checked: the commit, its tree, parents and generation.
+fn parse_node(l: &[u8]) -> (Key, (Oid, Vec<Oid>, u32)) {
+    let mut f = l.split(|&b| b == b' ').skip(1);
+    let mut id = || Oid::from_bytes(&parse_hex_key(f.next().expect("checked")).expect("checked"));
+    let new = key(&id().expect("20 bytes"));
+    let tree = id().expect("20 bytes");
+    let generation = f.next().and_then(|g| std::str::from_utf8(g).ok()?.parse().ok()).expect("checked");
+    let parents =
+        f.map(|p| Oid::from_bytes(&parse_hex_key(p).expect("checked")).expect("20 bytes")).collect();
+    (new, (tree, parents, generation))
 }
 
 /// Reads the state at `path` line by line, handing each to `each`.
@@ -347,7 +365,7 @@ fn parse_line(l: &[u8], line: usize) -> Result<StateLine, StateError> {
 fn read_state(
     path: &Path,
     fingerprint: &str,
-    each: &mut dyn FnMut(StateLine) -> Result<(), StateError>,
+    each: &mut dyn FnMut(StateLine<'_>) -> Result<(), StateError>,
 ) -> Result<Option<()>, StateError> {
     let Ok(file) = File::open(path) else { return Ok(None) };
     let mut r = BufReader::with_capacity(1 << 16, file);
@@ -379,18 +397,18 @@ fn read_state(
     Ok(Some(()))
 }
 
-/// Reads a saved state through, checking every line: `each(commit,
-/// mapping)` for every commit it considered. Returns its tips.
+/// Reads a saved state through, checking every line: `each(commit)` for
+/// every commit it considered. Returns its tips.
 pub fn scan_state(
     path: &Path,
     fingerprint: &str,
-    each: &mut dyn FnMut(&Key, Mapping),
+    each: &mut dyn FnMut(&Key),
 ) -> Result<Option<Vec<Oid>>, StateError> {
     let mut tips = Vec::new();
     let read = read_state(path, fingerprint, &mut |l| {
         match l {
             StateLine::Tip(t) => tips.push(t),
-            StateLine::Commit(k, m) => each(&k, m),
+            StateLine::Commit(k, ..) => each(&k),
             StateLine::Node(..) => {}
         }
         Ok(())
@@ -488,6 +506,33 @@ impl Journal {
         map_result.and(state_result)
     }
 
+    /// An earlier run's `c` line for commit `c`, as [`parse_line`] read it
+    /// from `line`: copied as it is (and its commit map line cut from it),
+    /// unless it spells ids in capitals, which are written as [`Journal::push`] would.
+    fn copy(
+        &mut self,
+        line: &[u8],
+        c: &Key,
+        new: Option<Key>,
+        target: Option<Key>,
+    ) -> Result<(), HistoryError> {
+        if line.iter().any(u8::is_ascii_uppercase) {
+            let oid = |k: Key| Oid::from_bytes(&k).expect("20 bytes");
+            return self.push(&oid(*c), Mapping { new: new.map(oid), target: target.map(oid) });
+        }
+        // `c OLD NEW TARGET`: OLD at 2..42, NEW (40 digits or `-`) from 43.
+        let mut map = [b'0'; 82];
+        map[..40].copy_from_slice(&line[2..42]);
+        map[40] = b' ';
+        if new.is_some() {
+            map[41..81].copy_from_slice(&line[43..83]);
+        }
+        map[81] = b'\n';
+        let map_result = self.write_map(&map);
+        let state_result = self.write_state(line).and_then(|()| self.write_state(b"\n"));
+        map_result.and(state_result)
+    }
+
     /// Flushes `w` and gives the file its final name.
     fn close(&self, w: Option<BufWriter<File>>, name: &str) -> Result<PathBuf, HistoryError> {
         let partial = self.path(name);
@@ -530,27 +575,28 @@ impl History {
     ) -> Result<History, HistoryError> {
         let mut h = History::new(lifetimes, journal);
         let mut failed = None;
+        let oid = |k: Key| Oid::from_bytes(&k).expect("20 bytes");
         let read = read_state(state, fingerprint, &mut |l| {
             match l {
                 StateLine::Tip(_) => {}
-                StateLine::Commit(k, m) => {
-                    let id = Oid::from_bytes(&k).expect("20 bytes");
-                    if let Err(e) = h.journal.as_mut().expect("open").push(&id, m) {
+                StateLine::Commit(k, new, target, raw) => {
+                    if let Err(e) = h.journal.as_mut().expect("open").copy(raw, &k, new, target) {
                         failed = Some(e);
                         return Err(StateError { line: 0, message: "stopped".into() });
                     }
                     h.considered += 1;
-                    h.kept += usize::from(m.new.is_some());
-                    if let Some(i) = graph.position(id) {
+                    h.kept += usize::from(new.is_some());
+                    if let Some(i) = graph.key_position(&k) {
                         if !earlier.everyone[i] {
                             h.before.insert(i as u32, ());
                         }
                     }
                     if earlier.wanted.contains(&k) {
-                        h.old.insert(k, m);
+                        h.old.insert(k, Mapping { new: new.map(oid), target: target.map(oid) });
                     }
                 }
-                StateLine::Node(k, n) => {
+                StateLine::Node(l) => {
+                    let (k, n) = parse_node(l);
                     h.nodes.insert(k, n);
                 }
             }

@@ -107,6 +107,12 @@ pub fn push_hex(out: &mut String, id: &Oid) {
 
 /// Reads 40 lowercase or uppercase hex digits.
 pub fn parse_hex(s: &[u8]) -> Option<Oid> {
+    Oid::from_bytes(&parse_hex_key(s)?).ok()
+}
+
+/// [`parse_hex`] as raw bytes: no call into libgit2, for reading ids by
+/// the hundred thousand.
+pub fn parse_hex_key(s: &[u8]) -> Option<Key> {
     if s.len() != 40 {
         return None;
     }
@@ -135,7 +141,7 @@ pub fn parse_hex(s: &[u8]) -> Option<Oid> {
     if bad != 0 {
         return None;
     }
-    Oid::from_bytes(&raw).ok()
+    Some(raw)
 }
 
 /// A set of object ids.
