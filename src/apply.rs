@@ -420,7 +420,7 @@ pub fn apply(
 
     let git = repo.raw();
     let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
-    let unowned = plan_unowned(snap);
+    let (unowned, kept_files) = tip_files(snap);
     let start = Instant::now();
     let joins = std::sync::OnceLock::new();
     let lfs = crate::lfs::used_in(repo, &snap.listing);
@@ -436,6 +436,7 @@ pub fn apply(
             root: team.root.as_deref(),
             labels: manifest.labels && team.compat.is_none(),
             snap,
+            kept_files: kept_files[t],
             graph,
             tips: &tips,
             packs: &packs,
@@ -680,15 +681,22 @@ pub fn apply(
     })
 }
 
-fn plan_unowned(snap: &Snapshot) -> Vec<String> {
+/// The files at the split ref no team keeps, and how many each team
+/// (by manifest index) keeps.
+fn tip_files(snap: &Snapshot) -> (Vec<String>, Vec<u64>) {
     let a = snap.ownership.assign(&snap.listing);
-    snap.listing
-        .files
-        .iter()
-        .zip(&a.owners)
-        .filter(|(_, o)| o.is_unowned())
-        .map(|(f, _)| String::from_utf8_lossy(&f.path).into_owned())
-        .collect()
+    let mut kept = vec![0u64; snap.ownership.team_names().len()];
+    let mut unowned = Vec::new();
+    for (f, o) in snap.listing.files.iter().zip(&a.owners) {
+        if o.is_unowned() {
+            unowned.push(String::from_utf8_lossy(&f.path).into_owned());
+        } else if o.shared {
+            kept.iter_mut().for_each(|k| *k += 1);
+        } else {
+            o.teams.iter().for_each(|&t| kept[usize::from(t)] += 1);
+        }
+    }
+    (unowned, kept)
 }
 
 #[derive(Clone, Copy)]
@@ -703,6 +711,8 @@ struct TeamCtx<'a> {
     root: Option<&'a str>,
     labels: bool,
     snap: &'a Snapshot,
+    /// Files the team keeps at the split ref: a guess of its share of the work.
+    kept_files: u64,
     graph: &'a SourceGraph,
     /// The commits of the selected refs (tags found pointing into them aside).
     tips: &'a [Oid],
@@ -900,6 +910,7 @@ impl TeamCtx<'_> {
             history: std::mem::take(&mut st.history),
             out: st.staging.clone(),
             cancel: self.cancel.clone(),
+            weight: self.kept_files,
         }
     }
 }

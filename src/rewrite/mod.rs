@@ -57,6 +57,9 @@ pub struct TeamPass<'a> {
     /// Set to stop the pass (Ctrl-C): the team's history ends in
     /// [`HistoryError::Interrupted`].
     pub cancel: Arc<AtomicBool>,
+    /// A guess of the team's share of the pass (its files, say): teams are
+    /// spread over the workers by it, since the slowest worker sets the pace.
+    pub weight: u64,
 }
 
 /// One commit, read once and handed to every team.
@@ -121,8 +124,14 @@ pub fn rewrite_teams(
         (0..graph.commits.len()).map(|i| teams.iter().any(|t| !t.history.contains_at(graph, i))).collect();
     let workers = threads.clamp(1, n.max(1));
     let mut buckets: Vec<Vec<(usize, TeamPass<'_>)>> = (0..workers).map(|_| Vec::new()).collect();
-    for (i, t) in teams.into_iter().enumerate() {
-        buckets[i % workers].push((i, t));
+    // Heaviest first, each to the lightest worker so far.
+    let mut load = vec![0u64; workers];
+    let mut teams: Vec<(usize, TeamPass<'_>)> = teams.into_iter().enumerate().collect();
+    teams.sort_by_key(|(i, t)| (std::cmp::Reverse(t.weight), *i));
+    for (i, t) in teams {
+        let w = (0..workers).min_by_key(|&w| (load[w], w)).expect("a worker");
+        load[w] += t.weight.max(1);
+        buckets[w].push((i, t));
     }
     let mut results: Vec<Option<Result<History, HistoryError>>> = (0..n).map(|_| None).collect();
     let read_error = std::thread::scope(|s| {
