@@ -72,53 +72,60 @@ impl SourceGraph {
         known: &std::cell::RefCell<IdMap<Key, (Oid, Vec<Oid>)>>,
     ) -> Result<SourceGraph, git2::Error> {
         let mut g = SourceGraph::default();
-        // Commits read but not yet emitted: exactly those on the stack.
-        let mut pending: IdMap<Key, (Oid, Vec<Oid>)> = id_map();
-        let mut stack: Vec<(Oid, usize)> = Vec::new();
-        let read = |id: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
+        // Commits read but not yet emitted are on the stack with what was
+        // read of them; the index marks them `ON_STACK` until they are.
+        const ON_STACK: u32 = u32::MAX;
+        struct Open {
+            id: Oid,
+            tree: Oid,
+            parents: Vec<Oid>,
+            /// Done by an earlier run: its parents are left out.
+            boundary: bool,
+            next: usize,
+        }
+        let read = |id: Oid| -> Result<Open, git2::Error> {
             let known = known.borrow_mut().remove(&key(&id));
-            let (tree, mut parents) = match known {
+            let (tree, parents) = match known {
                 Some(k) => k,
                 None => RawCommit::read(src, id)
                     .and_then(|c| c.tree_and_parents())
                     .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))?,
             };
-            if done(id) {
-                parents.clear();
-                parents.push(BOUNDARY);
-            }
-            Ok((tree, parents))
+            let boundary = done(id);
+            Ok(Open { id, tree, parents: if boundary { Vec::new() } else { parents }, boundary, next: 0 })
         };
+        let mut stack: Vec<Open> = Vec::new();
         for &tip in tips {
-            if g.index.contains_key(&key(&tip)) || pending.contains_key(&key(&tip)) {
+            if g.index.contains_key(&key(&tip)) {
                 continue;
             }
-            pending.insert(key(&tip), read(tip)?);
-            stack.push((tip, 0));
+            g.index.insert(key(&tip), ON_STACK);
+            stack.push(read(tip)?);
             while let Some(top) = stack.last_mut() {
-                let (id, next) = *top;
-                let parents = &pending[&key(&id)].1;
-                if let Some(&p) = parents.get(next).filter(|&&p| p != BOUNDARY) {
-                    top.1 += 1;
-                    if !g.index.contains_key(&key(&p)) && !pending.contains_key(&key(&p)) {
-                        pending.insert(key(&p), read(p)?);
-                        stack.push((p, 0));
+                if let Some(&p) = top.parents.get(top.next) {
+                    top.next += 1;
+                    if let std::collections::hash_map::Entry::Vacant(e) = g.index.entry(key(&p)) {
+                        e.insert(ON_STACK);
+                        stack.push(read(p)?);
                     }
                     continue;
                 }
-                stack.pop();
-                let (tree, parent_ids) = pending.remove(&key(&id)).expect("on the stack");
-                let boundary = parent_ids.first() == Some(&BOUNDARY);
-                g.partial |= boundary;
-                let parents: Vec<u32> =
-                    if boundary { Vec::new() } else { parent_ids.iter().map(|p| g.index[&key(p)]).collect() };
-                let generation = if boundary {
+                let c = stack.pop().expect("on the stack");
+                g.partial |= c.boundary;
+                let parents: Vec<u32> = c.parents.iter().map(|p| g.index[&key(p)]).collect();
+                let generation = if c.boundary {
                     0
                 } else {
                     parents.iter().map(|&p| g.commits[p as usize].generation).max().unwrap_or(0) + 1
                 };
-                g.index.insert(key(&id), g.commits.len() as u32);
-                g.commits.push(SourceCommit { id, tree, parents, generation, boundary });
+                *g.index.get_mut(&key(&c.id)).expect("marked") = g.commits.len() as u32;
+                g.commits.push(SourceCommit {
+                    id: c.id,
+                    tree: c.tree,
+                    parents,
+                    generation,
+                    boundary: c.boundary,
+                });
             }
         }
         Ok(g)
@@ -273,6 +280,3 @@ impl PackedCommits {
 #[derive(Debug, thiserror::Error)]
 #[error("unreadable commit-graph entry")]
 struct Unreadable;
-
-/// Stands for the parents of a boundary commit while the graph is read.
-const BOUNDARY: Oid = Oid::ZERO_SHA1;
