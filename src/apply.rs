@@ -506,7 +506,9 @@ pub fn apply(
     let mut graph = match early {
         _ if incremental => SourceGraph::read_until(&source, &tips, &done),
         Some(walked) => walked,
-        None => SourceGraph::read(&source, &tips, PackedCommits::default()),
+        // Not read ahead (a team has a state it cannot continue, say): the
+        // whole history still, read the fast way.
+        None => SourceGraph::read(&source, &tips, whole_history(&git_dir, &packs, &tips, opts.jobs)),
     }
     .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
@@ -982,8 +984,9 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
     let ctx = &if ctx.graph.partial {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
-        whole = SourceGraph::read(&source, ctx.tips, PackedCommits::default())
-            .map_err(tgit("reading history"))?;
+        // Other teams may be finishing alongside: one thread.
+        let known = whole_history(ctx.git_dir, ctx.packs, ctx.tips, 1);
+        whole = SourceGraph::read(&source, ctx.tips, known).map_err(tgit("reading history"))?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

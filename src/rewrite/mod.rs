@@ -271,7 +271,7 @@ fn read_steps(
     // Batches stay here until every worker is done with them and are freed
     // here: the trees were allocated on the read-ahead threads, and a
     // worker freeing them waited on those threads' malloc arena locks
-    // (glibc), sleeping through a third of the pass.
+    // (glibc), off the CPU for half of the pass.
     let mut sent: VecDeque<Arc<Vec<Step>>> = VecDeque::new();
     // False when every worker has stopped (each reported its own error).
     let mut send = |batch: &mut Vec<Step>| {
