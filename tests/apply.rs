@@ -305,6 +305,52 @@ fn incremental_run_equals_a_run_from_scratch() {
     assert!(packs(&inc.join("a.git")) > first_pack_count, "the previous packs were reused, not rewritten");
 }
 
+/// The `c` lines of a state, as a set.
+fn state_commit_lines(team_repo: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(team_repo.join("split/state"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("c "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// git-split writes ids in lowercase, but reads capitals too: a state
+/// written that way (by hand, say) is continued, and the lines copied from
+/// it come out as git-split writes them.
+#[test]
+fn an_earlier_state_in_capitals_is_continued_and_written_back_in_lowercase() {
+    let (tmp, repo, m) = history();
+    let m = m.as_str();
+    let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
+    let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
+    git(&repo, &["update-ref", "refs/heads/main", "main~6"]);
+    assert_eq!(apply(&repo, &inc, &["--manifest", m]).code, 0);
+    let state = inc.join("a.git/split/state");
+    let text = std::fs::read_to_string(&state).unwrap();
+    let shouted: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("c ") {
+            Some(rest) => format!("c {}\n", rest.to_uppercase()),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(shouted, text, "the state has commit lines");
+    std::fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&state, shouted).unwrap();
+    let first_pack_count = packs(&inc.join("a.git"));
+
+    git(&repo, &["update-ref", "refs/heads/main", &tip]);
+    let run = apply(&repo, &inc, &["--manifest", m]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(packs(&inc.join("a.git")) > first_pack_count, "the state was continued, not rebuilt");
+    assert_eq!(apply(&repo, &full, &["--manifest", m]).code, 0);
+    let (i, f) = (inc.join("a.git"), full.join("a.git"));
+    assert_eq!(refs(&i), refs(&f));
+    assert_eq!(map_lines(&i), map_lines(&f), "commit map in lowercase, as from scratch");
+    assert_eq!(state_commit_lines(&i), state_commit_lines(&f), "state lines in lowercase, as from scratch");
+}
+
 #[test]
 fn packs_of_many_incremental_runs_are_folded_into_one() {
     let (tmp, repo, m) = history();
