@@ -24,7 +24,7 @@ use std::sync::Arc;
 use git2::{ObjectType, Oid};
 
 use super::graph::SourceGraph;
-use super::object::{key, parse_hex_key, push_hex, IdMap, IdSet, Key, RawCommit, RawTree, Source};
+use super::object::{key, oid, parse_hex_key, push_hex, IdMap, IdSet, Key, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
@@ -89,6 +89,13 @@ pub struct Mapping {
     /// What references to this commit become: `new` if kept, else the
     /// nearest kept ancestor (or `None`: nothing of the team's before it).
     pub target: Option<Oid>,
+}
+
+impl Mapping {
+    /// The mapping whose ids' bytes are `new` and `target`.
+    fn of_keys(new: Option<Key>, target: Option<Key>) -> Mapping {
+        Mapping { new: new.as_ref().map(oid), target: target.as_ref().map(oid) }
+    }
 }
 
 /// The rewritten graph, kept for ancestry questions and incremental runs.
@@ -331,7 +338,7 @@ fn parse_line(l: &[u8], line: usize) -> Result<StateLine<'_>, StateError> {
         Some(b"t") => {
             let (Some(tip), None) = (f.next(), f.next()) else { return Err(bad()) };
             let tip = parse_id(tip, line)?.ok_or_else(bad)?;
-            Ok(StateLine::Tip(Oid::from_bytes(&tip).expect("20 bytes")))
+            Ok(StateLine::Tip(oid(&tip)))
         }
         Some(b"n") => {
             let (Some(new), Some(tree), Some(generation)) = (f.next(), f.next(), f.next()) else {
@@ -350,12 +357,11 @@ fn parse_line(l: &[u8], line: usize) -> Result<StateLine<'_>, StateError> {
 /// A node line [`parse_line`] checked: the commit, its tree, parents and generation.
 fn parse_node(l: &[u8]) -> (Key, (Oid, Vec<Oid>, u32)) {
     let mut f = l.split(|&b| b == b' ').skip(1);
-    let mut id = || Oid::from_bytes(&parse_hex_key(f.next().expect("checked")).expect("checked"));
-    let new = key(&id().expect("20 bytes"));
-    let tree = id().expect("20 bytes");
+    let id = |s: Option<&[u8]>| parse_hex_key(s.expect("checked")).expect("checked");
+    let new = id(f.next());
+    let tree = oid(&id(f.next()));
     let generation = f.next().and_then(|g| std::str::from_utf8(g).ok()?.parse().ok()).expect("checked");
-    let parents =
-        f.map(|p| Oid::from_bytes(&parse_hex_key(p).expect("checked")).expect("20 bytes")).collect();
+    let parents = f.map(|p| oid(&id(Some(p)))).collect();
     (new, (tree, parents, generation))
 }
 
@@ -517,8 +523,7 @@ impl Journal {
         target: Option<Key>,
     ) -> Result<(), HistoryError> {
         if line.iter().any(u8::is_ascii_uppercase) {
-            let oid = |k: Key| Oid::from_bytes(&k).expect("20 bytes");
-            return self.push(&oid(*c), Mapping { new: new.map(oid), target: target.map(oid) });
+            return self.push(&oid(c), Mapping::of_keys(new, target));
         }
         // `c OLD NEW TARGET`: OLD at 2..42, NEW (40 digits or `-`) from 43.
         let mut map = [b'0'; 82];
@@ -575,7 +580,6 @@ impl History {
     ) -> Result<History, HistoryError> {
         let mut h = History::new(lifetimes, journal);
         let mut failed = None;
-        let oid = |k: Key| Oid::from_bytes(&k).expect("20 bytes");
         let read = read_state(state, fingerprint, &mut |l| {
             match l {
                 StateLine::Tip(_) => {}
@@ -592,7 +596,7 @@ impl History {
                         }
                     }
                     if earlier.wanted.contains(&k) {
-                        h.old.insert(k, Mapping { new: new.map(oid), target: target.map(oid) });
+                        h.old.insert(k, Mapping::of_keys(new, target));
                     }
                 }
                 StateLine::Node(l) => {
@@ -737,7 +741,7 @@ impl History {
         let mut s = String::with_capacity(1 << 16);
         for (new, (tree, parents, generation)) in nodes {
             s.push_str("n ");
-            push_hex(&mut s, &Oid::from_bytes(new).expect("20 bytes"));
+            push_hex(&mut s, &oid(new));
             s.push(' ');
             push_hex(&mut s, tree);
             s.push_str(&format!(" {generation}"));

@@ -93,6 +93,11 @@ pub fn key(id: &Oid) -> Key {
     id.as_bytes().try_into().expect("SHA-1 ids are 20 bytes")
 }
 
+/// The id whose bytes are `k`: the inverse of [`key`].
+pub fn oid(k: &Key) -> Oid {
+    Oid::from_bytes(k).expect("20 bytes")
+}
+
 /// Appends `id` in hex: the state and commit-map files hold hundreds of
 /// thousands of ids, and `Display` goes through the formatter for each.
 pub fn push_hex(out: &mut String, id: &Oid) {
@@ -107,7 +112,7 @@ pub fn push_hex(out: &mut String, id: &Oid) {
 
 /// Reads 40 lowercase or uppercase hex digits.
 pub fn parse_hex(s: &[u8]) -> Option<Oid> {
-    Oid::from_bytes(&parse_hex_key(s)?).ok()
+    parse_hex_key(s).map(|k| oid(&k))
 }
 
 /// [`parse_hex`] as raw bytes: no call into libgit2, for reading ids by

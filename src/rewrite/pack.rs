@@ -15,7 +15,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
-use super::object::{key, IdSet, Key, RawTree, Source};
+use super::object::{key, oid, IdSet, Key, RawTree, Source};
 use crate::git_pack::{Packs, ReadState};
 
 /// Write failures.
@@ -236,7 +236,7 @@ impl PackSink {
             // Not in a pack, or not as expected: libgit2 reads it, or says why not.
             let mut slow: Vec<(Key, bool)> = Vec::new();
             for t in missed {
-                let tree = RawTree::read(src, Oid::from_bytes(&t).expect("20 bytes")).map_err(err)?;
+                let tree = RawTree::read(src, oid(&t)).map_err(err)?;
                 slow.extend(tree.iter().filter(|e| e.mode != GITLINK).map(|e| (key(&e.id), e.is_tree())));
             }
             found.push(slow);
@@ -317,7 +317,7 @@ impl PackSink {
         }
         loose.sort_unstable();
         for k in loose {
-            self.copy_whole(src, Oid::from_bytes(&k).expect("20 bytes"))?;
+            self.copy_whole(src, oid(&k))?;
         }
         Ok(())
     }
