@@ -276,25 +276,52 @@ fn history() -> (tempfile::TempDir, PathBuf, String) {
     (tmp, repo, m)
 }
 
+/// The `history` fixture split as it was six commits ago into `inc`; `grow`
+/// brings `main` back to its tip, and `full` is where a run from scratch goes.
+struct Grown {
+    /// Holds the directories.
+    _tmp: tempfile::TempDir,
+    repo: PathBuf,
+    manifest: String,
+    tip: String,
+    inc: PathBuf,
+    full: PathBuf,
+}
+
+impl Grown {
+    fn new() -> Grown {
+        let (tmp, repo, manifest) = history();
+        let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
+        let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
+        git(&repo, &["update-ref", "refs/heads/main", "main~6"]);
+        let g = Grown { _tmp: tmp, repo, manifest, tip, inc, full };
+        assert_eq!(g.apply(&g.inc).code, 0);
+        g
+    }
+
+    fn apply(&self, out: &Path) -> common::Run {
+        apply(&self.repo, out, &["--manifest", &self.manifest])
+    }
+
+    fn grow(&self) {
+        git(&self.repo, &["update-ref", "refs/heads/main", &self.tip]);
+    }
+}
+
 #[test]
 fn incremental_run_equals_a_run_from_scratch() {
-    let (tmp, repo, m) = history();
-    let m = m.as_str();
-    let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
-    let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
-
     // The monolith as it was a few commits ago, split once.
-    git(&repo, &["update-ref", "refs/heads/main", "main~6"]);
-    assert_eq!(apply(&repo, &inc, &["--manifest", m]).code, 0);
+    let g = Grown::new();
+    let (repo, inc, full) = (&g.repo, &g.inc, &g.full);
     let first_pack_count = packs(&inc.join("a.git"));
 
     // It grew; the rerun continues from the saved state.
-    git(&repo, &["update-ref", "refs/heads/main", &tip]);
-    let before = digest(&repo);
-    let run = apply(&repo, &inc, &["--manifest", m]);
+    g.grow();
+    let before = digest(repo);
+    let run = g.apply(inc);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(before, digest(&repo));
-    assert_eq!(apply(&repo, &full, &["--manifest", m]).code, 0);
+    assert_eq!(before, digest(repo));
+    assert_eq!(g.apply(full).code, 0);
     for team in ["a", "b"] {
         let (i, f) = (inc.join(format!("{team}.git")), full.join(format!("{team}.git")));
         assert_eq!(refs(&i), refs(&f), "{team}: incremental refs differ from a full run");
@@ -320,12 +347,8 @@ fn state_commit_lines(team_repo: &Path) -> BTreeSet<String> {
 /// it come out as git-split writes them.
 #[test]
 fn an_earlier_state_in_capitals_is_continued_and_written_back_in_lowercase() {
-    let (tmp, repo, m) = history();
-    let m = m.as_str();
-    let tip = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap().trim().to_string();
-    let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
-    git(&repo, &["update-ref", "refs/heads/main", "main~6"]);
-    assert_eq!(apply(&repo, &inc, &["--manifest", m]).code, 0);
+    let g = Grown::new();
+    let (inc, full) = (&g.inc, &g.full);
     let state = inc.join("a.git/split/state");
     let text = std::fs::read_to_string(&state).unwrap();
     let shouted: String = text
@@ -340,11 +363,11 @@ fn an_earlier_state_in_capitals_is_continued_and_written_back_in_lowercase() {
     std::fs::write(&state, shouted).unwrap();
     let first_pack_count = packs(&inc.join("a.git"));
 
-    git(&repo, &["update-ref", "refs/heads/main", &tip]);
-    let run = apply(&repo, &inc, &["--manifest", m]);
+    g.grow();
+    let run = g.apply(inc);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(packs(&inc.join("a.git")) > first_pack_count, "the state was continued, not rebuilt");
-    assert_eq!(apply(&repo, &full, &["--manifest", m]).code, 0);
+    assert_eq!(g.apply(full).code, 0);
     let (i, f) = (inc.join("a.git"), full.join("a.git"));
     assert_eq!(refs(&i), refs(&f));
     assert_eq!(map_lines(&i), map_lines(&f), "commit map in lowercase, as from scratch");
