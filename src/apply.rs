@@ -30,9 +30,10 @@ use crate::manifest::Manifest;
 use crate::plan::Snapshot;
 use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::{PackedCommits, SourceGraph};
-use crate::rewrite::history::{self as hist, DoneIndex, Earlier, Journal, Lifetimes};
+use crate::rewrite::history::{DoneIndex, Earlier, Lifetimes};
 use crate::rewrite::object::Source;
 use crate::rewrite::pack::PackSink;
+use crate::rewrite::state::{self, Journal, Saved};
 use crate::rewrite::{self, History, HistoryError, Job};
 
 /// The marker directory inside every team repository git-split writes.
@@ -459,47 +460,32 @@ pub fn apply(
             (ctx.mode == HistoryMode::Rewrite).then(|| (ctx.final_path(), fingerprint(&ctx), ctx.compat()))
         })
         .collect();
-    // Each state holds a line per commit of history. The history engine's
-    // are read through here once (each checked whole), to learn which
-    // commits every team considered: the first one's ids are kept, sorted,
-    // and the others counted against them. Each is read a second time,
-    // streamed into the team's new state, once the graph tells which of
-    // its mappings the run can ask for (see `open_history`).
-    let mut first: Option<(usize, DoneIndex, Vec<Oid>)> = None;
-    for (k, w) in wanted.iter().enumerate() {
-        if let Some((path, fp, None)) = w {
-            if let Some((index, tips)) = DoneIndex::first(&state_path(path), fp) {
-                first = Some((k, index, tips));
-                break;
-            }
-        }
-    }
-    let (first_team, index, first_tips) = match first {
-        Some((k, index, tips)) => (Some(k), Some(index), tips),
-        None => (None, None, Vec::new()),
-    };
-    let numbered: Vec<_> = wanted.iter().enumerate().collect();
+    // A history engine team's state is opened, not read: its segments are
+    // checked and mapped, and the ids this run asks about are looked up in
+    // them (which commits every team considered already, and the mappings
+    // and commits the pass reads).
     let mut previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
-        &numbered,
+        &wanted,
         opts.jobs,
         || (),
-        |_, (k, w)| {
+        |_, w| {
             let (path, fp, compat) = w.as_ref()?;
-            let tips = match compat {
-                Some(_) => Vec::new(),
-                None if first_team == Some(*k) => first_tips.clone(),
-                None => index.as_ref()?.add(&state_path(path), fp)?,
-            };
-            load_previous(path, fp, *compat, tips)
+            load_previous(path, fp, *compat)
         },
     );
+    let mut index = DoneIndex::default();
+    for p in previous.iter().flatten() {
+        if let Some(saved) = &p.saved {
+            index.add(saved.clone());
+        }
+    }
     // When every team continues an earlier run of the history engine, the
     // history all of them have rewritten already is not read again.
     let incremental = opts.mode == HistoryMode::Rewrite
         && !previous.is_empty()
         && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
         && opts.teams.iter().all(|&t| manifest.teams[t].compat.is_none());
-    let done = |c: Oid| incremental && index.as_ref().is_some_and(|i| i.done(&c));
+    let done = |c: Oid| incremental && index.done(&c);
 
     // Every commit reachable from the selected refs, parents first.
     let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
@@ -535,8 +521,7 @@ pub fn apply(
     // Shared by every team's pass: how long each mapping is read, and what
     // the earlier runs did (the index of every id they hold is dropped).
     let lifetimes = Arc::new(Lifetimes::new(&graph, all_refs.iter().map(|r| r.commit)));
-    let earlier =
-        index.map(|i| Arc::new(Earlier::new(&graph, &|c| i.done(c), all_refs.iter().map(|r| r.commit))));
+    let earlier = (!index.is_empty()).then(|| Arc::new(Earlier::new(&graph, &|c| index.done(c))));
 
     let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| team_ctx(t, &graph, &all_refs)).collect();
     let jobs = opts.jobs.max(1);
@@ -562,7 +547,7 @@ pub fn apply(
         |_, (i, st)| {
             let ctx = &ctxs[*i];
             (ctx.mode == HistoryMode::Rewrite && ctx.compat().is_none())
-                .then(|| open_history(ctx, &st.staging, st.previous.as_deref(), &lifetimes, earlier.as_ref()))
+                .then(|| open_history(ctx, &st.staging, st.previous.as_ref(), &lifetimes, earlier.as_ref()))
         },
     );
     let mut k = 0;
@@ -811,8 +796,8 @@ fn team_repo(out: &Path, name: &str) -> PathBuf {
 struct Previous {
     /// The commits its refs pointed at (history engine).
     tips: Vec<Oid>,
-    /// Its state (history engine), read again when the team is staged.
-    state: Option<PathBuf>,
+    /// Its state (history engine).
+    saved: Option<Arc<Saved>>,
     /// The saved split of a `compat` team.
     compat: Option<CompatSplit>,
     refs: BTreeMap<String, Oid>,
@@ -820,26 +805,27 @@ struct Previous {
 
 /// Where a team repository keeps its state.
 fn state_path(repo: &Path) -> PathBuf {
-    repo.join(MARKER_DIR).join(hist::STATE)
+    repo.join(MARKER_DIR).join(state::STATE)
 }
 
 /// The previous run of a team, if it can be continued: a history engine
-/// team's state was read through already (its `tips`); a `compat` team's
-/// is loaded here.
-fn load_previous(
-    final_path: &Path,
-    fingerprint: &str,
-    compat: Option<Compat>,
-    tips: Vec<Oid>,
-) -> Option<Previous> {
-    let (state, compat) = match compat {
+/// team's state is opened, a `compat` team's is loaded. A state that
+/// cannot be read is no state: the team is built again.
+fn load_previous(final_path: &Path, fingerprint: &str, compat: Option<Compat>) -> Option<Previous> {
+    let (saved, compat) = match compat {
         Some(c) => {
             let state = fs::read_to_string(state_path(final_path)).ok()?;
             (CompatSplit::state_fingerprint(&state)? == fingerprint).then_some(())?;
             (None, Some(CompatSplit::from_state(c, &state).ok()?))
         }
-        None => (Some(state_path(final_path)), None),
+        None => {
+            let dir = final_path.join(MARKER_DIR);
+            // Continuing copies the commit map: it must be there.
+            dir.join(state::COMMIT_MAP).is_file().then_some(())?;
+            (Some(Arc::new(Saved::open(&dir, fingerprint).ok()??)), None)
+        }
     };
+    let tips = saved.as_ref().map_or_else(Vec::new, |s| s.tips().to_vec());
     let repo = Repository::open_bare(final_path).ok()?;
     let mut refs = BTreeMap::new();
     for r in repo.references().ok()?.flatten() {
@@ -847,7 +833,7 @@ fn load_previous(
             refs.insert(name.to_string(), target);
         }
     }
-    Some(Previous { tips, state, compat, refs })
+    Some(Previous { tips, saved, compat, refs })
 }
 
 /// A team's staging repository, ready for the history engine.
@@ -858,7 +844,7 @@ struct Staged {
     /// The previous repository's refs (empty on a first run).
     old_refs: BTreeMap<String, Oid>,
     /// The previous run's state, for the history engine.
-    previous: Option<PathBuf>,
+    previous: Option<Arc<Saved>>,
     /// The team's history, once opened (see `open_history`).
     history: History,
     /// Where the previous run got to, for a `compat` team.
@@ -951,7 +937,7 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
         }
     }
     let (previous, compat, old_refs) = match previous {
-        Some(p) => (p.state, p.compat, p.refs),
+        Some(p) => (p.saved, p.compat, p.refs),
         None => Default::default(),
     };
     fault::point("apply.staged");
@@ -963,17 +949,22 @@ fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamEr
 fn open_history(
     ctx: &TeamCtx<'_>,
     staging: &Path,
-    previous: Option<&Path>,
+    previous: Option<&Arc<Saved>>,
     lifetimes: &Arc<Lifetimes>,
     earlier: Option<&Arc<Earlier>>,
 ) -> Result<History, TeamError> {
     let fp = fingerprint(ctx);
-    let journal = Journal::create(&staging.join(MARKER_DIR), &fp, ctx.tips)?;
+    let dir = staging.join(MARKER_DIR);
     Ok(match (previous, earlier) {
-        (Some(state), Some(earlier)) => {
-            History::resume(state, &fp, ctx.graph, earlier.clone(), lifetimes.clone(), journal)?
+        (Some(saved), Some(earlier)) => {
+            let map = ctx.final_path().join(MARKER_DIR).join(state::COMMIT_MAP);
+            let journal = Journal::create(&dir, &fp, ctx.tips, Some(&map)).map_err(HistoryError::from)?;
+            History::resume(saved.clone(), ctx.graph, earlier.clone(), lifetimes.clone(), journal)
         }
-        _ => History::new(lifetimes.clone(), journal),
+        _ => History::new(
+            lifetimes.clone(),
+            Journal::create(&dir, &fp, ctx.tips, None).map_err(HistoryError::from)?,
+        ),
     })
 }
 
@@ -1039,10 +1030,10 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
             // Both were written as the pass went; they are finished (and
             // named) here, in the staging repository.
             let marker = staging.join(MARKER_DIR);
-            let map_path = marker.join(hist::COMMIT_MAP);
+            let map_path = marker.join(state::COMMIT_MAP);
             fault::io_point("finish.commit-map").map_err(tio(format!("writing {}", map_path.display())))?;
             history.close_map()?;
-            let state_path = marker.join(hist::STATE);
+            let state_path = marker.join(state::STATE);
             fault::io_point("finish.state").map_err(tio(format!("writing {}", state_path.display())))?;
             history.close_state()?;
             peak_live = history.peak_live();
@@ -1050,7 +1041,7 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
         }
         None => {
             let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
-            (ctx.graph.commits.len(), kept, Some(hist::commit_map_header()), None)
+            (ctx.graph.commits.len(), kept, Some(state::commit_map_header()), None)
         }
     };
     // Every previous ref must still be reachable from the new ones, or the
@@ -1089,13 +1080,13 @@ fn finish(ctx: &TeamCtx<'_>, st: Staged, history: Option<History>) -> Result<Tea
     let marker = staging.join(MARKER_DIR);
     fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
     if let Some(map_lines) = map_lines {
-        let map_path = marker.join(hist::COMMIT_MAP);
+        let map_path = marker.join(state::COMMIT_MAP);
         fault::io_point("finish.commit-map")
             .and_then(|_| fs::write(&map_path, map_lines))
             .map_err(tio(format!("writing {}", map_path.display())))?;
     }
     if let Some(state) = state {
-        let state_path = marker.join(hist::STATE);
+        let state_path = marker.join(state::STATE);
         fault::io_point("finish.state")
             .and_then(|_| fs::write(&state_path, state))
             .map_err(tio(format!("writing {}", state_path.display())))?;
@@ -1396,7 +1387,7 @@ fn compat_history(
     // Commits no ref reaches are not kept: the map says so with zeros.
     let reachable = split.reachable(targets.values().flatten().copied());
     let zero = "0".repeat(40);
-    let mut map = hist::commit_map_header();
+    let mut map = state::commit_map_header();
     for c in &split.order {
         let new = split.map[c]
             .new_commit()

@@ -25,9 +25,10 @@ const MAX_ALTERNATE_DEPTH: usize = 5;
 /// A read-only, private memory map of a whole file.
 ///
 /// Git never rewrites a pack or an index in place (new ones are written
-/// aside and renamed; old ones are unlinked), so the mapped bytes cannot
-/// change or shrink under us: an unlinked file stays mapped until dropped.
-struct Map {
+/// aside and renamed; old ones are unlinked), nor does git-split a state's
+/// segment, so the mapped bytes cannot change or shrink under us: an
+/// unlinked file stays mapped until dropped.
+pub(crate) struct Map {
     ptr: *mut std::ffi::c_void,
     len: usize,
 }
@@ -38,7 +39,7 @@ unsafe impl Send for Map {}
 unsafe impl Sync for Map {}
 
 impl Map {
-    fn open(path: &Path) -> Option<Map> {
+    pub(crate) fn open(path: &Path) -> Option<Map> {
         let file = File::open(path).ok()?;
         let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
         if len == 0 {
@@ -60,7 +61,7 @@ impl Map {
         Some(Map { ptr, len })
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
         unsafe { std::slice::from_raw_parts(self.ptr as *const u8, self.len) }
     }

@@ -314,6 +314,8 @@ fn incremental_run_equals_a_run_from_scratch() {
     let g = Grown::new();
     let (repo, inc, full) = (&g.repo, &g.inc, &g.full);
     let first_pack_count = packs(&inc.join("a.git"));
+    let earlier: std::collections::BTreeMap<&str, PathBuf> =
+        ["a", "b"].map(|t| (t, segments(&inc.join(format!("{t}.git"))).remove(0))).into();
 
     // It grew; the rerun continues from the saved state.
     g.grow();
@@ -326,52 +328,70 @@ fn incremental_run_equals_a_run_from_scratch() {
         let (i, f) = (inc.join(format!("{team}.git")), full.join(format!("{team}.git")));
         assert_eq!(refs(&i), refs(&f), "{team}: incremental refs differ from a full run");
         assert_eq!(map_lines(&i), map_lines(&f), "{team}: commit maps differ");
+        assert_eq!(state(&i), state(&f), "{team}: states differ");
+        // The earlier run's segment is kept as it was; this run adds one.
+        let now = segments(&i);
+        assert_eq!(now.len(), 2, "{team}");
+        assert!(now.contains(&earlier[team]), "{team}: {now:?} lost {:?}", earlier[team]);
         git(&i, &["fsck", "--full", "--strict", "--no-dangling"]);
         assert_only_reachable(&i, &format!("{team}: only reachable objects after an incremental run"));
     }
     assert!(packs(&inc.join("a.git")) > first_pack_count, "the previous packs were reused, not rewritten");
 }
 
-/// The `c` lines of a state, as a set.
-fn state_commit_lines(team_repo: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(team_repo.join("split/state"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("c "))
-        .map(str::to_string)
-        .collect()
+/// A team repository's state, whatever its segments.
+fn state(team_repo: &Path) -> String {
+    git_split::rewrite::state::dump(&team_repo.join("split")).unwrap()
 }
 
-/// git-split writes ids in lowercase, but reads capitals too: a state
-/// written that way (by hand, say) is continued, and the lines copied from
-/// it come out as git-split writes them.
-#[test]
-fn an_earlier_state_in_capitals_is_continued_and_written_back_in_lowercase() {
-    let g = Grown::new();
-    let (inc, full) = (&g.inc, &g.full);
-    let state = inc.join("a.git/split/state");
-    let text = std::fs::read_to_string(&state).unwrap();
-    let shouted: String = text
-        .lines()
-        .map(|l| match l.strip_prefix("c ") {
-            Some(rest) => format!("c {}\n", rest.to_uppercase()),
-            None => format!("{l}\n"),
-        })
+fn segments(team_repo: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(team_repo.join("split"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
         .collect();
-    assert_ne!(shouted, text, "the state has commit lines");
-    std::fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    std::fs::write(&state, shouted).unwrap();
-    let first_pack_count = packs(&inc.join("a.git"));
+    found.sort();
+    found
+}
 
-    g.grow();
-    let run = g.apply(inc);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(packs(&inc.join("a.git")) > first_pack_count, "the state was continued, not rebuilt");
-    assert_eq!(g.apply(full).code, 0);
-    let (i, f) = (inc.join("a.git"), full.join("a.git"));
-    assert_eq!(refs(&i), refs(&f));
-    assert_eq!(map_lines(&i), map_lines(&f), "commit map in lowercase, as from scratch");
-    assert_eq!(state_commit_lines(&i), state_commit_lines(&f), "state lines in lowercase, as from scratch");
+/// A segment that is cut short, gone, or not a segment is no state: the
+/// team is built again, to the ids and state of a run from scratch.
+#[test]
+fn a_damaged_or_missing_segment_makes_the_team_start_over() {
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage); 3] = [
+        ("cut short", |p| {
+            let len = std::fs::metadata(p).unwrap().len();
+            std::fs::OpenOptions::new().write(true).open(p).unwrap().set_len(len - 7).unwrap();
+        }),
+        ("removed", |p| std::fs::remove_file(p).unwrap()),
+        ("overwritten", |p| std::fs::write(p, b"GSPLSEG1 but nothing else").unwrap()),
+    ];
+    for (what, damage) in damages {
+        let g = Grown::new();
+        let a = g.inc.join("a.git");
+        let seg = segments(&a);
+        assert_eq!(seg.len(), 1, "a first run writes one segment");
+        std::fs::set_permissions(&seg[0], std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        damage(&seg[0]);
+        g.grow();
+        let run = g.apply(&g.inc);
+        assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+        assert_eq!(g.apply(&g.full).code, 0);
+        let f = g.full.join("a.git");
+        assert_eq!(refs(&a), refs(&f), "{what}");
+        assert_eq!(
+            std::fs::read(a.join("split/commit-map")).unwrap(),
+            std::fs::read(f.join("split/commit-map")).unwrap(),
+            "{what}"
+        );
+        assert_eq!(segments(&a).len(), 1, "{what}: a run from scratch writes one segment");
+        assert_eq!(
+            std::fs::read(a.join("split/state")).unwrap(),
+            std::fs::read(f.join("split/state")).unwrap(),
+            "{what}"
+        );
+    }
 }
 
 #[test]
@@ -396,11 +416,15 @@ fn packs_of_many_incremental_runs_are_folded_into_one() {
     let a = out.join("a.git");
     assert!(most <= 17, "packs pile up: {most}");
     assert!(packs(&a) < 17, "{}", packs(&a));
+    // So do the state's segments, one per run.
+    let n = segments(&a).len();
+    assert!((1..=16).contains(&n) && n < 21, "{n} segments");
     git(&a, &["fsck", "--full", "--strict", "--no-dangling"]);
     assert_only_reachable(&a, "a: only reachable objects after folding packs");
     let fresh = tmp.path().join("fresh");
     assert_eq!(apply(&repo, &fresh, &["--manifest", m]).code, 0);
     assert_eq!(refs(&a), refs(&fresh.join("a.git")), "folding packs changed ids");
+    assert_eq!(state(&a), state(&fresh.join("a.git")), "folding segments changed the state");
 }
 
 #[test]

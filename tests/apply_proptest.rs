@@ -807,18 +807,20 @@ fn incremental_matches(
         if refs(&inc)? != refs(&whole)? {
             return Err(format!("{}: incremental run gives other ids than a run from scratch", team.name));
         }
-        for f in ["split/commit-map", "split/state"] {
-            let read = |d: &Path| std::fs::read(d.join(f)).map_err(|e| e.to_string());
-            let (a, b) = (read(&inc)?, read(&whole)?);
-            let sorted = |x: &[u8]| {
-                let mut l: Vec<&[u8]> = x.split(|&c| c == b'\n').collect();
-                l.sort();
-                l.into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>()
-            };
-            // The order of lines follows the order commits were met in.
-            if sorted(&a) != sorted(&b) {
-                return Err(format!("{}: {f} of the incremental run differs", team.name));
-            }
+        let read = |d: &Path| std::fs::read(d.join("split/commit-map")).map_err(|e| e.to_string());
+        let (a, b) = (read(&inc)?, read(&whole)?);
+        let sorted = |x: &[u8]| {
+            let mut l: Vec<&[u8]> = x.split(|&c| c == b'\n').collect();
+            l.sort();
+            l.into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>()
+        };
+        // The order of lines follows the order commits were met in.
+        if sorted(&a) != sorted(&b) {
+            return Err(format!("{}: the commit map of the incremental run differs", team.name));
+        }
+        let state = |d: &Path| git_split::rewrite::state::dump(&d.join("split")).map_err(|e| e.to_string());
+        if state(&inc)? != state(&whole)? {
+            return Err(format!("{}: the state of the incremental run differs", team.name));
         }
     }
     Ok(())

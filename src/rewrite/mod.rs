@@ -10,6 +10,7 @@ pub mod graph;
 pub mod history;
 pub mod object;
 pub mod pack;
+pub mod state;
 pub mod trailer;
 pub mod tree;
 
@@ -21,7 +22,8 @@ use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
-pub use history::{History, HistoryError, Mapping, StateError, EMPTY_TREE, LABEL_KEY};
+pub use history::{History, HistoryError, Mapping, EMPTY_TREE, LABEL_KEY};
+pub use state::StateError;
 
 use crate::git_pack::Packs;
 use crate::ownership::Ownership;
