@@ -112,8 +112,11 @@ struct Segment {
 }
 
 impl Segment {
-    /// Opens and checks the segment `name` in `dir`: its size, name and the
-    /// order of its tables (not every byte's checksum: see [`Segment::verify`]).
+    /// Opens the segment `name` in `dir`, checking what costs nothing: its
+    /// format, its size and that it is named after its checksum. Its
+    /// content is trusted, as git trusts a pack's, and every byte is checked
+    /// before segments are folded ([`Saved::open`]): a run reads only the
+    /// entries it looks up.
     fn open(dir: &Path, name: &str) -> Result<Segment, StateError> {
         let path = dir.join(format!("{name}.{SEGMENT_EXT}"));
         let bad = |m: &str| state_err(&path, m);
@@ -135,19 +138,7 @@ impl Segment {
         if trailer != name {
             return Err(bad("does not match its name"));
         }
-        let seg = Segment { name: name.to_string(), path: path.clone(), map, commits, kept, nodes, parents };
-        let (records, table) = (seg.records(), seg.node_table());
-        let sorted = |t: &[u8], w: usize, n: usize| (1..n).all(|i| t[(i - 1) * w..][..ID] < t[i * w..][..ID]);
-        let counted = (0..commits).filter(|&i| records[i * RECORD + ID..][..ID] != [0; ID]).count();
-        let starts_ok = (0..nodes).all(|i| {
-            let start = le32(table, i * NODE + 2 * ID + 4);
-            let end = if i + 1 < nodes { le32(table, (i + 1) * NODE + 2 * ID + 4) } else { parents };
-            start <= end && end <= parents
-        });
-        if !sorted(records, RECORD, commits) || !sorted(table, NODE, nodes) || counted != kept || !starts_ok {
-            return Err(bad("is damaged"));
-        }
-        Ok(seg)
+        Ok(Segment { name: name.to_string(), path: path.clone(), map, commits, kept, nodes, parents })
     }
 
     fn records(&self) -> &[u8] {
@@ -178,8 +169,10 @@ impl Segment {
     fn node_at(&self, i: usize) -> Node {
         let t = self.node_table();
         let row = &t[i * NODE..(i + 1) * NODE];
-        let start = le32(row, 2 * ID + 4);
+        // Within the parent table whatever the bytes say (see `open`).
         let end = if i + 1 < self.nodes { le32(t, (i + 1) * NODE + 2 * ID + 4) } else { self.parents };
+        let end = end.min(self.parents);
+        let start = le32(row, 2 * ID + 4).min(end);
         let p = self.parent_table();
         Node {
             id: id_at(row, 0),
@@ -241,6 +234,14 @@ impl Saved {
                     saved.segments.push(Segment::open(dir, &name)?);
                 }
                 _ => return Err(bad()),
+            }
+        }
+        // The next run folds these: all their bytes are read then anyway,
+        // and a damaged one is better found now, when the team can start
+        // over, than when it is written.
+        if saved.segments.len() >= MAX_SEGMENTS {
+            if let Some(s) = saved.segments.iter().find(|s| !s.verify()) {
+                return Err(state_err(&s.path, "is damaged"));
             }
         }
         Ok(Some(saved))
@@ -399,11 +400,9 @@ impl Journal {
         let old: &[Segment] = earlier.map_or(&[], |s| &s.segments);
         let mut names = Vec::new();
         if old.len() + usize::from(!records.is_empty() || !nodes.is_empty()) > MAX_SEGMENTS {
-            // Fold: one segment holding them all, as a run from scratch writes it.
+            // Fold: one segment holding them all, as a run from scratch
+            // writes it. (`Saved::open` checked every byte of them.)
             for s in old {
-                if !s.verify() {
-                    return Err(state_err(&s.path.clone(), "is damaged"));
-                }
                 records.extend(
                     s.records().chunks_exact(RECORD).map(|r| <[u8; RECORD]>::try_from(r).expect("a record")),
                 );
@@ -597,26 +596,43 @@ mod tests {
     }
 
     #[test]
-    fn a_segment_out_of_order_is_refused() {
+    fn a_segment_not_named_after_its_checksum_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         save(tmp.path(), None, &[]);
         let state = std::fs::read_to_string(tmp.path().join(STATE)).unwrap();
         let name = state.lines().find_map(|l| l.strip_prefix("s ")).unwrap().to_string();
-        let path = tmp.path().join(format!("{name}.{SEGMENT_EXT}"));
-        let mut b = std::fs::read(&path).unwrap();
-        // Swap the first two records, and name the result after its checksum.
-        let (r0, r1) = (HEADER, HEADER + RECORD);
-        let first: Vec<u8> = b[r0..r1].to_vec();
-        b.copy_within(r1..r1 + RECORD, r0);
-        b[r1..r1 + RECORD].copy_from_slice(&first);
-        let n = b.len() - TRAILER;
-        let sum: [u8; ID] = Sha1::digest(&b[..n]).into();
-        b[n..].copy_from_slice(&sum);
-        let mut renamed = String::new();
-        push_hex(&mut renamed, &oid(&sum));
-        std::fs::write(tmp.path().join(format!("{renamed}.{SEGMENT_EXT}")), &b).unwrap();
-        std::fs::write(tmp.path().join(STATE), state.replace(&name, &renamed)).unwrap();
+        let other = format!("{}{}", &name[..39], if name.ends_with('0') { '1' } else { '0' });
+        std::fs::rename(
+            tmp.path().join(format!("{name}.{SEGMENT_EXT}")),
+            tmp.path().join(format!("{other}.{SEGMENT_EXT}")),
+        )
+        .unwrap();
+        std::fs::write(tmp.path().join(STATE), state.replace(&name, &other)).unwrap();
         let err = Saved::open(tmp.path(), "fp").err().expect("refused");
+        assert!(err.to_string().ends_with("does not match its name"), "{err}");
+    }
+
+    #[test]
+    fn a_damaged_segment_is_found_before_it_is_folded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = tmp.path().join("0");
+        let seg = save(&first, None, &[]).segments[0].path.clone();
+        // A byte of an id changed: the segment still opens (its content is
+        // trusted), until the next run would fold it and reads it all.
+        let mut b = std::fs::read(&seg).unwrap();
+        b[HEADER + ID] ^= 1;
+        std::fs::write(&seg, &b).unwrap();
+        let mut prev = first;
+        for n in 1..MAX_SEGMENTS as u8 {
+            let saved = Saved::open(&prev, "fp").unwrap().expect("opens");
+            let dir = tmp.path().join(n.to_string());
+            let mut j = Journal::create(&dir, "fp", &[], Some(&prev.join(COMMIT_MAP))).unwrap();
+            j.push(&id(10 + n), None, None).unwrap();
+            j.close_map().unwrap();
+            j.close_state(Some(&saved), Vec::new()).unwrap();
+            prev = dir;
+        }
+        let err = Saved::open(&prev, "fp").err().expect("refused once it would be folded");
         assert!(err.to_string().ends_with("is damaged"), "{err}");
     }
 
