@@ -160,7 +160,8 @@ pub struct TeamReport {
     pub path: PathBuf,
     /// Monolith commits considered.
     pub commits_considered: usize,
-    /// Commits in the team repository.
+    /// Monolith commits the team repository keeps (`--history prune`'s
+    /// deletion commits are not monolith commits).
     pub commits_kept: usize,
     /// Files in the tip tree of the first branch.
     pub files: u64,
@@ -1508,5 +1509,7 @@ fn prune_history(
         fault::point("finish.ref");
         written.insert(r.name.clone(), peeled.to_string());
     }
-    Ok(ctx.graph.commits.len() + ctx.refs.iter().filter(|r| r.name.starts_with("refs/heads/")).count())
+    // Every monolith commit is kept; the deletions on top are not monolith
+    // commits, and counting them would report more kept than considered.
+    Ok(ctx.graph.commits.len())
 }

@@ -171,7 +171,17 @@ fn prune_mode_keeps_history_and_deletes_on_top() {
     let repo = fixture("monolith");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    assert_eq!(apply(&repo, &out, &["--history", "prune", "--team", "payment"]).code, 0);
+    let run = apply(&repo, &out, &["--history", "prune", "--team", "payment", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let history = String::from_utf8(git(&repo, &["rev-list", "--count", "main"]).stdout).unwrap();
+    let history: u64 = history.trim().parse().unwrap();
+    let team = &report["teams"][0];
+    assert_eq!(
+        (&team["commits_considered"], &team["commits_kept"]),
+        (&history.into(), &history.into()),
+        "{team}"
+    );
     let t = out.join("payment.git");
     let monolith_main = String::from_utf8(git(&repo, &["rev-parse", "main"]).stdout).unwrap();
     let parent = String::from_utf8(git(&t, &["rev-parse", "main^"]).stdout).unwrap();
