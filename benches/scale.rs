@@ -156,6 +156,10 @@ fn main() -> ExitCode {
         s.stats.seconds
     );
     let bin = env!("CARGO_BIN_EXE_git-split");
+    // `cargo bench --bench scale -- incremental` times the runs only, to
+    // look at the incremental one; SCALE_BENCH_KEEP=1 keeps the outputs
+    // and the grown monolith for a profiler.
+    let only_runs = std::env::args().skip(1).any(|a| a == "incremental");
     let tmp = tempfile::tempdir().expect("tempdir");
     let m = manifest(&s.repo, tmp.path());
     let out = tmp.path().join("out");
@@ -165,24 +169,8 @@ fn main() -> ExitCode {
     println!("  apply, {TEAMS} teams                  {c}");
     assert_eq!(before, digest(&s.repo), "the monolith changed");
 
-    let c = timed(split(bin, &s.repo, &m).args(["verify", "--out"]).arg(&out));
-    println!("  verify --out                        {c}");
-
-    let start = std::time::Instant::now();
-    for i in 0..TEAMS {
-        let team = out.join(format!("team-{i:02}.git"));
-        if team.exists() {
-            git_out(&team, &["fsck", "--full", "--strict", "--no-dangling"]);
-        }
-    }
-    println!("  git fsck, every team                {:8.1} s", start.elapsed().as_secs_f64());
-
-    for i in [0, 17, 42] {
-        let team = format!("team-{i:02}");
-        let alone = tmp.path().join(format!("alone-{i}"));
-        let c = timed(split(bin, &s.repo, &m).args(["apply", "-q", "--team", &team, "--out"]).arg(&alone));
-        assert_eq!(refs_of(&alone, &team), refs_of(&out, &team), "{team}: --team alone gives other ids");
-        println!("  apply --team {team}                {c}");
+    if !only_runs {
+        guarantees(bin, &s.repo, &m, tmp.path(), &out);
     }
 
     let grown = tmp.path().join("grown.git");
@@ -198,6 +186,37 @@ fn main() -> ExitCode {
             assert_eq!(refs_of(&out, &team), refs_of(&fresh, &team), "{team}: incremental differs");
         }
     }
-    println!("  every guarantee held");
+    if only_runs {
+        println!("  (verify, fsck and --team skipped)");
+    } else {
+        println!("  every guarantee held");
+    }
+    if std::env::var_os("SCALE_BENCH_KEEP").is_some() {
+        println!("  kept: {}", tmp.keep().display());
+    }
     ExitCode::SUCCESS
+}
+
+/// What the bench checks besides times: `verify`, `git fsck` on every team,
+/// and `--team` alone giving the same ids.
+fn guarantees(bin: &str, repo: &Path, m: &Path, tmp: &Path, out: &Path) {
+    let c = timed(split(bin, repo, m).args(["verify", "--out"]).arg(out));
+    println!("  verify --out                        {c}");
+
+    let start = std::time::Instant::now();
+    for i in 0..TEAMS {
+        let team = out.join(format!("team-{i:02}.git"));
+        if team.exists() {
+            git_out(&team, &["fsck", "--full", "--strict", "--no-dangling"]);
+        }
+    }
+    println!("  git fsck, every team                {:8.1} s", start.elapsed().as_secs_f64());
+
+    for i in [0, 17, 42] {
+        let team = format!("team-{i:02}");
+        let alone = tmp.join(format!("alone-{i}"));
+        let c = timed(split(bin, repo, m).args(["apply", "-q", "--team", &team, "--out"]).arg(&alone));
+        assert_eq!(refs_of(&alone, &team), refs_of(out, &team), "{team}: --team alone gives other ids");
+        println!("  apply --team {team}                {c}");
+    }
 }
