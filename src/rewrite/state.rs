@@ -16,7 +16,7 @@
 //! The commit map (`split/commit-map`) is filter-repo's single file: each
 //! run copies the previous one and appends to it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -323,18 +323,17 @@ impl Journal {
     ) -> Result<Journal, StateError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         let map_path = dir.join(format!("{COMMIT_MAP}{PARTIAL}"));
-        let map = match previous_map {
-            // A kernel copy (a reflink where the file system has them).
+        let mut map = File::create(&map_path).map_err(io_err(&map_path))?;
+        match previous_map {
+            // Copied in the kernel (`copy_file_range`: a reflink where the
+            // file system has them), into a file of our own making, whatever
+            // the previous one's permissions.
             Some(p) => {
-                std::fs::copy(p, &map_path).map_err(io_err(&map_path))?;
-                OpenOptions::new().append(true).open(&map_path).map_err(io_err(&map_path))?
+                let mut from = File::open(p).map_err(read_err(p))?;
+                std::io::copy(&mut from, &mut map).map_err(io_err(&map_path))?;
             }
-            None => {
-                let mut f = File::create(&map_path).map_err(io_err(&map_path))?;
-                f.write_all(commit_map_header().as_bytes()).map_err(io_err(&map_path))?;
-                f
-            }
-        };
+            None => map.write_all(commit_map_header().as_bytes()).map_err(io_err(&map_path))?,
+        }
         let records_path = dir.join(RECORDS);
         let records = File::create(&records_path).map_err(io_err(&records_path))?;
         let mut tips = tips.to_vec();
