@@ -403,6 +403,9 @@ pub fn apply(
         };
         // If the system starts no thread, the walk happens below.
         let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
+        // Copying objects needs the packs' entries in order: sorted here,
+        // on a thread of its own, while the split tree is listed.
+        let _ = std::thread::Builder::new().spawn_scoped(s, || packs.prepare_entries());
         let snap = Snapshot::load(repo, manifest, split);
         (snap, early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
     });

@@ -458,6 +458,16 @@ impl Packs {
         self.packs.iter().any(|p| p.find(id, 0).is_ok())
     }
 
+    /// Sorts every pack's entries by place, which [`Packs::entry`] needs
+    /// to tell where an entry ends: a second or so per ten million
+    /// objects, better spent on a thread that has nothing else to do than
+    /// in the middle of the first copy.
+    pub fn prepare_entries(&self) {
+        for p in &self.packs {
+            p.order();
+        }
+    }
+
     /// The raw entry at a place [`Packs::locate_one`] gave.
     pub fn entry(&self, pack: u32, n: u32) -> Option<RawEntry<'_>> {
         self.packs.get(pack as usize)?.entry(n as usize)
