@@ -211,6 +211,13 @@ fn check_team(
             return Ok(Some(c));
         }
     };
+    // The saved history the next run continues from: whole, and the
+    // commit map's twin.
+    match crate::rewrite::state::check(&path.join(crate::apply::MARKER_DIR)) {
+        Ok(Some(wrong)) => wrong.into_iter().for_each(|w| diff(None, format!("split/state: {w}"))),
+        Ok(None) => {}
+        Err(e) => diff(None, format!("split/state: {e}")),
+    }
     let pairs: Vec<(Oid, Oid)> = map
         .lines()
         .skip(1)

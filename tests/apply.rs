@@ -404,6 +404,34 @@ fn a_damaged_or_missing_segment_makes_the_team_start_over() {
     }
 }
 
+/// `verify` reads the saved state whole: a segment whose bytes changed, or
+/// a commit map that lost a line, is reported.
+#[test]
+fn verify_reports_a_damaged_state() {
+    let g = Grown::new();
+    let verify = || split(&g.repo, &["verify", "--manifest", &g.manifest, "--out", g.inc.to_str().unwrap()]);
+    let ok = verify();
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+
+    let a = g.inc.join("a.git");
+    let seg = segments(&a).remove(0);
+    let mut bytes = std::fs::read(&seg).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x20;
+    std::fs::write(&seg, &bytes).unwrap();
+    let bad = verify();
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("split/state") && bad.stdout.contains("checksum"), "{}", bad.stdout);
+
+    let b = g.inc.join("b.git/split/commit-map");
+    let map = std::fs::read_to_string(&b).unwrap();
+    let shorter = &map[..map.trim_end().rfind('\n').unwrap() + 1];
+    std::fs::write(&b, shorter).unwrap();
+    let bad = verify();
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("the commit map has"), "{}", bad.stdout);
+}
+
 #[test]
 fn packs_of_many_incremental_runs_are_folded_into_one() {
     let (tmp, repo, m) = history();

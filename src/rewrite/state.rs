@@ -492,6 +492,50 @@ fn write_segment(
     Ok(name)
 }
 
+/// Checks the state in `dir` whole, against the commit map beside it:
+/// every segment's bytes against its checksum, and every line of the
+/// commit map against the state (each commit considered once, mapped
+/// alike). Returns what is wrong, if anything; `Ok(None)` when there is no
+/// history engine state there.
+pub fn check(dir: &Path) -> Result<Option<Vec<String>>, StateError> {
+    let path = dir.join(STATE);
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+    if text.lines().next() != Some(STATE_HEADER) {
+        return Ok(None);
+    }
+    let fingerprint = text.lines().nth(1).and_then(|l| l.strip_prefix("fingerprint ")).unwrap_or_default();
+    let saved = Saved::open(dir, fingerprint)?.ok_or_else(|| state_err(&path, "not a state"))?;
+    let mut wrong: Vec<String> = saved
+        .segments
+        .iter()
+        .filter(|s| !s.verify())
+        .map(|s| format!("{} does not match its checksum", s.path.display()))
+        .collect();
+    let map_path = dir.join(COMMIT_MAP);
+    let map = std::fs::read(&map_path).map_err(read_err(&map_path))?;
+    let mut lines = 0;
+    for l in map.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty()) {
+        lines += 1;
+        let (Some(old), Some(new)) =
+            (l.get(..40).and_then(parse_hex_key), l.get(41..).and_then(parse_hex_key))
+        else {
+            wrong.push(format!("commit map line {}: `{}`", lines + 1, String::from_utf8_lossy(l)));
+            continue;
+        };
+        match saved.mapping(&old) {
+            Some((saved_new, _)) if saved_new == some_id(new) => {}
+            _ => wrong.push(format!("the state does not map {} as the commit map does", oid(&old))),
+        }
+        if wrong.len() > 20 {
+            break;
+        }
+    }
+    if wrong.is_empty() && lines != saved.considered() {
+        wrong.push(format!("the commit map has {lines} commits, the state {}", saved.considered()));
+    }
+    Ok(Some(wrong))
+}
+
 /// A state's content whatever its segments: `t` lines, then
 /// `c <old> <new|-> <target|->` per commit considered, sorted, then
 /// `n <new> <tree> <generation> <parent>...` per commit written, sorted.
