@@ -383,7 +383,8 @@ pub fn apply(
     }
     let git_dir = repo.raw().path().to_path_buf();
     let refs = select_refs(repo, manifest, rev)?;
-    let packs = Packs::open(&git_dir);
+    // Mapped once: the tree listing, the size reader and every pass share them.
+    let packs = repo.packs();
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
     // A first run reads nearly every commit and walks the whole history:
     // that starts now, on other threads, while the tree at the split ref is
@@ -396,9 +397,9 @@ pub fn apply(
         .any(|&t| team_repo(&opts.out, &manifest.teams[t].name).join(MARKER_DIR).join("state").exists());
     let (snap, early) = std::thread::scope(|s| {
         let walk = || -> Result<SourceGraph, git2::Error> {
-            let known = whole_history(&git_dir, &packs, &tips, opts.jobs);
+            let known = whole_history(&git_dir, packs, &tips, opts.jobs);
             let repo = Repository::open(&git_dir)?;
-            let source = Source::new(&repo, &packs)?;
+            let source = Source::new(&repo, packs)?;
             SourceGraph::read(&source, &tips, known)
         };
         // If the system starts no thread, the walk happens below.
@@ -444,7 +445,7 @@ pub fn apply(
             kept_files: kept_files[t],
             graph,
             tips: &tips,
-            packs: &packs,
+            packs,
             refs,
             head_branch: head_branch.as_deref(),
             mode: opts.mode,
@@ -492,13 +493,13 @@ pub fn apply(
     let done = |c: Oid| incremental && index.done(&c);
 
     // Every commit reachable from the selected refs, parents first.
-    let source = Source::new(git, &packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
+    let source = Source::new(git, packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
     let mut graph = match early {
         _ if incremental => SourceGraph::read_until(&source, &tips, &done),
         Some(walked) => walked,
         // Not read ahead (a team has a state it cannot continue, say): the
         // whole history still, read the fast way.
-        None => SourceGraph::read(&source, &tips, whole_history(&git_dir, &packs, &tips, opts.jobs)),
+        None => SourceGraph::read(&source, &tips, whole_history(&git_dir, packs, &tips, opts.jobs)),
     }
     .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
@@ -507,7 +508,7 @@ pub fn apply(
     if graph.partial
         && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        let known = whole_history(&git_dir, &packs, &tips, opts.jobs);
+        let known = whole_history(&git_dir, packs, &tips, opts.jobs);
         graph = SourceGraph::read(&source, &tips, known).map_err(crate::git::ctx("reading history"))?;
     }
     let incremental = graph.partial;
@@ -586,7 +587,7 @@ pub fn apply(
                 on_event(Event::Progress { team: ctxs[staged[engine[pos]].0].name.to_string(), done })
             };
             let mut results =
-                rewrite::rewrite_teams(&git_dir, &packs, &graph, passes, jobs, &progress).into_iter();
+                rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress).into_iter();
             let mut histories: Vec<Option<Result<History, HistoryError>>> =
                 staged.iter().map(|_| None).collect();
             for k in engine {

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
 
+use crate::git_pack::{Packs, ReadState};
+use crate::raw_tree::RawTree;
+
 /// Git failures, each naming what it was looking at.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -145,6 +148,20 @@ pub fn walk_tree(
     Ok(())
 }
 
+/// What a tree entry of `mode` is, as [`entry_kind`] reads libgit2's
+/// answer (its type, then its normalised mode); `None` for a directory.
+fn mode_kind(mode: u32) -> Option<FileKind> {
+    let kind = mode & 0o170000;
+    Some(match kind {
+        0o160000 => FileKind::Gitlink,
+        0o040000 => return None,
+        // libgit2 calls any mode with the owner's x bit executable, first.
+        _ if mode & 0o100 != 0 => FileKind::Executable,
+        0o120000 => FileKind::Symlink,
+        _ => FileKind::Blob,
+    })
+}
+
 fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
     Some(match (entry.kind(), entry.filemode()) {
         (Some(ObjectType::Tree), _) => return None,
@@ -176,6 +193,8 @@ fn chunks(data: &[u8]) -> std::collections::HashMap<&[u8], usize> {
 pub struct Repo {
     repo: Repository,
     path: PathBuf,
+    /// Its pack files, mapped once for every reader that goes around libgit2.
+    packs: std::sync::OnceLock<Packs>,
 }
 
 /// A revision resolved to a commit.
@@ -203,12 +222,17 @@ impl Repo {
         let flags = git2::RepositoryOpenFlags::NO_SEARCH;
         let repo = Repository::open_ext(path, flags, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
-        Ok(Repo { repo, path: path.to_path_buf() })
+        Ok(Repo { repo, path: path.to_path_buf(), packs: std::sync::OnceLock::new() })
     }
 
     /// The libgit2 handle.
     pub fn raw(&self) -> &Repository {
         &self.repo
+    }
+
+    /// Its pack files (and its alternates'), mapped on first use.
+    pub fn packs(&self) -> &Packs {
+        self.packs.get_or_init(|| Packs::open(self.repo.path()))
     }
 
     /// The path as given.
@@ -262,7 +286,7 @@ impl Repo {
     /// Lists every file of a tree with its size, in tree-walk order.
     pub fn list_tree(&self, tree: Oid) -> Result<TreeListing, GitError> {
         let mut listing = self.list_tree_unsized(tree)?;
-        let sizes = blob_sizes(self.repo.path(), &listing.files)?;
+        let sizes = blob_sizes(self.packs(), self.repo.path(), &listing.files)?;
         for (f, size) in listing.files.iter_mut().zip(sizes) {
             f.size = size;
         }
@@ -272,6 +296,9 @@ impl Repo {
     /// Like [`Repo::list_tree`], with every size 0: sizes cost an object
     /// header read each, which [`blob_sizes`] can do on other threads.
     pub fn list_tree_unsized(&self, tree: Oid) -> Result<TreeListing, GitError> {
+        if let Some(listing) = self.list_packed_tree(tree) {
+            return Ok(listing);
+        }
         let tree = self.repo.find_tree(tree).map_err(ctx(format!("reading tree {tree}")))?;
         let mut files = Vec::new();
         walk_tree(&self.repo, &tree, |dir, entry| {
@@ -284,6 +311,52 @@ impl Repo {
         })
         .map_err(ctx("walking the tree"))?;
         Ok(TreeListing { files })
+    }
+
+    /// [`Repo::list_tree_unsized`] read straight from the packs, each tree
+    /// parsed in place: a third of the time libgit2 takes, an entry copied
+    /// and a tree object made for each. `None` when a tree is not in a pack
+    /// or is one libgit2 might refuse (an empty or overlong name, a mode
+    /// of 0 or out of range): libgit2 then lists the tree, or says what is
+    /// wrong with it.
+    fn list_packed_tree(&self, root: Oid) -> Option<TreeListing> {
+        let packs = self.packs();
+        let mut state = ReadState::new();
+        let mut read = |id: Oid| -> Option<RawTree> {
+            let (kind, data) = packs.read(id.as_bytes().try_into().ok()?, &mut state)?;
+            let tree = RawTree::parse((kind == 2).then_some(data)?)?;
+            // Mode 0 may have been no digits at all, which libgit2 refuses.
+            let usual = tree
+                .iter()
+                .all(|e| !e.name.is_empty() && e.name.len() <= 0xffff && (1..=0o177777).contains(&e.mode));
+            usual.then_some(tree)
+        };
+        let mut files = Vec::new();
+        let mut dir: Vec<u8> = Vec::new();
+        // (tree, next entry, length of `dir` before this tree's name)
+        let mut stack: Vec<(RawTree, usize, usize)> = vec![(read(root)?, 0, 0)];
+        while let Some((tree, next, _)) = stack.last_mut() {
+            if *next == tree.len() {
+                let (_, _, len) = stack.pop().expect("not empty");
+                dir.truncate(len);
+                continue;
+            }
+            let e = tree.get(*next);
+            *next += 1;
+            let (mode, id, len) = (e.mode, e.id, dir.len());
+            dir.extend_from_slice(e.name);
+            match mode_kind(mode) {
+                Some(kind) => {
+                    files.push(TreeFile { path: dir.clone(), oid: id, kind, size: 0 });
+                    dir.truncate(len);
+                }
+                None => {
+                    dir.push(b'/');
+                    stack.push((read(id)?, 0, len));
+                }
+            }
+        }
+        Some(TreeListing { files })
     }
 
     /// The files that differ between two trees, in path order: added ones
@@ -508,7 +581,7 @@ impl Repo {
 /// (loose objects, say) is asked of libgit2, whose header reads are split
 /// across threads when there are many, each with its own handle (a libgit2
 /// repository is not shared across threads).
-pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitError> {
+pub fn blob_sizes(packs: &Packs, git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     // Distinct ids, ascending, each with the files that name it. An id is
     // sorted as two integers (its first 16 bytes and last 4), not as bytes.
@@ -541,14 +614,7 @@ pub fn blob_sizes(git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitErr
         }
     }
 
-    let packs = crate::git_pack::Packs::open(git_dir);
     let mut sizes = if packs.is_empty() { vec![None; ids.len()] } else { packs.sizes(&ids, threads) };
-    // Unmapping the packs is milliseconds of page-table work for a large
-    // repository: leave it to a thread of its own, beside the caller's next
-    // step (or do it here if no thread can be had).
-    if !packs.is_empty() {
-        let _ = std::thread::Builder::new().name("unmap packs".into()).spawn(move || drop(packs));
-    }
     let missing: Vec<usize> = (0..ids.len()).filter(|&k| sizes[k].is_none()).collect();
     if !missing.is_empty() {
         let oids: Vec<Oid> = missing.iter().map(|&k| Oid::from_bytes(&ids[k]).expect("20-byte id")).collect();

@@ -23,6 +23,7 @@ pub mod ownership;
 pub mod parallel;
 pub mod pattern;
 pub mod plan;
+pub mod raw_tree;
 pub mod rewrite;
 pub mod suggest;
 pub mod verify;

@@ -164,7 +164,8 @@ impl Snapshot {
         // Sizes (an object header each) are read on other threads while
         // packages resolve and patterns compile here.
         let git_dir = repo.raw().path().to_path_buf();
-        let read = || crate::git::blob_sizes(&git_dir, &listing.files);
+        let packs = repo.packs();
+        let read = || crate::git::blob_sizes(packs, &git_dir, &listing.files);
         let (sizes, ownership) = std::thread::scope(|s| {
             let read = &read;
             // One after the other when the system starts no thread.

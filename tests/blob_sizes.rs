@@ -85,7 +85,8 @@ fn check(repo: &Path) -> Counts {
     for (id, (_, size, _)) in objects.iter().filter(|(_, o)| o.0 == "blob") {
         assert_eq!(expected[id], *size, "cat-file disagrees with itself on {id}");
     }
-    let git_dir = Repo::open(repo).unwrap().raw().path().to_path_buf();
+    let r = Repo::open(repo).unwrap();
+    let git_dir = r.raw().path().to_path_buf();
 
     let mut files: Vec<TreeFile> = blobs
         .iter()
@@ -93,7 +94,7 @@ fn check(repo: &Path) -> Counts {
         .collect();
     let doubled: Vec<TreeFile> = files.iter().rev().cloned().collect();
     files.extend(doubled);
-    let sizes = blob_sizes(&git_dir, &files).unwrap();
+    let sizes = blob_sizes(r.packs(), &git_dir, &files).unwrap();
     assert_eq!(sizes.len(), files.len());
     for (f, size) in files.iter().zip(&sizes) {
         assert_eq!(*size, expected[&f.oid], "size of blob {} in {}", f.oid, repo.display());

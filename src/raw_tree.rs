@@ -1,0 +1,169 @@
+//! Tree objects parsed in place: one pass over the bytes records where
+//! each entry is, and entries are read from the bytes when asked for. The
+//! history engine parses every root tree of history this way, and listings
+//! read through the packs do too.
+
+use std::sync::Arc;
+
+use git2::Oid;
+
+/// One entry of a [`RawTree`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The mode as git stores it (`0o40000` for a directory).
+    pub mode: u32,
+    /// The file or directory name.
+    pub name: &'a [u8],
+    /// The object it points at.
+    pub id: Oid,
+}
+
+impl Entry<'_> {
+    /// Is this a subdirectory?
+    pub fn is_tree(&self) -> bool {
+        self.mode == 0o40000
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    mode: u32,
+    name: u32,
+    name_len: u32,
+    id: u32,
+}
+
+/// A tree object's bytes and where each entry is inside them.
+#[derive(Debug)]
+pub struct RawTree {
+    data: Arc<[u8]>,
+    spans: Vec<Span>,
+}
+
+impl RawTree {
+    /// Parses a tree object's content; `None` if it is malformed.
+    pub fn parse(data: Arc<[u8]>) -> Option<RawTree> {
+        let mut spans = Vec::with_capacity(data.len() / 40);
+        let mut at = 0;
+        while at < data.len() {
+            let space = at + data[at..].iter().position(|&b| b == b' ')?;
+            let mut mode = 0u32;
+            for &d in &data[at..space] {
+                if !(b'0'..=b'7').contains(&d) {
+                    return None;
+                }
+                mode = mode.checked_mul(8)? + u32::from(d - b'0');
+            }
+            let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+            let id = nul + 1;
+            if id + 20 > data.len() {
+                return None;
+            }
+            spans.push(Span {
+                mode,
+                name: (space + 1) as u32,
+                name_len: (nul - space - 1) as u32,
+                id: id as u32,
+            });
+            at = id + 20;
+        }
+        Some(RawTree { data, spans })
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True for the empty tree.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    fn name(&self, i: usize) -> &[u8] {
+        let s = self.spans[i];
+        &self.data[s.name as usize..(s.name + s.name_len) as usize]
+    }
+
+    fn raw_id(&self, i: usize) -> &[u8] {
+        let at = self.spans[i].id as usize;
+        &self.data[at..at + 20]
+    }
+
+    /// The `i`th entry, in git's order.
+    pub fn get(&self, i: usize) -> Entry<'_> {
+        Entry {
+            mode: self.spans[i].mode,
+            name: self.name(i),
+            id: Oid::from_bytes(self.raw_id(i)).expect("20 bytes"),
+        }
+    }
+
+    /// The entries, in git's order.
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        (0..self.spans.len()).map(|i| self.get(i))
+    }
+
+    /// The entry called `name`.
+    pub fn find(&self, name: &[u8]) -> Option<Entry<'_>> {
+        self.iter().find(|e| e.name == name)
+    }
+
+    /// Names whose entry differs between `old` and `self` (added, removed
+    /// or changed), each once.
+    pub fn changed_names<'a>(&'a self, old: &'a RawTree) -> Vec<&'a [u8]> {
+        // Both lists are in git's order: a name sorts as if a directory's
+        // name ended in `/`. Walk them side by side, on the raw bytes: this
+        // runs for every commit, and an `Oid` compares by a call into libgit2.
+        let key = |t: &'a RawTree, k: usize, i: usize| -> u8 {
+            let name = t.name(k);
+            match name.get(i) {
+                Some(&b) => b,
+                None if t.spans[k].mode == 0o40000 && i == name.len() => b'/',
+                None => 0,
+            }
+        };
+        let cmp = |i: usize, j: usize| {
+            let n = self.name(i).len().max(old.name(j).len()) + 1;
+            (0..n)
+                .map(|k| (key(self, i, k), key(old, j, k)))
+                .find(|(x, y)| x != y)
+                .map_or(std::cmp::Ordering::Equal, |(x, y)| x.cmp(&y))
+        };
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < self.len() || j < old.len() {
+            if i == self.len() {
+                out.push(old.name(j));
+                j += 1;
+                continue;
+            }
+            if j == old.len() {
+                out.push(self.name(i));
+                i += 1;
+                continue;
+            }
+            if self.name(i) == old.name(j) {
+                if self.spans[i].mode != old.spans[j].mode || self.raw_id(i) != old.raw_id(j) {
+                    out.push(self.name(i));
+                }
+                i += 1;
+                j += 1;
+                continue;
+            }
+            match cmp(i, j) {
+                std::cmp::Ordering::Less => {
+                    out.push(self.name(i));
+                    i += 1;
+                }
+                _ => {
+                    out.push(old.name(j));
+                    j += 1;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
