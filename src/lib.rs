@@ -6,6 +6,10 @@
 //! loses) -> [`log`] (which teams each commit touched) -> [`codeowners`]
 //! (CODEOWNERS read and written) -> [`init`] (a starting manifest), and
 //! [`check`] (drift findings for CI). A module uses only those before it.
+//! Beneath them all, [`git`] reads the repository, with [`git_pack`] (the
+//! pack files, mapped) and [`raw_tree`] (tree objects parsed in place) for
+//! what must go around libgit2 to be fast. The history engine
+//! ([`rewrite`]), [`apply`] and [`verify`] come after [`plan`].
 //! The library never prints; the binary owns the terminal.
 
 pub mod apply;
