@@ -1,7 +1,7 @@
 //! `verify`: re-derive team repositories from the monolith and compare.
 //!
 //! The expected content of a team commit is computed from a flat listing of
-//! the monolith commit's tree and [`Ownership::assign`], not with the history
+//! the monolith commit's tree and [`Ownership::assign`](crate::ownership::Ownership::assign), not with the history
 //! engine's memoised tree filter, so a bug in one is caught by the other.
 
 use std::collections::{BTreeMap, BTreeSet};
