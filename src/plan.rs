@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::git::{Repo, ResolvedRev, TreeListing};
+use crate::git::{Repo, ResolvedRev, TreeFile, TreeListing};
 use crate::manifest::{Loc, Manifest};
 use crate::ownership::{Assignment, Owner, Owners, Ownership, OwnershipError, TreeFiles};
 
@@ -208,21 +208,27 @@ pub fn select_teams(manifest: &Manifest, selected: &[String]) -> Result<Vec<usiz
     Ok(out)
 }
 
-/// The paths a team's repository holds at a tree whose files have `owners`:
-/// what the team keeps (its own files and shared ones), with `root` hoisted
-/// and what lies outside it left out. Sorted.
-pub fn team_paths(listing: &TreeListing, owners: &[Owners], team: usize, root: Option<&str>) -> Vec<Vec<u8>> {
+/// The files a team's repository holds at a tree whose files have
+/// `owners`: what the team keeps (its own files and shared ones), each with
+/// its path there (`root` hoisted; what lies outside it left out).
+pub fn team_files<'a>(
+    listing: &'a TreeListing,
+    owners: &'a [Owners],
+    team: usize,
+    root: Option<&str>,
+) -> impl Iterator<Item = (Vec<u8>, &'a TreeFile)> + 'a {
     let prefix = root.map(|r| format!("{}/", r.trim_matches('/')).into_bytes());
-    let mut out: Vec<Vec<u8>> = listing
-        .files
-        .iter()
-        .zip(owners)
-        .filter(|(_, o)| o.kept_by(team))
-        .filter_map(|(f, _)| match &prefix {
-            Some(p) => f.path.strip_prefix(p.as_slice()).map(<[u8]>::to_vec),
-            None => Some(f.path.clone()),
-        })
-        .collect();
+    listing.files.iter().zip(owners).filter(move |(_, o)| o.kept_by(team)).filter_map(move |(f, _)| {
+        match &prefix {
+            Some(p) => f.path.strip_prefix(p.as_slice()).map(|rest| (rest.to_vec(), f)),
+            None => Some((f.path.clone(), f)),
+        }
+    })
+}
+
+/// The paths of [`team_files`], sorted.
+pub fn team_paths(listing: &TreeListing, owners: &[Owners], team: usize, root: Option<&str>) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = team_files(listing, owners, team, root).map(|(p, _)| p).collect();
     out.sort_unstable();
     out
 }

@@ -60,17 +60,7 @@ fn listing_files(l: &TreeListing) -> Files {
 /// The files a team keeps of a monolith tree (whose owners are `owners`),
 /// with `root` hoisted.
 fn expected(listing: &TreeListing, owners: &[Owners], team: usize, root: Option<&str>) -> Files {
-    let prefix = root.map(|r| format!("{r}/").into_bytes());
-    listing
-        .files
-        .iter()
-        .zip(owners)
-        .filter(|(_, o)| o.kept_by(team))
-        .filter_map(|(f, _)| match &prefix {
-            Some(p) => f.path.strip_prefix(p.as_slice()).map(|rest| (rest.to_vec(), (f.kind, f.oid))),
-            None => Some((f.path.clone(), (f.kind, f.oid))),
-        })
-        .collect()
+    crate::plan::team_files(listing, owners, team, root).map(|(path, f)| (path, (f.kind, f.oid))).collect()
 }
 
 fn describe(expected: &Files, actual: &Files) -> String {
