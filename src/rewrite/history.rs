@@ -23,7 +23,7 @@ use git2::{ObjectType, Oid};
 use super::graph::SourceGraph;
 use super::object::{key, oid, IdMap, Key, RawCommit, RawTree, Source};
 use super::pack::{PackError, PackSink};
-use super::state::{Journal, Node, Saved, StateError};
+use super::state::{Journal, NewNode, Saved, StateError};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
 
@@ -113,8 +113,22 @@ pub struct History {
     peak: usize,
     /// Where the commit map and state are written.
     journal: Option<Journal>,
-    /// This run's new commits -> (tree, parents, generation).
-    nodes: IdMap<Key, (Oid, Vec<Oid>, u32)>,
+    /// This run's new commits, their parents in `parents`.
+    nodes: IdMap<Key, Written>,
+    /// The parents of this run's new commits, one after the other: one
+    /// allocation, not one per commit (freeing those, commit by commit, on
+    /// another thread than allocated them cost more than writing them).
+    parents: Vec<Key>,
+}
+
+/// A commit this run wrote.
+#[derive(Clone, Copy, Debug)]
+struct Written {
+    tree: Oid,
+    generation: u32,
+    /// Where its parents are in [`History::parents`], and how many.
+    start: usize,
+    count: usize,
 }
 
 /// Per graph position, the last position whose rewrite reads its mapping
@@ -317,13 +331,14 @@ impl History {
 
     /// Finishes the state (see [`Journal::close_state`]); returns where it is.
     pub fn close_state(&mut self) -> Result<PathBuf, HistoryError> {
-        let nodes = std::mem::take(&mut self.nodes)
-            .into_iter()
-            .map(|(id, (tree, parents, generation))| Node {
-                id,
-                tree: key(&tree),
-                generation,
-                parents: parents.iter().map(key).collect(),
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|(id, w)| NewNode {
+                id: *id,
+                tree: key(&w.tree),
+                generation: w.generation,
+                parents: &self.parents[w.start..w.start + w.count],
             })
             .collect();
         let j = self.journal.as_mut().expect("a journal");
@@ -334,7 +349,7 @@ impl History {
     /// earlier one's.
     fn tree_and_generation(&self, c: &Key) -> Option<(Oid, u32)> {
         match self.nodes.get(c) {
-            Some(&(tree, _, generation)) => Some((tree, generation)),
+            Some(w) => Some((w.tree, w.generation)),
             None => self.saved.as_ref()?.node(c).map(|n| (oid(&n.tree), n.generation)),
         }
     }
@@ -352,17 +367,17 @@ impl History {
                 continue;
             }
             let k = key(&c);
-            let (generation, parents) = match self.nodes.get(&k) {
-                Some((_, parents, generation)) => (*generation, parents.clone()),
-                None => match self.saved.as_ref().and_then(|s| s.node(&k)) {
-                    Some(n) => (n.generation, n.parents.iter().map(oid).collect()),
-                    None => continue,
-                },
-            };
             // Generation numbers bound the search: nothing below a's
             // generation can reach it.
-            if generation > gen_a {
-                stack.extend(parents);
+            match self.nodes.get(&k) {
+                Some(w) if w.generation > gen_a => {
+                    stack.extend(self.parents[w.start..w.start + w.count].iter().map(oid));
+                }
+                Some(_) => {}
+                None => match self.saved.as_ref().and_then(|s| s.node(&k)) {
+                    Some(n) if n.generation > gen_a => stack.extend(n.parents.iter().map(oid)),
+                    _ => {}
+                },
             }
         }
         false
@@ -477,7 +492,9 @@ impl CommitWriter<'_, '_> {
             let generation =
                 parents.iter().filter_map(|p| h.tree_and_generation(&key(p)).map(|n| n.1)).max().unwrap_or(0)
                     + 1;
-            h.nodes.insert(key(&new), (tree, parents, generation));
+            let start = h.parents.len();
+            h.parents.extend(parents.iter().map(key));
+            h.nodes.insert(key(&new), Written { tree, generation, start, count: parents.len() });
             Mapping { new: Some(new), target: Some(new) }
         };
         h.record(graph, index, mapping)?;

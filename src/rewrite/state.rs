@@ -203,6 +203,27 @@ pub struct Node {
     pub parents: Vec<Key>,
 }
 
+/// A commit a run wrote, as [`Journal::close_state`] is given it: its
+/// parents borrowed, so that a run's thousands of commits are not copied
+/// one allocation each.
+#[derive(Clone, Copy, Debug)]
+pub struct NewNode<'a> {
+    /// The new commit.
+    pub id: Key,
+    /// Its tree.
+    pub tree: Key,
+    /// 1 + the highest generation of its parents.
+    pub generation: u32,
+    /// Its parents.
+    pub parents: &'a [Key],
+}
+
+impl Node {
+    fn as_new(&self) -> NewNode<'_> {
+        NewNode { id: self.id, tree: self.tree, generation: self.generation, parents: &self.parents }
+    }
+}
+
 /// A team's state as an earlier run saved it, opened for lookups.
 pub struct Saved {
     tips: Vec<Oid>,
@@ -387,7 +408,11 @@ impl Journal {
     /// Finishes the state: the earlier run's segments (`earlier`) linked,
     /// this run's written from its considered commits and `nodes` (the
     /// commits it wrote), and the state naming them; returns where it is.
-    pub fn close_state(&mut self, earlier: Option<&Saved>, nodes: Vec<Node>) -> Result<PathBuf, StateError> {
+    pub fn close_state(
+        &mut self,
+        earlier: Option<&Saved>,
+        nodes: Vec<NewNode<'_>>,
+    ) -> Result<PathBuf, StateError> {
         let records_path = self.dir.join(RECORDS);
         let w = self.records.take().expect("closed once");
         w.into_inner().map_err(|e| state_err(&records_path, format!("cannot write: {}", e.error())))?;
@@ -397,6 +422,7 @@ impl Journal {
             records.chunks_exact(RECORD).map(|r| r.try_into().expect("a record")).collect();
         let mut nodes = nodes;
         let old: &[Segment] = earlier.map_or(&[], |s| &s.segments);
+        let mut folded: Vec<Node> = Vec::new();
         let mut names = Vec::new();
         if old.len() + usize::from(!records.is_empty() || !nodes.is_empty()) > MAX_SEGMENTS {
             // Fold: one segment holding them all, as a run from scratch
@@ -405,8 +431,9 @@ impl Journal {
                 records.extend(
                     s.records().chunks_exact(RECORD).map(|r| <[u8; RECORD]>::try_from(r).expect("a record")),
                 );
-                nodes.extend((0..s.nodes).map(|i| s.node_at(i)));
+                folded.extend((0..s.nodes).map(|i| s.node_at(i)));
             }
+            nodes.extend(folded.iter().map(Node::as_new));
         } else {
             for s in old {
                 let (from, to) = (s.path.clone(), self.dir.join(format!("{}.{SEGMENT_EXT}", s.name)));
@@ -441,7 +468,7 @@ impl Journal {
 fn write_segment(
     dir: &Path,
     mut records: Vec<[u8; RECORD]>,
-    mut nodes: Vec<Node>,
+    mut nodes: Vec<NewNode<'_>>,
 ) -> Result<String, StateError> {
     records.sort_unstable_by(|a, b| a[..ID].cmp(&b[..ID]));
     records.dedup_by(|a, b| a[..ID] == b[..ID]);
@@ -479,7 +506,7 @@ fn write_segment(
         start += n.parents.len();
     }
     for n in &nodes {
-        for p in &n.parents {
+        for p in n.parents {
             b.extend_from_slice(p);
         }
     }
@@ -598,7 +625,8 @@ mod tests {
             parents: parents.iter().map(|&p| [p; 20]).collect(),
         };
         j.close_map().unwrap();
-        j.close_state(earlier, vec![node(103, &[101, 90]), node(101, &[])]).unwrap();
+        let nodes = [node(103, &[101, 90]), node(101, &[])];
+        j.close_state(earlier, nodes.iter().map(Node::as_new).collect()).unwrap();
         Saved::open(dir, "fp").unwrap().expect("a state")
     }
 
