@@ -523,8 +523,8 @@ pub fn apply(
         }
     }
     all_refs.sort_by(|a, b| a.name.cmp(&b.name));
-    // Shared by every team's pass: how long each mapping is read, and what
-    // the earlier runs did (the index of every id they hold is dropped).
+    // Shared by every team's pass: how long each mapping is read, and which
+    // of the graph's commits every continuing team's earlier runs did.
     let lifetimes = Arc::new(Lifetimes::new(&graph, all_refs.iter().map(|r| r.commit)));
     let earlier = (!index.is_empty()).then(|| Arc::new(Earlier::new(&graph, &|c| index.done(c))));
 
