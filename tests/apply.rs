@@ -382,7 +382,6 @@ fn a_damaged_or_missing_segment_makes_the_team_start_over() {
         let a = g.inc.join("a.git");
         let seg = segments(&a);
         assert_eq!(seg.len(), 1, "a first run writes one segment");
-        std::fs::set_permissions(&seg[0], std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
         damage(&seg[0]);
         g.grow();
         let run = g.apply(&g.inc);
@@ -390,17 +389,11 @@ fn a_damaged_or_missing_segment_makes_the_team_start_over() {
         assert_eq!(g.apply(&g.full).code, 0);
         let f = g.full.join("a.git");
         assert_eq!(refs(&a), refs(&f), "{what}");
-        assert_eq!(
-            std::fs::read(a.join("split/commit-map")).unwrap(),
-            std::fs::read(f.join("split/commit-map")).unwrap(),
-            "{what}"
-        );
         assert_eq!(segments(&a).len(), 1, "{what}: a run from scratch writes one segment");
-        assert_eq!(
-            std::fs::read(a.join("split/state")).unwrap(),
-            std::fs::read(f.join("split/state")).unwrap(),
-            "{what}"
-        );
+        for file in ["split/commit-map", "split/state"] {
+            let read = |repo: &Path| std::fs::read(repo.join(file)).unwrap();
+            assert!(read(&a) == read(&f), "{what}: {file} differs from a run from scratch's");
+        }
     }
 }
 
