@@ -314,8 +314,9 @@ impl Repo {
     }
 
     /// [`Repo::list_tree_unsized`] read straight from the packs, each tree
-    /// parsed in place: a third of the time libgit2 takes, an entry copied
-    /// and a tree object made for each. `None` when a tree is not in a pack
+    /// parsed in place (libgit2 makes a tree object for each and a copy of
+    /// every entry, and maps the packs apart from [`Repo::packs`], paying
+    /// their page faults again). `None` when a tree is not in a pack
     /// or is one libgit2 might refuse (an empty or overlong name, a mode
     /// of 0 or out of range): libgit2 then lists the tree, or says what is
     /// wrong with it.

@@ -1,8 +1,10 @@
 //! `verify`: re-derive team repositories from the monolith and compare.
 //!
 //! The expected content of a team commit is computed from a flat listing of
-//! the monolith commit's tree and [`Ownership::assign`](crate::ownership::Ownership::assign), not with the history
-//! engine's memoised tree filter, so a bug in one is caught by the other.
+//! the monolith commit's tree and
+//! [`Ownership::assign`](crate::ownership::Ownership::assign), not with the
+//! history engine's memoised tree filter, so a bug in one is caught by the
+//! other.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
