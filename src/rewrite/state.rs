@@ -43,8 +43,10 @@ const SEGMENT_EXT: &str = "seg";
 
 const MAGIC: &[u8; 8] = b"GSPLSEG1";
 const ID: usize = 20;
-/// Magic; commits, kept, nodes, parents (u32 each); digest of the commits' ids.
-const HEADER: usize = 8 + 4 * 4 + ID;
+/// Where the header's digest of the commits' ids starts, after the magic
+/// and four counts (commits, kept, nodes, parents; u32 each).
+const DIGEST_AT: usize = 8 + 4 * 4;
+const HEADER: usize = DIGEST_AT + ID;
 /// A considered commit: its id, what it became, what references to it
 /// become (all zeros: none).
 const RECORD: usize = 3 * ID;
@@ -303,7 +305,7 @@ impl Saved {
     /// together have: their segments list the same commits.)
     pub fn same_commits(&self, other: &Saved) -> bool {
         fn digest(s: &Segment) -> &[u8] {
-            &s.map.bytes()[24..24 + ID]
+            &s.map.bytes()[DIGEST_AT..HEADER]
         }
         self.segments.len() == other.segments.len()
             && self.segments.iter().zip(&other.segments).all(|(a, b)| digest(a) == digest(b))
