@@ -364,6 +364,29 @@ fn segments(team_repo: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// A team repository written by an earlier git-split, whose state is the
+/// version-2 text file, is built again on upgrading: same ids, a state in
+/// segments.
+#[test]
+fn a_state_of_an_earlier_version_is_rebuilt_to_the_same_ids() {
+    let g = Grown::new();
+    let a = g.inc.join("a.git");
+    let v3 = std::fs::read_to_string(a.join("split/state")).unwrap();
+    let fingerprint = v3.lines().nth(1).unwrap();
+    for seg in segments(&a) {
+        std::fs::remove_file(seg).unwrap();
+    }
+    std::fs::write(a.join("split/state"), format!("git-split-state 2\n{fingerprint}\n")).unwrap();
+    g.grow();
+    let run = g.apply(&g.inc);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(g.apply(&g.full).code, 0);
+    let f = g.full.join("a.git");
+    assert_eq!(refs(&a), refs(&f));
+    assert_eq!(std::fs::read(a.join("split/state")).unwrap(), std::fs::read(f.join("split/state")).unwrap());
+    assert_eq!(segments(&a).len(), 1);
+}
+
 /// A segment that is cut short, gone, or not a segment is no state: the
 /// team is built again, to the ids and state of a run from scratch.
 #[test]
