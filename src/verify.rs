@@ -205,7 +205,7 @@ fn check_team(
     };
     // The saved history the next run continues from: whole, and the
     // commit map's twin.
-    match crate::rewrite::state::check(&path.join(crate::apply::MARKER_DIR)) {
+    match crate::rewrite::state::check(&path.join(crate::apply::MARKER_DIR), map.as_bytes()) {
         Ok(Some(wrong)) => wrong.into_iter().for_each(|w| diff(None, format!("split/state: {w}"))),
         Ok(None) => {}
         Err(e) => diff(None, format!("split/state: {e}")),

@@ -521,29 +521,33 @@ fn write_segment(
     Ok(name)
 }
 
-/// Checks the state in `dir` whole, against the commit map beside it:
-/// every segment's bytes against its checksum, and every line of the
-/// commit map against the state (each commit considered once, mapped
-/// alike). Returns what is wrong, if anything; `Ok(None)` when there is no
-/// history engine state there.
-pub fn check(dir: &Path) -> Result<Option<Vec<String>>, StateError> {
-    let path = dir.join(STATE);
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
-    if text.lines().next() != Some(STATE_HEADER) {
+/// The history engine's state in `dir`, whatever fingerprint it was saved
+/// for (to look at, not to continue); `Ok(None)` when there is none.
+fn open_as_saved(dir: &Path) -> Result<Option<Saved>, StateError> {
+    let Ok(text) = std::fs::read_to_string(dir.join(STATE)) else { return Ok(None) };
+    let mut lines = text.lines();
+    if lines.next() != Some(STATE_HEADER) {
         return Ok(None);
     }
-    let fingerprint = text.lines().nth(1).and_then(|l| l.strip_prefix("fingerprint ")).unwrap_or_default();
-    let saved = Saved::open(dir, fingerprint)?.ok_or_else(|| state_err(&path, "not a state"))?;
+    let fingerprint = lines.next().and_then(|l| l.strip_prefix("fingerprint ")).unwrap_or_default();
+    Saved::open(dir, fingerprint)
+}
+
+/// Checks the state in `dir` whole, against `commit_map` (the commit map
+/// beside it): every segment's bytes against its checksum, and every line
+/// of the commit map against the state (each commit considered once,
+/// mapped alike). Returns what is wrong, if anything; `Ok(None)` when there
+/// is no history engine state there.
+pub fn check(dir: &Path, commit_map: &[u8]) -> Result<Option<Vec<String>>, StateError> {
+    let Some(saved) = open_as_saved(dir)? else { return Ok(None) };
     let mut wrong: Vec<String> = saved
         .segments
         .iter()
         .filter(|s| !s.verify())
         .map(|s| format!("{} does not match its checksum", s.path.display()))
         .collect();
-    let map_path = dir.join(COMMIT_MAP);
-    let map = std::fs::read(&map_path).map_err(read_err(&map_path))?;
     let mut lines = 0;
-    for l in map.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty()) {
+    for l in commit_map.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty()) {
         lines += 1;
         let (Some(old), Some(new)) =
             (l.get(..40).and_then(parse_hex_key), l.get(41..).and_then(parse_hex_key))
@@ -570,10 +574,7 @@ pub fn check(dir: &Path) -> Result<Option<Vec<String>>, StateError> {
 /// `n <new> <tree> <generation> <parent>...` per commit written, sorted.
 /// Two states are the same history when their dumps are equal.
 pub fn dump(dir: &Path) -> Result<String, StateError> {
-    let path = dir.join(STATE);
-    let text = std::fs::read_to_string(&path).map_err(read_err(&path))?;
-    let fingerprint = text.lines().nth(1).and_then(|l| l.strip_prefix("fingerprint ")).unwrap_or_default();
-    let saved = Saved::open(dir, fingerprint)?.ok_or_else(|| state_err(&path, "not a state"))?;
+    let saved = open_as_saved(dir)?.ok_or_else(|| state_err(&dir.join(STATE), "no history engine state"))?;
     let hex = |k: Option<Key>| match k {
         Some(k) => oid(&k).to_string(),
         None => "-".to_string(),
