@@ -148,8 +148,9 @@ pub fn walk_tree(
     Ok(())
 }
 
-/// What a tree entry of `mode` is, as [`entry_kind`] reads libgit2's
-/// answer (its type, then its normalised mode); `None` for a directory.
+/// What a tree entry of `mode` (as stored) is, by libgit2's rules: its
+/// type from the mode's type bits, then its normalised mode; `None` for a
+/// directory. One answer for entries libgit2 parsed and trees parsed here.
 fn mode_kind(mode: u32) -> Option<FileKind> {
     let kind = mode & 0o170000;
     Some(match kind {
@@ -163,13 +164,8 @@ fn mode_kind(mode: u32) -> Option<FileKind> {
 }
 
 fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
-    Some(match (entry.kind(), entry.filemode()) {
-        (Some(ObjectType::Tree), _) => return None,
-        (Some(ObjectType::Commit), _) => FileKind::Gitlink,
-        (_, 0o120000) => FileKind::Symlink,
-        (_, 0o100755) => FileKind::Executable,
-        _ => FileKind::Blob,
-    })
+    // libgit2 keeps the mode as a 16-bit number: never negative.
+    mode_kind(u32::try_from(entry.filemode_raw()).unwrap_or(0))
 }
 
 /// Content cut as git's rename detection cuts it: at each newline, and
