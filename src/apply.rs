@@ -391,10 +391,8 @@ pub fn apply(
     // listed and its owners found; nothing in it depends on the lock or on
     // the states read below. (A team with a state is likely to continue it,
     // reading only new commits.)
-    let fresh = !opts
-        .teams
-        .iter()
-        .any(|&t| team_repo(&opts.out, &manifest.teams[t].name).join(MARKER_DIR).join("state").exists());
+    let fresh =
+        !opts.teams.iter().any(|&t| state_path(&team_repo(&opts.out, &manifest.teams[t].name)).exists());
     let (snap, early) = std::thread::scope(|s| {
         let walk = || -> Result<SourceGraph, git2::Error> {
             let known = whole_history(&git_dir, packs, &tips, opts.jobs);
