@@ -363,10 +363,18 @@ fn remove_staging(out: &Path) -> Result<(), ApplyError> {
     Ok(())
 }
 
-/// Tree and parents of (nearly) every commit, for a walk of the whole
-/// history: from the commit-graph when there is one, else read from the packs.
-fn whole_history(git_dir: &Path, packs: &Packs, tips: &[Oid], jobs: usize) -> PackedCommits {
-    PackedCommits::from_commit_graph(git_dir, tips).unwrap_or_else(|| PackedCommits::read(packs, jobs.max(1)))
+/// The whole history from `tips`: from the commit-graph when there is one,
+/// else from the commits, read ahead from the packs on `jobs` threads.
+fn whole_history(
+    source: &Source<'_>,
+    git_dir: &Path,
+    tips: &[Oid],
+    jobs: usize,
+) -> Result<SourceGraph, git2::Error> {
+    match SourceGraph::from_commit_graph(git_dir, tips) {
+        Some(graph) => Ok(graph),
+        None => SourceGraph::read(source, tips, PackedCommits::read(source.packs(), jobs.max(1))),
+    }
 }
 
 /// Runs `apply`.
@@ -395,10 +403,9 @@ pub fn apply(
         !opts.teams.iter().any(|&t| state_path(&team_repo(&opts.out, &manifest.teams[t].name)).exists());
     let (snap, early) = std::thread::scope(|s| {
         let walk = || -> Result<SourceGraph, git2::Error> {
-            let known = whole_history(&git_dir, packs, &tips, opts.jobs);
             let repo = Repository::open(&git_dir)?;
             let source = Source::new(&repo, packs)?;
-            SourceGraph::read(&source, &tips, known)
+            whole_history(&source, &git_dir, &tips, opts.jobs)
         };
         // If the system starts no thread, the walk happens below.
         let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
@@ -497,7 +504,7 @@ pub fn apply(
         Some(walked) => walked,
         // Not read ahead (a team has a state it cannot continue, say): the
         // whole history still, read the fast way.
-        None => SourceGraph::read(&source, &tips, whole_history(&git_dir, packs, &tips, opts.jobs)),
+        None => whole_history(&source, &git_dir, &tips, opts.jobs),
     }
     .map_err(crate::git::ctx("reading history"))?;
     // A ref moved back (or away) leaves commits that are done but no longer
@@ -506,8 +513,8 @@ pub fn apply(
     if graph.partial
         && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        let known = whole_history(&git_dir, packs, &tips, opts.jobs);
-        graph = SourceGraph::read(&source, &tips, known).map_err(crate::git::ctx("reading history"))?;
+        graph =
+            whole_history(&source, &git_dir, &tips, opts.jobs).map_err(crate::git::ctx("reading history"))?;
     }
     let incremental = graph.partial;
     let done = |c: Oid| incremental && done(c);
@@ -979,8 +986,7 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
         // Other teams may be finishing alongside: one thread.
-        let known = whole_history(ctx.git_dir, ctx.packs, ctx.tips, 1);
-        whole = SourceGraph::read(&source, ctx.tips, known).map_err(tgit("reading history"))?;
+        whole = whole_history(&source, ctx.git_dir, ctx.tips, 1).map_err(tgit("reading history"))?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

@@ -536,7 +536,8 @@ fn git_commits(repo: &Path) -> Vec<(git2::Oid, git2::Oid, Vec<git2::Oid>)> {
 /// output, and be passed over when a tip is newer than it or it is damaged.
 #[test]
 fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
-    use git_split::rewrite::graph::PackedCommits;
+    use git_split::rewrite::graph::{PackedCommits, SourceGraph};
+    use git_split::rewrite::object::Source;
     let (_keep, repo) = fixture_copy("monolith");
     let git_dir = repo.join(".git");
     let tmp = tempfile::tempdir().unwrap();
@@ -549,11 +550,19 @@ fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
         .iter()
         .map(|t| git2::Oid::from_str(t).unwrap())
         .collect();
-    let known = PackedCommits::from_commit_graph(&git_dir, &tips).expect("a fresh commit-graph is read");
-    assert_eq!(known.len(), commits.len());
+    let from_graph = SourceGraph::from_commit_graph(&git_dir, &tips).expect("a fresh commit-graph is read");
+    assert_eq!(from_graph.commits.len(), commits.len());
     for (id, tree, parents) in &commits {
-        assert_eq!(known.get(id), Some(&(*tree, parents.clone())), "commit {id}");
+        let c = from_graph.get(*id).unwrap_or_else(|| panic!("commit {id} is in the graph"));
+        let ids: Vec<git2::Oid> = c.parents.iter().map(|&p| from_graph.commits[p as usize].id).collect();
+        assert_eq!((c.tree, &ids), (*tree, parents), "commit {id}");
     }
+    // Walked in the same order, with the same generations, as reading the
+    // commits themselves.
+    let monolith = git_split::git::Repo::open(&repo).unwrap();
+    let source = Source::new(monolith.raw(), monolith.packs()).unwrap();
+    let read = SourceGraph::read(&source, &tips, PackedCommits::default()).unwrap();
+    assert_eq!(from_graph.commits, read.commits);
     assert_eq!(apply(&repo, &with, &[]).code, 0);
     for team in ["course", "payment", "catalog-sdk"] {
         let (a, b) = (without.join(format!("{team}.git")), with.join(format!("{team}.git")));
@@ -568,7 +577,7 @@ fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
     let newer =
         git(&repo, &[&id[..], &["commit-tree", "-p", "HEAD", "-m", "after the graph", tree.trim()]].concat());
     let newer = git2::Oid::from_str(String::from_utf8(newer.stdout).unwrap().trim()).unwrap();
-    assert!(PackedCommits::from_commit_graph(&git_dir, &[newer]).is_none(), "a stale graph is passed over");
+    assert!(SourceGraph::from_commit_graph(&git_dir, &[newer]).is_none(), "a stale graph is passed over");
 
     // One flipped byte in the middle of the commit data: the checksum fails.
     let file = git_dir.join("objects/info/commit-graph");
@@ -577,7 +586,7 @@ fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
     bytes[middle] ^= 0x01;
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     std::fs::write(&file, bytes).unwrap();
-    assert!(PackedCommits::from_commit_graph(&git_dir, &tips).is_none(), "a damaged graph is passed over");
+    assert!(SourceGraph::from_commit_graph(&git_dir, &tips).is_none(), "a damaged graph is passed over");
     let damaged = tmp.path().join("damaged");
     assert_eq!(apply(&repo, &damaged, &[]).code, 0);
     assert_eq!(refs(&without.join("payment.git")), refs(&damaged.join("payment.git")));

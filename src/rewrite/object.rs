@@ -37,6 +37,11 @@ impl<'r> Source<'r> {
         self.repo
     }
 
+    /// The monolith's packs.
+    pub fn packs(&self) -> &'r Packs {
+        self.packs
+    }
+
     /// The kind and content of object `id`.
     pub fn read(&self, id: Oid) -> Result<(ObjectType, Arc<[u8]>), git2::Error> {
         let key: &[u8; 20] = id.as_bytes().try_into().expect("20 bytes");
