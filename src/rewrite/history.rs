@@ -61,9 +61,9 @@ pub enum HistoryError {
     },
 }
 
-fn git_err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> HistoryError {
-    let context = context.into();
-    move |source| HistoryError::Git { context, source }
+/// The context is made only on failure: both callers run once per commit.
+fn git_err(context: impl FnOnce() -> String) -> impl FnOnce(git2::Error) -> HistoryError {
+    move |source| HistoryError::Git { context: context(), source }
 }
 
 /// What happened to one monolith commit.
@@ -483,7 +483,7 @@ impl CommitWriter<'_, '_> {
                 Some(c) => c,
                 None => {
                     let c = RawCommit::read(self.src, commit)
-                        .map_err(git_err(format!("reading commit {commit}")))?;
+                        .map_err(git_err(|| format!("reading commit {commit}")))?;
                     raw.get_or_init(|| c)
                 }
             };
@@ -544,7 +544,10 @@ impl CommitWriter<'_, '_> {
     fn orig_is_ancestor(&self, a: Oid, b: Oid) -> Result<bool, HistoryError> {
         // Below the graph's boundary (an incremental run), libgit2 walks.
         let older = |a: Oid, x: Oid| {
-            self.src.repo().graph_descendant_of(x, a).map_err(git_err(format!("is {a} an ancestor of {x}")))
+            self.src
+                .repo()
+                .graph_descendant_of(x, a)
+                .map_err(git_err(|| format!("is {a} an ancestor of {x}")))
         };
         self.graph.is_ancestor(a, b, &older)
     }

@@ -392,9 +392,10 @@ impl Journal {
             }
         }
         let records = self.records.as_mut().expect("the state is open while commits are considered");
+        // Paths are joined only on failure: this runs once per commit and team.
         map_result
-            .map_err(io_err(&self.dir.join(format!("{COMMIT_MAP}{PARTIAL}"))))
-            .and(records.write_all(&record).map_err(io_err(&self.dir.join(RECORDS))))
+            .map_err(|e| io_err(&self.dir.join(format!("{COMMIT_MAP}{PARTIAL}")))(e))
+            .and_then(|()| records.write_all(&record).map_err(|e| io_err(&self.dir.join(RECORDS))(e)))
     }
 
     /// Finishes the commit map; returns where it is.
