@@ -41,7 +41,8 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     let commits = std::env::var("COMPAT_BENCH_COMMITS").ok().map(|c| c.parse()).transpose()?.unwrap_or(2000);
-    let params = synth::Params { components: 30, files: 3000, commits, merge_fraction: 0.1, seed: 5 };
+    let params =
+        synth::Params { components: 30, files: 3000, commits, merge_fraction: 0.1, seed: 5, repack: false };
     let s = synth::ensure(&params)?;
     let mut comps = synth::components(&params);
     comps.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.root.cmp(&b.root)));

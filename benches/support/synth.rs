@@ -12,7 +12,8 @@
 //! The repository is written as a `git fast-import` stream, so generation
 //! costs about what fast-import takes to compress and deltify the objects;
 //! then a commit-graph is written, as `git gc` keeps one in a looked-after
-//! repository.
+//! repository. With [`Params::repack`] the pack is then rewritten by
+//! `git repack`, as a clone or a server's maintenance would (see there).
 //! Everything derives from [`Params`] through a small built-in PRNG: the
 //! same parameters give the same commit ids on any machine. Repositories are
 //! cached under `target/bench-repos/<params-hash>/` (built in a temporary
@@ -48,32 +49,54 @@ pub struct Params {
     pub merge_fraction: f64,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Repack with `git repack -a -d -F` after fast-import. fast-import
+    /// deltifies each blob against the blob written just before it,
+    /// whatever its path, and its own documentation asks for a repack
+    /// afterwards; a repository people work in holds the deltas git's
+    /// `pack-objects` chose (mostly a file against an earlier version of
+    /// itself), since that is what clones, pushes and `git gc` write.
+    pub repack: bool,
 }
 
 impl Default for Params {
     /// A 100k-file tree with a short history: the `plan` benchmark's input.
     fn default() -> Params {
-        Params { components: 60, files: 100_000, commits: 300, merge_fraction: 0.1, seed: 1 }
+        Params { components: 60, files: 100_000, commits: 300, merge_fraction: 0.1, seed: 1, repack: false }
     }
 }
 
 impl Params {
-    /// A long history over a mid-sized tree: 70k commits, 14k files.
+    /// A long history over a mid-sized tree: 70k commits, 14k files,
+    /// packed by git.
     pub fn long_history() -> Params {
-        Params { components: 60, files: 14_000, commits: 70_000, merge_fraction: 0.1, seed: 2 }
+        Params { components: 60, files: 14_000, commits: 70_000, merge_fraction: 0.1, seed: 2, repack: true }
     }
 
     /// The scale run: 300k commits over a 100k-file tree.
     #[allow(dead_code)]
     pub fn scale() -> Params {
-        Params { components: 60, files: 100_000, commits: 300_000, merge_fraction: 0.1, seed: 3 }
+        Params {
+            components: 60,
+            files: 100_000,
+            commits: 300_000,
+            merge_fraction: 0.1,
+            seed: 3,
+            repack: false,
+        }
     }
 
     /// Everything the output depends on, generator version included.
+    /// (`repack` is named only when set, so that the repositories cached
+    /// before it existed keep their names.)
     fn key(&self) -> String {
         format!(
-            "v{GENERATOR_VERSION} components={} files={} commits={} merge_fraction={} seed={}",
-            self.components, self.files, self.commits, self.merge_fraction, self.seed
+            "v{GENERATOR_VERSION} components={} files={} commits={} merge_fraction={} seed={}{}",
+            self.components,
+            self.files,
+            self.commits,
+            self.merge_fraction,
+            self.seed,
+            if self.repack { " repack" } else { "" }
         )
     }
 
@@ -722,9 +745,8 @@ pub struct Stats {
 /// Blobs are written `inline` in the commits, so no blob needs a mark: a
 /// file's content is a function of (uid, version, size) and can be written
 /// again where a merge needs it. fast-import deltifies each blob against the
-/// one before it in the stream; about 40% of blobs end up as deltas, much as
-/// in a packed real repository, whose delta headers then cost a reader
-/// what they cost in real life.
+/// one before it in the stream, whatever its path; [`Params::repack`] has
+/// git choose the deltas again.
 ///
 /// Merges stay conflict-free by construction: while a topic branch is open,
 /// the components it touches are reserved for it, so `main` and the branch
@@ -1308,6 +1330,12 @@ fn build(params: &Params, repo: &Path) -> io::Result<Stats> {
     let status = child.wait()?;
     let stats = result?;
     check(status, "git fast-import")?;
+    if params.repack {
+        // Deltas searched afresh and every object compressed at git's
+        // default level, as `pack-objects` writes them for a clone.
+        let status = git().arg("--git-dir").arg(repo).args(["repack", "-a", "-d", "-F", "-q"]).status()?;
+        check(status, "git repack")?;
+    }
     write_commit_graph(repo)?;
     Ok(stats)
 }
