@@ -30,6 +30,13 @@ use super::tree::{TreeError, TreeFilter};
 /// The tree of a commit with no files.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
+/// [`EMPTY_TREE`]'s bytes: parsing the hex is a libgit2 call, and the
+/// pass asks once or twice per commit and team.
+const EMPTY_TREE_ID: Key = [
+    0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88, 0xfb,
+    0xee, 0x49, 0x04,
+];
+
 /// The trailer key of labels.
 pub const LABEL_KEY: &str = "Split-Source";
 
@@ -386,7 +393,7 @@ impl History {
     /// The tree of a rewritten commit, `None` for no commit or an empty tree
     /// (the form [`TreeFilter::filter`] answers in).
     fn tree_of(&self, commit: Option<Oid>) -> Option<Oid> {
-        let empty = Oid::from_str(EMPTY_TREE).expect("constant");
+        let empty = oid(&EMPTY_TREE_ID);
         commit.and_then(|c| self.tree_and_generation(&key(&c)).map(|n| n.0)).filter(|t| *t != empty)
     }
 }
@@ -418,7 +425,7 @@ impl CommitWriter<'_, '_> {
         changed: Option<&[Box<[u8]>]>,
         raw: &std::sync::OnceLock<RawCommit>,
     ) -> Result<Mapping, HistoryError> {
-        let empty_tree = Oid::from_str(EMPTY_TREE).expect("constant");
+        let empty_tree = oid(&EMPTY_TREE_ID);
         let graph = self.graph;
         let source = &graph.commits[index];
         let commit = source.id;
@@ -588,5 +595,16 @@ impl CommitWriter<'_, '_> {
             out.extend_from_slice(message);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_empty_tree_id_is_git_s() {
+        assert_eq!(oid(&EMPTY_TREE_ID), Oid::from_str(EMPTY_TREE).unwrap());
+        assert_eq!(oid(&EMPTY_TREE_ID), Oid::hash_object(ObjectType::Tree, b"").unwrap());
     }
 }
