@@ -104,8 +104,8 @@ pub struct RawEntry<'a> {
     pub kind: u8,
     /// The size the entry header states: the object's, or the delta data's.
     pub size: u64,
-    /// A delta's base object.
-    pub base: Option<[u8; ID]>,
+    /// A delta's base, as the entry names it.
+    pub base: Base,
     /// The compressed data (a zlib stream).
     pub data: &'a [u8],
 }
@@ -195,7 +195,8 @@ impl Pack {
             if want <= first || want >= last {
                 break;
             }
-            let guess = lo + ((u128::from(want - first) * (hi - 1 - lo) as u128) / u128::from(last - first)) as usize;
+            let guess =
+                lo + ((u128::from(want - first) * (hi - 1 - lo) as u128) / u128::from(last - first)) as usize;
             match cmp(guess) {
                 std::cmp::Ordering::Less => lo = guess + 1,
                 std::cmp::Ordering::Greater => hi = guess,
@@ -262,10 +263,13 @@ impl Pack {
 }
 
 /// Where a delta's base is.
-#[derive(Clone, Copy)]
-enum Base {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// Not a delta.
     None,
+    /// At this offset in the same pack.
     Offset(u64),
+    /// The object with this id.
     Id([u8; ID]),
 }
 
@@ -323,23 +327,25 @@ impl Pack {
         })
     }
 
-    /// The entry of index position `n`, or `None` when it does not parse.
-    fn entry(&self, n: usize) -> Option<RawEntry<'_>> {
-        let off = self.offset(n)?;
+    /// The entry at `off`, index position `n`, or `None` when it does not parse.
+    fn entry(&self, off: u64, n: usize) -> Option<RawEntry<'_>> {
         let (kind, size, base, start) = self.header_at(off)?;
         let Order { by_offset, rank } = self.order();
         let at = rank.get(n).copied().filter(|&r| r != u32::MAX)? as usize;
+        // The caller's offset and position must name one entry.
+        if by_offset.get(at)?.0 != off {
+            return None;
+        }
         let end = by_offset.get(at + 1).map_or((self.pack.len - TRAILER) as u64, |e| e.0);
         let data = self.pack.bytes().get(start..usize::try_from(end).ok()?)?;
-        let base = match base {
-            Base::None => None,
-            Base::Offset(base_off) => {
-                let k = by_offset.binary_search_by_key(&base_off, |e| e.0).ok()?;
-                Some(self.id(by_offset[k].1 as usize).try_into().expect("20 bytes"))
-            }
-            Base::Id(id) => Some(id),
-        };
         Some(RawEntry { kind, size, base, data })
+    }
+
+    /// The id of the object whose entry starts at `off`.
+    fn id_at(&self, off: u64) -> Option<[u8; ID]> {
+        let by_offset = &self.order().by_offset;
+        let k = by_offset.binary_search_by_key(&off, |e| e.0).ok()?;
+        Some(self.id(by_offset[k].1 as usize).try_into().expect("20 bytes"))
     }
 }
 
@@ -506,8 +512,15 @@ impl Packs {
     }
 
     /// The raw entry at a place [`Packs::locate_one`] gave.
-    pub fn entry(&self, pack: u32, n: u32) -> Option<RawEntry<'_>> {
-        self.packs.get(pack as usize)?.entry(n as usize)
+    pub fn entry(&self, pack: u32, off: u64, n: u32) -> Option<RawEntry<'_>> {
+        self.packs.get(pack as usize)?.entry(off, n as usize)
+    }
+
+    /// The id of the object whose entry starts at `off` in `pack`: an
+    /// offset delta's base. A search: [`Packs::entry`]'s callers usually
+    /// know their bases' places already.
+    pub fn id_at(&self, pack: u32, off: u64) -> Option<[u8; ID]> {
+        self.packs.get(pack as usize)?.id_at(off)
     }
 
     /// Reads object `id` whole: its kind (1 to 4) and content, or `None`
@@ -850,9 +863,14 @@ mod tests {
                     git2::ObjectType::Tag,
                 ];
                 assert_eq!(kinds[kind as usize - 1], want.kind());
-                let (p, _, n) = packs.locate_one(id).expect("located");
-                let raw = packs.entry(p, n).expect("entry parses");
-                assert_eq!(raw.base.is_some(), raw.kind >= 6);
+                let (p, off, n) = packs.locate_one(id).expect("located");
+                let raw = packs.entry(p, off, n).expect("entry parses");
+                assert_eq!(raw.base != Base::None, raw.kind >= 6);
+                if let Base::Offset(b) = raw.base {
+                    let base = packs.id_at(p, b).expect("an offset delta's base is an entry");
+                    let (bp, boff, _) = packs.locate_one(&base).expect("the base is located");
+                    assert_eq!((bp, boff), (p, b), "{repack:?}: {oid}'s base");
+                }
             }
             let absent = [[0u8; ID], [0x7f; ID], [0xff; ID]];
             assert_eq!(packs.sizes(&absent, 1), vec![None; 3]);

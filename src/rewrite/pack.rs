@@ -18,7 +18,7 @@ use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
 use super::object::{key, oid, IdSet, Key, RawTree, Source};
-use crate::git_pack::{Packs, ReadState};
+use crate::git_pack::{Base, Packs, ReadState};
 
 /// Write failures.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +39,6 @@ fn io_at<'a>(context: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) ->
 /// Objects per piece of work handed to a thread.
 const PIECE: usize = 256;
 
-const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
 const GITLINK: u32 = 0o160000;
 
@@ -57,6 +56,9 @@ pub struct PackSink {
     pub objects: u64,
     /// Reset for every object: a new one clears hundreds of KiB of tables.
     z: Compress,
+    /// The pack's checksum so far, and the object count it starts with,
+    /// once that is known (see [`PackSink::expect_more`]).
+    running: Option<(Sha1, u32)>,
 }
 
 /// New trees smaller than this are stored, not compressed. Measured on
@@ -147,6 +149,7 @@ impl PackSink {
             written: IdSet::default(),
             objects: 0,
             z: compressor(),
+            running: None,
         })
     }
 
@@ -177,6 +180,10 @@ impl PackSink {
         self.out()?;
         let (f, tmp) = (self.file.as_mut().expect("opened"), &self.tmp);
         f.write_all(header).and_then(|_| f.write_all(data)).map_err(io_at("writing", tmp))?;
+        if let Some((h, _)) = &mut self.running {
+            h.update(header);
+            h.update(data);
+        }
         let offset = self.offset;
         self.offset += (header.len() + data.len()) as u64;
         self.entries.push((id, crc.finalize(), offset));
@@ -232,6 +239,8 @@ impl PackSink {
         // Level by level: each level's trees are read in parallel, and what
         // they hold that is new makes the next level.
         let mut level: Vec<Key> = closure.iter().map(key).filter(|t| !have.contains(t)).collect();
+        // The trees walked, with their places: not looked up again below.
+        let mut walked: Vec<Placed> = Vec::new();
         while !level.is_empty() {
             // Read in pack order: a directory's versions are delta chains
             // stored side by side, so each thread's cache then holds the
@@ -273,11 +282,14 @@ impl PackSink {
             }
             // Not in a pack, or not as expected: libgit2 reads it, or says why not.
             let mut slow: Vec<(Key, bool)> = Vec::new();
-            for t in missed {
-                let tree = RawTree::read(src, oid(&t)).map_err(err)?;
+            for t in &missed {
+                let tree = RawTree::read(src, oid(t)).map_err(err)?;
                 slow.extend(tree.iter().filter(|e| e.mode != GITLINK).map(|e| (key(&e.id), e.is_tree())));
             }
             found.push(slow);
+            // A tree read by libgit2 is copied as it is read below too.
+            let missed: IdSet = missed.into_iter().collect();
+            walked.extend(order.into_iter().filter(|(_, k)| !missed.contains(k)));
             let mut next = Vec::new();
             for found in found {
                 for (k, is_tree) in found {
@@ -293,33 +305,57 @@ impl PackSink {
         }
         // A delta is kept only when its base is written here too.
         needed.retain(|k| !have.contains(k));
-        let ids: Vec<Key> = needed.iter().copied().collect();
-        let (located, mut loose) = in_pack_order(packs, &ids, threads);
+        let walked_ids: IdSet = walked.iter().map(|(_, k)| *k).collect();
+        let ids: Vec<Key> = needed.iter().filter(|k| !walked_ids.contains(*k)).copied().collect();
+        drop(walked_ids);
+        let (mut located, mut loose) = in_pack_order(packs, &ids, threads);
+        located.append(&mut walked);
+        located.sort_unstable_by_key(|((pack, off, _), _)| (*pack, *off));
+        loose.sort_unstable();
+        // Every entry still to come is known now (one per object, copied,
+        // rebuilt or read whole): the pack's checksum can be taken as they
+        // are written, instead of by reading the whole pack back.
+        let more =
+            located.iter().map(|(_, k)| k).chain(&loose).filter(|k| !self.written.contains(*k)).count();
+        self.expect_more(more)?;
         // Entries that can be copied as stored are, now; the rest, whose
         // delta base stays behind, are rebuilt in parallel below.
         let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
         let mut header = Vec::with_capacity(32);
-        for ((pack, off, n), k) in located {
+        for (i, &((pack, off, n), k)) in located.iter().enumerate() {
             if self.written.contains(&k) {
                 continue;
             }
-            match packs.entry(pack, n) {
-                Some(e) if (1..=4).contains(&e.kind) => {
+            let Some(e) = packs.entry(pack, off, n) else {
+                rebuild.push(((pack, off), k));
+                continue;
+            };
+            // A delta is copied when its base is written here too: an
+            // offset delta's base is then among the entries before it.
+            let base = match e.base {
+                Base::None => {
                     header.clear();
                     entry_header(e.kind, e.size, &mut header);
                     self.written.insert(k);
                     self.entry(k, &header, e.data)?;
+                    continue;
                 }
-                Some(e) if e.base.is_some_and(|b| needed.contains(&b)) => {
-                    // The base is in this pack too: keep the delta, by id.
-                    debug_assert!(e.kind == OFS_DELTA || e.kind == REF_DELTA);
+                Base::Offset(b) => located[..i]
+                    .binary_search_by_key(&(pack, b), |((p, o, _), _)| (*p, *o))
+                    .ok()
+                    .map(|j| located[j].1),
+                Base::Id(b) => needed.contains(&b).then_some(b),
+            };
+            match base {
+                Some(base) => {
+                    // Kept as a delta, naming its base by id.
                     header.clear();
                     entry_header(REF_DELTA, e.size, &mut header);
-                    header.extend_from_slice(&e.base.expect("checked"));
+                    header.extend_from_slice(&base);
                     self.written.insert(k);
                     self.entry(k, &header, e.data)?;
                 }
-                _ => rebuild.push(((pack, off), k)),
+                None => rebuild.push(((pack, off), k)),
             }
         }
         // A window at a time, so that rebuilt objects are not all held at once.
@@ -368,6 +404,35 @@ impl PackSink {
         self.write_as(id, kind, &data)
     }
 
+    /// Says that exactly `more` entries follow those written so far, so the
+    /// pack's checksum, which starts with the object count, is taken from
+    /// here on as entries are written: only what is written already is read
+    /// back. Should the count turn out wrong, [`PackSink::finish`] reads the
+    /// whole pack instead.
+    fn expect_more(&mut self, more: usize) -> Result<(), PackError> {
+        let Ok(count) = u32::try_from(self.entries.len() + more) else { return Ok(()) };
+        let mut h = Sha1::new();
+        h.update(b"PACK\0\0\0\x02");
+        h.update(count.to_be_bytes());
+        if let Some(f) = &mut self.file {
+            f.flush().map_err(io_at("writing", &self.tmp))?;
+            let mut buf = vec![0u8; 1 << 20];
+            let mut at = 12;
+            while at < self.offset {
+                let want = buf.len().min((self.offset - at) as usize);
+                let n = std::os::unix::fs::FileExt::read_at(f.get_ref(), &mut buf[..want], at)
+                    .map_err(io_at("checksumming", &self.tmp))?;
+                if n == 0 {
+                    return Err(io_at("checksumming", &self.tmp)(std::io::ErrorKind::UnexpectedEof.into()));
+                }
+                h.update(&buf[..n]);
+                at += n as u64;
+            }
+        }
+        self.running = Some((h, count));
+        Ok(())
+    }
+
     /// Finishes the pack: object count, checksum, index, in place under
     /// git's names. Nothing is written when no object was.
     pub fn finish(&mut self) -> Result<(), PackError> {
@@ -381,17 +446,25 @@ impl PackSink {
         file.seek(SeekFrom::Start(8))
             .and_then(|_| file.write_all(&count.to_be_bytes()))
             .map_err(io_at("writing", &self.tmp))?;
-        file.seek(SeekFrom::Start(0)).map_err(io_at("writing", &self.tmp))?;
-        let mut hasher = Sha1::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buf).map_err(io_at("checksumming", &self.tmp))?;
-            if n == 0 {
-                break;
+        let running = self.running.take();
+        // A wrong count is a bug in the caller; the reread below covers it.
+        debug_assert!(running.as_ref().is_none_or(|(_, planned)| *planned == count), "count as expected");
+        let checksum: [u8; 20] = match running {
+            Some((h, planned)) if planned == count => h.finalize().into(),
+            _ => {
+                file.seek(SeekFrom::Start(0)).map_err(io_at("writing", &self.tmp))?;
+                let mut hasher = Sha1::new();
+                let mut buf = vec![0u8; 1 << 20];
+                loop {
+                    let n = file.read(&mut buf).map_err(io_at("checksumming", &self.tmp))?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+                hasher.finalize().into()
             }
-            hasher.update(&buf[..n]);
-        }
-        let checksum: [u8; 20] = hasher.finalize().into();
+        };
         file.seek(SeekFrom::End(0))
             .and_then(|_| file.write_all(&checksum))
             .map_err(io_at("writing", &self.tmp))?;
