@@ -578,59 +578,54 @@ pub fn apply(
         }
     });
     interrupted()?;
-    let histories: Vec<Option<Result<History, HistoryError>>> = match opts.mode {
-        HistoryMode::Rewrite => {
-            // Compat teams follow their tool's rules, in `finish`.
-            let engine: Vec<usize> =
-                (0..staged.len()).filter(|&k| ctxs[staged[k].0].compat().is_none()).collect();
-            let passes = staged
-                .iter_mut()
-                .filter(|(i, _)| ctxs[*i].compat().is_none())
-                .map(|(i, st)| ctxs[*i].pass(st))
-                .collect();
-            let progress = |pos: usize, done: usize| {
-                on_event(Event::Progress { team: ctxs[staged[engine[pos]].0].name.to_string(), done })
-            };
-            let mut results =
-                rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress).into_iter();
-            let mut histories: Vec<Option<Result<History, HistoryError>>> =
-                staged.iter().map(|_| None).collect();
-            for k in engine {
-                histories[k] = results.next();
-            }
-            histories
-        }
-        HistoryMode::Prune => staged.iter().map(|_| None).collect(),
-    };
-
-    // Then refs, packing and publishing, teams in parallel.
+    // Refs, packing and publishing, teams in parallel.
     let finished = std::sync::Mutex::new(Vec::new());
-    let teams: Vec<_> = staged.into_iter().zip(histories).collect();
-    // `--history prune` filters tip trees here, as deep as the workers do.
-    crate::parallel::drain(
-        teams,
-        jobs.min(ctxs.len()),
-        crate::rewrite::WORKER_STACK,
-        |((i, st), history)| {
-            let ctx = &ctxs[i];
-            let outcome = match history {
-                Some(Err(e)) => Err(TeamError::from(e)),
-                _ if ctx.cancelled() => Err(TeamError::Interrupted),
-                history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                    // A monolith ref moved backwards (force-push): old
-                    // objects could linger unreachable, so start over.
-                    Err(TeamError::NotFastForward) => rebuild(ctx),
-                    other => other,
-                },
-            };
-            if outcome.is_err() {
-                // A failed team leaves nothing staged (a full disk gets its space back).
-                ctx.remove_staging();
+    let finish_team = |(i, st): (usize, Staged), history: Option<Result<History, HistoryError>>| {
+        let ctx = &ctxs[i];
+        let outcome = match history {
+            Some(Err(e)) => Err(TeamError::from(e)),
+            _ if ctx.cancelled() => Err(TeamError::Interrupted),
+            history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
+                // A monolith ref moved backwards (force-push): old
+                // objects could linger unreachable, so start over.
+                Err(TeamError::NotFastForward) => rebuild(ctx),
+                other => other,
+            },
+        };
+        if outcome.is_err() {
+            // A failed team leaves nothing staged (a full disk gets its space back).
+            ctx.remove_staging();
+        }
+        on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
+        finished.lock().expect("finished").push((i, outcome, start.elapsed()));
+    };
+    // Compat teams follow their tool's rules, and `--history prune` filters
+    // tip trees, in `finish`, as deep as the workers do; the others' are
+    // rewritten in one pass over history, each finished as soon as its
+    // objects are copied, while the others' still are.
+    let (engine, others): (Vec<_>, Vec<_>) = staged
+        .into_iter()
+        .partition(|(i, _)| opts.mode == HistoryMode::Rewrite && ctxs[*i].compat().is_none());
+    if !engine.is_empty() {
+        let mut engine = engine;
+        let passes = engine.iter_mut().map(|(i, st)| ctxs[*i].pass(st)).collect();
+        let slots: Vec<std::sync::Mutex<Option<(usize, Staged)>>> =
+            engine.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+        let progress = |pos: usize, done: usize| {
+            let i = slots[pos].lock().expect("slot").as_ref().map(|(i, _)| *i);
+            if let Some(i) = i {
+                on_event(Event::Progress { team: ctxs[i].name.to_string(), done });
             }
-            on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-            finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-        },
-    );
+        };
+        let done = |pos: usize, history: Result<History, HistoryError>| {
+            let team = slots[pos].lock().expect("slot").take().expect("each team is done once");
+            finish_team(team, Some(history));
+        };
+        rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress, &done);
+    }
+    crate::parallel::drain(others, jobs.min(ctxs.len()), crate::rewrite::WORKER_STACK, |team| {
+        finish_team(team, None)
+    });
     // Teams that finished before a Ctrl-C stay published; the rest were not.
     interrupted()?;
     let mut finished = finished.into_inner().expect("finished");
@@ -1000,8 +995,11 @@ fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
             let progress =
                 |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
             let pass = vec![ctx.pass(&mut st)];
-            let mut r = rewrite::rewrite_teams(ctx.git_dir, ctx.packs, ctx.graph, pass, 1, &progress);
-            Some(r.pop().expect("one team")?)
+            let history = std::sync::Mutex::new(None);
+            rewrite::rewrite_teams(ctx.git_dir, ctx.packs, ctx.graph, pass, 1, &progress, &|_, h| {
+                *history.lock().expect("history") = Some(h);
+            });
+            Some(history.into_inner().expect("history").expect("one team")?)
         }
         HistoryMode::Prune => None,
     };

@@ -110,9 +110,10 @@ impl RootCache {
 /// each commit and root tree is read and parsed once, by one reader thread,
 /// and handed to `threads` workers that each rewrite a share of the teams.
 /// `src` is the monolith's git directory, `packs` its packs. `progress(team, done)` reports
-/// commits done per team (its position in `teams`). Returns each team's
-/// history, in the order of `teams`; every new object is in a pack of the
-/// team's `out` repository when this returns.
+/// commits done per team (its position in `teams`). Each team's history
+/// goes to `done(team, history)`, once, as soon as every new object of the
+/// team is in a pack of its `out` repository: on the thread that copied
+/// them, so that finishing one team overlaps copying the others.
 pub fn rewrite_teams(
     src: &Path,
     packs: &Packs,
@@ -120,7 +121,8 @@ pub fn rewrite_teams(
     teams: Vec<TeamPass<'_>>,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Result<History, HistoryError>> {
+    done: &(dyn Fn(usize, Result<History, HistoryError>) + Sync),
+) {
     let n = teams.len();
     let needed: Vec<bool> =
         (0..graph.commits.len()).map(|i| teams.iter().any(|t| !t.history.contains_at(graph, i))).collect();
@@ -183,25 +185,22 @@ pub fn rewrite_teams(
         // on each team's sequential parts.
         copies.sort_by_key(|(_, c)| std::cmp::Reverse(c.needed.len() + c.closure.len()));
         let threads = threads.max(1);
-        let copied = std::sync::Mutex::new(Vec::new());
         crate::parallel::drain(copies, threads, WORKER_STACK, |(i, copy)| {
             let r = copy.run(src, packs, threads);
             progress(i, graph.commits.len());
-            copied.lock().expect("copied").push((i, r));
+            done(i, r);
         });
-        for (i, r) in copied.into_inner().expect("copied") {
-            results[i] = Some(r);
-        }
         None
     });
-    results
-        .into_iter()
-        .map(|r| match &read_error {
+    for (i, r) in results.into_iter().enumerate() {
+        match (&read_error, r) {
             // The pass stopped early: no team's history is complete.
-            Some(e) => Err(HistoryError::Tree(e.clone())),
-            None => r.expect("every team reports"),
-        })
-        .collect()
+            (Some(e), _) => done(i, Err(HistoryError::Tree(e.clone()))),
+            (None, Some(r)) => done(i, r),
+            // Copied, and handed over already.
+            (None, None) => {}
+        }
+    }
 }
 
 /// Commits whose root trees are read at once, while the previous window's
