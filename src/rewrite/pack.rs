@@ -39,6 +39,9 @@ fn io_at<'a>(context: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) ->
 /// Objects per piece of work handed to a thread.
 const PIECE: usize = 256;
 
+/// How many entries ahead of the one being read to ask for.
+const PREFETCH_AHEAD: usize = 8;
+
 const REF_DELTA: u8 = 7;
 const GITLINK: u32 = 0o160000;
 
@@ -256,7 +259,10 @@ impl PackSink {
             let read = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
                 let mut found: Vec<(Key, bool)> = Vec::new();
                 let mut odd: Vec<Key> = Vec::new();
-                for &((pack, off, _), k) in *piece {
+                for (j, &((pack, off, _), k)) in piece.iter().enumerate() {
+                    if let Some(&((p, o, _), _)) = piece.get(j + PREFETCH_AHEAD) {
+                        packs.prefetch(p, o);
+                    }
                     match packs
                         .read_located(pack, off, state)
                         .filter(|(kind, _)| *kind == 2)
@@ -323,6 +329,11 @@ impl PackSink {
         let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
         let mut header = Vec::with_capacity(32);
         for (i, &((pack, off, n), k)) in located.iter().enumerate() {
+            // The entries are scattered among other teams' objects, too far
+            // apart for the hardware to guess the next.
+            if let Some(&((p, o, _), _)) = located.get(i + PREFETCH_AHEAD) {
+                packs.prefetch(p, o);
+            }
             if self.written.contains(&k) {
                 continue;
             }
