@@ -33,6 +33,30 @@ struct Span {
     id: u32,
 }
 
+/// Calls `f` with where each entry of tree content `data` is; `None` if
+/// the content is malformed.
+fn each_span(data: &[u8], mut f: impl FnMut(Span)) -> Option<()> {
+    let mut at = 0;
+    while at < data.len() {
+        let space = at + data[at..].iter().position(|&b| b == b' ')?;
+        let mut mode = 0u32;
+        for &d in &data[at..space] {
+            if !(b'0'..=b'7').contains(&d) {
+                return None;
+            }
+            mode = mode.checked_mul(8)? + u32::from(d - b'0');
+        }
+        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        let id = nul + 1;
+        if id + 20 > data.len() {
+            return None;
+        }
+        f(Span { mode, name: (space + 1) as u32, name_len: (nul - space - 1) as u32, id: id as u32 });
+        at = id + 20;
+    }
+    Some(())
+}
+
 /// A tree object's bytes and where each entry is inside them.
 #[derive(Debug)]
 pub struct RawTree {
@@ -44,30 +68,18 @@ impl RawTree {
     /// Parses a tree object's content; `None` if it is malformed.
     pub fn parse(data: Arc<[u8]>) -> Option<RawTree> {
         let mut spans = Vec::with_capacity(data.len() / 40);
-        let mut at = 0;
-        while at < data.len() {
-            let space = at + data[at..].iter().position(|&b| b == b' ')?;
-            let mut mode = 0u32;
-            for &d in &data[at..space] {
-                if !(b'0'..=b'7').contains(&d) {
-                    return None;
-                }
-                mode = mode.checked_mul(8)? + u32::from(d - b'0');
-            }
-            let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
-            let id = nul + 1;
-            if id + 20 > data.len() {
-                return None;
-            }
-            spans.push(Span {
-                mode,
-                name: (space + 1) as u32,
-                name_len: (nul - space - 1) as u32,
-                id: id as u32,
-            });
-            at = id + 20;
-        }
+        each_span(&data, |span| spans.push(span))?;
         Some(RawTree { data, spans })
+    }
+
+    /// Calls `f(mode, id)` for each entry of a tree object's content, in
+    /// order, without keeping anything: for walks that want only the ids.
+    /// `None` if it is malformed (`f` may have seen some entries by then).
+    pub fn each_id(data: &[u8], mut f: impl FnMut(u32, &[u8; 20])) -> Option<()> {
+        each_span(data, |s| {
+            let id = data[s.id as usize..s.id as usize + 20].try_into().expect("20 bytes");
+            f(s.mode, id)
+        })
     }
 
     /// Number of entries.

@@ -242,13 +242,17 @@ fn hex_oid(hex: &[u8]) -> Result<Oid, git2::Error> {
 mod tests {
     use super::*;
 
-    fn tree(entries: &[(&str, &str, u8)]) -> RawTree {
+    fn tree_bytes(entries: &[(&str, &str, u8)]) -> Vec<u8> {
         let mut data = Vec::new();
         for (mode, name, fill) in entries {
             data.extend_from_slice(format!("{mode} {name}\0").as_bytes());
             data.extend_from_slice(&[*fill; 20]);
         }
-        RawTree::parse(data.into()).expect("well-formed")
+        data
+    }
+
+    fn tree(entries: &[(&str, &str, u8)]) -> RawTree {
+        RawTree::parse(tree_bytes(entries).into()).expect("well-formed")
     }
 
     #[test]
@@ -268,9 +272,21 @@ mod tests {
 
     #[test]
     fn rejects_truncated_trees() {
-        assert!(RawTree::parse(b"100644 a\0short"[..].into()).is_none());
-        assert!(RawTree::parse(b"100644 a"[..].into()).is_none());
-        assert!(RawTree::parse(b"10x644 a\0aaaaaaaaaaaaaaaaaaaa"[..].into()).is_none());
+        for bad in [&b"100644 a\0short"[..], b"100644 a", b"10x644 a\0aaaaaaaaaaaaaaaaaaaa"] {
+            assert!(RawTree::parse(bad.into()).is_none());
+            assert!(RawTree::each_id(bad, |_, _| {}).is_none());
+        }
+    }
+
+    /// The walk that keeps nothing sees what the parse keeps.
+    #[test]
+    fn each_id_sees_the_parsed_entries() {
+        let bytes = tree_bytes(&[("100644", "a", 1), ("40000", "b", 2), ("160000", "c", 3)]);
+        let mut seen = Vec::new();
+        RawTree::each_id(&bytes, |mode, id| seen.push((mode, *id))).expect("well-formed");
+        let parsed: Vec<_> =
+            RawTree::parse(bytes.into()).unwrap().iter().map(|e| (e.mode, key(&e.id))).collect();
+        assert_eq!(seen, parsed);
     }
 
     #[test]

@@ -44,6 +44,7 @@ const PREFETCH_AHEAD: usize = 8;
 
 const REF_DELTA: u8 = 7;
 const GITLINK: u32 = 0o160000;
+const TREE: u32 = 0o40000;
 
 /// Writes objects into one pack of a repository.
 pub struct PackSink {
@@ -251,11 +252,6 @@ impl PackSink {
             let (order, mut missed) = in_pack_order(packs, &level, threads);
             let pieces: Vec<&[Placed]> = order.chunks(PIECE).collect();
             let known = &needed;
-            // Versions of a directory share most entries: only what is new
-            // comes back, so a level costs what it adds.
-            let new = |e: &super::object::Entry<'_>| {
-                e.mode != GITLINK && !known.contains(&key(&e.id)) && !have.contains(&key(&e.id))
-            };
             let read = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
                 let mut found: Vec<(Key, bool)> = Vec::new();
                 let mut odd: Vec<Key> = Vec::new();
@@ -263,15 +259,22 @@ impl PackSink {
                     if let Some(&((p, o, _), _)) = piece.get(j + PREFETCH_AHEAD) {
                         packs.prefetch(p, o);
                     }
-                    match packs
+                    let before = found.len();
+                    // Versions of a directory share most entries: only what
+                    // is new comes back, so a level costs what it adds.
+                    let walked = packs
                         .read_located(pack, off, state)
                         .filter(|(kind, _)| *kind == 2)
-                        .and_then(|(_, d)| RawTree::parse(d))
-                    {
-                        Some(tree) => {
-                            found.extend(tree.iter().filter(new).map(|e| (key(&e.id), e.is_tree())))
-                        }
-                        None => odd.push(k),
+                        .and_then(|(_, data)| {
+                            RawTree::each_id(&data, |mode, id| {
+                                if mode != GITLINK && !known.contains(id) && !have.contains(id) {
+                                    found.push((*id, mode == TREE));
+                                }
+                            })
+                        });
+                    if walked.is_none() {
+                        found.truncate(before);
+                        odd.push(k);
                     }
                 }
                 // Sorted by the ids' first eight bytes, which almost always
