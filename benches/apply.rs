@@ -18,6 +18,8 @@
 //!
 //! `cargo bench --bench apply -- full` (git's pack), `-- fast-import` and
 //! `-- incremental` choose cases; all three run by default.
+//! `APPLY_BENCH_KEEP=1` keeps the outputs, manifests and the grown monolith
+//! for a profiler.
 
 #[path = "support/synth.rs"]
 mod synth;
@@ -96,6 +98,9 @@ fn main() -> ExitCode {
     }
     if want("incremental") {
         incremental(&s, tmp.path(), bin);
+    }
+    if std::env::var_os("APPLY_BENCH_KEEP").is_some() {
+        println!("  kept: {}", tmp.keep().display());
     }
     ExitCode::SUCCESS
 }

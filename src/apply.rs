@@ -474,7 +474,7 @@ pub fn apply(
     // checked and mapped, and the ids this run asks about are looked up in
     // them (which commits every team considered already, and the mappings
     // and commits the pass reads).
-    let mut previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
+    let previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
         &wanted,
         opts.jobs,
         || (),
@@ -539,12 +539,25 @@ pub fn apply(
     // Set every team up, then rewrite them all in one pass over history.
     let mut outcomes: Vec<Option<Result<TeamReport, TeamError>>> = ctxs.iter().map(|_| None).collect();
     let mut staged: Vec<(usize, Staged)> = Vec::new();
-    for (i, ctx) in ctxs.iter().enumerate() {
+    for ctx in &ctxs {
         on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
-        match stage(ctx, previous[i].take()) {
+    }
+    // Creating repositories and linking packs waits on the file system:
+    // teams in parallel.
+    let previous: Vec<std::sync::Mutex<Option<Previous>>> =
+        previous.into_iter().map(std::sync::Mutex::new).collect();
+    let teams: Vec<usize> = (0..ctxs.len()).collect();
+    let staged_or_not = crate::parallel::map_in_turn(
+        &teams,
+        jobs,
+        || (),
+        |_, &i| stage(&ctxs[i], previous[i].lock().expect("previous").take()),
+    );
+    for (i, result) in staged_or_not.into_iter().enumerate() {
+        match result {
             Ok(st) => staged.push((i, st)),
             Err(e) => {
-                ctx.remove_staging();
+                ctxs[i].remove_staging();
                 outcomes[i] = Some(Err(e));
             }
         }
@@ -617,11 +630,23 @@ pub fn apply(
                 on_event(Event::Progress { team: ctxs[i].name.to_string(), done });
             }
         };
-        let done = |pos: usize, history: Result<History, HistoryError>| {
-            let team = slots[pos].lock().expect("slot").take().expect("each team is done once");
-            finish_team(team, Some(history));
-        };
-        rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress, &done);
+        // Finishing waits on the disk (every file is synced) more than it
+        // computes: more threads than the copies have keep those waits off
+        // the copies' way and let the disk take several teams at once.
+        crate::parallel::consume(
+            (4 * jobs).min(slots.len()),
+            crate::rewrite::WORKER_STACK,
+            |(team, history)| finish_team(team, Some(history)),
+            |submit| {
+                let done = |pos: usize, history: Result<History, HistoryError>| {
+                    submit((
+                        slots[pos].lock().expect("slot").take().expect("each team is done once"),
+                        history,
+                    ));
+                };
+                rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress, &done);
+            },
+        );
     }
     crate::parallel::drain(others, jobs.min(ctxs.len()), crate::rewrite::WORKER_STACK, |team| {
         finish_team(team, None)

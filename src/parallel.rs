@@ -68,9 +68,53 @@ pub fn drain<T: Send>(items: Vec<T>, threads: usize, stack: usize, work: impl Fn
     });
 }
 
+/// Runs `produce(submit)` on the calling thread while up to `threads`
+/// threads with stacks of `stack` bytes run `work(item)` on each item it
+/// submits, as they come; returns when `produce` has and every item is
+/// done. Should the system start no thread, the items are worked through
+/// here once `produce` returns. A panic in a worker is resumed here.
+pub fn consume<T: Send>(
+    threads: usize,
+    stack: usize,
+    work: impl Fn(T) + Sync,
+    produce: impl FnOnce(&(dyn Fn(T) + Sync)),
+) {
+    let (tx, rx) = std::sync::mpsc::channel::<T>();
+    let rx = std::sync::Mutex::new(rx);
+    let left = std::sync::Mutex::new(Vec::new());
+    let worker = || loop {
+        // The lock is held only until an item (or the end) arrives.
+        let item = rx.lock().expect("queue").recv();
+        match item {
+            Ok(item) => work(item),
+            Err(_) => break,
+        }
+    };
+    std::thread::scope(|s| {
+        let worker = &worker;
+        let started = (0..threads.max(1))
+            .filter(|_| std::thread::Builder::new().stack_size(stack).spawn_scoped(s, worker).is_ok())
+            .count();
+        let submit = |item: T| {
+            if started == 0 {
+                left.lock().expect("left").push(item);
+            } else {
+                // Workers end only once the sender is dropped (below), so
+                // the channel is open while `produce` runs.
+                tx.send(item).unwrap_or_else(|_| unreachable!("workers outlive the sender"));
+            }
+        };
+        produce(&submit);
+        drop(tx);
+    });
+    for item in left.into_inner().expect("left") {
+        work(item);
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{drain, map_in_turn};
+    use super::{consume, drain, map_in_turn};
 
     #[test]
     fn every_item_once_in_order_whatever_the_threads() {
@@ -91,6 +135,26 @@ mod tests {
             assert_eq!(calls.into_inner(), items.len());
         }
         assert!(map_in_turn(&[] as &[u32], 4, || (), |_, x| *x).is_empty());
+    }
+
+    #[test]
+    fn consume_works_every_item_submitted_once() {
+        for threads in [0, 1, 2, 7] {
+            let got = std::sync::Mutex::new(Vec::new());
+            consume(
+                threads,
+                1 << 20,
+                |x: u32| got.lock().unwrap().push(x),
+                |submit| {
+                    for x in 0..300 {
+                        submit(x);
+                    }
+                },
+            );
+            let mut got = got.into_inner().unwrap();
+            got.sort_unstable();
+            assert_eq!(got, (0..300).collect::<Vec<_>>());
+        }
     }
 
     #[test]
