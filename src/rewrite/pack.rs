@@ -42,6 +42,7 @@ const PIECE: usize = 256;
 /// How many entries ahead of the one being read to ask for.
 const PREFETCH_AHEAD: usize = 8;
 
+const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
 const GITLINK: u32 = 0o160000;
 const TREE: u32 = 0o40000;
@@ -125,6 +126,22 @@ fn type_code(kind: ObjectType) -> u8 {
     }
 }
 
+/// An offset delta's distance back to its base, in git's encoding: 7 bits
+/// a byte, most significant first, each continuation adding one.
+fn ofs_delta_offset(mut back: u64, out: &mut Vec<u8>) {
+    let mut bytes = [0u8; 10];
+    let mut at = bytes.len() - 1;
+    bytes[at] = (back & 0x7f) as u8;
+    back >>= 7;
+    while back != 0 {
+        back -= 1;
+        at -= 1;
+        bytes[at] = 0x80 | (back & 0x7f) as u8;
+        back >>= 7;
+    }
+    out.extend_from_slice(&bytes[at..]);
+}
+
 /// An entry header: type and size, 4 bits then 7 bits per byte.
 fn entry_header(kind: u8, mut size: u64, out: &mut Vec<u8>) {
     let mut byte = (kind << 4) | (size & 0x0f) as u8;
@@ -176,7 +193,8 @@ impl PackSink {
         Ok(self.file.as_mut().expect("just opened"))
     }
 
-    fn entry(&mut self, id: [u8; 20], header: &[u8], data: &[u8]) -> Result<(), PackError> {
+    /// Writes one entry; returns where it starts.
+    fn entry(&mut self, id: [u8; 20], header: &[u8], data: &[u8]) -> Result<u64, PackError> {
         let mut crc = crc32fast::Hasher::new();
         crc.update(header);
         crc.update(data);
@@ -192,7 +210,7 @@ impl PackSink {
         self.offset += (header.len() + data.len()) as u64;
         self.entries.push((id, crc.finalize(), offset));
         self.objects += 1;
-        Ok(())
+        Ok(offset)
     }
 
     /// Adds an object; returns its id.
@@ -221,7 +239,7 @@ impl PackSink {
         } else {
             deflate(&mut self.z, data)?
         };
-        self.entry(key(&id), &header, &compressed)
+        self.entry(key(&id), &header, &compressed).map(|_| ())
     }
 
     /// Adds the monolith objects in `needed`, and everything below the
@@ -331,6 +349,8 @@ impl PackSink {
         // delta base stays behind, are rebuilt in parallel below.
         let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
         let mut header = Vec::with_capacity(32);
+        // Where each of `located` went in this pack, once written.
+        let mut placed_at: Vec<Option<u64>> = vec![None; located.len()];
         for (i, &((pack, off, n), k)) in located.iter().enumerate() {
             // The entries are scattered among other teams' objects, too far
             // apart for the hardware to guess the next.
@@ -344,33 +364,42 @@ impl PackSink {
                 rebuild.push(((pack, off), k));
                 continue;
             };
+            header.clear();
             // A delta is copied when its base is written here too: an
-            // offset delta's base is then among the entries before it.
-            let base = match e.base {
-                Base::None => {
-                    header.clear();
-                    entry_header(e.kind, e.size, &mut header);
-                    self.written.insert(k);
-                    self.entry(k, &header, e.data)?;
+            // offset delta's base is then among the entries before it and,
+            // unless it is rebuilt below, already in this pack, where the
+            // delta points back at it as git's own packs do.
+            match e.base {
+                Base::None => entry_header(e.kind, e.size, &mut header),
+                Base::Offset(b) => {
+                    let Ok(j) = located[..i].binary_search_by_key(&(pack, b), |((p, o, _), _)| (*p, *o))
+                    else {
+                        rebuild.push(((pack, off), k));
+                        continue;
+                    };
+                    match placed_at[j] {
+                        // The pack is open: its base is in it.
+                        Some(at) => {
+                            entry_header(OFS_DELTA, e.size, &mut header);
+                            ofs_delta_offset(self.offset - at, &mut header);
+                        }
+                        None => {
+                            entry_header(REF_DELTA, e.size, &mut header);
+                            header.extend_from_slice(&located[j].1);
+                        }
+                    }
+                }
+                Base::Id(b) if needed.contains(&b) => {
+                    entry_header(REF_DELTA, e.size, &mut header);
+                    header.extend_from_slice(&b);
+                }
+                Base::Id(_) => {
+                    rebuild.push(((pack, off), k));
                     continue;
                 }
-                Base::Offset(b) => located[..i]
-                    .binary_search_by_key(&(pack, b), |((p, o, _), _)| (*p, *o))
-                    .ok()
-                    .map(|j| located[j].1),
-                Base::Id(b) => needed.contains(&b).then_some(b),
-            };
-            match base {
-                Some(base) => {
-                    // Kept as a delta, naming its base by id.
-                    header.clear();
-                    entry_header(REF_DELTA, e.size, &mut header);
-                    header.extend_from_slice(&base);
-                    self.written.insert(k);
-                    self.entry(k, &header, e.data)?;
-                }
-                None => rebuild.push(((pack, off), k)),
             }
+            self.written.insert(k);
+            placed_at[i] = Some(self.entry(k, &header, e.data)?);
         }
         // A window at a time, so that rebuilt objects are not all held at once.
         for window in rebuild.chunks(PIECE * 16) {
@@ -396,7 +425,9 @@ impl PackSink {
             for part in built {
                 for (k, entry) in part? {
                     match entry {
-                        Some((header, data)) if self.written.insert(k) => self.entry(k, &header, &data)?,
+                        Some((header, data)) if self.written.insert(k) => {
+                            self.entry(k, &header, &data)?;
+                        }
                         Some(_) => {}
                         None => loose.push(k),
                     }
@@ -582,6 +613,25 @@ fn in_pack_order(packs: &Packs, ids: &[Key], threads: usize) -> (Vec<Placed>, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Offsets back to a base read back as git reads them (each
+    /// continuation adds one before shifting), as `git_pack` decodes them.
+    #[test]
+    fn offset_delta_distances_round_trip() {
+        for back in [1u64, 127, 128, 129, 16_511, 16_512, 1 << 30, u64::MAX >> 1] {
+            let mut bytes = Vec::new();
+            ofs_delta_offset(back, &mut bytes);
+            let mut c = bytes[0];
+            let mut got = u64::from(c & 0x7f);
+            for &b in &bytes[1..] {
+                assert!(c & 0x80 != 0, "{back}: a continuation bit on all but the last byte");
+                c = b;
+                got = ((got + 1) << 7) | u64::from(c & 0x7f);
+            }
+            assert_eq!(c & 0x80, 0, "{back}");
+            assert_eq!(got, back);
+        }
+    }
 
     /// Stored streams, across the 64 KiB block limit, inflate back to their
     /// data with zlib's checks.
