@@ -66,7 +66,8 @@ pub struct PackSink {
     running: Option<(Sha1, u32)>,
 }
 
-/// New trees smaller than this are stored, not compressed. Measured on
+/// Trees written whole (new ones, and monolith ones whose delta base stays
+/// behind) smaller than this are stored, not compressed. Measured on
 /// the 70k-commit bench (`benches/apply.rs`, team `web`): the 45k trees a
 /// run writes, 105 bytes on average, compressed to 98% of their size, and
 /// each compression started by clearing the compressor's 128 KiB hash
@@ -114,6 +115,16 @@ fn stored(data: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&adler2::adler32_slice(data).to_be_bytes());
     out
+}
+
+/// An object of type code `kind` as written whole: small trees stored (see
+/// [`STORE_BELOW`]), everything else compressed with `z`.
+fn compress(z: &mut Compress, kind: u8, data: &[u8]) -> Result<Vec<u8>, PackError> {
+    if kind == 2 && data.len() < STORE_BELOW {
+        Ok(stored(data))
+    } else {
+        deflate(z, data)
+    }
 }
 
 fn type_code(kind: ObjectType) -> u8 {
@@ -234,11 +245,7 @@ impl PackSink {
         }
         let mut header = Vec::with_capacity(10);
         entry_header(type_code(kind), data.len() as u64, &mut header);
-        let compressed = if kind == ObjectType::Tree && data.len() < STORE_BELOW {
-            stored(data)
-        } else {
-            deflate(&mut self.z, data)?
-        };
+        let compressed = compress(&mut self.z, type_code(kind), data)?;
         self.entry(key(&id), &header, &compressed).map(|_| ())
     }
 
@@ -417,7 +424,7 @@ impl PackSink {
                             };
                             let mut header = Vec::with_capacity(10);
                             entry_header(kind, data.len() as u64, &mut header);
-                            Ok((k, Some((header, deflate(z, &data)?))))
+                            Ok((k, Some((header, compress(z, kind, &data)?))))
                         })
                         .collect::<Result<Vec<_>, PackError>>()
                 },
