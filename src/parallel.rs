@@ -99,9 +99,9 @@ pub fn consume<T: Send>(
             if started == 0 {
                 left.lock().expect("left").push(item);
             } else {
-                // Workers end only once the sender is dropped (below), so
-                // the channel is open while `produce` runs.
-                tx.send(item).unwrap_or_else(|_| unreachable!("workers outlive the sender"));
+                // The receiver lives in this frame until the end, so the
+                // channel is open while `produce` runs.
+                tx.send(item).unwrap_or_else(|_| unreachable!("the receiver outlives the sender"));
             }
         };
         produce(&submit);

@@ -111,9 +111,10 @@ impl RootCache {
 /// and handed to `threads` workers that each rewrite a share of the teams.
 /// `src` is the monolith's git directory, `packs` its packs. `progress(team, done)` reports
 /// commits done per team (its position in `teams`). Each team's history
-/// goes to `done(team, history)`, once, as soon as every new object of the
-/// team is in a pack of its `out` repository: on the thread that copied
-/// them, so that finishing one team overlaps copying the others.
+/// goes to `done(team, history)` exactly once: as soon as every new object
+/// of the team is in a pack of its `out` repository, on the thread that
+/// copied them, so that finishing one team overlaps copying the others;
+/// a team whose pass failed gets its error once the pass is over.
 pub fn rewrite_teams(
     src: &Path,
     packs: &Packs,
