@@ -341,11 +341,18 @@ impl PackSink {
         }
         // A delta is kept only when its base is written here too.
         needed.retain(|k| !have.contains(k));
-        let walked_ids: IdSet = walked.iter().map(|(_, k)| *k).collect();
-        let ids: Vec<Key> = needed.iter().filter(|k| !walked_ids.contains(*k)).copied().collect();
-        drop(walked_ids);
-        let (mut located, mut loose) = in_pack_order(packs, &ids, threads);
-        located.append(&mut walked);
+        // The rest are looked up: taken out of `needed` for a moment, the
+        // trees walked leave only them (no second set, on a history of
+        // millions of objects).
+        for (_, k) in &walked {
+            needed.remove(k);
+        }
+        let ids: Vec<Key> = needed.iter().copied().collect();
+        needed.extend(walked.iter().map(|(_, k)| *k));
+        let (found, mut loose) = in_pack_order(packs, &ids, threads);
+        drop(ids);
+        let mut located = walked;
+        located.extend(found);
         located.sort_unstable_by_key(|((pack, off, _), _)| (*pack, *off));
         loose.sort_unstable();
         // Every entry still to come is known now (one per object, copied,
@@ -358,8 +365,9 @@ impl PackSink {
         // delta base stays behind, are rebuilt in parallel below.
         let mut rebuild: Vec<((u32, u64), Key)> = Vec::new();
         let mut header = Vec::with_capacity(32);
-        // Where each of `located` went in this pack, once written.
-        let mut placed_at: Vec<Option<u64>> = vec![None; located.len()];
+        // Where each of `located` went in this pack, once written (0, where
+        // no entry starts, until then).
+        let mut placed_at: Vec<u64> = vec![0; located.len()];
         for (i, &((pack, off, n), k)) in located.iter().enumerate() {
             // The entries are scattered among other teams' objects, too far
             // apart for the hardware to guess the next.
@@ -387,14 +395,14 @@ impl PackSink {
                         continue;
                     };
                     match placed_at[j] {
-                        // The pack is open: its base is in it.
-                        Some(at) => {
-                            entry_header(OFS_DELTA, e.size, &mut header);
-                            ofs_delta_offset(self.offset - at, &mut header);
-                        }
-                        None => {
+                        0 => {
                             entry_header(REF_DELTA, e.size, &mut header);
                             header.extend_from_slice(&located[j].1);
+                        }
+                        // The pack is open: its base is in it.
+                        at => {
+                            entry_header(OFS_DELTA, e.size, &mut header);
+                            ofs_delta_offset(self.offset - at, &mut header);
                         }
                     }
                 }
@@ -408,7 +416,7 @@ impl PackSink {
                 }
             }
             self.written.insert(k);
-            placed_at[i] = Some(self.entry(k, &header, e.data)?);
+            placed_at[i] = self.entry(k, &header, e.data)?;
         }
         // A window at a time, so that rebuilt objects are not all held at once.
         for window in rebuild.chunks(PIECE * 16) {
