@@ -419,10 +419,17 @@ impl Journal {
         let records_path = self.dir.join(RECORDS);
         let w = self.records.take().expect("closed once");
         w.into_inner().map_err(|e| state_err(&records_path, format!("cannot write: {}", e.error())))?;
-        let records = std::fs::read(&records_path).map_err(read_err(&records_path))?;
+        // Read straight into records: one copy of them in memory, which
+        // on a long history and many teams finishing at once adds up.
+        let mut records = {
+            let mut file = File::open(&records_path).map_err(read_err(&records_path))?;
+            let len = file.metadata().map_err(read_err(&records_path))?.len() as usize;
+            let mut records = vec![[0u8; RECORD]; len / RECORD];
+            std::io::Read::read_exact(&mut file, records.as_flattened_mut())
+                .map_err(read_err(&records_path))?;
+            records
+        };
         std::fs::remove_file(&records_path).map_err(io_err(&records_path))?;
-        let mut records: Vec<[u8; RECORD]> =
-            records.chunks_exact(RECORD).map(|r| r.try_into().expect("a record")).collect();
         let mut nodes = nodes;
         let old: &[Segment] = earlier.map_or(&[], |s| &s.segments);
         let mut folded: Vec<Node> = Vec::new();
@@ -484,11 +491,15 @@ fn write_segment(
             .map_err(|_| state_err(dir, "more than 2^32 entries in a segment"))
     };
     let kept = records.iter().filter(|r| r[ID..2 * ID] != [0; ID]).count();
-    let mut b =
-        Vec::with_capacity(HEADER + records.len() * RECORD + nodes.len() * NODE + parents * ID + TRAILER);
-    b.extend_from_slice(MAGIC);
+    // Written as it is hashed, not built in memory first: it is named
+    // after its checksum once that is known.
+    let partial = dir.join(format!("segment.{SEGMENT_EXT}{PARTIAL}"));
+    let file = File::create(&partial).map_err(io_err(&partial))?;
+    let mut out = Hashed { file: BufWriter::with_capacity(1 << 20, file), hash: Sha1::new() };
+    let mut write = |bytes: &[u8]| out.write(bytes).map_err(io_err(&partial));
+    write(MAGIC)?;
     for n in [records.len(), kept, nodes.len(), parents] {
-        b.extend_from_slice(&count(n)?);
+        write(&count(n)?)?;
     }
     // Which commits the segment holds: teams whose segments all agree on it
     // considered the same commits (`Saved::same_commits`).
@@ -496,30 +507,44 @@ fn write_segment(
     for r in &records {
         digest.update(&r[..ID]);
     }
-    b.extend_from_slice(&digest.finalize());
+    write(&digest.finalize())?;
     for r in &records {
-        b.extend_from_slice(r);
+        write(r)?;
     }
     let mut start = 0;
     for n in &nodes {
-        b.extend_from_slice(&n.id);
-        b.extend_from_slice(&n.tree);
-        b.extend_from_slice(&n.generation.to_le_bytes());
-        b.extend_from_slice(&count(start)?);
+        write(&n.id)?;
+        write(&n.tree)?;
+        write(&n.generation.to_le_bytes())?;
+        write(&count(start)?)?;
         start += n.parents.len();
     }
     for n in &nodes {
         for p in n.parents {
-            b.extend_from_slice(p);
+            write(p)?;
         }
     }
-    let trailer: [u8; ID] = Sha1::digest(&b).into();
-    b.extend_from_slice(&trailer);
+    let trailer: [u8; ID] = out.hash.clone().finalize().into();
+    out.file.write_all(&trailer).and_then(|()| out.file.flush()).map_err(io_err(&partial))?;
+    drop(out);
     let mut name = String::with_capacity(40);
     push_hex(&mut name, &oid(&trailer));
     let path = dir.join(format!("{name}.{SEGMENT_EXT}"));
-    std::fs::write(&path, &b).map_err(io_err(&path))?;
+    std::fs::rename(&partial, &path).map_err(io_err(&path))?;
     Ok(name)
+}
+
+/// A file written through a buffer, hashing what goes in.
+struct Hashed {
+    file: BufWriter<File>,
+    hash: Sha1,
+}
+
+impl Hashed {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hash.update(bytes);
+        self.file.write_all(bytes)
+    }
 }
 
 /// The history engine's state in `dir`, whatever fingerprint it was saved
