@@ -76,6 +76,13 @@ impl Drop for Map {
     }
 }
 
+/// The first eight bytes of an id as an integer, which orders ids as
+/// their bytes do wherever they differ there (almost always, ids being
+/// random): one integer comparison instead of a `memcmp` call.
+pub(crate) fn id_prefix(id: &[u8]) -> u64 {
+    u64::from_be_bytes(id[..8].try_into().expect("8 bytes"))
+}
+
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
@@ -184,8 +191,8 @@ impl Pack {
         }
         // Ids are random: the first eight bytes almost always decide, and
         // one integer comparison of them is cheaper than a `memcmp` call.
-        let prefix = |s: &[u8]| u64::from_be_bytes(s[..8].try_into().expect("8 bytes"));
-        let want = prefix(id);
+        let want = id_prefix(id);
+        let prefix = id_prefix;
         let cmp = |n: usize| {
             let got = self.id(n);
             prefix(got).cmp(&want).then_with(|| got[8..].cmp(&id[8..]))

@@ -12,7 +12,7 @@
 //! at it by offset, as git's own packs do.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::{Compress, Compression, FlushCompress, Status};
@@ -20,7 +20,7 @@ use git2::{ObjectType, Oid};
 use sha1::{Digest, Sha1};
 
 use super::object::{key, oid, IdSet, Key, RawTree, Source};
-use crate::git_pack::{Base, Packs, ReadState};
+use crate::git_pack::{id_prefix as prefix, Base, Packs, ReadState};
 
 /// Write failures.
 #[derive(Debug, thiserror::Error)]
@@ -478,18 +478,7 @@ impl PackSink {
         h.update(count.to_be_bytes());
         if let Some(f) = &mut self.file {
             f.flush().map_err(io_at("writing", &self.tmp))?;
-            let mut buf = vec![0u8; 1 << 20];
-            let mut at = 12;
-            while at < self.offset {
-                let want = buf.len().min((self.offset - at) as usize);
-                let n = std::os::unix::fs::FileExt::read_at(f.get_ref(), &mut buf[..want], at)
-                    .map_err(io_at("checksumming", &self.tmp))?;
-                if n == 0 {
-                    return Err(io_at("checksumming", &self.tmp)(std::io::ErrorKind::UnexpectedEof.into()));
-                }
-                h.update(&buf[..n]);
-                at += n as u64;
-            }
+            hash_range(f.get_ref(), 12..self.offset, &mut h).map_err(io_at("checksumming", &self.tmp))?;
         }
         self.running = Some((h, count));
         Ok(())
@@ -514,16 +503,8 @@ impl PackSink {
         let checksum: [u8; 20] = match running {
             Some((h, planned)) if planned == count => h.finalize().into(),
             _ => {
-                file.seek(SeekFrom::Start(0)).map_err(io_at("writing", &self.tmp))?;
                 let mut hasher = Sha1::new();
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = file.read(&mut buf).map_err(io_at("checksumming", &self.tmp))?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buf[..n]);
-                }
+                hash_range(&file, 0..self.offset, &mut hasher).map_err(io_at("checksumming", &self.tmp))?;
                 hasher.finalize().into()
             }
         };
@@ -554,6 +535,22 @@ impl Drop for PackSink {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Feeds bytes `range` of `file` to `h`.
+fn hash_range(file: &File, range: std::ops::Range<u64>, h: &mut Sha1) -> std::io::Result<()> {
+    let mut buf = vec![0u8; (1 << 20).min(range.end.saturating_sub(range.start)) as usize];
+    let mut at = range.start;
+    while at < range.end {
+        let want = buf.len().min((range.end - at) as usize);
+        let n = std::os::unix::fs::FileExt::read_at(file, &mut buf[..want], at)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        h.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(())
 }
 
 /// A version-2 pack index for `entries` of the pack with trailer `checksum`.
@@ -594,12 +591,6 @@ fn index_v2(entries: &mut [([u8; 20], u32, u64)], checksum: &[u8; 20]) -> Vec<u8
     out
 }
 
-/// The first eight bytes of an id as an integer, which orders ids as
-/// their bytes do wherever they differ there (almost always).
-fn prefix(k: &Key) -> u64 {
-    u64::from_be_bytes(k[..8].try_into().expect("8 bytes"))
-}
-
 /// An object's place in the packs (pack, offset, position in the index)
 /// and its id.
 type Placed = ((u32, u64, u32), Key);
@@ -630,6 +621,7 @@ fn in_pack_order(packs: &Packs, ids: &[Key], threads: usize) -> (Vec<Placed>, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     /// Offsets back to a base read back as git reads them (each
     /// continuation adds one before shifting), as `git_pack` decodes them.
