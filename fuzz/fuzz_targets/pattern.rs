@@ -431,10 +431,11 @@ fuzz_target!(|input: Input| {
                 rule,
                 root: None,
                 compat: None,
+                depends_on: None,
             })
             .collect(),
         labels: true,
-        policy: Policy { unowned: Level::Error, overlap: Level::Error },
+        policy: Policy { unowned: Level::Error, overlap: Level::Error, dependencies: Level::Allow },
     };
     let (o, unresolved) = Ownership::new_lenient(&manifest, &tree).expect("the tree reads");
     // A package with no `package.json` resolves to nothing and owns nothing.

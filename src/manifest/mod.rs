@@ -114,6 +114,9 @@ pub struct Team {
     pub root: Option<String>,
     /// Commit-id compatibility mode.
     pub compat: Option<Compat>,
+    /// The teams whose files this team's code may reference (`depends_on`);
+    /// `None` when not declared: then any.
+    pub depends_on: Option<Vec<Located<String>>>,
 }
 
 /// What `check` and `plan` make of unowned and overlapping files.
@@ -123,6 +126,8 @@ pub struct Policy {
     pub unowned: Level,
     /// A file two or more teams own.
     pub overlap: Level,
+    /// A reference from a team's file into a team outside its `depends_on`.
+    pub dependencies: Level,
 }
 
 /// A validated manifest.
@@ -318,6 +323,9 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             }
         }
         let owners = t.owners.into_iter().map(|o| o.value).collect();
+        let depends_on = t
+            .depends_on
+            .map(|d| d.value.into_iter().map(|n| Located { loc: Loc::of(&n), value: n.value }).collect());
         teams.push(Team {
             name,
             loc,
@@ -326,12 +334,18 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             rule,
             root,
             compat: compat.map(|c| c.1),
+            depends_on,
         });
     }
-    let policy = raw.policy.map_or(Policy { unowned: Level::Error, overlap: Level::Error }, |p| Policy {
-        unowned: p.unowned.unwrap_or(Level::Error),
-        overlap: p.overlap.unwrap_or(Level::Error),
-    });
+    check_depends_on(path, &teams)?;
+    let policy = raw.policy.map_or(
+        Policy { unowned: Level::Error, overlap: Level::Error, dependencies: Level::Allow },
+        |p| Policy {
+            unowned: p.unowned.unwrap_or(Level::Error),
+            overlap: p.overlap.unwrap_or(Level::Error),
+            dependencies: p.dependencies.unwrap_or(Level::Allow),
+        },
+    );
     Ok(Manifest {
         path: path.to_path_buf(),
         refs,
@@ -340,6 +354,28 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         labels: raw.history.is_none_or(|h| h.labels),
         policy,
     })
+}
+
+/// Every `depends_on` entry names another team, once.
+fn check_depends_on(path: &Path, teams: &[Team]) -> Result<(), ManifestError> {
+    let err = |loc: Loc, kind| ManifestError { file: path.to_path_buf(), loc: Some(loc), kind };
+    let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+    for t in teams {
+        let mut seen = std::collections::BTreeSet::new();
+        for d in t.depends_on.iter().flatten() {
+            if d.value == t.name {
+                return Err(err(d.loc, ErrorKind::DependsOnItself(t.name.clone())));
+            }
+            if !names.contains(&d.value.as_str()) {
+                let candidates = crate::suggest::closest(&d.value, &names);
+                return Err(err(d.loc, ErrorKind::DependsOnUnknown { team: d.value.clone(), candidates }));
+            }
+            if !seen.insert(d.value.as_str()) {
+                return Err(err(d.loc, ErrorKind::DependsOnTwice(d.value.clone())));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn rule(
@@ -524,6 +560,24 @@ pub enum ErrorKind {
     /// An empty entry in `monolith.refs`.
     #[error("empty ref in `monolith.refs`")]
     EmptyRef,
+    /// `depends_on` names a team the manifest does not define.
+    #[error(
+        "`depends_on` names unknown team `{}`{}",
+        shown(team, 80),
+        crate::suggest::did_you_mean(candidates)
+    )]
+    DependsOnUnknown {
+        /// As written.
+        team: String,
+        /// Close names.
+        candidates: Vec<String>,
+    },
+    /// `depends_on` names the team itself.
+    #[error("team `{0}` lists itself in `depends_on`: a team's own files are always allowed")]
+    DependsOnItself(String),
+    /// `depends_on` names a team twice.
+    #[error("`depends_on` names team `{0}` twice")]
+    DependsOnTwice(String),
 }
 
 fn compat_name(c: Compat) -> &'static str {

@@ -58,6 +58,8 @@ pub(super) struct RawTeam {
     pub root: Option<Spanned<String>>,
     #[serde(default)]
     pub compat: Option<Spanned<super::Compat>>,
+    #[serde(default)]
+    pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,4 +80,6 @@ pub(super) struct RawPolicy {
     pub unowned: Option<super::Level>,
     #[serde(default)]
     pub overlap: Option<super::Level>,
+    #[serde(default)]
+    pub dependencies: Option<super::Level>,
 }

@@ -40,7 +40,7 @@ policy:
     assert_eq!(names, ["catalog-sdk", "course", "payment"], "teams sorted by name");
     assert_eq!(m.refs.len(), 2);
     assert!(!m.labels);
-    assert_eq!(m.policy, Policy { unowned: Level::Warn, overlap: Level::Error });
+    assert_eq!(m.policy, Policy { unowned: Level::Warn, overlap: Level::Error, dependencies: Level::Allow });
     let course = m.team("course").unwrap();
     assert_eq!(course.rule.packages[1].value.kind, Some(PackageKind::Npm));
     assert_eq!(course.rule.packages[1].value.name, "@inflearn/course-web");
@@ -59,11 +59,27 @@ fn compat_paths_may_spell_the_root_directory_any_way() {
 }
 
 #[test]
+fn depends_on_and_its_policy() {
+    let m = load("version: 1\nteams:\n  web:\n    paths: [w]\n    depends_on: [core]\n  core: {paths: [c], depends_on: []}\n  free: {paths: [f]}\npolicy:\n  dependencies: warn\n").unwrap();
+    let web = m.team("web").unwrap();
+    let listed: Vec<&str> = web.depends_on.iter().flatten().map(|d| d.value.as_str()).collect();
+    assert_eq!(listed, ["core"]);
+    assert_eq!(web.depends_on.as_ref().unwrap()[0].loc, Loc { line: 5, col: 18 });
+    assert_eq!(
+        m.team("core").unwrap().depends_on.as_deref().map(<[_]>::len),
+        Some(0),
+        "declared empty: no team"
+    );
+    assert!(m.team("free").unwrap().depends_on.is_none(), "not declared: any team");
+    assert_eq!(m.policy.dependencies, Level::Warn);
+}
+
+#[test]
 fn defaults() {
     let m = load("version: 1\nteams:\n  a:\n    paths: [a]\n").unwrap();
     assert!(m.labels);
     assert!(m.refs.is_empty());
-    assert_eq!(m.policy, Policy { unowned: Level::Error, overlap: Level::Error });
+    assert_eq!(m.policy, Policy { unowned: Level::Error, overlap: Level::Error, dependencies: Level::Allow });
 }
 
 /// Every refusal a user can meet, with its message, in one snapshot.
@@ -98,6 +114,11 @@ fn error_messages() {
         ("paths not a list", b"version: 1\nteams:\n  a:\n    paths: a\n"),
         ("not utf-8", b"version: 1\nteams:\n  a:\n    paths: [caf\xe9]\n"),
         ("empty ref", b"version: 1\nmonolith:\n  refs: [\"\"]\nteams:\n  a: {paths: [a]}\n"),
+        ("depends_on unknown team", b"version: 1\nteams:\n  web: {paths: [w]}\n  payment: {paths: [p]}\n  app:\n    paths: [a]\n    depends_on: [paymnet]\n"),
+        ("depends_on itself", b"version: 1\nteams:\n  a:\n    paths: [a]\n    depends_on: [a]\n"),
+        ("depends_on twice", b"version: 1\nteams:\n  b: {paths: [b]}\n  a:\n    paths: [a]\n    depends_on: [b, b]\n"),
+        ("depends_on not a list", b"version: 1\nteams:\n  b: {paths: [b]}\n  a:\n    paths: [a]\n    depends_on: b\n"),
+        ("unknown dependencies policy", b"version: 1\nteams:\n  a: {paths: [a]}\npolicy:\n  dependencies: strict\n"),
     ];
     let mut out = String::new();
     for (name, yaml) in cases {
