@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid};
 use serde::Serialize;
 
+use crate::deps::{self, Violation};
 use crate::git::{ctx, GitError, Repo, ResolvedRev, TreeListing};
 use crate::manifest::{Level, Loc, Manifest, Rule};
 use crate::ownership::packages::{is_package_manifest, MemoryFiles};
@@ -39,6 +40,9 @@ pub enum Kind {
     StalePackage,
     /// A package manifest (`package.json`, ...) that could not be parsed.
     SkippedManifest,
+    /// A reference from a team's file into a team outside its `depends_on`
+    /// (`policy.dependencies`).
+    Dependency,
     /// `--against`: a team has no repository in the directory.
     SplitMissingRepo,
     /// `--against`: a team repository holds a file its team does not keep.
@@ -84,6 +88,9 @@ pub struct Finding {
     /// With `--since`: the path a renamed file had at the base.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The line of `path` the finding is about (a dependency's reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_line: Option<u32>,
     /// The manifest line of the pattern or package.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
@@ -104,6 +111,7 @@ impl Finding {
             hint: None,
             teams: Vec::new(),
             renamed_from: None,
+            path_line: None,
             line: None,
             column: None,
         }
@@ -177,6 +185,9 @@ pub enum CheckError {
         /// What to run to get it.
         fetch: String,
     },
+    /// A source file could not be read for the dependency check.
+    #[error(transparent)]
+    Blob(#[from] deps::BlobError),
     /// `--against` names something that is not an `apply` output directory.
     #[error("`--against {}`: {reason}", .dir.display())]
     Against {
@@ -356,7 +367,24 @@ impl Side {
         for (path, reason) in &o.skipped_manifests {
             out.push(skipped_manifest(path, reason));
         }
+        out.extend(self.dependency_findings(repo, manifest, &assignment.owners)?);
         Ok(out)
+    }
+
+    /// References across a `depends_on` boundary, when the policy asks for them.
+    fn dependency_findings(
+        &self,
+        repo: &Repo,
+        manifest: &Manifest,
+        owners: &[Owners],
+    ) -> Result<Vec<Finding>, CheckError> {
+        let Some(sev) = level(manifest.policy.dependencies) else { return Ok(Vec::new()) };
+        if manifest.teams.iter().all(|t| t.depends_on.is_none()) {
+            return Ok(Vec::new());
+        }
+        let analysis = deps::analyse(repo, &self.listing)?;
+        let found = deps::violations(manifest, &self.listing, owners, &analysis);
+        Ok(found.into_iter().map(|v| dependency(manifest, v, sev)).collect())
     }
 
     fn stale_packages(&self, manifest: &Manifest) -> Vec<Finding> {
@@ -409,6 +437,38 @@ fn stale_pattern(team: Option<String>, pattern: &str, exclude: bool, loc: Loc) -
     f.pattern = Some(pattern.to_string());
     f.line = Some(loc.line);
     f.column = Some(loc.col);
+    f
+}
+
+fn dependency(manifest: &Manifest, v: Violation, severity: Severity) -> Finding {
+    let team = &manifest.teams[v.team];
+    let to = &manifest.teams[v.to_team].name;
+    let what = match v.kind {
+        deps::RefKind::Import => "references",
+        deps::RefKind::Manifest => "declares a dependency on",
+    };
+    let mut f = Finding::new(
+        Kind::Dependency,
+        severity,
+        format!(
+            "`{}:{}` {what} `{}` of team `{to}`, which is not in team `{}`'s `depends_on`: `{}`",
+            lossy(&v.from),
+            v.line,
+            lossy(&v.to_path),
+            team.name,
+            v.text
+        ),
+    );
+    f.path = Some(lossy(&v.from));
+    f.path_line = Some(v.line);
+    f.team = Some(team.name.clone());
+    f.pattern = Some(lossy(&v.to_path));
+    f.teams = vec![to.clone()];
+    let listed: Vec<&str> = team.depends_on.iter().flatten().map(|d| d.value.as_str()).collect();
+    f.hint = Some(format!(
+        "add `{to}` to `depends_on` (now [{}]), move the target into `shared`, or remove the reference",
+        listed.join(", ")
+    ));
     f
 }
 
@@ -903,7 +963,31 @@ fn since(
             out.push(skipped_manifest(path, reason));
         }
     }
+    out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
     Ok(out)
+}
+
+/// The dependency findings at `head` that are not findings at `base`, both
+/// judged by `manifest`. A reference is the same on both sides when the same
+/// file refers to the same target from the same team, wherever its line moved.
+fn new_dependency_findings(
+    repo: &Repo,
+    manifest: &Manifest,
+    head: Oid,
+    base: Oid,
+) -> Result<Vec<Finding>, CheckError> {
+    if level(manifest.policy.dependencies).is_none() || manifest.teams.iter().all(|t| t.depends_on.is_none())
+    {
+        return Ok(Vec::new());
+    }
+    let at = |tree: Oid| -> Result<Vec<Finding>, CheckError> {
+        let side = Side::load(repo, manifest, tree, true)?;
+        let assignment = side.ownership.assign(&side.listing);
+        side.dependency_findings(repo, manifest, &assignment.owners)
+    };
+    let old = at(base)?;
+    let old: BTreeSet<_> = old.iter().map(Finding::key).collect();
+    Ok(at(head)?.into_iter().filter(|f| !old.contains(&f.key())).collect())
 }
 
 /// The findings at the ref that are not findings at the base (when the

@@ -3,7 +3,8 @@
 //! The modules follow the data: [`manifest`] (YAML -> validated model, globs
 //! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
 //! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
-//! loses) -> [`log`] (which teams each commit touched) -> [`codeowners`]
+//! loses) and [`deps`] (the references between files, and what a split
+//! breaks) -> [`log`] (which teams each commit touched) -> [`codeowners`]
 //! (CODEOWNERS read and written) -> [`init`] (a starting manifest), and
 //! [`check`] (drift findings for CI). A module uses only those before it.
 //! Beneath them all, [`git`] reads the repository, with [`git_pack`] (the
@@ -15,6 +16,7 @@
 pub mod apply;
 pub mod check;
 pub mod codeowners;
+pub mod deps;
 #[doc(hidden)]
 pub mod fault;
 pub mod git;

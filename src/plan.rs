@@ -69,6 +69,29 @@ pub struct TeamPlan {
     pub packages: Vec<PackagePlan>,
     /// Removals collapsed to the highest directories removed whole, by path.
     pub removed: Vec<Removal>,
+    /// What the split breaks: references from kept files into removed ones
+    /// (filled in by the dependency analysis; `None` until it has run).
+    pub breaks: Option<BreakSummary>,
+}
+
+/// The references a team's split breaks, in figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BreakSummary {
+    /// Breaking references.
+    pub references: u64,
+    /// Kept files that hold them.
+    pub files: u64,
+    /// Per owner of the targets (`team: None` for unowned files), most references first.
+    pub into: Vec<BreakInto>,
+}
+
+/// The breaking references into one team's (or nobody's) files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreakInto {
+    /// The owning team; `None` for unowned files.
+    pub team: Option<String>,
+    /// References.
+    pub references: u64,
 }
 
 /// A file two or more teams own.
@@ -321,6 +344,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 outside_root_files: st.outside_root,
                 packages: package_plans(o, Owner::Team(t)),
                 removed: std::mem::take(&mut removals[k]),
+                breaks: None,
             }
         })
         .collect();

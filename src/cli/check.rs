@@ -115,6 +115,7 @@ fn title(kind: Kind) -> &'static str {
         Kind::StalePattern => "Patterns that match nothing",
         Kind::StalePackage => "Packages that resolve to nothing",
         Kind::SkippedManifest => "Package manifests that could not be read",
+        Kind::Dependency => "References outside a team's `depends_on`",
         Kind::SplitMissingRepo => "Teams without a repository",
         Kind::SplitExtra => "Files a team repository holds but should not",
         Kind::SplitMissing => "Files a team repository lacks",
@@ -217,7 +218,12 @@ fn github(report: &Report, manifest: Option<&str>) -> std::io::Result<()> {
         };
         let mut props = Vec::new();
         match (&f.path, f.line, manifest) {
-            (Some(path), _, _) => props.push(format!("file={}", escape_property(path))),
+            (Some(path), _, _) => {
+                props.push(format!("file={}", escape_property(path)));
+                if let Some(line) = f.path_line {
+                    props.push(format!("line={line}"));
+                }
+            }
             (None, Some(line), Some(m)) => {
                 props.push(format!("file={}", escape_property(m)));
                 props.push(format!("line={line}"));

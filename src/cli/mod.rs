@@ -5,6 +5,7 @@ mod apply;
 mod check;
 mod codeowners;
 mod completions;
+mod deps;
 mod init;
 mod log;
 mod man;
@@ -81,6 +82,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     Plan(plan::Args),
+    Deps(deps::Args),
     Apply(apply::Args),
     Check(check::Args),
     Owners(owners::Args),
@@ -122,6 +124,7 @@ pub fn main() -> ExitCode {
     output::init_color(cli.global.color);
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Deps(args) => deps::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Check(args) => check::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),

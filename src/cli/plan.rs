@@ -14,7 +14,9 @@ use super::{CmdResult, Context, Format, GlobalArgs};
 ///
 /// Removals are collapsed to the highest directories removed whole. Also
 /// lists the files nobody owns (every team loses them), files several teams
-/// own, patterns that match nothing, and where each package resolved.
+/// own, patterns that match nothing, where each package resolved, and per
+/// team the references from kept files into removed ones that the split
+/// breaks (`git-split deps` lists them).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these teams (repeatable).
@@ -33,14 +35,19 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
     let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
-    let plan = plan::compute(&ctx.manifest, &snap, &teams);
+    let mut plan = plan::compute(&ctx.manifest, &snap, &teams);
+    let analysis = git_split::deps::analyse(&ctx.repo, &snap.listing)?;
+    let report = git_split::deps::report(&ctx.manifest, &snap, &analysis, &teams, false);
+    for (t, breaks) in plan.teams.iter_mut().zip(&report.teams) {
+        t.breaks = Some(breaks.summary());
+    }
     match args.format {
         Format::Json => output::json(&plan)?,
         Format::Text => text(&plan, &ctx.manifest.path.display().to_string(), args.preview)?,
     }
     // The process ends next: freeing a 100k-file listing entry by entry
     // would only delay the exit (a tenth of a run on large trees).
-    std::mem::forget((snap, plan));
+    std::mem::forget((snap, plan, analysis, report));
     Ok(())
 }
 
@@ -73,6 +80,21 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
                 "  {} {} owned or shared outside its root, left out",
                 "note:".style(style::warn()),
                 plural(t.outside_root_files, "file", "files")
+            )?;
+        }
+        if let Some(b) = t.breaks.as_ref().filter(|b| b.references > 0) {
+            let into: Vec<String> = b
+                .into
+                .iter()
+                .map(|i| format!("{} ({})", i.team.as_deref().unwrap_or("unowned"), i.references))
+                .collect();
+            writeln!(
+                out,
+                "  {} {} in {} into {}",
+                "breaks:".style(style::warn()),
+                plural(b.references, "reference", "references"),
+                plural(b.files, "file", "files"),
+                into.join(", ")
             )?;
         }
         for p in &t.packages {
