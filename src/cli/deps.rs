@@ -6,7 +6,7 @@ use std::io::Write;
 
 use owo_colors::OwoColorize;
 
-use git_split::deps::{self, Report};
+use git_split::deps::{self, Report, TeamBreaks};
 use git_split::plan::{self, Snapshot};
 
 use super::output::{self, count, plural, style};
@@ -71,10 +71,6 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     Ok(())
 }
 
-fn to_name(team: &Option<String>) -> &str {
-    team.as_deref().unwrap_or("unowned")
-}
-
 fn text(report: &Report, args: &Args) -> std::io::Result<()> {
     let mut out = output::stdout();
     let found: u64 = report.languages.iter().map(|l| l.stats.resolved).sum();
@@ -91,60 +87,7 @@ fn text(report: &Report, args: &Args) -> std::io::Result<()> {
     )?;
     for t in &report.teams {
         writeln!(out)?;
-        if t.references == 0 {
-            writeln!(out, "{}: nothing breaks", t.name.style(style::team()))?;
-        } else {
-            writeln!(
-                out,
-                "{}: {} in {} break",
-                t.name.style(style::team()),
-                plural(t.references, "reference", "references"),
-                plural(t.files, "file", "files")
-            )?;
-        }
-        for b in &t.breaks {
-            let into = to_name(&b.to_team);
-            let into = if b.to_team.is_some() {
-                into.style(style::team()).to_string()
-            } else {
-                into.style(style::bad()).to_string()
-            };
-            writeln!(
-                out,
-                "  into {into}: {} from {} to {}",
-                plural(b.references, "reference", "references"),
-                plural(b.files, "file", "files"),
-                plural(b.target_files, "target", "targets"),
-            )?;
-            for &e in b.examples.iter().take(args.examples) {
-                let e = &report.edges[e];
-                writeln!(
-                    out,
-                    "    {}:{}  {}",
-                    output::path(&e.from_file),
-                    e.line,
-                    output::message(&e.text).style(style::dim())
-                )?;
-            }
-            let top: Vec<String> = b
-                .targets
-                .iter()
-                .take(3)
-                .map(|c| format!("{} ({})", output::path(&c.path), c.references))
-                .collect();
-            writeln!(out, "    {} {}", "most referenced:".style(style::dim()), top.join(", "))?;
-        }
-        if args.all {
-            let mut kept: BTreeMap<&str, u64> = BTreeMap::new();
-            for e in report.edges.iter().filter(|e| !e.breaks && e.from_team == t.name) {
-                let into = if e.to_shared { "shared" } else { to_name(&e.to_team) };
-                *kept.entry(into).or_default() += 1;
-            }
-            let kept: Vec<String> = kept.iter().map(|(k, n)| format!("{k} ({n})")).collect();
-            if !kept.is_empty() {
-                writeln!(out, "  {} {}", "kept references into:".style(style::dim()), kept.join(", "))?;
-            }
-        }
+        team_text(&mut out, report, t, args)?;
     }
     writeln!(out)?;
     if report.duplicate_or_extract.is_empty() {
@@ -170,6 +113,59 @@ fn text(report: &Report, args: &Args) -> std::io::Result<()> {
         writeln!(out, "{} {} unresolved {}", "note:".style(style::warn()), count(u.count), u.language)?;
         for ex in u.examples.iter().take(args.examples) {
             writeln!(out, "  {}", output::message(ex))?;
+        }
+    }
+    Ok(())
+}
+
+/// One team's block: its breaks by owner, with examples and the most
+/// referenced targets; with `--all`, where its other references go.
+fn team_text(out: &mut impl Write, report: &Report, t: &TeamBreaks, args: &Args) -> std::io::Result<()> {
+    if t.references == 0 {
+        writeln!(out, "{}: nothing breaks", t.name.style(style::team()))?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} in {} break",
+            t.name.style(style::team()),
+            plural(t.references, "reference", "references"),
+            plural(t.files, "file", "files")
+        )?;
+    }
+    for b in &t.breaks {
+        let into = match &b.to_team {
+            Some(team) => team.style(style::team()).to_string(),
+            None => "unowned".style(style::bad()).to_string(),
+        };
+        writeln!(
+            out,
+            "  into {into}: {} from {} to {}",
+            plural(b.references, "reference", "references"),
+            plural(b.files, "file", "files"),
+            plural(b.target_files, "target", "targets"),
+        )?;
+        for &e in b.examples.iter().take(args.examples) {
+            let e = &report.edges[e];
+            let text = output::message(&e.text);
+            writeln!(out, "    {}:{}  {}", output::path(&e.from_file), e.line, text.style(style::dim()))?;
+        }
+        let top: Vec<String> = b
+            .targets
+            .iter()
+            .take(3)
+            .map(|c| format!("{} ({})", output::path(&c.path), c.references))
+            .collect();
+        writeln!(out, "    {} {}", "most referenced:".style(style::dim()), top.join(", "))?;
+    }
+    if args.all {
+        let mut kept: BTreeMap<&str, u64> = BTreeMap::new();
+        for e in report.edges.iter().filter(|e| !e.breaks && e.from_team == t.name) {
+            let into = if e.to_shared { "shared" } else { e.to_team.as_deref().unwrap_or("unowned") };
+            *kept.entry(into).or_default() += 1;
+        }
+        let kept: Vec<String> = kept.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+        if !kept.is_empty() {
+            writeln!(out, "  {} {}", "kept references into:".style(style::dim()), kept.join(", "))?;
         }
     }
     Ok(())

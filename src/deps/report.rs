@@ -174,101 +174,21 @@ pub fn report(
     all: bool,
 ) -> Report {
     let assignment = snap.ownership.assign(&snap.listing);
-    let owners = &assignment.owners;
-    let index: HashMap<&[u8], usize> =
-        snap.listing.files.iter().enumerate().map(|(i, f)| (f.path.as_slice(), i)).collect();
-    let names = snap.ownership.team_names();
-    let owner_of = |i: usize| -> (Option<String>, bool) {
-        let o = &owners[i];
-        (o.teams.first().map(|&t| names[t as usize].clone()), o.shared)
-    };
-    // Listing indices of each reference's file and of each target's files,
-    // looked up once for every team. Resolvers only name files of the
-    // tree, so every path is found.
-    let at = |p: &[u8]| index.get(p).copied();
-    let from: Vec<Option<usize>> = analysis.references.iter().map(|r| at(&r.from)).collect();
-    let target_files: Vec<Vec<usize>> =
-        analysis.targets.iter().map(|t| t.files.iter().filter_map(|f| at(f)).collect()).collect();
-
+    let places = Places::new(snap, &assignment.owners, analysis);
     let mut edges = Vec::new();
-    let mut team_reports = Vec::new();
-    // target index -> (the teams that lose it, their references to it)
-    let mut lost: BTreeMap<u32, (BTreeSet<usize>, u64)> = BTreeMap::new();
-    for &t in teams {
-        let keeper = Keeper {
-            team: t,
-            root: manifest.teams[t].root.as_ref().map(|r| r.trim_matches('/').as_bytes().to_vec()),
-            owners,
-            files: &snap.listing.files,
-        };
-        let mut by_team: BTreeMap<Option<String>, BreakBuilder> = BTreeMap::new();
-        let mut files = BTreeSet::new();
-        let mut total = 0;
-        for (r, &from) in analysis.references.iter().zip(&from) {
-            if !from.is_some_and(|i| keeper.keeps(i)) {
-                continue;
-            }
-            let target = &analysis.targets[r.target as usize];
-            let parts = &target_files[r.target as usize];
-            let Some(&first) = parts.first() else { continue };
-            let first_lost = parts.iter().copied().find(|&i| !keeper.keeps(i));
-            let (to_team, to_shared) = owner_of(first_lost.unwrap_or(first));
-            let breaks = first_lost.is_some();
-            if breaks || all {
-                edges.push(Edge {
-                    from_team: names[t].clone(),
-                    from_file: lossy(&r.from),
-                    line: r.line,
-                    to_team: to_team.clone(),
-                    to_shared,
-                    to_path: lossy(&target.path),
-                    kind: r.kind,
-                    language: r.language,
-                    text: r.text.clone(),
-                    breaks,
-                });
-            }
-            if !breaks {
-                continue;
-            }
-            total += 1;
-            files.insert(r.from.as_slice());
-            let entry = lost.entry(r.target).or_default();
-            entry.0.insert(t);
-            entry.1 += 1;
-            by_team.entry(to_team).or_default().add(r.from.as_slice(), r.target, edges.len() - 1);
-        }
-        let mut breaks: Vec<Break> =
-            by_team.into_iter().map(|(to_team, b)| b.finish(to_team, analysis)).collect();
-        breaks.sort_by(|a, b| b.references.cmp(&a.references).then_with(|| a.to_team.cmp(&b.to_team)));
-        team_reports.push(TeamBreaks {
-            name: names[t].clone(),
-            references: total,
-            files: files.len() as u64,
-            breaks,
-        });
-    }
-
-    let mut duplicate_or_extract: Vec<DuplicateOrExtract> = lost
-        .into_iter()
-        .filter(|(_, (teams, _))| teams.len() >= 2)
-        .map(|(k, (teams, references))| {
-            let k = k as usize;
-            let target = &analysis.targets[k];
-            DuplicateOrExtract {
-                path: lossy(&target.path),
-                owner: target_files[k].first().and_then(|&i| owner_of(i).0),
-                from_teams: teams.into_iter().map(|t| names[t].clone()).collect(),
-                references,
-            }
+    let mut lost = Lost::new();
+    let team_reports = teams
+        .iter()
+        .map(|&t| {
+            let keeper = Keeper {
+                team: t,
+                root: manifest.teams[t].root.as_ref().map(|r| r.trim_matches('/').as_bytes().to_vec()),
+                owners: places.owners,
+                files: &snap.listing.files,
+            };
+            team_breaks(&places, analysis, &keeper, all, &mut edges, &mut lost)
         })
         .collect();
-    duplicate_or_extract.sort_by(|a, b| {
-        (b.from_teams.len(), b.references)
-            .cmp(&(a.from_teams.len(), a.references))
-            .then_with(|| a.path.cmp(&b.path))
-    });
-
     let unresolved = analysis
         .languages
         .iter()
@@ -285,10 +205,127 @@ pub fn report(
         ref_name: snap.rev.name.clone(),
         teams: team_reports,
         edges,
-        duplicate_or_extract,
+        duplicate_or_extract: duplicate_or_extract(&places, analysis, lost),
         unresolved,
         languages,
     }
+}
+
+/// Per target (index into [`Analysis::targets`]): the teams that lose it
+/// and reference it, and their references.
+type Lost = BTreeMap<u32, (BTreeSet<usize>, u64)>;
+
+/// The listing's owners, with each reference's file and each target's
+/// files found in the listing once for every team.
+struct Places<'a> {
+    owners: &'a [crate::ownership::Owners],
+    names: &'a [String],
+    /// Listing index of each reference's file.
+    from: Vec<Option<usize>>,
+    /// Listing indices of each target's files.
+    target_files: Vec<Vec<usize>>,
+}
+
+impl<'a> Places<'a> {
+    fn new(snap: &'a Snapshot, owners: &'a [crate::ownership::Owners], analysis: &Analysis) -> Places<'a> {
+        let index: HashMap<&[u8], usize> =
+            snap.listing.files.iter().enumerate().map(|(i, f)| (f.path.as_slice(), i)).collect();
+        // Resolvers only name files of the tree, so every path is found.
+        let at = |p: &[u8]| index.get(p).copied();
+        Places {
+            owners,
+            names: snap.ownership.team_names(),
+            from: analysis.references.iter().map(|r| at(&r.from)).collect(),
+            target_files: analysis
+                .targets
+                .iter()
+                .map(|t| t.files.iter().filter_map(|f| at(f)).collect())
+                .collect(),
+        }
+    }
+
+    /// The first owning team of listing file `i`, and whether it is shared.
+    fn owner_of(&self, i: usize) -> (Option<String>, bool) {
+        let o = &self.owners[i];
+        (o.teams.first().map(|&t| self.names[t as usize].clone()), o.shared)
+    }
+}
+
+/// What one team's split breaks; its edges go to `edges` (all of its
+/// references with `all`), its lost targets to `lost`.
+fn team_breaks(
+    places: &Places<'_>,
+    analysis: &Analysis,
+    keeper: &Keeper<'_>,
+    all: bool,
+    edges: &mut Vec<Edge>,
+    lost: &mut Lost,
+) -> TeamBreaks {
+    let name = &places.names[keeper.team];
+    let mut by_team: BTreeMap<Option<String>, BreakBuilder> = BTreeMap::new();
+    let mut files = BTreeSet::new();
+    let mut total = 0;
+    for (r, &from) in analysis.references.iter().zip(&places.from) {
+        if !from.is_some_and(|i| keeper.keeps(i)) {
+            continue;
+        }
+        let target = &analysis.targets[r.target as usize];
+        let parts = &places.target_files[r.target as usize];
+        let Some(&first) = parts.first() else { continue };
+        let first_lost = parts.iter().copied().find(|&i| !keeper.keeps(i));
+        let (to_team, to_shared) = places.owner_of(first_lost.unwrap_or(first));
+        let breaks = first_lost.is_some();
+        if breaks || all {
+            edges.push(Edge {
+                from_team: name.clone(),
+                from_file: lossy(&r.from),
+                line: r.line,
+                to_team: to_team.clone(),
+                to_shared,
+                to_path: lossy(&target.path),
+                kind: r.kind,
+                language: r.language,
+                text: r.text.clone(),
+                breaks,
+            });
+        }
+        if !breaks {
+            continue;
+        }
+        total += 1;
+        files.insert(r.from.as_slice());
+        let entry = lost.entry(r.target).or_default();
+        entry.0.insert(keeper.team);
+        entry.1 += 1;
+        by_team.entry(to_team).or_default().add(r.from.as_slice(), r.target, edges.len() - 1);
+    }
+    let mut breaks: Vec<Break> =
+        by_team.into_iter().map(|(to_team, b)| b.finish(to_team, analysis)).collect();
+    breaks.sort_by(|a, b| b.references.cmp(&a.references).then_with(|| a.to_team.cmp(&b.to_team)));
+    TeamBreaks { name: name.clone(), references: total, files: files.len() as u64, breaks }
+}
+
+/// The targets two or more teams lose, most teams first, then most references.
+fn duplicate_or_extract(places: &Places<'_>, analysis: &Analysis, lost: Lost) -> Vec<DuplicateOrExtract> {
+    let mut out: Vec<DuplicateOrExtract> = lost
+        .into_iter()
+        .filter(|(_, (teams, _))| teams.len() >= 2)
+        .map(|(k, (teams, references))| {
+            let k = k as usize;
+            DuplicateOrExtract {
+                path: lossy(&analysis.targets[k].path),
+                owner: places.target_files[k].first().and_then(|&i| places.owner_of(i).0),
+                from_teams: teams.into_iter().map(|t| places.names[t].clone()).collect(),
+                references,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.from_teams.len(), b.references)
+            .cmp(&(a.from_teams.len(), a.references))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    out
 }
 
 /// One [`Break`] as its references are met.
