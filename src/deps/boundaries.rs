@@ -51,17 +51,14 @@ pub fn violations(
     if allowed.iter().all(Option::is_none) {
         return Vec::new();
     }
-    let index: std::collections::HashMap<&[u8], usize> =
-        listing.files.iter().enumerate().map(|(i, f)| (f.path.as_slice(), i)).collect();
-    let owners_of = |p: &[u8]| index.get(p).map(|&i| &owners[i]);
     let mut out = Vec::new();
     for r in &analysis.references {
-        let Some(from) = owners_of(&r.from) else { continue };
+        let from = &owners[r.from as usize];
         let target = &analysis.targets[r.target as usize];
         for &t in from.teams.iter() {
             let t = t as usize;
             let Some(allowed) = &allowed[t] else { continue };
-            let outside = target.files.iter().filter_map(|f| owners_of(f)).find_map(|o| {
+            let outside = target.files.iter().map(|&f| &owners[f as usize]).find_map(|o| {
                 if o.shared || o.teams.contains(&(t as u16)) {
                     return None;
                 }
@@ -70,9 +67,9 @@ pub fn violations(
             if let Some(to_team) = outside {
                 out.push(Violation {
                     team: t,
-                    from: r.from.clone(),
+                    from: listing.files[r.from as usize].path.clone(),
                     line: r.line,
-                    text: r.text.clone(),
+                    text: r.text.to_string(),
                     to_team,
                     to_path: target.path.clone(),
                     language: r.language,

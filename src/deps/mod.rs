@@ -12,7 +12,7 @@ pub mod lang;
 mod report;
 mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -39,19 +39,20 @@ pub enum RefKind {
 pub struct Target {
     /// A file, or a directory ending in `/` (a Go package, a manifest's package).
     pub path: Vec<u8>,
-    /// The files it stands for; its owners are theirs.
-    pub files: Vec<Vec<u8>>,
+    /// The files it stands for, as indices into the analysed listing; its
+    /// owners are theirs.
+    pub files: Vec<u32>,
 }
 
 /// One reference that resolved to the tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
-    /// The referencing file.
-    pub from: Vec<u8>,
+    /// The referencing file, as an index into the analysed listing.
+    pub from: u32,
     /// 1-based line in it.
     pub line: u32,
     /// That line, trimmed and cut to [`MAX_TEXT_CHARS`].
-    pub text: String,
+    pub text: Box<str>,
     /// The language (for a manifest, the ecosystem that reads it).
     pub language: Language,
     /// Import or manifest.
@@ -80,11 +81,12 @@ pub struct LanguageStats {
     pub unresolved: u64,
     /// Files not read: larger than [`MAX_SOURCE_BYTES`], binary, or not UTF-8.
     pub skipped: u64,
-    /// A few unresolved references (`file:line: spec`) and unparsable files.
+    /// The first unresolved references (`file:line: spec`) and unparsable
+    /// files, in path and line order.
     pub examples: Vec<String>,
 }
 
-/// Every resolved reference of one tree, and how each language fared.
+/// Every resolved reference of one tree listing, and how each language fared.
 #[derive(Clone, Debug, Default)]
 pub struct Analysis {
     /// Sorted by referencing file, line, target.
@@ -95,11 +97,17 @@ pub struct Analysis {
     pub languages: BTreeMap<Language, LanguageStats>,
 }
 
+/// What one reference of a source file led to, as much as the collector needs.
+enum Found {
+    External,
+    Unresolved { line: u32, spec: String },
+    Internal { line: u32, text: Box<str>, path: Vec<u8>, files: Vec<Vec<u8>> },
+}
+
 /// What one source file gave.
 struct FileResult {
     language: Language,
-    /// `(import, where it leads, the line's text)`.
-    found: Vec<(Import, Resolution, String)>,
+    found: Vec<Found>,
     outcome: Outcome,
 }
 
@@ -107,6 +115,12 @@ enum Outcome {
     Read,
     Skipped,
     Unparsable(String),
+}
+
+impl FileResult {
+    fn skipped(language: Language) -> FileResult {
+        FileResult { language, found: Vec::new(), outcome: Outcome::Skipped }
+    }
 }
 
 /// Reads and resolves every reference of `listing` (a tree of `repo`).
@@ -126,26 +140,38 @@ pub fn analyse(repo: &Repo, listing: &TreeListing) -> Result<Analysis, BlobError
         .filter(|(_, f)| matches!(f.kind, FileKind::Blob | FileKind::Executable))
         .filter_map(|(i, f)| Language::of_path(&f.path).map(|l| (i, l)))
         .collect();
+    // Each file's references are merged as soon as it is read, so what is
+    // held at once is the references kept, not every import of the tree.
+    let out = std::sync::Mutex::new(Collector::new(listing));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let results = crate::parallel::map_in_turn(&sources, threads, ReadState::new, |state, &(i, language)| {
         let f = &listing.files[i];
-        if f.size > MAX_SOURCE_BYTES {
-            return Ok(FileResult { language, found: Vec::new(), outcome: Outcome::Skipped });
-        }
-        let data = blobs.read(f.oid, state)?;
-        Ok(read_file(&resolvers, &tree, &f.path, language, &data))
+        let result = if f.size > MAX_SOURCE_BYTES {
+            FileResult::skipped(language)
+        } else {
+            read_file(&resolvers, &tree, &f.path, language, &blobs.read(f.oid, state)?)
+        };
+        out.lock().unwrap_or_else(|p| p.into_inner()).file(i as u32, result);
+        Ok(())
     });
-
-    let mut out = Collector::default();
-    for (&(i, _), result) in sources.iter().zip(results) {
-        out.file(&listing.files[i].path, result?);
-    }
+    results.into_iter().collect::<Result<(), BlobError>>()?;
+    let mut out = out.into_inner().unwrap_or_else(|p| p.into_inner());
     for (language, dep) in resolvers.manifest_deps(&tree) {
+        let Some(from) = out.index_of(&dep.manifest) else { continue };
         let text = tree.read(&dep.manifest).map(|m| line_text(&m, dep.line)).unwrap_or_default();
-        let import = Import::new(dep.line, dep.name);
-        out.reference(&dep.manifest, language, RefKind::Manifest, &import, dep.resolution, text);
+        let found = found(Import::new(dep.line, dep.name), dep.resolution, text);
+        out.reference(from, language, RefKind::Manifest, found);
     }
     Ok(out.finish())
+}
+
+/// A resolution, reduced to what the collector keeps of it.
+fn found(import: Import, resolution: Resolution, text: Box<str>) -> Found {
+    match resolution {
+        Resolution::External => Found::External,
+        Resolution::Unresolved => Found::Unresolved { line: import.line, spec: import.spec },
+        Resolution::Internal { path, files } => Found::Internal { line: import.line, text, path, files },
+    }
 }
 
 /// Scans and resolves one file's content.
@@ -160,7 +186,7 @@ fn read_file(
     let binary = data[..data.len().min(8000)].contains(&0);
     let text = match std::str::from_utf8(data) {
         Ok(text) if !binary => text,
-        _ => return FileResult { language, found: Vec::new(), outcome: Outcome::Skipped },
+        _ => return FileResult::skipped(language),
     };
     match language.scan(text) {
         Err(e) => FileResult {
@@ -174,8 +200,12 @@ fn read_file(
                 .into_iter()
                 .map(|import| {
                     let resolution = resolvers.resolve(language, tree, path, &import);
-                    let text = lines.get(import.line);
-                    (import, resolution, text)
+                    // Only a reference into the tree shows its line.
+                    let text = match resolution {
+                        Resolution::Internal { .. } => lines.get(import.line),
+                        _ => Box::default(),
+                    };
+                    found(import, resolution, text)
                 })
                 .collect();
             FileResult { language, found, outcome: Outcome::Read }
@@ -196,16 +226,16 @@ impl<'a> LineTexts<'a> {
     }
 
     /// Line `n` (1-based), trimmed and cut; empty when `n` was passed already.
-    fn get(&mut self, n: u32) -> String {
+    fn get(&mut self, n: u32) -> Box<str> {
         while self.next < n {
             match self.rest.find('\n') {
                 Some(at) => self.rest = &self.rest[at + 1..],
-                None => return String::new(),
+                None => return Box::default(),
             }
             self.next += 1;
         }
         if self.next != n {
-            return String::new();
+            return Box::default();
         }
         let line = self.rest.split('\n').next().unwrap_or("");
         shorten(line)
@@ -213,105 +243,146 @@ impl<'a> LineTexts<'a> {
 }
 
 /// A line of a file read whole: for manifests, whose dependencies are few.
-fn line_text(content: &[u8], n: u32) -> String {
+fn line_text(content: &[u8], n: u32) -> Box<str> {
     let text = String::from_utf8_lossy(content);
     let line = text.split('\n').nth(n.saturating_sub(1) as usize).unwrap_or("");
     shorten(line)
 }
 
-fn shorten(line: &str) -> String {
+fn shorten(line: &str) -> Box<str> {
     let line = line.trim();
     match line.char_indices().nth(MAX_TEXT_CHARS) {
-        Some((at, _)) => format!("{}…", &line[..at]),
-        None => line.to_string(),
+        Some((at, _)) => format!("{}…", &line[..at]).into(),
+        None => line.into(),
+    }
+}
+
+/// The first [`MAX_EXAMPLES`] examples of a language in (path, line)
+/// order, whatever order the reading threads meet them in.
+#[derive(Default)]
+struct Examples(BTreeSet<(Vec<u8>, u32, String)>);
+
+impl Examples {
+    fn add(&mut self, path: &[u8], line: u32, what: impl FnOnce() -> String) {
+        if self.0.len() == MAX_EXAMPLES
+            && self.0.last().is_some_and(|(p, l, _)| (p.as_slice(), *l) < (path, line))
+        {
+            return;
+        }
+        self.0.insert((path.to_vec(), line, what()));
+        if self.0.len() > MAX_EXAMPLES {
+            self.0.pop_last();
+        }
     }
 }
 
 /// Gathers references and statistics, interning targets.
-#[derive(Default)]
-struct Collector {
+struct Collector<'a> {
+    listing: &'a TreeListing,
+    /// Listing index of every path, for the files of targets.
+    index: HashMap<&'a [u8], u32>,
     references: Vec<Reference>,
-    targets: BTreeMap<Vec<u8>, (u32, Vec<Vec<u8>>)>,
-    languages: BTreeMap<Language, LanguageStats>,
+    /// Target path -> (its number as met, its files).
+    targets: HashMap<Vec<u8>, (u32, Vec<u32>)>,
+    languages: BTreeMap<Language, (LanguageStats, Examples)>,
 }
 
-impl Collector {
-    fn file(&mut self, path: &[u8], result: FileResult) {
-        let stats = self.languages.entry(result.language).or_default();
+impl<'a> Collector<'a> {
+    fn new(listing: &'a TreeListing) -> Collector<'a> {
+        let index = listing.files.iter().enumerate().map(|(i, f)| (f.path.as_slice(), i as u32)).collect();
+        Collector {
+            listing,
+            index,
+            references: Vec::new(),
+            targets: HashMap::new(),
+            languages: BTreeMap::new(),
+        }
+    }
+
+    fn index_of(&self, path: &[u8]) -> Option<u32> {
+        self.index.get(path).copied()
+    }
+
+    fn file(&mut self, from: u32, result: FileResult) {
+        let path = &self.listing.files[from as usize].path;
+        let (stats, examples) = self.languages.entry(result.language).or_default();
         match result.outcome {
             Outcome::Read => stats.files += 1,
             Outcome::Skipped => stats.skipped += 1,
             Outcome::Unparsable(why) => {
                 stats.files += 1;
                 stats.unresolved += 1;
-                if stats.examples.len() < MAX_EXAMPLES {
-                    stats.examples.push(format!("{}: does not parse: {why}", String::from_utf8_lossy(path)));
-                }
+                examples.add(path, 0, || format!("{}: does not parse: {why}", String::from_utf8_lossy(path)));
             }
         }
-        for (import, resolution, text) in result.found {
-            self.reference(path, result.language, RefKind::Import, &import, resolution, text);
+        for found in result.found {
+            self.reference(from, result.language, RefKind::Import, found);
         }
     }
 
-    fn reference(
-        &mut self,
-        from: &[u8],
-        language: Language,
-        kind: RefKind,
-        import: &Import,
-        resolution: Resolution,
-        text: String,
-    ) {
-        let stats = self.languages.entry(language).or_default();
+    fn reference(&mut self, from: u32, language: Language, kind: RefKind, found: Found) {
+        let path = &self.listing.files[from as usize].path;
+        let (stats, examples) = self.languages.entry(language).or_default();
         stats.references += 1;
-        match resolution {
-            Resolution::External => stats.external += 1,
-            Resolution::Unresolved => {
+        let (line, text, target, files) = match found {
+            Found::External => {
+                stats.external += 1;
+                return;
+            }
+            Found::Unresolved { line, spec } => {
                 stats.unresolved += 1;
-                if stats.examples.len() < MAX_EXAMPLES {
-                    let from = String::from_utf8_lossy(from);
-                    stats.examples.push(format!("{from}:{}: {}", import.line, import.spec));
-                }
+                examples.add(path, line, || format!("{}:{line}: {spec}", String::from_utf8_lossy(path)));
+                return;
             }
-            Resolution::Internal { path, files } => {
-                stats.resolved += 1;
-                // A file naming itself (a Rust `self::` path) joins nothing.
-                if files.len() == 1 && files[0] == from {
-                    return;
-                }
-                // A package at the root of the tree is `./`, as a directory.
-                let path = if path.is_empty() { b"./".to_vec() } else { path };
-                let next = self.targets.len() as u32;
-                let target = self.targets.entry(path).or_insert((next, files)).0;
-                self.references.push(Reference {
-                    from: from.to_vec(),
-                    line: import.line,
-                    text,
-                    language,
-                    kind,
-                    target,
-                });
-            }
+            Found::Internal { line, text, path, files } => (line, text, path, files),
+        };
+        stats.resolved += 1;
+        // A file naming itself (a Rust `self::` path) joins nothing.
+        if files.len() == 1 && files[0] == *path {
+            return;
         }
+        // A package at the root of the tree is `./`, as a directory.
+        let target = if target.is_empty() { b"./".to_vec() } else { target };
+        let next = self.targets.len() as u32;
+        let target = match self.targets.get(&target) {
+            Some(&(n, _)) => n,
+            None => {
+                let files = files.iter().filter_map(|f| self.index.get(f.as_slice()).copied()).collect();
+                self.targets.insert(target, (next, files));
+                next
+            }
+        };
+        self.references.push(Reference { from, line, text, language, kind, target });
     }
 
     fn finish(self) -> Analysis {
         // Targets were numbered as met; renumber them in path order.
-        let mut renumber = vec![0u32; self.targets.len()];
-        let mut targets = Vec::with_capacity(self.targets.len());
-        for (k, (path, (first, files))) in self.targets.into_iter().enumerate() {
-            renumber[first as usize] = k as u32;
-            targets.push(Target { path, files });
-        }
+        let mut targets: Vec<_> = self.targets.into_iter().collect();
+        targets.sort_unstable_by(|a: &(Vec<u8>, _), b| a.0.cmp(&b.0));
+        let mut renumber = vec![0u32; targets.len()];
+        let targets: Vec<Target> = targets
+            .into_iter()
+            .enumerate()
+            .map(|(k, (path, (first, files)))| {
+                renumber[first as usize] = k as u32;
+                Target { path, files }
+            })
+            .collect();
         let mut references = self.references;
         for r in &mut references {
             r.target = renumber[r.target as usize];
         }
-        references
-            .sort_by(|a, b| (&a.from, a.line, a.target, a.kind).cmp(&(&b.from, b.line, b.target, b.kind)));
-        references
-            .dedup_by(|a, b| (&a.from, a.line, a.target, a.kind) == (&b.from, b.line, b.target, b.kind));
-        Analysis { references, targets, languages: self.languages }
+        let key = |r: &Reference| (r.from, r.line, r.target, r.kind);
+        references.sort_unstable_by_key(key);
+        references.dedup_by(|a, b| key(a) == key(b));
+        let languages = self
+            .languages
+            .into_iter()
+            .map(|(language, (mut stats, examples))| {
+                stats.examples = examples.0.into_iter().map(|(_, _, e)| e).collect();
+                (language, stats)
+            })
+            .collect();
+        Analysis { references, targets, languages }
     }
 }

@@ -1,7 +1,7 @@
 //! The references of an [`Analysis`] set against the teams: what each
 //! team's split breaks, and which targets several teams would lose.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -154,7 +154,8 @@ struct Keeper<'a> {
 
 impl Keeper<'_> {
     /// Whether the team keeps file `i` of the listing.
-    fn keeps(&self, i: usize) -> bool {
+    fn keeps(&self, i: u32) -> bool {
+        let i = i as usize;
         let path = &self.files[i].path;
         self.owners[i].kept_by(self.team)
             && self
@@ -174,7 +175,7 @@ pub fn report(
     all: bool,
 ) -> Report {
     let assignment = snap.ownership.assign(&snap.listing);
-    let places = Places::new(snap, &assignment.owners, analysis);
+    let places = Places::new(snap, &assignment.owners);
     let mut edges = Vec::new();
     let mut lost = Lost::new();
     let team_reports = teams
@@ -215,39 +216,31 @@ pub fn report(
 /// and reference it, and their references.
 type Lost = BTreeMap<u32, (BTreeSet<usize>, u64)>;
 
-/// The listing's owners, with each reference's file and each target's
-/// files found in the listing once for every team.
+/// The listing's files and owners, and the team names.
 struct Places<'a> {
     owners: &'a [crate::ownership::Owners],
+    files: &'a [crate::git::TreeFile],
     names: &'a [String],
-    /// Listing index of each reference's file.
-    from: Vec<Option<usize>>,
-    /// Listing indices of each target's files.
-    target_files: Vec<Vec<usize>>,
 }
 
 impl<'a> Places<'a> {
-    fn new(snap: &'a Snapshot, owners: &'a [crate::ownership::Owners], analysis: &Analysis) -> Places<'a> {
-        let index: HashMap<&[u8], usize> =
-            snap.listing.files.iter().enumerate().map(|(i, f)| (f.path.as_slice(), i)).collect();
-        // Resolvers only name files of the tree, so every path is found.
-        let at = |p: &[u8]| index.get(p).copied();
-        Places {
-            owners,
-            names: snap.ownership.team_names(),
-            from: analysis.references.iter().map(|r| at(&r.from)).collect(),
-            target_files: analysis
-                .targets
-                .iter()
-                .map(|t| t.files.iter().filter_map(|f| at(f)).collect())
-                .collect(),
-        }
+    fn new(snap: &'a Snapshot, owners: &'a [crate::ownership::Owners]) -> Places<'a> {
+        Places { owners, files: &snap.listing.files, names: snap.ownership.team_names() }
+    }
+
+    fn path(&self, i: u32) -> String {
+        lossy(&self.files[i as usize].path)
     }
 
     /// The first owning team of listing file `i`, and whether it is shared.
-    fn owner_of(&self, i: usize) -> (Option<String>, bool) {
-        let o = &self.owners[i];
-        (o.teams.first().map(|&t| self.names[t as usize].clone()), o.shared)
+    fn owner_of(&self, i: u32) -> (Option<u16>, bool) {
+        let o = &self.owners[i as usize];
+        (o.teams.first().copied(), o.shared)
+    }
+
+    /// A team's name, `None` staying `None` (unowned).
+    fn name(&self, team: Option<u16>) -> Option<String> {
+        team.map(|t| self.names[t as usize].clone())
     }
 }
 
@@ -262,30 +255,29 @@ fn team_breaks(
     lost: &mut Lost,
 ) -> TeamBreaks {
     let name = &places.names[keeper.team];
-    let mut by_team: BTreeMap<Option<String>, BreakBuilder> = BTreeMap::new();
+    let mut by_team: BTreeMap<Option<u16>, BreakBuilder> = BTreeMap::new();
     let mut files = BTreeSet::new();
     let mut total = 0;
-    for (r, &from) in analysis.references.iter().zip(&places.from) {
-        if !from.is_some_and(|i| keeper.keeps(i)) {
+    for r in &analysis.references {
+        if !keeper.keeps(r.from) {
             continue;
         }
         let target = &analysis.targets[r.target as usize];
-        let parts = &places.target_files[r.target as usize];
-        let Some(&first) = parts.first() else { continue };
-        let first_lost = parts.iter().copied().find(|&i| !keeper.keeps(i));
+        let Some(&first) = target.files.first() else { continue };
+        let first_lost = target.files.iter().copied().find(|&i| !keeper.keeps(i));
         let (to_team, to_shared) = places.owner_of(first_lost.unwrap_or(first));
         let breaks = first_lost.is_some();
         if breaks || all {
             edges.push(Edge {
                 from_team: name.clone(),
-                from_file: lossy(&r.from),
+                from_file: places.path(r.from),
                 line: r.line,
-                to_team: to_team.clone(),
+                to_team: places.name(to_team),
                 to_shared,
                 to_path: lossy(&target.path),
                 kind: r.kind,
                 language: r.language,
-                text: r.text.clone(),
+                text: r.text.to_string(),
                 breaks,
             });
         }
@@ -293,14 +285,14 @@ fn team_breaks(
             continue;
         }
         total += 1;
-        files.insert(r.from.as_slice());
+        files.insert(r.from);
         let entry = lost.entry(r.target).or_default();
         entry.0.insert(keeper.team);
         entry.1 += 1;
-        by_team.entry(to_team).or_default().add(r.from.as_slice(), r.target, edges.len() - 1);
+        by_team.entry(to_team).or_default().add(r.from, r.target, edges.len() - 1);
     }
     let mut breaks: Vec<Break> =
-        by_team.into_iter().map(|(to_team, b)| b.finish(to_team, analysis)).collect();
+        by_team.into_iter().map(|(to_team, b)| b.finish(places.name(to_team), analysis)).collect();
     breaks.sort_by(|a, b| b.references.cmp(&a.references).then_with(|| a.to_team.cmp(&b.to_team)));
     TeamBreaks { name: name.clone(), references: total, files: files.len() as u64, breaks }
 }
@@ -314,7 +306,7 @@ fn duplicate_or_extract(places: &Places<'_>, analysis: &Analysis, lost: Lost) ->
             let k = k as usize;
             DuplicateOrExtract {
                 path: lossy(&analysis.targets[k].path),
-                owner: places.target_files[k].first().and_then(|&i| places.owner_of(i).0),
+                owner: places.name(analysis.targets[k].files.first().and_then(|&i| places.owner_of(i).0)),
                 from_teams: teams.into_iter().map(|t| places.names[t].clone()).collect(),
                 references,
             }
@@ -332,17 +324,15 @@ fn duplicate_or_extract(places: &Places<'_>, analysis: &Analysis, lost: Lost) ->
 #[derive(Default)]
 struct BreakBuilder {
     references: u64,
-    files: BTreeSet<Vec<u8>>,
+    files: BTreeSet<u32>,
     targets: BTreeMap<u32, u64>,
     examples: Vec<usize>,
 }
 
 impl BreakBuilder {
-    fn add(&mut self, from: &[u8], target: u32, edge: usize) {
+    fn add(&mut self, from: u32, target: u32, edge: usize) {
         self.references += 1;
-        if !self.files.contains(from) {
-            self.files.insert(from.to_vec());
-        }
+        self.files.insert(from);
         *self.targets.entry(target).or_default() += 1;
         if self.examples.len() < MAX_EXAMPLES {
             self.examples.push(edge);

@@ -2,7 +2,7 @@
 //! resolver reads. Kept free of the rest of the crate so a reader can be
 //! built and tested on its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// One reference found in a source file, before resolution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +73,12 @@ pub type ReadFn<'a> = dyn Fn(&[u8]) -> Option<Vec<u8>> + Sync + 'a;
 pub struct SourceTree<'a> {
     /// Every file path, `/`-separated, sorted bytewise, no duplicates.
     paths: Vec<&'a [u8]>,
+    /// The same paths, for the existence checks resolvers make by the
+    /// dozen per import. std's hasher, keyed at random, because the paths
+    /// come from the repository and must not be able to force collisions.
+    files: HashSet<&'a [u8]>,
+    /// Every directory holding a file, at any depth (not the root).
+    dirs: HashSet<&'a [u8]>,
     read: &'a ReadFn<'a>,
 }
 
@@ -82,7 +88,16 @@ impl<'a> SourceTree<'a> {
         let mut paths: Vec<&[u8]> = paths.into_iter().collect();
         paths.sort_unstable();
         paths.dedup();
-        SourceTree { paths, read }
+        let files = paths.iter().copied().collect();
+        let mut dirs = HashSet::new();
+        for p in &paths {
+            for (i, &b) in p.iter().enumerate() {
+                if b == b'/' && i > 0 {
+                    dirs.insert(&p[..i]);
+                }
+            }
+        }
+        SourceTree { paths, files, dirs, read }
     }
 
     /// Every file path, sorted.
@@ -92,7 +107,7 @@ impl<'a> SourceTree<'a> {
 
     /// True if `path` is a file of the tree.
     pub fn is_file(&self, path: &[u8]) -> bool {
-        self.paths.binary_search(&path).is_ok()
+        self.files.contains(path)
     }
 
     /// True if some file lies below `dir` (`b""` is the root; no trailing `/`).
@@ -100,9 +115,7 @@ impl<'a> SourceTree<'a> {
         if dir.is_empty() {
             return !self.paths.is_empty();
         }
-        let prefix = [dir, b"/"].concat();
-        let at = self.paths.partition_point(|p| *p < prefix.as_slice());
-        self.paths.get(at).is_some_and(|p| p.starts_with(&prefix))
+        self.dirs.contains(dir)
     }
 
     /// The files directly in `dir` (not in its subdirectories), sorted.
