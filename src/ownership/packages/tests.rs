@@ -70,9 +70,12 @@ fn npm() {
     check(
         NPM,
         &[
-            ("npm:root", "npm: . - packages/api packages/api/test/fixture packages/web"),
+            // Only workspace members are carved out: `packages/*` does not
+            // reach the test fixture, a file of `api` as `npm pack` ships it.
+            ("npm:root", "npm: . - packages/api packages/web"),
             ("npm:@inflearn/course-web", "npm: packages/web"),
-            ("npm:api", "npm: packages/api - packages/api/test/fixture"),
+            ("npm:api", "npm: packages/api"),
+            // Named, it is still found, and owns its own directory.
             ("npm:fixture", "npm: packages/api/test/fixture"),
             // Only a dependency, or only installed under node_modules.
             ("npm:dep-only", "? npm:api npm:root npm:@inflearn/course-web npm:fixture"),
@@ -89,6 +92,98 @@ fn npm() {
             ("numeric/package.json", "`name` is not a stri"),
         ])
     );
+}
+
+/// A pnpm workspace shaped like vite's, a Yarn workspace object, npm's
+/// negations, and workspace roots nested in other packages.
+const NPM_WORKSPACES: &[(&str, &str)] = &[
+    ("package.json", r#"{"name": "vite-monorepo", "private": true}"#),
+    (
+        "pnpm-workspace.yaml",
+        "# the vite layout\npackages:\n  - packages/*\n  - ./playground/**\n  - '!**/test/**'\n",
+    ),
+    ("packages/create-vite/package.json", r#"{"name": "create-vite"}"#),
+    ("packages/create-vite/template-vue/package.json", r#"{"name": "vite-vue-starter"}"#),
+    ("packages/create-vite/template-react/package.json", r#"{"name": "vite-react-starter"}"#),
+    ("packages/vite/package.json", r#"{"name": "vite"}"#),
+    ("packages/vite/src/node/__tests__/fixture/package.json", r#"{"name": "fixture"}"#),
+    ("playground/package.json", r#"{"name": "playground"}"#),
+    ("playground/alias/package.json", r#"{"name": "@vitejs/test-alias"}"#),
+    ("playground/alias/dir/package.json", r#"{"name": "@vitejs/test-alias-dir"}"#),
+    ("playground/.hidden/package.json", r#"{"name": "hidden"}"#),
+    ("playground/bower_components/b/package.json", r#"{"name": "bower"}"#),
+    ("playground/test/package.json", r#"{"name": "under-test"}"#),
+    // npm: a yarn-style object, a negation, a later pattern cancelling one.
+    (
+        "yarn/package.json",
+        r#"{"name": "yarn-root", "workspaces": {"packages": ["libs/*"], "nohoist": ["**"]}}"#,
+    ),
+    ("yarn/libs/a/package.json", r#"{"name": "yarn-a"}"#),
+    (
+        "npm/package.json",
+        r#"{"name": "npm-root", "workspaces": ["pkgs/*", "!pkgs/legacy", "tools/**", "!tools/x/**", "tools/x/keep"]}"#,
+    ),
+    ("npm/pkgs/a/package.json", r#"{"name": "npm-a"}"#),
+    ("npm/pkgs/legacy/package.json", r#"{"name": "npm-legacy"}"#),
+    ("npm/pkgs/.dot/package.json", r#"{"name": "npm-dot"}"#),
+    ("npm/tools/x/package.json", r#"{"name": "npm-x"}"#),
+    ("npm/tools/x/keep/package.json", r#"{"name": "npm-keep"}"#),
+    ("npm/tools/node_modules/y/package.json", r#"{"name": "npm-nm"}"#),
+    // A member without a name is still a member.
+    ("npm/pkgs/nameless/package.json", "{}"),
+    ("npm/pkgs/broken/package.json", "{"),
+    ("bad-ws/package.json", r#"{"name": "bad", "workspaces": "packages/*"}"#),
+    ("bad-yaml/pnpm-workspace.yaml", "packages: [\n"),
+];
+
+#[test]
+fn npm_workspaces_decide_what_is_carved_out() {
+    check(
+        NPM_WORKSPACES,
+        &[
+            // The root of every workspace below is carved out, as are the
+            // members; the templates are files of create-vite.
+            (
+                "npm:vite-monorepo",
+                "npm: . - bad-ws bad-yaml npm npm/pkgs/a npm/pkgs/broken npm/pkgs/nameless npm/tools/x npm/tools/x/keep \
+                 packages/create-vite packages/vite playground playground/alias playground/alias/dir yarn yarn/libs/a",
+            ),
+            ("npm:create-vite", "npm: packages/create-vite"),
+            ("npm:vite-vue-starter", "npm: packages/create-vite/template-vue"),
+            ("npm:vite", "npm: packages/vite"),
+            // `playground/**` holds `playground` itself and every depth, but
+            // not dot names, bower_components or (by `!**/test/**`) test.
+            ("npm:playground", "npm: playground - playground/alias playground/alias/dir"),
+            ("npm:@vitejs/test-alias", "npm: playground/alias - playground/alias/dir"),
+            ("yarn-root", "npm: yarn - yarn/libs/a"),
+            // npm: `!pkgs/legacy` drops legacy; `tools/x/keep` cancels `!tools/x/**`.
+            ("npm:npm-root", "npm: npm - npm/pkgs/a npm/pkgs/broken npm/pkgs/nameless npm/tools/x npm/tools/x/keep"),
+            ("npm:npm-legacy", "npm: npm/pkgs/legacy"),
+            // A root whose `workspaces` cannot be read still has its name.
+            ("npm:bad", "npm: bad-ws"),
+        ],
+    );
+    assert_eq!(
+        skipped(NPM_WORKSPACES, 24),
+        pairs(&[
+            ("bad-ws/package.json", "`workspaces` is neither "),
+            ("bad-yaml/pnpm-workspace.yaml", "invalid YAML: unclosed b"),
+            ("npm/pkgs/broken/package.json", "invalid JSON: EOF while "),
+        ])
+    );
+}
+
+#[test]
+fn pnpm_workspace_without_packages_is_the_root_alone() {
+    let files: &[(&str, &str)] = &[
+        ("package.json", r#"{"name": "root"}"#),
+        ("pnpm-workspace.yaml", "onlyBuiltDependencies: [esbuild]\n"),
+        ("a/package.json", r#"{"name": "a"}"#),
+        ("empty/pnpm-workspace.yaml", ""),
+        ("empty/b/package.json", r#"{"name": "b"}"#),
+    ];
+    check(files, &[("npm:root", "npm: . - empty"), ("npm:a", "npm: a")]);
+    assert!(is_package_manifest(b"x/pnpm-workspace.yaml"));
 }
 
 const CARGO: &[(&str, &str)] = &[
