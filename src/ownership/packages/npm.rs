@@ -4,7 +4,7 @@
 use super::table::{
     exact, utf8, Boundaries, Declared, Entry, IsMember, ManifestKind, Parsed, Workspace, WorkspaceRules,
 };
-use super::workspace_glob::{names, Glob, TrailingGlobstar};
+use super::workspace_glob::{names, Glob, TrailingGlobstar, MAX_DECLARED_SEGMENTS};
 
 /// How npm packages are found.
 pub(super) const KIND: ManifestKind = ManifestKind {
@@ -30,16 +30,21 @@ fn read(file: &[u8], dir: &[u8], text: &[u8]) -> Declared {
     // The file makes its directory a workspace root (pnpm looks for it by
     // name) even when its members cannot be read.
     if file == b"pnpm-workspace.yaml" {
-        let members = utf8(text).and_then(pnpm_members);
-        return Ok((Vec::new(), Some(Workspace { dir: dir.to_vec(), members })));
+        return Ok((Vec::new(), Some(workspace(dir, utf8(text).and_then(pnpm_members)))));
     }
     let top = json_object(text)?;
     let entries = name_entry(&top, dir)?;
-    let workspace = top.get("workspaces").map(|declared| Workspace {
-        dir: dir.to_vec(),
-        members: workspace_patterns(declared).and_then(|p| npm_members(&p)),
-    });
-    Ok((entries, workspace))
+    let declared =
+        top.get("workspaces").map(|w| workspace(dir, workspace_patterns(w).and_then(|p| npm_members(&p))));
+    Ok((entries, declared))
+}
+
+/// The workspace rooted at `dir`, from its members' test and that test's cost.
+fn workspace(dir: &[u8], members: Result<(IsMember, usize), String>) -> Workspace {
+    match members {
+        Ok((members, cost)) => Workspace { dir: dir.to_vec(), members: Ok(members), cost },
+        Err(reason) => Workspace { dir: dir.to_vec(), members: Err(reason), cost: 0 },
+    }
 }
 
 /// The top-level string `name` of a JSON manifest (npm and Composer share the shape).
@@ -96,28 +101,30 @@ struct Pattern {
 /// member when a pattern matches it (wildcards skip dot names), no negation
 /// matches it or it followed by `/` (dot names included), and it is not in
 /// `node_modules`. Yarn reads the same field with the same globs.
-fn npm_members(patterns: &[String]) -> Result<IsMember, String> {
+fn npm_members(patterns: &[String]) -> Result<(IsMember, usize), String> {
     let mut positive: Vec<Pattern> = Vec::new();
     let mut negative: Vec<Pattern> = Vec::new();
+    let mut budget = MAX_DECLARED_SEGMENTS;
     for raw in patterns {
         let bangs = raw.len() - raw.trim_start_matches('!').len();
         let rest = &raw[bangs..];
         let rest = rest.strip_prefix('.').filter(|r| r.starts_with('/')).unwrap_or(rest);
         let text = rest.trim_start_matches('/').to_string();
         if bangs % 2 == 1 {
-            negative.push(Pattern { glob: Glob::new(&text)?, text });
+            negative.push(Pattern { glob: Glob::new(&text, &mut budget)?, text });
         } else {
             let path = as_path(&text);
             negative.retain(|n| !n.glob.matches(&path, false, TrailingGlobstar::OneOrMore));
             // `glob` reads `dir/` as the directory `dir`.
-            positive.push(Pattern { glob: Glob::new(text.trim_end_matches('/'))?, text });
+            positive.push(Pattern { glob: Glob::new(text.trim_end_matches('/'), &mut budget)?, text });
         }
     }
     positive.retain(|p| {
         let path = as_path(&p.text);
         !negative.iter().any(|n| n.glob.matches(&path, false, TrailingGlobstar::OneOrMore))
     });
-    Ok(Box::new(move |dir: &[u8]| {
+    let cost = MAX_DECLARED_SEGMENTS - budget;
+    let members: IsMember = Box::new(move |dir: &[u8]| {
         let path = names(dir);
         let mut with_slash = path.clone();
         with_slash.push(b"");
@@ -127,13 +134,14 @@ fn npm_members(patterns: &[String]) -> Result<IsMember, String> {
                 n.glob.matches(&path, true, TrailingGlobstar::OneOrMore)
                     || n.glob.matches(&with_slash, true, TrailingGlobstar::OneOrMore)
             })
-    }))
+    });
+    Ok((members, cost))
 }
 
 /// pnpm's members: `packages` globs (wildcards skip dot names), minus the
 /// `!` ones (dot names included), whatever their order; never inside
 /// `node_modules` or `bower_components`. Without `packages`, the root alone.
-fn pnpm_members(text: &str) -> Result<IsMember, String> {
+fn pnpm_members(text: &str) -> Result<(IsMember, usize), String> {
     #[derive(serde::Deserialize)]
     struct PnpmWorkspace {
         packages: Option<Vec<String>>,
@@ -142,6 +150,7 @@ fn pnpm_members(text: &str) -> Result<IsMember, String> {
         .map_err(|e| format!("invalid YAML: {}", super::table::one_line(&e)))?;
     let mut positive = Vec::new();
     let mut negative = Vec::new();
+    let mut budget = MAX_DECLARED_SEGMENTS;
     for raw in doc.and_then(|d| d.packages).unwrap_or_default() {
         let (list, pattern) = match raw.strip_prefix('!') {
             Some(p) => (&mut negative, p),
@@ -151,14 +160,16 @@ fn pnpm_members(text: &str) -> Result<IsMember, String> {
         while let Some(p) = pattern.strip_prefix("./") {
             pattern = p;
         }
-        list.push(Glob::new(pattern.trim_end_matches('/'))?);
+        list.push(Glob::new(pattern.trim_end_matches('/'), &mut budget)?);
     }
-    Ok(Box::new(move |dir: &[u8]| {
+    let cost = MAX_DECLARED_SEGMENTS - budget;
+    let members: IsMember = Box::new(move |dir: &[u8]| {
         let path = names(dir);
         !path.iter().any(|n| *n == b"node_modules" || *n == b"bower_components")
             && positive.iter().any(|g| g.matches(&path, false, TrailingGlobstar::ZeroOrMore))
             && !negative.iter().any(|g| g.matches(&path, true, TrailingGlobstar::ZeroOrMore))
-    }))
+    });
+    Ok((members, cost))
 }
 
 /// A pnpm-workspace.yaml is a short list: refuse alias bombs, deep nesting

@@ -77,7 +77,15 @@ pub(super) struct Workspace {
     /// strictly below it), is a member; or why the declaration cannot be
     /// read (then the root stands alone, and the file is reported).
     pub members: Result<IsMember, String>,
+    /// How many pattern segments one membership test runs at most (per
+    /// directory name): bounds the matching work a hostile tree can ask for.
+    pub cost: usize,
 }
+
+/// Pattern segments times directory names that matching workspace members
+/// may take in one tree (real trees need a few thousand): past it, the
+/// remaining workspaces stand alone and are reported.
+const MAX_MATCH_WORK: usize = 50_000_000;
 
 /// Every package of one kind in one tree.
 pub(super) struct Table {
@@ -141,7 +149,7 @@ impl Table {
                     if let Some(Workspace { members: Err(reason), .. }) = &workspace {
                         skipped.push((lossy(path), reason.clone()));
                     }
-                    workspaces.extend(workspace);
+                    workspaces.extend(workspace.map(|w| (path.to_vec(), w)));
                 }
                 Err(reason) => skipped.push((lossy(path), reason)),
             }
@@ -149,7 +157,7 @@ impl Table {
         let mut boundaries = match kind.boundaries {
             Boundaries::EveryManifest => manifest_dirs,
             Boundaries::EveryPackage => entries.iter().map(|e| e.dir.clone()).collect(),
-            Boundaries::Workspaces(_) => workspace_boundaries(&workspaces, manifest_dirs),
+            Boundaries::Workspaces(_) => workspace_boundaries(&workspaces, manifest_dirs, &mut skipped),
         };
         boundaries.sort();
         boundaries.dedup();
@@ -184,21 +192,33 @@ impl Table {
 }
 
 /// Every workspace root, and every manifest directory that a workspace
-/// around it selects as a member.
-fn workspace_boundaries(workspaces: &[Workspace], manifest_dirs: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = workspaces.iter().map(|w| w.dir.clone()).collect();
-    for dir in manifest_dirs {
-        let member = workspaces.iter().any(|w| {
+/// around it selects as a member; `workspaces` pairs each with the path of
+/// the file declaring it.
+fn workspace_boundaries(
+    workspaces: &[(Vec<u8>, Workspace)],
+    manifest_dirs: Vec<Vec<u8>>,
+    skipped: &mut Vec<(String, String)>,
+) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = workspaces.iter().map(|(_, w)| w.dir.clone()).collect();
+    let mut work = 0usize;
+    for (path, w) in workspaces {
+        let Ok(is_member) = &w.members else { continue };
+        for dir in &manifest_dirs {
             let below = if w.dir.is_empty() {
                 Some(dir.as_slice())
             } else {
                 dir.strip_prefix(w.dir.as_slice()).and_then(|rest| rest.strip_prefix(b"/"))
             };
-            let is_member = |rel: &[u8]| w.members.as_ref().is_ok_and(|m| m(rel));
-            below.is_some_and(|rel| !rel.is_empty() && is_member(rel))
-        });
-        if member {
-            out.push(dir);
+            let Some(rel) = below.filter(|rel| !rel.is_empty()) else { continue };
+            work = work.saturating_add(w.cost.saturating_mul(components(rel).count()));
+            if work > MAX_MATCH_WORK {
+                let reason = "too many workspace patterns and packages to match: members not read";
+                skipped.push((lossy(path), reason.to_string()));
+                break;
+            }
+            if is_member(rel) {
+                out.push(dir.clone());
+            }
         }
     }
     out

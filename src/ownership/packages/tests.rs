@@ -186,6 +186,37 @@ fn pnpm_workspace_without_packages_is_the_root_alone() {
     assert!(is_package_manifest(b"x/pnpm-workspace.yaml"));
 }
 
+#[test]
+fn hostile_workspaces_are_bounded_and_reported() {
+    let deep = vec!["d"; 900].join("/");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for r in 0..200 {
+        files.push((
+            format!("r{r}/package.json"),
+            format!(r#"{{"name": "r{r}", "workspaces": ["{deep}", "*/*"]}}"#),
+        ));
+        for m in 0..200 {
+            files.push((format!("r{r}/m{m}/x/package.json"), "{}".into()));
+        }
+    }
+    let wide = format!(r#"{{"workspaces": ["{}x"]}}"#, "{a,b}/".repeat(7));
+    files.push(("wide/package.json".into(), wide));
+    let tree = MemoryFiles::new(files);
+    let index = PackageIndex::new(&tree);
+    let started = std::time::Instant::now();
+    index.build_all().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let skipped = index.skipped();
+    let over_budget = skipped.iter().filter(|(_, r)| r.starts_with("too many workspace patterns")).count();
+    assert!(over_budget > 0 && over_budget < 200, "{skipped:?}");
+    assert!(skipped.contains(&(
+        "wide/package.json".to_string(),
+        "the workspace's patterns hold more than 1000 path segments".to_string()
+    )));
+    // The roots matched before the budget ran out have their members.
+    assert_eq!(render(index.resolve(&PackageSpec::parse("npm:r0"))).matches("/x").count(), 200);
+}
+
 const CARGO: &[(&str, &str)] = &[
     (
         "Cargo.toml",

@@ -18,6 +18,11 @@ const MAX_EXPANSIONS: usize = 256;
 /// Longer patterns are refused: no real workspace glob comes close.
 const MAX_PATTERN_BYTES: usize = 4096;
 
+/// Path segments that one workspace's patterns may hold, alternatives
+/// expanded (real ones hold a few dozen): counted before compiling, so a
+/// hostile declaration costs neither time nor memory.
+pub(super) const MAX_DECLARED_SEGMENTS: usize = 1000;
+
 /// One `/`-separated piece of a pattern.
 #[derive(Debug)]
 enum Segment {
@@ -46,12 +51,19 @@ pub(super) struct Glob {
 }
 
 impl Glob {
-    /// Compiles `pattern` (without a leading `!`); the error says why it cannot be read.
-    pub fn new(pattern: &str) -> Result<Glob, String> {
+    /// Compiles `pattern` (without a leading `!`), taking its segments from
+    /// `budget` (what is left of [`MAX_DECLARED_SEGMENTS`] for its workspace);
+    /// the error says why it cannot be read.
+    pub fn new(pattern: &str, budget: &mut usize) -> Result<Glob, String> {
         if pattern.len() > MAX_PATTERN_BYTES {
             return Err(format!("pattern longer than {MAX_PATTERN_BYTES} bytes"));
         }
-        let alternatives = expand_braces(pattern)?
+        let expanded = expand_braces(pattern)?;
+        let segments: usize = expanded.iter().map(|p| p.split('/').count()).sum();
+        *budget = budget.checked_sub(segments).ok_or_else(|| {
+            format!("the workspace's patterns hold more than {MAX_DECLARED_SEGMENTS} path segments")
+        })?;
+        let alternatives = expanded
             .iter()
             .map(|p| p.split('/').map(segment).collect::<Result<Vec<_>, _>>())
             .collect::<Result<Vec<_>, _>>()
@@ -137,27 +149,27 @@ fn segment_matches(seg: &Segment, name: &[u8], dot: bool) -> bool {
 fn matches(segs: &[Segment], names: &[&[u8]], dot: bool, end: TrailingGlobstar) -> bool {
     let last = segs.len().checked_sub(1);
     let final_star = |i: usize| Some(i) == last && end == TrailingGlobstar::OneOrMore;
-    let mut states = vec![false; segs.len() + 1];
-    states[0] = true;
-    let close = |states: &mut Vec<bool>| {
+    // A `**` may match nothing: its state also stands for the next one.
+    let close = |states: &mut [bool]| {
         for i in 0..segs.len() {
             if states[i] && matches!(segs[i], Segment::Globstar) && !final_star(i) {
                 states[i + 1] = true;
             }
         }
     };
+    let mut states = vec![false; segs.len() + 1];
+    let mut next = states.clone();
+    states[0] = true;
     close(&mut states);
     for name in names {
-        let mut next = vec![false; segs.len() + 1];
+        next.fill(false);
         for (i, seg) in segs.iter().enumerate() {
             if !states[i] || !segment_matches(seg, name, dot) {
                 continue;
             }
             if matches!(seg, Segment::Globstar) {
                 next[i] = true;
-                if final_star(i) {
-                    next[i + 1] = true;
-                }
+                next[i + 1] |= final_star(i);
             } else {
                 next[i + 1] = true;
             }
@@ -166,7 +178,7 @@ fn matches(segs: &[Segment], names: &[&[u8]], dot: bool, end: TrailingGlobstar) 
         if !next.contains(&true) {
             return false;
         }
-        states = next;
+        std::mem::swap(&mut states, &mut next);
     }
     states[segs.len()]
 }
@@ -239,8 +251,12 @@ mod tests {
     use super::TrailingGlobstar::{OneOrMore, ZeroOrMore};
     use super::*;
 
+    fn glob(pattern: &str) -> Result<Glob, String> {
+        Glob::new(pattern, &mut MAX_DECLARED_SEGMENTS.clone())
+    }
+
     fn m(pattern: &str, path: &str, dot: bool, end: TrailingGlobstar) -> bool {
-        Glob::new(pattern).unwrap().matches(&names(path.as_bytes()), dot, end)
+        glob(pattern).unwrap().matches(&names(path.as_bytes()), dot, end)
     }
 
     #[test]
@@ -282,13 +298,19 @@ mod tests {
         assert!(m("p/{x}*", "p/{x}yz", false, ZeroOrMore));
         assert_eq!(expand_braces("{a,b}{c,d}").unwrap(), ["ac", "ad", "bc", "bd"]);
         let bomb = "{a,b}".repeat(20);
-        assert!(Glob::new(&bomb).unwrap_err().contains("more than 256"));
+        assert!(glob(&bomb).unwrap_err().contains("more than 256"));
+        // Within the expansion limit, the segments still count against the budget.
+        let wide = "{a,b}/".repeat(7) + "x";
+        assert!(glob(&wide).unwrap_err().contains("more than 1000 path segments"));
+        let mut budget = 5;
+        assert!(Glob::new("a/b/c", &mut budget).is_ok() && budget == 2);
+        assert!(Glob::new("a/b/c", &mut budget).is_err());
     }
 
     #[test]
     fn many_globstars_stay_linear() {
-        let pattern = vec!["**"; 60].join("/") + "/x";
-        let path = vec!["a"; 60].join("/") + "/y";
+        let pattern = vec!["**"; 600].join("/") + "/x";
+        let path = vec!["a"; 600].join("/") + "/y";
         assert!(!m(&pattern, &path, false, ZeroOrMore));
     }
 }
