@@ -19,7 +19,10 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     normalize: exact,
 };
 
-const RULES: WorkspaceRules = WorkspaceRules { files: &["pnpm-workspace.yaml"], read };
+/// pnpm's workspace declaration, found by its name.
+const PNPM_WORKSPACE: &str = "pnpm-workspace.yaml";
+
+const RULES: WorkspaceRules = WorkspaceRules { files: &[PNPM_WORKSPACE], read };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
     read(b"package.json", dir, text).map(|(entries, _)| entries)
@@ -29,7 +32,7 @@ fn parse(dir: &[u8], text: &[u8]) -> Parsed {
 fn read(file: &[u8], dir: &[u8], text: &[u8]) -> Declared {
     // The file makes its directory a workspace root (pnpm looks for it by
     // name) even when its members cannot be read.
-    if file == b"pnpm-workspace.yaml" {
+    if file == PNPM_WORKSPACE.as_bytes() {
         return Ok((Vec::new(), Some(workspace(dir, utf8(text).and_then(pnpm_members)))));
     }
     let top = json_object(text)?;
@@ -89,7 +92,7 @@ fn as_path(text: &str) -> Vec<&[u8]> {
     text.split('/').map(str::as_bytes).collect()
 }
 
-/// One pattern with the `!`s and the leading `./` or `/` npm strips.
+/// One pattern, without the `!`s and the leading `./` or `/` that npm strips.
 struct Pattern {
     text: String,
     glob: Glob,
@@ -99,8 +102,8 @@ struct Pattern {
 /// earlier negation that matches the pattern's own text, and a remaining
 /// negation drops the patterns whose text it matches; then a directory is a
 /// member when a pattern matches it (wildcards skip dot names), no negation
-/// matches it or it followed by `/` (dot names included), and it is not in
-/// `node_modules`. Yarn reads the same field with the same globs.
+/// matches it, with or without a trailing `/` (dot names included), and it
+/// is not in `node_modules`. Yarn reads the same field with the same globs.
 fn npm_members(patterns: &[String]) -> Result<(IsMember, usize), String> {
     let mut positive: Vec<Pattern> = Vec::new();
     let mut negative: Vec<Pattern> = Vec::new();

@@ -83,8 +83,8 @@ pub(super) struct Workspace {
 }
 
 /// Pattern segments times directory names that matching workspace members
-/// may take in one tree (real trees need a few thousand): past it, the
-/// remaining workspaces stand alone and are reported.
+/// may take in one tree (real trees need far less): past it, the remaining
+/// workspaces stand alone and are reported.
 const MAX_MATCH_WORK: usize = 50_000_000;
 
 /// Every package of one kind in one tree.

@@ -19,7 +19,7 @@ const MAX_EXPANSIONS: usize = 256;
 const MAX_PATTERN_BYTES: usize = 4096;
 
 /// Path segments that one workspace's patterns may hold, alternatives
-/// expanded (real ones hold a few dozen): counted before compiling, so a
+/// expanded (real ones hold far fewer): counted before compiling, so a
 /// hostile declaration costs neither time nor memory.
 pub(super) const MAX_DECLARED_SEGMENTS: usize = 1000;
 
