@@ -62,7 +62,7 @@ const TREE: &[(&str, &str)] = &[
     ("course/sub/B.java", ""),
     ("payment/P.java", ""),
     ("docs/notes.md", ""),
-    ("web/package.json", r#"{"name": "web"}"#),
+    ("web/package.json", r#"{"name": "web", "workspaces": ["packages/*"]}"#),
     ("web/src/index.js", ""),
     ("web/packages/admin/package.json", r#"{"name": "admin"}"#),
     ("web/packages/admin/index.js", ""),
@@ -81,7 +81,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("docs/notes.md", "course,payment"), // an overlap
     ("web/package.json", "course"),
     ("web/src/index.js", "course"),
-    ("web/packages/admin/index.js", "-"), // nested package carved out of `web`
+    ("web/packages/admin/index.js", "-"), // a workspace member carved out of `web`
     ("tools/x.sh", "-"),
     ("not/in/tree", "-"),
     ("payment", "payment"), // the directory itself

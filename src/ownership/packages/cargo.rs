@@ -8,7 +8,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     skip_component: None,
     // `cargo package` leaves out every subdirectory holding a Cargo.toml,
     // virtual workspace roots and broken manifests included.
-    file_is_boundary: true,
+    boundaries: super::table::Boundaries::EveryManifest,
     parse,
     // Cargo itself keeps `-` and `_` distinct in package names; the other
     // spelling is offered as a suggestion instead.

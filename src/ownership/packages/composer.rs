@@ -6,7 +6,7 @@ use super::table::{exact, ManifestKind, Parsed};
 pub(super) const KIND: ManifestKind = ManifestKind {
     file_names: &["composer.json"],
     skip_component: Some("vendor"),
-    file_is_boundary: false,
+    boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize: exact,
 };

@@ -9,7 +9,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     skip_component: Some("vendor"),
     // Go cuts a module at every subdirectory holding a go.mod file, valid or
     // not (golang.org/x/mod/zip skips such directories).
-    file_is_boundary: true,
+    boundaries: super::table::Boundaries::EveryManifest,
     parse,
     normalize: super::table::exact,
 };

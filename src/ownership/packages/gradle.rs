@@ -13,7 +13,7 @@ use super::table::{join, utf8, Entry, ManifestKind, Parsed};
 pub(super) const KIND: ManifestKind = ManifestKind {
     file_names: &["settings.gradle", "settings.gradle.kts"],
     skip_component: None,
-    file_is_boundary: false,
+    boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize,
 };

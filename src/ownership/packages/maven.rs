@@ -6,7 +6,7 @@ use super::table::{exact, Entry, ManifestKind, Parsed};
 pub(super) const KIND: ManifestKind = ManifestKind {
     file_names: &["pom.xml"],
     skip_component: None,
-    file_is_boundary: false,
+    boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize: exact,
 };

@@ -22,6 +22,7 @@ mod python;
 mod table;
 #[cfg(test)]
 mod tests;
+mod workspace_glob;
 
 use table::{ManifestKind, Table};
 
@@ -141,14 +142,17 @@ fn manifest_kind(kind: PackageKind) -> Option<&'static ManifestKind> {
 }
 
 /// True if `path` names a package manifest of a workspace kind
-/// (`package.json`, `Cargo.toml`, `go.mod`, ...): changing one can change
-/// where packages resolve.
+/// (`package.json`, `Cargo.toml`, `go.mod`, ...) or a workspace declaration
+/// (`pnpm-workspace.yaml`): changing one can change where packages resolve.
 pub fn is_package_manifest(path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    WORKSPACE_KINDS
-        .iter()
-        .filter_map(|&k| manifest_kind(k))
-        .any(|m| m.file_names.iter().any(|f| f.as_bytes() == name))
+    WORKSPACE_KINDS.iter().filter_map(|&k| manifest_kind(k)).any(|m| {
+        let declarations = match &m.boundaries {
+            table::Boundaries::Workspaces(rules) => rules.files,
+            _ => &[],
+        };
+        m.file_names.iter().chain(declarations).any(|f| f.as_bytes() == name)
+    })
 }
 
 /// All package tables of one tree, built lazily per kind and cached.

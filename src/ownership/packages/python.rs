@@ -7,7 +7,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     file_names: &["pyproject.toml"],
     skip_component: None,
     // Many pyproject.toml files only configure tools; they are not projects.
-    file_is_boundary: false,
+    boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize,
 };

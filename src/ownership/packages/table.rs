@@ -31,15 +31,61 @@ pub(super) struct ManifestKind {
     /// Manifests below a directory of this name are installed copies of
     /// dependencies, not packages of the tree.
     pub skip_component: Option<&'static str>,
-    /// The ecosystem's own tool treats any directory holding a manifest as a
-    /// separate package, whether or not it parses (Cargo, Go), so every such
-    /// directory is a carve-out, not only the named ones.
-    pub file_is_boundary: bool,
+    /// Which directories below a package are packages of their own, cut
+    /// out of it.
+    pub boundaries: Boundaries,
     /// Reads one manifest; gets the manifest's directory and its bytes.
     pub parse: fn(dir: &[u8], text: &[u8]) -> Parsed,
     /// Maps a name to the form compared for equality.
     pub normalize: fn(&str) -> String,
 }
+
+/// What the ecosystem's own tool treats as a package of its own inside
+/// another package's directory.
+pub(super) enum Boundaries {
+    /// Every directory holding a manifest, whether or not it parses or names
+    /// a package: the tool cuts a package there (Cargo, Go).
+    EveryManifest,
+    /// Every directory of a package a manifest names.
+    EveryPackage,
+    /// Workspace roots and the members their declarations select; any other
+    /// manifest's directory belongs to the package around it (npm, pnpm, Yarn).
+    Workspaces(&'static WorkspaceRules),
+}
+
+/// How a kind's workspaces are declared.
+pub(super) struct WorkspaceRules {
+    /// Files that declare a workspace without being package manifests.
+    pub files: &'static [&'static str],
+    /// Reads a manifest or one of `files` (its file name comes first): the
+    /// packages it names and the workspace it declares.
+    pub read: fn(file: &[u8], dir: &[u8], text: &[u8]) -> Declared,
+}
+
+/// What a manifest or workspace file declares: its packages and its
+/// workspace, or why the file was skipped.
+pub(super) type Declared = Result<(Vec<Entry>, Option<Workspace>), String>;
+
+/// Whether a directory (relative to its workspace root) is a member.
+pub(super) type IsMember = Box<dyn Fn(&[u8]) -> bool>;
+
+/// A workspace declared in the tree.
+pub(super) struct Workspace {
+    /// The workspace root.
+    pub dir: Vec<u8>,
+    /// Whether a directory holding a manifest, relative to `dir` (and
+    /// strictly below it), is a member; or why the declaration cannot be
+    /// read (then the root stands alone, and the file is reported).
+    pub members: Result<IsMember, String>,
+    /// How many pattern segments one membership test runs at most (per
+    /// directory name): bounds the matching work a hostile tree can ask for.
+    pub cost: usize,
+}
+
+/// Pattern segments times directory names that matching workspace members
+/// may take in one tree (real trees need far less): past it, the remaining
+/// workspaces stand alone and are reported.
+const MAX_MATCH_WORK: usize = 50_000_000;
 
 /// Every package of one kind in one tree.
 pub(super) struct Table {
@@ -53,19 +99,28 @@ pub(super) struct Table {
 }
 
 impl Table {
-    /// Scans the tree once, reading only the files named like a manifest.
+    /// Scans the tree once, reading only the files named like a manifest (or
+    /// like a workspace declaration).
     pub fn build(files: &dyn FileSource, kind: &ManifestKind) -> Result<Table, ReadError> {
+        let rules = match &kind.boundaries {
+            Boundaries::Workspaces(rules) => Some(*rules),
+            _ => None,
+        };
+        let extra: &[&str] = rules.map_or(&[], |r| r.files);
         let mut entries = Vec::new();
-        let mut boundaries = Vec::new();
+        let mut manifest_dirs = Vec::new();
+        let mut workspaces = Vec::new();
         let mut skipped = Vec::new();
         for path in files.paths() {
             // Nearly no path is a manifest: test the name's tail before
             // searching for the last `/` (this runs per path and per kind).
-            if !kind.file_names.iter().any(|n| path.ends_with(n.as_bytes())) {
+            let named = |names: &[&str]| names.iter().any(|n| path.ends_with(n.as_bytes()));
+            if !named(kind.file_names) && !named(extra) {
                 continue;
             }
             let (dir, name) = split_dir(path);
-            if !kind.file_names.iter().any(|n| n.as_bytes() == name) {
+            let is_manifest = kind.file_names.iter().any(|n| n.as_bytes() == name);
+            if !is_manifest && !extra.iter().any(|n| n.as_bytes() == name) {
                 continue;
             }
             if let Some(skip) = kind.skip_component {
@@ -73,8 +128,8 @@ impl Table {
                     continue;
                 }
             }
-            if kind.file_is_boundary {
-                boundaries.push(dir.to_vec());
+            if is_manifest {
+                manifest_dirs.push(dir.to_vec());
             }
             if let Some(size) = files.too_large(path)? {
                 skipped.push((lossy(path), format!("{size} bytes: larger than 8 MiB, not read")));
@@ -84,16 +139,26 @@ impl Table {
                 skipped.push((lossy(path), "not a regular file".to_string()));
                 continue;
             };
-            match (kind.parse)(dir, &text) {
-                Ok(found) => {
-                    if !kind.file_is_boundary {
-                        boundaries.extend(found.iter().map(|e| e.dir.clone()));
-                    }
+            let parsed = match rules {
+                Some(rules) => (rules.read)(name, dir, &text),
+                None => (kind.parse)(dir, &text).map(|found| (found, None)),
+            };
+            match parsed {
+                Ok((found, workspace)) => {
                     entries.extend(found);
+                    if let Some(Workspace { members: Err(reason), .. }) = &workspace {
+                        skipped.push((lossy(path), reason.clone()));
+                    }
+                    workspaces.extend(workspace.map(|w| (path.to_vec(), w)));
                 }
                 Err(reason) => skipped.push((lossy(path), reason)),
             }
         }
+        let mut boundaries = match kind.boundaries {
+            Boundaries::EveryManifest => manifest_dirs,
+            Boundaries::EveryPackage => entries.iter().map(|e| e.dir.clone()).collect(),
+            Boundaries::Workspaces(_) => workspace_boundaries(&workspaces, manifest_dirs, &mut skipped),
+        };
         boundaries.sort();
         boundaries.dedup();
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
@@ -124,6 +189,39 @@ impl Table {
     pub fn names(&self) -> impl Iterator<Item = &[String]> + '_ {
         self.entries.iter().map(|e| e.keys.as_slice())
     }
+}
+
+/// Every workspace root, and every manifest directory that a workspace
+/// around it selects as a member; `workspaces` pairs each with the path of
+/// the file declaring it.
+fn workspace_boundaries(
+    workspaces: &[(Vec<u8>, Workspace)],
+    manifest_dirs: Vec<Vec<u8>>,
+    skipped: &mut Vec<(String, String)>,
+) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = workspaces.iter().map(|(_, w)| w.dir.clone()).collect();
+    let mut work = 0usize;
+    for (path, w) in workspaces {
+        let Ok(is_member) = &w.members else { continue };
+        for dir in &manifest_dirs {
+            let below = if w.dir.is_empty() {
+                Some(dir.as_slice())
+            } else {
+                dir.strip_prefix(w.dir.as_slice()).and_then(|rest| rest.strip_prefix(b"/"))
+            };
+            let Some(rel) = below.filter(|rel| !rel.is_empty()) else { continue };
+            work = work.saturating_add(w.cost.saturating_mul(components(rel).count()));
+            if work > MAX_MATCH_WORK {
+                let reason = "too many workspace patterns and packages to match: members not read";
+                skipped.push((lossy(path), reason.to_string()));
+                break;
+            }
+            if is_member(rel) {
+                out.push(dir.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The boundaries strictly below one of `dirs` that are not themselves one of

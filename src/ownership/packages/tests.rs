@@ -70,9 +70,12 @@ fn npm() {
     check(
         NPM,
         &[
-            ("npm:root", "npm: . - packages/api packages/api/test/fixture packages/web"),
+            // Only workspace members are carved out: `packages/*` does not
+            // reach the test fixture, a file of `api` as `npm pack` ships it.
+            ("npm:root", "npm: . - packages/api packages/web"),
             ("npm:@inflearn/course-web", "npm: packages/web"),
-            ("npm:api", "npm: packages/api - packages/api/test/fixture"),
+            ("npm:api", "npm: packages/api"),
+            // Named, it is still found, and owns its own directory.
             ("npm:fixture", "npm: packages/api/test/fixture"),
             // Only a dependency, or only installed under node_modules.
             ("npm:dep-only", "? npm:api npm:root npm:@inflearn/course-web npm:fixture"),
@@ -599,3 +602,6 @@ fn not_found_message_names_the_closest() {
     let err = PackageIndex::new(&tree).resolve(&PackageSpec::parse("npm:course-wbe")).unwrap_err();
     assert_eq!(err.to_string(), "package `npm:course-wbe` not found in the tree; closest: npm:course-web");
 }
+
+#[path = "tests_workspaces.rs"]
+mod workspaces;
