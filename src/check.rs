@@ -392,10 +392,7 @@ impl Side {
             .iter()
             .map(|(owner, e)| {
                 let team = owner_name(manifest, *owner);
-                let spec = match &e.error {
-                    crate::ownership::packages::PackageError::NotFound { spec, .. } => spec.clone(),
-                    other => other.to_string(),
-                };
+                let spec = e.error.stale_spec().map_or_else(|| e.error.to_string(), str::to_string);
                 let mut f =
                     Finding::new(Kind::StalePackage, Severity::Error, format!("{}: {}", whose(&team), e.error));
                 f.team = team;

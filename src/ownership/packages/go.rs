@@ -12,6 +12,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     file_is_boundary: true,
     parse,
     normalize: super::table::exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {

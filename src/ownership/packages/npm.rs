@@ -11,6 +11,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     file_is_boundary: false,
     parse,
     normalize: exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
