@@ -10,6 +10,8 @@
 //! Kotlin is also Groovy) and whose Kotlin build scripts are removed, while
 //! git-split reads the `.kts` files themselves.
 
+#[path = "common/bounded.rs"]
+mod bounded;
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -173,4 +175,29 @@ fn check_reports_a_renamed_gradle_path_with_the_current_one() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn hostile_settings_are_skipped_within_bounded_memory() {
+    let repo = fixture("gradle_hostile");
+    let manifest = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(manifest.path(), "version: 1\nteams:\n  a:\n    packages: [\"gradle::app\"]\n").unwrap();
+    let args = ["plan", "--format", "json", "--manifest", manifest.path().to_str().unwrap()];
+    let run = bounded::split_bounded(&repo, &args, bounded::MEM_LIMIT_KIB);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["teams"][0]["packages"][0]["paths"], serde_json::json!(["app"]));
+    let skipped: Vec<String> = v["skipped_manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}: {}", s["path"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    let want = [
+        "deep/settings.gradle: line 1113: project paths and directories over 4 MiB in all",
+        "long/settings.gradle: line 2: project paths and directories over 4 MiB in all",
+        "renames/settings.gradle: line 125001: more than 1000000 tokens",
+        "tokens/settings.gradle: line 1001: more than 1000000 tokens",
+    ];
+    assert_eq!(skipped, want);
 }

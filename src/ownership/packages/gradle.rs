@@ -35,6 +35,19 @@ pub(super) const KIND: ManifestKind = ManifestKind {
 /// levels, and every level of every `include` costs a registry key.
 const MAX_DEPTH: usize = 32;
 
+/// A settings script with more tokens than this is not read: real ones have
+/// a few thousand, and each token costs memory while the script is read.
+const MAX_TOKENS: usize = 1_000_000;
+
+/// A settings script creating more projects than this is not read: the
+/// largest real builds have a few thousand.
+const MAX_PROJECTS: usize = 50_000;
+
+/// A settings script whose project paths and directories add up to more
+/// bytes than this is not read: each is kept several times over, so a short
+/// script of deep or long includes must not grow memory without end.
+const MAX_PROJECT_BYTES: usize = 4 << 20;
+
 /// `:libs:core` and `libs:core` name the same project.
 fn normalize(name: &str) -> String {
     name.strip_prefix(':').unwrap_or(name).to_string()
@@ -49,8 +62,7 @@ enum Tok {
 }
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
-    let settings = read_settings(utf8(text)?)?;
-    Ok(settings.entries(dir))
+    read_settings(utf8(text)?)?.entries(dir)
 }
 
 /// A project descriptor as the settings script leaves it.
@@ -82,15 +94,18 @@ struct Settings {
     /// `includeBuild` directories relative to the settings directory, with
     /// the name the block sets, if any.
     builds: Vec<(String, Option<String>)>,
+    /// The bytes of every project's path and directory, against
+    /// [`MAX_PROJECT_BYTES`].
+    bytes: usize,
 }
 
 impl Settings {
     /// `include ':a:b'`: finds or creates `:a`, then `:b` in it. A new
     /// project's directory is its parent's directory *now* plus its name, so
     /// moving the parent later leaves it where it is (as Gradle does).
-    fn include(&mut self, text: &str) {
+    fn include(&mut self, text: &str) -> Result<(), String> {
         let Some(names) = project_path(text) else {
-            return;
+            return Ok(());
         };
         let mut parent: Option<usize> = None;
         let mut key = String::new();
@@ -104,20 +119,26 @@ impl Settings {
                         Some(p) => format!("{}/{name}", self.projects[p].dir),
                         None => name.to_string(),
                     };
-                    self.add(parent, name, dir, key.clone())
+                    self.add(parent, name, dir, key.clone())?
                 }
             });
         }
+        Ok(())
     }
 
     /// `includeFlat 'a'`: a new project `:a` beside the settings directory.
-    fn include_flat(&mut self, name: &str) {
+    fn include_flat(&mut self, name: &str) -> Result<(), String> {
         if valid_name(name) {
-            self.add(None, name, format!("../{name}"), format!(":{name}"));
+            self.add(None, name, format!("../{name}"), format!(":{name}"))?;
         }
+        Ok(())
     }
 
-    fn add(&mut self, parent: Option<usize>, name: &str, dir: String, key: String) -> usize {
+    fn add(&mut self, parent: Option<usize>, name: &str, dir: String, key: String) -> Result<usize, String> {
+        if self.projects.len() == MAX_PROJECTS {
+            return Err(format!("more than {MAX_PROJECTS} projects"));
+        }
+        self.spend(key.len() + dir.len())?;
         let i = self.projects.len();
         self.registry.insert(key.clone(), i);
         self.projects.push(Project {
@@ -128,41 +149,60 @@ impl Settings {
             key,
             renamed_at: None,
         });
-        i
+        Ok(i)
     }
 
     /// `project(path).name = name`.
-    fn rename(&mut self, path: &str, name: &str, line: usize) {
+    fn rename(&mut self, path: &str, name: &str, line: usize) -> Result<(), String> {
         if !valid_name(name) {
-            return;
+            return Ok(());
         }
         let Some(i) = self.registry.remove(path) else {
-            return;
+            return Ok(());
         };
         let key = match self.projects[i].parent {
             Some(p) => format!("{}:{name}", self.projects[p].key),
             None => format!(":{name}"),
         };
+        self.spend(key.len())?;
         let project = &mut self.projects[i];
         project.name = name.to_string();
         project.key = key.clone();
         project.renamed_at = Some(line);
         self.registry.insert(key, i);
+        Ok(())
+    }
+
+    /// Counts `n` more bytes of paths and directories.
+    fn spend(&mut self, n: usize) -> Result<(), String> {
+        self.bytes += n;
+        if self.bytes > MAX_PROJECT_BYTES {
+            return Err(format!("project paths and directories over {} MiB in all", MAX_PROJECT_BYTES >> 20));
+        }
+        Ok(())
     }
 
     /// `project(path).projectDir = dir`.
-    fn move_to(&mut self, path: &str, dir: String) {
+    fn move_to(&mut self, path: &str, dir: String) -> Result<(), String> {
         if let Some(&i) = self.registry.get(path) {
+            self.spend(dir.len())?;
             self.projects[i].dir = dir;
         }
+        Ok(())
     }
 
     /// The projects under the paths Gradle gives them once the script has
     /// run, then the root project and the included builds.
-    fn entries(&self, settings_dir: &[u8]) -> Vec<Entry> {
+    fn entries(&self, settings_dir: &[u8]) -> Result<Vec<Entry>, String> {
         let mut paths: Vec<String> = Vec::with_capacity(self.projects.len());
+        let mut bytes = 0;
         for p in &self.projects {
             let parent = p.parent.map_or("", |i| paths[i].as_str());
+            // A long name given to a parent lengthens every child's path.
+            bytes += parent.len() + 1 + p.name.len();
+            if bytes > MAX_PROJECT_BYTES {
+                return Err(format!("project paths over {} MiB in all", MAX_PROJECT_BYTES >> 20));
+            }
             paths.push(format!("{parent}:{}", p.name));
         }
         // Two projects left with one path: Gradle keeps the later one.
@@ -200,7 +240,7 @@ impl Settings {
             entry.includes = true;
             out.push(entry);
         }
-        out
+        Ok(out)
     }
 
     /// The line of the last rename of project `i` or of one of its parents.
@@ -280,10 +320,11 @@ fn read_settings(text: &str) -> Result<Settings, String> {
                         "include" => s.include(&arg),
                         _ => s.include_flat(&arg),
                     }
+                    .map_err(|e| format!("line {}: {e}", script.line(i)))?;
                 }
                 next
             }
-            "project" => project_statement(&script, i, &mut s),
+            "project" => project_statement(&script, i, &mut s)?,
             "rootProject" => {
                 if let [Tok::Punct('.'), Tok::Ident(n), Tok::Punct('='), Tok::Str(Some(name)), ..] =
                     &toks[i + 1..]
@@ -323,30 +364,30 @@ fn string_args(toks: &[Tok], mut i: usize) -> (Vec<Option<String>>, usize) {
 
 /// `project('path').name = 'n'` or `project('path').projectDir = <dir>` at
 /// `i`; returns the index after what it read.
-fn project_statement(script: &Script, i: usize, s: &mut Settings) -> usize {
+fn project_statement(script: &Script, i: usize, s: &mut Settings) -> Result<usize, String> {
     let toks = &script.toks;
     let [Tok::Punct('('), Tok::Str(Some(path)), Tok::Punct(')'), Tok::Punct('.'), Tok::Ident(prop), Tok::Punct('='), ..] =
         &toks[i + 1..]
     else {
-        return i + 1;
+        return Ok(i + 1);
     };
     let value = i + 7;
     match prop.as_str() {
         "name" => {
             if let Some(Tok::Str(Some(name))) = toks.get(value) {
-                s.rename(path, name, script.line(i));
-                return value + 1;
+                s.rename(path, name, script.line(i)).map_err(|e| format!("line {}: {e}", script.line(i)))?;
+                return Ok(value + 1);
             }
         }
         "projectDir" => {
             if let Some((dir, n)) = dir_value(&toks[value..]) {
-                s.move_to(path, dir);
-                return value + n;
+                s.move_to(path, dir).map_err(|e| format!("line {}: {e}", script.line(i)))?;
+                return Ok(value + n);
             }
         }
         _ => {}
     }
-    value
+    Ok(value)
 }
 
 /// A directory relative to the settings directory: `file('d')`,
@@ -516,6 +557,9 @@ fn tokenize(text: &str) -> Result<(Vec<Tok>, Vec<usize>), String> {
     let mut chars = text.char_indices().peekable();
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
     while let Some((at, c)) = chars.next() {
+        if toks.len() == MAX_TOKENS {
+            return Err(format!("line {}: more than {MAX_TOKENS} tokens", line_of(at)));
+        }
         match c {
             c if c.is_whitespace() => {}
             '/' if chars.peek().map(|p| p.1) == Some('/') => {
