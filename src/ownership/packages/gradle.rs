@@ -205,12 +205,13 @@ impl Settings {
             }
             paths.push(format!("{parent}:{}", p.name));
         }
-        // Two projects left with one path: Gradle keeps the later one.
-        let last: HashMap<&str, usize> = paths.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+        // Two projects renamed onto one path stay two entries, so the path
+        // resolves to both directories: Gradle keeps one of them, and which
+        // one depends on hash order, not on the script.
         let mut out = Vec::new();
         for (i, (p, path)) in self.projects.iter().zip(&paths).enumerate() {
             // A directory outside the tree holds nothing of it.
-            let Some(dir) = join(settings_dir, &p.dir).filter(|_| last[path.as_str()] == i) else {
+            let Some(dir) = join(settings_dir, &p.dir) else {
                 continue;
             };
             let mut entry = Entry::new(path.as_str(), &dir);

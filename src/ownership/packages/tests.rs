@@ -419,15 +419,15 @@ fn gradle_renames_and_included_builds() {
             ("gradle::cli:curl", "gradle: tools/okcurl"),
             ("gradle::tools", "renamed at settings.gradle.kts:10: gradle::cli"),
             ("gradle::tools:okcurl", "renamed at settings.gradle.kts:12: gradle::cli:curl"),
-            // Two projects left with one path: the later one keeps it.
-            ("gradle::b", "gradle: b"),
-            ("gradle::a", "?"),
+            // Two projects renamed onto one path: both directories.
+            ("gradle::b", "gradle: a b"),
+            ("gradle::a", "renamed at settings.gradle.kts:14: gradle::b"),
             ("gradle::moved", "gradle: elsewhere/moved"),
             ("gradle::res", "gradle: resources-dir"),
             ("gradle::needs-a-colon", "?"),
             ("gradle::qualified", "gradle: qualified"),
             ("gradle::not-settings", "?"),
-            ("gradle:okhttp-parent", "gradle: . - b build-logic build-logic/conventions build-logic/nested build-logic/nested/inner elsewhere/moved groovy groovy/deep/er mockwebserver mockwebserver-deprecated other/solo qualified resources-dir tools tools/composite tools/composite/core tools/extra tools/okcurl y y/yy"),
+            ("gradle:okhttp-parent", "gradle: . - a b build-logic build-logic/conventions build-logic/nested build-logic/nested/inner elsewhere/moved groovy groovy/deep/er mockwebserver mockwebserver-deprecated other/solo qualified resources-dir tools tools/composite tools/composite/core tools/extra tools/okcurl y y/yy"),
             // An included build: its root by its path, its projects below it.
             ("gradle::build-logic", "gradle: build-logic - build-logic/conventions build-logic/nested build-logic/nested/inner"),
             ("gradle::build-logic:convention", "gradle: build-logic/conventions"),
