@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::deps::{self, Violation};
 use crate::git::{ctx, GitError, Repo, ResolvedRev, TreeListing};
 use crate::manifest::{Level, Loc, Manifest, Rule};
-use crate::ownership::packages::{is_package_manifest, MemoryFiles};
+use crate::ownership::packages::{is_package_manifest, MemoryFiles, PackageError};
 use crate::ownership::{Owner, Owners, Ownership, OwnershipError, Reason, TreeFiles};
 use crate::pattern::{Pattern, State};
 
@@ -392,20 +392,22 @@ impl Side {
             .iter()
             .map(|(owner, e)| {
                 let team = owner_name(manifest, *owner);
-                let spec = match &e.error {
-                    crate::ownership::packages::PackageError::NotFound { spec, .. } => spec.clone(),
-                    other => other.to_string(),
-                };
+                let spec = e.error.stale_spec().map_or_else(|| e.error.to_string(), str::to_string);
                 let mut f =
                     Finding::new(Kind::StalePackage, Severity::Error, format!("{}: {}", whose(&team), e.error));
                 f.team = team;
                 f.pattern = Some(spec);
                 f.line = Some(e.loc.line);
                 f.column = Some(e.loc.col);
-                f.hint = Some(format!(
-                    "the package was renamed, moved or deleted: update or remove it in the `packages` at {}:{}:{}",
-                    e.file, e.loc.line, e.loc.col
-                ));
+                let at = format!("{}:{}:{}", e.file, e.loc.line, e.loc.col);
+                f.hint = Some(match &e.error {
+                    PackageError::Renamed { now, .. } => {
+                        format!("write `{}` instead in the `packages` at {at}", now.join("` or `"))
+                    }
+                    _ => format!(
+                        "the package was renamed, moved or deleted: update or remove it in the `packages` at {at}"
+                    ),
+                });
                 f
             })
             .collect()

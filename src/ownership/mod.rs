@@ -218,7 +218,7 @@ impl Ownership {
         for spec in &rule.packages {
             let resolution = match index.resolve(&spec.value) {
                 Ok(r) => r,
-                Err(error @ PackageError::NotFound { .. }) => {
+                Err(error) if error.stale_spec().is_some() => {
                     unresolved.push((owner, OwnershipError { file: file.to_string(), loc: spec.loc, error }));
                     continue;
                 }

@@ -13,6 +13,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     // Cargo itself keeps `-` and `_` distinct in package names; the other
     // spelling is offered as a suggestion instead.
     normalize: exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {

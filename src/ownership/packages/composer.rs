@@ -9,6 +9,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize: exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {

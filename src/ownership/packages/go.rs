@@ -12,6 +12,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     boundaries: super::table::Boundaries::EveryManifest,
     parse,
     normalize: super::table::exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {

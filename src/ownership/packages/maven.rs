@@ -9,6 +9,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize: exact,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
@@ -29,7 +30,7 @@ fn parse(dir: &[u8], text: &[u8]) -> Parsed {
     if let Some(group) = group {
         keys.push(format!("{group}:{artifact}"));
     }
-    Ok(vec![Entry { keys, dir: dir.to_vec() }])
+    Ok(vec![Entry::with_keys(keys, dir)])
 }
 
 /// The first child element named `name`. Real poms put everything in the

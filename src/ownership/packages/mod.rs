@@ -102,9 +102,34 @@ pub enum PackageError {
         /// The closest existing names (with their kind prefix), best first, at most 5.
         candidates: Vec<String>,
     },
+    /// The name is one the package had before its manifest renamed it.
+    #[error("package `{spec}` was renamed at {at}: it is now {}", quoted(.now))]
+    Renamed {
+        /// The reference as written.
+        spec: String,
+        /// The package's current names (with their kind prefix), sorted.
+        now: Vec<String>,
+        /// `file:line` of the rename.
+        at: String,
+    },
     /// The tree could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
+}
+
+impl PackageError {
+    /// The reference as written, when the error is about the name (not a
+    /// failed read): a stale entry of the manifest.
+    pub fn stale_spec(&self) -> Option<&str> {
+        match self {
+            PackageError::NotFound { spec, .. } | PackageError::Renamed { spec, .. } => Some(spec),
+            PackageError::Read(_) => None,
+        }
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
 }
 
 fn suggest(c: &[String]) -> String {
@@ -180,6 +205,12 @@ impl<'a> PackageIndex<'a> {
         for &kind in kinds {
             if let Some(found) = self.lookup(kind, &spec.name)? {
                 return Ok(found);
+            }
+        }
+        for &kind in kinds.iter().filter(|&&k| k != PackageKind::Jvm) {
+            if let Some((now, at)) = self.table(kind)?.renamed(&spec.name) {
+                let now = now.into_iter().map(|n| format!("{kind}:{n}")).collect();
+                return Err(PackageError::Renamed { spec: spec.to_string(), now, at });
             }
         }
         Err(PackageError::NotFound {

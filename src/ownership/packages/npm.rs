@@ -17,6 +17,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     boundaries: Boundaries::Workspaces(&RULES),
     parse,
     normalize: exact,
+    link: super::table::unlinked,
 };
 
 /// pnpm's workspace declaration, found by its name.

@@ -10,6 +10,7 @@ pub(super) const KIND: ManifestKind = ManifestKind {
     boundaries: super::table::Boundaries::EveryPackage,
     parse,
     normalize,
+    link: super::table::unlinked,
 };
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
@@ -32,7 +33,7 @@ fn parse(dir: &[u8], text: &[u8]) -> Parsed {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![Entry { keys, dir: dir.to_vec() }])
+    Ok(vec![Entry::with_keys(keys, dir)])
 }
 
 /// PEP 503: lowercase, every run of `-`, `_` and `.` is one `-`.

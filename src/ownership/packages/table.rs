@@ -12,17 +12,43 @@ pub(super) struct Entry {
     pub keys: Vec<String>,
     /// The package's directory; `b""` is the tree root.
     pub dir: Vec<u8>,
+    /// Names the manifest gave the package and then changed: a reference to
+    /// one is an error that names the current one.
+    pub former: Vec<Former>,
+    /// The entry stands for the manifests in `dir`, a build of their own that
+    /// this manifest includes (Gradle's `includeBuild`): the kind's `link`
+    /// names their packages through it.
+    pub includes: bool,
+}
+
+/// A name a package had before its manifest renamed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Former {
+    /// The old name, spelled like the entry's keys.
+    pub name: String,
+    /// The manifest that renames it (set by [`Table::build`]).
+    pub manifest: String,
+    /// The line of the rename, from 1.
+    pub line: usize,
 }
 
 impl Entry {
     /// An entry known by a single name.
     pub fn new(key: impl Into<String>, dir: &[u8]) -> Entry {
-        Entry { keys: vec![key.into()], dir: dir.to_vec() }
+        Entry::with_keys(vec![key.into()], dir)
+    }
+
+    /// An entry known by several spellings.
+    pub fn with_keys(keys: Vec<String>, dir: &[u8]) -> Entry {
+        Entry { keys, dir: dir.to_vec(), former: Vec::new(), includes: false }
     }
 }
 
 /// What a manifest parser reports: the packages, or why the file was skipped.
 pub(super) type Parsed = Result<Vec<Entry>, String>;
+
+/// Every parsed manifest's directory and entries, in path order.
+pub(super) type Manifests = Vec<(Vec<u8>, Vec<Entry>)>;
 
 /// How one ecosystem finds and reads its manifests.
 pub(super) struct ManifestKind {
@@ -38,6 +64,13 @@ pub(super) struct ManifestKind {
     pub parse: fn(dir: &[u8], text: &[u8]) -> Parsed,
     /// Maps a name to the form compared for equality.
     pub normalize: fn(&str) -> String,
+    /// Joins what the manifests say about each other once all are read.
+    pub link: fn(Manifests) -> Vec<Entry>,
+}
+
+/// The `link` of kinds whose manifests stand alone: every entry as parsed.
+pub(super) fn unlinked(manifests: Manifests) -> Vec<Entry> {
+    manifests.into_iter().flat_map(|(_, entries)| entries).collect()
 }
 
 /// What the ecosystem's own tool treats as a package of its own inside
@@ -91,6 +124,8 @@ const MAX_MATCH_WORK: usize = 50_000_000;
 pub(super) struct Table {
     entries: Vec<Entry>,
     by_key: HashMap<String, Vec<usize>>,
+    /// Former names -> `(entry, index in its former)`.
+    by_former: HashMap<String, Vec<(usize, usize)>>,
     /// Directories that start another package, sorted and deduplicated.
     boundaries: Vec<Vec<u8>>,
     normalize: fn(&str) -> String,
@@ -107,7 +142,7 @@ impl Table {
             _ => None,
         };
         let extra: &[&str] = rules.map_or(&[], |r| r.files);
-        let mut entries = Vec::new();
+        let mut manifests = Vec::new();
         let mut manifest_dirs = Vec::new();
         let mut workspaces = Vec::new();
         let mut skipped = Vec::new();
@@ -144,8 +179,11 @@ impl Table {
                 None => (kind.parse)(dir, &text).map(|found| (found, None)),
             };
             match parsed {
-                Ok((found, workspace)) => {
-                    entries.extend(found);
+                Ok((mut found, workspace)) => {
+                    for former in found.iter_mut().flat_map(|e| e.former.iter_mut()) {
+                        former.manifest = lossy(path);
+                    }
+                    manifests.push((dir.to_vec(), found));
                     if let Some(Workspace { members: Err(reason), .. }) = &workspace {
                         skipped.push((lossy(path), reason.clone()));
                     }
@@ -154,6 +192,7 @@ impl Table {
                 Err(reason) => skipped.push((lossy(path), reason)),
             }
         }
+        let entries = (kind.link)(manifests);
         let mut boundaries = match kind.boundaries {
             Boundaries::EveryManifest => manifest_dirs,
             Boundaries::EveryPackage => entries.iter().map(|e| e.dir.clone()).collect(),
@@ -171,7 +210,13 @@ impl Table {
                 }
             }
         }
-        Ok(Table { entries, by_key, boundaries, normalize: kind.normalize, skipped })
+        let mut by_former: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for (j, f) in e.former.iter().enumerate() {
+                by_former.entry((kind.normalize)(&f.name)).or_default().push((i, j));
+            }
+        }
+        Ok(Table { entries, by_key, by_former, boundaries, normalize: kind.normalize, skipped })
     }
 
     /// The directories of `name` and the other packages' directories below
@@ -183,6 +228,22 @@ impl Table {
         dirs.dedup();
         let carve_outs = carve_outs(&self.boundaries, &dirs);
         Some(Resolution { kind, dirs, carve_outs })
+    }
+
+    /// When no package has `name` now but one had it before a rename: the
+    /// current names (sorted) and the first rename's `file:line`.
+    pub fn renamed(&self, name: &str) -> Option<(Vec<String>, String)> {
+        let hits = self.by_former.get(&(self.normalize)(name))?;
+        let mut now: Vec<String> = hits.iter().map(|&(i, _)| self.entries[i].keys[0].clone()).collect();
+        now.sort();
+        now.dedup();
+        let at = hits
+            .iter()
+            .map(|&(i, j)| &self.entries[i].former[j])
+            .map(|f| (f.manifest.as_str(), f.line))
+            .min()
+            .map(|(file, line)| format!("{file}:{line}"))?;
+        Some((now, at))
     }
 
     /// The spellings of every package, grouped per package.

@@ -1,7 +1,8 @@
 //! Table-driven tests: one tree per ecosystem, one line per reference.
 //!
 //! Expected results are written `kind: dir dir - carve_out carve_out` (the
-//! root is `.`), or `? kind:name kind:name` for `NotFound` and its candidates.
+//! root is `.`), `? kind:name kind:name` for `NotFound` and its candidates,
+//! or `renamed at file:line: kind:name` for `Renamed`.
 
 use super::*;
 
@@ -18,6 +19,7 @@ fn render(result: Result<Resolution, PackageError>) -> String {
         Err(PackageError::NotFound { candidates, .. }) => {
             format!("? {}", candidates.join(" ")).trim_end().to_string()
         }
+        Err(PackageError::Renamed { now, at, .. }) => format!("renamed at {at}: {}", now.join(" ")),
         Err(PackageError::Read(e)) => format!("read error: {e}"),
     }
 }
@@ -339,13 +341,13 @@ fn gradle() {
             ("gradle::x", "gradle: x"),
             ("gradle::y", "gradle: y"),
             ("gradle::z", "gradle: z"),
-            ("gradle:mono", "gradle: . - a app app/feature bee build-logic build-logic/plugins build-logic/plugins/kotlin conventions-src flat libs modules/core-impl sub/libraries sub/libraries/util web x y z"),
+            ("gradle:mono", "gradle: . - a app app/feature bee build-logic build-logic/plugins build-logic/plugins/kotlin conventions-src flat libs modules/core-impl sub/lib/util sub/libraries web x y z"),
             ("gradle:build-logic", "gradle: build-logic - build-logic/plugins build-logic/plugins/kotlin"),
             ("gradle::conventions", "gradle: conventions-src"),
             ("gradle::plugins:kotlin", "gradle: build-logic/plugins/kotlin"),
-            // A moved parent moves its children.
-            ("gradle::lib", "gradle: sub/libraries - sub/libraries/util"),
-            ("gradle::lib:util", "gradle: sub/libraries/util"),
+            // Moving a parent leaves the children it already has in place.
+            ("gradle::lib", "gradle: sub/libraries"),
+            ("gradle::lib:util", "gradle: sub/lib/util"),
             ("gradle::flat", "gradle: flat"),
             ("gradle::commented", "?"),
             ("gradle::blocked", "?"),
@@ -355,6 +357,102 @@ fn gradle() {
         ],
     );
     assert_eq!(skipped(GRADLE, 40), pairs(&[("bad/settings.gradle", "line 1: unterminated string")]));
+}
+
+/// Renames, moves and included builds, statement order mattering.
+const GRADLE_RENAMES: &[(&str, &str)] = &[
+    (
+        "settings.gradle.kts",
+        r#"rootProject.name = "okhttp-parent"
+pluginManagement {
+  includeBuild("build-logic")
+}
+include(":mockwebserver")
+project(":mockwebserver").name = "mockwebserver3"
+include(":mockwebserver-deprecated")
+project(":mockwebserver-deprecated").name = "mockwebserver"
+include(":tools:okcurl")
+project(":tools").name = "cli"
+include(":cli:extra")
+project(":tools:okcurl").name = "curl" // Gradle still files it under its old path
+include(":a", ":b")
+project(":a").name = "b"
+include(":moved", ":res")
+project(":moved").projectDir = File(rootDir, "elsewhere/moved")
+project(":res").projectDir = rootDir.resolve("resources-dir")
+project(":unknown").projectDir = file("nowhere")
+project("res").name = "needs-a-colon"
+settings.include(":qualified")
+other.include(":not-settings")
+includeBuild("tools/composite") { name = "comp" }
+includeBuild(".")
+includeBuild("../outside")
+"#,
+    ),
+    (
+        "build-logic/settings.gradle.kts",
+        r#"rootProject.name = "logic"
+include(":conventions")
+project(":conventions").name = "convention"
+includeBuild("nested")
+"#,
+    ),
+    ("build-logic/nested/settings.gradle", "include 'inner'\n"),
+    (
+        "tools/composite/settings.gradle",
+        "include ':core'\nincludeBuild file('../../groovy') { name = 'g' }\n",
+    ),
+    ("groovy/settings.gradle", "includeBuild 'deep/er'\n"),
+    ("other/settings.gradle", "include ':solo'\n"),
+    ("x/settings.gradle", "includeBuild('../y')\n"),
+    ("y/settings.gradle", "includeBuild('../x')\ninclude ':yy'\n"),
+];
+
+#[test]
+fn gradle_renames_and_included_builds() {
+    check(
+        GRADLE_RENAMES,
+        &[
+            ("gradle::mockwebserver3", "gradle: mockwebserver"),
+            // The path the other project was renamed to, not the directory name.
+            ("gradle::mockwebserver", "gradle: mockwebserver-deprecated"),
+            ("gradle::mockwebserver-deprecated", "renamed at settings.gradle.kts:8: gradle::mockwebserver"),
+            ("gradle::cli", "gradle: tools - tools/composite tools/composite/core tools/extra tools/okcurl"),
+            ("gradle::cli:extra", "gradle: tools/extra"),
+            ("gradle::cli:curl", "gradle: tools/okcurl"),
+            ("gradle::tools", "renamed at settings.gradle.kts:10: gradle::cli"),
+            ("gradle::tools:okcurl", "renamed at settings.gradle.kts:12: gradle::cli:curl"),
+            // Two projects renamed onto one path: both directories.
+            ("gradle::b", "gradle: a b"),
+            ("gradle::a", "renamed at settings.gradle.kts:14: gradle::b"),
+            ("gradle::moved", "gradle: elsewhere/moved"),
+            ("gradle::res", "gradle: resources-dir"),
+            ("gradle::needs-a-colon", "?"),
+            ("gradle::qualified", "gradle: qualified"),
+            ("gradle::not-settings", "?"),
+            ("gradle:okhttp-parent", "gradle: . - a b build-logic build-logic/conventions build-logic/nested build-logic/nested/inner elsewhere/moved groovy groovy/deep/er mockwebserver mockwebserver-deprecated other/solo qualified resources-dir tools tools/composite tools/composite/core tools/extra tools/okcurl y y/yy"),
+            // An included build: its root by its path, its projects below it.
+            ("gradle::build-logic", "gradle: build-logic - build-logic/conventions build-logic/nested build-logic/nested/inner"),
+            ("gradle::build-logic:convention", "gradle: build-logic/conventions"),
+            ("gradle::build-logic:conventions", "renamed at build-logic/settings.gradle.kts:3: gradle::build-logic:convention"),
+            ("gradle::convention", "? gradle::build-logic:convention"),
+            ("gradle:logic", "? gradle::build-logic gradle::build-logic:convention gradle::build-logic:nested gradle::build-logic:nested:inner"),
+            // Nested in the including build's directory: below its path.
+            ("gradle::build-logic:nested", "gradle: build-logic/nested - build-logic/nested/inner"),
+            ("gradle::build-logic:nested:inner", "gradle: build-logic/nested/inner"),
+            ("gradle::comp", "gradle: tools/composite - tools/composite/core"),
+            ("gradle::comp:core", "gradle: tools/composite/core"),
+            ("gradle::composite", "? gradle::comp gradle::comp:core"),
+            // Outside the including build's directory: below the root build.
+            ("gradle::g", "gradle: groovy - groovy/deep/er"),
+            ("gradle::g:er", "gradle: groovy/deep/er"),
+            ("gradle::solo", "gradle: other/solo"),
+            // Builds only a cycle includes: the first in path order is the root.
+            ("gradle::y", "gradle: y - y/yy"),
+            ("gradle::y:yy", "gradle: y/yy"),
+            ("gradle::x", "?"),
+        ],
+    );
 }
 
 const COMPOSER: &[(&str, &str)] = &[
