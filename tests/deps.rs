@@ -247,3 +247,13 @@ fn hostile_sources_are_skipped_or_counted_within_bounded_memory() {
     assert_eq!(lang("python")["references"], 1);
     assert_eq!(lang("python")["unresolved"], 2);
 }
+
+#[test]
+fn plan_without_deps_reads_no_source() {
+    let run = split(&fixture("deps"), &["plan", "--no-deps", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(v["teams"].as_array().unwrap().iter().all(|t| t["breaks"].is_null()), "{v:#}");
+    let text = split(&fixture("deps"), &["plan", "--no-deps"]);
+    assert!(!text.stdout.contains("breaks:"), "{}", text.stdout);
+}
