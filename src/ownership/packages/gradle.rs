@@ -23,11 +23,14 @@ fn normalize(name: &str) -> String {
     name.strip_prefix(':').unwrap_or(name).to_string()
 }
 
+/// A token of a Gradle script (settings or build).
 #[derive(Clone, Debug, PartialEq)]
-enum Tok {
+pub(super) enum Tok {
+    /// A name or keyword.
     Ident(String),
     /// A string literal; `None` when it interpolates (`"$x"`, `"${x}"`).
     Str(Option<String>),
+    /// One punctuation character.
     Punct(char),
 }
 
@@ -200,7 +203,7 @@ fn is_root_dir(name: &str) -> bool {
 
 /// Strings, identifiers and single-character punctuation; comments and
 /// whitespace dropped. Good enough for both Groovy and Kotlin settings.
-fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
+pub(super) fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
     let mut toks = Vec::new();
     let mut chars = text.char_indices().peekable();
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;

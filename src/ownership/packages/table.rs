@@ -117,7 +117,7 @@ impl Table {
         dirs.sort();
         dirs.dedup();
         let carve_outs = carve_outs(&self.boundaries, &dirs);
-        Some(Resolution { kind, dirs, carve_outs })
+        Some(Resolution { kind, dirs, files: Vec::new(), carve_outs, carved_files: Vec::new() })
     }
 
     /// The spellings of every package, grouped per package.
