@@ -80,6 +80,9 @@ impl Lexer<'_> {
         }
         if self.s[self.i..].starts_with(b"#!") {
             self.skip_line();
+        } else if &self.s[self.i..] == b"#" && !self.whole {
+            // A `#` ending a head may start a `#!` line.
+            return Err(Cut);
         }
         loop {
             self.trivia()?;

@@ -76,6 +76,9 @@ fn heads_cut_short_ask_for_more() {
     }
     // A head that already shows another token is enough.
     assert_eq!(declared_package(b"import a.B;\nclass C { /* ...", false, Dialect::Java), Header::Unnamed);
+    // `#` may start a `#!` line, `/` a comment.
+    assert_eq!(declared_package(b"#", false, Dialect::Kotlin), Header::Incomplete);
+    assert_eq!(declared_package(b"/", false, Dialect::Java), Header::Incomplete);
     // Scala must see whether another clause follows.
     assert_eq!(declared_package(b"package a\n", false, Dialect::Scala), Header::Incomplete);
     assert_eq!(declared_package(b"package a\nimport", false, Dialect::Scala), Header::Incomplete);
@@ -260,3 +263,45 @@ fn names_near_are_packages_and_their_parents() {
         ]
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+    /// A head that settles the package settles it as the whole file does:
+    /// reading more never changes an answer given.
+    #[test]
+    fn a_settled_head_agrees_with_the_whole_file(
+        before in proptest::collection::vec(proptest::sample::select(TOKENS), 0..6),
+        clause in proptest::sample::select(CLAUSES),
+        after in proptest::collection::vec(proptest::sample::select(TOKENS), 0..4),
+        dialect in proptest::sample::select(&[Dialect::Java, Dialect::Kotlin, Dialect::Scala, Dialect::Groovy][..]),
+    ) {
+        let text = [before.concat(), clause.to_string(), after.concat()].concat();
+        let whole = declared_package(text.as_bytes(), true, dialect);
+        proptest::prop_assert_ne!(&whole, &Header::Incomplete);
+        for cut in 0..text.len() {
+            let head = declared_package(&text.as_bytes()[..cut], false, dialect);
+            if head != Header::Incomplete {
+                proptest::prop_assert_eq!(&head, &whole, "cut at {} of {:?}", cut, text);
+            }
+        }
+    }
+}
+
+/// What precedes and follows a clause in the generated heads, and what
+/// breaks one.
+const TOKENS: &[&str] = &[
+    " ", "\n", ".", ";", "a", "object", "`x`", "`", "/*", "*/", "/", "//", "@", "@file:", "@A", "(", ")",
+    "[", "]", "{", "\"", "\"\"\"", "'", "\\", "#!", "import", "package", "\u{e9}",
+];
+
+/// Clauses, whole and broken.
+const CLAUSES: &[&str] = &[
+    "",
+    "package a.b;",
+    "package a\npackage b\n",
+    "package `x`.y\n",
+    "package a.b {",
+    "package a.",
+    "package",
+];
