@@ -490,7 +490,9 @@ fn excluded_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> Option<Stri
     // Explaining costs every pattern; most manifests cannot take files away.
     let can_exclude = !manifest.shared.exclude.is_empty()
         || manifest.teams.iter().any(|t| !t.rule.exclude.is_empty())
-        || o.packages.iter().any(|p| !p.resolution.carve_outs.is_empty());
+        || o.packages
+            .iter()
+            .any(|p| !p.resolution.carve_outs.is_empty() || !p.resolution.carved_files.is_empty());
     if !can_exclude {
         return None;
     }
@@ -498,6 +500,10 @@ fn excluded_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> Option<Stri
     e.reasons.iter().find_map(|(owner, reason)| match reason {
         Reason::Excluded(pattern) => Some(format!(
             "{} excludes it with `{pattern}`: narrow that exclude, or give the file to another team",
+            whose(&owner_name(manifest, *owner))
+        )),
+        Reason::CarvedOut { package, dir } if dir.as_bytes() == path => Some(format!(
+            "it is a source file of another package, carved out of `{package}` ({}): claim its package too",
             whose(&owner_name(manifest, *owner))
         )),
         Reason::CarvedOut { package, dir } => Some(format!(

@@ -13,6 +13,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+mod prefix;
+
+pub use prefix::EachPrefix;
+
 /// Length of an object id (SHA-1).
 const ID: usize = 20;
 /// Pack index header: magic, version, 256-entry fanout.
@@ -612,8 +616,8 @@ impl Packs {
         state: &mut ReadState,
         depth: usize,
     ) -> Option<(u8, std::sync::Arc<[u8]>)> {
-        if let Some(hit) = state.cache.get(&(pack, off)) {
-            return Some(hit.clone());
+        if let Some(&(kind, ref data, true)) = state.cache.get(&(pack, off)) {
+            return Some((kind, data.clone()));
         }
         // git makes chains of at most 50 (250 for --aggressive); a longer
         // one is left to libgit2 rather than risk the stack.
@@ -641,7 +645,7 @@ impl Packs {
         };
         // Commits are read once; trees are read again as delta bases.
         if kind != 1 {
-            state.remember((pack, off), kind, data.clone());
+            state.remember((pack, off), kind, data.clone(), true);
         }
         Some((kind, data))
     }
@@ -676,8 +680,9 @@ impl Packs {
     }
 }
 
-/// An object read before: kind and content.
-type Cached = (u8, std::sync::Arc<[u8]>);
+/// An object read before: kind, content, and whether that is all of it
+/// (else its first bytes, from [`Packs::read_prefix`]).
+type Cached = (u8, std::sync::Arc<[u8]>, bool);
 
 /// What one reading thread keeps between reads: a decompressor and the
 /// objects read lately, which are likely delta bases of the next ones.
@@ -708,19 +713,21 @@ impl ReadState {
         }
     }
 
-    fn remember(&mut self, at: (u32, u64), kind: u8, data: std::sync::Arc<[u8]>) {
+    fn remember(&mut self, at: (u32, u64), kind: u8, data: std::sync::Arc<[u8]>, whole: bool) {
         if data.len() > Self::CACHE_BYTES / 8 {
             return;
         }
         while self.bytes + data.len() > Self::CACHE_BYTES {
             let Some(old) = self.order.pop_front() else { break };
-            if let Some((_, d)) = self.cache.remove(&old) {
+            if let Some((_, d, _)) = self.cache.remove(&old) {
                 self.bytes -= d.len();
             }
         }
         self.bytes += data.len();
         self.order.push_back(at);
-        self.cache.insert(at, (kind, data));
+        if let Some((_, old, _)) = self.cache.insert(at, (kind, data, whole)) {
+            self.bytes -= old.len();
+        }
     }
 }
 
@@ -814,6 +821,17 @@ impl Inflater {
         let mut out = Vec::with_capacity(size);
         let status = self.1.decompress_vec(stream, &mut out, flate2::FlushDecompress::Finish).ok()?;
         (status == flate2::Status::StreamEnd && out.len() == size).then_some(out)
+    }
+
+    /// Inflates `stream` until `out` is full or the stream ends, with zlib
+    /// proper: past the first few bytes it is faster than miniz_oxide.
+    /// Returns the bytes produced, or `None` for a damaged stream.
+    fn head(&mut self, stream: &[u8], out: &mut [u8]) -> Option<usize> {
+        self.1.reset(true);
+        match self.1.decompress(stream, out, flate2::FlushDecompress::None) {
+            Ok(_) => Some(self.1.total_out() as usize),
+            Err(_) => None,
+        }
     }
 
     /// Inflates `stream` until `out` is full or the stream ends; returns the
@@ -965,6 +983,10 @@ mod tests {
                 let want = odb.read(oid).unwrap();
                 let (kind, data) = packs.read(id, &mut state).expect("read from the pack");
                 assert_eq!(&*data, want.data(), "{repack:?}: {oid}");
+                for max in [0, 1, 5, 100, 1000, 5000, data.len(), data.len() + 1] {
+                    let (k, head) = packs.read_prefix(id, max, &mut state).expect("prefix read");
+                    assert_eq!((k, &head[..]), (kind, &data[..max.min(data.len())]), "{repack:?}: {oid}");
+                }
                 let kinds = [
                     git2::ObjectType::Commit,
                     git2::ObjectType::Tree,
@@ -983,6 +1005,19 @@ mod tests {
             }
             let absent = [[0u8; ID], [0x7f; ID], [0xff; ID]];
             assert_eq!(packs.sizes(&absent, 1), vec![None; 3]);
+            // Prefixes in bulk, in pack order, agree with whole reads.
+            let all: Vec<[u8; ID]> = ids.iter().chain(&absent).copied().collect();
+            let got = std::sync::Mutex::new(Vec::new());
+            packs.each_prefix(&all, 300, 2, &|k, found| {
+                got.lock().unwrap().push((k, found.map(|(kind, data)| (kind, data.to_vec()))));
+            });
+            let mut got = got.into_inner().unwrap();
+            got.sort();
+            assert_eq!(got.len(), all.len());
+            for ((k, found), id) in got.into_iter().zip(&all) {
+                let want = packs.read(id, &mut state).map(|(kind, d)| (kind, d[..d.len().min(300)].to_vec()));
+                assert_eq!(found, want, "{repack:?}: {k}");
+            }
         }
     }
 

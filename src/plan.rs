@@ -42,8 +42,13 @@ pub struct PackagePlan {
     pub kind: String,
     /// Directories holding it.
     pub paths: Vec<String>,
+    /// Single files of it outside `paths` (JVM source files).
+    pub files: Vec<String>,
     /// Nested packages' directories that it does not own.
     pub carve_outs: Vec<String>,
+    /// Single files under `paths` that it does not own (JVM source files
+    /// of other packages).
+    pub carved_files: Vec<String>,
 }
 
 /// What one team keeps and loses.
@@ -268,7 +273,9 @@ fn package_plans(o: &Ownership, owner: Owner) -> Vec<PackagePlan> {
             package: p.spec.to_string(),
             kind: p.resolution.kind.to_string(),
             paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
+            files: p.resolution.files.iter().map(|d| lossy(d)).collect(),
             carve_outs: p.resolution.carve_outs.iter().map(|d| lossy(d)).collect(),
+            carved_files: p.resolution.carved_files.iter().map(|d| lossy(d)).collect(),
         })
         .collect()
 }

@@ -106,13 +106,17 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             )?;
         }
         for p in &t.packages {
-            writeln!(out, "  package {}: {}", package_label(p), dirs(&p.paths))?;
-            if !p.carve_outs.is_empty() {
+            writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
+            if !p.carve_outs.is_empty() || !p.carved_files.is_empty() {
+                // A JVM package's directory holds other packages' files,
+                // not nested packages.
+                let except =
+                    if p.kind == "jvm" { "except other packages:" } else { "except nested packages:" };
                 writeln!(
                     out,
                     "    {} {}",
-                    "except nested packages:".style(style::dim()),
-                    dirs(&p.carve_outs)
+                    except.style(style::dim()),
+                    listed(&p.carve_outs, &p.carved_files)
                 )?;
             }
         }
@@ -137,7 +141,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", "shared packages".style(style::heading()))?;
         for p in &plan.shared_packages {
-            writeln!(out, "  package {}: {}", package_label(p), dirs(&p.paths))?;
+            writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
         }
     }
     writeln!(out)?;
@@ -188,9 +192,13 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-fn dirs(paths: &[String]) -> String {
-    let shown: Vec<String> =
-        paths.iter().map(|p| if p.is_empty() { "./".into() } else { format!("{p}/") }).collect();
+/// Directories (shown with a trailing `/`), then single files.
+fn listed(dirs: &[String], files: &[String]) -> String {
+    let shown: Vec<String> = dirs
+        .iter()
+        .map(|p| if p.is_empty() { "./".into() } else { format!("{p}/") })
+        .chain(files.iter().cloned())
+        .collect();
     shown.join(", ")
 }
 

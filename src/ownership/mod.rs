@@ -119,7 +119,8 @@ pub enum Reason {
     CarvedOut {
         /// The package that would have owned it.
         package: String,
-        /// The nested package directory.
+        /// The nested package directory, or the path itself when it is a
+        /// file of another package (a JVM source file).
         dir: String,
     },
 }
@@ -227,21 +228,23 @@ impl Ownership {
             let pkg = self.packages.len();
             let item = self.items.len();
             let mut carve_outs = Vec::new();
-            for dir in &resolution.carve_outs {
+            for path in resolution.carve_outs.iter().chain(&resolution.carved_files) {
                 carve_outs.push(self.pats.len() as u32);
                 self.pats.push(Pat {
-                    pattern: Pattern::literal_dir(dir),
+                    pattern: Pattern::literal_dir(path),
                     owner,
                     role: Role::CarveOut(pkg),
                     item: usize::MAX,
                     loc: spec.loc,
                 });
             }
-            let selects = (0..resolution.dirs.len()).map(|k| (self.pats.len() + k) as u32).collect();
+            // Directories own what is below them; single files only themselves.
+            let paths: Vec<&Vec<u8>> = resolution.dirs.iter().chain(&resolution.files).collect();
+            let selects = (0..paths.len()).map(|k| (self.pats.len() + k) as u32).collect();
             self.items.push(Item { owner, selects, carve_outs });
-            for dir in &resolution.dirs {
+            for path in paths {
                 self.pats.push(Pat {
-                    pattern: Pattern::literal_dir(dir),
+                    pattern: Pattern::literal_dir(path),
                     owner,
                     role: Role::Package(pkg),
                     item,

@@ -1,6 +1,7 @@
 //! The files of a git tree as a [`FileSource`] for package resolution.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use crate::git::{FileKind, Repo, TreeListing};
 
@@ -56,4 +57,54 @@ impl FileSource for TreeFiles<'_> {
         };
         Ok((size > MAX_MANIFEST_FILE_BYTES).then_some(size))
     }
+
+    fn each_head(
+        &self,
+        paths: &[&[u8]],
+        max: usize,
+        each: &(dyn Fn(usize, &[u8]) + Sync),
+    ) -> Result<(), ReadError> {
+        // The packs read heads on several threads, inflating only what the
+        // heads need; libgit2 reads the rest (loose objects, and entries the
+        // packs cannot parse, whose damage it then reports).
+        let mut ids: Vec<[u8; 20]> = Vec::new();
+        let mut at: Vec<usize> = Vec::new();
+        let mut rest: Vec<usize> = Vec::new();
+        for (k, path) in paths.iter().enumerate() {
+            let Some(&i) = self.index.get(path) else { continue };
+            let f = &self.listing.files[i];
+            if !matches!(f.kind, FileKind::Blob | FileKind::Executable) {
+                continue;
+            }
+            match <[u8; 20]>::try_from(f.oid.as_bytes()) {
+                Ok(id) => {
+                    ids.push(id);
+                    at.push(k);
+                }
+                Err(_) => rest.push(k),
+            }
+        }
+        let missing = Mutex::new(Vec::new());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        self.repo.packs().each_prefix(&ids, max, threads, &|j, found| match found {
+            // A blob, as the tree says; anything else is not read.
+            Some((3, head)) => each(at[j], head),
+            Some(_) => {}
+            None => missing.lock().unwrap_or_else(|p| p.into_inner()).push(at[j]),
+        });
+        rest.extend(missing.into_inner().unwrap_or_else(|p| p.into_inner()));
+        rest.sort_unstable();
+        for k in rest {
+            if self.too_large(paths[k])?.is_some() {
+                continue;
+            }
+            if let Some(data) = self.read(paths[k])? {
+                each(k, &data[..data.len().min(max)]);
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Threads reading file heads at most, as for blob sizes.
+const MAX_THREADS: usize = 8;

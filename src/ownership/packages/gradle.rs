@@ -53,11 +53,14 @@ fn normalize(name: &str) -> String {
     name.strip_prefix(':').unwrap_or(name).to_string()
 }
 
+/// A token of a Gradle script (settings or build).
 #[derive(Clone, Debug, PartialEq)]
-enum Tok {
+pub(super) enum Tok {
+    /// A name or keyword.
     Ident(String),
     /// A string literal; `None` when it interpolates (`"$x"`, `"${x}"`).
     Str(Option<String>),
+    /// One punctuation character.
     Punct(char),
 }
 
@@ -553,7 +556,7 @@ fn ancestors(dir: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Strings, identifiers and single-character punctuation, each with its byte
 /// offset; comments and whitespace dropped. Good enough for both Groovy and
 /// Kotlin settings.
-fn tokenize(text: &str) -> Result<(Vec<Tok>, Vec<usize>), String> {
+pub(super) fn tokenize(text: &str) -> Result<(Vec<Tok>, Vec<usize>), String> {
     let mut toks = Vec::new();
     let mut chars = text.char_indices().peekable();
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;

@@ -35,18 +35,18 @@ fn parse(dir: &[u8], text: &[u8]) -> Parsed {
 
 /// The first child element named `name`. Real poms put everything in the
 /// POM namespace, so only local names are compared.
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+pub(super) fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
     node.children().find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// The trimmed, non-empty text of an element.
-fn text_of<'a>(node: Option<roxmltree::Node<'a, '_>>) -> Option<&'a str> {
+pub(super) fn text_of<'a>(node: Option<roxmltree::Node<'a, '_>>) -> Option<&'a str> {
     node.and_then(|n| n.text()).map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// UTF-8 when it is; otherwise ISO-8859-1, the other encoding poms declare
 /// (byte-for-byte the first 256 code points, so the names survive either way).
-fn decode(text: &[u8]) -> String {
+pub(super) fn decode(text: &[u8]) -> String {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     match std::str::from_utf8(text) {
         Ok(s) => s.to_string(),

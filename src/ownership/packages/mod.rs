@@ -15,7 +15,7 @@ mod cargo;
 mod composer;
 mod go;
 mod gradle;
-mod jvm;
+pub mod jvm;
 mod maven;
 mod npm;
 mod python;
@@ -36,6 +36,25 @@ pub trait FileSource {
     /// (so it is skipped, not read); `None` to read it.
     fn too_large(&self, _path: &[u8]) -> Result<Option<u64>, ReadError> {
         Ok(None)
+    }
+    /// Calls `each(k, head)` with the first `max` bytes of `paths[k]` (all
+    /// of it when smaller) for every path that is a regular file, maybe from
+    /// several threads: for reading the heads of many files at once.
+    fn each_head(
+        &self,
+        paths: &[&[u8]],
+        max: usize,
+        each: &(dyn Fn(usize, &[u8]) + Sync),
+    ) -> Result<(), ReadError> {
+        for (k, path) in paths.iter().enumerate() {
+            if self.too_large(path)?.is_some() {
+                continue;
+            }
+            if let Some(data) = self.read(path)? {
+                each(k, &data[..data.len().min(max)]);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -85,10 +104,16 @@ pub struct Resolution {
     pub kind: PackageKind,
     /// The directories holding the package, sorted; `b""` is the tree root.
     pub dirs: Vec<Vec<u8>>,
+    /// Single files of the package outside `dirs`, sorted: JVM source files
+    /// whose directory holds other packages' too.
+    pub files: Vec<Vec<u8>>,
     /// Directories under `dirs` that belong to *other* packages of the same
-    /// kind (nested workspace members, nested Go modules); not part of this
-    /// package. Sorted.
+    /// kind (nested workspace members, nested Go modules, other JVM
+    /// packages' directories); not part of this package. Sorted.
     pub carve_outs: Vec<Vec<u8>>,
+    /// Single files under `dirs` that belong to other packages (JVM source
+    /// files declaring another package). Sorted.
+    pub carved_files: Vec<Vec<u8>>,
 }
 
 /// Resolution failures.
@@ -152,7 +177,7 @@ const WORKSPACE_KINDS: [PackageKind; 7] = [
 ];
 
 /// The manifest reader of a workspace kind (`None` for JVM packages, which
-/// come from directory names, not manifests).
+/// come from source files, not manifests).
 fn manifest_kind(kind: PackageKind) -> Option<&'static ManifestKind> {
     Some(match kind {
         PackageKind::Npm => &npm::KIND,
@@ -185,7 +210,7 @@ pub struct PackageIndex<'a> {
     files: &'a dyn FileSource,
     /// Indexed like [`WORKSPACE_KINDS`].
     tables: [OnceCell<Table>; 7],
-    jvm: OnceCell<jvm::JvmDirs>,
+    jvm: OnceCell<jvm::JvmPackages>,
 }
 
 impl<'a> PackageIndex<'a> {
@@ -236,14 +261,13 @@ impl<'a> PackageIndex<'a> {
         for kind in WORKSPACE_KINDS {
             self.table(kind)?;
         }
-        self.jvm();
+        self.jvm()?;
         Ok(())
     }
 
     fn lookup(&self, kind: PackageKind, name: &str) -> Result<Option<Resolution>, ReadError> {
         if kind == PackageKind::Jvm {
-            let dirs = self.jvm().lookup(name);
-            return Ok((!dirs.is_empty()).then(|| Resolution { kind, dirs, carve_outs: Vec::new() }));
+            return Ok(self.jvm()?.resolve(name));
         }
         Ok(self.table(kind)?.lookup(kind, name))
     }
@@ -260,8 +284,14 @@ impl<'a> PackageIndex<'a> {
         Ok(cell.get_or_init(|| table))
     }
 
-    fn jvm(&self) -> &jvm::JvmDirs {
-        self.jvm.get_or_init(|| jvm::JvmDirs::build(self.files))
+    /// The JVM packages of the tree, read on first use.
+    pub fn jvm(&self) -> Result<&jvm::JvmPackages, ReadError> {
+        if let Some(packages) = self.jvm.get() {
+            return Ok(packages);
+        }
+        // As for the tables: a read error is returned, not cached.
+        let packages = jvm::JvmPackages::build(self.files)?;
+        Ok(self.jvm.get_or_init(|| packages))
     }
 
     /// The closest existing names of `kinds` to `name`, as `kind:name`.
@@ -269,7 +299,7 @@ impl<'a> PackageIndex<'a> {
         let mut groups: Vec<(PackageKind, Vec<String>)> = Vec::new();
         for &kind in kinds {
             if kind == PackageKind::Jvm {
-                groups.extend(self.jvm().names_near(name).into_iter().map(|n| (kind, vec![n])));
+                groups.extend(self.jvm()?.names_near(name).into_iter().map(|n| (kind, vec![n])));
             } else {
                 groups.extend(self.table(kind)?.names().map(|keys| (kind, keys.to_vec())));
             }

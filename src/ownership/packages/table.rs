@@ -227,7 +227,7 @@ impl Table {
         dirs.sort();
         dirs.dedup();
         let carve_outs = carve_outs(&self.boundaries, &dirs);
-        Some(Resolution { kind, dirs, carve_outs })
+        Some(Resolution { kind, dirs, files: Vec::new(), carve_outs, carved_files: Vec::new() })
     }
 
     /// When no package has `name` now but one had it before a rename: the

@@ -13,9 +13,14 @@ fn render(result: Result<Resolution, PackageError>) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let both = |a: &[Vec<u8>], b: &[Vec<u8>]| dirs(&[a, b].concat());
     match result {
-        Ok(r) if r.carve_outs.is_empty() => format!("{}: {}", r.kind, dirs(&r.dirs)),
-        Ok(r) => format!("{}: {} - {}", r.kind, dirs(&r.dirs), dirs(&r.carve_outs)),
+        Ok(r) if r.carve_outs.is_empty() && r.carved_files.is_empty() => {
+            format!("{}: {}", r.kind, both(&r.dirs, &r.files))
+        }
+        Ok(r) => {
+            format!("{}: {} - {}", r.kind, both(&r.dirs, &r.files), both(&r.carve_outs, &r.carved_files))
+        }
         Err(PackageError::NotFound { candidates, .. }) => {
             format!("? {}", candidates.join(" ")).trim_end().to_string()
         }
@@ -515,14 +520,17 @@ fn python() {
 }
 
 const JVM: &[(&str, &str)] = &[
-    ("course-api/src/main/java/com/inflearn/course/CourseService.java", ""),
-    ("course-api/src/main/java/com/inflearn/course/api/Controller.java", ""),
+    ("course-api/src/main/java/com/inflearn/course/CourseService.java", "package com.inflearn.course;"),
+    ("course-api/src/main/java/com/inflearn/course/api/Controller.java", "package com.inflearn.course.api;"),
+    // No `package` clause: the directory names the package.
     ("course-api/src/test/java/com/inflearn/course/CourseServiceTest.java", ""),
-    ("course-api/src/main/kotlin/com/inflearn/course/Ext.kt", ""),
+    ("course-api/src/main/kotlin/com/inflearn/course/Ext.kt", "package com.inflearn.course"),
+    ("course-api/src/main/kotlin/com/inflearn/course/Moved.kt", "package com.inflearn.catalog"),
     ("course-api/src/main/resources/com/inflearn/course/messages.properties", ""),
-    ("xcom/inflearn/course/Nope.java", ""),
-    ("com/x/Top.java", ""),
-    ("payment/src/main/java/com/inflearn/payment/Pay.java", ""),
+    // Not below a source root.
+    ("xcom/inflearn/course/Nope.java", "package com.inflearn.course;"),
+    ("com/x/Top.java", "package com.x;"),
+    ("payment/src/main/java/com/inflearn/payment/Pay.java", "package com.inflearn.payment;"),
 ];
 
 #[test]
@@ -532,16 +540,18 @@ fn jvm() {
     check(
         JVM,
         &[
-            ("jvm:com.inflearn.course", &format!("jvm: {course}")),
-            ("jvm:inflearn.course", &format!("jvm: {course} xcom/inflearn/course")),
+            (
+                "jvm:com.inflearn.course",
+                &format!("jvm: {course} - course-api/src/main/kotlin/com/inflearn/course/Moved.kt"),
+            ),
+            ("jvm:com.inflearn.catalog", "jvm: course-api/src/main/kotlin/com/inflearn/course/Moved.kt"),
             ("jvm:com.inflearn.course.api", "jvm: course-api/src/main/java/com/inflearn/course/api"),
-            ("jvm:com.x", "jvm: com/x"),
-            ("jvm:com", "jvm: com course-api/src/main/java/com course-api/src/main/kotlin/com course-api/src/main/resources/com course-api/src/test/java/com payment/src/main/java/com"),
-            // A file is not a package.
-            ("jvm:com.x.Top", "? jvm:com.x"),
-            ("jvm:com.inflearn.cours", "? jvm:com.inflearn.course jvm:xcom.inflearn.course jvm:com.inflearn.course.api jvm:com.inflearn jvm:java.com.inflearn.course"),
-            ("jvm:com..x", "? jvm:com.x jvm:com.inflearn"),
-            ("jvm:", "?"),
+            // Directory names are no package: a package is what declares it.
+            ("jvm:inflearn.course", "? jvm:com.inflearn.course jvm:com.inflearn.payment jvm:com.inflearn jvm:com.inflearn.catalog jvm:com"),
+            ("jvm:com.x", "? jvm:com jvm:com.inflearn jvm:com.inflearn.course jvm:com.inflearn.catalog jvm:com.inflearn.payment"),
+            ("jvm:com", "jvm: course-api/src/main/java/com course-api/src/main/kotlin/com course-api/src/main/resources/com course-api/src/test/java/com payment/src/main/java/com"),
+            ("jvm:com.inflearn.cours", "? jvm:com.inflearn.course jvm:com.inflearn.course.api jvm:com.inflearn jvm:com.inflearn.catalog jvm:com.inflearn.payment"),
+            ("jvm:com..x", "? jvm:com.inflearn jvm:com.inflearn.course jvm:com.inflearn.catalog jvm:com.inflearn.payment jvm:com.inflearn.course.api"),
         ],
     );
 }
@@ -566,13 +576,13 @@ fn bare_names_try_workspace_kinds_in_order_then_jvm() {
             ("core", "cargo: rust/core"),
             ("python:core", "python: py"),
             ("com.acme.core", "jvm: src/main/java/com/acme/core"),
-            ("acme.shared", "jvm: src/main/java/com/acme/shared"),
             (":app", "gradle: app"),
             ("example.com/acme", "go: ."),
-            ("jvm:shared", "jvm: src/main/java/com/acme/shared"),
-            // Across every kind, JVM suggestions included.
-            ("sharde", "? npm:shared cargo:shared jvm:shared"),
-            ("corr", "? cargo:core python:core jvm:core"),
+            // A JVM package is named in full; suggestions come from every kind.
+            ("acme.shared", "? jvm:com.acme.shared npm:shared cargo:shared"),
+            ("jvm:shared", "? jvm:com.acme jvm:com"),
+            ("sharde", "? npm:shared cargo:shared"),
+            ("com.acme.cor", "? jvm:com.acme.core jvm:com.acme jvm:com.acme.shared"),
         ],
     );
 }
@@ -622,14 +632,17 @@ impl FileSource for Unreadable {
 
 #[test]
 fn read_errors_fail_resolution_and_non_blobs_are_skipped() {
-    let tree = Unreadable(MemoryFiles::new([("a/package.json", "{}"), ("src/com/x/A.java", "")]));
+    let tree = Unreadable(MemoryFiles::new([("a/package.json", "{}"), ("src/main/java/com/x/A.java", "")]));
     let index = PackageIndex::new(&tree);
     assert_eq!(
         render(index.resolve(&PackageSpec::parse("npm:a"))),
         "read error: cannot read a/package.json: disk on fire"
     );
-    // JVM packages need no reads.
-    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com.x"))), "jvm: src/com/x");
+    // JVM packages are read from their source files.
+    assert_eq!(
+        render(index.resolve(&PackageSpec::parse("jvm:com.x"))),
+        "read error: cannot read src/main/java/com/x/A.java: disk on fire"
+    );
 
     struct NotBlob;
     impl FileSource for NotBlob {
@@ -677,12 +690,18 @@ fn each_manifest_is_read_once() {
 }
 
 #[test]
-fn jvm_dirs_are_collected_from_unsorted_paths_too() {
+fn jvm_sources_are_collected_from_unsorted_paths_too() {
     struct Unsorted;
     impl FileSource for Unsorted {
         fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
             Box::new(
-                [b"a/com/x/B.java".as_slice(), b"b/c.txt", b"a/com/x/A.java", b"a/com/y/C.java"].into_iter(),
+                [
+                    b"a/src/main/java/com/x/B.java".as_slice(),
+                    b"b/c.txt",
+                    b"a/src/main/java/com/x/A.java",
+                    b"a/src/main/java/com/y/C.java",
+                ]
+                .into_iter(),
             )
         }
         fn read(&self, _: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
@@ -690,8 +709,8 @@ fn jvm_dirs_are_collected_from_unsorted_paths_too() {
         }
     }
     let index = PackageIndex::new(&Unsorted);
-    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com"))), "jvm: a/com");
-    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com.y"))), "jvm: a/com/y");
+    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com"))), "jvm: a/src/main/java/com");
+    assert_eq!(render(index.resolve(&PackageSpec::parse("jvm:com.y"))), "jvm: a/src/main/java/com/y");
 }
 
 #[test]
