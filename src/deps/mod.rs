@@ -21,7 +21,9 @@ use crate::git_pack::ReadState;
 use lang::{Import, Language, Resolution, Resolvers, SourceTree};
 
 pub use boundaries::{violations, Violation};
-pub use report::{report, Break, DuplicateOrExtract, Edge, Report, TargetCount, TeamBreaks, Unresolved};
+pub use report::{
+    report, Break, DuplicateOrExtract, Edge, LanguageSummary, Report, TargetCount, TeamBreaks, Unresolved,
+};
 pub use source::{BlobError, MAX_SOURCE_BYTES};
 
 /// What makes one file refer to another.
