@@ -196,7 +196,9 @@ fn read_file(
             found: Vec::new(),
             outcome: Outcome::Unparsable(format!("line {}: {}", e.line, e.message)),
         },
-        Ok(imports) => {
+        Ok(mut imports) => {
+            // Line texts are found in one forward pass.
+            imports.sort_by_key(|i| i.line);
             let mut lines = LineTexts::new(text);
             let found = imports
                 .into_iter()
