@@ -67,7 +67,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         DepsFormat::Dot => dot(&report)?,
         DepsFormat::Mermaid => mermaid(&report)?,
     }
-    std::mem::forget((snap, analysis));
+    // The process ends next: freeing every listing entry and reference one
+    // by one would only delay the exit.
+    std::mem::forget((snap, analysis, report));
     Ok(())
 }
 
