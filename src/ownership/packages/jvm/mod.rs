@@ -222,53 +222,19 @@ impl JvmPackages {
         let all = self.below(home);
         let own: Vec<&[u8]> =
             all.iter().filter(|f| in_package(&f.package, name)).map(|f| f.path.as_slice()).collect();
-        let mut out = Vec::new();
-        let mut last: Option<&[u8]> = None;
-        for f in all.iter().filter(|f| !in_package(&f.package, name)) {
-            if last.is_some_and(|d| below(&f.path, d)) {
-                continue;
-            }
-            let mut best = None;
-            let mut dir = split_dir(&f.path).0;
-            while dir.len() > home.len() && !any_below(&own, dir) {
-                best = Some(dir);
-                dir = split_dir(dir).0;
-            }
-            last = best;
-            out.push(match best {
-                Some(d) => Part::Dir(d.to_vec()),
-                None => Part::File(f.path.clone()),
-            });
-        }
-        out
+        let others: Vec<&[u8]> =
+            all.iter().filter(|f| !in_package(&f.package, name)).map(|f| f.path.as_slice()).collect();
+        highest(&others, home, |dir| !any_below(&own, dir))
     }
 
     /// The files of package `name` outside its directory `home` in their
     /// root, each as the highest directory below the root (and not on the
     /// way to `home`) whose source files are all of `name`, else alone.
     fn claims(&self, outside: &[&SourceFile], root: &[u8], home: &[u8], name: &str) -> Vec<Part> {
-        let mut out = Vec::new();
-        let mut last: Option<&[u8]> = None;
-        for f in outside {
-            if last.as_ref().is_some_and(|d| below(&f.path, d)) {
-                continue;
-            }
-            let mut best = None;
-            let mut dir = split_dir(&f.path).0;
-            while dir.len() > root.len()
-                && !(home == dir || below(home, dir))
-                && self.below(dir).iter().all(|g| in_package(&g.package, name))
-            {
-                best = Some(dir);
-                dir = split_dir(dir).0;
-            }
-            last = best;
-            out.push(match best {
-                Some(d) => Part::Dir(d.to_vec()),
-                None => Part::File(f.path.clone()),
-            });
-        }
-        out
+        let paths: Vec<&[u8]> = outside.iter().map(|f| f.path.as_slice()).collect();
+        highest(&paths, root, |dir| {
+            !(home == dir || below(home, dir)) && self.below(dir).iter().all(|g| in_package(&g.package, name))
+        })
     }
 
     /// The source files below `dir`.
@@ -384,6 +350,32 @@ fn range_below<T>(sorted: &[T], dir: &[u8], path: impl Fn(&T) -> &[u8]) -> std::
 }
 
 /// Some path of `sorted` lies below `dir`.
+/// Each of `files` (sorted) as the highest directory below `top` that
+/// passes `fits`, climbing from the file's own directory; a file none of
+/// whose directories fits stands alone. Files below a directory already
+/// given are not repeated.
+fn highest(files: &[&[u8]], top: &[u8], fits: impl Fn(&[u8]) -> bool) -> Vec<Part> {
+    let mut out = Vec::new();
+    let mut last: Option<&[u8]> = None;
+    for &f in files {
+        if last.is_some_and(|d| below(f, d)) {
+            continue;
+        }
+        let mut best = None;
+        let mut dir = split_dir(f).0;
+        while dir.len() > top.len() && fits(dir) {
+            best = Some(dir);
+            dir = split_dir(dir).0;
+        }
+        last = best;
+        out.push(match best {
+            Some(d) => Part::Dir(d.to_vec()),
+            None => Part::File(f.to_vec()),
+        });
+    }
+    out
+}
+
 fn any_below<P: AsRef<[u8]>>(sorted: &[P], dir: &[u8]) -> bool {
     !range_below(sorted, dir, |p| p.as_ref()).is_empty()
 }
