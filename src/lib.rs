@@ -4,7 +4,7 @@
 //! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
 //! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
 //! loses) and [`deps`] (the references between files, and what a split
-//! breaks) -> [`log`] (which teams each commit touched) -> [`codeowners`]
+//! breaks), drawn together by [`picture`] -> [`log`] (which teams each commit touched) -> [`codeowners`]
 //! (CODEOWNERS read and written) -> [`init`] (a starting manifest), and
 //! [`check`] (drift findings for CI). A module uses only those before it.
 //! Beneath them all, [`git`] reads the repository, with [`git_pack`] (the
@@ -28,6 +28,7 @@ pub mod manifest;
 pub mod ownership;
 pub mod parallel;
 pub mod pattern;
+pub mod picture;
 pub mod plan;
 pub mod raw_tree;
 pub mod rewrite;

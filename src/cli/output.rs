@@ -36,6 +36,31 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Pretty JSON and a newline, as a string.
+pub fn json_string<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Writes `content` to `path` whole or not at all: into a temporary file
+/// beside it, renamed over it once complete, so a reader (or a failed run)
+/// never sees half a file.
+pub fn write_file(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let name = path.file_name().with_context(|| format!("--output {}: not a file name", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.partial", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = std::fs::write(&tmp, content).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}
+
 /// Bytes for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -4,10 +4,11 @@ use std::io::Write;
 
 use owo_colors::OwoColorize;
 
+use git_split::picture;
 use git_split::plan::{self, Plan, Snapshot};
 
 use super::output::{self, plural, size, style};
-use super::{CmdResult, Context, Format, GlobalArgs};
+use super::{CmdResult, Context, GlobalArgs};
 
 /// Preview, per team, the files and bytes kept and removed, before anything
 /// is written.
@@ -17,14 +18,22 @@ use super::{CmdResult, Context, Format, GlobalArgs};
 /// own, patterns that match nothing, where each package resolved, and per
 /// team the references from kept files into removed ones that the split
 /// breaks (`git-split deps` lists them).
+///
+/// `--format html` draws it all on one self-contained page to open in a
+/// browser: the tree as a zoomable map coloured by owner, each team's
+/// figures, the unowned and overlapping files, and the team dependency graph.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these teams (repeatable).
     #[arg(long = "team", value_name = "TEAM")]
     teams: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Write the JSON or HTML output to FILE instead of stdout; the file
+    /// appears whole or not at all.
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     /// How many removal lines to show per team in text output (0: all).
     #[arg(long, default_value_t = 12, value_name = "N")]
     preview: usize,
@@ -35,28 +44,73 @@ pub struct Args {
     no_deps: bool,
 }
 
+/// How `plan` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PlanFormat {
+    /// For people, in a terminal.
+    Text,
+    /// For programs.
+    Json,
+    /// One self-contained page to open in a browser.
+    Html,
+}
+
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
+    if args.output.is_some() && args.format == PlanFormat::Text {
+        return Err(anyhow::anyhow!("--output takes --format json or --format html").into());
+    }
     let ctx = Context::load(global)?;
     let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
     let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let mut plan = plan::compute(&ctx.manifest, &snap, &teams);
+    let mut report = None;
     if !args.no_deps {
         let analysis = git_split::deps::analyse(&ctx.repo, &snap.listing)?;
-        let report = git_split::deps::report(&ctx.manifest, &snap, &analysis, &teams, false);
-        for (t, breaks) in plan.teams.iter_mut().zip(&report.teams) {
-            t.breaks = Some(breaks.summary());
+        // The page's graph shows every team, whichever are selected.
+        let of: Vec<usize> = if args.format == PlanFormat::Html {
+            (0..ctx.manifest.teams.len()).collect()
+        } else {
+            teams.clone()
+        };
+        let r = git_split::deps::report(&ctx.manifest, &snap, &analysis, &of, false);
+        for t in plan.teams.iter_mut() {
+            t.breaks = r.teams.iter().find(|b| b.name == t.name).map(|b| b.summary());
         }
-        std::mem::forget((analysis, report));
+        std::mem::forget(analysis);
+        report = Some(r);
     }
     match args.format {
-        Format::Json => output::json(&plan)?,
-        Format::Text => text(&plan, &ctx.manifest.path.display().to_string(), args.preview)?,
+        PlanFormat::Json => match &args.output {
+            Some(path) => output::write_file(path, &output::json_string(&plan)?)?,
+            None => output::json(&plan)?,
+        },
+        PlanFormat::Html => {
+            let name = repository_name(&ctx);
+            let page =
+                picture::page::render(&picture::gather(&ctx.manifest, &snap, &plan, report.as_ref(), name));
+            match &args.output {
+                Some(path) => output::write_file(path, &page)?,
+                None => std::io::stdout().lock().write_all(page.as_bytes())?,
+            }
+        }
+        PlanFormat::Text => text(&plan, &ctx.manifest.path.display().to_string(), args.preview)?,
     }
     // The process ends next: freeing a 100k-file listing entry by entry
     // would only delay the exit (a tenth of a run on large trees).
-    std::mem::forget((snap, plan));
+    std::mem::forget((snap, plan, report));
     Ok(())
+}
+
+/// The repository's directory name (without `.git` for a bare one).
+fn repository_name(ctx: &Context) -> String {
+    let dir = ctx.repo.workdir().unwrap_or_else(|| ctx.repo.path());
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match name.strip_suffix(".git") {
+        Some(stem) if !stem.is_empty() => stem.to_string(),
+        _ => name,
+    }
 }
 
 fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {

@@ -9,7 +9,7 @@
 pub mod packages;
 mod tree_files;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub use tree_files::TreeFiles;
 
@@ -132,6 +132,15 @@ pub struct Explanation {
     pub owners: Owners,
     /// Every rule that matched, by owner, sorted.
     pub reasons: Vec<(Owner, Reason)>,
+}
+
+/// Why every file of a tree is owned as it is.
+#[derive(Clone, Debug, Default)]
+pub struct Explained {
+    /// Parallel to the listing's files: an index into `explanations`.
+    pub of_file: Vec<u32>,
+    /// The distinct explanations, in the order first met.
+    pub explanations: Vec<Explanation>,
 }
 
 /// A pattern that matched no file of the tree.
@@ -317,10 +326,14 @@ impl Ownership {
 
     /// Who owns `path`, and every rule that says so (or says otherwise).
     pub fn explain(&self, path: &[u8]) -> Explanation {
-        let matched = self.matched_by_path(path);
-        let owners = self.evaluate(&matched);
+        self.explain_matched(&self.matched_by_path(path))
+    }
+
+    /// The explanation of a path that exactly the patterns `matched` match.
+    fn explain_matched(&self, matched: &[u32]) -> Explanation {
+        let owners = self.evaluate(matched);
         let mut reasons = BTreeSet::new();
-        for &p in &matched {
+        for &p in matched {
             let pat = &self.pats[p as usize];
             let reason = match pat.role {
                 Role::Path => Reason::Pattern(pat.pattern.as_str().to_string()),
@@ -381,10 +394,54 @@ impl Ownership {
     pub fn assign(&self, listing: &TreeListing) -> Assignment {
         let mut used = vec![false; self.pats.len()];
         let mut owners = Vec::with_capacity(listing.files.len());
+        let mut matched = Vec::new();
+        self.walk(listing, |frame, name| {
+            if frame.alive.is_empty() {
+                // Every file of this directory has the same owners.
+                if frame.settled.is_none() {
+                    for &p in &frame.accepted {
+                        used[p as usize] = true;
+                    }
+                    frame.settled = Some(self.evaluate(&frame.accepted));
+                }
+                owners.push(frame.settled.clone().expect("just set"));
+                return;
+            }
+            frame.file_matches(self, name, &mut matched);
+            for &p in &matched {
+                used[p as usize] = true;
+            }
+            owners.push(self.evaluate(&matched));
+        });
+        Assignment { owners, used }
+    }
+
+    /// Why every file of a tree is owned as it is, in one pass: files whose
+    /// rules match alike share one [`Explanation`].
+    pub fn explain_all(&self, listing: &TreeListing) -> Explained {
+        let mut ids: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut out =
+            Explained { of_file: Vec::with_capacity(listing.files.len()), explanations: Vec::new() };
+        let mut matched = Vec::new();
+        self.walk(listing, |frame, name| {
+            frame.file_matches(self, name, &mut matched);
+            matched.sort_unstable();
+            let next = ids.len() as u32;
+            let id = *ids.entry(matched.clone()).or_insert(next);
+            if id == next {
+                out.explanations.push(self.explain_matched(&matched));
+            }
+            out.of_file.push(id);
+        });
+        out
+    }
+
+    /// Calls `each` with the automaton frame of its directory and its name,
+    /// for every file of `listing` in order.
+    fn walk(&self, listing: &TreeListing, mut each: impl FnMut(&mut Frame, &[u8])) {
         let root = Frame::root(self);
         // stack[i] describes the directory made of the first i components.
         let mut stack: Vec<(Vec<u8>, Frame)> = vec![(Vec::new(), root)];
-        let mut matched = Vec::new();
         for f in &listing.files {
             let (dir, name) = split_parent(&f.path);
             // Pop frames that are not ancestors of this file's directory.
@@ -409,25 +466,8 @@ impl Ownership {
                 let frame = stack.last().expect("root frame").1.enter(self, &dir[start..end]);
                 stack.push((dir[..end].to_vec(), frame));
             }
-            let frame = &mut stack.last_mut().expect("root frame").1;
-            if frame.alive.is_empty() {
-                // Every file of this directory has the same owners.
-                if frame.settled.is_none() {
-                    for &p in &frame.accepted {
-                        used[p as usize] = true;
-                    }
-                    frame.settled = Some(self.evaluate(&frame.accepted));
-                }
-                owners.push(frame.settled.clone().expect("just set"));
-                continue;
-            }
-            frame.file_matches(self, name, &mut matched);
-            for &p in &matched {
-                used[p as usize] = true;
-            }
-            owners.push(self.evaluate(&matched));
+            each(&mut stack.last_mut().expect("root frame").1, name);
         }
-        Assignment { owners, used }
     }
 
     /// The cursor at the repository root, for walking trees directory by directory.

@@ -110,6 +110,16 @@ fn tree_walk_agrees_with_per_path_answers_and_finds_stale_patterns() {
     for (f, owners) in l.files.iter().zip(&a.owners) {
         assert_eq!(owners, &o.owners(&f.path), "{}", String::from_utf8_lossy(&f.path));
     }
+    let explained = o.explain_all(&l);
+    for (f, &id) in l.files.iter().zip(&explained.of_file) {
+        assert_eq!(
+            explained.explanations[id as usize],
+            o.explain(&f.path),
+            "{}",
+            String::from_utf8_lossy(&f.path)
+        );
+    }
+    assert!(explained.explanations.len() < l.files.len(), "files ruled alike share an explanation");
     let stale: Vec<String> = o.stale_patterns(&a).into_iter().map(|s| s.pattern).collect();
     assert!(stale.is_empty(), "{stale:?}");
     let fewer = listing(&["course/A.java", "build.gradle"]);
@@ -217,6 +227,10 @@ proptest! {
         let a = o.assign(&l);
         for (f, owners) in l.files.iter().zip(&a.owners) {
             prop_assert_eq!(owners, &o.owners(&f.path), "{}", String::from_utf8_lossy(&f.path));
+        }
+        let explained = o.explain_all(&l);
+        for (f, &id) in l.files.iter().zip(&explained.of_file) {
+            prop_assert_eq!(&explained.explanations[id as usize], &o.explain(&f.path));
         }
         // Every directory of the tree, and the root.
         let mut dirs = std::collections::BTreeSet::new();
