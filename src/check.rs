@@ -23,7 +23,7 @@ use crate::deps::{self, Violation};
 use crate::git::{ctx, GitError, Repo, ResolvedRev, TreeListing};
 use crate::manifest::{Level, Loc, Manifest, Rule};
 use crate::ownership::packages::{is_package_manifest, MemoryFiles, PackageError};
-use crate::ownership::{Owner, Owners, Ownership, OwnershipError, Reason, TreeFiles};
+use crate::ownership::{Owner, Owners, Ownership, OwnershipError, Reason, ResolvedPackage, TreeFiles};
 use crate::pattern::{Pattern, State};
 
 /// What a finding is about. The order is the order of the report.
@@ -38,6 +38,9 @@ pub enum Kind {
     StalePattern,
     /// A package that resolves to nothing.
     StalePackage,
+    /// A package that resolves, but every file it resolves to is carved out
+    /// or excluded: it gives its owner nothing (a warning).
+    EmptyPackage,
     /// A package manifest (`package.json`, ...) that could not be parsed.
     SkippedManifest,
     /// A reference from a team's file into a team outside its `depends_on`
@@ -364,6 +367,12 @@ impl Side {
             out.push(finding);
         }
         out.extend(self.stale_packages(manifest));
+        if !o.packages.is_empty() {
+            let counts = o.package_file_counts(&self.listing);
+            for (p, _) in o.packages.iter().zip(counts).filter(|(_, n)| *n == 0) {
+                out.push(empty_package(manifest, p, &manifest.path.display().to_string()));
+            }
+        }
         for (path, reason) in &o.skipped_manifests {
             out.push(skipped_manifest(path, reason));
         }
@@ -470,6 +479,28 @@ fn dependency(manifest: &Manifest, v: Violation, severity: Severity) -> Finding 
     f.hint = Some(format!(
         "add `{to}` to `depends_on` (now [{}]), move the target into `shared`, or remove the reference",
         listed.join(", ")
+    ));
+    f
+}
+
+fn empty_package(manifest: &Manifest, p: &ResolvedPackage, file: &str) -> Finding {
+    let team = owner_name(manifest, p.owner);
+    let mut f = Finding::new(
+        Kind::EmptyPackage,
+        Severity::Warning,
+        format!(
+            "{}: package `{}` owns no file: every file it resolves to is carved out or excluded",
+            whose(&team),
+            p.spec
+        ),
+    );
+    f.team = team;
+    f.pattern = Some(p.spec.to_string());
+    f.line = Some(p.loc.line);
+    f.column = Some(p.loc.col);
+    f.hint = Some(format!(
+        "`git-split owners` on its directories says what took its files; remove the package at {file}:{}:{} or the rule that empties it",
+        p.loc.line, p.loc.col
     ));
     f
 }

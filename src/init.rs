@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::codeowners::{CodeOwners, Syntax};
 use crate::git::{Repo, TreeListing};
 use crate::manifest::{Manifest, ManifestError};
-use crate::ownership::{Ownership, OwnershipError, TreeFiles};
+use crate::ownership::{Ownership, OwnershipErrors, TreeFiles};
 
 /// Why no manifest could be drafted.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +29,7 @@ pub enum InitError {
     Manifest(#[from] ManifestError),
     /// The drafted manifest does not resolve: a bug.
     #[error("internal error: the drafted manifest does not resolve: {0}")]
-    Ownership(#[from] OwnershipError),
+    Ownership(#[from] OwnershipErrors),
     /// The drafted manifest gives a file other owners than intended: a bug,
     /// or a path YAML cannot carry (not UTF-8).
     #[error("cannot draft ownership for `{path}`: the manifest would give it {got:?}, not {want:?}")]

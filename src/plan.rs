@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::git::{Repo, ResolvedRev, TreeFile, TreeListing};
 use crate::manifest::{Loc, Manifest};
-use crate::ownership::{Assignment, Owner, Owners, Ownership, OwnershipError, TreeFiles};
+use crate::ownership::{Assignment, Owner, Owners, Ownership, OwnershipErrors, TreeFiles};
 
 /// Files and bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -49,6 +49,9 @@ pub struct PackagePlan {
     /// Single files under `paths` that it does not own (JVM source files
     /// of other packages).
     pub carved_files: Vec<String>,
+    /// Files it gives its owner: 0 when every file it resolves to is carved
+    /// out or excluded, which `plan` warns about.
+    pub owned_files: u64,
 }
 
 /// What one team keeps and loses.
@@ -164,7 +167,7 @@ pub enum PlanError {
     Git(#[from] crate::git::GitError),
     /// A package did not resolve.
     #[error(transparent)]
-    Ownership(#[from] OwnershipError),
+    Ownership(#[from] OwnershipErrors),
     /// `--team` named a team the manifest does not define.
     #[error("unknown team `{team}`{}", crate::suggest::did_you_mean(.candidates))]
     UnknownTeam {
@@ -265,17 +268,19 @@ fn lossy(p: &[u8]) -> String {
     String::from_utf8_lossy(p).into_owned()
 }
 
-fn package_plans(o: &Ownership, owner: Owner) -> Vec<PackagePlan> {
+fn package_plans(o: &Ownership, owner: Owner, owned: &[u64]) -> Vec<PackagePlan> {
     o.packages
         .iter()
-        .filter(|p| p.owner == owner)
-        .map(|p| PackagePlan {
+        .zip(owned)
+        .filter(|(p, _)| p.owner == owner)
+        .map(|(p, &owned_files)| PackagePlan {
             package: p.spec.to_string(),
             kind: p.resolution.kind.to_string(),
             paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
             files: p.resolution.files.iter().map(|d| lossy(d)).collect(),
             carve_outs: p.resolution.carve_outs.iter().map(|d| lossy(d)).collect(),
             carved_files: p.resolution.carved_files.iter().map(|d| lossy(d)).collect(),
+            owned_files,
         })
         .collect()
 }
@@ -289,6 +294,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
     let o = &snap.ownership;
     let files = &snap.listing.files;
     let assignment: Assignment = o.assign(&snap.listing);
+    let owned = if o.packages.is_empty() { Vec::new() } else { o.package_file_counts(&snap.listing) };
     let names = o.team_names();
 
     let mut total = Tally::default();
@@ -349,7 +355,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 removed_bytes: st.removed.bytes,
                 owned_files: st.owned,
                 outside_root_files: st.outside_root,
-                packages: package_plans(o, Owner::Team(t)),
+                packages: package_plans(o, Owner::Team(t), &owned),
                 removed: std::mem::take(&mut removals[k]),
                 breaks: None,
             }
@@ -379,7 +385,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
         ref_name: snap.rev.name.clone(),
         total,
         teams: team_plans,
-        shared_packages: package_plans(o, Owner::Shared),
+        shared_packages: package_plans(o, Owner::Shared, &owned),
         unowned,
         overlaps,
         stale_patterns,

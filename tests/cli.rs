@@ -111,6 +111,48 @@ fn unknown_package_names_the_closest() {
 }
 
 #[test]
+fn a_package_that_owns_no_file_is_warned_about_by_plan_and_check() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    std::fs::write(
+        repo.join("pkg.yaml"),
+        "version: 1\nshared:\n  paths: [\"**\"]\n  exclude: [\"web/packages/**\"]\nteams:\n  web:\n    packages: [\"npm:@inflearn/course-web\"]\n    exclude: [\"web/packages/course-web/**\"]\n",
+    )
+    .unwrap();
+    let plan = split(&repo, &["plan", "--manifest", "pkg.yaml", "--no-deps", "--team", "web"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    insta::assert_snapshot!("empty_package_plan", plan.snapshot(&repo));
+    let json = split(&repo, &["plan", "--manifest", "pkg.yaml", "--no-deps", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["teams"][0]["packages"][0]["owned_files"], 0);
+    let check = split(&repo, &["check", "--manifest", "pkg.yaml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    let empty: Vec<&serde_json::Value> =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "empty-package").collect();
+    assert_eq!(empty.len(), 1, "{}", check.stdout);
+    assert_eq!(empty[0]["severity"], "warning");
+    assert_eq!(empty[0]["line"], 7);
+}
+
+#[test]
+fn owners_of_a_directory_are_the_teams_that_own_a_file_in_it() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    std::fs::write(
+        repo.join("ex.yaml"),
+        "version: 1\nteams:\n  keeper:\n    paths: [\"docs/**\"]\n  emptied:\n    paths: [docs]\n    exclude: [\"docs/*.md\"]\n",
+    )
+    .unwrap();
+    let run = split(&repo, &["owners", "--manifest", "ex.yaml", "--format", "json", "docs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let files = git(&repo, &["ls-files", "docs"]).stdout;
+    assert!(
+        files.split(|&b| b == b'\n').filter(|l| !l.is_empty()).all(|l| l.ends_with(b".md")),
+        "every docs file is .md"
+    );
+    assert_eq!(v["paths"][0]["teams"], serde_json::json!(["keeper"]), "{}", run.stdout);
+}
+
+#[test]
 fn bare_repository_reads_manifest_from_the_ref() {
     let src = fixture("monolith");
     let tmp = tempfile::tempdir().unwrap();

@@ -114,6 +114,7 @@ fn title(kind: Kind) -> &'static str {
         Kind::Overlap => "Files several teams own",
         Kind::StalePattern => "Patterns that match nothing",
         Kind::StalePackage => "Packages that resolve to nothing",
+        Kind::EmptyPackage => "Packages that own no file",
         Kind::SkippedManifest => "Package manifests that could not be read",
         Kind::Dependency => "References outside a team's `depends_on`",
         Kind::SplitMissingRepo => "Teams without a repository",

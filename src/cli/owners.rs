@@ -104,23 +104,34 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         let mut kind = "missing";
         let mut files = 0u64;
         let mut per_team = vec![0u64; names.len()];
+        let mut any_shared = false;
         for (f, own) in snap.listing.files.iter().zip(&assignment.owners) {
             if f.path == path.as_bytes() {
                 kind = "file";
             } else if path.is_empty() || f.path.starts_with(prefix.as_bytes()) {
                 kind = "directory";
                 files += 1;
+                any_shared |= own.shared;
                 for &t in own.teams.iter() {
                     per_team[t as usize] += 1;
                 }
             }
         }
         let is_dir = kind == "directory";
+        // A directory's owners are those of its files: a team whose rules
+        // match the directory but whose `exclude` takes every file in it
+        // owns nothing there.
+        let (teams, shared) = if is_dir {
+            let teams = (0..names.len()).filter(|&t| per_team[t] > 0).map(|t| names[t].clone()).collect();
+            (teams, any_shared)
+        } else {
+            (exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(), exp.owners.shared)
+        };
         reports.push(PathReport {
             path,
             kind,
-            teams: exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(),
-            shared: exp.owners.shared,
+            teams,
+            shared,
             matched_by,
             excluded_by,
             files: is_dir.then_some(files),

@@ -173,6 +173,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
                     listed(&p.carve_outs, &p.carved_files)
                 )?;
             }
+            empty_package_warning(&mut out, p, "    ")?;
         }
         if !t.removed.is_empty() {
             writeln!(out, "  removes:")?;
@@ -196,6 +197,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         writeln!(out, "{}", "shared packages".style(style::heading()))?;
         for p in &plan.shared_packages {
             writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
+            empty_package_warning(&mut out, p, "    ")?;
         }
     }
     writeln!(out)?;
@@ -241,6 +243,21 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             "note:".style(style::warn()),
             s.path,
             s.reason
+        )?;
+    }
+    Ok(())
+}
+
+/// A package that gives its owner no file is almost always a mistake that
+/// nothing else would show: its files all went to nested packages or to an
+/// `exclude`.
+fn empty_package_warning(out: &mut impl Write, p: &plan::PackagePlan, indent: &str) -> std::io::Result<()> {
+    if p.owned_files == 0 {
+        writeln!(
+            out,
+            "{indent}{} package {} owns no file: every file it resolves to is carved out or excluded",
+            "warning:".style(style::warn()),
+            p.package
         )?;
     }
     Ok(())

@@ -85,6 +85,23 @@ pub struct OwnershipError {
     pub error: PackageError,
 }
 
+/// Every package of a manifest that could not be resolved (at least one),
+/// in manifest order.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", list_errors(.0))]
+pub struct OwnershipErrors(pub Vec<OwnershipError>);
+
+/// One error as itself; several as a count, then one per line.
+fn list_errors(errors: &[OwnershipError]) -> String {
+    match errors {
+        [one] => one.to_string(),
+        many => {
+            let lines: Vec<String> = many.iter().map(|e| format!("  {e}")).collect();
+            format!("{} packages do not resolve:\n{}", many.len(), lines.join("\n"))
+        }
+    }
+}
+
 /// The owners of one path.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Owners {
@@ -177,12 +194,15 @@ pub struct Ownership {
 }
 
 impl Ownership {
-    /// Compiles the manifest, resolving packages against `files`.
-    pub fn new(manifest: &Manifest, files: &dyn FileSource) -> Result<Ownership, OwnershipError> {
-        let (o, mut unresolved) = Ownership::new_lenient(manifest, files)?;
+    /// Compiles the manifest, resolving packages against `files`; every
+    /// package that does not resolve is in the error, so one run says
+    /// all there is to fix.
+    pub fn new(manifest: &Manifest, files: &dyn FileSource) -> Result<Ownership, OwnershipErrors> {
+        let (o, unresolved) =
+            Ownership::new_lenient(manifest, files).map_err(|e| OwnershipErrors(vec![e]))?;
         match unresolved.is_empty() {
             true => Ok(o),
-            false => Err(unresolved.remove(0).1),
+            false => Err(OwnershipErrors(unresolved.into_iter().map(|(_, e)| e).collect())),
         }
     }
 
@@ -426,14 +446,46 @@ impl Ownership {
         self.walk(listing, |frame, name| {
             frame.file_matches(self, name, &mut matched);
             matched.sort_unstable();
-            let next = ids.len() as u32;
-            let id = *ids.entry(matched.clone()).or_insert(next);
-            if id == next {
-                out.explanations.push(self.explain_matched(&matched));
-            }
+            let id = match ids.get(matched.as_slice()) {
+                Some(&id) => id,
+                None => {
+                    let id = ids.len() as u32;
+                    ids.insert(matched.clone(), id);
+                    out.explanations.push(self.explain_matched(&matched));
+                    id
+                }
+            };
             out.of_file.push(id);
         });
         out
+    }
+
+    /// How many files of `listing` each package (indexed as
+    /// [`Ownership::packages`]) gives its owner: files it selects that are
+    /// neither carved out of it nor excluded by its owner.
+    pub fn package_file_counts(&self, listing: &TreeListing) -> Vec<u64> {
+        let mut counts = vec![0u64; self.packages.len()];
+        let mut matched = Vec::new();
+        let mut counted: Vec<usize> = Vec::new();
+        self.walk(listing, |frame, name| {
+            frame.file_matches(self, name, &mut matched);
+            counted.clear();
+            for &p in &matched {
+                let pat = &self.pats[p as usize];
+                let Role::Package(k) = pat.role else { continue };
+                let carved = self.items[pat.item].carve_outs.iter().any(|c| matched.contains(c));
+                let excluded = matched.iter().any(|&q| {
+                    let q = &self.pats[q as usize];
+                    q.role == Role::Exclude && q.owner == pat.owner
+                });
+                // A package of several directories counts a file once.
+                if !carved && !excluded && !counted.contains(&k) {
+                    counted.push(k);
+                    counts[k] += 1;
+                }
+            }
+        });
+        counts
     }
 
     /// Calls `each` with the automaton frame of its directory and its name,
