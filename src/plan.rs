@@ -36,8 +36,13 @@ pub struct Removal {
 /// A package reference and the directories it resolved to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PackagePlan {
-    /// The reference as written.
+    /// The package: the reference as written, or the name a glob matched.
     pub package: String,
+    /// The selector as the manifest writes it (differs from `package` for a glob).
+    pub selector: String,
+    /// Notes on the choice: a Python project selected by a name that is
+    /// also another project's import package.
+    pub notes: Vec<String>,
     /// The kind it resolved as.
     pub kind: String,
     /// Directories holding it.
@@ -275,6 +280,8 @@ fn package_plans(o: &Ownership, owner: Owner, owned: &[u64]) -> Vec<PackagePlan>
         .filter(|(p, _)| p.owner == owner)
         .map(|(p, &owned_files)| PackagePlan {
             package: p.spec.to_string(),
+            selector: p.selector.to_string(),
+            notes: p.notes.clone(),
             kind: p.resolution.kind.to_string(),
             paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
             files: p.resolution.files.iter().map(|d| lossy(d)).collect(),

@@ -153,6 +153,14 @@ fn owners_of_a_directory_are_the_teams_that_own_a_file_in_it() {
 }
 
 #[test]
+fn plan_lists_what_a_glob_selects_and_notes_an_import_name() {
+    let repo = fixture("selectors");
+    let run = split(&repo, &["plan", "--no-deps"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("plan_selectors", run.snapshot(&repo));
+}
+
+#[test]
 fn bare_repository_reads_manifest_from_the_ref() {
     let src = fixture("monolith");
     let tmp = tempfile::tempdir().unwrap();

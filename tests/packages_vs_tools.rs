@@ -182,6 +182,29 @@ fn pnpm_workspace_projects_and_what_npm_pack_ships() {
 }
 
 #[test]
+fn a_package_glob_selects_what_pnpm_filter_selects() {
+    let (repo, _files, tree) = fixture_and_checkout("selectors");
+    let plan = split(&repo, &["plan", "--format", "json", "--no-deps"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    for (team, glob) in [("web", "@acme/*"), ("labs", "@acme-labs/*")] {
+        let listed = run("pnpm", &["ls", "-r", "--json", "--depth", "-1", "--filter", glob], tree.path());
+        let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let theirs: BTreeSet<String> =
+            v.as_array().unwrap().iter().map(|p| format!("npm:{}", p["name"].as_str().unwrap())).collect();
+        let team = plan["teams"].as_array().unwrap().iter().find(|t| t["name"] == team).unwrap();
+        let ours: BTreeSet<String> = team["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["package"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!theirs.is_empty(), "pnpm selects something for {glob}");
+        assert_eq!(ours, theirs, "npm:{glob}");
+    }
+}
+
+#[test]
 fn npm_workspace_members_and_what_npm_pack_ships() {
     let (repo, files, tree) = fixture_and_checkout("ws_npm");
     // npm query reads the workspaces from a lock file, made here offline.

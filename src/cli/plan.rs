@@ -174,6 +174,9 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
                 )?;
             }
             empty_package_warning(&mut out, p, "    ")?;
+            for note in &p.notes {
+                writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
+            }
         }
         if !t.removed.is_empty() {
             writeln!(out, "  removes:")?;
@@ -198,6 +201,9 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         for p in &plan.shared_packages {
             writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
             empty_package_warning(&mut out, p, "    ")?;
+            for note in &p.notes {
+                writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
+            }
         }
     }
     writeln!(out)?;
@@ -274,10 +280,16 @@ fn listed(dirs: &[String], files: &[String]) -> String {
 }
 
 /// A bare name says which kind it resolved as; `kind:name` already does.
+/// A glob's match names its glob.
 fn package_label(p: &plan::PackagePlan) -> String {
-    if p.package.starts_with(&format!("{}:", p.kind)) {
+    let label = if p.package.starts_with(&format!("{}:", p.kind)) {
         p.package.clone()
     } else {
         format!("{} (as {})", p.package, p.kind)
+    };
+    if p.selector == p.package {
+        label
+    } else {
+        format!("{label} (from {})", p.selector)
     }
 }

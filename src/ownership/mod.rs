@@ -16,7 +16,7 @@ pub use tree_files::TreeFiles;
 use crate::git::TreeListing;
 use crate::manifest::{Loc, Manifest, PackageSpec, Rule};
 use crate::pattern::{DirMatch, Pattern, State};
-use packages::{FileSource, PackageError, PackageIndex, Resolution};
+use packages::{FileSource, PackageError, PackageIndex, Resolution, Selected};
 
 /// Who a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,8 +65,12 @@ struct Item {
 pub struct ResolvedPackage {
     /// The team (or shared) that named it.
     pub owner: Owner,
-    /// The reference.
+    /// The package (for a glob, the name it matched).
     pub spec: PackageSpec,
+    /// The selector as the manifest writes it (a glob, or `spec`).
+    pub selector: PackageSpec,
+    /// What the plan should say about the choice (see [`Selected::notes`]).
+    pub notes: Vec<String>,
     /// Where in the manifest.
     pub loc: Loc,
     /// Its directories.
@@ -246,46 +250,17 @@ impl Ownership {
             self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
         }
         for spec in &rule.packages {
-            let resolution = match index.resolve(&spec.value) {
-                Ok(r) => r,
+            let selected = match index.select(&spec.value) {
+                Ok(selected) => selected,
                 Err(error) if error.stale_spec().is_some() => {
                     unresolved.push((owner, OwnershipError { file: file.to_string(), loc: spec.loc, error }));
                     continue;
                 }
                 Err(error) => return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error }),
             };
-            let pkg = self.packages.len();
-            let item = self.items.len();
-            let mut carve_outs = Vec::new();
-            for path in resolution.carve_outs.iter().chain(&resolution.carved_files) {
-                carve_outs.push(self.pats.len() as u32);
-                self.pats.push(Pat {
-                    pattern: Pattern::literal_dir(path),
-                    owner,
-                    role: Role::CarveOut(pkg),
-                    item: usize::MAX,
-                    loc: spec.loc,
-                });
+            for one in selected {
+                self.add_package(owner, &spec.value, spec.loc, one);
             }
-            // Directories own what is below them; single files only themselves.
-            let paths: Vec<&Vec<u8>> = resolution.dirs.iter().chain(&resolution.files).collect();
-            let selects = (0..paths.len()).map(|k| (self.pats.len() + k) as u32).collect();
-            self.items.push(Item { owner, selects, carve_outs });
-            for path in paths {
-                self.pats.push(Pat {
-                    pattern: Pattern::literal_dir(path),
-                    owner,
-                    role: Role::Package(pkg),
-                    item,
-                    loc: spec.loc,
-                });
-            }
-            self.packages.push(ResolvedPackage {
-                owner,
-                spec: spec.value.clone(),
-                loc: spec.loc,
-                resolution,
-            });
         }
         for p in &rule.exclude {
             self.pats.push(Pat {
@@ -297,6 +272,45 @@ impl Ownership {
             });
         }
         Ok(())
+    }
+
+    /// Adds the patterns of one selected package.
+    fn add_package(&mut self, owner: Owner, selector: &PackageSpec, loc: Loc, selected: Selected) {
+        let Selected { spec, resolution, notes } = selected;
+        let pkg = self.packages.len();
+        let item = self.items.len();
+        let mut carve_outs = Vec::new();
+        for path in resolution.carve_outs.iter().chain(&resolution.carved_files) {
+            carve_outs.push(self.pats.len() as u32);
+            self.pats.push(Pat {
+                pattern: Pattern::literal_dir(path),
+                owner,
+                role: Role::CarveOut(pkg),
+                item: usize::MAX,
+                loc,
+            });
+        }
+        // Directories own what is below them; single files only themselves.
+        let paths: Vec<&Vec<u8>> = resolution.dirs.iter().chain(&resolution.files).collect();
+        let selects = (0..paths.len()).map(|k| (self.pats.len() + k) as u32).collect();
+        self.items.push(Item { owner, selects, carve_outs });
+        for path in paths {
+            self.pats.push(Pat {
+                pattern: Pattern::literal_dir(path),
+                owner,
+                role: Role::Package(pkg),
+                item,
+                loc,
+            });
+        }
+        self.packages.push(ResolvedPackage {
+            owner,
+            spec,
+            selector: selector.clone(),
+            loc,
+            resolution,
+            notes,
+        });
     }
 
     /// Team names, in manifest (sorted) order; `Owner::Team(i)` indexes this.

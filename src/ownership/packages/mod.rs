@@ -19,11 +19,13 @@ pub mod jvm;
 mod maven;
 mod npm;
 mod python;
+mod select;
 mod table;
 #[cfg(test)]
 mod tests;
 mod workspace_glob;
 
+pub use select::{is_glob, Selected};
 use table::{ManifestKind, Table};
 
 /// A read-only view of the files of one tree (blobs, symlinks, gitlinks).
@@ -137,6 +139,14 @@ pub enum PackageError {
         /// `file:line` of the rename.
         at: String,
     },
+    /// A glob selector that cannot be used.
+    #[error("package glob `{spec}`: {message}")]
+    Glob {
+        /// The selector as written.
+        spec: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The tree could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
@@ -148,7 +158,7 @@ impl PackageError {
     pub fn stale_spec(&self) -> Option<&str> {
         match self {
             PackageError::NotFound { spec, .. } | PackageError::Renamed { spec, .. } => Some(spec),
-            PackageError::Read(_) => None,
+            PackageError::Glob { .. } | PackageError::Read(_) => None,
         }
     }
 }
@@ -211,12 +221,18 @@ pub struct PackageIndex<'a> {
     /// Indexed like [`WORKSPACE_KINDS`].
     tables: [OnceCell<Table>; 7],
     jvm: OnceCell<jvm::JvmPackages>,
+    imports: OnceCell<select::ImportPackages>,
 }
 
 impl<'a> PackageIndex<'a> {
     /// An index over `files`; nothing is read until a reference needs it.
     pub fn new(files: &'a dyn FileSource) -> Self {
-        PackageIndex { files, tables: std::array::from_fn(|_| OnceCell::new()), jvm: OnceCell::new() }
+        PackageIndex {
+            files,
+            tables: std::array::from_fn(|_| OnceCell::new()),
+            jvm: OnceCell::new(),
+            imports: OnceCell::new(),
+        }
     }
 
     /// Resolves one reference. A bare name is tried as every workspace kind

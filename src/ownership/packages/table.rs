@@ -250,6 +250,34 @@ impl Table {
     pub fn names(&self) -> impl Iterator<Item = &[String]> + '_ {
         self.entries.iter().map(|e| e.keys.as_slice())
     }
+
+    /// The spellings of every package its ecosystem's tool lists as one,
+    /// grouped per package: a package that starts a boundary (a workspace
+    /// root or member, for npm, pnpm and Yarn; every package otherwise), or
+    /// one inside no other package. A named manifest inside another package
+    /// that no workspace selects is a file of that package.
+    pub fn listed_names(&self) -> impl Iterator<Item = &[String]> + '_ {
+        let dirs: std::collections::HashSet<&[u8]> = self.entries.iter().map(|e| e.dir.as_slice()).collect();
+        let enclosed = move |dir: &[u8]| {
+            !dir.is_empty()
+                && (dirs.contains(&b""[..])
+                    || dir.iter().enumerate().any(|(i, &b)| b == b'/' && dirs.contains(&dir[..i])))
+        };
+        self.entries
+            .iter()
+            .filter(move |e| self.boundaries.binary_search(&e.dir).is_ok() || !enclosed(&e.dir))
+            .map(|e| e.keys.as_slice())
+    }
+
+    /// Every package's spellings and directory.
+    pub fn entries(&self) -> impl Iterator<Item = (&[String], &[u8])> + '_ {
+        self.entries.iter().map(|e| (e.keys.as_slice(), e.dir.as_slice()))
+    }
+
+    /// `name` in the form names are compared in.
+    pub fn normalized(&self, name: &str) -> String {
+        (self.normalize)(name)
+    }
 }
 
 /// Every workspace root, and every manifest directory that a workspace

@@ -25,6 +25,7 @@ fn render(result: Result<Resolution, PackageError>) -> String {
             format!("? {}", candidates.join(" ")).trim_end().to_string()
         }
         Err(PackageError::Renamed { now, at, .. }) => format!("renamed at {at}: {}", now.join(" ")),
+        Err(e @ PackageError::Glob { .. }) => format!("glob error: {e}"),
         Err(PackageError::Read(e)) => format!("read error: {e}"),
     }
 }
@@ -722,3 +723,6 @@ fn not_found_message_names_the_closest() {
 
 #[path = "tests_workspaces.rs"]
 mod workspaces;
+
+#[path = "tests_select.rs"]
+mod select;

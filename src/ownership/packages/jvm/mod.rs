@@ -145,6 +145,11 @@ impl JvmPackages {
         &self.files
     }
 
+    /// Every package some source file is in, sorted.
+    pub fn package_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.by_package.keys().map(String::as_str)
+    }
+
     /// The files in exactly package `name` (not its sub-packages), sorted by path.
     pub fn declaring<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a SourceFile> + 'a {
         let hits = self.by_package.get(name).map_or(&[][..], Vec::as_slice);
