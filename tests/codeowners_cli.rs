@@ -297,3 +297,65 @@ fn refusals() {
     }
     assert!(!repo.join("x.yaml").exists());
 }
+
+#[test]
+fn init_from_codeowners_shares_what_it_leaves_to_the_build_and_passes_its_own_check() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    std::fs::remove_file(repo.join("ownership.yaml")).unwrap();
+    std::fs::write(
+        repo.join("CODEOWNERS"),
+        "/course-api/ @inflearn/course\n/payment/ @inflearn/payment\n/web/ @inflearn/web\n",
+    )
+    .unwrap();
+    commit_all(&repo, "CODEOWNERS without the build");
+    let run = split(&repo, &["init", "--output", "drafted.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(repo.join("drafted.yaml")).unwrap();
+    let manifest = Manifest::from_bytes(Path::new("drafted.yaml"), text.as_bytes()).unwrap();
+    let shared: Vec<String> = manifest.shared.paths.iter().map(|p| p.value.as_str().to_string()).collect();
+    for build in [
+        "build.gradle",
+        "settings.gradle",
+        "gradle/wrapper/gradle-wrapper.properties",
+        ".github/workflows/ci.yml",
+        "CODEOWNERS",
+    ] {
+        assert!(shared.iter().any(|s| s == build), "{build} is not shared: {shared:?}");
+    }
+    assert!(!shared.iter().any(|s| s.starts_with("docs")), "docs are no build file: {shared:?}");
+    assert!(run.stdout.contains("docs/shared-notes.md"), "what stays unowned is listed: {}", run.stdout);
+    assert!(text.contains("unowned: warn"), "{text}");
+    let check = split(&repo, &["check", "--manifest", "drafted.yaml"]);
+    assert_eq!(check.code, 0, "the draft fails its own check:\n{}", check.stdout);
+}
+
+/// `init` on a fixture without CODEOWNERS: the draft, and its own check.
+fn draft_from_packages(fixture_name: &str) -> (String, common::Run) {
+    let (_tmp, repo) = fixture_copy(fixture_name);
+    let run = split(&repo, &["init", "--output", "drafted.yaml", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("from the build's packages"), "{}", run.stdout);
+    let text = std::fs::read_to_string(repo.join("drafted.yaml")).unwrap();
+    let check = split(&repo, &["check", "--manifest", "drafted.yaml"]);
+    assert_eq!(check.code, 0, "the {fixture_name} draft fails its own check:\n{}\n{text}", check.stdout);
+    (text, check)
+}
+
+#[test]
+fn init_drafts_a_team_per_gradle_project_group_and_shares_the_build() {
+    let (text, _) = draft_from_packages("gradle");
+    insta::assert_snapshot!("init_from_gradle_yaml", text);
+}
+
+#[test]
+fn init_drafts_a_team_per_pnpm_workspace_member() {
+    let (text, check) = draft_from_packages("ws_pnpm");
+    assert!(check.stdout.contains("no findings"), "{}", check.stdout);
+    insta::assert_snapshot!("init_from_pnpm_yaml", text);
+}
+
+#[test]
+fn init_drafts_a_team_per_python_project() {
+    let (text, _) = draft_from_packages("ws_uv");
+    insta::assert_snapshot!("init_from_uv_yaml", text);
+}

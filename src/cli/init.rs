@@ -8,7 +8,7 @@ use owo_colors::OwoColorize;
 
 use git_split::codeowners::{CodeOwners, Syntax};
 use git_split::git::Repo;
-use git_split::init::{from_codeowners, from_top_level, render, Draft};
+use git_split::init::{from_codeowners, from_packages, from_top_level, render, Draft};
 
 use super::codeowners::SyntaxArg;
 use super::output::{self, style};
@@ -17,16 +17,25 @@ use super::{CmdResult, GlobalArgs};
 /// Where `init` looks for CODEOWNERS in the tree, in order.
 const LOCATIONS: [&str; 4] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];
 
-/// Write a starting ownership.yaml from CODEOWNERS, or from the top-level
-/// directories.
+/// Write a starting ownership.yaml from CODEOWNERS, the build system, or the
+/// top-level directories.
 ///
 /// With a CODEOWNERS file in the tree of the ref (`.github/CODEOWNERS`,
 /// `CODEOWNERS`, `docs/CODEOWNERS`, `.gitlab/CODEOWNERS`), each distinct
 /// set of owners it gives becomes a team, and the manifest gives every file
-/// of the tree the owners CODEOWNERS gives it. Without one, each top-level
-/// directory becomes a team and top-level files and dot-directories
-/// (`.github/`) are shared. Lists what is left unowned. Reads the tree of
-/// `--ref` (default HEAD); no manifest is needed.
+/// of the tree the owners CODEOWNERS gives it; build and CI files it gives
+/// nobody are shared. Without one, where the tree has a build system (Gradle
+/// projects, Maven modules, npm/pnpm/Yarn workspace members, Cargo crates,
+/// Go modules, Python projects, composer packages: the one with the most
+/// packages), each package becomes a team selected by `packages:` (Gradle
+/// projects grouped by their first path segment), the build's machinery
+/// (root manifests and lock files, wrappers, `gradle/`, `build-logic/`,
+/// CI) is shared, and top-level directories without a package are teams of
+/// their own. Otherwise, or with `--top-level`, each top-level directory
+/// becomes a team and top-level files and dot-directories (`.github/`) are
+/// shared. Lists what is left unowned (the draft's policy then warns about
+/// it rather than failing). Reads the tree of `--ref` (default HEAD); no
+/// manifest is needed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to write (relative to the repository root) [default: the
@@ -40,7 +49,8 @@ pub struct Args {
     /// The CODEOWNERS file to start from: a path in the tree of the ref.
     #[arg(long, value_name = "PATH", conflicts_with = "top_level")]
     from: Option<String>,
-    /// Ignore any CODEOWNERS file: one team per top-level directory.
+    /// Ignore any CODEOWNERS file and the build system: one team per
+    /// top-level directory.
     #[arg(long)]
     top_level: bool,
     /// How to read CODEOWNERS [default: gitlab for `.gitlab/CODEOWNERS` or a
@@ -114,7 +124,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };
             (from_codeowners(&repo, &co, &listing)?, format!("{path} ({dialect} syntax)"))
         }
-        None => (from_top_level(&repo, &listing)?, "the top-level directories".to_string()),
+        None if args.top_level => (from_top_level(&repo, &listing)?, "the top-level directories".to_string()),
+        None => match from_packages(&repo, &listing)? {
+            Some(draft) => (draft, "the build's packages".to_string()),
+            None => (from_top_level(&repo, &listing)?, "the top-level directories".to_string()),
+        },
     };
     let commit = rev.commit.to_string();
     let header = vec![
@@ -184,7 +198,12 @@ fn summary(
         if !t.exclude.is_empty() {
             how.push_str(&format!(", {} exclude", output::count(t.exclude.len() as u64)));
         }
-        how.push_str(if t.from_patterns { " from its CODEOWNERS lines" } else { " read off the tree" });
+        if !t.packages.is_empty() {
+            how = output::plural(t.packages.len() as u64, "package", "packages");
+            how.push_str(" of the build");
+        } else {
+            how.push_str(if t.from_patterns { " from its CODEOWNERS lines" } else { " read off the tree" });
+        }
         writeln!(
             out,
             "  {}  {count:>count_width$}  {}",
@@ -201,7 +220,7 @@ fn summary(
     } else {
         writeln!(
             out,
-            "{} (no owner in CODEOWNERS):",
+            "{}:",
             format!("left unowned: {}", output::plural(draft.unowned.len() as u64, "file", "files"))
                 .style(style::bad())
         )?;

@@ -118,6 +118,17 @@ pub struct Resolution {
     pub carved_files: Vec<Vec<u8>>,
 }
 
+/// A package its ecosystem's tool lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// Its fullest name (Maven's `groupId:artifactId`, Gradle's `:a:b`).
+    pub name: String,
+    /// Its directory.
+    pub dir: Vec<u8>,
+    /// True for a Gradle included build: a build of its own, not a project.
+    pub build: bool,
+}
+
 /// Resolution failures.
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
@@ -258,6 +269,22 @@ impl<'a> PackageIndex<'a> {
             spec: spec.to_string(),
             candidates: self.candidates(kinds, &spec.name)?,
         })
+    }
+
+    /// The packages of a workspace kind that its tool lists (see
+    /// [`is_glob`] for which), sorted by directory.
+    pub fn listed(&self, kind: PackageKind) -> Result<Vec<Listed>, ReadError> {
+        let mut out: Vec<Listed> = self
+            .table(kind)?
+            .listed()
+            .map(|e| Listed {
+                name: e.keys.last().cloned().unwrap_or_default(),
+                dir: e.dir.clone(),
+                build: e.includes,
+            })
+            .collect();
+        out.sort_by(|a, b| a.dir.cmp(&b.dir).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
     }
 
     /// Manifests that could not be parsed, as (path, reason), sorted — reported, not fatal.

@@ -257,6 +257,11 @@ impl Table {
     /// one inside no other package. A named manifest inside another package
     /// that no workspace selects is a file of that package.
     pub fn listed_names(&self) -> impl Iterator<Item = &[String]> + '_ {
+        self.listed().map(|e| e.keys.as_slice())
+    }
+
+    /// The packages of [`Table::listed_names`].
+    pub fn listed(&self) -> impl Iterator<Item = &Entry> + '_ {
         let dirs: std::collections::HashSet<&[u8]> = self.entries.iter().map(|e| e.dir.as_slice()).collect();
         let enclosed = move |dir: &[u8]| {
             !dir.is_empty()
@@ -266,7 +271,6 @@ impl Table {
         self.entries
             .iter()
             .filter(move |e| self.boundaries.binary_search(&e.dir).is_ok() || !enclosed(&e.dir))
-            .map(|e| e.keys.as_slice())
     }
 
     /// Every package's spellings and directory.

@@ -1,5 +1,6 @@
-//! A starting `ownership.yaml`: from an existing CODEOWNERS file, or from
-//! the top-level directories of a tree.
+//! A starting `ownership.yaml`: from an existing CODEOWNERS file, from the
+//! tree's build system (module `packages`), or from the top-level
+//! directories of a tree.
 //!
 //! From CODEOWNERS, every distinct set of owners (what the file gives each
 //! file of the tree, last match winning) becomes one team. A team's
@@ -18,6 +19,12 @@ use crate::git::{Repo, TreeListing};
 use crate::manifest::{Manifest, ManifestError};
 use crate::ownership::{Ownership, OwnershipErrors, TreeFiles};
 
+mod machinery;
+mod packages;
+
+use machinery::is_machinery;
+pub use packages::from_packages;
+
 /// Why no manifest could be drafted.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
@@ -27,6 +34,9 @@ pub enum InitError {
     /// The drafted manifest does not load: a bug.
     #[error("internal error: the drafted manifest does not load: {0}")]
     Manifest(#[from] ManifestError),
+    /// The tree could not be read.
+    #[error(transparent)]
+    Read(#[from] crate::ownership::packages::ReadError),
     /// The drafted manifest does not resolve: a bug.
     #[error("internal error: the drafted manifest does not resolve: {0}")]
     Ownership(#[from] OwnershipErrors),
@@ -52,6 +62,8 @@ pub struct DraftTeam {
     pub description: String,
     /// CODEOWNERS handles.
     pub owners: Vec<String>,
+    /// Package selectors.
+    pub packages: Vec<String>,
     /// Path patterns.
     pub paths: Vec<String>,
     /// Exclude patterns.
@@ -95,6 +107,7 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
                 name,
                 description: format!("From CODEOWNERS: {}", set.join(" ")),
                 owners: set.clone(),
+                packages: Vec::new(),
                 paths: Vec::new(),
                 exclude: Vec::new(),
                 from_patterns: false,
@@ -145,15 +158,21 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
             }
         }
     }
+    // What CODEOWNERS leaves without an owner: the build's and CI's own
+    // files every team's copy needs go to `shared`; the rest stays unowned.
+    let (machinery, unowned): (Vec<&String>, Vec<&String>) =
+        paths.iter().zip(&want).filter(|(_, w)| w.is_empty()).map(|(p, _)| p).partition(|p| is_machinery(p));
+    let machinery: BTreeSet<&str> = machinery.into_iter().map(String::as_str).collect();
     let mut draft = Draft {
         teams: {
             let mut v: Vec<DraftTeam> = teams.iter().map(|(_, t)| t.clone()).collect();
             v.sort_by(|a, b| a.name.cmp(&b.name));
             v
         },
-        shared: Vec::new(),
-        unowned: paths.iter().zip(&want).filter(|(_, w)| w.is_empty()).map(|(p, _)| p.clone()).collect(),
+        shared: machinery.iter().map(|p| glob_of(p.as_bytes())).collect(),
+        unowned: unowned.into_iter().cloned().collect(),
     };
+    let shared_intended = |p: &[u8]| machinery.contains(String::from_utf8_lossy(p).as_ref());
     // Teams whose patterns do not give exactly their files list the tree.
     let intended: Vec<Option<String>> =
         want.iter().map(|w| teams.iter().find(|(s, _)| s == w).map(|(_, t)| t.name.clone())).collect();
@@ -173,7 +192,7 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
     for t in draft.teams.iter_mut().filter(|t| wrong.contains(&t.name)) {
         from_tree(t);
     }
-    if let Some(e) = mismatch(repo, &draft, listing, &intended)? {
+    if let Some(e) = mismatch(repo, &draft, listing, &intended, &shared_intended)? {
         return Err(e);
     }
     Ok(draft)
@@ -210,6 +229,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
             name: names[&dir].clone(),
             description: format!("Owns {dir}/"),
             owners: Vec::new(),
+            packages: Vec::new(),
             paths: vec![format!("{dir}/")],
             exclude: Vec::new(),
             from_patterns: false,
@@ -226,7 +246,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
             None => None,
         })
         .collect();
-    if let Some(e) = mismatch(repo, &draft, listing, &intended)? {
+    if let Some(e) = mismatch(repo, &draft, listing, &intended, &|p| top_level_shared(p))? {
         return Err(e);
     }
     Ok(draft)
@@ -259,9 +279,17 @@ pub fn render(draft: &Draft, refs: &[String], header: &[String]) -> String {
         } else {
             out.push_str(&format!("    owners: [{}]\n", list(&t.owners)));
         }
-        out.push_str("    paths:\n");
-        for p in &t.paths {
-            out.push_str(&format!("      - {}\n", q(p)));
+        if !t.packages.is_empty() {
+            out.push_str("    packages:\n");
+            for p in &t.packages {
+                out.push_str(&format!("      - {}\n", q(p)));
+            }
+        }
+        if !t.paths.is_empty() {
+            out.push_str("    paths:\n");
+            for p in &t.paths {
+                out.push_str(&format!("      - {}\n", q(p)));
+            }
         }
         if !t.exclude.is_empty() {
             out.push_str("    exclude:\n");
@@ -270,7 +298,21 @@ pub fn render(draft: &Draft, refs: &[String], header: &[String]) -> String {
             }
         }
     }
-    out.push_str("policy:\n  unowned: error   # a file no team owns fails `git split check`\n  overlap: error   # so does a file two teams own\n");
+    // A draft passes its own first check: with files left unowned, the
+    // policy warns about them until someone gives them an owner.
+    if draft.unowned.is_empty() {
+        out.push_str("policy:\n  unowned: error   # a file no team owns fails `git split check`\n");
+    } else {
+        out.push_str(&format!(
+            "policy:\n  unowned: warn    # {} a team, then make this `error`\n",
+            if draft.unowned.len() == 1 {
+                "1 file is left unowned: give it".to_string()
+            } else {
+                format!("{} files are left unowned: give them", draft.unowned.len())
+            }
+        ));
+    }
+    out.push_str("  overlap: error   # a file two teams own fails `git split check`\n");
     out
 }
 
@@ -521,13 +563,14 @@ fn mismatch(
     draft: &Draft,
     listing: &TreeListing,
     intended: &[Option<String>],
+    shared: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Option<InitError>, InitError> {
     let (manifest, own) = compile(repo, draft, listing)?;
     let assignment = own.assign(listing);
     for ((f, o), want) in listing.files.iter().zip(&assignment.owners).zip(intended) {
         let got: Vec<String> = o.teams.iter().map(|&t| manifest.teams[t as usize].name.clone()).collect();
         let want: Vec<String> = want.iter().cloned().collect();
-        if got != want || (want.is_empty() && o.shared != is_shared_intended(draft, &f.path)) {
+        if got != want || (want.is_empty() && o.shared != shared(&f.path)) {
             return Ok(Some(InitError::Mismatch {
                 path: String::from_utf8_lossy(&f.path).into_owned(),
                 got,
@@ -538,14 +581,10 @@ fn mismatch(
     Ok(None)
 }
 
-/// In a draft, only top-level files and dot-directories are shared.
-fn is_shared_intended(draft: &Draft, path: &[u8]) -> bool {
-    if draft.shared.is_empty() {
-        return false;
-    }
-    let p = String::from_utf8_lossy(path);
-    match p.split_once('/') {
-        Some((top, _)) => top.starts_with('.'),
+/// In a top-level draft, top-level files and dot-directories are shared.
+fn top_level_shared(path: &[u8]) -> bool {
+    match path.iter().position(|&b| b == b'/') {
+        Some(i) => path[0] == b'.' && i > 0,
         None => true,
     }
 }
