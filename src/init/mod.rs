@@ -75,6 +75,22 @@ pub struct DraftTeam {
     pub files: usize,
 }
 
+impl DraftTeam {
+    /// A team with no owners yet that owns one directory.
+    fn of_dir(name: String, description: String, dir: &str, files: usize) -> DraftTeam {
+        DraftTeam {
+            name,
+            description,
+            owners: Vec::new(),
+            packages: Vec::new(),
+            paths: vec![format!("{dir}/")],
+            exclude: Vec::new(),
+            from_patterns: false,
+            files,
+        }
+    }
+}
+
 /// A drafted manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
@@ -225,16 +241,7 @@ pub fn from_top_level(repo: &Repo, listing: &TreeListing) -> Result<Draft, InitE
         dirs.keys().map(|d| (d.clone(), unique_name(&sanitize(d), &mut used))).collect();
     let mut teams: Vec<DraftTeam> = dirs
         .into_iter()
-        .map(|(dir, files)| DraftTeam {
-            name: names[&dir].clone(),
-            description: format!("Owns {dir}/"),
-            owners: Vec::new(),
-            packages: Vec::new(),
-            paths: vec![format!("{dir}/")],
-            exclude: Vec::new(),
-            from_patterns: false,
-            files,
-        })
+        .map(|(dir, files)| DraftTeam::of_dir(names[&dir].clone(), format!("Owns {dir}/"), &dir, files))
         .collect();
     teams.sort_by(|a, b| a.name.cmp(&b.name));
     let draft = Draft { teams, shared: shared.into_iter().collect(), unowned: Vec::new() };

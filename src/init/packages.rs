@@ -73,16 +73,8 @@ pub fn from_packages(repo: &Repo, listing: &TreeListing) -> Result<Option<Draft>
         }
     }
     for dir in plain {
-        teams.push(DraftTeam {
-            name: unique_name(&sanitize(&dir), &mut used),
-            description: format!("Owns {dir}/ (no {kind} package in it)"),
-            owners: Vec::new(),
-            packages: Vec::new(),
-            paths: vec![format!("{dir}/")],
-            exclude: Vec::new(),
-            from_patterns: false,
-            files: 0,
-        });
+        let name = unique_name(&sanitize(&dir), &mut used);
+        teams.push(DraftTeam::of_dir(name, format!("Owns {dir}/ (no {kind} package in it)"), &dir, 0));
     }
     teams.sort_by(|a, b| a.name.cmp(&b.name));
     let mut draft = Draft { teams, shared, unowned: Vec::new() };
