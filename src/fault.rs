@@ -3,7 +3,7 @@
 //! `apply` promises that a run killed at any moment leaves every team's
 //! previous repository complete and a rerun converging, and that a failed
 //! write or a Ctrl-C leaves nothing half done. Killing after a delay hits
-//! only a few moments of a run; named points let `tests/apply_faults.rs`
+//! only a few moments of a run; named points let `tests/it/apply/faults.rs`
 //! stop a run at every step, deterministically. Not a user feature: unset
 //! (always, outside tests) a point costs one read of a `OnceLock`.
 //!

@@ -9,7 +9,7 @@
 //! directory owns everything below it. That is git's `:(glob)` pathspec
 //! magic, except that git lets only literal pathspecs own a directory's
 //! subtree; here a glob that matches a directory owns it too (`src/*.d`
-//! owns `src/conf.d/x`), as in `.gitignore`. `tests/pattern_vs_git.rs`
+//! owns `src/conf.d/x`), as in `.gitignore`. `tests/it/pattern.rs`
 //! compares with git, asking it for `P` and `P/**`.
 
 use std::os::unix::ffi::OsStrExt;

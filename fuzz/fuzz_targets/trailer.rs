@@ -44,7 +44,7 @@ fuzz_target!(|message: &[u8]| {
 
     // Labelling twice changes nothing, except where git's own rules make
     // a second run see the message differently: then both runs must be
-    // git's. Known cases (tests/fuzz_regressions.rs): an old `Conflicts:`
+    // git's. Known cases (tests/it/fuzz_regressions.rs): an old `Conflicts:`
     // block as the title, checked here against git as they come; and a NUL
     // byte right after a one-line title, not checked here because mutated
     // inputs hold NUL bytes so often that spawning git would slow the

@@ -329,7 +329,7 @@ fn parse_block(block: &[u8]) -> Vec<Item> {
 }
 
 #[cfg(test)]
-#[path = "../../tests/common/git_trailers.rs"]
+#[path = "../../tests/it/support/git_trailers.rs"]
 mod git_trailers;
 
 #[cfg(test)]

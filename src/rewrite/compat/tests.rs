@@ -1,7 +1,7 @@
 //! The pure parts of the compat modes. Expected values are derived by hand
 //! from splitsh-lite's `SplitMessage` (Go) and git's shell pipeline; the
 //! ids themselves are checked against real `git subtree` in
-//! `tests/compat_vs_subtree.rs`.
+//! `tests/it/compat.rs`.
 
 use super::*;
 

@@ -1,0 +1,178 @@
+//! Shared test support: fixture repositories built by `tests/fixtures/make_*.sh`
+//! (cached under `target/fixtures`, keyed by the scripts' content), running
+//! the binary with a clean environment, and proving a repository unchanged.
+
+pub mod bounded;
+pub mod filter_repo;
+pub mod git_trailers;
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The fixtures directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Builds (once) and returns the repository made by `make_<name>.sh`.
+/// Tests must not modify it; copy it first if they need to.
+pub fn fixture(name: &str) -> PathBuf {
+    let script = fixtures_dir().join(format!("make_{name}.sh"));
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::fs::read(&script).expect("fixture script").hash(&mut h);
+    std::fs::read(fixtures_dir().join("lib.sh")).expect("lib.sh").hash(&mut h);
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+    let dest = root.join(format!("{name}-{:016x}", h.finish()));
+    if dest.exists() {
+        return dest;
+    }
+    std::fs::create_dir_all(&root).unwrap();
+    // Build beside the destination and rename: concurrent test binaries
+    // either see the finished repository or build their own copy.
+    let tmp = tempfile::tempdir_in(&root).unwrap();
+    let work = tmp.path().join("repo");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&work)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .expect("run fixture script");
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match std::fs::rename(&work, &dest) {
+        Ok(()) => {}
+        Err(_) if dest.exists() => {}
+        Err(e) => panic!("rename fixture: {e}"),
+    }
+    dest
+}
+
+/// A copy of a fixture that the test may change.
+pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let src = fixture(name);
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("repo");
+    let st = Command::new("cp").arg("-a").arg(&src).arg(&dst).status().unwrap();
+    assert!(st.success());
+    (tmp, dst)
+}
+
+/// `git` with no user or system configuration and no optional locks (so
+/// read-only commands never refresh the index of the repository they read).
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The NUL-separated fields of git's `-z` output.
+pub fn z_list(out: &Output) -> Vec<String> {
+    out.stdout
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// `refname sha` of every ref of a repository, one per line.
+pub fn refs(repo: &Path) -> String {
+    String::from_utf8(git(repo, &["for-each-ref", "--format=%(refname) %(objectname)"]).stdout).unwrap()
+}
+
+/// Asserts that every object stored in `repo` is reachable from its refs.
+pub fn assert_only_reachable(repo: &Path, what: &str) {
+    let ids = |out: Output| -> std::collections::BTreeSet<String> {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let all = ids(git(repo, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"]));
+    let reachable = ids(git(repo, &["rev-list", "--objects", "--all"]));
+    assert_eq!(all, reachable, "{what}");
+}
+
+/// What running the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// `exit: N`, stdout and stderr, with `dir` replaced by `[REPO]`.
+    pub fn snapshot(&self, dir: &Path) -> String {
+        let norm = |s: &str| s.replace(&dir.display().to_string(), "[REPO]");
+        let mut s = format!("exit: {}\n", self.code);
+        if !self.stdout.is_empty() {
+            s.push_str(&format!("--- stdout\n{}", norm(&self.stdout)));
+        }
+        if !self.stderr.is_empty() {
+            s.push_str(&format!("--- stderr\n{}", norm(&self.stderr)));
+        }
+        s
+    }
+}
+
+/// Runs `git-split ARGS` in `dir` with an empty environment (no colour, no
+/// user configuration).
+pub fn split(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_git-split"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .output()
+        .expect("run git-split");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Every file under `dir` (the work tree and `.git`) with its bytes and
+/// mode: equal digests before and after a command prove it wrote nothing.
+pub fn digest(dir: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+            if meta.is_dir() {
+                out.insert(rel, (meta.permissions().mode(), Vec::new()));
+                stack.push(p);
+            } else if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                out.insert(rel, (meta.permissions().mode(), target.into_os_string().into_encoded_bytes()));
+            } else {
+                out.insert(rel, (meta.permissions().mode(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
