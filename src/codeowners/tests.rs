@@ -1,7 +1,7 @@
 use super::*;
 
 /// (dialect, pattern, path, matches?) — the rules in one screen. Where
-/// GitHub and gitignore agree, `tests/codeowners_vs_git.rs` checks the same
+/// GitHub and gitignore agree, `tests/it/codeowners/mod.rs` checks the same
 /// kinds of pattern against git itself.
 const MATCHES: &[(Syntax, &str, &str, bool)] = &[
     (Syntax::GitHub, "*", "a/b/c", true),

@@ -6,7 +6,7 @@
 //! in a handful of token shapes per language, and a single pass that only
 //! tells code from comments and strings reads a tree far faster than a full
 //! parse (the `deps` bench prints the rate). Each reader is tested against
-//! its language's own tooling (`tests/deps.rs`).
+//! its language's own tooling (`tests/it/deps.rs`).
 
 mod model;
 
