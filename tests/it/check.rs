@@ -2,7 +2,6 @@
 //! finding kind, exit code and format in snapshots; what `--since` and
 //! `--against` report compared with what git says changed.
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -8,7 +8,6 @@
 //! mapped). The tests compare that mapping, commit by commit, with the
 //! `split/state` git-split saved, and the split tip with the team's branch.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,6 @@
 //! language, the references `git-split deps --all` resolves are exactly the
 //! ones the language's tools see (`tests/oracles/`), traps included.
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -219,11 +218,14 @@ fn check_reports_references_outside_depends_on() {
     );
 }
 
-
 #[test]
 fn hostile_sources_are_skipped_or_counted_within_bounded_memory() {
     let repo = fixture("deps_hostile");
-    let run = crate::support::bounded::split_bounded(&repo, &["deps", "--format", "json"], crate::support::bounded::MEM_LIMIT_KIB);
+    let run = crate::support::bounded::split_bounded(
+        &repo,
+        &["deps", "--format", "json"],
+        crate::support::bounded::MEM_LIMIT_KIB,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let lang = |name: &str| -> serde_json::Value {

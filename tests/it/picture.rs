@@ -3,7 +3,6 @@
 //! headless Chromium by tests/browser/plan_page.mjs (Playwright), which
 //! clicks, types and reports what the page showed and requested.
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

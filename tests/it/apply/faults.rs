@@ -7,7 +7,6 @@
 //! passes `git fsck`, borrows nothing, and a rerun converges to the ids of
 //! an uninterrupted run. The monolith is never touched.
 
-
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

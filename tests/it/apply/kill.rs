@@ -2,7 +2,6 @@
 //! the previous complete repository or none, and a rerun converges to the
 //! same ids as an uninterrupted run.
 
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;

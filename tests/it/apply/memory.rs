@@ -4,7 +4,6 @@
 //! and on an incremental one. Counted, not measured: each team reports the
 //! most mappings it held at once.
 
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -10,7 +10,6 @@ mod privacy;
 mod random_histories;
 mod vs_filter_repo;
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

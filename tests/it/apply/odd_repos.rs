@@ -4,7 +4,6 @@
 //! only in case, a 100 MiB blob, submodules, Git LFS pointers, commits with
 //! odd headers (`tests/fixtures/make_odd.sh`), and replace refs and grafts.
 
-
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

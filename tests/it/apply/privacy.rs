@@ -7,7 +7,6 @@
 //! stash, notes, replace ref, config, hooks...). Refs are exactly the
 //! selected branch and the tags in its history.
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -25,7 +25,6 @@
 //! failure prints the manifest, the history and the fast-import stream:
 //! `git init -b main r && git -C r fast-import < stream` rebuilds the monolith.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;

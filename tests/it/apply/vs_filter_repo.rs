@@ -6,7 +6,6 @@
 //! to filter-repo as a literal path list, so neither side of the comparison
 //! uses git-split's ownership code.
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

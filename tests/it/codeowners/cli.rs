@@ -1,7 +1,6 @@
 //! `codeowners`, `init`, `completions` and `man` end to end: snapshots of
 //! every message, exit codes, refusals, and the init round trip.
 
-
 use std::path::Path;
 
 use crate::support::{digest, fixture, fixture_copy, git, split};

@@ -14,7 +14,6 @@
 
 mod cli;
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
@@ -366,7 +365,10 @@ fn repo_with(paths: &[String]) -> tempfile::TempDir {
         std::fs::write(full, p).unwrap();
     }
     crate::support::git(dir.path(), &["add", "-A"]);
-    crate::support::git(dir.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"]);
+    crate::support::git(
+        dir.path(),
+        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "t"],
+    );
     dir
 }
 

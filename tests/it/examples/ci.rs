@@ -8,7 +8,6 @@
 //! skipped, and every `git-split` command line of a file must be in a step
 //! that runs.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

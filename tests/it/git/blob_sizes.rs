@@ -4,7 +4,6 @@
 //! ref deltas, with 64-bit index offsets, behind a version-1 index, mixed
 //! loose and packed, and borrowed through `objects/info/alternates`.
 
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,6 @@
 //! listing git gives (`git ls-tree -r`), on every fixture, packed or loose:
 //! odd names, symlinks, executables, gitlinks and deep trees included.
 
-
 use crate::support::{fixture_copy, git};
 
 use git_split::git::{FileKind, Repo};

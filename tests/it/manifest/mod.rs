@@ -5,7 +5,6 @@
 //! nesting, alias bombs, duplicate keys, non-UTF-8 bytes, globs built to
 //! blow up a regex, and team names that cannot be directory names.
 
-
 use std::path::Path;
 
 use crate::support::bounded::{split_bounded, MEM_LIMIT_KIB};

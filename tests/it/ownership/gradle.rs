@@ -10,7 +10,6 @@
 //! Kotlin is also Groovy) and whose Kotlin build scripts are removed, while
 //! git-split reads the `.kts` files themselves.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

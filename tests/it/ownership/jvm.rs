@@ -4,7 +4,6 @@
 //! `jvm:P` owns exactly the source files of P and its sub-packages, plus
 //! the resources named like P of the source sets whose code declares it.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;

@@ -7,7 +7,6 @@ mod gradle;
 mod jvm;
 mod packages_vs_tools;
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

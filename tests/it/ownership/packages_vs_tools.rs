@@ -5,7 +5,6 @@
 //! package ships, `uv version` the project a directory belongs to, `cargo
 //! package --list` a crate's files, and `go list -m` a directory's module.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,6 @@
 //! machine. A wall-clock guard kills a hung run; it is a hang guard only,
 //! far above any expected time, never a speed assertion.
 
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
