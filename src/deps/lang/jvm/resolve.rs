@@ -97,10 +97,13 @@ impl Resolver {
         // A wildcard resolves as its name does: `a.b.*` to the package,
         // `a.b.C.*` to the class.
         let in_code = import.names.first().is_some_and(|t| t == IN_CODE);
-        // Scala resolves a name against the enclosing package first.
+        // Scala resolves a name against the enclosing packages first,
+        // innermost first (`package a; package b` encloses in `a.b` and `a`).
         if Dialect::of_path(from) == Some(Dialect::Scala) {
-            if let Some(own) = self.package_of(from).filter(|p| !p.is_empty()) {
-                let relative = format!("{own}.{}", import.spec);
+            let own = self.package_of(from).unwrap_or_default();
+            let ends = own.match_indices('.').map(|(i, _)| i).rev();
+            for end in std::iter::once(own.len()).chain(ends).filter(|&e| e > 0) {
+                let relative = format!("{}.{}", &own[..end], import.spec);
                 if let found @ Resolution::Internal { .. } = self.absolute(tree, &relative, in_code) {
                     return found;
                 }
@@ -145,8 +148,18 @@ impl Resolver {
         if name.is_empty() {
             return None;
         }
-        if let Some(&i) = self.by_stem.get(&format!("{package}.{name}")) {
-            return Some(self.packages.files()[i as usize].path.clone());
+        let file = |stem: &str| {
+            let i = *self.by_stem.get(&format!("{package}.{stem}"))?;
+            Some(&self.packages.files()[i as usize].path)
+        };
+        if let Some(path) = file(name) {
+            return Some(path.clone());
+        }
+        // `MoneyKt`: the class the top-level members of `Money.kt` compile
+        // into, as Java code names it.
+        let facade = name.strip_suffix("Kt").and_then(file);
+        if let Some(path) = facade.filter(|p| Dialect::of_path(p) == Some(Dialect::Kotlin)) {
+            return Some(path.clone());
         }
         self.declared(tree, package).get(name).cloned()
     }
@@ -255,6 +268,7 @@ mod tests {
         ("core/src/main/kotlin/util/Alias.kt", "package com.acme.util\ntypealias Amount = Long"),
         ("core/src/main/kotlin/other/Rates.kt", "package com.acme.util\nobject Rates"),
         ("ship/src/main/scala/com/acme/ship/Parcel.scala", "package com.acme\npackage ship\nclass Parcel"),
+        ("ship/src/main/scala/com/acme/ship/Crate.scala", "package com.acme.ship\nclass Crate"),
         ("ship/src/main/scala/com/acme/ship/box/Box.scala", "package com.acme.ship.box\nclass Box"),
     ];
 
@@ -267,6 +281,7 @@ mod tests {
             tagged("com.acme.billing", WILDCARD),
             Import::new(1, "com.acme.util.formatMoney"),
             Import::new(1, "com.acme.util.Cents"),
+            Import::new(1, "com.acme.util.MoneyKt.formatMoney"),
             Import::new(1, "com.acme.util.Amount"),
             tagged("com.acme.util", WILDCARD),
             Import::new(1, "com.acme.billing.Gone"),
@@ -284,6 +299,7 @@ mod tests {
                 path: billing(""),
                 files: vec![billing("Invoice.java"), billing("Tax.java")],
             },
+            Resolution::file("core/src/main/kotlin/util/Money.kt"),
             Resolution::file("core/src/main/kotlin/util/Money.kt"),
             Resolution::file("core/src/main/kotlin/util/Money.kt"),
             Resolution::file("core/src/main/kotlin/util/Alias.kt"),
@@ -309,11 +325,16 @@ mod tests {
     #[test]
     fn scala_names_resolve_in_the_enclosing_package_first() {
         let from = "ship/src/main/scala/com/acme/ship/Parcel.scala";
-        let imports =
-            [Import::new(1, "box.Box"), Import::new(1, "com.acme.ship.box.Box"), Import::new(1, "box2.X")];
+        let imports = [
+            Import::new(1, "box.Box"),
+            Import::new(1, "com.acme.ship.box.Box"),
+            Import::new(1, "ship.Crate"),
+            Import::new(1, "box2.X"),
+        ];
         let want = vec![
             Resolution::file("ship/src/main/scala/com/acme/ship/box/Box.scala"),
             Resolution::file("ship/src/main/scala/com/acme/ship/box/Box.scala"),
+            Resolution::file("ship/src/main/scala/com/acme/ship/Crate.scala"),
             Resolution::External,
         ];
         assert_eq!(resolve_all(TREE, from, &imports), want);
