@@ -30,6 +30,8 @@ pub struct Resolver {
     /// `package.Stem` -> index into the package files: the file named
     /// after a class (the first in path order).
     by_stem: HashMap<String, u32>,
+    /// Some package name has a segment starting upper-case.
+    upper_packages: bool,
     /// Package -> its top-level declarations, read on first need.
     declared: Mutex<HashMap<String, Arc<Declared>>>,
 }
@@ -78,10 +80,12 @@ impl Resolver {
         let packages = JvmPackages::build(&TreeFiles(tree)).unwrap_or_default();
         let mut by_stem = HashMap::new();
         let mut first_segments = HashSet::new();
+        let mut upper_packages = false;
         for (i, file) in packages.files().iter().enumerate() {
             if file.package.is_empty() {
                 continue;
             }
+            upper_packages |= upper_start(&file.package) < file.package.len();
             let first = file.package.split('.').next().unwrap_or_default();
             if !first_segments.contains(first) {
                 first_segments.insert(first.to_owned());
@@ -89,7 +93,7 @@ impl Resolver {
             let Some(stem) = stem(&file.path) else { continue };
             by_stem.entry(format!("{}.{stem}", file.package)).or_insert(i as u32);
         }
-        Resolver { packages, first_segments, by_stem, declared: Mutex::new(HashMap::new()) }
+        Resolver { packages, first_segments, by_stem, upper_packages, declared: Mutex::new(HashMap::new()) }
     }
 
     /// Where `import`, found in the file at `from`, leads.
@@ -120,10 +124,13 @@ impl Resolver {
         if !self.first_segments.contains(first) {
             return miss;
         }
+        // Packages are lower-case by convention: where the tree keeps to
+        // it, no prefix reaching an upper-case segment is one.
+        let longest = if self.upper_packages { name.len() } else { upper_start(name) };
         // The ends of the name's prefixes, longest first.
         let ends = name.match_indices('.').map(|(i, _)| i).rev();
         let mut in_package = false;
-        for end in std::iter::once(name.len()).chain(ends) {
+        for end in std::iter::once(name.len()).chain(ends).filter(|&end| end <= longest) {
             let package = &name[..end];
             if self.packages.declaring(package).next().is_none() {
                 continue;
@@ -133,7 +140,8 @@ impl Resolver {
                 return if in_code { miss } else { self.package_target(package) };
             }
             let class = name[end + 1..].split('.').next().unwrap_or_default();
-            if let Some(file) = self.class_file(tree, package, class) {
+            let key = &name[..end + 1 + class.len()];
+            if let Some(file) = self.class_file(tree, package, key) {
                 return Resolution::file(file);
             }
         }
@@ -143,21 +151,23 @@ impl Resolver {
         }
     }
 
-    /// The file of `package` that holds class (or top-level member) `name`.
-    fn class_file(&self, tree: &SourceTree<'_>, package: &str, name: &str) -> Option<Vec<u8>> {
+    /// The file of `package` that holds the class (or top-level member)
+    /// `key` names: `package.Name`.
+    fn class_file(&self, tree: &SourceTree<'_>, package: &str, key: &str) -> Option<Vec<u8>> {
+        let name = &key[package.len() + 1..];
         if name.is_empty() {
             return None;
         }
-        let file = |stem: &str| {
-            let i = *self.by_stem.get(&format!("{package}.{stem}"))?;
+        let file = |key: &str| {
+            let i = *self.by_stem.get(key)?;
             Some(&self.packages.files()[i as usize].path)
         };
-        if let Some(path) = file(name) {
+        if let Some(path) = file(key) {
             return Some(path.clone());
         }
         // `MoneyKt`: the class the top-level members of `Money.kt` compile
         // into, as Java code names it.
-        let facade = name.strip_suffix("Kt").and_then(file);
+        let facade = key.strip_suffix("Kt").and_then(file);
         if let Some(path) = facade.filter(|p| Dialect::of_path(p) == Some(Dialect::Kotlin)) {
             return Some(path.clone());
         }
@@ -231,6 +241,19 @@ impl Resolver {
         let at = files.binary_search_by(|f| f.path.as_slice().cmp(path)).ok()?;
         Some(&files[at].package)
     }
+}
+
+/// Where the first segment of dotted `name` that starts upper-case begins,
+/// less one (the end of the prefix before it); `name.len()` when none does.
+fn upper_start(name: &str) -> usize {
+    let mut at = 0usize;
+    for segment in name.split('.') {
+        if segment.starts_with(|c: char| c.is_uppercase()) {
+            return at.saturating_sub(1);
+        }
+        at += segment.len() + 1;
+    }
+    name.len()
 }
 
 /// The file name of `path` without its extension.
@@ -320,6 +343,16 @@ mod tests {
             Resolution::NotAReference,
         ];
         assert_eq!(resolve_all(TREE, from, &imports), want);
+    }
+
+    #[test]
+    fn upper_case_packages_are_still_found() {
+        let files =
+            [("src/main/java/com/Acme/Billing/Invoice.java", "package com.Acme.Billing;\nclass Invoice {}")];
+        let imports =
+            [Import::new(1, "com.Acme.Billing.Invoice"), tagged("com.Acme.Billing.Invoice.of", IN_CODE)];
+        let want = Resolution::file("src/main/java/com/Acme/Billing/Invoice.java");
+        assert_eq!(resolve_all(&files, "A.java", &imports), vec![want.clone(), want]);
     }
 
     #[test]

@@ -7,7 +7,13 @@ use super::{Dialect, IN_CODE, WILDCARD};
 
 /// Finds the references in one source file (already valid UTF-8) of `dialect`.
 pub fn scan(src: &str, dialect: Dialect) -> Result<Vec<Import>, ScanError> {
-    let mut scanner = Scanner { lexer: Lexer::new(src, dialect), dialect, back: None, imports: Vec::new() };
+    let mut scanner = Scanner {
+        lexer: Lexer::new(src, dialect),
+        dialect,
+        back: None,
+        imports: Vec::new(),
+        buffer: Vec::new(),
+    };
     scanner.run()?;
     Ok(scanner.imports)
 }
@@ -21,6 +27,8 @@ struct Scanner<'a> {
     /// A token read ahead and put back.
     back: Option<Token<'a>>,
     imports: Vec<Import>,
+    /// The segments of the last name read in code, kept for the next.
+    buffer: Vec<&'a str>,
 }
 
 /// A dotted name as read: its segments and what followed it.
@@ -226,9 +234,26 @@ impl<'a> Scanner<'a> {
     /// token it took.
     fn code_name(&mut self, first: Token<'a>) -> Result<Kind<'a>, ScanError> {
         let Some(name) = first.kind.ident() else { return Ok(first.kind) };
-        let mut dotted = self.dotted(vec![name])?;
+        // Most names stand alone: nothing to collect.
+        let next = self.next()?;
+        self.back = Some(next);
+        if next.kind != Kind::Dot {
+            return Ok(first.kind);
+        }
+        let mut segments = std::mem::take(&mut self.buffer);
+        segments.clear();
+        segments.push(name);
+        let mut dotted = self.dotted(segments)?;
+        self.candidate(&mut dotted, first.line);
+        self.buffer = dotted.segments;
+        Ok(first.kind)
+    }
+
+    /// Takes the name in code `dotted`, from `line`, if it looks like a
+    /// package path.
+    fn candidate(&mut self, dotted: &mut Dotted<'a>, line: u32) {
         if dotted.star || dotted.selectors {
-            return Ok(Kind::Other);
+            return;
         }
         if dotted.segments.first() == Some(&"_root_") && self.dialect == Dialect::Scala {
             dotted.segments.remove(0);
@@ -243,13 +268,12 @@ impl<'a> Scanner<'a> {
         {
             let spec = segments.join(".");
             // The same name twice on a line (`a.B x = new a.B()`) is one reference.
-            let repeated = self.imports.last().is_some_and(|i| i.line == first.line && i.spec == spec);
+            let repeated = self.imports.last().is_some_and(|i| i.line == line && i.spec == spec);
             if !repeated {
                 let names = vec![IN_CODE.to_owned()];
-                self.imports.push(Import { line: first.line, spec, names });
+                self.imports.push(Import { line, spec, names });
             }
         }
-        Ok(first.kind)
     }
 
     fn push(&mut self, line: u32, segments: &[&str], wildcard: bool) {
