@@ -509,6 +509,28 @@ object Invoice {
     }
 
     #[test]
+    fn random_input_never_panics() {
+        const ALPHABET: &[&str] = &[
+            "import ", "package ", "a", "B", ".", "*", "{", "}", "\"", "\"\"\"", "'", "`", "$", "${", "\\",
+            "/*", "*/", "//", "\n", " ", "=>", "_", ",", "é", "class ", "fun ", "(",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2_000 {
+            let mut src = String::new();
+            for _ in 0..40 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                src.push_str(ALPHABET[(state % ALPHABET.len() as u64) as usize]);
+            }
+            for dialect in [Dialect::Java, Dialect::Kotlin, Dialect::Scala] {
+                let _ = scan(&src, dialect);
+                let _ = declarations(&src, dialect);
+            }
+        }
+    }
+
+    #[test]
     fn top_level_declarations() {
         let kotlin = r#"package a
 import b.C
