@@ -81,7 +81,9 @@ impl<'a> Scanner<'a> {
                     }
                     prev = self.code_name(token)?;
                 }
-                Kind::LBrace | Kind::Eq => header = false,
+                // A file annotation's arguments (`@file:Suppress(names = [..])`)
+                // hold no brace; a declaration's body does.
+                Kind::LBrace => header = false,
                 _ => {}
             }
         }
@@ -434,6 +436,7 @@ class Invoice extends com.acme.core.Base {
     #[test]
     fn kotlin_imports_templates_and_soft_keywords() {
         let src = r#"@file:JvmName("Billing")
+@file:Suppress(names = ["unused"])
 package com.acme.billing
 
 import com.acme.core.Money
@@ -453,13 +456,13 @@ class A { fun f() { import(1); x.import(2) } }
         assert_eq!(
             specs(src, Dialect::Kotlin),
             [
-                "4:com.acme.core.Money",
                 "5:com.acme.core.Money",
-                "6:com.acme.fun.Thing",
-                "7:com.acme.util *",
-                "8:com.acme.util.formatMoney",
-                "11:com.acme.core.Labels.NAME code",
-                "13:com.acme.core.Raw.x code",
+                "6:com.acme.core.Money",
+                "7:com.acme.fun.Thing",
+                "8:com.acme.util *",
+                "9:com.acme.util.formatMoney",
+                "12:com.acme.core.Labels.NAME code",
+                "14:com.acme.core.Raw.x code",
             ]
         );
     }
