@@ -155,6 +155,37 @@ fn python_imports_resolve_as_pythons_ast_and_path_finder_resolve_them() {
     assert_same("python", &ours(&repo, "python", "import", true), &theirs);
 }
 
+/// The source files a reference target stands for: a file, or the JVM
+/// source files directly in a package's directory (ending in `/`).
+fn jvm_files(tree: &Path, target: &str) -> Vec<String> {
+    if !target.ends_with('/') {
+        return vec![target.to_string()];
+    }
+    let mut files: Vec<String> = std::fs::read_dir(tree.join(target))
+        .unwrap_or_else(|e| panic!("{target}: {e}"))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| [".java", ".kt", ".scala"].iter().any(|ext| name.ends_with(ext)))
+        .map(|name| format!("{target}{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn jvm_imports_resolve_as_jdeps_sees_them() {
+    let (repo, tree) = fixture_and_checkout("deps_jvm");
+    let theirs = oracle("python3", &["tests/oracles/jvm_deps.py"], tree.path(), false);
+    // jdeps gives classes, not lines; a wildcard import leads to its
+    // package's files, each of which the fixture's importer uses.
+    let mut ours_by_file = BTreeSet::new();
+    for language in ["java", "kotlin", "scala"] {
+        for (from, _, to) in ours(&repo, language, "import", false) {
+            ours_by_file.extend(jvm_files(tree.path(), &to).into_iter().map(|to| (from.clone(), None, to)));
+        }
+    }
+    assert_same("jvm", &ours_by_file, &theirs);
+}
+
 /// Runs `git-split ARGS` on the `deps` fixture, snapshots what it printed,
 /// and checks the repository is untouched.
 fn snap(name: &str, args: &[&str]) -> common::Run {
