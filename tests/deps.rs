@@ -14,27 +14,47 @@ use common::{digest, fixture, split};
 /// positions), target.
 type Ref = (String, Option<u64>, String);
 
-/// Runs an oracle (`program args... <checkout>`) and reads its JSON lines.
-fn oracle(program: &str, args: &[&str], checkout: &Path, with_lines: bool) -> BTreeSet<Ref> {
+/// Runs a tool in `dir` with the oracles' environment; its stdout.
+fn tool(program: &str, args: &[&std::ffi::OsStr], dir: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The tools' caches (go's build cache, composer's home) outlive the run
-    // but stay out of the user's home.
+    // The tools' caches (go's build cache, composer's home, npm's and
+    // pnpm's stores) outlive the run but stay out of the user's home, and
+    // nothing may reach a network.
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache");
+    let path = std::env::join_paths(
+        std::iter::once(root.join("tests/oracles/workspaces/node_modules/.bin"))
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
     let out = Command::new(program)
         .args(args)
-        .arg(checkout)
-        .current_dir(root)
+        .current_dir(dir)
+        .env("PATH", path)
         .env("GOCACHE", cache.join("go"))
         .env("COMPOSER_HOME", cache.join("composer"))
+        .env("npm_config_cache", cache.join("npm"))
+        .env("npm_config_store_dir", cache.join("pnpm-store"))
+        .env("npm_config_offline", "true")
         .output()
         .unwrap_or_else(|e| panic!("cannot run the oracle `{program}` ({e}); `bash .ci/test` installs it"));
+    let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
     assert!(
         out.status.success(),
-        "oracle `{program} {}` failed:\n{}",
-        args.join(" "),
+        "oracle `{program} {}` failed:\n{}{}",
+        shown.join(" "),
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).expect("oracle output is UTF-8");
+    String::from_utf8(out.stdout).expect("oracle output is UTF-8")
+}
+
+/// Runs an oracle (`program args... <checkout>`, from the repository root)
+/// and reads its JSON lines.
+fn oracle(program: &str, args: &[&str], checkout: &Path, with_lines: bool) -> BTreeSet<Ref> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.push(checkout.as_os_str());
+    let text = tool(program, &all, root);
     let refs: BTreeSet<Ref> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -103,6 +123,13 @@ fn go_imports_resolve_as_the_go_command_resolves_them() {
     assert_same("go", &ours(&repo, "go", "import", true), &theirs);
 }
 
+/// Links the pnpm workspace members of a checkout into its `node_modules`.
+fn oracle_links(checkout: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/oracles/js/link_workspaces.mjs");
+    tool("node", &[script.as_os_str(), checkout.as_os_str()], root);
+}
+
 /// The directory (ending in `/`) of the Cargo package holding `file`: the
 /// nearest ancestor with a `Cargo.toml` that has `[package]`.
 fn cargo_package(tree: &Path, file: &str) -> String {
@@ -137,6 +164,9 @@ fn rust_crate_references_are_the_dependencies_rustc_finds_used() {
 #[test]
 fn javascript_imports_resolve_as_typescript_and_esbuild_resolve_them() {
     let (repo, tree) = fixture_and_checkout("deps_js");
+    // The registry packages cannot be installed offline: the workspace
+    // members pnpm lists are linked as an install would link them.
+    oracle_links(tree.path());
     let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
     assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
 }

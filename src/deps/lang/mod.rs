@@ -9,6 +9,7 @@
 //! its language's own tooling (`tests/deps.rs`).
 
 mod model;
+mod packages;
 
 pub mod go;
 pub mod js;

@@ -24,6 +24,7 @@ mod table;
 mod tests;
 mod workspace_glob;
 
+pub use npm::{npm_packages, NpmPackages, NpmWorkspace, WorkspaceTool};
 use table::{ManifestKind, Table};
 
 /// A read-only view of the files of one tree (blobs, symlinks, gitlinks).
