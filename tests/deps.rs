@@ -123,6 +123,34 @@ fn go_imports_resolve_as_the_go_command_resolves_them() {
     assert_same("go", &ours(&repo, "go", "import", true), &theirs);
 }
 
+#[test]
+fn npm_workspace_packages_resolve_as_npm_installs_them() {
+    let (repo, tree) = fixture_and_checkout("deps_npm");
+    install(tree.path(), "npm", &["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"]);
+    let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
+    assert!(theirs.iter().any(|(_, _, to)| to == "packages/ui/src/icons/arrow.tsx"), "{theirs:#?}");
+    assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
+    let theirs = oracle("node", &["tests/oracles/js/workspace_deps.mjs"], tree.path(), false);
+    assert_same("npm manifests", &ours(&repo, "javascript", "manifest", false), &theirs);
+}
+
+#[test]
+fn pnpm_workspace_packages_resolve_as_pnpm_installs_them() {
+    let (repo, tree) = fixture_and_checkout("deps_pnpm");
+    install(tree.path(), "pnpm", &["install", "--offline", "--ignore-scripts"]);
+    let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
+    assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
+    let theirs = oracle("node", &["tests/oracles/js/workspace_deps.mjs"], tree.path(), false);
+    assert!(theirs.contains(&("package.json".into(), None, "tools/codegen/".into())), "{theirs:#?}");
+    assert_same("pnpm manifests", &ours(&repo, "javascript", "manifest", false), &theirs);
+}
+
+/// Installs a checkout with its package manager, offline.
+fn install(checkout: &Path, program: &str, args: &[&str]) {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    tool(program, &args, checkout);
+}
+
 /// Links the pnpm workspace members of a checkout into its `node_modules`.
 fn oracle_links(checkout: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -8,6 +8,7 @@
 //! parse (the `deps` bench prints the rate). Each reader is tested against
 //! its language's own tooling (`tests/deps.rs`).
 
+mod json_keys;
 mod model;
 mod packages;
 

@@ -31,6 +31,7 @@ mod builtins;
 mod exports;
 mod jsx;
 mod lex;
+mod manifest;
 mod resolve;
 mod scan;
 mod tsconfig;

@@ -57,6 +57,8 @@ pub struct Resolver {
     exports: HashMap<Vec<u8>, exports::Value>,
     /// The workspace members of the tree, by name.
     workspaces: Workspaces,
+    /// What the package.json files of workspace roots and members declare.
+    manifest_deps: Vec<ManifestDep>,
 }
 
 impl Resolver {
@@ -99,8 +101,18 @@ impl Resolver {
             }
         }
         // A tree that cannot be read has no workspace to resolve through.
-        let workspaces = Workspaces::new(&npm_packages(&TreeFiles(tree)).unwrap_or_default());
-        Resolver { configs, entries, exports, workspaces }
+        let mut workspaces = Workspaces::new(&npm_packages(&TreeFiles(tree)).unwrap_or_default());
+        let manifest_deps = super::manifest::manifest_deps(tree, &workspaces);
+        for dep in &manifest_deps {
+            if let Resolution::Internal { files, .. } = &dep.resolution {
+                let is_manifest =
+                    |f: &&Vec<u8>| f.as_slice() == b"package.json" || f.ends_with(b"/package.json");
+                if let Some(manifest) = files.first().filter(is_manifest) {
+                    workspaces.link(parent(&dep.manifest), &dep.name, parent(manifest));
+                }
+            }
+        }
+        Resolver { configs, entries, exports, workspaces, manifest_deps }
     }
 
     /// Where `import`, found in the file at `from`, leads.
@@ -131,11 +143,10 @@ impl Resolver {
         self.workspace_package(tree, parent(from), spec, conditions).unwrap_or(Resolution::External)
     }
 
-    /// Dependencies the build manifests of this ecosystem declare on other
-    /// packages of the tree: none yet, as npm workspace dependencies are
-    /// read by the shared package model that resolves bare specifiers.
+    /// Dependencies the package.json of every workspace root and member
+    /// declares on packages of the tree, sorted by (manifest, line).
     pub fn manifest_deps(&self, _tree: &SourceTree<'_>) -> Vec<ManifestDep> {
-        Vec::new()
+        self.manifest_deps.clone()
     }
 
     /// A `./` or `../` specifier, from the importing file's directory. A
@@ -488,6 +499,38 @@ mod tests {
             for spec in ["legacy", "@acme/kit", "@acme/ui-kit", "@acme", "acme", "react"] {
                 assert_eq!(at(spec), Resolution::External, "{spec}");
             }
+        });
+    }
+
+    #[test]
+    fn names_dependencies_link() {
+        let files = [
+            ("pnpm-workspace.yaml", "packages: [apps/*, libs/*]"),
+            (
+                "apps/api/package.json",
+                r#"{"dependencies": {"logger": "workspace:@acme/log@*", "gen": "link:../../tools/gen",
+                    "pkg": "file:../../tools/gen-1.0.0.tgz"}}"#,
+            ),
+            ("libs/log/package.json", r#"{"name": "@acme/log", "main": "index.js"}"#),
+            ("libs/log/index.js", ""),
+            ("tools/gen/package.json", r#"{"name": "gen-tool"}"#),
+            ("tools/gen/index.js", ""),
+            ("tools/gen-1.0.0.tgz", ""),
+        ];
+        with_tree(&files, |tree, r| {
+            assert_eq!(
+                resolve(tree, r, "apps/api/src/a.ts", "logger"),
+                Resolution::file("libs/log/index.js")
+            );
+            assert_eq!(resolve(tree, r, "apps/api/src/a.ts", "gen"), Resolution::file("tools/gen/index.js"));
+            assert_eq!(
+                resolve(tree, r, "apps/api/src/a.ts", "@acme/log"),
+                Resolution::file("libs/log/index.js")
+            );
+            assert_eq!(resolve(tree, r, "apps/api/src/a.ts", "pkg"), Resolution::External);
+            // Another package does not see what this one links.
+            assert_eq!(resolve(tree, r, "libs/log/a.ts", "logger"), Resolution::External);
+            assert_eq!(resolve(tree, r, "libs/log/a.ts", "gen-tool"), Resolution::External);
         });
     }
 }

@@ -5,10 +5,12 @@
 //! An installed workspace links every member into the `node_modules` of
 //! its root, so a file below a root reaches each member of that workspace
 //! by name, the nearest root first (Node's climb through `node_modules`).
+//! A root or member also reaches what its own dependencies link under
+//! their names: an aliased `workspace:` range, a `file:` or `link:` path.
 //! A package.json outside every workspace's members names nothing that an
 //! install links: its name stays a registry package.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ownership::packages::{NpmPackages, WorkspaceTool};
 
@@ -25,6 +27,12 @@ struct Root {
 /// The workspace members of one tree.
 pub(super) struct Workspaces {
     roots: HashMap<Vec<u8>, Root>,
+    /// Package directory -> the names its dependencies link into its
+    /// `node_modules`, and the package directory each leads to.
+    linked: HashMap<Vec<u8>, HashMap<String, Vec<u8>>>,
+    /// The package.json directories read as packages of their own: every
+    /// root and member, with the root whose member it is (itself for a root).
+    packages: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// Where a package name leads from a directory.
@@ -40,7 +48,9 @@ impl Workspaces {
     /// The members of `packages`' workspaces.
     pub(super) fn new(packages: &NpmPackages) -> Workspaces {
         let mut roots: HashMap<Vec<u8>, Root> = HashMap::new();
+        let mut members: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for ws in &packages.workspaces {
+            members.insert(ws.root.clone(), ws.root.clone());
             let root = roots
                 .entry(ws.root.clone())
                 .or_insert_with(|| Root { tool: ws.tool, by_name: HashMap::new() });
@@ -50,6 +60,7 @@ impl Workspaces {
                 root.tool = WorkspaceTool::Pnpm;
             }
             for dir in &ws.members {
+                members.entry(dir.clone()).or_insert_with(|| ws.root.clone());
                 let Some(name) = packages.names.get(dir) else { continue };
                 match root.by_name.get_mut(name) {
                     None => drop(root.by_name.insert(name.clone(), Some(dir.clone()))),
@@ -58,14 +69,25 @@ impl Workspaces {
                 }
             }
         }
-        Workspaces { roots }
+        Workspaces { roots, linked: HashMap::new(), packages: members }
     }
 
-    /// The member named `name` that a file in `dir` reaches: that of the
-    /// nearest workspace root at or above `dir` with a member of that name.
+    /// Records that the package in `package` links the package directory
+    /// `target` under `name`.
+    pub(super) fn link(&mut self, package: &[u8], name: &str, target: &[u8]) {
+        let names = self.linked.entry(package.to_vec()).or_default();
+        names.entry(name.to_owned()).or_insert_with(|| target.to_vec());
+    }
+
+    /// The package named `name` that a file in `dir` reaches: at the
+    /// nearest directory at or above `dir` that links one by that name, a
+    /// package's own dependency first, then a workspace root's member.
     pub(super) fn member(&self, dir: &[u8], name: &str) -> Option<Member<'_>> {
         let mut dir = dir;
         loop {
+            if let Some(target) = self.linked.get(dir).and_then(|l| l.get(name)) {
+                return Some(Member::Dir(target));
+            }
             if let Some(found) = self.roots.get(dir).and_then(|r| r.by_name.get(name)) {
                 return Some(match found {
                     Some(d) => Member::Dir(d),
@@ -77,6 +99,14 @@ impl Workspaces {
             }
             dir = parent(dir);
         }
+    }
+
+    /// Every workspace root and member directory, sorted, each with the
+    /// root and tool of the workspace it is in (a root is in its own).
+    pub(super) fn packages(&self) -> impl Iterator<Item = (&[u8], &[u8], WorkspaceTool)> + '_ {
+        self.packages
+            .iter()
+            .filter_map(|(dir, root)| Some((dir.as_slice(), root.as_slice(), self.roots.get(root)?.tool)))
     }
 }
 
@@ -143,6 +173,10 @@ mod tests {
         assert_eq!(ws.member(b"", "dup"), Some(Member::Ambiguous));
         assert_eq!(ws.member(b"x", "@acme/kit"), None);
         assert_eq!(ws.member(b"x", "root"), None);
+        let tools: Vec<(&[u8], &[u8], WorkspaceTool)> = ws.packages().collect();
+        assert_eq!(tools[0], (&b""[..], &b""[..], WorkspaceTool::Npm));
+        assert!(tools.contains(&(&b"apps/ui"[..], &b"apps"[..], WorkspaceTool::Pnpm)));
+        assert_eq!(tools.len(), 7);
     }
 
     #[test]
