@@ -54,7 +54,11 @@ fn oracle(program: &str, args: &[&str], checkout: &Path, with_lines: bool) -> BT
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
     all.push(checkout.as_os_str());
-    let text = tool(program, &all, root);
+    parse_refs(program, &tool(program, &all, root), with_lines)
+}
+
+/// An oracle's JSON lines, as references.
+fn parse_refs(program: &str, text: &str, with_lines: bool) -> BTreeSet<Ref> {
     let refs: BTreeSet<Ref> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -143,6 +147,55 @@ fn pnpm_workspace_packages_resolve_as_pnpm_installs_them() {
     let theirs = oracle("node", &["tests/oracles/js/workspace_deps.mjs"], tree.path(), false);
     assert!(theirs.contains(&("package.json".into(), None, "tools/codegen/".into())), "{theirs:#?}");
     assert_same("pnpm manifests", &ours(&repo, "javascript", "manifest", false), &theirs);
+}
+
+#[test]
+fn maven_poms_link_modules_as_the_maven_reactor_does() {
+    let (repo, tree) = fixture_and_checkout("deps_maven");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let jar = maven_oracle(&tmp.join("maven-oracle"));
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let arg = |name: &str, value: &Path| std::ffi::OsString::from(format!("-D{name}={}", value.display()));
+    let args = [
+        "-o".into(),
+        "-q".into(),
+        "-B".into(),
+        arg("maven.repo.local", &tmp.join("oracle-cache/m2")),
+        arg("maven.ext.class.path", &jar),
+        arg("gitsplit.out", out.path()),
+        "validate".into(),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    tool("mvn", &args, tree.path());
+    let theirs = parse_refs("mvn", &std::fs::read_to_string(out.path()).unwrap(), true);
+    assert!(theirs.contains(&("orders/pom.xml".into(), Some(17), "platform/commons/".into())), "{theirs:#?}");
+    assert_same("maven", &ours(&repo, "jvm", "manifest", true), &theirs);
+}
+
+/// Builds the Maven oracle extension (tests/oracles/maven) against the
+/// installed Maven's own libraries; the jar's path.
+fn maven_oracle(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mvn = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("mvn"))
+        .find(|p| p.is_file())
+        .expect("mvn on PATH; `bash .ci/test` installs it");
+    let home = mvn.canonicalize().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+    let classes = dir.join("classes");
+    std::fs::create_dir_all(classes.join("META-INF/plexus")).unwrap();
+    let source = root.join("tests/oracles/maven");
+    let classpath = home.join("lib/*");
+    let file = source.join("ReactorDeps.java");
+    let javac = ["-d".as_ref(), classes.as_os_str(), "-cp".as_ref(), classpath.as_os_str(), file.as_os_str()];
+    tool("javac", &javac, root);
+    std::fs::copy(
+        source.join("META-INF/plexus/components.xml"),
+        classes.join("META-INF/plexus/components.xml"),
+    )
+    .unwrap();
+    let jar = dir.join("reactor-deps.jar");
+    tool("jar", &["cf".as_ref(), jar.as_os_str(), "-C".as_ref(), classes.as_os_str(), ".".as_ref()], root);
+    jar
 }
 
 /// Installs a checkout with its package manager, offline.

@@ -14,6 +14,7 @@ mod packages;
 
 pub mod go;
 pub mod js;
+pub mod jvm_build;
 pub mod php;
 pub mod python;
 pub mod rust;
@@ -31,6 +32,8 @@ pub enum Language {
     /// JavaScript and TypeScript, as Node and TypeScript resolve them.
     #[serde(rename = "javascript")]
     JavaScript,
+    /// Java, Kotlin and Scala: their Maven and Gradle build manifests.
+    Jvm,
     /// PHP, through composer autoload maps.
     Php,
     /// Python, through the tree's package roots.
@@ -41,14 +44,15 @@ pub enum Language {
 
 impl Language {
     /// Every language, in output order.
-    pub const ALL: [Language; 5] =
-        [Language::Go, Language::JavaScript, Language::Php, Language::Python, Language::Rust];
+    pub const ALL: [Language; 6] =
+        [Language::Go, Language::JavaScript, Language::Jvm, Language::Php, Language::Python, Language::Rust];
 
     /// The name used in output.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Go => "go",
             Language::JavaScript => "javascript",
+            Language::Jvm => "jvm",
             Language::Php => "php",
             Language::Python => "python",
             Language::Rust => "rust",
@@ -67,6 +71,8 @@ impl Language {
         match self {
             Language::Go => go::EXTENSIONS,
             Language::JavaScript => js::EXTENSIONS,
+            // No JVM source is read yet: only build manifests.
+            Language::Jvm => &[],
             Language::Php => php::EXTENSIONS,
             Language::Python => python::EXTENSIONS,
             Language::Rust => rust::EXTENSIONS,
@@ -78,6 +84,7 @@ impl Language {
         match self {
             Language::Go => go::scan(src),
             Language::JavaScript => js::scan(src),
+            Language::Jvm => Ok(Vec::new()),
             Language::Php => php::scan(src),
             Language::Python => python::scan(src),
             Language::Rust => rust::scan(src),
@@ -124,6 +131,7 @@ impl Resolvers {
         match language {
             Language::Go => self.go.resolve(tree, from, import),
             Language::JavaScript => self.js.resolve(tree, from, import),
+            Language::Jvm => Resolution::Unresolved,
             Language::Php => self.php.resolve(tree, from, import),
             Language::Python => self.python.resolve(tree, from, import),
             Language::Rust => self.rust.resolve(tree, from, import),
@@ -137,6 +145,7 @@ impl Resolvers {
         let tagged = |l: Language, deps: Vec<ManifestDep>| deps.into_iter().map(move |d| (l, d));
         out.extend(tagged(Language::Go, self.go.manifest_deps(tree)));
         out.extend(tagged(Language::JavaScript, self.js.manifest_deps(tree)));
+        out.extend(tagged(Language::Jvm, jvm_build::Manifests::manifest_deps(tree)));
         out.extend(tagged(Language::Php, self.php.manifest_deps(tree)));
         out.extend(tagged(Language::Python, self.python.manifest_deps(tree)));
         out.extend(tagged(Language::Rust, self.rust.manifest_deps(tree)));

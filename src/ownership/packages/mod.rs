@@ -24,6 +24,7 @@ mod table;
 mod tests;
 mod workspace_glob;
 
+pub use maven::{read_pom, Pom, PomRef, PomRefKind};
 pub use npm::{npm_packages, NpmPackages, NpmWorkspace, WorkspaceTool};
 use table::{ManifestKind, Table};
 
