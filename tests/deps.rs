@@ -172,6 +172,41 @@ fn maven_poms_link_modules_as_the_maven_reactor_does() {
     assert_same("maven", &ours(&repo, "jvm", "manifest", true), &theirs);
 }
 
+#[test]
+fn gradle_scripts_name_projects_as_gradle_configures_them() {
+    let (repo, tree) = fixture_and_checkout("deps_gradle");
+    // Debian's Gradle 4.4 reads no Kotlin: the fixture's Kotlin scripts,
+    // written in the subset Groovy shares, are read as Groovy.
+    let mut kotlin = BTreeSet::new();
+    for f in common::z_list(&common::git(&repo, &["ls-files", "-z", "*.gradle.kts"])) {
+        let path = tree.path().join(&f);
+        std::fs::rename(&path, path.with_extension("")).unwrap();
+        kotlin.insert(f.trim_end_matches(".kts").to_string());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache/gradle");
+    let script = root.join("tests/oracles/gradle_deps.gradle");
+    let args = ["--offline".as_ref(), "--no-daemon".as_ref(), "--quiet".as_ref(), "--init-script".as_ref()];
+    let mut args: Vec<&std::ffi::OsStr> = args.to_vec();
+    args.extend([script.as_os_str(), "-g".as_ref(), home.as_os_str(), "help".as_ref()]);
+    let out = tool("gradle", &args, tree.path());
+    let json: String = out.lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    let theirs: BTreeSet<Ref> = parse_refs("gradle", &json, false)
+        .into_iter()
+        .map(
+            |(from, line, to)| {
+                if kotlin.contains(&from) {
+                    (format!("{from}.kts"), line, to)
+                } else {
+                    (from, line, to)
+                }
+            },
+        )
+        .collect();
+    assert!(theirs.contains(&("app/build.gradle.kts".into(), None, "libs/core/".into())), "{theirs:#?}");
+    assert_same("gradle", &ours(&repo, "jvm", "manifest", false), &theirs);
+}
+
 /// Builds the Maven oracle extension (tests/oracles/maven) against the
 /// installed Maven's own libraries; the jar's path.
 fn maven_oracle(dir: &Path) -> PathBuf {

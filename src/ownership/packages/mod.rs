@@ -24,6 +24,7 @@ mod table;
 mod tests;
 mod workspace_glob;
 
+pub use gradle::{gradle_projects, tokenize as gradle_tokens, GradleProject, Tok as GradleTok};
 pub use maven::{read_pom, Pom, PomRef, PomRefKind};
 pub use npm::{npm_packages, NpmPackages, NpmWorkspace, WorkspaceTool};
 use table::{ManifestKind, Table};

@@ -4,6 +4,7 @@
 //! poms and settings scripts the `maven:` and `gradle:` selectors read).
 //! Java, Kotlin and Scala sources are another reader's.
 
+mod gradle;
 mod maven;
 
 use super::{ManifestDep, SourceTree};
@@ -16,6 +17,7 @@ impl Manifests {
     /// on other modules or projects of the tree, sorted by (manifest, line).
     pub fn manifest_deps(tree: &SourceTree<'_>) -> Vec<ManifestDep> {
         let mut out = maven::manifest_deps(tree);
+        out.extend(gradle::manifest_deps(tree));
         out.sort_by(|a, b| (&a.manifest, a.line).cmp(&(&b.manifest, b.line)));
         out
     }
