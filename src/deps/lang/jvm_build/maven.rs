@@ -28,6 +28,11 @@ const MAX_PASSES: usize = 8;
 /// Parents followed up from a pom for inherited properties.
 const MAX_PARENTS: usize = 16;
 
+/// An interpolated coordinate longer than this is left as written: real
+/// ones are short, and properties naming each other twice over would
+/// otherwise double the text at every pass.
+const MAX_COORDINATE_BYTES: usize = 1024;
+
 /// One pom of the tree.
 struct Module {
     path: Vec<u8>,
@@ -123,7 +128,7 @@ impl Reactor {
                 break;
             }
             let next = self.substitute(i, &text);
-            if next == text {
+            if next == text || next.len() > MAX_COORDINATE_BYTES {
                 break;
             }
             text = next;
@@ -145,6 +150,9 @@ impl Reactor {
             match self.property(i, name) {
                 Some(value) => out.push_str(&value),
                 None => out.push_str(&rest[at..at + 3 + len]),
+            }
+            if out.len() > MAX_COORDINATE_BYTES {
+                return out;
             }
             rest = &rest[at + 3 + len..];
         }
@@ -278,5 +286,21 @@ mod tests {
                 e("core/pom.xml", 2, "com.acme:acme-parent", ""),
             ]
         );
+    }
+
+    #[test]
+    fn properties_that_double_stay_bounded() {
+        let mut props = String::from("<p0>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</p0>");
+        for n in 1..40 {
+            props.push_str(&format!("<p{n}>${{p{}}}${{p{}}}</p{n}>", n - 1, n - 1));
+        }
+        let pom = format!(
+            "<project><groupId>g</groupId><artifactId>a</artifactId><properties>{props}</properties>\
+             <dependencies><dependency><groupId>${{p39}}</groupId><artifactId>b</artifactId></dependency>\
+             </dependencies></project>"
+        );
+        let got = deps(&[("pom.xml", pom.as_str())]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].3, "External");
     }
 }
