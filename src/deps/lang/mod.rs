@@ -8,11 +8,14 @@
 //! parse (the `deps` bench prints the rate). Each reader is tested against
 //! its language's own tooling (`tests/deps.rs`).
 
+mod json_keys;
 mod model;
+mod packages;
 
 pub mod go;
 pub mod js;
 pub mod jvm;
+pub mod jvm_build;
 pub mod php;
 pub mod python;
 pub mod rust;
@@ -34,6 +37,9 @@ pub enum Language {
     JavaScript,
     /// Kotlin, through the tree's JVM packages.
     Kotlin,
+    /// Maven and Gradle builds: the dependencies their manifests declare
+    /// between projects of the tree (no source file is this language).
+    Jvm,
     /// PHP, through composer autoload maps.
     Php,
     /// Python, through the tree's package roots.
@@ -46,10 +52,11 @@ pub enum Language {
 
 impl Language {
     /// Every language, in output order.
-    pub const ALL: [Language; 8] = [
+    pub const ALL: [Language; 9] = [
         Language::Go,
         Language::Java,
         Language::JavaScript,
+        Language::Jvm,
         Language::Kotlin,
         Language::Php,
         Language::Python,
@@ -64,6 +71,7 @@ impl Language {
             Language::Java => "java",
             Language::JavaScript => "javascript",
             Language::Kotlin => "kotlin",
+            Language::Jvm => "jvm",
             Language::Php => "php",
             Language::Python => "python",
             Language::Rust => "rust",
@@ -85,6 +93,8 @@ impl Language {
             Language::Java => jvm::JAVA_EXTENSIONS,
             Language::JavaScript => js::EXTENSIONS,
             Language::Kotlin => jvm::KOTLIN_EXTENSIONS,
+            // Build manifests only: no source file is read as `jvm`.
+            Language::Jvm => &[],
             Language::Php => php::EXTENSIONS,
             Language::Python => python::EXTENSIONS,
             Language::Rust => rust::EXTENSIONS,
@@ -99,6 +109,7 @@ impl Language {
             Language::Java => jvm::scan(src, jvm::Dialect::Java),
             Language::JavaScript => js::scan(src),
             Language::Kotlin => jvm::scan(src, jvm::Dialect::Kotlin),
+            Language::Jvm => Ok(Vec::new()),
             Language::Php => php::scan(src),
             Language::Python => python::scan(src),
             Language::Rust => rust::scan(src),
@@ -150,6 +161,7 @@ impl Resolvers {
             Language::Go => self.go.resolve(tree, from, import),
             Language::JavaScript => self.js.resolve(tree, from, import),
             Language::Java | Language::Kotlin | Language::Scala => self.jvm.resolve(tree, from, import),
+            Language::Jvm => Resolution::Unresolved,
             Language::Php => self.php.resolve(tree, from, import),
             Language::Python => self.python.resolve(tree, from, import),
             Language::Rust => self.rust.resolve(tree, from, import),
@@ -163,6 +175,7 @@ impl Resolvers {
         let tagged = |l: Language, deps: Vec<ManifestDep>| deps.into_iter().map(move |d| (l, d));
         out.extend(tagged(Language::Go, self.go.manifest_deps(tree)));
         out.extend(tagged(Language::JavaScript, self.js.manifest_deps(tree)));
+        out.extend(tagged(Language::Jvm, jvm_build::Manifests::manifest_deps(tree)));
         out.extend(tagged(Language::Php, self.php.manifest_deps(tree)));
         out.extend(tagged(Language::Python, self.python.manifest_deps(tree)));
         out.extend(tagged(Language::Rust, self.rust.manifest_deps(tree)));
