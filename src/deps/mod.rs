@@ -161,19 +161,22 @@ pub fn analyse(repo: &Repo, listing: &TreeListing) -> Result<Analysis, BlobError
     for (language, dep) in resolvers.manifest_deps(&tree) {
         let Some(from) = out.index_of(&dep.manifest) else { continue };
         let text = tree.read(&dep.manifest).map(|m| line_text(&m, dep.line)).unwrap_or_default();
-        let found = found(Import::new(dep.line, dep.name), dep.resolution, text);
-        out.reference(from, language, RefKind::Manifest, found);
+        if let Some(found) = found(Import::new(dep.line, dep.name), dep.resolution, text) {
+            out.reference(from, language, RefKind::Manifest, found);
+        }
     }
     Ok(out.finish())
 }
 
-/// A resolution, reduced to what the collector keeps of it.
-fn found(import: Import, resolution: Resolution, text: Box<str>) -> Found {
-    match resolution {
+/// A resolution, reduced to what the collector keeps of it; `None` for
+/// what turned out to be no reference.
+fn found(import: Import, resolution: Resolution, text: Box<str>) -> Option<Found> {
+    Some(match resolution {
+        Resolution::NotAReference => return None,
         Resolution::External => Found::External,
         Resolution::Unresolved => Found::Unresolved { line: import.line, spec: import.spec },
         Resolution::Internal { path, files } => Found::Internal { line: import.line, text, path, files },
-    }
+    })
 }
 
 /// Scans and resolves one file's content.
@@ -202,7 +205,7 @@ fn read_file(
             let mut lines = LineTexts::new(text);
             let found = imports
                 .into_iter()
-                .map(|import| {
+                .filter_map(|import| {
                     let resolution = resolvers.resolve(language, tree, path, &import);
                     // Only a reference into the tree shows its line.
                     let text = match resolution {

@@ -12,27 +12,51 @@ use crate::support::{digest, fixture, split};
 /// positions), target.
 type Ref = (String, Option<u64>, String);
 
-/// Runs an oracle (`program args... <checkout>`) and reads its JSON lines.
-fn oracle(program: &str, args: &[&str], checkout: &Path, with_lines: bool) -> BTreeSet<Ref> {
+/// Runs a tool in `dir` with the oracles' environment; its stdout.
+fn tool(program: &str, args: &[&std::ffi::OsStr], dir: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The tools' caches (go's build cache, composer's home) outlive the run
-    // but stay out of the user's home.
+    // The tools' caches (go's build cache, composer's home, npm's and
+    // pnpm's stores) outlive the run but stay out of the user's home, and
+    // nothing may reach a network.
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache");
+    let path = std::env::join_paths(
+        std::iter::once(root.join("tests/oracles/workspaces/node_modules/.bin"))
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
     let out = Command::new(program)
         .args(args)
-        .arg(checkout)
-        .current_dir(root)
+        .current_dir(dir)
+        .env("PATH", path)
         .env("GOCACHE", cache.join("go"))
         .env("COMPOSER_HOME", cache.join("composer"))
+        .env("npm_config_cache", cache.join("npm"))
+        .env("npm_config_store_dir", cache.join("pnpm-store"))
+        .env("npm_config_offline", "true")
         .output()
         .unwrap_or_else(|e| panic!("cannot run the oracle `{program}` ({e}); `bash .ci/test` installs it"));
+    let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
     assert!(
         out.status.success(),
-        "oracle `{program} {}` failed:\n{}",
-        args.join(" "),
+        "oracle `{program} {}` failed:\n{}{}",
+        shown.join(" "),
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).expect("oracle output is UTF-8");
+    String::from_utf8(out.stdout).expect("oracle output is UTF-8")
+}
+
+/// Runs an oracle (`program args... <checkout>`, from the repository root)
+/// and reads its JSON lines.
+fn oracle(program: &str, args: &[&str], checkout: &Path, with_lines: bool) -> BTreeSet<Ref> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.push(checkout.as_os_str());
+    parse_refs(program, &tool(program, &all, root), with_lines)
+}
+
+/// An oracle's JSON lines, as references.
+fn parse_refs(program: &str, text: &str, with_lines: bool) -> BTreeSet<Ref> {
     let refs: BTreeSet<Ref> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -101,6 +125,125 @@ fn go_imports_resolve_as_the_go_command_resolves_them() {
     assert_same("go", &ours(&repo, "go", "import", true), &theirs);
 }
 
+#[test]
+fn npm_workspace_packages_resolve_as_npm_installs_them() {
+    let (repo, tree) = fixture_and_checkout("deps_npm");
+    install(tree.path(), "npm", &["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"]);
+    let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
+    assert!(theirs.iter().any(|(_, _, to)| to == "packages/ui/src/icons/arrow.tsx"), "{theirs:#?}");
+    assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
+    let theirs = oracle("node", &["tests/oracles/js/workspace_deps.mjs"], tree.path(), false);
+    assert_same("npm manifests", &ours(&repo, "javascript", "manifest", false), &theirs);
+}
+
+#[test]
+fn pnpm_workspace_packages_resolve_as_pnpm_installs_them() {
+    let (repo, tree) = fixture_and_checkout("deps_pnpm");
+    install(tree.path(), "pnpm", &["install", "--offline", "--ignore-scripts"]);
+    let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
+    assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
+    let theirs = oracle("node", &["tests/oracles/js/workspace_deps.mjs"], tree.path(), false);
+    assert!(theirs.contains(&("package.json".into(), None, "tools/codegen/".into())), "{theirs:#?}");
+    assert_same("pnpm manifests", &ours(&repo, "javascript", "manifest", false), &theirs);
+}
+
+#[test]
+fn maven_poms_link_modules_as_the_maven_reactor_does() {
+    let (repo, tree) = fixture_and_checkout("deps_maven");
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let jar = maven_oracle(&tmp.join("maven-oracle"));
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let arg = |name: &str, value: &Path| std::ffi::OsString::from(format!("-D{name}={}", value.display()));
+    let args = [
+        "-o".into(),
+        "-q".into(),
+        "-B".into(),
+        arg("maven.repo.local", &tmp.join("oracle-cache/m2")),
+        arg("maven.ext.class.path", &jar),
+        arg("gitsplit.out", out.path()),
+        "validate".into(),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    tool("mvn", &args, tree.path());
+    let theirs = parse_refs("mvn", &std::fs::read_to_string(out.path()).unwrap(), true);
+    assert!(theirs.contains(&("orders/pom.xml".into(), Some(17), "platform/commons/".into())), "{theirs:#?}");
+    assert_same("maven", &ours(&repo, "jvm", "manifest", true), &theirs);
+}
+
+#[test]
+fn gradle_scripts_name_projects_as_gradle_configures_them() {
+    let (repo, tree) = fixture_and_checkout("deps_gradle");
+    // Debian's Gradle 4.4 reads no Kotlin: the fixture's Kotlin scripts,
+    // written in the subset Groovy shares, are read as Groovy.
+    let mut kotlin = BTreeSet::new();
+    for f in crate::support::z_list(&crate::support::git(&repo, &["ls-files", "-z", "*.gradle.kts"])) {
+        let path = tree.path().join(&f);
+        std::fs::rename(&path, path.with_extension("")).unwrap();
+        kotlin.insert(f.trim_end_matches(".kts").to_string());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache/gradle");
+    let script = root.join("tests/oracles/gradle_deps.gradle");
+    let args = ["--offline".as_ref(), "--no-daemon".as_ref(), "--quiet".as_ref(), "--init-script".as_ref()];
+    let mut args: Vec<&std::ffi::OsStr> = args.to_vec();
+    args.extend([script.as_os_str(), "-g".as_ref(), home.as_os_str(), "help".as_ref()]);
+    let out = tool("gradle", &args, tree.path());
+    let json: String = out.lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+    let theirs: BTreeSet<Ref> = parse_refs("gradle", &json, false)
+        .into_iter()
+        .map(
+            |(from, line, to)| {
+                if kotlin.contains(&from) {
+                    (format!("{from}.kts"), line, to)
+                } else {
+                    (from, line, to)
+                }
+            },
+        )
+        .collect();
+    assert!(theirs.contains(&("app/build.gradle.kts".into(), None, "libs/core/".into())), "{theirs:#?}");
+    assert_same("gradle", &ours(&repo, "jvm", "manifest", false), &theirs);
+}
+
+/// Builds the Maven oracle extension (tests/oracles/maven) against the
+/// installed Maven's own libraries; the jar's path.
+fn maven_oracle(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mvn = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("mvn"))
+        .find(|p| p.is_file())
+        .expect("mvn on PATH; `bash .ci/test` installs it");
+    let home = mvn.canonicalize().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+    let classes = dir.join("classes");
+    std::fs::create_dir_all(classes.join("META-INF/plexus")).unwrap();
+    let source = root.join("tests/oracles/maven");
+    let classpath = home.join("lib/*");
+    let file = source.join("ReactorDeps.java");
+    let javac = ["-d".as_ref(), classes.as_os_str(), "-cp".as_ref(), classpath.as_os_str(), file.as_os_str()];
+    tool("javac", &javac, root);
+    std::fs::copy(
+        source.join("META-INF/plexus/components.xml"),
+        classes.join("META-INF/plexus/components.xml"),
+    )
+    .unwrap();
+    let jar = dir.join("reactor-deps.jar");
+    tool("jar", &["cf".as_ref(), jar.as_os_str(), "-C".as_ref(), classes.as_os_str(), ".".as_ref()], root);
+    jar
+}
+
+/// Installs a checkout with its package manager, offline.
+fn install(checkout: &Path, program: &str, args: &[&str]) {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    tool(program, &args, checkout);
+}
+
+/// Links the pnpm workspace members of a checkout into its `node_modules`.
+fn oracle_links(checkout: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/oracles/js/link_workspaces.mjs");
+    tool("node", &[script.as_os_str(), checkout.as_os_str()], root);
+}
+
 /// The directory (ending in `/`) of the Cargo package holding `file`: the
 /// nearest ancestor with a `Cargo.toml` that has `[package]`.
 fn cargo_package(tree: &Path, file: &str) -> String {
@@ -135,6 +278,9 @@ fn rust_crate_references_are_the_dependencies_rustc_finds_used() {
 #[test]
 fn javascript_imports_resolve_as_typescript_and_esbuild_resolve_them() {
     let (repo, tree) = fixture_and_checkout("deps_js");
+    // The registry packages cannot be installed offline: the workspace
+    // members pnpm lists are linked as an install would link them.
+    oracle_links(tree.path());
     let theirs = oracle("node", &["tests/oracles/js/imports.mjs"], tree.path(), true);
     assert_same("javascript", &ours(&repo, "javascript", "import", true), &theirs);
 }
@@ -151,6 +297,37 @@ fn python_imports_resolve_as_pythons_ast_and_path_finder_resolve_them() {
     let (repo, tree) = fixture_and_checkout("deps_python");
     let theirs = oracle("python3", &["tests/oracles/python_imports.py"], tree.path(), true);
     assert_same("python", &ours(&repo, "python", "import", true), &theirs);
+}
+
+/// The source files a reference target stands for: a file, or the JVM
+/// source files directly in a package's directory (ending in `/`).
+fn jvm_files(tree: &Path, target: &str) -> Vec<String> {
+    if !target.ends_with('/') {
+        return vec![target.to_string()];
+    }
+    let mut files: Vec<String> = std::fs::read_dir(tree.join(target))
+        .unwrap_or_else(|e| panic!("{target}: {e}"))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| [".java", ".kt", ".scala"].iter().any(|ext| name.ends_with(ext)))
+        .map(|name| format!("{target}{name}"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn jvm_imports_resolve_as_jdeps_sees_them() {
+    let (repo, tree) = fixture_and_checkout("deps_jvm");
+    let theirs = oracle("python3", &["tests/oracles/jvm_deps.py"], tree.path(), false);
+    // jdeps gives classes, not lines; a wildcard import leads to its
+    // package's files, each of which the fixture's importer uses.
+    let mut ours_by_file = BTreeSet::new();
+    for language in ["java", "kotlin", "scala"] {
+        for (from, _, to) in ours(&repo, language, "import", false) {
+            ours_by_file.extend(jvm_files(tree.path(), &to).into_iter().map(|to| (from.clone(), None, to)));
+        }
+    }
+    assert_same("jvm", &ours_by_file, &theirs);
 }
 
 /// Runs `git-split ARGS` on the `deps` fixture, snapshots what it printed,

@@ -19,6 +19,20 @@ pub(super) fn config(m: &Model, c: Option<&Comp>, kind: Config, r: &mut Rng, o: 
         (Config::Pyproject, Some(c)) => pyproject(m, c, o),
         (Config::Composer, Some(c)) => composer(m, c, o),
         (Config::CargoToml, Some(c)) => cargo_toml(m, c, o),
+        (Config::GradleBuild, Some(c)) => gradle_build(m, c, o),
+        (Config::GradleSettings, _) => {
+            o.push_str("rootProject.name = \"acme\"\n\npluginManagement {\n    repositories { gradlePluginPortal() }\n}\n\n");
+            let jvm = m.comps.iter().filter(|c| c.lang.map(Lang::family) == Some(Lang::Java));
+            for c in jvm {
+                w!(
+                    o,
+                    "include(\":{}\")\nproject(\":{}\").projectDir = file(\"{}\")\n",
+                    c.name,
+                    c.name,
+                    c.root
+                );
+            }
+        }
         (Config::GoWork, _) => {
             o.push_str("go 1.22.5\n\nuse (\n");
             for c in comps(Lang::Go) {
@@ -232,3 +246,15 @@ pub(super) const PHP_CONSOLE: &str = "#!/usr/bin/env php\n<?php\n\nuse Acme\\Pla
 pub(super) const ESLINT_CONFIG: &str = "// @ts-check\nimport js from '@eslint/js';\nimport tseslint from 'typescript-eslint';\nimport react from 'eslint-plugin-react';\n\nexport default tseslint.config(\n  js.configs.recommended,\n  ...tseslint.configs.recommended,\n  {\n    plugins: { react },\n    rules: {\n      'no-restricted-imports': ['error', { patterns: ['../../*/src/*'] }],\n    },\n  },\n);\n";
 
 pub(super) const PHP_CS_FIXER: &str = "<?php\n\n$finder = (new PhpCsFixer\\Finder())\n    ->in(__DIR__.'/src')\n    ->exclude(['Resources/data'])\n    ->notPath('#/Fixtures/#');\n\nreturn (new PhpCsFixer\\Config())\n    ->setRules([\n        '@Symfony' => true,\n        'native_function_invocation' => ['include' => ['@compiler_optimized'], 'scope' => 'namespaced'],\n        'header_comment' => ['header' => 'This file is part of the Acme package.'],\n    ])\n    ->setRiskyAllowed(true)\n    ->setFinder($finder);\n";
+
+/// A subproject's `build.gradle.kts`: its plugins and its dependencies on
+/// the subprojects it imports from.
+fn gradle_build(m: &Model, c: &Comp, o: &mut String) {
+    let plugin = if c.lang == Some(Lang::Kotlin) { "kotlin(\"jvm\")" } else { "`java-library`" };
+    w!(o, "import org.gradle.api.tasks.testing.logging.TestExceptionFormat\n\nplugins {{\n    {plugin}\n}}\n\ndependencies {{\n");
+    for &d in c.same_team.iter().chain(&c.other_team) {
+        w!(o, "    implementation(project(\":{}\"))\n", m.comps[d].name);
+    }
+    o.push_str("    implementation(\"org.springframework.boot:spring-boot-starter-web:3.3.2\")\n    testImplementation(\"org.junit.jupiter:junit-jupiter:5.10.3\")\n}\n\n");
+    o.push_str("tasks.test {\n    useJUnitPlatform()\n    testLogging { exceptionFormat = TestExceptionFormat.FULL }\n}\n");
+}

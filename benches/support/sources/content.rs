@@ -8,6 +8,7 @@ use super::companions::{png, text_doc};
 use super::config::config;
 use super::generated::generated;
 use super::go::go_source;
+use super::jvm::jvm_source;
 use super::model::{Comp, Content, Doc, FileSpec, Lang, Model, Unit};
 use super::php::{php_data, php_source};
 use super::python::py_source;
@@ -52,6 +53,7 @@ impl Gen<'_> {
                     Lang::Py => py_source(&file, r, o),
                     Lang::Php => php_source(&file, r, o),
                     Lang::Rust => rs_source(&file, r, o),
+                    Lang::Java | Lang::Kotlin => jvm_source(&file, r, o),
                 }
             }
             Content::Generated { unit, size } => {

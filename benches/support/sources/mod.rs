@@ -7,8 +7,9 @@
 //!   `services/` (tied by a `go.work`), TypeScript packages of a pnpm
 //!   workspace under `web/packages/` (`tsconfig` paths, barrels, CSS
 //!   modules), Python projects in the `src` layout under `python/` (a uv
-//!   workspace), a composer application under `php/` and a Cargo workspace
-//!   under `crates/`; next to them the READMEs, docs, JSON fixtures,
+//!   workspace), a composer application under `php/`, a Cargo workspace
+//!   under `crates/` and Java and Kotlin subprojects of a Gradle build
+//!   under `jvm/`; next to them the READMEs, docs, JSON fixtures,
 //!   images, deployment YAML, CI workflows and lock files such a repository
 //!   holds, a few generated sources, and some generated past the size
 //!   `deps` reads;
@@ -49,7 +50,7 @@ use polyglot::polyglot;
 
 /// Bumped whenever the output for given [`Params`] changes, so that cached
 /// trees made by an older generator are not reused.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// Source files larger than this are skipped by `deps` (its
 /// `MAX_SOURCE_BYTES`); the generated giants are made larger.
@@ -69,6 +70,7 @@ mod config;
 mod content;
 mod generated;
 mod go;
+mod jvm;
 mod layout;
 mod model;
 mod php;
@@ -82,7 +84,7 @@ mod words;
 /// The kind of repository.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    /// Go, TypeScript, Python, PHP and Rust side by side.
+    /// Go, TypeScript, Python, PHP, Rust, Java and Kotlin side by side.
     Polyglot,
     /// Components, bundles and bridges of a PHP framework.
     Php,
@@ -155,7 +157,8 @@ pub struct Stats {
     pub files: u64,
     /// Their total size.
     pub bytes: u64,
-    /// Per language (`go`, `ts`, `python`, `php`, `rust`): source files and their bytes.
+    /// Per language (`go`, `ts`, `python`, `php`, `rust`, `java`, `kotlin`):
+    /// source files and their bytes.
     pub sources: BTreeMap<String, (u64, u64)>,
     /// Source files over the size `deps` reads.
     pub oversized: u64,

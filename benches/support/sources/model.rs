@@ -19,6 +19,8 @@ pub(super) enum Lang {
     Py,
     Php,
     Rust,
+    Java,
+    Kotlin,
 }
 
 impl Lang {
@@ -29,6 +31,16 @@ impl Lang {
             Lang::Py => "python",
             Lang::Php => "php",
             Lang::Rust => "rust",
+            Lang::Java => "java",
+            Lang::Kotlin => "kotlin",
+        }
+    }
+
+    /// Java and Kotlin code import each other's classes: one family.
+    pub(super) fn family(self) -> Lang {
+        match self {
+            Lang::Kotlin => Lang::Java,
+            other => other,
         }
     }
 
@@ -41,6 +53,8 @@ impl Lang {
             "py" | "pyi" => Some(Lang::Py),
             "php" => Some(Lang::Php),
             "rs" => Some(Lang::Rust),
+            "java" => Some(Lang::Java),
+            "kt" | "kts" => Some(Lang::Kotlin),
             _ => None,
         }
     }
@@ -152,6 +166,10 @@ pub(super) enum Config {
     RootComposer,
     CargoToml,
     CargoWorkspace,
+    /// A Gradle subproject's `build.gradle.kts`.
+    GradleBuild,
+    /// The root `settings.gradle.kts`.
+    GradleSettings,
 }
 
 #[derive(Clone, Copy)]
@@ -271,13 +289,16 @@ pub(super) fn split_budget(r: &mut Rng, count: usize, total: f64) -> Vec<usize> 
     weights.iter().map(|w| ((total * w / sum) as usize).max(30)).collect()
 }
 
-/// Each component depends on a few earlier ones of its language: up to two
+/// Each component depends on a few earlier ones of its language (Java and
+/// Kotlin count as one): up to two
 /// of its team's, the hub, and one to three of other teams'.
 pub(super) fn assign_deps(m: &mut Model, r: &mut Rng) {
     for i in 0..m.comps.len() {
         let (lang, team) = (m.comps[i].lang, m.comps[i].team);
-        let earlier: Vec<usize> =
-            (0..i).filter(|&j| m.comps[j].lang == lang && !m.comps[j].public.is_empty()).collect();
+        let family = lang.map(Lang::family);
+        let earlier: Vec<usize> = (0..i)
+            .filter(|&j| m.comps[j].lang.map(Lang::family) == family && !m.comps[j].public.is_empty())
+            .collect();
         let Some(&hub) = earlier.first() else { continue };
         let same: Vec<usize> =
             earlier.iter().copied().filter(|&j| team.is_some() && m.comps[j].team == team).collect();

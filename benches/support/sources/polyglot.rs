@@ -7,18 +7,21 @@ use std::collections::HashSet;
 use crate::synth::Rng;
 
 use super::config::{ESLINT_CONFIG, PHP_CONSOLE};
+use super::jvm::layout_jvm;
 use super::layout::{layout_go, layout_php_module, layout_py, layout_rust, layout_ts, py_module, py_package};
 use super::model::{assign_deps, split_budget, Comp, Config, Content, Doc, Lang, Lock, Model};
 use super::words::{camel, cap, lognormal, noun, pascal, snake, verb, TEAMS};
 use super::Params;
 
 /// Per language: components, share of the tree's files, median source size.
-const POLYGLOT: [(Lang, usize, f64, f64); 5] = [
-    (Lang::Go, 28, 0.27, 3_000.0),
-    (Lang::Ts, 36, 0.30, 2_000.0),
-    (Lang::Py, 18, 0.14, 2_800.0),
-    (Lang::Php, 20, 0.15, 2_800.0),
-    (Lang::Rust, 22, 0.12, 3_600.0),
+const POLYGLOT: [(Lang, usize, f64, f64); 7] = [
+    (Lang::Go, 28, 0.23, 3_000.0),
+    (Lang::Ts, 36, 0.25, 2_000.0),
+    (Lang::Py, 18, 0.12, 2_800.0),
+    (Lang::Php, 20, 0.12, 2_800.0),
+    (Lang::Rust, 22, 0.10, 3_600.0),
+    (Lang::Java, 18, 0.10, 3_400.0),
+    (Lang::Kotlin, 14, 0.06, 2_400.0),
 ];
 
 /// Share of a polyglot component's files that are not source (with what
@@ -87,6 +90,18 @@ fn companion(c: &Comp, dir: &str, r: &mut Rng) -> (String, String, &'static str,
             75..90 => (format!("{root}/data"), snake(r), ".csv", Doc::Text),
             _ => (format!("{root}/docs"), kebab, ".md", Doc::Markdown),
         },
+        Some(Lang::Java | Lang::Kotlin) => match k {
+            0..35 => (format!("{root}/src/main/resources"), snake(r), ".yaml", Doc::Yaml),
+            35..55 => (
+                format!("{root}/src/main/resources/db/migration"),
+                format!("V{}__{}", r.below(500), snake(r)),
+                ".sql",
+                Doc::Sql,
+            ),
+            55..80 => (format!("{root}/src/test/resources"), snake(r), ".json", Doc::Json),
+            80..90 => (format!("{root}/src/main/resources/templates"), snake(r), ".html", Doc::Twig),
+            _ => (format!("{root}/docs"), kebab, ".md", Doc::Markdown),
+        },
         Some(Lang::Php) => {
             let tests = c.tests.as_ref().map_or_else(|| format!("{root}/Tests"), |(t, _)| t.clone());
             match k {
@@ -129,6 +144,7 @@ pub(super) fn polyglot(params: &Params) -> Model {
                 Lang::Py => format!("python/{name}"),
                 Lang::Php => format!("php/src/Acme/{name}"),
                 Lang::Rust => format!("crates/{name}"),
+                Lang::Java | Lang::Kotlin => format!("jvm/{name}"),
             };
             let mut c = Comp::new(lang, &name, root, Some(team), median);
             let code = (budget as f64 * (1.0 - COMPANION_SHARE)) as usize;
@@ -138,6 +154,7 @@ pub(super) fn polyglot(params: &Params) -> Model {
                 Lang::Py => layout_py(&mut c, code, &mut r),
                 Lang::Php => layout_php_module(&mut c, code, i == 0, &mut r),
                 Lang::Rust => layout_rust(&mut c, code, &mut r),
+                Lang::Java | Lang::Kotlin => layout_jvm(&mut c, code, &mut r),
             }
             companions(&mut c, budget, &mut r);
             m.comps.push(c);
@@ -159,6 +176,8 @@ fn comp_name(lang: Lang, i: usize, team: &str, taken: &mut HashSet<String>, r: &
         Lang::Py => ("platform-common", &["etl", "reports", "ml", "jobs", "pipelines", "scoring", "exports"]),
         Lang::Php => ("Platform", &["", "Admin", "Api", "Sync", "Export", "Legacy", "Reporting"]),
         Lang::Rust => ("platform-core", &["core", "engine", "proto", "client", "codec", "store", "cli"]),
+        Lang::Java => ("platform-jvm", &["service", "domain", "api", "batch", "integration", "adapter"]),
+        Lang::Kotlin => ("platform-kt", &["app", "sdk", "flows", "android", "bff", "events"]),
     };
     if i == 0 {
         taken.insert(hub.to_string());
@@ -246,6 +265,7 @@ fn root_build_files(root: &mut Comp, r: &mut Rng) {
         ("Cargo.toml", Config::CargoWorkspace),
         ("pyproject.toml", Config::RootPyproject),
         ("php/composer.json", Config::AppComposer),
+        ("settings.gradle.kts", Config::GradleSettings),
     ] {
         root.add(path.into(), Content::Config(config));
     }
@@ -271,6 +291,7 @@ fn root_build_files(root: &mut Comp, r: &mut Rng) {
         ("php/phpunit.xml.dist", Doc::Xml),
         ("php/.env", Doc::Text),
         ("php/symfony.lock", Doc::Json),
+        ("gradle.properties", Doc::Text),
     ] {
         root.doc(path.into(), doc, r);
     }

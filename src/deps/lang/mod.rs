@@ -8,10 +8,14 @@
 //! parse (the `deps` bench prints the rate). Each reader is tested against
 //! its language's own tooling (`tests/it/deps.rs`).
 
+mod json_keys;
 mod model;
+mod packages;
 
 pub mod go;
 pub mod js;
+pub mod jvm;
+pub mod jvm_build;
 pub mod php;
 pub mod python;
 pub mod rust;
@@ -26,30 +30,52 @@ use serde::Serialize;
 pub enum Language {
     /// Go, through the tree's `go.mod` modules.
     Go,
+    /// Java, through the tree's JVM packages.
+    Java,
     /// JavaScript and TypeScript, as Node and TypeScript resolve them.
     #[serde(rename = "javascript")]
     JavaScript,
+    /// Kotlin, through the tree's JVM packages.
+    Kotlin,
+    /// Maven and Gradle builds: the dependencies their manifests declare
+    /// between projects of the tree (no source file is this language).
+    Jvm,
     /// PHP, through composer autoload maps.
     Php,
     /// Python, through the tree's package roots.
     Python,
     /// Rust, through each crate's Cargo dependencies.
     Rust,
+    /// Scala, through the tree's JVM packages.
+    Scala,
 }
 
 impl Language {
     /// Every language, in output order.
-    pub const ALL: [Language; 5] =
-        [Language::Go, Language::JavaScript, Language::Php, Language::Python, Language::Rust];
+    pub const ALL: [Language; 9] = [
+        Language::Go,
+        Language::Java,
+        Language::JavaScript,
+        Language::Jvm,
+        Language::Kotlin,
+        Language::Php,
+        Language::Python,
+        Language::Rust,
+        Language::Scala,
+    ];
 
     /// The name used in output.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Go => "go",
+            Language::Java => "java",
             Language::JavaScript => "javascript",
+            Language::Kotlin => "kotlin",
+            Language::Jvm => "jvm",
             Language::Php => "php",
             Language::Python => "python",
             Language::Rust => "rust",
+            Language::Scala => "scala",
         }
     }
 
@@ -64,10 +90,15 @@ impl Language {
     fn extensions(self) -> &'static [&'static str] {
         match self {
             Language::Go => go::EXTENSIONS,
+            Language::Java => jvm::JAVA_EXTENSIONS,
             Language::JavaScript => js::EXTENSIONS,
+            Language::Kotlin => jvm::KOTLIN_EXTENSIONS,
+            // Build manifests only: no source file is read as `jvm`.
+            Language::Jvm => &[],
             Language::Php => php::EXTENSIONS,
             Language::Python => python::EXTENSIONS,
             Language::Rust => rust::EXTENSIONS,
+            Language::Scala => jvm::SCALA_EXTENSIONS,
         }
     }
 
@@ -75,10 +106,14 @@ impl Language {
     pub fn scan(self, src: &str) -> Result<Vec<Import>, ScanError> {
         match self {
             Language::Go => go::scan(src),
+            Language::Java => jvm::scan(src, jvm::Dialect::Java),
             Language::JavaScript => js::scan(src),
+            Language::Kotlin => jvm::scan(src, jvm::Dialect::Kotlin),
+            Language::Jvm => Ok(Vec::new()),
             Language::Php => php::scan(src),
             Language::Python => python::scan(src),
             Language::Rust => rust::scan(src),
+            Language::Scala => jvm::scan(src, jvm::Dialect::Scala),
         }
     }
 }
@@ -93,6 +128,8 @@ impl std::fmt::Display for Language {
 pub struct Resolvers {
     go: go::Resolver,
     js: js::Resolver,
+    /// Java, Kotlin and Scala share one resolver: they share packages.
+    jvm: jvm::Resolver,
     php: php::Resolver,
     python: python::Resolver,
     rust: rust::Resolver,
@@ -105,6 +142,7 @@ impl Resolvers {
         Resolvers {
             go: go::Resolver::new(tree),
             js: js::Resolver::new(tree),
+            jvm: jvm::Resolver::new(tree),
             php: php::Resolver::new(tree),
             python: python::Resolver::new(tree),
             rust: rust::Resolver::new(tree),
@@ -122,6 +160,8 @@ impl Resolvers {
         match language {
             Language::Go => self.go.resolve(tree, from, import),
             Language::JavaScript => self.js.resolve(tree, from, import),
+            Language::Java | Language::Kotlin | Language::Scala => self.jvm.resolve(tree, from, import),
+            Language::Jvm => Resolution::Unresolved,
             Language::Php => self.php.resolve(tree, from, import),
             Language::Python => self.python.resolve(tree, from, import),
             Language::Rust => self.rust.resolve(tree, from, import),
@@ -135,6 +175,7 @@ impl Resolvers {
         let tagged = |l: Language, deps: Vec<ManifestDep>| deps.into_iter().map(move |d| (l, d));
         out.extend(tagged(Language::Go, self.go.manifest_deps(tree)));
         out.extend(tagged(Language::JavaScript, self.js.manifest_deps(tree)));
+        out.extend(tagged(Language::Jvm, jvm_build::Manifests::manifest_deps(tree)));
         out.extend(tagged(Language::Php, self.php.manifest_deps(tree)));
         out.extend(tagged(Language::Python, self.python.manifest_deps(tree)));
         out.extend(tagged(Language::Rust, self.rust.manifest_deps(tree)));

@@ -53,6 +53,10 @@ pub enum Resolution {
     External,
     /// Looks internal or is unknown, and nothing in the tree matches.
     Unresolved,
+    /// Not a reference after all: a dotted name in code that only looked
+    /// like a qualified class name (a field access, a call chain) and names
+    /// nothing of the tree. Counted nowhere.
+    NotAReference,
 }
 
 impl Resolution {

@@ -19,7 +19,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::table::{join, utf8, Entry, Former, ManifestKind, Manifests, Parsed};
+use super::table::{join, split_dir, utf8, Entry, Former, ManifestKind, Manifests, Parsed};
+use super::{FileSource, ReadError};
 
 /// How Gradle projects are found.
 pub(super) const KIND: ManifestKind = ManifestKind {
@@ -55,7 +56,7 @@ fn normalize(name: &str) -> String {
 
 /// A token of a Gradle script (settings or build).
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum Tok {
+pub enum Tok {
     /// A name or keyword.
     Ident(String),
     /// A string literal; `None` when it interpolates (`"$x"`, `"${x}"`).
@@ -474,11 +475,47 @@ fn include_build(toks: &[Tok], mut i: usize, s: &mut Settings) -> usize {
 /// (see the module docs); a build that no other build includes keeps its own
 /// paths. A build several builds include is named through the first.
 fn link(manifests: Manifests) -> Vec<Entry> {
-    // A directory may hold both settings files: one build.
+    let builds = by_build(manifests);
+    let mut out = Vec::new();
+    for (dir, path) in build_paths(&builds) {
+        if path.is_empty() {
+            out.extend(builds[&dir].iter().filter(|e| !e.includes).cloned());
+            continue;
+        }
+        out.push(Entry::new(path.as_str(), &dir));
+        for e in builds.get(&dir).into_iter().flatten() {
+            // A key without a leading `:` is the build's `rootProject.name`:
+            // the build's path names its root project instead.
+            if e.includes || !e.keys.iter().all(|k| k.starts_with(':')) {
+                continue;
+            }
+            let mut e = e.clone();
+            for k in &mut e.keys {
+                k.insert_str(0, &path);
+            }
+            for f in &mut e.former {
+                f.name.insert_str(0, &path);
+            }
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// The settings' entries by build directory: a directory may hold both
+/// settings files, one build.
+fn by_build(manifests: Manifests) -> BTreeMap<Vec<u8>, Vec<Entry>> {
     let mut builds: BTreeMap<Vec<u8>, Vec<Entry>> = BTreeMap::new();
     for (dir, entries) in manifests {
         builds.entry(dir).or_default().extend(entries);
     }
+    builds
+}
+
+/// Every build's directory and path (`""` for a build no other build
+/// includes), each build that no other includes followed by the builds it
+/// includes.
+fn build_paths(builds: &BTreeMap<Vec<u8>, Vec<Entry>>) -> Vec<(Vec<u8>, String)> {
     let included: HashSet<&[u8]> =
         builds.values().flatten().filter(|e| e.includes).map(|e| e.dir.as_slice()).collect();
     // Builds no other build includes first; then any only a cycle reaches.
@@ -491,27 +528,50 @@ fn link(manifests: Manifests) -> Vec<Entry> {
             continue;
         }
         path_of.insert(root.clone(), String::new());
-        out.extend(builds[root].iter().filter(|e| !e.includes).cloned());
-        for (dir, path) in composite(&builds, root, &mut path_of) {
-            out.push(Entry::new(path.as_str(), &dir));
-            for e in builds.get(&dir).into_iter().flatten() {
-                // A key without a leading `:` is the build's `rootProject.name`:
-                // the build's path names its root project instead.
-                if e.includes || !e.keys.iter().all(|k| k.starts_with(':')) {
-                    continue;
-                }
-                let mut e = e.clone();
-                for k in &mut e.keys {
-                    k.insert_str(0, &path);
-                }
-                for f in &mut e.former {
-                    f.name.insert_str(0, &path);
-                }
-                out.push(e);
+        out.push((root.clone(), String::new()));
+        out.extend(composite(builds, root, &mut path_of));
+    }
+    out
+}
+
+/// One Gradle project of the tree, as the `gradle:` selectors see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GradleProject {
+    /// The path of its build: `""` for a build no other build includes,
+    /// `:build-logic` for an included one.
+    pub build: String,
+    /// Its path in its build: `:` for the build's root project, `:libs:core`.
+    pub path: String,
+    /// Its directory.
+    pub dir: Vec<u8>,
+}
+
+/// Every project of every build of the tree, from the settings scripts the
+/// `gradle:` selectors read, in build order then script order.
+pub fn gradle_projects(files: &dyn FileSource) -> Result<Vec<GradleProject>, ReadError> {
+    let mut manifests = Vec::new();
+    for path in files.paths() {
+        let (dir, name) = split_dir(path);
+        if !KIND.file_names.iter().any(|n| n.as_bytes() == name) || files.too_large(path)?.is_some() {
+            continue;
+        }
+        // A script that cannot be read or parsed declares no project, as
+        // for the selectors.
+        if let Some(Ok(entries)) = files.read(path)?.map(|text| parse(dir, &text)) {
+            manifests.push((dir.to_vec(), entries));
+        }
+    }
+    let builds = by_build(manifests);
+    let mut out = Vec::new();
+    for (dir, build) in build_paths(&builds) {
+        out.push(GradleProject { build: build.clone(), path: ":".to_owned(), dir: dir.clone() });
+        for e in builds.get(&dir).into_iter().flatten().filter(|e| !e.includes) {
+            if let Some(path) = e.keys.first().filter(|k| k.starts_with(':')) {
+                out.push(GradleProject { build: build.clone(), path: path.clone(), dir: e.dir.clone() });
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The builds `root` includes, directly or through each other, not yet named
@@ -556,7 +616,7 @@ fn ancestors(dir: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Strings, identifiers and single-character punctuation, each with its byte
 /// offset; comments and whitespace dropped. Good enough for both Groovy and
 /// Kotlin settings.
-pub(super) fn tokenize(text: &str) -> Result<(Vec<Tok>, Vec<usize>), String> {
+pub fn tokenize(text: &str) -> Result<(Vec<Tok>, Vec<usize>), String> {
     let mut toks = Vec::new();
     let mut chars = text.char_indices().peekable();
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;

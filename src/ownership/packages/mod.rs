@@ -25,6 +25,9 @@ mod table;
 mod tests;
 mod workspace_glob;
 
+pub use gradle::{gradle_projects, tokenize as gradle_tokens, GradleProject, Tok as GradleTok};
+pub use maven::{read_pom, Pom, PomRef, PomRefKind};
+pub use npm::{npm_packages, NpmPackages, NpmWorkspace, WorkspaceTool};
 pub use select::{is_glob, Selected};
 use table::{ManifestKind, Table};
 

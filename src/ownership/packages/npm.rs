@@ -1,10 +1,14 @@
 //! npm: `package.json` top-level `name`; workspaces from `package.json`
 //! `workspaces` (npm, Yarn) and `pnpm-workspace.yaml` `packages` (pnpm).
 
+use std::collections::BTreeMap;
+
 use super::table::{
-    exact, utf8, Boundaries, Declared, Entry, IsMember, ManifestKind, Parsed, Workspace, WorkspaceRules,
+    exact, utf8, Boundaries, Declared, Entry, IsMember, ManifestKind, Parsed, Table, Workspace,
+    WorkspaceRules,
 };
 use super::workspace_glob::{names, Glob, TrailingGlobstar, MAX_DECLARED_SEGMENTS};
+use super::{FileSource, ReadError};
 
 /// How npm packages are found.
 pub(super) const KIND: ManifestKind = ManifestKind {
@@ -24,6 +28,58 @@ pub(super) const KIND: ManifestKind = ManifestKind {
 const PNPM_WORKSPACE: &str = "pnpm-workspace.yaml";
 
 const RULES: WorkspaceRules = WorkspaceRules { files: &[PNPM_WORKSPACE], read };
+
+/// Which tool's declaration makes a directory a workspace root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkspaceTool {
+    /// `package.json` `workspaces`, read by npm and Yarn.
+    Npm,
+    /// `pnpm-workspace.yaml`.
+    Pnpm,
+}
+
+/// One workspace of the tree and the members its declaration selects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NpmWorkspace {
+    /// The workspace root; `b""` is the tree root.
+    pub root: Vec<u8>,
+    /// The tool whose declaration this is.
+    pub tool: WorkspaceTool,
+    /// The member directories, sorted (never the root itself).
+    pub members: Vec<Vec<u8>>,
+}
+
+/// The npm packages of one tree, as the `npm:` selectors see them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NpmPackages {
+    /// Every workspace declared in the tree, nested ones too, in the order
+    /// of the files declaring them.
+    pub workspaces: Vec<NpmWorkspace>,
+    /// The `name` of every `package.json` outside `node_modules` that has
+    /// one, by directory.
+    pub names: BTreeMap<Vec<u8>, String>,
+}
+
+/// Reads the npm packages and workspaces of a tree, exactly as the `npm:`
+/// selectors resolve them.
+pub fn npm_packages(files: &dyn FileSource) -> Result<NpmPackages, ReadError> {
+    let table = Table::build(files, &KIND)?;
+    let workspaces = table
+        .workspaces()
+        .iter()
+        .map(|m| {
+            let file = m.file.rsplit(|&b| b == b'/').next().unwrap_or(&m.file);
+            let tool =
+                if file == PNPM_WORKSPACE.as_bytes() { WorkspaceTool::Pnpm } else { WorkspaceTool::Npm };
+            let mut members = m.members.clone();
+            members.sort();
+            NpmWorkspace { root: m.root.clone(), tool, members }
+        })
+        .collect();
+    let names =
+        table.entries().iter().filter_map(|e| Some((e.dir.clone(), e.keys.first()?.clone()))).collect();
+    Ok(NpmPackages { workspaces, names })
+}
 
 fn parse(dir: &[u8], text: &[u8]) -> Parsed {
     read(b"package.json", dir, text).map(|(entries, _)| entries)

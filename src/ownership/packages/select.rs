@@ -186,10 +186,7 @@ impl PackageIndex<'_> {
 
     fn python_project_at(&self, dirs: &[Vec<u8>]) -> Option<String> {
         let table = self.table(PackageKind::Python).ok()?;
-        table
-            .entries()
-            .find(|(_, dir)| dirs.first().is_some_and(|d| d == dir))
-            .map(|(keys, _)| keys[0].clone())
+        table.entries().iter().find(|e| dirs.first() == Some(&e.dir)).map(|e| e.keys[0].clone())
     }
 
     /// The import packages of the tree's Python projects, found once: a
@@ -201,7 +198,7 @@ impl PackageIndex<'_> {
         }
         let table = self.table(PackageKind::Python)?;
         let projects: HashMap<&[u8], &str> =
-            table.entries().map(|(keys, dir)| (dir, keys[0].as_str())).collect();
+            table.entries().iter().map(|e| (e.dir.as_slice(), e.keys[0].as_str())).collect();
         let mut out = ImportPackages::new();
         if !projects.is_empty() {
             for path in self.files.paths() {

@@ -128,6 +128,9 @@ pub(super) struct Table {
     by_former: HashMap<String, Vec<(usize, usize)>>,
     /// Directories that start another package, sorted and deduplicated.
     boundaries: Vec<Vec<u8>>,
+    /// Every workspace declared in the tree, with the members it selects
+    /// (kinds whose boundaries are workspaces only).
+    workspaces: Vec<Membership>,
     normalize: fn(&str) -> String,
     /// Manifests that could not be used, as `(path, reason)`.
     pub skipped: Vec<(String, String)>,
@@ -193,10 +196,15 @@ impl Table {
             }
         }
         let entries = (kind.link)(manifests);
+        let mut memberships = Vec::new();
         let mut boundaries = match kind.boundaries {
             Boundaries::EveryManifest => manifest_dirs,
             Boundaries::EveryPackage => entries.iter().map(|e| e.dir.clone()).collect(),
-            Boundaries::Workspaces(_) => workspace_boundaries(&workspaces, manifest_dirs, &mut skipped),
+            Boundaries::Workspaces(_) => {
+                memberships = workspace_members(&workspaces, &manifest_dirs, &mut skipped);
+                let roots = memberships.iter().map(|m| m.root.clone());
+                roots.chain(memberships.iter().flat_map(|m| m.members.iter().cloned())).collect()
+            }
         };
         boundaries.sort();
         boundaries.dedup();
@@ -216,7 +224,15 @@ impl Table {
                 by_former.entry((kind.normalize)(&f.name)).or_default().push((i, j));
             }
         }
-        Ok(Table { entries, by_key, by_former, boundaries, normalize: kind.normalize, skipped })
+        Ok(Table {
+            entries,
+            by_key,
+            by_former,
+            boundaries,
+            workspaces: memberships,
+            normalize: kind.normalize,
+            skipped,
+        })
     }
 
     /// The directories of `name` and the other packages' directories below
@@ -273,30 +289,51 @@ impl Table {
             .filter(move |e| self.boundaries.binary_search(&e.dir).is_ok() || !enclosed(&e.dir))
     }
 
-    /// Every package's spellings and directory.
-    pub fn entries(&self) -> impl Iterator<Item = (&[String], &[u8])> + '_ {
-        self.entries.iter().map(|e| (e.keys.as_slice(), e.dir.as_slice()))
+    /// Every package, as its manifest (and the kind's `link`) declares it.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// `name` in the form names are compared in.
     pub fn normalized(&self, name: &str) -> String {
         (self.normalize)(name)
     }
+
+    /// Every workspace of the tree with its members, in the order of the
+    /// files declaring them.
+    pub fn workspaces(&self) -> &[Membership] {
+        &self.workspaces
+    }
 }
 
-/// Every workspace root, and every manifest directory that a workspace
-/// around it selects as a member; `workspaces` pairs each with the path of
-/// the file declaring it.
-fn workspace_boundaries(
+/// One workspace and the manifest directories it selects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Membership {
+    /// The file declaring the workspace (a manifest or one of the kind's
+    /// [`WorkspaceRules::files`]).
+    pub file: Vec<u8>,
+    /// The workspace root.
+    pub root: Vec<u8>,
+    /// The member directories, in the order of the tree's paths; empty
+    /// when the declaration cannot be read.
+    pub members: Vec<Vec<u8>>,
+}
+
+/// Every workspace with the manifest directories it selects as members;
+/// `workspaces` pairs each with the path of the file declaring it.
+fn workspace_members(
     workspaces: &[(Vec<u8>, Workspace)],
-    manifest_dirs: Vec<Vec<u8>>,
+    manifest_dirs: &[Vec<u8>],
     skipped: &mut Vec<(String, String)>,
-) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = workspaces.iter().map(|(_, w)| w.dir.clone()).collect();
+) -> Vec<Membership> {
+    let mut out: Vec<Membership> = workspaces
+        .iter()
+        .map(|(file, w)| Membership { file: file.clone(), root: w.dir.clone(), members: Vec::new() })
+        .collect();
     let mut work = 0usize;
-    for (path, w) in workspaces {
+    for ((path, w), membership) in workspaces.iter().zip(&mut out) {
         let Ok(is_member) = &w.members else { continue };
-        for dir in &manifest_dirs {
+        for dir in manifest_dirs {
             let below = if w.dir.is_empty() {
                 Some(dir.as_slice())
             } else {
@@ -310,7 +347,7 @@ fn workspace_boundaries(
                 break;
             }
             if is_member(rel) {
-                out.push(dir.clone());
+                membership.members.push(dir.clone());
             }
         }
     }

@@ -125,3 +125,29 @@ fn hostile_workspaces_are_bounded_and_reported() {
     // The roots matched before the budget ran out have their members.
     assert_eq!(render(index.resolve(&PackageSpec::parse("npm:r0"))).matches("/x").count(), 200);
 }
+
+#[test]
+fn npm_packages_give_each_workspace_its_tool_and_members() {
+    let found = npm_packages(&MemoryFiles::new(NPM_WORKSPACES.iter().copied())).unwrap();
+    let shown: Vec<String> = found
+        .workspaces
+        .iter()
+        .map(|w| {
+            let members: Vec<String> =
+                w.members.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+            format!("{:?} {:?}: {}", String::from_utf8_lossy(&w.root), w.tool, members.join(" "))
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            r#""bad-ws" Npm: "#,
+            r#""bad-yaml" Pnpm: "#,
+            r#""npm" Npm: npm/pkgs/a npm/pkgs/broken npm/pkgs/nameless npm/tools/x npm/tools/x/keep"#,
+            r#""" Pnpm: packages/create-vite packages/vite playground playground/alias playground/alias/dir"#,
+            r#""yarn" Npm: yarn/libs/a"#,
+        ]
+    );
+    assert_eq!(found.names.get(b"npm/pkgs/legacy".as_slice()).map(String::as_str), Some("npm-legacy"));
+    assert_eq!(found.names.get(b"npm/pkgs/nameless".as_slice()), None);
+}

@@ -26,7 +26,7 @@ pub struct Bounded {
 }
 
 /// Runs `git-split ARGS` in `dir` under `ulimit -v limit_kib`, with the
-/// clean environment of `common::split`.
+/// clean environment of `support::split`.
 pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
     let tmp = tempfile::tempdir().unwrap();
     let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));

@@ -15,7 +15,12 @@
 // - esbuild's resolver (`build.resolve`) resolves each one as a bundle
 //   would: tsconfig.json `paths`/`baseUrl` with `extends`, exact file first,
 //   then extensions, the `.js` -> `.ts` rewrite, a directory's package.json
-//   `main`, `index` files. Bare package names stay external.
+//   `main`, `index` files; package names through the checkout's
+//   `node_modules` (installed, or linked by link_workspaces.mjs, before this
+//   runs), a package's `exports` under the conditions `types`, `node`,
+//   `import` or `require` (by the reference's kind) and `default`. A
+//   `require()` call and TypeScript's `import x = require()` resolve as
+//   require calls.
 //
 // One documented exclusion: TypeScript also collects `import("x")` types and
 // `@import` tags written inside JSDoc comments of JavaScript files; comments
@@ -71,7 +76,9 @@ function references(files) {
       if (inJsDoc(lit)) continue;
       const line = sf.getLineAndCharacterOfPosition(lit.getStart(sf)).line + 1;
       const call = lit.parent;
-      const isRequire = ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "require";
+      const isRequire =
+        ts.isExternalModuleReference(call) ||
+        (ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "require");
       out.push({ file, spec: lit.text, line, kind: isRequire ? "require-call" : "import-statement" });
     }
   }
@@ -104,7 +111,7 @@ async function resolveAll(root, refs) {
     write: false,
     platform: "node",
     format: "esm",
-    packages: "external",
+    conditions: ["types"],
     resolveExtensions: RESOLVE_EXTENSIONS,
     mainFields: ["main", "types"],
     logLevel: "silent",

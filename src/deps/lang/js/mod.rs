@@ -28,15 +28,23 @@
 //! tsconfig.json, and `builtins` lists Node's modules.
 
 mod builtins;
+mod exports;
 mod jsx;
 mod lex;
+mod manifest;
 mod resolve;
 mod scan;
 mod tsconfig;
 mod unescape;
+mod workspaces;
 
 pub use resolve::Resolver;
 pub use scan::scan;
+
+/// [`Import::names`](super::Import::names) of a `require` call or an
+/// `import x = require()`: packages resolve it under the `require`
+/// condition, every other reference under `import`.
+pub const REQUIRE: &str = "require";
 
 /// File name extensions this reader handles (without the dot).
 pub const EXTENSIONS: &[&str] = &["js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"];

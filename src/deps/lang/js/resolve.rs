@@ -1,12 +1,18 @@
 //! Resolution: specifiers to files the way Node, TypeScript and esbuild
 //! find them, relative ones from the importing file's directory and bare
-//! ones through the nearest tsconfig.json.
+//! ones through the nearest tsconfig.json, then the workspace members.
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::ownership::packages::npm_packages;
+
+use super::super::packages::TreeFiles;
 use super::super::{join, parent, Import, ManifestDep, Resolution, SourceTree};
 use super::builtins::NODE_BUILTINS;
+use super::exports::{self, Exported};
 use super::tsconfig::{best_rule, load_config, substitute, Config};
+use super::workspaces::{split_bare, Member, Workspaces};
+use super::REQUIRE;
 
 /// Extensions tried after a specifier, in TypeScript's order (its own
 /// sources, then declarations), then the other JavaScript flavours, then
@@ -25,6 +31,20 @@ const REWRITES: &[(&str, &[&str])] = &[
 /// package.json fields naming a directory's entry file, in the order tried.
 const ENTRY_FIELDS: &[&str] = &["main", "types", "typings"];
 
+/// The `exports` conditions of an `import` (or `export ... from`,
+/// `import()`): Node's, with TypeScript's `types` besides, which lets a
+/// package point its TypeScript users at its sources. `default` always
+/// applies.
+const IMPORT_CONDITIONS: &[&str] = &["types", "node", "import"];
+
+/// The conditions of a `require` call.
+const REQUIRE_CONDITIONS: &[&str] = &["types", "node", "require"];
+
+/// What esbuild tries when an exported target names an emitted file that
+/// is not there: its TypeScript source.
+const EXPORT_REWRITES: &[(&str, &[&str])] =
+    &[(".js", &[".ts", ".tsx"]), (".jsx", &[".ts", ".tsx"]), (".mjs", &[".mts"]), (".cjs", &[".cts"])];
+
 /// Maps imports of this language to files of one tree. Must be `Send + Sync`
 /// (shared by reader threads), built once per tree.
 pub struct Resolver {
@@ -33,6 +53,12 @@ pub struct Resolver {
     configs: BTreeMap<Vec<u8>, Config>,
     /// Directories holding a package.json that names entry files.
     entries: BTreeMap<Vec<u8>, Vec<String>>,
+    /// Directories holding a package.json with an `exports` map.
+    exports: HashMap<Vec<u8>, exports::Value>,
+    /// The workspace members of the tree, by name.
+    workspaces: Workspaces,
+    /// What the package.json files of workspace roots and members declare.
+    manifest_deps: Vec<ManifestDep>,
 }
 
 impl Resolver {
@@ -53,19 +79,40 @@ impl Resolver {
             }
         }
         let mut entries = BTreeMap::new();
+        let mut exports = HashMap::new();
         for path in tree.named("package.json") {
-            let Some(json) =
-                tree.read(path).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            else {
-                continue;
-            };
+            let Some(bytes) = tree.read(path) else { continue };
+            let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
             let fields: Vec<String> =
                 ENTRY_FIELDS.iter().filter_map(|f| json.get(f)?.as_str().map(str::to_owned)).collect();
             if !fields.is_empty() {
                 entries.insert(parent(path).to_vec(), fields);
             }
+            if json.get("exports").is_some_and(|e| !e.is_null()) {
+                // Read again for the order of its keys, which serde_json's
+                // map does not keep.
+                #[derive(serde::Deserialize)]
+                struct Exports {
+                    exports: exports::Value,
+                }
+                if let Ok(found) = serde_json::from_slice::<Exports>(&bytes) {
+                    exports.insert(parent(path).to_vec(), found.exports);
+                }
+            }
         }
-        Resolver { configs, entries }
+        // A tree that cannot be read has no workspace to resolve through.
+        let mut workspaces = Workspaces::new(&npm_packages(&TreeFiles(tree)).unwrap_or_default());
+        let manifest_deps = super::manifest::manifest_deps(tree, &workspaces);
+        for dep in &manifest_deps {
+            if let Resolution::Internal { files, .. } = &dep.resolution {
+                let is_manifest =
+                    |f: &&Vec<u8>| f.as_slice() == b"package.json" || f.ends_with(b"/package.json");
+                if let Some(manifest) = files.first().filter(is_manifest) {
+                    workspaces.link(parent(&dep.manifest), &dep.name, parent(manifest));
+                }
+            }
+        }
+        Resolver { configs, entries, exports, workspaces, manifest_deps }
     }
 
     /// Where `import`, found in the file at `from`, leads.
@@ -91,14 +138,15 @@ impl Resolver {
             // file; those maps are not read yet.
             return Resolution::Unresolved;
         }
-        bare_package(spec)
+        let conditions =
+            if import.names.iter().any(|n| n == REQUIRE) { REQUIRE_CONDITIONS } else { IMPORT_CONDITIONS };
+        self.workspace_package(tree, parent(from), spec, conditions).unwrap_or(Resolution::External)
     }
 
-    /// Dependencies the build manifests of this ecosystem declare on other
-    /// packages of the tree: none yet, as npm workspace dependencies are
-    /// read by the shared package model that resolves bare specifiers.
+    /// Dependencies the package.json of every workspace root and member
+    /// declares on packages of the tree, sorted by (manifest, line).
     pub fn manifest_deps(&self, _tree: &SourceTree<'_>) -> Vec<ManifestDep> {
-        Vec::new()
+        self.manifest_deps.clone()
     }
 
     /// A `./` or `../` specifier, from the importing file's directory. A
@@ -154,6 +202,39 @@ impl Resolver {
         self.load(tree, &path, spec.ends_with('/')).map(Resolution::file)
     }
 
+    /// A package name (`@acme/ui`, `@acme/ui/button`) through the workspace
+    /// members a file in `dir` reaches; `None` when no member has the name.
+    /// A member's `exports` decide (Node refuses what they do not export);
+    /// without them the subpath is a path in the member's directory, probed
+    /// as a relative one. A member whose entry is not in the tree (a build
+    /// output) is still the reference's target, as a whole.
+    fn workspace_package(
+        &self,
+        tree: &SourceTree<'_>,
+        dir: &[u8],
+        spec: &str,
+        conditions: &[&str],
+    ) -> Option<Resolution> {
+        let (name, subpath) = split_bare(spec)?;
+        let member = match self.workspaces.member(dir, name)? {
+            Member::Dir(d) => d,
+            Member::Ambiguous => return Some(Resolution::Unresolved),
+        };
+        let found = match self.exports.get(member) {
+            Some(map) => match exports::resolve(map, &subpath, conditions) {
+                Exported::Target(target) => {
+                    join(member, target.as_bytes()).and_then(|p| exported_file(tree, &p))
+                }
+                Exported::Refused => return Some(Resolution::Unresolved),
+            },
+            None => {
+                let path = join(member, subpath.as_bytes())?;
+                self.load(tree, &path, subpath == "." || subpath.ends_with('/'))
+            }
+        };
+        Some(found.map_or_else(|| package_dir(member), Resolution::file))
+    }
+
     /// The file `path` names: itself, with an extension, through
     /// TypeScript's extension mapping, or as a directory.
     fn load(&self, tree: &SourceTree<'_>, path: &[u8], dir_only: bool) -> Option<Vec<u8>> {
@@ -174,11 +255,11 @@ impl Resolver {
     }
 }
 
-/// A package name (`react`, `@acme/ui/button`): outside the tree until
-/// workspace packages are modelled, and the one place that changes when
-/// they are.
-fn bare_package(_spec: &str) -> Resolution {
-    Resolution::External
+/// A package of the tree as a whole: its directory, owned as its
+/// package.json is.
+pub(super) fn package_dir(dir: &[u8]) -> Resolution {
+    let path = if dir.is_empty() { Vec::new() } else { [dir, b"/"].concat() };
+    Resolution::Internal { path, files: vec![join(dir, b"package.json").unwrap_or_default()] }
 }
 
 /// True for URLs and other scheme-prefixed specifiers (`node:fs`,
@@ -210,6 +291,17 @@ fn load_file(tree: &SourceTree<'_>, path: &[u8]) -> Option<Vec<u8>> {
         let candidate = [stem, ext.as_bytes()].concat();
         tree.is_file(&candidate).then_some(candidate)
     })
+}
+
+/// An exported target: the file itself, or the TypeScript source of the
+/// emitted file it names.
+fn exported_file(tree: &SourceTree<'_>, path: &[u8]) -> Option<Vec<u8>> {
+    if tree.is_file(path) {
+        return Some(path.to_vec());
+    }
+    let (emitted, sources) = EXPORT_REWRITES.iter().find(|(ext, _)| path.ends_with(ext.as_bytes()))?;
+    let stem = &path[..path.len() - emitted.len()];
+    sources.iter().map(|ext| [stem, ext.as_bytes()].concat()).find(|c| tree.is_file(c))
 }
 
 fn load_index(tree: &SourceTree<'_>, dir: &[u8]) -> Option<Vec<u8>> {
@@ -340,6 +432,105 @@ mod tests {
         ];
         with_tree(&files, |tree, r| {
             assert_eq!(resolve(tree, r, "src/m.ts", "~/x"), Resolution::file("pkg/x.ts"));
+        });
+    }
+
+    #[test]
+    fn workspace_package_names() {
+        let files = [
+            ("package.json", r#"{"name": "acme", "workspaces": ["packages/*", "!packages/legacy"]}"#),
+            (
+                "packages/ui/package.json",
+                r#"{"name": "@acme/ui", "exports": {
+                    ".": {"types": "./src/index.ts", "default": "./dist/index.js"},
+                    "./button": {"import": "./src/button.js", "require": "./src/button.cjs"},
+                    "./icons/*": "./src/icons/*.tsx",
+                    "./internal/*": null,
+                    "./built": "./dist/built.js"
+                }}"#,
+            ),
+            ("packages/ui/src/index.ts", ""),
+            ("packages/ui/src/button.ts", ""),
+            ("packages/ui/src/button.cjs", ""),
+            ("packages/ui/src/icons/arrow.tsx", ""),
+            ("packages/ui/src/internal/x.ts", ""),
+            ("packages/utils/package.json", r#"{"name": "shared-utils", "main": "lib/main.js"}"#),
+            ("packages/utils/lib/main.ts", ""),
+            ("packages/utils/lib/fmt/index.js", ""),
+            ("packages/dist-only/package.json", r#"{"name": "dist-only", "main": "dist/index.js"}"#),
+            ("packages/legacy/package.json", r#"{"name": "legacy"}"#),
+            ("packages/legacy/index.js", ""),
+            ("vendor/kit/package.json", r#"{"name": "@acme/kit"}"#),
+            ("vendor/kit/index.js", ""),
+            (
+                "tsconfig.json",
+                r#"{"compilerOptions": {"paths": {"@acme/ui/aliased": ["./packages/utils/lib/main.ts"]}}}"#,
+            ),
+        ];
+        with_tree(&files, |tree, r| {
+            let at = |spec: &str| resolve(tree, r, "apps/web/main.ts", spec);
+            let required = |spec: &str| {
+                r.resolve(
+                    tree,
+                    b"apps/web/main.ts",
+                    &Import { names: vec![REQUIRE.into()], ..Import::new(1, spec) },
+                )
+            };
+            assert_eq!(at("@acme/ui"), Resolution::file("packages/ui/src/index.ts"));
+            assert_eq!(at("@acme/ui/button"), Resolution::file("packages/ui/src/button.ts"));
+            assert_eq!(required("@acme/ui/button"), Resolution::file("packages/ui/src/button.cjs"));
+            assert_eq!(at("@acme/ui/icons/arrow"), Resolution::file("packages/ui/src/icons/arrow.tsx"));
+            assert_eq!(at("@acme/ui/internal/x"), Resolution::Unresolved);
+            assert_eq!(at("@acme/ui/src/index.ts"), Resolution::Unresolved);
+            assert_eq!(at("@acme/ui/built"), package_dir(b"packages/ui"));
+            assert_eq!(at("@acme/ui/aliased"), Resolution::file("packages/utils/lib/main.ts"));
+            assert_eq!(at("shared-utils"), Resolution::file("packages/utils/lib/main.ts"));
+            assert_eq!(at("shared-utils/lib/fmt"), Resolution::file("packages/utils/lib/fmt/index.js"));
+            assert_eq!(at("shared-utils/nothing"), package_dir(b"packages/utils"));
+            assert_eq!(at("dist-only"), package_dir(b"packages/dist-only"));
+            assert_eq!(
+                at("dist-only"),
+                Resolution::Internal {
+                    path: b"packages/dist-only/".to_vec(),
+                    files: vec![b"packages/dist-only/package.json".to_vec()]
+                }
+            );
+            // Not members: registry packages.
+            for spec in ["legacy", "@acme/kit", "@acme/ui-kit", "@acme", "acme", "react"] {
+                assert_eq!(at(spec), Resolution::External, "{spec}");
+            }
+        });
+    }
+
+    #[test]
+    fn names_dependencies_link() {
+        let files = [
+            ("pnpm-workspace.yaml", "packages: [apps/*, libs/*]"),
+            (
+                "apps/api/package.json",
+                r#"{"dependencies": {"logger": "workspace:@acme/log@*", "gen": "link:../../tools/gen",
+                    "pkg": "file:../../tools/gen-1.0.0.tgz"}}"#,
+            ),
+            ("libs/log/package.json", r#"{"name": "@acme/log", "main": "index.js"}"#),
+            ("libs/log/index.js", ""),
+            ("tools/gen/package.json", r#"{"name": "gen-tool"}"#),
+            ("tools/gen/index.js", ""),
+            ("tools/gen-1.0.0.tgz", ""),
+        ];
+        with_tree(&files, |tree, r| {
+            assert_eq!(
+                resolve(tree, r, "apps/api/src/a.ts", "logger"),
+                Resolution::file("libs/log/index.js")
+            );
+            assert_eq!(resolve(tree, r, "apps/api/src/a.ts", "gen"), Resolution::file("tools/gen/index.js"));
+            assert_eq!(
+                resolve(tree, r, "apps/api/src/a.ts", "@acme/log"),
+                Resolution::file("libs/log/index.js")
+            );
+            assert_eq!(resolve(tree, r, "apps/api/src/a.ts", "pkg"), Resolution::External);
+            // Another package does not see what this one links.
+            assert_eq!(resolve(tree, r, "libs/log/a.ts", "logger"), Resolution::External);
+            assert_eq!(resolve(tree, r, "libs/log/a.ts", "gen-tool"), Resolution::External);
         });
     }
 }

@@ -4,6 +4,7 @@
 use super::super::{Import, ScanError};
 use super::lex::{Lexer, LineCounter};
 use super::unescape::unescape;
+use super::REQUIRE;
 
 /// Finds the references in one source file (already valid UTF-8).
 pub fn scan(src: &str) -> Result<Vec<Import>, ScanError> {
@@ -16,7 +17,11 @@ pub fn scan(src: &str) -> Result<Vec<Import>, ScanError> {
         .map(|lit| {
             let raw = &src[lit.start..lit.end];
             let spec = if raw.contains('\\') { unescape(raw) } else { raw.to_owned() };
-            Import::new(lines.line_at(src.as_bytes(), lit.start), spec)
+            let mut import = Import::new(lines.line_at(src.as_bytes(), lit.start), spec);
+            if lit.require {
+                import.names.push(REQUIRE.to_owned());
+            }
+            import
         })
         .collect())
 }
@@ -85,6 +90,9 @@ pub(super) enum State {
 pub(super) struct Found {
     pub(super) start: usize,
     pub(super) end: usize,
+    /// A `require` call (or `import x = require`), which packages resolve
+    /// under the `require` condition rather than `import`.
+    pub(super) require: bool,
 }
 
 /// Recognizes references in the stream of code tokens.
@@ -123,7 +131,7 @@ impl Matcher {
         use State::*;
         let next = match (self.state, tok) {
             (Idle, _) => return None,
-            (Import | From, Tok::Lit { start, end, template: false }) => self.emit(start, end),
+            (Import | From, Tok::Lit { start, end, template: false }) => self.emit(start, end, false),
             (Import, Tok::Punct(b'(')) => CallOpen { dynamic: true },
             (Import, Tok::Word(_) | Tok::Punct(b'*')) => Clause { braces: false },
             (Import | Export | ExportType, Tok::Punct(b'{')) => Clause { braces: true },
@@ -147,15 +155,17 @@ impl Matcher {
             (Equals, Tok::Word(Word::Require)) => Require,
             (Require, Tok::Punct(b'(')) => CallOpen { dynamic: false },
             (CallOpen { dynamic }, Tok::Lit { start, end, .. }) => CallArg { dynamic, start, end },
-            (CallArg { start, end, .. }, Tok::Punct(b')'))
-            | (CallArg { dynamic: true, start, end }, Tok::Punct(b',')) => self.emit(start, end),
+            (CallArg { dynamic, start, end }, Tok::Punct(b')'))
+            | (CallArg { dynamic: dynamic @ true, start, end }, Tok::Punct(b',')) => {
+                self.emit(start, end, !dynamic)
+            }
             _ => return None,
         };
         Some(next)
     }
 
-    fn emit(&mut self, start: usize, end: usize) -> State {
-        self.found.push(Found { start, end });
+    fn emit(&mut self, start: usize, end: usize, require: bool) -> State {
+        self.found.push(Found { start, end, require });
         State::Idle
     }
 }
@@ -203,6 +213,9 @@ export import y = require("t");
             "a b c d e f g h i j k l m n o p q ./r.json s t".split(' ').map(str::to_owned).collect();
         assert_eq!(got, want);
         assert_eq!(specs(src)[6], (9, "g".to_owned()));
+        let required: Vec<String> =
+            scan(src).unwrap().into_iter().filter(|i| i.names == [REQUIRE]).map(|i| i.spec).collect();
+        assert_eq!(required, ["l", "m", "t"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `composer.json` as a manifest: a package's name, the packages it
 //! requires, its path repositories, and the lines that declare them.
 
+use super::super::json_keys::{key_lines, Seg};
 use super::super::{ManifestDep, Resolution};
 
 /// One `composer.json` of the tree, as far as `manifest_deps` needs it.
@@ -90,59 +91,4 @@ pub(super) fn package(manifest: &[u8], dir: Vec<u8>, json: &serde_json::Value, t
     }
     let name = json.get("name").and_then(|n| n.as_str()).map(str::to_owned);
     Package { manifest: manifest.to_vec(), dir, name, requires, path_repos }
-}
-
-/// One step of a path into a JSON document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// The line of every object key at most three levels deep in `text`
-/// (valid JSON: serde has parsed it), with its path.
-fn key_lines(text: &[u8]) -> Vec<(Vec<Seg>, u32)> {
-    const MAX_DEPTH: usize = 3;
-    // One frame per open container: the current key or array index.
-    let mut stack: Vec<Seg> = Vec::new();
-    let mut expect_key = false;
-    let mut line = 1u32;
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < text.len() {
-        match text[at] {
-            b'\n' => line += 1,
-            b'{' => {
-                stack.push(Seg::Key(String::new()));
-                expect_key = true;
-            }
-            b'[' => stack.push(Seg::Index(0)),
-            b'}' | b']' => drop(stack.pop()),
-            b',' => match stack.last_mut() {
-                Some(Seg::Index(i)) => *i += 1,
-                Some(Seg::Key(_)) => expect_key = true,
-                None => {}
-            },
-            b'"' => {
-                let start = at;
-                at += 1;
-                while at < text.len() && text[at] != b'"' {
-                    at += if text[at] == b'\\' { 2 } else { 1 };
-                }
-                if expect_key && stack.len() <= MAX_DEPTH {
-                    let raw = &text[start..(at + 1).min(text.len())];
-                    let key = serde_json::from_slice::<String>(raw)
-                        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
-                    if let Some(last) = stack.last_mut() {
-                        *last = Seg::Key(key);
-                    }
-                    out.push((stack.clone(), line));
-                }
-                expect_key = false;
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    out
 }
