@@ -214,23 +214,10 @@ fn project_dir(tree: &SourceTree<'_>, dir: &[u8]) -> Resolution {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::memory_tree;
     use super::*;
 
     fn deps(files: &[(&str, &str)]) -> Vec<(String, u32, String, String)> {
-        let files = memory_tree(files);
-        let read = |p: &[u8]| files.get(p).cloned();
-        let tree = SourceTree::new(files.keys().map(Vec::as_slice), &read);
-        manifest_deps(&tree)
-            .into_iter()
-            .map(|d| {
-                let to = match d.resolution {
-                    Resolution::Internal { path, .. } => String::from_utf8(path).unwrap(),
-                    other => format!("{other:?}"),
-                };
-                (String::from_utf8(d.manifest).unwrap(), d.line, d.name, to)
-            })
-            .collect()
+        super::super::tests::shown(files, manifest_deps)
     }
 
     #[test]

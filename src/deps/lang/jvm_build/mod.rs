@@ -22,3 +22,30 @@ impl Manifests {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{memory_tree, Resolution};
+    use super::*;
+
+    /// The dependencies `read` finds in a tree of `files`, as
+    /// `(manifest, line, name, target or resolution)`.
+    pub(super) fn shown(
+        files: &[(&str, &str)],
+        read: fn(&SourceTree<'_>) -> Vec<ManifestDep>,
+    ) -> Vec<(String, u32, String, String)> {
+        let files = memory_tree(files);
+        let load = |p: &[u8]| files.get(p).cloned();
+        let tree = SourceTree::new(files.keys().map(Vec::as_slice), &load);
+        read(&tree)
+            .into_iter()
+            .map(|d| {
+                let to = match d.resolution {
+                    Resolution::Internal { path, .. } => String::from_utf8(path).unwrap(),
+                    other => format!("{other:?}"),
+                };
+                (String::from_utf8(d.manifest).unwrap(), d.line, d.name, to)
+            })
+            .collect()
+    }
+}
