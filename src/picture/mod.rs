@@ -21,6 +21,10 @@ use crate::plan::{BreakSummary, PackagePlan, Plan, Snapshot};
 
 /// How many referencing places the page keeps per team-to-team edge.
 pub const MAX_PLACES_PER_EDGE: usize = 100;
+/// How many referencing places the page keeps in all: with many teams the
+/// edges share them, so the page stays a few megabytes however many teams
+/// reference each other.
+pub const MAX_PLACES: usize = 20_000;
 /// How many "duplicate or extract" targets the page lists.
 pub const MAX_DUPLICATE_OR_EXTRACT: usize = 100;
 
@@ -291,11 +295,12 @@ fn deps_view(r: &Report, names: &[String]) -> DepsView {
             );
         }
     }
+    let per_edge = (MAX_PLACES / edges.len().max(1)).clamp(1, MAX_PLACES_PER_EDGE);
     for e in r.edges.iter().filter(|e| e.breaks) {
         let Some(&from) = index.get(e.from_team.as_str()) else { continue };
         let to = e.to_team.as_deref().and_then(|n| index.get(n).copied());
         if let Some(edge) = edges.get_mut(&(from, to)) {
-            if edge.places.len() < MAX_PLACES_PER_EDGE {
+            if edge.places.len() < per_edge {
                 edge.places.push(Place {
                     file: e.from_file.clone(),
                     line: e.line,
