@@ -28,8 +28,7 @@ pub fn subtree_split(repo: &Path, prefix: &str, rev: &str) -> (Option<String>, B
     let out = Command::new(SUBTREE_GIT)
         .args(["subtree", "split", "-q", &format!("--prefix={prefix}"), rev])
         .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("HOME", repo)
         .env("LC_ALL", "C")
         .output()
@@ -406,6 +405,7 @@ fn incremental_runs_give_from_scratch_ids() {
 // 10: git subtree is a slow shell script). A failure prints the stream:
 // `git init -b main r && git -C r fast-import < stream` rebuilds it.
 
+use crate::support::NoUserConfig;
 use proptest::prelude::*;
 
 const PFILES: [&str; 5] = ["d/a", "d/b", "d/x/c", "o", "e/f"];
@@ -677,8 +677,7 @@ put d/a; put o; commit "root"
     let out = Command::new(SUBTREE_GIT)
         .args(["subtree", "split", "-q", "--prefix=d", "--rejoin", "main"])
         .current_dir(&repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("HOME", tmp.path())
         .env("GIT_AUTHOR_NAME", "A")
         .env("GIT_AUTHOR_EMAIL", "a@example.com")

@@ -11,6 +11,7 @@ use git_split::pattern::{Pattern, PatternError};
 use git_split::rewrite::trailer::add_trailer;
 
 use crate::support::git_trailers::git_interpret_trailers;
+use crate::support::NoUserConfig;
 
 fn corpus(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
@@ -56,8 +57,7 @@ fn git_glob(pattern: &str, names: &[&str]) -> BTreeSet<String> {
         let out = Command::new("git")
             .args(args)
             .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .without_user_config()
             .env("HOME", "/nonexistent")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")

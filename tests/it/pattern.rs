@@ -28,6 +28,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use crate::support::NoUserConfig;
 use git_split::pattern::{DirMatch, Pattern};
 use proptest::prelude::*;
 
@@ -148,8 +149,7 @@ fn git(home: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("GIT_AUTHOR_NAME", "Pattern Test")
         .env("GIT_AUTHOR_EMAIL", "pattern@example.invalid")
         .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")

@@ -12,6 +12,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::NoUserConfig;
 use crate::support::{digest, fixture_copy, git, refs};
 
 const MONOLITH_TEAMS: &[&str] = &["catalog-sdk", "course", "payment"];
@@ -60,8 +61,7 @@ impl Setup {
             .args(extra)
             .args(if self.args.iter().any(|a| a == "--jobs") { &[][..] } else { &["--jobs", "2"][..] })
             .current_dir(&self.repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .without_user_config()
             .env_remove("GIT_SPLIT_FAULT");
         if let Some(f) = fault {
             c.env("GIT_SPLIT_FAULT", f);

@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use crate::support::NoUserConfig;
 use git_split::apply::{self, HistoryMode, Options, Report};
 use git_split::git::Repo;
 use git_split::manifest::Manifest;
@@ -55,8 +56,7 @@ impl Stream {
             .arg("--git-dir")
             .arg(repo)
             .args(["fast-import", "--quiet", "--force"])
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .without_user_config()
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use crate::support::bounded::{split_bounded, MEM_LIMIT_KIB};
 use crate::support::filter_repo::{compare, filter_repo, read_map};
+use crate::support::NoUserConfig;
 use crate::support::{digest, fixture, fixture_copy, git, refs};
 
 const MANIFEST: &str = r#"version: 1
@@ -55,8 +56,7 @@ fn raw_git(dir: &Path, args: &[&OsStr]) -> Vec<u8> {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("GIT_OPTIONAL_LOCKS", "0")
         .output()
         .unwrap();

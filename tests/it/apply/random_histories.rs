@@ -31,6 +31,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::support::NoUserConfig;
 use proptest::prelude::*;
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
@@ -423,8 +424,7 @@ fn resolve(t: &Teams) -> (String, Vec<Team>) {
 // report its stream and manifest)
 
 fn run(cmd: &mut Command, input: Option<&[u8]>) -> Result<Output, String> {
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    cmd.without_user_config()
         .env("GIT_OPTIONAL_LOCKS", "0")
         .env("LC_ALL", "C")
         .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })

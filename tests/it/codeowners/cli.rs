@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::support::NoUserConfig;
 use crate::support::{digest, fixture, fixture_copy, git, split};
 use git_split::codeowners::{CodeOwners, Syntax};
 use git_split::git::Repo;
@@ -17,8 +18,7 @@ fn commit_all(repo: &Path, msg: &str) {
     let out = std::process::Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", msg])
         .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("GIT_AUTHOR_DATE", "@1700009000 +0000")
         .env("GIT_COMMITTER_DATE", "@1700009000 +0000")
         .output()

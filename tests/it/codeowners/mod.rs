@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::support::NoUserConfig;
 use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
 use git_split::git::Repo;
 use git_split::manifest::Manifest;
@@ -35,8 +36,7 @@ fn git_matches(pattern: &str, paths: &[String]) -> BTreeSet<String> {
         .args(["-c", &format!("core.excludesFile={}", excludes.display())])
         .args(["check-ignore", "--no-index", "-z", "-v", "-n", "--stdin"])
         .current_dir(dir.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::NoUserConfig;
 use crate::support::{fixture, git, refs};
 use serde_json::Value;
 
@@ -97,8 +98,7 @@ impl Runner {
             .env_clear()
             .env("PATH", path)
             .env("HOME", self.tmp.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .without_user_config()
             .env("GIT_CONFIG_COUNT", self.redirects.len().to_string());
         for (i, (url, dir)) in self.redirects.iter().enumerate() {
             cmd.env(format!("GIT_CONFIG_KEY_{i}"), format!("url.file://{}/.insteadOf", dir.display()));

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::NoUserConfig;
 use crate::support::{fixture, git};
 use git2::Oid;
 use git_split::git::{blob_sizes, FileKind, Repo, TreeFile};
@@ -48,8 +49,7 @@ fn cat_file_sizes(repo: &Path, oids: &[Oid]) -> HashMap<Oid, u64> {
     let mut child = Command::new("git")
         .args(["cat-file", "--batch-check=%(objectname) %(objectsize)"])
         .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::NoUserConfig;
 use crate::support::{fixture, git, z_list};
 use git_split::git::Repo;
 use git_split::manifest::Manifest;
@@ -123,8 +124,7 @@ fn log_labels_match_git_diff() {
         let touched = |who: &str| {
             let mut cmd = Command::new("git");
             cmd.current_dir(&repo_dir)
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .without_user_config()
                 .env("GIT_OPTIONAL_LOCKS", "0")
                 .args(["diff", "--quiet", "--no-renames", &base, &c.sha, "--"])
                 .args(pathspecs(who));

@@ -4,6 +4,7 @@
 //! machine. A wall-clock guard kills a hung run; it is a hang guard only,
 //! far above any expected time, never a speed assertion.
 
+use crate::support::NoUserConfig;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,8 +39,7 @@ pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("HOME", dir)
         // glibc reserves 64 MiB of address space for each extra malloc
         // arena (one per thread that meets a busy one), never touched but

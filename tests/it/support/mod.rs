@@ -65,14 +65,27 @@ pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dst)
 }
 
+/// Git's own configuration files closed off (no system file, no user
+/// file), so the settings of whoever runs the tests never change what a
+/// test sees.
+pub trait NoUserConfig {
+    /// Sets the environment that makes git read no configuration file.
+    fn without_user_config(&mut self) -> &mut Self;
+}
+
+impl NoUserConfig for Command {
+    fn without_user_config(&mut self) -> &mut Self {
+        self.env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null")
+    }
+}
+
 /// `git` with no user or system configuration and no optional locks (so
 /// read-only commands never refresh the index of the repository they read).
 pub fn git(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("GIT_OPTIONAL_LOCKS", "0")
         .env("LC_ALL", "C")
         .output()
@@ -139,8 +152,7 @@ pub fn split(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .without_user_config()
         .env("HOME", dir)
         .output()
         .expect("run git-split");
