@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 const KEY: &str = "Split-Source";
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
-#[path = "../../tests/common/git_trailers.rs"]
+#[path = "../../tests/it/support/git_trailers.rs"]
 mod git_trailers;
 
 fn git(message: &[u8]) -> Vec<u8> {
