@@ -1,0 +1,334 @@
+//! One team's run: its context, the fingerprint that says whether the
+//! previous run's state still applies, that previous state, and staging.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use git2::{Oid, Repository};
+
+use crate::fault;
+use crate::git::GitError;
+use crate::git_pack::Packs;
+use crate::manifest::Compat;
+use crate::manifest::Manifest;
+use crate::plan::Snapshot;
+use crate::rewrite::compat::{self, CompatSplit};
+use crate::rewrite::graph::SourceGraph;
+use crate::rewrite::history::{Earlier, Lifetimes};
+use crate::rewrite::object::Source;
+use crate::rewrite::state::{self, Journal, Saved};
+use crate::rewrite::{self, History, HistoryError, Job};
+
+use super::*;
+
+#[derive(Clone, Copy)]
+pub(super) struct TeamCtx<'a> {
+    pub(super) manifest: &'a Manifest,
+    /// Whether to list the LFS objects of the team's pointer files.
+    pub(super) lfs: bool,
+    pub(super) git_dir: &'a Path,
+    pub(super) out: &'a Path,
+    pub(super) team: usize,
+    pub(super) name: &'a str,
+    pub(super) root: Option<&'a str>,
+    pub(super) labels: bool,
+    pub(super) snap: &'a Snapshot,
+    /// Files the team keeps at the split ref: a guess of its share of the work.
+    pub(super) kept_files: u64,
+    pub(super) graph: &'a SourceGraph,
+    /// The commits of the selected refs (tags found pointing into them aside).
+    pub(super) tips: &'a [Oid],
+    pub(super) packs: &'a Packs,
+    pub(super) refs: &'a [SourceRef],
+    pub(super) head_branch: Option<&'a str>,
+    pub(super) mode: HistoryMode,
+    pub(super) on_event: &'a (dyn Fn(Event) + Sync),
+    pub(super) cancel: &'a Arc<AtomicBool>,
+    /// git subtree joins in the monolith, read once for all `compat: subtree` teams.
+    pub(super) joins: &'a std::sync::OnceLock<Result<compat::Joins, String>>,
+}
+
+/// Why one team failed (reported, other teams go on).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum TeamError {
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error(transparent)]
+    Compat(#[from] compat::CompatError),
+    #[error(transparent)]
+    Repo(#[from] GitError),
+    #[error("{context}: {source}")]
+    Git { context: String, source: git2::Error },
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("`git {args}` failed: {stderr}")]
+    Command { args: String, stderr: String },
+    #[error(transparent)]
+    Lfs(#[from] crate::lfs::LfsError),
+    /// Internal: the previous output cannot be continued.
+    #[error("a monolith ref moved backwards")]
+    NotFastForward,
+    /// Stopped by [`Options::cancel`].
+    #[error("interrupted")]
+    Interrupted,
+}
+
+pub(super) fn tgit(context: impl Into<String>) -> impl FnOnce(git2::Error) -> TeamError {
+    let context = context.into();
+    move |source| TeamError::Git { context, source }
+}
+
+pub(super) fn tio(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TeamError {
+    let context = context.into();
+    move |source| TeamError::Io { context, source }
+}
+
+/// Bumped whenever the engine would produce different ids for the same
+/// input, so saved states from older versions are not continued.
+pub(super) const ENGINE_VERSION: &str = "git-split history 1";
+
+/// Everything that decides a team's rewritten ids, hashed: a saved state is
+/// continued only while this is unchanged.
+pub(super) fn fingerprint(ctx: &TeamCtx<'_>) -> String {
+    use sha1::{Digest, Sha1};
+    let team = &ctx.manifest.teams[ctx.team];
+    let mut h = Sha1::new();
+    let mut add = |s: &str| {
+        h.update(s.as_bytes());
+        h.update(b"\0");
+    };
+    add(ENGINE_VERSION);
+    add(&format!("labels={} root={:?} compat={:?}", ctx.labels, team.root, team.compat));
+    for (who, rule) in [("shared", &ctx.manifest.shared), ("team", &team.rule)] {
+        add(who);
+        for p in &rule.paths {
+            add(&format!("path {}", p.value.as_str()));
+        }
+        for p in &rule.exclude {
+            add(&format!("exclude {}", p.value.as_str()));
+        }
+    }
+    for p in &ctx.snap.ownership.packages {
+        if p.owner == crate::ownership::Owner::Team(ctx.team) || p.owner == crate::ownership::Owner::Shared {
+            add(&format!(
+                "package {:?} {} {:?} {:?}",
+                p.owner == crate::ownership::Owner::Shared,
+                p.spec,
+                p.resolution.dirs,
+                p.resolution.carve_outs
+            ));
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the previous run left for this team, if it can be continued.
+pub(super) struct Previous {
+    /// The commits its refs pointed at (history engine).
+    pub(super) tips: Vec<Oid>,
+    /// Its state (history engine).
+    pub(super) saved: Option<Arc<Saved>>,
+    /// The saved split of a `compat` team.
+    pub(super) compat: Option<CompatSplit>,
+    pub(super) refs: BTreeMap<String, Oid>,
+}
+
+/// The previous run of a team, if it can be continued: a history engine
+/// team's state is opened, a `compat` team's is loaded. A state that
+/// cannot be read is no state: the team is built again.
+pub(super) fn load_previous(
+    final_path: &Path,
+    fingerprint: &str,
+    compat: Option<Compat>,
+) -> Option<Previous> {
+    let (saved, compat) = match compat {
+        Some(c) => {
+            let state = fs::read_to_string(state_path(final_path)).ok()?;
+            (CompatSplit::state_fingerprint(&state)? == fingerprint).then_some(())?;
+            (None, Some(CompatSplit::from_state(c, &state).ok()?))
+        }
+        None => {
+            let dir = final_path.join(MARKER_DIR);
+            // Continuing copies the commit map: it must be there.
+            dir.join(state::COMMIT_MAP).is_file().then_some(())?;
+            (Some(Arc::new(Saved::open(&dir, fingerprint).ok()??)), None)
+        }
+    };
+    let tips = saved.as_ref().map_or_else(Vec::new, |s| s.tips().to_vec());
+    let repo = Repository::open_bare(final_path).ok()?;
+    let mut refs = BTreeMap::new();
+    for r in repo.references().ok()?.flatten() {
+        if let (Ok(name), Some(target)) = (r.name(), r.target()) {
+            refs.insert(name.to_string(), target);
+        }
+    }
+    Some(Previous { tips, saved, compat, refs })
+}
+
+/// A team's staging repository, ready for the history engine.
+pub(super) struct Staged {
+    pub(super) staging: PathBuf,
+    /// Pack files linked from the previous repository.
+    pub(super) linked: Vec<std::ffi::OsString>,
+    /// The previous repository's refs (empty on a first run).
+    pub(super) old_refs: BTreeMap<String, Oid>,
+    /// The previous run's state, for the history engine.
+    pub(super) previous: Option<Arc<Saved>>,
+    /// The team's history, once opened (see `open_history`).
+    pub(super) history: History,
+    /// Where the previous run got to, for a `compat` team.
+    pub(super) compat: Option<CompatSplit>,
+}
+
+impl TeamCtx<'_> {
+    pub(super) fn compat(&self) -> Option<Compat> {
+        self.manifest.teams[self.team].compat
+    }
+
+    /// Does the team's repository get its monolith objects from
+    /// `git pack-objects` (borrowing them through alternates meanwhile)?
+    pub(super) fn packs_with_git(&self) -> bool {
+        self.mode == HistoryMode::Prune || self.compat().is_some()
+    }
+
+    pub(super) fn final_path(&self) -> PathBuf {
+        team_repo(self.out, self.name)
+    }
+
+    pub(super) fn staging_path(&self) -> PathBuf {
+        self.out.join(format!("{STAGING_PREFIX}{}", self.name))
+    }
+
+    /// Best effort: the next run removes whatever is left anyway.
+    pub(super) fn remove_staging(&self) {
+        let _ = fs::remove_dir_all(self.staging_path());
+    }
+
+    pub(super) fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Between phases: stop here if asked to.
+    pub(super) fn check(&self) -> Result<(), TeamError> {
+        if self.cancelled() {
+            return Err(TeamError::Interrupted);
+        }
+        Ok(())
+    }
+
+    pub(super) fn pass(&self, st: &mut Staged) -> rewrite::TeamPass<'_> {
+        rewrite::TeamPass {
+            job: Job {
+                ownership: &self.snap.ownership,
+                team: self.team,
+                root: self.root,
+                labels: self.labels,
+            },
+            history: std::mem::take(&mut st.history),
+            out: st.staging.clone(),
+            cancel: self.cancel.clone(),
+            weight: self.kept_files,
+        }
+    }
+}
+
+/// Creates the team's staging repository: borrowing the monolith's objects
+/// and, when continuing, the previous repository's packs.
+pub(super) fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Staged, TeamError> {
+    let staging = ctx.staging_path();
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(tio(format!("removing {}", staging.display())))?;
+    }
+    // Not from git's templates: those are the machine's (init.templateDir,
+    // /usr/share/git-core/templates), hooks included, and would be published.
+    let mut init = git2::RepositoryInitOptions::new();
+    init.bare(true).external_template(false);
+    Repository::init_opts(&staging, &init).map_err(tgit(format!("creating {}", staging.display())))?;
+    if ctx.packs_with_git() {
+        // Borrow the monolith's objects until `git pack-objects` copies
+        // in what the refs reach.
+        let objects =
+            ctx.git_dir.join("objects").canonicalize().map_err(tio("resolving the monolith's objects"))?;
+        fs::write(staging.join(ALTERNATES), format!("{}\n", objects.display()))
+            .map_err(tio("writing alternates"))?;
+    }
+    // The previous repository's packs are complete and immutable: link them.
+    let mut linked = Vec::new();
+    if previous.is_some() {
+        let old_packs = ctx.final_path().join("objects/pack");
+        for e in fs::read_dir(&old_packs).map_err(tio("listing the previous packs"))?.flatten() {
+            let name = e.file_name();
+            let dest = staging.join("objects/pack").join(&name);
+            fs::hard_link(e.path(), &dest)
+                .or_else(|_| fs::copy(e.path(), &dest).map(|_| ()))
+                .map_err(tio(format!("linking {}", e.path().display())))?;
+            linked.push(name);
+        }
+    }
+    let (previous, compat, old_refs) = match previous {
+        Some(p) => (p.saved, p.compat, p.refs),
+        None => Default::default(),
+    };
+    fault::point("apply.staged");
+    Ok(Staged { staging, linked, old_refs, previous, history: History::default(), compat })
+}
+
+/// A history engine team's history: its commit map and state started in
+/// the staging repository, continuing the `previous` state if there is one.
+pub(super) fn open_history(
+    ctx: &TeamCtx<'_>,
+    staging: &Path,
+    previous: Option<&Arc<Saved>>,
+    lifetimes: &Arc<Lifetimes>,
+    earlier: Option<&Arc<Earlier>>,
+) -> Result<History, TeamError> {
+    let fp = fingerprint(ctx);
+    let dir = staging.join(MARKER_DIR);
+    Ok(match (previous, earlier) {
+        (Some(saved), Some(earlier)) => {
+            let map = ctx.final_path().join(MARKER_DIR).join(state::COMMIT_MAP);
+            let journal = Journal::create(&dir, &fp, ctx.tips, Some(&map)).map_err(HistoryError::from)?;
+            History::resume(saved.clone(), ctx.graph, earlier.clone(), lifetimes.clone(), journal)
+        }
+        _ => History::new(
+            lifetimes.clone(),
+            Journal::create(&dir, &fp, ctx.tips, None).map_err(HistoryError::from)?,
+        ),
+    })
+}
+
+/// Builds a team again from nothing, alone.
+pub(super) fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
+    // An incremental run read only the grown history; this team needs all.
+    let whole;
+    let ctx = &if ctx.graph.partial {
+        let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
+        let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
+        // Other teams may be finishing alongside: one thread.
+        whole = whole_history(&source, ctx.git_dir, ctx.tips, 1).map_err(tgit("reading history"))?;
+        TeamCtx { graph: &whole, ..*ctx }
+    } else {
+        *ctx
+    };
+    let mut st = stage(ctx, None)?;
+    let history = match ctx.mode {
+        HistoryMode::Rewrite if ctx.compat().is_some() => None,
+        HistoryMode::Rewrite => {
+            let lifetimes = Arc::new(Lifetimes::new(ctx.graph, ctx.refs.iter().map(|r| r.commit)));
+            st.history = open_history(ctx, &st.staging, None, &lifetimes, None)?;
+            let progress =
+                |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
+            let pass = vec![ctx.pass(&mut st)];
+            let history = std::sync::Mutex::new(None);
+            rewrite::rewrite_teams(ctx.git_dir, ctx.packs, ctx.graph, pass, 1, &progress, &|_, h| {
+                *history.lock().expect("history") = Some(h);
+            });
+            Some(history.into_inner().expect("history").expect("one team")?)
+        }
+        HistoryMode::Prune => None,
+    };
+    finish(ctx, st, history)
+}
