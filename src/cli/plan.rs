@@ -160,23 +160,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             )?;
         }
         for p in &t.packages {
-            writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
-            if !p.carve_outs.is_empty() || !p.carved_files.is_empty() {
-                // A JVM package's directory holds other packages' files,
-                // not nested packages.
-                let except =
-                    if p.kind == "jvm" { "except other packages:" } else { "except nested packages:" };
-                writeln!(
-                    out,
-                    "    {} {}",
-                    except.style(style::dim()),
-                    listed(&p.carve_outs, &p.carved_files)
-                )?;
-            }
-            empty_package_warning(&mut out, p, "    ")?;
-            for note in &p.notes {
-                writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
-            }
+            package(&mut out, p)?;
         }
         if !t.removed.is_empty() {
             writeln!(out, "  removes:")?;
@@ -199,11 +183,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", "shared packages".style(style::heading()))?;
         for p in &plan.shared_packages {
-            writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
-            empty_package_warning(&mut out, p, "    ")?;
-            for note in &p.notes {
-                writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
-            }
+            package(&mut out, p)?;
         }
     }
     writeln!(out)?;
@@ -254,17 +234,29 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A package that gives its owner no file is almost always a mistake that
-/// nothing else would show: its files all went to nested packages or to an
-/// `exclude`.
-fn empty_package_warning(out: &mut impl Write, p: &plan::PackagePlan, indent: &str) -> std::io::Result<()> {
+/// One package: where it resolved, what is carved out of it, and what the
+/// reader should know about it.
+fn package(out: &mut impl Write, p: &plan::PackagePlan) -> std::io::Result<()> {
+    writeln!(out, "  package {}: {}", package_label(p), listed(&p.paths, &p.files))?;
+    if !p.carve_outs.is_empty() || !p.carved_files.is_empty() {
+        // A JVM package's directory holds other packages' files, not
+        // nested packages.
+        let except = if p.kind == "jvm" { "except other packages:" } else { "except nested packages:" };
+        writeln!(out, "    {} {}", except.style(style::dim()), listed(&p.carve_outs, &p.carved_files))?;
+    }
+    // A package that gives its owner no file is almost always a mistake
+    // that nothing else would show: its files all went to nested packages
+    // or to an `exclude`.
     if p.owned_files == 0 {
         writeln!(
             out,
-            "{indent}{} package {} owns no file: every file it resolves to is carved out or excluded",
+            "    {} package {} owns no file: every file it resolves to is carved out or excluded",
             "warning:".style(style::warn()),
             p.package
         )?;
+    }
+    for note in &p.notes {
+        writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
     }
     Ok(())
 }
