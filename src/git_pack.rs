@@ -418,6 +418,26 @@ fn add_bits(size: u64, c: u8, shift: u32) -> Option<u64> {
     Some(size | bits << shift)
 }
 
+/// The base offset and size of a delta's copy instruction, whose opcode `op`
+/// was just read: `p` is past it, and moves past the fields the opcode's
+/// bits say follow. `None` when the delta ends inside them.
+fn copy_op(op: u8, delta: &[u8], p: &mut usize) -> Option<(usize, usize)> {
+    let mut field = |bits: u8, shift: u32| -> Option<usize> {
+        let mut v = 0usize;
+        for i in 0..bits {
+            if op & (1 << (shift + u32::from(i))) != 0 {
+                v |= usize::from(*delta.get(*p)?) << (8 * i);
+                *p += 1;
+            }
+        }
+        Some(v)
+    };
+    let offset = field(4, 0)?;
+    let size = field(3, 4)?;
+    // A size of 0 stands for 64 KiB, the most one instruction copies.
+    Some((offset, if size == 0 { 0x10000 } else { size }))
+}
+
 /// Reads a delta-header varint from `buf`: the value and the bytes it took,
 /// or `None` when it is incomplete or too large.
 fn delta_varint(buf: &[u8]) -> Option<(u64, usize)> {
@@ -744,21 +764,7 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
         let op = delta[p];
         p += 1;
         if op & 0x80 != 0 {
-            let mut field = |bits: u8, shift: u32| -> Option<usize> {
-                let mut v = 0usize;
-                for i in 0..bits {
-                    if op & (1 << (shift + u32::from(i))) != 0 {
-                        v |= usize::from(*delta.get(p)?) << (8 * i);
-                        p += 1;
-                    }
-                }
-                Some(v)
-            };
-            let offset = field(4, 0)?;
-            let mut size = field(3, 4)?;
-            if size == 0 {
-                size = 0x10000;
-            }
+            let (offset, size) = copy_op(op, delta, &mut p)?;
             out.extend_from_slice(base.get(offset..offset.checked_add(size)?)?);
         } else if op != 0 {
             out.extend_from_slice(delta.get(p..p + usize::from(op))?);

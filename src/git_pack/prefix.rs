@@ -158,18 +158,7 @@ fn walk(delta: &[u8], max: usize, complete: bool) -> Option<Walk> {
         let Some(&op) = delta.get(p) else { return short() };
         p += 1;
         if op & 0x80 != 0 {
-            let mut field = |bits: u8, shift: u32| -> Option<usize> {
-                let mut v = 0usize;
-                for i in 0..bits {
-                    if op & (1 << (shift + u32::from(i))) != 0 {
-                        v |= usize::from(*delta.get(p)?) << (8 * i);
-                        p += 1;
-                    }
-                }
-                Some(v)
-            };
-            let (Some(offset), Some(size)) = (field(4, 0), field(3, 4)) else { return short() };
-            let size = if size == 0 { 0x10000 } else { size };
+            let Some((offset, size)) = super::copy_op(op, delta, &mut p) else { return short() };
             let take = size.min(want - made);
             ops.push(Op::Copy(offset, take));
             base_extent = base_extent.max(offset.checked_add(take)?);
