@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{digest, fixture, split};
+use crate::support::{digest, fixture, split, tools};
 
 /// One reference: referencing file, line (`None` where the tool gives no
 /// positions), target.
@@ -14,36 +14,14 @@ type Ref = (String, Option<u64>, String);
 
 /// Runs a tool in `dir` with the oracles' environment; its stdout.
 fn tool(program: &str, args: &[&std::ffi::OsStr], dir: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // The tools' caches (go's build cache, composer's home, npm's and
-    // pnpm's stores) outlive the run but stay out of the user's home, and
-    // nothing may reach a network.
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache");
-    let path = std::env::join_paths(
-        std::iter::once(root.join("tests/oracles/workspaces/node_modules/.bin"))
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path)
-        .env("GOCACHE", cache.join("go"))
+    let cache = tools::cache_dir();
+    let mut cmd = tools::command(program, dir);
+    cmd.args(args)
         .env("COMPOSER_HOME", cache.join("composer"))
-        .env("npm_config_cache", cache.join("npm"))
-        .env("npm_config_store_dir", cache.join("pnpm-store"))
-        .env("npm_config_offline", "true")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the oracle `{program}` ({e}); `bash .ci/test` installs it"));
+        .env("npm_config_store_dir", cache.join("pnpm-store"));
     let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
-    assert!(
-        out.status.success(),
-        "oracle `{program} {}` failed:\n{}{}",
-        shown.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("oracle output is UTF-8")
+    tools::stdout_of(&mut cmd)
+        .unwrap_or_else(|e| panic!("oracle `{program} {}` failed:\n{e}", shown.join(" ")))
 }
 
 /// Runs an oracle (`program args... <checkout>`, from the repository root)

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{fixture, git, split};
+use crate::support::{fixture, git, split, tools};
 
 /// Which packages own each file: `file -> {kind:name}`.
 type Owners = BTreeMap<String, BTreeSet<String>>;
@@ -33,40 +33,21 @@ fn fixture_and_checkout(name: &str) -> (PathBuf, Vec<String>, tempfile::TempDir)
     (repo, files, tmp)
 }
 
-/// Runs a tool in `dir`; its stdout, or its stderr as the error.
+/// Runs a tool in `dir`; its stdout, or its output as the error.
 fn tool(program: &str, args: &[&str], dir: &Path) -> Result<String, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-cache");
-    let path = std::env::join_paths(
-        std::iter::once(root.join("tests/oracles/workspaces/node_modules/.bin"))
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path)
-        // Caches outlive the run but stay out of the user's home; nothing
-        // may reach a network.
-        .env("npm_config_cache", cache.join("npm"))
-        .env("npm_config_offline", "true")
+    let cache = tools::cache_dir();
+    let mut cmd = tools::command(program, dir);
+    cmd.args(args)
         .env("UV_CACHE_DIR", cache.join("uv"))
         .env("UV_OFFLINE", "1")
-        .env("GOCACHE", cache.join("go"))
         .env("GOMODCACHE", cache.join("gomod"))
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local")
         .env("CARGO_TARGET_DIR", dir.join("target"))
-        .env("CARGO_NET_OFFLINE", "true")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run `{program}` ({e}); `bash .ci/test` installs it"));
-    if out.status.success() {
-        Ok(String::from_utf8(out.stdout).expect("UTF-8 output"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+        .env("CARGO_NET_OFFLINE", "true");
+    tools::stdout_of(&mut cmd)
 }
 
 /// Like [`tool`], failing the test when the tool fails.

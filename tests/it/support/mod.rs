@@ -5,6 +5,7 @@
 pub mod bounded;
 pub mod filter_repo;
 pub mod git_trailers;
+pub mod tools;
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
