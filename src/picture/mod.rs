@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::deps::Report;
 use crate::git::FileKind;
 use crate::manifest::Manifest;
-use crate::ownership::{Explanation, Owner, Owners, Reason};
+use crate::ownership::{Explained, Explanation, Owner, Owners, Reason};
 use crate::plan::{BreakSummary, PackagePlan, Plan, Snapshot};
 
 /// How many referencing places the page keeps per team-to-team edge.
@@ -169,10 +169,9 @@ pub fn gather(
 ) -> Picture {
     let o = &snap.ownership;
     let explained = o.explain_all(&snap.listing);
-    let assignment = o.assign(&snap.listing);
     let names = o.team_names();
     let reasons = explained.explanations.iter().map(|e| reason_lines(e, names)).collect();
-    let (tree, owner_classes) = tree(snap, &assignment.owners, &explained.of_file);
+    let (tree, owner_classes) = tree(snap, &explained);
     let planned: HashMap<&str, _> = plan.teams.iter().map(|t| (t.name.as_str(), t)).collect();
     let teams = manifest
         .teams
@@ -203,12 +202,15 @@ pub fn gather(
 }
 
 /// The tree's columns, and the owner classes they index.
-fn tree(snap: &Snapshot, owners: &[Owners], why: &[u32]) -> (Tree, Vec<OwnerClass>) {
+/// Each file's owners are its explanation's: the walk that explains them
+/// has already decided them.
+fn tree(snap: &Snapshot, explained: &Explained) -> (Tree, Vec<OwnerClass>) {
     let mut t = Tree { dir_parent: vec![0], dir_name: vec![String::new()], ..Tree::default() };
     let mut dirs: HashMap<&[u8], u32> = HashMap::new();
     let mut classes: HashMap<&Owners, u32> = HashMap::new();
     let mut class_list = Vec::new();
-    for ((f, own), &why) in snap.listing.files.iter().zip(owners).zip(why) {
+    for (f, &why) in snap.listing.files.iter().zip(&explained.of_file) {
+        let own = &explained.explanations[why as usize].owners;
         if f.kind == FileKind::Gitlink {
             continue;
         }
