@@ -20,8 +20,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use git_split::check::{self, Options};
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 
 /// A full check of 100k files, end to end.
 const FULL_TARGET_SECS: f64 = 0.5;

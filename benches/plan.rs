@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 use git_split::ownership::packages::PackageIndex;
 use git_split::ownership::{Ownership, TreeFiles};
 use git_split::plan::{self, Plan, Snapshot};

@@ -26,11 +26,11 @@ pub struct LfsObject {
 /// Does the tree use LFS: does a `.gitattributes` in it (each read only
 /// if under 1 MiB) route files through `filter=lfs`? Only then are team
 /// repositories scanned for pointers, which costs a pass over their objects.
-pub fn used_in(repo: &crate::git::Repo, listing: &crate::git::TreeListing) -> bool {
+pub fn used_in(repo: &crate::odb::Repo, listing: &crate::odb::TreeListing) -> bool {
     listing.files.iter().any(|f| {
         let name = f.path.rsplit(|&b| b == b'/').next().unwrap_or(&f.path);
         name == b".gitattributes"
-            && f.kind == crate::git::FileKind::Blob
+            && f.kind == crate::odb::FileKind::Blob
             && f.size < 1 << 20
             && repo.read_blob(f.oid).is_ok_and(|b| b.windows(10).any(|w| w == b"filter=lfs"))
     })

@@ -16,21 +16,17 @@
 pub mod apply;
 pub mod check;
 pub mod codeowners;
+pub mod compat;
 pub mod deps;
-#[doc(hidden)]
-pub mod fault;
-pub mod git;
-pub mod git_pack;
 pub mod init;
 pub mod lfs;
 pub mod log;
 pub mod manifest;
+pub mod odb;
 pub mod ownership;
-pub mod parallel;
 pub mod pattern;
 pub mod picture;
 pub mod plan;
-pub mod raw_tree;
 pub mod rewrite;
-pub mod suggest;
+pub mod util;
 pub mod verify;

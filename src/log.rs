@@ -3,7 +3,8 @@
 use git2::{DiffOptions, Oid, Sort};
 use serde::Serialize;
 
-use crate::git::{ctx, GitError, Repo};
+use crate::odb::repo::ctx;
+use crate::odb::{GitError, Repo};
 use crate::ownership::Ownership;
 
 /// One commit and the teams whose files it changed.

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::git::{Repo, ResolvedRev, TreeFile, TreeListing};
 use crate::manifest::{Loc, Manifest};
+use crate::odb::{Repo, ResolvedRev, TreeFile, TreeListing};
 use crate::ownership::{Assignment, Owner, Owners, Ownership, OwnershipErrors, TreeFiles};
 
 /// Files and bytes.
@@ -169,12 +169,12 @@ pub struct SkippedManifest {
 pub enum PlanError {
     /// Reading the repository failed.
     #[error(transparent)]
-    Git(#[from] crate::git::GitError),
+    Git(#[from] crate::odb::GitError),
     /// A package did not resolve.
     #[error(transparent)]
     Ownership(#[from] OwnershipErrors),
     /// `--team` named a team the manifest does not define.
-    #[error("unknown team `{team}`{}", crate::suggest::did_you_mean(.candidates))]
+    #[error("unknown team `{team}`{}", crate::util::suggest::did_you_mean(.candidates))]
     UnknownTeam {
         /// As given.
         team: String,
@@ -201,7 +201,7 @@ impl Snapshot {
         // packages resolve and patterns compile here.
         let git_dir = repo.raw().path().to_path_buf();
         let packs = repo.packs();
-        let read = || crate::git::blob_sizes(packs, &git_dir, &listing.files);
+        let read = || crate::odb::blob_sizes(packs, &git_dir, &listing.files);
         let (sizes, ownership) = std::thread::scope(|s| {
             let read = &read;
             // One after the other when the system starts no thread.
@@ -234,7 +234,7 @@ pub fn select_teams(manifest: &Manifest, selected: &[String]) -> Result<Vec<usiz
                 let names: Vec<&str> = manifest.teams.iter().map(|t| t.name.as_str()).collect();
                 return Err(PlanError::UnknownTeam {
                     team: name.clone(),
-                    candidates: crate::suggest::closest(name, &names),
+                    candidates: crate::util::suggest::closest(name, &names),
                 });
             }
         }
@@ -499,7 +499,7 @@ impl Collapser {
         }
     }
 
-    fn finish(mut self, files: &[crate::git::TreeFile]) -> Vec<Vec<Removal>> {
+    fn finish(mut self, files: &[crate::odb::TreeFile]) -> Vec<Vec<Removal>> {
         while !self.stack.is_empty() {
             self.close();
         }
@@ -528,12 +528,12 @@ mod tests {
     use super::*;
 
     fn collapse(files: &[(&str, bool)]) -> Vec<String> {
-        let listing: Vec<crate::git::TreeFile> = files
+        let listing: Vec<crate::odb::TreeFile> = files
             .iter()
-            .map(|(p, _)| crate::git::TreeFile {
+            .map(|(p, _)| crate::odb::TreeFile {
                 path: p.as_bytes().to_vec(),
                 oid: git2::Oid::ZERO_SHA1,
-                kind: crate::git::FileKind::Blob,
+                kind: crate::odb::FileKind::Blob,
                 size: 1,
             })
             .collect();

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 use serde::Serialize;
 
-use crate::git::{FileKind, GitError, Repo, TreeListing};
 use crate::manifest::Manifest;
+use crate::odb::{FileKind, GitError, Repo, TreeListing};
 use crate::ownership::Owners;
 use crate::plan::Snapshot;
 
@@ -105,7 +105,7 @@ pub fn verify(
     let monolith_path = repo.path();
     let teams: Vec<usize> = (0..manifest.teams.len()).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results = crate::parallel::map_in_turn(
+    let results = crate::util::parallel::map_in_turn(
         &teams,
         threads,
         || None,
@@ -243,7 +243,8 @@ fn check_team(
         let want = if old == snap.rev.commit {
             expected(tip_listing, tip_owners, t, team.root.as_deref())
         } else {
-            let source = repo.raw().find_commit(old).map_err(crate::git::ctx(format!("reading {old}")))?;
+            let source =
+                repo.raw().find_commit(old).map_err(crate::odb::repo::ctx(format!("reading {old}")))?;
             let listing = repo.list_tree_unsized(source.tree_id())?;
             let owners = snap.ownership.assign(&listing).owners;
             expected(&listing, &owners, t, team.root.as_deref())

@@ -31,7 +31,7 @@
 use std::collections::BTreeSet;
 
 use arbitrary::Arbitrary;
-use git_split::git::{FileKind, TreeFile, TreeListing};
+use git_split::odb::{FileKind, TreeFile, TreeListing};
 use git_split::manifest::{Level, Loc, Located, Manifest, PackageSpec, Policy, Rule, Team};
 use git_split::ownership::packages::{MemoryFiles, PackageError};
 use git_split::ownership::{Owner, Owners, Ownership};

@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
-use crate::fault;
-use crate::git::Repo;
+use crate::compat::{self, CompatSplit};
 use crate::manifest::Compat;
-use crate::rewrite::compat::{self, CompatSplit};
-use crate::rewrite::object::Source;
-use crate::rewrite::pack::PackSink;
+use crate::odb::pack::PackSink;
+use crate::odb::Repo;
+use crate::odb::{ObjectKind, Source};
 use crate::rewrite::state;
 use crate::rewrite::{History, HistoryError};
+use crate::util::fault;
 
 use super::*;
 
@@ -361,7 +361,7 @@ pub(super) fn prune_history(
             }
             let tree = match filter.filter(&odb, &mut sink, tip.tree_id()).map_err(HistoryError::from)? {
                 Some(t) => t,
-                None => sink.write(ObjectType::Tree, &[]).map_err(HistoryError::from)?,
+                None => sink.write(ObjectKind::Tree, &[]).map_err(HistoryError::from)?,
             };
             // The committer of the tip signs the deletion: deterministic, unlike "now".
             let mut raw = format!("tree {tree}\nparent {}\n", tip.id()).into_bytes();
@@ -383,7 +383,7 @@ pub(super) fn prune_history(
                 )
                 .as_bytes(),
             );
-            let id = sink.write(ObjectType::Commit, &raw).map_err(HistoryError::from)?;
+            let id = sink.write(ObjectKind::Commit, &raw).map_err(HistoryError::from)?;
             ids.push((r, id, id));
         }
     }

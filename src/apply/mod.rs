@@ -20,15 +20,15 @@ use std::time::{Duration, Instant};
 use git2::{Oid, Repository};
 use serde::Serialize;
 
-use crate::fault;
-use crate::git::{GitError, Repo, ResolvedRev};
 use crate::manifest::Compat;
 use crate::manifest::Manifest;
+use crate::odb::Source;
+use crate::odb::{GitError, Repo, ResolvedRev};
 use crate::plan::Snapshot;
 use crate::rewrite::graph::{PackedCommits, SourceGraph};
 use crate::rewrite::history::{DoneIndex, Earlier, Lifetimes};
-use crate::rewrite::object::Source;
 use crate::rewrite::{self, History, HistoryError};
+use crate::util::fault;
 
 mod finish;
 mod out_dir;
@@ -52,6 +52,9 @@ pub enum ApplyError {
     /// Reading the monolith failed.
     #[error(transparent)]
     Git(#[from] GitError),
+    /// A monolith object could not be read.
+    #[error(transparent)]
+    Object(#[from] crate::odb::ObjectError),
     /// The tree at the split ref could not be listed or its owners found.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
@@ -221,7 +224,7 @@ fn whole_history(
     git_dir: &Path,
     tips: &[Oid],
     jobs: usize,
-) -> Result<SourceGraph, git2::Error> {
+) -> Result<SourceGraph, crate::odb::ObjectError> {
     match SourceGraph::from_commit_graph(git_dir, tips) {
         Some(graph) => Ok(graph),
         None => SourceGraph::read(source, tips, PackedCommits::read(source.packs(), jobs.max(1))),
@@ -253,10 +256,11 @@ pub fn apply(
     let fresh =
         !opts.teams.iter().any(|&t| state_path(&team_repo(&opts.out, &manifest.teams[t].name)).exists());
     let (snap, early) = std::thread::scope(|s| {
-        let walk = || -> Result<SourceGraph, git2::Error> {
-            let repo = Repository::open(&git_dir)?;
-            let source = Source::new(&repo, packs)?;
-            whole_history(&source, &git_dir, &tips, opts.jobs)
+        let walk = || -> Result<SourceGraph, ApplyError> {
+            let repo = Repository::open(&git_dir).map_err(crate::odb::repo::ctx("opening the monolith"))?;
+            let source =
+                Source::new(&repo, packs).map_err(crate::odb::repo::ctx("opening the monolith's objects"))?;
+            Ok(whole_history(&source, &git_dir, &tips, opts.jobs)?)
         };
         // If the system starts no thread, the walk happens below.
         let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
@@ -325,7 +329,7 @@ pub fn apply(
     // checked and mapped, and the ids this run asks about are looked up in
     // them (which commits every team considered already, and the mappings
     // and commits the pass reads).
-    let previous: Vec<Option<Previous>> = crate::parallel::map_in_turn(
+    let previous: Vec<Option<Previous>> = crate::util::parallel::map_in_turn(
         &wanted,
         opts.jobs,
         || (),
@@ -349,23 +353,21 @@ pub fn apply(
     let done = |c: Oid| incremental && index.done(&c);
 
     // Every commit reachable from the selected refs, parents first.
-    let source = Source::new(git, packs).map_err(crate::git::ctx("opening the monolith's objects"))?;
+    let source = Source::new(git, packs).map_err(crate::odb::repo::ctx("opening the monolith's objects"))?;
     let mut graph = match early {
-        _ if incremental => SourceGraph::read_until(&source, &tips, &done),
+        _ if incremental => SourceGraph::read_until(&source, &tips, &done).map_err(ApplyError::from),
         Some(walked) => walked,
         // Not read ahead (a team has a state it cannot continue, say): the
         // whole history still, read the fast way.
-        None => whole_history(&source, &git_dir, &tips, opts.jobs),
-    }
-    .map_err(crate::git::ctx("reading history"))?;
+        None => whole_history(&source, &git_dir, &tips, opts.jobs).map_err(ApplyError::from),
+    }?;
     // A ref moved back (or away) leaves commits that are done but no longer
     // selected: then the boundary does not describe what is reachable, and
     // the whole history is read as for a first run.
     if graph.partial
         && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
     {
-        graph =
-            whole_history(&source, &git_dir, &tips, opts.jobs).map_err(crate::git::ctx("reading history"))?;
+        graph = whole_history(&source, &git_dir, &tips, opts.jobs)?;
     }
     let incremental = graph.partial;
     let done = |c: Oid| incremental && done(c);
@@ -398,7 +400,7 @@ pub fn apply(
     let previous: Vec<std::sync::Mutex<Option<Previous>>> =
         previous.into_iter().map(std::sync::Mutex::new).collect();
     let teams: Vec<usize> = (0..ctxs.len()).collect();
-    let staged_or_not = crate::parallel::map_in_turn(
+    let staged_or_not = crate::util::parallel::map_in_turn(
         &teams,
         jobs,
         || (),
@@ -414,7 +416,7 @@ pub fn apply(
         }
     }
     // Each continuing team's state, streamed into its new one: in parallel.
-    let mut opened = crate::parallel::map_in_turn(
+    let mut opened = crate::util::parallel::map_in_turn(
         &staged,
         jobs,
         || (),
@@ -491,7 +493,7 @@ pub fn apply(
         // (five teams finish in one round instead of three on the
         // 70k-commit bench: 15 ms of 150 ms).
         let finishers = if incremental { 4 * jobs } else { jobs };
-        crate::parallel::consume(
+        crate::util::parallel::consume(
             finishers.min(slots.len()),
             crate::rewrite::WORKER_STACK,
             |(team, history)| finish_team(team, Some(history)),
@@ -506,7 +508,7 @@ pub fn apply(
             },
         );
     }
-    crate::parallel::drain(others, jobs.min(ctxs.len()), crate::rewrite::WORKER_STACK, |team| {
+    crate::util::parallel::drain(others, jobs.min(ctxs.len()), crate::rewrite::WORKER_STACK, |team| {
         finish_team(team, None)
     });
     // Teams that finished before a Ctrl-C stay published; the rest were not.

@@ -5,8 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::fault;
 use crate::rewrite::state;
+use crate::util::fault;
 
 use super::*;
 

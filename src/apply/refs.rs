@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::fault;
-use crate::git::{GitError, Repo};
 use crate::manifest::Manifest;
-use crate::rewrite::pack::PackSink;
+use crate::odb::pack::PackSink;
+use crate::odb::{GitError, Repo};
 use crate::rewrite::HistoryError;
+use crate::util::fault;
 
 use super::*;
 
@@ -159,5 +159,5 @@ pub(super) fn recreate_tag(
         }
     }
     buf.extend_from_slice(&message);
-    Ok(out.write(ObjectType::Tag, &buf).map_err(HistoryError::from)?)
+    Ok(out.write(crate::odb::ObjectKind::Tag, &buf).map_err(HistoryError::from)?)
 }

@@ -9,18 +9,18 @@ use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
-use crate::fault;
-use crate::git::GitError;
-use crate::git_pack::Packs;
+use crate::compat::{self, CompatSplit};
 use crate::manifest::Compat;
 use crate::manifest::Manifest;
+use crate::odb::pack::Packs;
+use crate::odb::GitError;
+use crate::odb::Source;
 use crate::plan::Snapshot;
-use crate::rewrite::compat::{self, CompatSplit};
 use crate::rewrite::graph::SourceGraph;
 use crate::rewrite::history::{Earlier, Lifetimes};
-use crate::rewrite::object::Source;
 use crate::rewrite::state::{self, Journal, Saved};
 use crate::rewrite::{self, History, HistoryError, Job};
+use crate::util::fault;
 
 use super::*;
 
@@ -60,6 +60,8 @@ pub(super) enum TeamError {
     Compat(#[from] compat::CompatError),
     #[error(transparent)]
     Repo(#[from] GitError),
+    #[error(transparent)]
+    Object(#[from] crate::odb::ObjectError),
     #[error("{context}: {source}")]
     Git { context: String, source: git2::Error },
     #[error("{context}: {source}")]
@@ -308,7 +310,7 @@ pub(super) fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
         // Other teams may be finishing alongside: one thread.
-        whole = whole_history(&source, ctx.git_dir, ctx.tips, 1).map_err(tgit("reading history"))?;
+        whole = whole_history(&source, ctx.git_dir, ctx.tips, 1)?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

@@ -138,7 +138,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             // A ref of `monolith.refs` that does not resolve: say where it is written.
             let missing = match &e {
                 apply::ApplyError::NoSuchRef(r) => Some(r),
-                apply::ApplyError::Git(git_split::git::GitError::MissingRef { rev, .. }) => Some(rev),
+                apply::ApplyError::Git(git_split::odb::GitError::MissingRef { rev, .. }) => Some(rev),
                 _ => None,
             };
             let written = missing.filter(|_| global.rev.is_none()).and_then(|m| {

@@ -10,7 +10,7 @@ use owo_colors::OwoColorize;
 use serde::Serialize;
 
 use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
-use git_split::git::{FileKind, TreeFile};
+use git_split::odb::{FileKind, TreeFile};
 use git_split::plan::Snapshot;
 
 use super::output::{self, style};

@@ -7,8 +7,8 @@ use anyhow::{anyhow, Context as _};
 use owo_colors::OwoColorize;
 
 use git_split::codeowners::{CodeOwners, Syntax};
-use git_split::git::Repo;
 use git_split::init::{from_codeowners, from_packages, from_top_level, render, Draft};
+use git_split::odb::Repo;
 
 use super::codeowners::SyntaxArg;
 use super::output::{self, style};

@@ -20,8 +20,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use git_split::git::{GitError, Repo, ResolvedRev};
 use git_split::manifest::Manifest;
+use git_split::odb::{GitError, Repo, ResolvedRev};
 
 /// Split a monolith into one repository per team, with traceable history.
 ///

@@ -12,8 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::git::TreeListing;
 use crate::manifest::Manifest;
+use crate::odb::TreeListing;
 use crate::ownership::{Owner, Owners, Ownership};
 use crate::pattern::DirMatch;
 

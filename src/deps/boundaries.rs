@@ -4,8 +4,8 @@
 
 use super::{Analysis, RefKind};
 use crate::deps::lang::Language;
-use crate::git::TreeListing;
 use crate::manifest::Manifest;
+use crate::odb::TreeListing;
 use crate::ownership::Owners;
 
 /// A reference that crosses a declared boundary.

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::git::{FileKind, Repo, TreeListing};
-use crate::git_pack::ReadState;
+use crate::odb::pack::ReadState;
+use crate::odb::{FileKind, Repo, TreeListing};
 use lang::{Import, Language, Resolution, Resolvers, SourceTree};
 
 pub use boundaries::{violations, Violation};
@@ -146,16 +146,17 @@ pub fn analyse(repo: &Repo, listing: &TreeListing) -> Result<Analysis, BlobError
     // held at once is the references kept, not every import of the tree.
     let out = std::sync::Mutex::new(Collector::new(listing));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let results = crate::parallel::map_in_turn(&sources, threads, ReadState::new, |state, &(i, language)| {
-        let f = &listing.files[i];
-        let result = if f.size > MAX_SOURCE_BYTES {
-            FileResult::skipped(language)
-        } else {
-            read_file(&resolvers, &tree, &f.path, language, &blobs.read(f.oid, state)?)
-        };
-        out.lock().unwrap_or_else(|p| p.into_inner()).file(i as u32, result);
-        Ok(())
-    });
+    let results =
+        crate::util::parallel::map_in_turn(&sources, threads, ReadState::new, |state, &(i, language)| {
+            let f = &listing.files[i];
+            let result = if f.size > MAX_SOURCE_BYTES {
+                FileResult::skipped(language)
+            } else {
+                read_file(&resolvers, &tree, &f.path, language, &blobs.read(f.oid, state)?)
+            };
+            out.lock().unwrap_or_else(|p| p.into_inner()).file(i as u32, result);
+            Ok(())
+        });
     results.into_iter().collect::<Result<(), BlobError>>()?;
     let mut out = out.into_inner().unwrap_or_else(|p| p.into_inner());
     for (language, dep) in resolvers.manifest_deps(&tree) {

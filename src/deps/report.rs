@@ -149,7 +149,7 @@ struct Keeper<'a> {
     team: usize,
     root: Option<Vec<u8>>,
     owners: &'a [crate::ownership::Owners],
-    files: &'a [crate::git::TreeFile],
+    files: &'a [crate::odb::TreeFile],
 }
 
 impl Keeper<'_> {
@@ -219,7 +219,7 @@ type Lost = BTreeMap<u32, (BTreeSet<usize>, u64)>;
 /// The listing's files and owners, and the team names.
 struct Places<'a> {
     owners: &'a [crate::ownership::Owners],
-    files: &'a [crate::git::TreeFile],
+    files: &'a [crate::odb::TreeFile],
     names: &'a [String],
 }
 

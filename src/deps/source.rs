@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use git2::{Oid, Repository};
 
-use crate::git::{FileKind, TreeFile, TreeListing};
-use crate::git_pack::{Packs, ReadState};
+use crate::odb::pack::{Packs, ReadState};
+use crate::odb::{FileKind, ObjectKind, TreeFile, TreeListing};
 
 /// Source files larger than this are skipped unread: hand-written code is
 /// far smaller, and a generated file of tens of megabytes must not be held
@@ -48,7 +48,7 @@ impl<'a> Blobs<'a> {
     /// The content of blob `oid`; `state` is the calling thread's own.
     pub fn read(&self, oid: Oid, state: &mut ReadState) -> Result<Arc<[u8]>, BlobError> {
         if let Ok(id) = <&[u8; 20]>::try_from(oid.as_bytes()) {
-            if let Some((3, data)) = self.packs.read(id, state) {
+            if let Some((ObjectKind::Blob, data)) = self.packs.read(id, state) {
                 return Ok(data);
             }
         }

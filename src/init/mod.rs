@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::codeowners::{CodeOwners, Syntax};
-use crate::git::{Repo, TreeListing};
 use crate::manifest::{Manifest, ManifestError};
+use crate::odb::{Repo, TreeListing};
 use crate::ownership::{Ownership, OwnershipErrors, TreeFiles};
 
 mod machinery;

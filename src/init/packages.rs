@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::machinery::{is_machinery, ROOT_DIRS};
 use super::{compile, glob_of, sanitize, unique_name, Draft, DraftTeam, InitError};
-use crate::git::{Repo, TreeListing};
 use crate::manifest::PackageKind;
+use crate::odb::{Repo, TreeListing};
 use crate::ownership::packages::{Listed, PackageIndex};
 use crate::ownership::{Owner, TreeFiles};
 

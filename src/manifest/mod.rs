@@ -367,7 +367,7 @@ fn check_depends_on(path: &Path, teams: &[Team]) -> Result<(), ManifestError> {
                 return Err(err(d.loc, ErrorKind::DependsOnItself(t.name.clone())));
             }
             if !names.contains(&d.value.as_str()) {
-                let candidates = crate::suggest::closest(&d.value, &names);
+                let candidates = crate::util::suggest::closest(&d.value, &names);
                 return Err(err(d.loc, ErrorKind::DependsOnUnknown { team: d.value.clone(), candidates }));
             }
             if !seen.insert(d.value.as_str()) {
@@ -564,7 +564,7 @@ pub enum ErrorKind {
     #[error(
         "`depends_on` names unknown team `{}`{}",
         shown(team, 80),
-        crate::suggest::did_you_mean(candidates)
+        crate::util::suggest::did_you_mean(candidates)
     )]
     DependsOnUnknown {
         /// As written.

@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 
 pub use tree_files::TreeFiles;
 
-use crate::git::TreeListing;
 use crate::manifest::{Loc, Manifest, PackageSpec, Rule};
+use crate::odb::TreeListing;
 use crate::pattern::{DirMatch, Pattern, State};
 use packages::{FileSource, PackageError, PackageIndex, Resolution, Selected};
 

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 
 use super::packages::MemoryFiles;
 use super::*;
-use crate::git::{FileKind, TreeFile};
+use crate::odb::{FileKind, TreeFile};
 
 fn manifest(yaml: &str) -> Manifest {
     Manifest::from_bytes(Path::new("ownership.yaml"), yaml.as_bytes()).unwrap()

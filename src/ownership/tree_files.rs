@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::git::{FileKind, Repo, TreeListing};
+use crate::odb::{FileKind, ObjectKind, Repo, TreeListing};
 
 use super::packages::{FileSource, ReadError, MAX_MANIFEST_FILE_BYTES};
 
@@ -88,7 +88,7 @@ impl FileSource for TreeFiles<'_> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
         self.repo.packs().each_prefix(&ids, max, threads, &|j, found| match found {
             // A blob, as the tree says; anything else is not read.
-            Some((3, head)) => each(at[j], head),
+            Some((ObjectKind::Blob, head)) => each(at[j], head),
             Some(_) => {}
             None => missing.lock().unwrap_or_else(|p| p.into_inner()).push(at[j]),
         });

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::deps::Report;
-use crate::git::FileKind;
 use crate::manifest::Manifest;
+use crate::odb::FileKind;
 use crate::ownership::{Explained, Explanation, Owner, Owners, Reason};
 use crate::plan::{BreakSummary, PackagePlan, Plan, Snapshot};
 

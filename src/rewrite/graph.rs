@@ -9,8 +9,9 @@ use std::path::Path;
 
 use git2::Oid;
 
-use super::object::{id_map, key, IdMap, Key, RawCommit, Source};
-use crate::git_pack::{Packs, ReadState};
+use crate::odb::id::{id_map, key, IdMap, Key};
+use crate::odb::object::{ObjectError, ObjectKind, RawCommit, Source};
+use crate::odb::pack::{Packs, ReadState};
 
 /// One monolith commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +48,7 @@ impl SourceGraph {
     /// same rewritten ids.
     ///
     /// Commits in `known` are not read again (see [`PackedCommits`]).
-    pub fn read(src: &Source<'_>, tips: &[Oid], known: PackedCommits) -> Result<SourceGraph, git2::Error> {
+    pub fn read(src: &Source<'_>, tips: &[Oid], known: PackedCommits) -> Result<SourceGraph, ObjectError> {
         SourceGraph::read_with(src, tips, &|_| false, &std::cell::RefCell::new(known.0))
     }
 
@@ -59,7 +60,7 @@ impl SourceGraph {
         src: &Source<'_>,
         tips: &[Oid],
         done: &dyn Fn(Oid) -> bool,
-    ) -> Result<SourceGraph, git2::Error> {
+    ) -> Result<SourceGraph, ObjectError> {
         SourceGraph::read_with(src, tips, done, &std::cell::RefCell::new(id_map()))
     }
 
@@ -149,7 +150,7 @@ impl SourceGraph {
         tips: &[Oid],
         done: &dyn Fn(Oid) -> bool,
         known: &std::cell::RefCell<IdMap<Key, (Oid, Vec<Oid>)>>,
-    ) -> Result<SourceGraph, git2::Error> {
+    ) -> Result<SourceGraph, ObjectError> {
         let mut g = SourceGraph::default();
         // Commits read but not yet emitted are on the stack with what was
         // read of them; the index marks them `ON_STACK` until they are.
@@ -162,13 +163,13 @@ impl SourceGraph {
             boundary: bool,
             next: usize,
         }
-        let read = |id: Oid| -> Result<Open, git2::Error> {
+        let read = |id: Oid| -> Result<Open, ObjectError> {
             let known = known.borrow_mut().remove(&key(&id));
             let (tree, parents) = match known {
                 Some(k) => k,
-                None => RawCommit::read(src, id)
-                    .and_then(|c| c.tree_and_parents())
-                    .map_err(|e| git2::Error::from_str(&format!("reading commit {id}: {}", e.message())))?,
+                None => RawCommit::read(src, id)?
+                    .tree_and_parents()
+                    .map_err(|what| ObjectError::Malformed { id, kind: ObjectKind::Commit, what })?,
             };
             let boundary = done(id);
             Ok(Open { id, tree, parents: if boundary { Vec::new() } else { parents }, boundary, next: 0 })
@@ -302,13 +303,14 @@ impl PackedCommits {
             return PackedCommits::default();
         }
         let pieces: Vec<_> = commits.chunks(1024).collect();
-        let parsed = crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
+        let parsed = crate::util::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, piece| {
             piece
                 .iter()
-                .filter_map(|&(pack, off, id)| {
-                    let (kind, data) = packs.read_located(pack, off, state)?;
-                    let parsed =
-                        (kind == 1).then(|| RawCommit::new(data).tree_and_parents().ok()).flatten()?;
+                .filter_map(|&(place, id)| {
+                    let (kind, data) = packs.read_located(place, state)?;
+                    let parsed = (kind == ObjectKind::Commit)
+                        .then(|| RawCommit::new(data).tree_and_parents().ok())
+                        .flatten()?;
                     Some((id, parsed))
                 })
                 .collect::<Vec<_>>()

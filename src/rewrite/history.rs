@@ -18,14 +18,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use git2::{ObjectType, Oid};
+use git2::Oid;
 
 use super::graph::SourceGraph;
-use super::object::{key, oid, IdMap, Key, RawCommit, RawTree, Source};
-use super::pack::{PackError, PackSink};
 use super::state::{Journal, NewNode, Saved, StateError};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
+use crate::odb::id::{key, oid, IdMap, Key};
+use crate::odb::object::RawCommit;
+use crate::odb::pack::PackSink;
+use crate::odb::{ObjectError, ObjectKind, RawTree, Source};
 
 /// The tree of a commit with no files.
 pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
@@ -49,9 +51,9 @@ pub enum HistoryError {
     /// A tree could not be filtered.
     #[error(transparent)]
     Tree(#[from] TreeError),
-    /// New objects could not be written.
+    /// An object could not be read or written.
     #[error(transparent)]
-    Pack(#[from] PackError),
+    Object(#[from] ObjectError),
     /// The commit map or state could not be written or read back.
     #[error(transparent)]
     State(#[from] StateError),
@@ -484,18 +486,17 @@ impl CommitWriter<'_, '_> {
         } else {
             let tree = match new_tree {
                 Some(t) => t,
-                None => self.out.write(ObjectType::Tree, &[])?,
+                None => self.out.write(ObjectKind::Tree, &[])?,
             };
             let c = match raw.get() {
                 Some(c) => c,
                 None => {
-                    let c = RawCommit::read(self.src, commit)
-                        .map_err(git_err(|| format!("reading commit {commit}")))?;
+                    let c = RawCommit::read(self.src, commit)?;
                     raw.get_or_init(|| c)
                 }
             };
             let raw = self.commit_bytes(commit, c, tree, &parents);
-            let new = self.out.write(ObjectType::Commit, &raw)?;
+            let new = self.out.write(ObjectKind::Commit, &raw)?;
             let generation =
                 parents.iter().filter_map(|p| h.tree_and_generation(&key(p)).map(|n| n.1)).max().unwrap_or(0)
                     + 1;
@@ -605,6 +606,6 @@ mod tests {
     #[test]
     fn the_empty_tree_id_is_git_s() {
         assert_eq!(oid(&EMPTY_TREE_ID), Oid::from_str(EMPTY_TREE).unwrap());
-        assert_eq!(oid(&EMPTY_TREE_ID), Oid::hash_object(ObjectType::Tree, b"").unwrap());
+        assert_eq!(oid(&EMPTY_TREE_ID), Oid::hash_object(git2::ObjectType::Tree, b"").unwrap());
     }
 }

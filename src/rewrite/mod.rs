@@ -5,11 +5,8 @@
 //! (git filter-repo's rules), [`trailer`] adds the `Split-Source` label. New
 //! objects are written straight into pack files by [`pack`]: no loose objects.
 
-pub mod compat;
 pub mod graph;
 pub mod history;
-pub mod object;
-pub mod pack;
 pub mod state;
 pub mod trailer;
 pub mod tree;
@@ -25,10 +22,12 @@ use git2::{Oid, Repository};
 pub use history::{History, HistoryError, Mapping, EMPTY_TREE, LABEL_KEY};
 pub use state::StateError;
 
-use crate::git_pack::Packs;
+use crate::odb::id::{id_map, key, IdMap, IdSet};
+use crate::odb::object::RawCommit;
+use crate::odb::pack::PackSink;
+use crate::odb::pack::Packs;
+use crate::odb::{ObjectKind, RawTree, Source};
 use crate::ownership::Ownership;
-use object::{id_map, IdMap, RawTree, Source};
-use pack::PackSink;
 use tree::{TreeError, TreeFilter};
 
 /// Stack of a rewrite worker: room for `tree::MAX_TREE_DEPTH` levels of
@@ -72,7 +71,7 @@ struct Step {
     changed: Changed,
     /// The commit object, read by the first team that keeps the commit and
     /// shared with the others.
-    raw: std::sync::OnceLock<object::RawCommit>,
+    raw: std::sync::OnceLock<RawCommit>,
 }
 
 /// Root trees parsed lately, so a commit's first parent is rarely re-read.
@@ -154,7 +153,8 @@ pub fn rewrite_teams(
                 }
                 Err(e) => {
                     for i in mine {
-                        let e = TreeError::new("starting a rewrite thread", e.to_string());
+                        let e =
+                            TreeError::Start { context: "starting a rewrite thread", message: e.to_string() };
                         results[i] = Some(Err(HistoryError::Tree(e)));
                     }
                 }
@@ -186,7 +186,7 @@ pub fn rewrite_teams(
         // on each team's sequential parts.
         copies.sort_by_key(|(_, c)| std::cmp::Reverse(c.needed.len() + c.closure.len()));
         let threads = threads.max(1);
-        crate::parallel::drain(copies, threads, WORKER_STACK, |(i, copy)| {
+        crate::util::parallel::drain(copies, threads, WORKER_STACK, |(i, copy)| {
             let r = copy.run(src, packs, threads);
             progress(i, graph.commits.len());
             done(i, r);
@@ -229,9 +229,10 @@ fn read_steps(
     senders: &[SyncSender<Arc<Vec<Step>>>],
     threads: usize,
 ) -> Result<(), TreeError> {
-    let repo = Repository::open(src).map_err(|e| TreeError::new("opening the monolith", e.message()))?;
-    let odb = Source::new(&repo, packs)
-        .map_err(|e| TreeError::new("opening the monolith's objects", e.message()))?;
+    let start =
+        |context| move |e: git2::Error| TreeError::Start { context, message: e.message().to_string() };
+    let repo = Repository::open(src).map_err(start("opening the monolith"))?;
+    let odb = Source::new(&repo, packs).map_err(start("opening the monolith's objects"))?;
     let mut cache = RootCache { trees: id_map(), order: VecDeque::new() };
     let order: Vec<u32> = (0..graph.commits.len() as u32).filter(|&i| needed[i as usize]).collect();
     let windows: Vec<&[u32]> = order.chunks(WINDOW).collect();
@@ -240,30 +241,35 @@ fn read_steps(
     // `cache.get`, which asks libgit2 and reports errors.
     let read_window = |window: &[u32]| -> Vec<Option<(Arc<RawTree>, Changed)>> {
         let pieces: Vec<&[u32]> = window.chunks(PIECE).collect();
-        crate::parallel::map_in_turn(&pieces, threads, crate::git_pack::ReadState::new, |state, piece| {
-            let mut read = |tree: &Oid| {
-                let (kind, data) = packs.read(&object::key(tree), state)?;
-                (kind == 2).then(|| RawTree::parse(data)).flatten().map(Arc::new)
-            };
-            // Mostly the previous commit's: kept, not read again.
-            let mut last: Option<(Oid, Arc<RawTree>)> = None;
-            piece
-                .iter()
-                .map(|&i| {
-                    let c = &graph.commits[i as usize];
-                    let root = read(&c.tree)?;
-                    let parent_tree = c.parents.first().map(|&p| graph.commits[p as usize].tree);
-                    let parent = match (parent_tree, &last) {
-                        (Some(t), Some((l, tree))) if *l == t => Some(tree.clone()),
-                        (Some(t), _) if t != c.tree => Some(read(&t)?),
-                        _ => None,
-                    };
-                    let changed = changed_since(c, &root, parent.as_deref());
-                    last = Some((c.tree, root.clone()));
-                    Some((root, changed))
-                })
-                .collect::<Vec<_>>()
-        })
+        crate::util::parallel::map_in_turn(
+            &pieces,
+            threads,
+            crate::odb::pack::ReadState::new,
+            |state, piece| {
+                let mut read = |tree: &Oid| {
+                    let (kind, data) = packs.read(&key(tree), state)?;
+                    (kind == ObjectKind::Tree).then(|| RawTree::parse(data)).flatten().map(Arc::new)
+                };
+                // Mostly the previous commit's: kept, not read again.
+                let mut last: Option<(Oid, Arc<RawTree>)> = None;
+                piece
+                    .iter()
+                    .map(|&i| {
+                        let c = &graph.commits[i as usize];
+                        let root = read(&c.tree)?;
+                        let parent_tree = c.parents.first().map(|&p| graph.commits[p as usize].tree);
+                        let parent = match (parent_tree, &last) {
+                            (Some(t), Some((l, tree))) if *l == t => Some(tree.clone()),
+                            (Some(t), _) if t != c.tree => Some(read(&t)?),
+                            _ => None,
+                        };
+                        let changed = changed_since(c, &root, parent.as_deref());
+                        last = Some((c.tree, root.clone()));
+                        Some((root, changed))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
         .into_iter()
         .flatten()
         .collect()
@@ -369,7 +375,13 @@ fn work(
             return teams
                 .into_iter()
                 .map(|(i, _)| {
-                    (i, Err(HistoryError::Tree(TreeError::new("starting the rewrite", msg.clone()))))
+                    (
+                        i,
+                        Err(HistoryError::Tree(TreeError::Start {
+                            context: "starting the rewrite",
+                            message: msg.clone(),
+                        })),
+                    )
                 })
                 .collect();
         }
@@ -383,10 +395,10 @@ fn work(
                 .map(|(i, _)| {
                     (
                         i,
-                        Err(HistoryError::Tree(TreeError::new(
-                            "opening the monolith's objects",
-                            msg.clone(),
-                        ))),
+                        Err(HistoryError::Tree(TreeError::Start {
+                            context: "opening the monolith's objects",
+                            message: msg.clone(),
+                        })),
                     )
                 })
                 .collect();
@@ -436,7 +448,7 @@ fn work(
                 ) {
                     st.writer = Err(e);
                 }
-                crate::fault::point("rewrite.commit");
+                crate::util::fault::point("rewrite.commit");
             }
             if states.iter().all(|st| st.writer.is_err()) {
                 // Nothing left to do: dropping the receiver stops the reader too.
@@ -473,7 +485,7 @@ fn work(
 struct PendingCopy {
     history: History,
     out: PackSink,
-    needed: object::IdSet,
+    needed: IdSet,
     closure: Vec<Oid>,
     have: Packs,
     cancel: Arc<AtomicBool>,

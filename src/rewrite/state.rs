@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 use sha1::{Digest, Sha1};
 
-use super::object::{key, oid, parse_hex_key, push_hex, Key};
-use crate::git_pack::Map;
+use crate::odb::id::{key, oid, parse_hex_key, push_hex, Key};
+use crate::odb::pack::map::Map;
 
 /// The state's file name, in the team repository's `split` directory.
 pub const STATE: &str = "state";

@@ -7,37 +7,50 @@
 
 use std::collections::HashMap;
 
-use git2::{ObjectType, Oid};
+use std::sync::Arc;
 
-use super::object::{id_map, key, IdMap, IdSet, Key, RawTree, Source};
-use super::pack::PackSink;
+use git2::Oid;
+
+use crate::odb::id::{id_map, key, IdMap, IdSet, Key};
+use crate::odb::pack::PackSink;
+use crate::odb::tree::{RawTree, MODE_GITLINK};
+use crate::odb::{ObjectError, ObjectKind, Source};
 
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
 
-/// Errors reading or writing trees.
+/// Why the engine could not filter trees. Clone: one failure to read the
+/// monolith's root trees is every team's.
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{context}: {message}")]
-pub struct TreeError {
-    /// What we were doing.
-    pub context: String,
-    /// Why it failed.
-    pub message: String,
+pub enum TreeError {
+    /// An object could not be read or written.
+    #[error(transparent)]
+    Object(Arc<ObjectError>),
+    /// A tree deeper than git allows.
+    #[error("filtering tree {id}: it is nested more than {MAX_TREE_DEPTH} directories deep (git's core.maxTreeDepth)")]
+    TooDeep {
+        /// The tree.
+        id: Oid,
+    },
+    /// The engine could not start: no thread, or no monolith to read.
+    #[error("{context}: {message}")]
+    Start {
+        /// What it was doing.
+        context: &'static str,
+        /// Why it failed.
+        message: String,
+    },
 }
 
-impl TreeError {
-    /// An error while doing `context`.
-    pub fn new(context: impl Into<String>, message: impl Into<String>) -> TreeError {
-        TreeError { context: context.into(), message: message.into() }
+impl From<ObjectError> for TreeError {
+    fn from(e: ObjectError) -> TreeError {
+        TreeError::Object(Arc::new(e))
     }
 }
 
 /// Filtered trees remembered per team and generation (about 1 MiB): enough
 /// for the directories recent commits share.
 const MEMO_ENTRIES: usize = 1 << 14;
-
-/// A submodule's commit: not an object of this repository.
-const GITLINK: u32 = 0o160000;
 
 /// Trees nested deeper are refused, as git refuses them (`core.maxTreeDepth`):
 /// filtering recurses once per level, and a hostile tree must not overflow
@@ -210,10 +223,7 @@ impl<'a> TreeFilter<'a> {
             return Ok(r);
         }
         if self.dirs[dir as usize].depth > MAX_TREE_DEPTH {
-            return Err(TreeError::new(
-                format!("filtering tree {oid}"),
-                format!("it is nested more than {MAX_TREE_DEPTH} directories deep (git's core.maxTreeDepth)"),
-            ));
+            return Err(TreeError::TooDeep { id: oid });
         }
         self.stats.trees_read += 1;
         let owned;
@@ -233,7 +243,7 @@ impl<'a> TreeFilter<'a> {
             } else {
                 let cursor = &self.dirs[dir as usize].cursor;
                 let kept = self.ownership.file_owners(cursor, entry.name).kept_by(self.team);
-                if kept && entry.mode != GITLINK {
+                if kept && entry.mode != MODE_GITLINK {
                     self.needed.insert(key(&entry.id));
                 }
                 kept.then_some(entry.id)
@@ -262,7 +272,7 @@ impl<'a> TreeFilter<'a> {
                 buf.extend_from_slice(id.as_bytes());
             }
             self.stats.trees_written += 1;
-            Some(out.write(ObjectType::Tree, &buf).map_err(|e| TreeError::new(e.context, e.message))?)
+            Some(out.write(ObjectKind::Tree, &buf)?)
         };
         if self.memo[0].len() >= MEMO_ENTRIES {
             self.memo[1] = std::mem::replace(&mut self.memo[0], id_map());

@@ -374,7 +374,7 @@ fn against_team_repositories() {
 /// `A path`, `D path`, `M path` or `R old new` for each change git-split
 /// sees between two revisions (the tree diff plus rename pairing `check
 /// --since` uses).
-fn our_changes(repo: &git_split::git::Repo, a: &str, b: &str) -> BTreeSet<String> {
+fn our_changes(repo: &git_split::odb::Repo, a: &str, b: &str) -> BTreeSet<String> {
     let (a, b) = (repo.resolve(a).unwrap().tree, repo.resolve(b).unwrap().tree);
     let s = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
     let mut out = BTreeSet::new();
@@ -426,7 +426,7 @@ fn tree_diff_and_renames_agree_with_git() {
     let mut compared = 0;
     for name in ["check", "history", "monolith"] {
         let path = fixture(name);
-        let repo = git_split::git::Repo::open(&path).unwrap();
+        let repo = git_split::odb::Repo::open(&path).unwrap();
         let mut pairs: Vec<(String, String)> = Vec::new();
         for l in lines(git(&path, &["rev-list", "--all", "--parents"])) {
             let ids: Vec<&str> = l.split(' ').collect();
@@ -455,8 +455,8 @@ fn tree_diff_and_renames_agree_with_git() {
 /// every package exactly as the full listing does.
 #[test]
 fn package_resolution_from_the_partial_listing_is_the_full_one() {
-    use git_split::git::Repo;
     use git_split::manifest::Manifest;
+    use git_split::odb::Repo;
     use git_split::ownership::packages::is_package_manifest;
     use git_split::ownership::{Ownership, TreeFiles};
     let mut resolved = 0;

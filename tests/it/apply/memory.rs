@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use crate::support::NoUserConfig;
 use git_split::apply::{self, HistoryMode, Options, Report};
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 
 /// Two teams, one per top-level directory.
 const MANIFEST: &str = "version: 1\nmonolith: {refs: [main]}\nteams:\n  a: {paths: [a]}\n  b: {paths: [b]}\n";

@@ -542,8 +542,8 @@ fn git_commits(repo: &Path) -> Vec<(git2::Oid, git2::Oid, Vec<git2::Oid>)> {
 /// output, and be passed over when a tip is newer than it or it is damaged.
 #[test]
 fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
+    use git_split::odb::Source;
     use git_split::rewrite::graph::{PackedCommits, SourceGraph};
-    use git_split::rewrite::object::Source;
     let (_keep, repo) = fixture_copy("monolith");
     let git_dir = repo.join(".git");
     let tmp = tempfile::tempdir().unwrap();
@@ -565,7 +565,7 @@ fn a_commit_graph_is_read_when_it_holds_the_tips_and_verifies() {
     }
     // Walked in the same order, with the same generations, as reading the
     // commits themselves.
-    let monolith = git_split::git::Repo::open(&repo).unwrap();
+    let monolith = git_split::odb::Repo::open(&repo).unwrap();
     let source = Source::new(monolith.raw(), monolith.packs()).unwrap();
     let read = SourceGraph::read(&source, &tips, PackedCommits::default()).unwrap();
     assert_eq!(from_graph.commits, read.commits);

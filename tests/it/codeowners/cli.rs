@@ -6,8 +6,8 @@ use std::path::Path;
 use crate::support::NoUserConfig;
 use crate::support::{digest, fixture, fixture_copy, git, split};
 use git_split::codeowners::{CodeOwners, Syntax};
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 use git_split::plan::Snapshot;
 
 /// Commits everything with pinned identity and dates: the commit ids

@@ -21,8 +21,8 @@ use std::process::{Command, Stdio};
 
 use crate::support::NoUserConfig;
 use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 use git_split::plan::Snapshot;
 use proptest::prelude::*;
 

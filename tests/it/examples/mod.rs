@@ -25,7 +25,7 @@ fn every_example_manifest_loads() {
 /// repository has exactly one owner in the root `ownership.yaml`.
 #[test]
 fn this_repository_is_fully_owned() {
-    use git_split::git::Repo;
+    use git_split::odb::Repo;
     use git_split::plan::{compute, select_teams, Snapshot};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let Ok(repo) = Repo::open(root) else {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::{fixture, split};
-use git_split::git::Repo;
+use git_split::odb::Repo;
 use git_split::ownership::packages::{PackageIndex, Resolution};
 use git_split::ownership::TreeFiles;
 

@@ -13,8 +13,8 @@ use std::process::Command;
 
 use crate::support::NoUserConfig;
 use crate::support::{fixture, git, z_list};
-use git_split::git::Repo;
 use git_split::manifest::Manifest;
+use git_split::odb::Repo;
 use git_split::ownership::Owner;
 use git_split::plan::Snapshot;
 

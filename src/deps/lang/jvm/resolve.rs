@@ -58,7 +58,7 @@ impl FileSource for TreeFiles<'_, '_> {
         // sources themselves are.
         let indices: Vec<usize> = (0..paths.len()).collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        crate::parallel::map_in_turn(
+        crate::util::parallel::map_in_turn(
             &indices,
             threads,
             || (),

@@ -4,7 +4,7 @@
 
 use crate::support::{fixture_copy, git};
 
-use git_split::git::{FileKind, Repo};
+use git_split::odb::{FileKind, Repo};
 
 /// `git ls-tree -r -z HEAD` as (path, id, kind), in git's order.
 fn ls_tree(repo: &std::path::Path) -> Vec<(Vec<u8>, String, FileKind)> {

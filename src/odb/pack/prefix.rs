@@ -4,15 +4,16 @@
 
 use std::sync::Arc;
 
-use super::{Base, Packs, ReadState, ID, PIECE, TRAILER};
+use super::cache::Cached;
+use super::delta::{copy_op, delta_varint};
+use super::entry::Stored;
+use super::read::MAX_CHAIN;
+use super::{Packs, Place, ReadState, ID, PIECE};
+use crate::odb::object::ObjectKind;
 
 /// What [`Packs::each_prefix`] calls for each object: its index, and its
 /// kind and first bytes (`None` when the packs cannot read it).
-pub type EachPrefix<'a> = dyn Fn(usize, Option<(u8, &[u8])>) + Sync + 'a;
-
-/// Deepest delta chain followed; a longer one is left to the caller's
-/// fallback, as in [`Packs::read`].
-const MAX_CHAIN: usize = 1000;
+pub type EachPrefix<'a> = dyn Fn(usize, Option<(ObjectKind, &[u8])>) + Sync + 'a;
 
 /// One delta instruction, cut to the wanted part of the result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,9 +38,13 @@ impl Packs {
     /// The kind and first `max` bytes of object `id` (all of it when it is
     /// smaller); `None` when it is not in a pack or its entry does not
     /// parse, as with [`Packs::read`].
-    pub fn read_prefix(&self, id: &[u8; ID], max: usize, state: &mut ReadState) -> Option<(u8, Vec<u8>)> {
-        let (pack, off, _) = self.locate_one(id)?;
-        let (kind, data, _) = self.prefix_at(pack, off, max, state, 0)?;
+    pub fn read_prefix(
+        &self,
+        id: &[u8; ID],
+        max: usize,
+        state: &mut ReadState,
+    ) -> Option<(ObjectKind, Vec<u8>)> {
+        let (kind, data, _) = self.prefix_at(self.locate_one(id)?, max, state, 0)?;
         Some((kind, data[..max.min(data.len())].to_vec()))
     }
 
@@ -48,18 +53,18 @@ impl Packs {
     /// before it, and still cached): `each(k, found)` is called once for
     /// `ids[k]`, from any of the threads, with the kind and bytes or `None`.
     pub fn each_prefix(&self, ids: &[[u8; ID]], max: usize, threads: usize, each: &EachPrefix<'_>) {
-        let mut order: Vec<(u32, u64, usize)> = Vec::with_capacity(ids.len());
+        let mut order: Vec<(Place, usize)> = Vec::with_capacity(ids.len());
         for (k, id) in ids.iter().enumerate() {
             match self.locate_one(id) {
-                Some((pack, off, _)) => order.push((pack, off, k)),
+                Some(place) => order.push((place, k)),
                 None => each(k, None),
             }
         }
         order.sort_unstable();
-        let pieces: Vec<&[(u32, u64, usize)]> = order.chunks(PIECE).collect();
-        crate::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, part| {
-            for &(pack, off, k) in *part {
-                match self.prefix_at(pack, off, max, state, 0) {
+        let pieces: Vec<&[(Place, usize)]> = order.chunks(PIECE).collect();
+        crate::util::parallel::map_in_turn(&pieces, threads, ReadState::new, |state, part| {
+            for &(place, k) in *part {
+                match self.prefix_at(place, max, state, 0) {
                     Some((kind, data, _)) => each(k, Some((kind, &data[..max.min(data.len())]))),
                     None => each(k, None),
                 }
@@ -68,55 +73,56 @@ impl Packs {
     }
 
     /// The kind, first bytes (at least `max`, or all) and whether that is
-    /// the whole object, of the entry at `off`.
+    /// the whole object, of the entry at `place`.
     fn prefix_at(
         &self,
-        pack: u32,
-        off: u64,
+        place: Place,
         max: usize,
         state: &mut ReadState,
         depth: usize,
-    ) -> Option<(u8, Arc<[u8]>, bool)> {
-        if let Some((kind, data, whole)) = state.cache.get(&(pack, off)) {
-            if *whole || data.len() >= max {
-                return Some((*kind, data.clone(), *whole));
+    ) -> Option<(ObjectKind, Arc<[u8]>, bool)> {
+        if let Some(c) = state.get(place) {
+            if c.whole || c.data.len() >= max {
+                return Some((c.kind, c.data.clone(), c.whole));
             }
         }
         if depth > MAX_CHAIN {
             return None;
         }
-        let p = &self.packs[pack as usize];
-        let (kind, size, base, start) = p.header_at(off)?;
-        let stream = p.pack.bytes().get(start..p.pack.len - TRAILER)?;
+        let p = &self.packs[place.pack as usize];
+        let header = p.header_at(place.offset)?;
+        let stream = p.entries_bytes().get(header.data_at..)?;
         // For a delta, the size of its own data.
-        let size = usize::try_from(size).ok()?;
-        let (kind, data, whole) = if base == Base::None {
-            let mut out = vec![0; size.min(max)];
-            if state.inflater.head(stream, &mut out)? != out.len() {
-                return None;
+        let size = usize::try_from(header.size).ok()?;
+        let (kind, data, whole) = match header.stored {
+            Stored::Whole(kind) => {
+                let mut out = vec![0; size.min(max)];
+                if state.inflater.head(stream, &mut out)? != out.len() {
+                    return None;
+                }
+                (kind, out, size <= max)
             }
-            (kind, out, size <= max)
-        } else {
-            self.delta_prefix(pack, stream, size, base, max, state, depth)?
+            stored => {
+                let base = self.base_place(place, stored)?;
+                self.delta_prefix(base, stream, size, max, state, depth)?
+            }
         };
         let data: Arc<[u8]> = data.into();
-        state.remember((pack, off), kind, data.clone(), whole);
+        state.remember(place, Cached { kind, data: data.clone(), whole });
         Some((kind, data, whole))
     }
 
     /// [`Packs::prefix_at`] for a delta whose data (`size` bytes) starts
-    /// the zlib `stream`.
-    #[allow(clippy::too_many_arguments)]
+    /// the zlib `stream`, on the object at `base`.
     fn delta_prefix(
         &self,
-        pack: u32,
+        base: Place,
         stream: &[u8],
         size: usize,
-        base: Base,
         max: usize,
         state: &mut ReadState,
         depth: usize,
-    ) -> Option<(u8, Vec<u8>, bool)> {
+    ) -> Option<(ObjectKind, Vec<u8>, bool)> {
         // Enough delta data for `max` inserted bytes and their opcodes;
         // more when copies leave that short.
         let mut cap = max.saturating_mul(2).saturating_add(64).min(size);
@@ -129,15 +135,7 @@ impl Packs {
                 cap = cap.saturating_mul(4).min(size);
                 continue;
             };
-            let (bp, bo) = match base {
-                Base::Offset(o) => (pack, o),
-                Base::Id(b) => {
-                    let (bp, bo, _) = self.locate_one(&b)?;
-                    (bp, bo)
-                }
-                Base::None => return None,
-            };
-            let (kind, base_data, _) = self.prefix_at(bp, bo, base_extent, state, depth + 1)?;
+            let (kind, base_data, _) = self.prefix_at(base, base_extent, state, depth + 1)?;
             return Some((kind, apply(&ops, &base_data, &delta)?, whole));
         }
     }
@@ -148,8 +146,8 @@ impl Packs {
 /// the data is malformed.
 fn walk(delta: &[u8], max: usize, complete: bool) -> Option<Walk> {
     let short = || if complete { None } else { Some(Walk::Short) };
-    let Some((_base_len, a)) = super::delta_varint(delta) else { return short() };
-    let Some((len, b)) = super::delta_varint(&delta[a..]) else { return short() };
+    let Some((_base_len, a)) = delta_varint(delta) else { return short() };
+    let Some((len, b)) = delta_varint(&delta[a..]) else { return short() };
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     let want = len.min(max);
     let (mut ops, mut made, mut base_extent) = (Vec::new(), 0usize, 0usize);
@@ -158,7 +156,7 @@ fn walk(delta: &[u8], max: usize, complete: bool) -> Option<Walk> {
         let Some(&op) = delta.get(p) else { return short() };
         p += 1;
         if op & 0x80 != 0 {
-            let Some((offset, size)) = super::copy_op(op, delta, &mut p) else { return short() };
+            let Some((offset, size)) = copy_op(op, delta, &mut p) else { return short() };
             let take = size.min(want - made);
             ops.push(Op::Copy(offset, take));
             base_extent = base_extent.max(offset.checked_add(take)?);

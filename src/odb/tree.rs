@@ -7,6 +7,13 @@ use std::sync::Arc;
 
 use git2::Oid;
 
+use super::object::{ObjectError, ObjectKind, Source};
+
+/// The mode of a tree entry that is a directory.
+pub const MODE_TREE: u32 = 0o40000;
+/// The mode of a submodule's commit: not an object of this repository.
+pub const MODE_GITLINK: u32 = 0o160000;
+
 /// One entry of a [`RawTree`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry<'a> {
@@ -21,7 +28,7 @@ pub struct Entry<'a> {
 impl Entry<'_> {
     /// Is this a subdirectory?
     pub fn is_tree(&self) -> bool {
-        self.mode == 0o40000
+        self.mode == MODE_TREE
     }
 }
 
@@ -65,6 +72,12 @@ pub struct RawTree {
 }
 
 impl RawTree {
+    /// Reads and parses tree `id`.
+    pub fn read(src: &Source<'_>, id: Oid) -> Result<RawTree, ObjectError> {
+        let data = src.read_kind(id, ObjectKind::Tree)?;
+        RawTree::parse(data).ok_or(ObjectError::Malformed { id, kind: ObjectKind::Tree, what: "entry" })
+    }
+
     /// Parses a tree object's content; `None` if it is malformed.
     pub fn parse(data: Arc<[u8]>) -> Option<RawTree> {
         let mut spans = Vec::with_capacity(data.len() / 40);
@@ -177,5 +190,71 @@ impl RawTree {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::odb::id::key;
+
+    fn tree_bytes(entries: &[(&str, &str, u8)]) -> Vec<u8> {
+        let mut data = Vec::new();
+        for (mode, name, fill) in entries {
+            data.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            data.extend_from_slice(&[*fill; 20]);
+        }
+        data
+    }
+
+    fn tree(entries: &[(&str, &str, u8)]) -> RawTree {
+        RawTree::parse(tree_bytes(entries).into()).expect("well-formed")
+    }
+
+    #[test]
+    fn parses_entries_in_place() {
+        let t = tree(&[("100644", "a", 1), ("40000", "b", 2), ("120000", "c", 3)]);
+        let e: Vec<_> = t.iter().map(|e| (e.mode, e.name.to_vec(), e.is_tree())).collect();
+        assert_eq!(
+            e,
+            vec![
+                (0o100644, b"a".to_vec(), false),
+                (0o40000, b"b".to_vec(), true),
+                (0o120000, b"c".to_vec(), false)
+            ]
+        );
+        assert_eq!(t.get(1).id.as_bytes(), &[2; 20]);
+    }
+
+    #[test]
+    fn rejects_truncated_trees() {
+        for bad in [&b"100644 a\0short"[..], b"100644 a", b"10x644 a\0aaaaaaaaaaaaaaaaaaaa"] {
+            assert!(RawTree::parse(bad.into()).is_none());
+            assert!(RawTree::each_id(bad, |_, _| {}).is_none());
+        }
+    }
+
+    /// The walk that keeps nothing sees what the parse keeps.
+    #[test]
+    fn each_id_sees_the_parsed_entries() {
+        let bytes = tree_bytes(&[("100644", "a", 1), ("40000", "b", 2), ("160000", "c", 3)]);
+        let mut seen = Vec::new();
+        RawTree::each_id(&bytes, |mode, id| seen.push((mode, *id))).expect("well-formed");
+        let parsed: Vec<_> =
+            RawTree::parse(bytes.into()).unwrap().iter().map(|e| (e.mode, key(&e.id))).collect();
+        assert_eq!(seen, parsed);
+    }
+
+    #[test]
+    fn changed_names_follow_git_order_with_directories() {
+        // "a.b" sorts before the directory "a" (as "a/") but after a file "a".
+        let old = tree(&[("100644", "a.b", 1), ("40000", "a", 2), ("100644", "z", 3)]);
+        let new = tree(&[("100644", "a.b", 1), ("40000", "a", 9), ("100644", "m", 4)]);
+        assert_eq!(new.changed_names(&old), vec![&b"a"[..], b"m", b"z"]);
+        assert!(new.changed_names(&new).is_empty());
+        // A file replaced by a directory of the same name.
+        let file = tree(&[("100644", "a", 1)]);
+        let dir = tree(&[("40000", "a", 1)]);
+        assert_eq!(dir.changed_names(&file), vec![&b"a"[..]]);
     }
 }

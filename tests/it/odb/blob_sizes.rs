@@ -11,7 +11,7 @@ use std::process::Command;
 use crate::support::NoUserConfig;
 use crate::support::{fixture, git};
 use git2::Oid;
-use git_split::git::{blob_sizes, FileKind, Repo, TreeFile};
+use git_split::odb::{blob_sizes, FileKind, Repo, TreeFile};
 
 /// What one repository's check compared.
 #[derive(Debug, Default)]

@@ -1,0 +1,324 @@
+//! `--since BASE`: the findings a change introduces, judged from a
+//! tree-to-tree diff when the ownership rules are the same on both sides.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use git2::{ObjectType, Oid};
+
+use crate::manifest::{Manifest, Rule};
+use crate::odb::repo::ctx;
+use crate::odb::{GitError, Repo, ResolvedRev};
+use crate::ownership::packages::is_package_manifest;
+use crate::ownership::{Owner, Reason};
+use crate::pattern::{Pattern, State};
+
+use super::finding::{overlap, skipped_manifest, stale_pattern, unowned};
+use super::hints::{excluded_hint, overlap_hint, stale_pattern_hint, Neighbours, NEIGHBOURS_CAP};
+use super::{level, lossy, CheckError, Finding, Kind, Options, Side};
+
+/// The ownership rules of a manifest, as text, for comparing two versions.
+pub(super) fn rules_fingerprint(m: &Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |who: &str, rule: &Rule| {
+        for p in &rule.paths {
+            out.push(format!("{who}\0paths\0{}", p.value.as_str()));
+        }
+        for p in &rule.packages {
+            out.push(format!("{who}\0packages\0{}", p.value));
+        }
+        for p in &rule.exclude {
+            out.push(format!("{who}\0exclude\0{}", p.value.as_str()));
+        }
+    };
+    add("", &m.shared);
+    for t in &m.teams {
+        add(&format!("team {}", t.name), &t.rule);
+    }
+    out.push(format!("policy {:?} {:?}", m.policy.unowned, m.policy.overlap));
+    out
+}
+
+/// The manifest at the base, if it has one that loads.
+pub(super) fn base_manifest(
+    repo: &Repo,
+    base: &ResolvedRev,
+    opts: &Options,
+    head: &Manifest,
+) -> Option<Manifest> {
+    let Some(rel) = &opts.manifest_in_repo else {
+        // A manifest from outside the repository judges both sides.
+        return Some(head.clone());
+    };
+    let bytes = repo.read_path_max(base.tree, rel, crate::manifest::MAX_MANIFEST_BYTES as u64).ok()??;
+    Manifest::from_bytes(Path::new(&format!("{}:{rel}", base.name)), &bytes).ok()
+}
+
+/// A change between the base tree and the head tree.
+pub(super) struct Change {
+    pub(super) old: Option<Vec<u8>>,
+    pub(super) new: Option<Vec<u8>>,
+}
+
+/// Rename candidates compared by content at most (git's default limit is
+/// 1000 files on each side; this bounds the pairs instead).
+pub(super) const RENAME_LIMIT: usize = 250_000;
+
+pub(super) fn diff(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<Change>, CheckError> {
+    let changes = repo.diff_trees(base, head)?;
+    let mut out = Vec::new();
+    let (mut deleted, mut added) = (Vec::new(), Vec::new());
+    for c in changes {
+        match (c.old, c.new) {
+            // Same path on both sides: its owners did not change.
+            (Some(o), Some(_)) => out.push(Change { old: Some(o.path.clone()), new: Some(o.path) }),
+            (Some(o), None) => deleted.push(o),
+            (None, Some(n)) => added.push(n),
+            (None, None) => {}
+        }
+    }
+    let pairs = repo.pair_renames(&deleted, &added, RENAME_LIMIT)?;
+    let mut old_used = vec![false; deleted.len()];
+    let mut new_used = vec![false; added.len()];
+    for (i, j) in pairs {
+        old_used[i] = true;
+        new_used[j] = true;
+        out.push(Change { old: Some(deleted[i].path.clone()), new: Some(added[j].path.clone()) });
+    }
+    out.extend(
+        deleted
+            .into_iter()
+            .zip(old_used)
+            .filter(|(_, u)| !u)
+            .map(|(f, _)| Change { old: Some(f.path), new: None }),
+    );
+    out.extend(
+        added
+            .into_iter()
+            .zip(new_used)
+            .filter(|(_, u)| !u)
+            .map(|(f, _)| Change { old: None, new: Some(f.path) }),
+    );
+    Ok(out)
+}
+
+/// Does any file of `tree` match `pattern`? Descends only where the
+/// pattern can still match, and stops at the first file.
+pub(super) fn matches_any(
+    git: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    pattern: &Pattern,
+    s: State,
+) -> Result<bool, GitError> {
+    for entry in tree.iter() {
+        let next = pattern.step(s, entry.name_bytes());
+        if pattern.is_accepting(next) {
+            return Ok(true);
+        }
+        if next.is_dead() || entry.kind() != Some(ObjectType::Tree) {
+            continue;
+        }
+        let sub = git.find_tree(entry.id()).map_err(ctx(format!("reading tree {}", entry.id())))?;
+        if matches_any(git, &sub, pattern, next)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub(super) fn since(
+    repo: &Repo,
+    manifest: &Manifest,
+    rev: &ResolvedRev,
+    base: &ResolvedRev,
+    opts: &Options,
+) -> Result<Vec<Finding>, CheckError> {
+    let base_manifest = base_manifest(repo, base, opts, manifest);
+    let same_rules =
+        base_manifest.as_ref().is_some_and(|b| rules_fingerprint(b) == rules_fingerprint(manifest));
+    let changes = diff(repo, base.tree, rev.tree)?;
+    if !same_rules {
+        return new_findings(repo, manifest, rev, base, base_manifest.as_ref(), &changes);
+    }
+    let head = Side::load(repo, manifest, rev.tree, false)?;
+    // Package resolution can change with a package manifest, and then the
+    // owners of unchanged files too: compare both sides' resolutions.
+    let touches_packages = head.has_packages
+        && changes.iter().flat_map(|c| c.old.iter().chain(&c.new)).any(|p| is_package_manifest(p));
+    if touches_packages || !head.unresolved.is_empty() {
+        let base_side = Side::load(repo, manifest, base.tree, false)?;
+        let resolutions = |s: &Side| -> Vec<String> {
+            let mut v: Vec<String> = s
+                .ownership
+                .packages
+                .iter()
+                .map(|p| {
+                    format!("{:?} {} {:?} {:?}", p.owner, p.spec, p.resolution.dirs, p.resolution.carve_outs)
+                })
+                .collect();
+            v.extend(s.unresolved.iter().map(|(o, e)| format!("{o:?} {e}")));
+            v
+        };
+        if resolutions(&base_side) != resolutions(&head) {
+            return new_findings(repo, manifest, rev, base, Some(manifest), &changes);
+        }
+    }
+
+    let names = head.ownership.team_names();
+    let o = &head.ownership;
+    let mut out = Vec::new();
+    // Shared by all new files, so a directory is walked once.
+    let mut near = Neighbours::default();
+    for c in &changes {
+        let Some(new) = &c.new else { continue };
+        if c.old.as_ref() == Some(new) {
+            continue;
+        }
+        let own = o.owners(new);
+        let renamed_from = c.old.as_ref().map(|p| lossy(p));
+        let moved = |f: &mut Finding| {
+            if let Some(old) = &renamed_from {
+                f.message = format!("{} (renamed from `{old}`)", f.message);
+                f.renamed_from = Some(old.clone());
+            }
+        };
+        if own.is_unowned() {
+            let Some(sev) = level(manifest.policy.unowned) else { continue };
+            let mut f = unowned(lossy(new), sev);
+            moved(&mut f);
+            let was = c.old.as_ref().map(|p| o.owners(p)).filter(|w| !w.teams.is_empty());
+            f.hint = Some(match (&was, excluded_hint(manifest, o, new)) {
+                (Some(w), _) => {
+                    let team = &names[w.teams[0] as usize];
+                    format!(
+                        "it moved out of what team `{team}` owns: move it back, or add `{}` to `{team}`'s `paths`",
+                        lossy(new)
+                    )
+                }
+                (None, Some(h)) => h,
+                (None, None) => {
+                    near.add_around(repo, rev.tree, o, new, NEIGHBOURS_CAP)?;
+                    near.hint(names, new)
+                }
+            });
+            out.push(f);
+        } else if own.teams.len() > 1 {
+            let Some(sev) = level(manifest.policy.overlap) else { continue };
+            let teams = own.teams.iter().map(|&t| names[t as usize].clone()).collect();
+            let mut f = overlap(lossy(new), teams, sev);
+            moved(&mut f);
+            f.hint = Some(overlap_hint(manifest, o, new));
+            out.push(f);
+        }
+    }
+
+    // A pattern went stale only if a file it matched went away.
+    let git = repo.raw();
+    let head_tree = git.find_tree(rev.tree).map_err(ctx(format!("reading tree {}", rev.tree)))?;
+    let gone: Vec<&Vec<u8>> =
+        changes.iter().filter(|c| c.old.is_some() && c.old != c.new).filter_map(|c| c.old.as_ref()).collect();
+    let mut rules: Vec<(Option<String>, &Rule)> = vec![(None, &manifest.shared)];
+    rules.extend(manifest.teams.iter().map(|t| (Some(t.name.clone()), &t.rule)));
+    for (team, rule) in rules {
+        for (list, exclude) in [(&rule.paths, false), (&rule.exclude, true)] {
+            for p in list {
+                if !gone.iter().any(|g| p.value.is_match(g)) {
+                    continue;
+                }
+                if !matches_any(git, &head_tree, &p.value, p.value.start())? {
+                    let mut f = stale_pattern(team.clone(), p.value.as_str(), exclude, p.loc);
+                    f.hint = Some(stale_pattern_hint(repo, rev.tree, p.value.as_str())?);
+                    out.push(f);
+                }
+            }
+        }
+    }
+    // Same resolutions on both sides: an unresolved package was already so.
+    let touched: BTreeSet<String> = changes.iter().filter_map(|c| c.new.as_ref()).map(|p| lossy(p)).collect();
+    for (path, reason) in &o.skipped_manifests {
+        if touched.contains(path) {
+            out.push(skipped_manifest(path, reason));
+        }
+    }
+    out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
+    Ok(out)
+}
+
+/// The dependency findings at `head` that are not findings at `base`, both
+/// judged by `manifest`. A reference is the same on both sides when the same
+/// file refers to the same target from the same team, wherever its line moved.
+pub(super) fn new_dependency_findings(
+    repo: &Repo,
+    manifest: &Manifest,
+    head: Oid,
+    base: Oid,
+) -> Result<Vec<Finding>, CheckError> {
+    if level(manifest.policy.dependencies).is_none() || manifest.teams.iter().all(|t| t.depends_on.is_none())
+    {
+        return Ok(Vec::new());
+    }
+    let at = |tree: Oid| -> Result<Vec<Finding>, CheckError> {
+        let side = Side::load(repo, manifest, tree, true)?;
+        let assignment = side.ownership.assign(&side.listing);
+        side.dependency_findings(repo, manifest, &assignment.owners)
+    };
+    let old = at(base)?;
+    let old: BTreeSet<_> = old.iter().map(Finding::key).collect();
+    Ok(at(head)?.into_iter().filter(|f| !old.contains(&f.key())).collect())
+}
+
+/// The findings at the ref that are not findings at the base (when the
+/// rules differ between the two, each side judged by its own manifest).
+pub(super) fn new_findings(
+    repo: &Repo,
+    manifest: &Manifest,
+    rev: &ResolvedRev,
+    base: &ResolvedRev,
+    base_manifest: Option<&Manifest>,
+    changes: &[Change],
+) -> Result<Vec<Finding>, CheckError> {
+    let head = Side::load(repo, manifest, rev.tree, true)?;
+    let mut findings = head.findings(repo, manifest, true)?;
+    let renamed: HashMap<String, String> = changes
+        .iter()
+        .filter_map(|c| match (&c.old, &c.new) {
+            (Some(o), Some(n)) if o != n => Some((lossy(n), lossy(o))),
+            _ => None,
+        })
+        .collect();
+    for f in &mut findings {
+        if let Some(old) = f.path.as_ref().and_then(|p| renamed.get(p)) {
+            f.message = format!("{} (renamed from `{old}`)", f.message);
+            f.renamed_from = Some(old.clone());
+        }
+    }
+    let Some(bm) = base_manifest else { return Ok(findings) };
+    let base_side = Side::load(repo, bm, base.tree, true)?;
+    let old = base_side.findings(repo, bm, false)?;
+    let old: BTreeSet<_> = old.iter().map(Finding::key).collect();
+    findings.retain(|f| !old.contains(&f.key()));
+    // A file that lost its owner in this change: say who had it.
+    for f in findings.iter_mut().filter(|f| f.kind == Kind::Unowned) {
+        let Some(path) = &f.path else { continue };
+        let before = f.renamed_from.as_ref().unwrap_or(path);
+        let e = base_side.ownership.explain(before.as_bytes());
+        let Some(&t) = e.owners.teams.first() else { continue };
+        let team = &bm.teams[t as usize].name;
+        let by: Vec<String> = e
+            .reasons
+            .iter()
+            .filter(|(o, _)| *o == Owner::Team(t as usize))
+            .filter_map(|(_, r)| match r {
+                Reason::Pattern(p) => Some(format!("pattern `{p}`")),
+                Reason::Package(p) => Some(format!("package `{p}`")),
+                _ => None,
+            })
+            .collect();
+        f.hint = Some(format!(
+            "at {} team `{team}` owned `{before}` (by {}): give it back to `{team}` (fix its `paths` or `packages`), or to the team that should own it now",
+            &base.commit.to_string()[..12],
+            by.join(", ")
+        ));
+    }
+    Ok(findings)
+}
