@@ -1,25 +1,30 @@
 //! git-split: split a monolith into one repository per team.
 //!
-//! The modules follow the data: [`manifest`] (YAML -> validated model, globs
-//! compiled by [`pattern`]) -> [`ownership`] (path -> teams, packages resolved
-//! in a tree read through [`git`]) -> [`plan`] (what each team keeps and
-//! loses) and [`deps`] (the references between files, and what a split
-//! breaks), drawn together by [`picture`] -> [`log`] (which teams each commit touched) -> [`codeowners`]
-//! (CODEOWNERS read and written) -> [`init`] (a starting manifest), and
-//! [`check`] (drift findings for CI). A module uses only those before it.
-//! Beneath them all, [`git`] reads the repository, with [`git_pack`] (the
-//! pack files, mapped) and [`raw_tree`] (tree objects parsed in place) for
-//! what must go around libgit2 to be fast. The history engine
-//! ([`rewrite`]), [`apply`] and [`verify`] come after [`plan`].
+//! The layers, each using only those above it in this list:
+//!
+//! - [`odb`]: every git object read or written (the repository through
+//!   libgit2, pack files mapped and written directly); knows nothing of
+//!   teams. `util` holds the thread helpers every layer uses.
+//! - [`manifest`] (YAML to a validated model) and [`pattern`] (its globs).
+//! - [`ownership`]: path to teams, packages resolved in a tree.
+//! - [`plan`] (what each team keeps and loses), [`deps`] (the references
+//!   between files, and what a split breaks), [`log`] (which teams each
+//!   commit touched), drawn together by [`picture`]; [`codeowners`]
+//!   (CODEOWNERS read and written) and [`init`] (a starting manifest).
+//! - [`rewrite`]: the history engine, one pass for all teams; `compat`
+//!   holds git subtree's and splitsh's rules.
+//! - [`apply`] (the team repositories, written atomically), [`check`]
+//!   (drift findings for CI) and [`verify`].
+//!
 //! The library never prints; the binary owns the terminal.
 
 pub mod apply;
 pub mod check;
 pub mod codeowners;
-pub mod compat;
+pub(crate) mod compat;
 pub mod deps;
 pub mod init;
-pub mod lfs;
+pub(crate) mod lfs;
 pub mod log;
 pub mod manifest;
 pub mod odb;
@@ -28,5 +33,5 @@ pub mod pattern;
 pub mod picture;
 pub mod plan;
 pub mod rewrite;
-pub mod util;
+pub(crate) mod util;
 pub mod verify;

@@ -16,7 +16,7 @@ use crate::odb::pack::PackSink;
 use crate::odb::Repo;
 use crate::odb::{ObjectKind, Source};
 use crate::rewrite::state;
-use crate::rewrite::{History, HistoryError};
+use crate::rewrite::{HistoryError, Rewritten};
 use crate::util::fault;
 
 use super::*;
@@ -27,7 +27,7 @@ use super::*;
 pub(super) fn finish(
     ctx: &TeamCtx<'_>,
     st: Staged,
-    history: Option<History>,
+    history: Option<Rewritten>,
 ) -> Result<TeamReport, TeamError> {
     let emit = |e| (ctx.on_event)(e);
     ctx.check()?;
@@ -42,7 +42,7 @@ pub(super) fn finish(
     let (considered, kept, map_lines, state) = match history {
         None if ctx.mode == HistoryMode::Rewrite => {
             let (considered, kept, map, state) =
-                compat_history(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?;
+                write_compat(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?;
             (considered, kept, Some(map), state)
         }
         Some(mut history) => {
@@ -66,7 +66,7 @@ pub(super) fn finish(
             (history.len(), history.kept(), None, None)
         }
         None => {
-            let kept = prune_history(&src, &out, ctx, &mut written_refs)?;
+            let kept = write_pruned(&src, &out, ctx, &mut written_refs)?;
             (ctx.graph.commits.len(), kept, Some(state::commit_map_header()), None)
         }
     };
@@ -276,7 +276,7 @@ pub(super) fn die_with_parent(cmd: &mut Command) {
 }
 
 /// A `compat` team: the split, its refs, commit map and state.
-pub(super) fn compat_history(
+pub(super) fn write_compat(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
@@ -342,7 +342,7 @@ pub(super) fn compat_history(
 
 /// `--history prune`: the monolith's history as is, plus one commit on top
 /// of each branch deleting every file the team does not keep.
-pub(super) fn prune_history(
+pub(super) fn write_pruned(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,

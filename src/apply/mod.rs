@@ -13,31 +13,29 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use git2::{Oid, Repository};
+use git2::Oid;
 use serde::Serialize;
 
-use crate::manifest::Compat;
 use crate::manifest::Manifest;
 use crate::odb::Source;
 use crate::odb::{GitError, Repo, ResolvedRev};
 use crate::plan::Snapshot;
 use crate::rewrite::graph::{PackedCommits, SourceGraph};
-use crate::rewrite::history::{DoneIndex, Earlier, Lifetimes};
-use crate::rewrite::{self, History, HistoryError};
-use crate::util::fault;
 
 mod finish;
 mod out_dir;
 mod refs;
+mod run;
 mod team;
 
 use finish::*;
 use out_dir::*;
 use refs::*;
+use run::Run;
 use team::*;
 
 /// The marker directory inside every team repository git-split writes.
@@ -219,7 +217,7 @@ impl Report {
 
 /// The whole history from `tips`: from the commit-graph when there is one,
 /// else from the commits, read ahead from the packs on `jobs` threads.
-fn whole_history(
+fn read_graph(
     source: &Source<'_>,
     git_dir: &Path,
     tips: &[Oid],
@@ -231,7 +229,7 @@ fn whole_history(
     }
 }
 
-/// Runs `apply`.
+/// Runs `apply`: the phases of module `run`, in order.
 pub fn apply(
     repo: &Repo,
     manifest: &Manifest,
@@ -243,319 +241,22 @@ pub fn apply(
     if repo.is_shallow() {
         return Err(ApplyError::Shallow(repo.path().to_path_buf()));
     }
-    let git_dir = repo.raw().path().to_path_buf();
     let refs = select_refs(repo, manifest, rev)?;
-    // Mapped once: the tree listing, the size reader and every pass share them.
-    let packs = repo.packs();
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
-    // A first run reads nearly every commit and walks the whole history:
-    // that starts now, on other threads, while the tree at the split ref is
-    // listed and its owners found; nothing in it depends on the lock or on
-    // the states read below. (A team with a state is likely to continue it,
-    // reading only new commits.)
-    let fresh =
-        !opts.teams.iter().any(|&t| state_path(&team_repo(&opts.out, &manifest.teams[t].name)).exists());
-    let (snap, early) = std::thread::scope(|s| {
-        let walk = || -> Result<SourceGraph, ApplyError> {
-            let repo = Repository::open(&git_dir).map_err(crate::odb::repo::ctx("opening the monolith"))?;
-            let source =
-                Source::new(&repo, packs).map_err(crate::odb::repo::ctx("opening the monolith's objects"))?;
-            Ok(whole_history(&source, &git_dir, &tips, opts.jobs)?)
-        };
-        // If the system starts no thread, the walk happens below.
-        let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
-        // Copying objects needs the packs' entries in order: sorted here,
-        // on a thread of its own, while the split tree is listed.
-        let _ = std::thread::Builder::new().spawn_scoped(s, || packs.prepare_entries());
-        let snap = Snapshot::load(repo, manifest, split);
-        (snap, early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
-    });
-    let snap = &snap?;
-    prepare_out(&opts.out, &git_dir)?;
-    let _lock = lock(&opts.out)?;
-    remove_staging(&opts.out)?;
-    fault::point("apply.locked");
-    let interrupted = || -> Result<(), ApplyError> {
-        if opts.cancel.load(Ordering::SeqCst) {
-            remove_staging(&opts.out)?;
-            return Err(ApplyError::Interrupted);
-        }
-        Ok(())
-    };
-    interrupted()?;
-
-    let git = repo.raw();
-    let head_branch = refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone());
-    let (unowned, kept_files) = tip_files(snap);
-    let start = Instant::now();
-    let joins = std::sync::OnceLock::new();
-    let lfs = crate::lfs::used_in(repo, &snap.listing);
-    let team_ctx = |t: usize, graph, refs| {
-        let team = &manifest.teams[t];
-        TeamCtx {
-            manifest,
-            lfs,
-            git_dir: &git_dir,
-            out: &opts.out,
-            team: t,
-            name: &team.name,
-            root: team.root.as_deref(),
-            labels: manifest.labels && team.compat.is_none(),
-            snap,
-            kept_files: kept_files[t],
-            graph,
-            tips: &tips,
-            packs,
-            refs,
-            head_branch: head_branch.as_deref(),
-            mode: opts.mode,
-            on_event,
-            joins: &joins,
-            cancel: &opts.cancel,
-        }
-    };
-
-    // Where each team's earlier run got to.
-    let no_graph = SourceGraph::default();
-    let wanted: Vec<Option<(PathBuf, String, Option<Compat>)>> = opts
-        .teams
-        .iter()
-        .map(|&t| {
-            let ctx = team_ctx(t, &no_graph, &[]);
-            (ctx.mode == HistoryMode::Rewrite).then(|| (ctx.final_path(), fingerprint(&ctx), ctx.compat()))
-        })
-        .collect();
-    // A history engine team's state is opened, not read: its segments are
-    // checked and mapped, and the ids this run asks about are looked up in
-    // them (which commits every team considered already, and the mappings
-    // and commits the pass reads).
-    let previous: Vec<Option<Previous>> = crate::util::parallel::map_in_turn(
-        &wanted,
-        opts.jobs,
-        || (),
-        |_, w| {
-            let (path, fp, compat) = w.as_ref()?;
-            load_previous(path, fp, *compat)
-        },
-    );
-    let mut index = DoneIndex::default();
-    for p in previous.iter().flatten() {
-        if let Some(saved) = &p.saved {
-            index.add(saved.clone());
-        }
-    }
-    // When every team continues an earlier run of the history engine, the
-    // history all of them have rewritten already is not read again.
-    let incremental = opts.mode == HistoryMode::Rewrite
-        && !previous.is_empty()
-        && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
-        && opts.teams.iter().all(|&t| manifest.teams[t].compat.is_none());
-    let done = |c: Oid| incremental && index.done(&c);
-
-    // Every commit reachable from the selected refs, parents first.
-    let source = Source::new(git, packs).map_err(crate::odb::repo::ctx("opening the monolith's objects"))?;
-    let mut graph = match early {
-        _ if incremental => SourceGraph::read_until(&source, &tips, &done).map_err(ApplyError::from),
-        Some(walked) => walked,
-        // Not read ahead (a team has a state it cannot continue, say): the
-        // whole history still, read the fast way.
-        None => whole_history(&source, &git_dir, &tips, opts.jobs).map_err(ApplyError::from),
-    }?;
-    // A ref moved back (or away) leaves commits that are done but no longer
-    // selected: then the boundary does not describe what is reachable, and
-    // the whole history is read as for a first run.
-    if graph.partial
-        && !previous.iter().flatten().all(|p| p.tips.iter().all(|t| graph.position(*t).is_some()))
-    {
-        graph = whole_history(&source, &git_dir, &tips, opts.jobs)?;
-    }
-    let incremental = graph.partial;
-    let done = |c: Oid| incremental && done(c);
-    drop(source);
-    fault::point("apply.graph");
-    interrupted()?;
-    let mut all_refs = refs.clone();
-    for t in tags_into(git, &|c| graph.position(c).is_some() || done(c)) {
-        if !all_refs.iter().any(|r| r.name == t.name) {
-            all_refs.push(t);
-        }
-    }
-    all_refs.sort_by(|a, b| a.name.cmp(&b.name));
-    // Shared by every team's pass: how long each mapping is read, and which
-    // of the graph's commits every continuing team's earlier runs did.
-    let lifetimes = Arc::new(Lifetimes::new(&graph, all_refs.iter().map(|r| r.commit)));
-    let earlier = (!index.is_empty()).then(|| Arc::new(Earlier::new(&graph, &|c| index.done(c))));
-
-    let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| team_ctx(t, &graph, &all_refs)).collect();
-    let jobs = opts.jobs.max(1);
-
-    // Set every team up, then rewrite them all in one pass over history.
-    let mut outcomes: Vec<Option<Result<TeamReport, TeamError>>> = ctxs.iter().map(|_| None).collect();
-    let mut staged: Vec<(usize, Staged)> = Vec::new();
-    for ctx in &ctxs {
-        on_event(Event::Started { team: ctx.name.to_string(), total: graph.commits.len() });
-    }
-    // Creating repositories and linking packs waits on the file system:
-    // teams in parallel.
-    let previous: Vec<std::sync::Mutex<Option<Previous>>> =
-        previous.into_iter().map(std::sync::Mutex::new).collect();
-    let teams: Vec<usize> = (0..ctxs.len()).collect();
-    let staged_or_not = crate::util::parallel::map_in_turn(
-        &teams,
-        jobs,
-        || (),
-        |_, &i| stage(&ctxs[i], previous[i].lock().expect("previous").take()),
-    );
-    for (i, result) in staged_or_not.into_iter().enumerate() {
-        match result {
-            Ok(st) => staged.push((i, st)),
-            Err(e) => {
-                ctxs[i].remove_staging();
-                outcomes[i] = Some(Err(e));
-            }
-        }
-    }
-    // Each continuing team's state, streamed into its new one: in parallel.
-    let mut opened = crate::util::parallel::map_in_turn(
-        &staged,
-        jobs,
-        || (),
-        |_, (i, st)| {
-            let ctx = &ctxs[*i];
-            (ctx.mode == HistoryMode::Rewrite && ctx.compat().is_none())
-                .then(|| open_history(ctx, &st.staging, st.previous.as_ref(), &lifetimes, earlier.as_ref()))
-        },
-    );
-    let mut k = 0;
-    staged.retain_mut(|(i, st)| {
-        let opened = opened[k].take();
-        k += 1;
-        match opened {
-            Some(Err(e)) => {
-                ctxs[*i].remove_staging();
-                outcomes[*i] = Some(Err(e));
-                false
-            }
-            Some(Ok(h)) => {
-                st.history = h;
-                true
-            }
-            None => true,
-        }
-    });
-    interrupted()?;
-    // Refs, packing and publishing, teams in parallel.
-    let finished = std::sync::Mutex::new(Vec::new());
-    let finish_team = |(i, st): (usize, Staged), history: Option<Result<History, HistoryError>>| {
-        let ctx = &ctxs[i];
-        let outcome = match history {
-            Some(Err(e)) => Err(TeamError::from(e)),
-            _ if ctx.cancelled() => Err(TeamError::Interrupted),
-            history => match finish(ctx, st, history.map(|h| h.expect("checked"))) {
-                // A monolith ref moved backwards (force-push): old
-                // objects could linger unreachable, so start over.
-                Err(TeamError::NotFastForward) => rebuild(ctx),
-                other => other,
-            },
-        };
-        if outcome.is_err() {
-            // A failed team leaves nothing staged (a full disk gets its space back).
-            ctx.remove_staging();
-        }
-        on_event(Event::Finished { team: ctx.name.to_string(), failed: outcome.is_err() });
-        finished.lock().expect("finished").push((i, outcome, start.elapsed()));
-    };
-    // Compat teams follow their tool's rules, and `--history prune` filters
-    // tip trees, in `finish`, as deep as the workers do; the others' are
-    // rewritten in one pass over history, each finished as soon as its
-    // objects are copied, while the others' still are.
-    let (engine, others): (Vec<_>, Vec<_>) = staged
-        .into_iter()
-        .partition(|(i, _)| opts.mode == HistoryMode::Rewrite && ctxs[*i].compat().is_none());
-    if !engine.is_empty() {
-        let mut engine = engine;
-        let passes = engine.iter_mut().map(|(i, st)| ctxs[*i].pass(st)).collect();
-        let slots: Vec<std::sync::Mutex<Option<(usize, Staged)>>> =
-            engine.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
-        let progress = |pos: usize, done: usize| {
-            let i = slots[pos].lock().expect("slot").as_ref().map(|(i, _)| *i);
-            if let Some(i) = i {
-                on_event(Event::Progress { team: ctxs[i].name.to_string(), done });
-            }
-        };
-        // Finishing waits on the disk (every file is synced) more than it
-        // computes: threads of its own keep those waits off the copies'
-        // way. A first run's finishing also holds each team's whole state,
-        // and each thread's allocator arena keeps its peak (glibc): eight
-        // threads raised the anonymous memory of the 300k-commit, 50-team
-        // bench from about 700 to 850 MiB, so it gets as many as the copies. An
-        // incremental run's is nearly all waiting: it gets four times that
-        // (five teams finish in one round instead of three on the
-        // 70k-commit bench: 15 ms of 150 ms).
-        let finishers = if incremental { 4 * jobs } else { jobs };
-        crate::util::parallel::consume(
-            finishers.min(slots.len()),
-            crate::rewrite::WORKER_STACK,
-            |(team, history)| finish_team(team, Some(history)),
-            |submit| {
-                let done = |pos: usize, history: Result<History, HistoryError>| {
-                    submit((
-                        slots[pos].lock().expect("slot").take().expect("each team is done once"),
-                        history,
-                    ));
-                };
-                rewrite::rewrite_teams(&git_dir, packs, &graph, passes, jobs, &progress, &done);
-            },
-        );
-    }
-    crate::util::parallel::drain(others, jobs.min(ctxs.len()), crate::rewrite::WORKER_STACK, |team| {
-        finish_team(team, None)
-    });
+    let (snap, early) = run::read_ahead(repo, manifest, split, &tips, opts);
+    let snap = snap?;
+    let _lock = run::take_out_dir(repo, opts)?;
+    let run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &tips);
+    let previous = run.previous_runs();
+    let history = run.read_history(early, &previous)?;
+    let all_refs = run.refs_and_tags(&history);
+    let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
+    let (staged, failed) = run::stage_teams(&ctxs, previous, &history, opts.jobs.max(1));
+    run.interrupted()?;
+    let finished = run.rewrite_and_finish(&ctxs, staged, &history);
     // Teams that finished before a Ctrl-C stay published; the rest were not.
-    interrupted()?;
-    let mut finished = finished.into_inner().expect("finished");
-    // Teams that could not even be set up.
-    for (i, o) in outcomes.into_iter().enumerate() {
-        if let Some(o) = o {
-            on_event(Event::Finished { team: ctxs[i].name.to_string(), failed: true });
-            finished.push((i, o, start.elapsed()));
-        }
-    }
-    let mut reports: Vec<(usize, TeamReport)> = Vec::new();
-    for (i, outcome, elapsed) in finished {
-        let ctx = &ctxs[i];
-        let report = match outcome {
-            Ok(mut r) => {
-                r.elapsed = elapsed;
-                r
-            }
-            Err(e) => TeamReport {
-                name: ctx.name.to_string(),
-                path: ctx.final_path(),
-                commits_considered: graph.commits.len(),
-                commits_kept: 0,
-                files: 0,
-                bytes: 0,
-                refs: BTreeMap::new(),
-                elapsed,
-                error: Some(e.to_string()),
-                lfs_objects: Vec::new(),
-                peak_live: 0,
-            },
-        };
-        reports.push((i, report));
-    }
-    reports.sort_by_key(|(i, _)| *i);
-    let mut ignored = repo.refs_matching("refs/replace/*").unwrap_or_default();
-    if git_dir.join("info/grafts").exists() {
-        ignored.push("info/grafts".to_string());
-    }
-    Ok(Report {
-        commit: snap.rev.commit.to_string(),
-        teams: reports.into_iter().map(|(_, r)| r).collect(),
-        unowned,
-        ignored,
-    })
+    run.interrupted()?;
+    Ok(run.report(&ctxs, finished, failed, &history))
 }
 
 /// The files at the split ref no team keeps, and how many each team

@@ -17,9 +17,9 @@ use crate::odb::GitError;
 use crate::odb::Source;
 use crate::plan::Snapshot;
 use crate::rewrite::graph::SourceGraph;
-use crate::rewrite::history::{Earlier, Lifetimes};
-use crate::rewrite::state::{self, Journal, Saved};
-use crate::rewrite::{self, History, HistoryError, Job};
+use crate::rewrite::history::{Lifetimes, PreviousCommon};
+use crate::rewrite::state::{self, Journal, PreviousState};
+use crate::rewrite::{self, HistoryError, Job, Rewritten};
 use crate::util::fault;
 
 use super::*;
@@ -55,7 +55,7 @@ pub(super) struct TeamCtx<'a> {
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TeamError {
     #[error(transparent)]
-    History(#[from] HistoryError),
+    Rewritten(#[from] HistoryError),
     #[error(transparent)]
     Compat(#[from] compat::CompatError),
     #[error(transparent)]
@@ -132,7 +132,7 @@ pub(super) struct Previous {
     /// The commits its refs pointed at (history engine).
     pub(super) tips: Vec<Oid>,
     /// Its state (history engine).
-    pub(super) saved: Option<Arc<Saved>>,
+    pub(super) saved: Option<Arc<PreviousState>>,
     /// The saved split of a `compat` team.
     pub(super) compat: Option<CompatSplit>,
     pub(super) refs: BTreeMap<String, Oid>,
@@ -156,7 +156,7 @@ pub(super) fn load_previous(
             let dir = final_path.join(MARKER_DIR);
             // Continuing copies the commit map: it must be there.
             dir.join(state::COMMIT_MAP).is_file().then_some(())?;
-            (Some(Arc::new(Saved::open(&dir, fingerprint).ok()??)), None)
+            (Some(Arc::new(PreviousState::open(&dir, fingerprint).ok()??)), None)
         }
     };
     let tips = saved.as_ref().map_or_else(Vec::new, |s| s.tips().to_vec());
@@ -178,9 +178,9 @@ pub(super) struct Staged {
     /// The previous repository's refs (empty on a first run).
     pub(super) old_refs: BTreeMap<String, Oid>,
     /// The previous run's state, for the history engine.
-    pub(super) previous: Option<Arc<Saved>>,
+    pub(super) previous: Option<Arc<PreviousState>>,
     /// The team's history, once opened (see `open_history`).
-    pub(super) history: History,
+    pub(super) history: Rewritten,
     /// Where the previous run got to, for a `compat` team.
     pub(super) compat: Option<CompatSplit>,
 }
@@ -275,7 +275,7 @@ pub(super) fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Sta
         None => Default::default(),
     };
     fault::point("apply.staged");
-    Ok(Staged { staging, linked, old_refs, previous, history: History::default(), compat })
+    Ok(Staged { staging, linked, old_refs, previous, history: Rewritten::default(), compat })
 }
 
 /// A history engine team's history: its commit map and state started in
@@ -283,19 +283,19 @@ pub(super) fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Sta
 pub(super) fn open_history(
     ctx: &TeamCtx<'_>,
     staging: &Path,
-    previous: Option<&Arc<Saved>>,
+    previous: Option<&Arc<PreviousState>>,
     lifetimes: &Arc<Lifetimes>,
-    earlier: Option<&Arc<Earlier>>,
-) -> Result<History, TeamError> {
+    earlier: Option<&Arc<PreviousCommon>>,
+) -> Result<Rewritten, TeamError> {
     let fp = fingerprint(ctx);
     let dir = staging.join(MARKER_DIR);
     Ok(match (previous, earlier) {
         (Some(saved), Some(earlier)) => {
             let map = ctx.final_path().join(MARKER_DIR).join(state::COMMIT_MAP);
             let journal = Journal::create(&dir, &fp, ctx.tips, Some(&map)).map_err(HistoryError::from)?;
-            History::resume(saved.clone(), ctx.graph, earlier.clone(), lifetimes.clone(), journal)
+            Rewritten::resume(saved.clone(), ctx.graph, earlier.clone(), lifetimes.clone(), journal)
         }
-        _ => History::new(
+        _ => Rewritten::new(
             lifetimes.clone(),
             Journal::create(&dir, &fp, ctx.tips, None).map_err(HistoryError::from)?,
         ),
@@ -310,7 +310,7 @@ pub(super) fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
         let repo = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
         let source = Source::new(&repo, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
         // Other teams may be finishing alongside: one thread.
-        whole = whole_history(&source, ctx.git_dir, ctx.tips, 1)?;
+        whole = read_graph(&source, ctx.git_dir, ctx.tips, 1)?;
         TeamCtx { graph: &whole, ..*ctx }
     } else {
         *ctx

@@ -39,7 +39,7 @@ use crate::rewrite::graph::SourceGraph;
 mod commit;
 
 use commit::{parse_raw, trim_end};
-pub use commit::{splitsh_commit, splitsh_legacy_message, subtree_commit};
+pub use commit::{splitsh_commit, subtree_commit};
 
 /// Why a commit cannot be split the way the reference tool splits it.
 #[derive(Debug, thiserror::Error)]

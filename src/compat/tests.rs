@@ -3,7 +3,9 @@
 //! ids themselves are checked against real `git subtree` in
 //! `tests/it/compat.rs`.
 
-use super::commit::{find_invalid_utf8, force_utf8, iconv_to_utf8, sh_read, without_crud};
+use super::commit::{
+    find_invalid_utf8, force_utf8, iconv_to_utf8, sh_read, splitsh_legacy_message, without_crud,
+};
 use super::*;
 
 fn legacy(m: &str) -> String {

@@ -1,24 +1,24 @@
 //! The object database: every git object read or written, and nothing of
 //! teams.
 //!
-//! - [`repo`]: the monolith opened read-only (refs, tree listings and
+//! - `repo`: the monolith opened read-only (refs, tree listings and
 //!   diffs, blobs), mostly through libgit2;
-//! - [`id`]: object ids as bytes, and the maps and sets keyed by them;
-//! - [`object`]: object kinds, whole objects read fast ([`Source`]), raw
+//! - `id`: object ids as bytes, and the maps and sets keyed by them;
+//! - `object`: object kinds, whole objects read fast ([`Source`]), raw
 //!   commits, and the error every object read or write reports;
-//! - [`tree`]: tree objects parsed in place;
-//! - [`pack`]: pack files read from memory maps, and new packs written;
-//! - [`sizes`]: many blob sizes at once.
+//! - `tree`: tree objects parsed in place;
+//! - `pack`: pack files read from memory maps, and new packs written;
+//! - `sizes`: many blob sizes at once.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
-//! new packs) goes through [`pack`]; the rest is libgit2's.
+//! new packs) goes through `pack`; the rest is libgit2's.
 
-pub mod id;
-pub mod object;
-pub mod pack;
-pub mod repo;
-pub mod sizes;
-pub mod tree;
+pub(crate) mod id;
+pub(crate) mod object;
+pub(crate) mod pack;
+pub(crate) mod repo;
+pub(crate) mod sizes;
+pub(crate) mod tree;
 
 pub use object::{ObjectError, ObjectKind, Source};
 pub use repo::{walk_tree, FileKind, GitError, Repo, ResolvedRev, TreeChange, TreeFile, TreeListing};

@@ -290,7 +290,7 @@ impl Repo {
     }
 
     /// Like [`Repo::list_tree`], with every size 0: sizes cost an object
-    /// header read each, which [`blob_sizes`] can do on other threads.
+    /// header read each, which [`super::blob_sizes`] can do on other threads.
     pub fn list_tree_unsized(&self, tree: Oid) -> Result<TreeListing, GitError> {
         if let Some(listing) = self.list_packed_tree(tree) {
             return Ok(listing);

@@ -10,7 +10,7 @@ use super::repo::{ctx, FileKind, GitError, TreeFile};
 /// The sizes of `files` (0 for gitlinks).
 ///
 /// Sizes are read straight from the pack files of the repository at
-/// `git_dir` and its alternates (module [`super::pack`]): an entry header each,
+/// `git_dir` and its alternates (module `odb::pack`): an entry header each,
 /// and for a delta the first bytes of its data, which state the size of the
 /// result. Each distinct id is looked up once. What is not in a usable pack
 /// (loose objects, say) is asked of libgit2, whose header reads are split

@@ -36,7 +36,7 @@ pub struct SourceGraph {
     pub commits: Vec<SourceCommit>,
     index: IdMap<Key, u32>,
     /// Some commits are boundary commits: the graph is only the history
-    /// grown since an earlier run.
+    /// grown since an previous run.
     pub partial: bool,
 }
 
@@ -159,7 +159,7 @@ impl SourceGraph {
             id: Oid,
             tree: Oid,
             parents: Vec<Oid>,
-            /// Done by an earlier run: its parents are left out.
+            /// Done by an previous run: its parents are left out.
             boundary: bool,
             next: usize,
         }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use git2::Oid;
 
 use super::graph::SourceGraph;
-use super::state::{Journal, NewNode, Saved, StateError};
+use super::state::{Journal, NewNode, PreviousState, StateError};
 use super::trailer::add_trailer;
 use super::tree::{TreeError, TreeFilter};
 use crate::odb::id::{key, oid, IdMap, Key};
@@ -95,23 +95,23 @@ impl Mapping {
 /// The rewritten graph, kept for ancestry questions and incremental runs.
 ///
 /// A mapping is held only while it can still be read: until the last child
-/// of its commit is rewritten ([`Lifetimes`]), or for the whole run when a
+/// of its commit is rewritten (`Lifetimes`), or for the whole run when a
 /// ref points at it. Each mapping goes to the team's commit map and state
 /// ([`Journal`]) as it is decided, so memory follows the frontier of the
-/// pass, not the length of history. An earlier run's mappings and commits
-/// are looked up in its saved state ([`Saved`]) when asked for.
+/// pass, not the length of history. An previous run's mappings and commits
+/// are looked up in its saved state ([`PreviousState`]) when asked for.
 #[derive(Default)]
-pub struct History {
+pub struct Rewritten {
     /// For each graph position, when its mapping stops being read (shared
     /// by every team); `None` keeps every mapping.
     lifetimes: Option<Arc<Lifetimes>>,
-    /// What the continuing teams' earlier runs did (shared); `None` when
+    /// What the continuing teams' previous runs did (shared); `None` when
     /// this team starts from nothing.
-    earlier: Option<Arc<Earlier>>,
-    /// This team's earlier runs.
-    saved: Option<Arc<Saved>>,
-    /// Graph positions this team's earlier run considered that not every
-    /// continuing team did (those are in [`Earlier`]).
+    earlier: Option<Arc<PreviousCommon>>,
+    /// This team's previous runs.
+    saved: Option<Arc<PreviousState>>,
+    /// Graph positions this team's previous run considered that not every
+    /// continuing team did (those are in [`PreviousCommon`]).
     before: IdMap<u32, ()>,
     /// This run's mappings still to be read, by graph position.
     now: IdMap<u32, Mapping>,
@@ -135,7 +135,7 @@ pub struct History {
 struct Written {
     tree: Oid,
     generation: u32,
-    /// Where its parents are in [`History::parents`], and how many.
+    /// Where its parents are in [`Rewritten::parents`], and how many.
     start: usize,
     count: usize,
 }
@@ -169,16 +169,16 @@ impl Lifetimes {
     }
 }
 
-/// Which commits several saved states all considered, asked of the states
-/// themselves: one of each set of teams that always ran together.
+/// Which commits the previous runs of several teams all considered, asked of
+/// their saved states: one of each set of teams that always ran together.
 #[derive(Default)]
-pub struct DoneIndex {
-    states: Vec<Arc<Saved>>,
+pub struct PreviousDone {
+    states: Vec<Arc<PreviousState>>,
 }
 
-impl DoneIndex {
+impl PreviousDone {
     /// Adds a continuing team's saved state.
-    pub fn add(&mut self, saved: Arc<Saved>) {
+    pub fn add(&mut self, saved: Arc<PreviousState>) {
         if !self.states.iter().any(|s| s.same_commits(&saved)) {
             self.states.push(saved);
         }
@@ -196,39 +196,39 @@ impl DoneIndex {
     }
 }
 
-/// What the continuing teams' earlier runs share for this run's graph,
-/// computed once from a [`DoneIndex`].
-pub struct Earlier {
+/// What the continuing teams' previous runs share for this run's graph,
+/// computed once from a [`PreviousDone`].
+pub struct PreviousCommon {
     /// Per graph position: every continuing team considered it before.
     everyone: Vec<bool>,
 }
 
-impl Earlier {
+impl PreviousCommon {
     /// For `graph`: `done(c)` says whether every continuing team considered
     /// `c` before.
-    pub fn new(graph: &SourceGraph, done: &dyn Fn(&Oid) -> bool) -> Earlier {
-        Earlier { everyone: graph.commits.iter().map(|c| done(&c.id)).collect() }
+    pub fn new(graph: &SourceGraph, done: &dyn Fn(&Oid) -> bool) -> PreviousCommon {
+        PreviousCommon { everyone: graph.commits.iter().map(|c| done(&c.id)).collect() }
     }
 }
 
-impl History {
+impl Rewritten {
     /// An empty history whose mappings live as long as `lifetimes` say,
     /// written to `journal`.
-    pub fn new(lifetimes: Arc<Lifetimes>, journal: Journal) -> History {
-        History { lifetimes: Some(lifetimes), journal: Some(journal), ..History::default() }
+    pub fn new(lifetimes: Arc<Lifetimes>, journal: Journal) -> Rewritten {
+        Rewritten { lifetimes: Some(lifetimes), journal: Some(journal), ..Rewritten::default() }
     }
 
     /// Continues the history `saved` for a run over `graph`: of it, only
     /// which of the graph's commits it considered (where not every team
     /// did) is read now; mappings and commits are looked up when asked for.
     pub fn resume(
-        saved: Arc<Saved>,
+        saved: Arc<PreviousState>,
         graph: &SourceGraph,
-        earlier: Arc<Earlier>,
+        earlier: Arc<PreviousCommon>,
         lifetimes: Arc<Lifetimes>,
         journal: Journal,
-    ) -> History {
-        let mut h = History::new(lifetimes, journal);
+    ) -> Rewritten {
+        let mut h = Rewritten::new(lifetimes, journal);
         h.considered = saved.considered();
         h.kept = saved.kept();
         for (i, c) in graph.commits.iter().enumerate() {
@@ -241,7 +241,7 @@ impl History {
         h
     }
 
-    /// An earlier run's mapping of monolith commit `c`.
+    /// An previous run's mapping of monolith commit `c`.
     fn saved_mapping(&self, c: &Key) -> Option<Mapping> {
         let (new, target) = self.saved.as_ref()?.mapping(c)?;
         Some(Mapping::of_keys(new, target))
@@ -256,7 +256,7 @@ impl History {
         }
     }
 
-    /// [`History::get`] for the commit at position `i` of `graph`.
+    /// [`Rewritten::get`] for the commit at position `i` of `graph`.
     pub fn at(&self, graph: &SourceGraph, i: usize) -> Option<Mapping> {
         if let Some(m) = self.now.get(&(i as u32)) {
             return Some(*m);
@@ -269,7 +269,7 @@ impl History {
         m
     }
 
-    /// Did an earlier run consider the commit at position `i` of `graph`?
+    /// Did an previous run consider the commit at position `i` of `graph`?
     /// (This run's commits are asked before they are rewritten.)
     pub fn contains_at(&self, _graph: &SourceGraph, i: usize) -> bool {
         match &self.earlier {
@@ -421,7 +421,7 @@ impl CommitWriter<'_, '_> {
     /// its first parent's. `raw` holds the commit object once someone read it.
     pub fn rewrite(
         &mut self,
-        h: &mut History,
+        h: &mut Rewritten,
         index: usize,
         root: &RawTree,
         changed: Option<&[Box<[u8]>]>,
@@ -513,7 +513,7 @@ impl CommitWriter<'_, '_> {
     /// when the commit would stop being a merge, its would-be first parent.
     fn trim_parents(
         &self,
-        h: &History,
+        h: &Rewritten,
         mapped: Vec<(Oid, Oid, bool)>,
     ) -> Result<(Vec<Oid>, Option<Oid>), HistoryError> {
         if mapped.len() < 2 {

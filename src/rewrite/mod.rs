@@ -1,15 +1,18 @@
-//! The history engine: rewrites a monolith's commits for one team.
+//! The history engine: rewrites a monolith's commits for every team in one
+//! pass.
 //!
-//! [`tree`] filters trees (memoised, whole directories reused or skipped by
-//! id), [`history`] decides which commits survive and with which parents
-//! (git filter-repo's rules), [`trailer`] adds the `Split-Source` label. New
-//! objects are written straight into pack files by [`pack`]: no loose objects.
+//! [`graph`] reads the commits to do, parents first; `tree` filters trees
+//! (memoised, whole directories reused or skipped by id); `history`
+//! decides which commits survive and with which parents (git filter-repo's
+//! rules); [`trailer`] adds the `Split-Source` label; [`state`] saves a
+//! team's mapping for the next run. New objects are written straight into
+//! pack files (`odb::pack`): no loose objects.
 
 pub mod graph;
-pub mod history;
+pub(crate) mod history;
 pub mod state;
 pub mod trailer;
-pub mod tree;
+pub(crate) mod tree;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -19,7 +22,7 @@ use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
-pub use history::{History, HistoryError, Mapping, EMPTY_TREE, LABEL_KEY};
+pub use history::{HistoryError, Mapping, Rewritten, EMPTY_TREE, LABEL_KEY};
 pub use state::StateError;
 
 use crate::odb::id::{id_map, key, IdMap, IdSet};
@@ -52,7 +55,7 @@ pub struct TeamPass<'a> {
     /// The team's rewrite.
     pub job: Job<'a>,
     /// Its history so far (empty for a first run); commits in it are skipped.
-    pub history: History,
+    pub history: Rewritten,
     /// The repository receiving its new objects.
     pub out: PathBuf,
     /// Set to stop the pass (Ctrl-C): the team's history ends in
@@ -121,7 +124,7 @@ pub fn rewrite_teams(
     teams: Vec<TeamPass<'_>>,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-    done: &(dyn Fn(usize, Result<History, HistoryError>) + Sync),
+    done: &(dyn Fn(usize, Result<Rewritten, HistoryError>) + Sync),
 ) {
     let n = teams.len();
     let needed: Vec<bool> =
@@ -137,7 +140,7 @@ pub fn rewrite_teams(
         load[w] += t.weight.max(1);
         buckets[w].push((i, t));
     }
-    let mut results: Vec<Option<Result<History, HistoryError>>> = (0..n).map(|_| None).collect();
+    let mut results: Vec<Option<Result<Rewritten, HistoryError>>> = (0..n).map(|_| None).collect();
     let read_error = std::thread::scope(|s| {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
@@ -407,7 +410,7 @@ fn work(
     struct State<'a, 'r> {
         pos: usize,
         writer: Result<history::CommitWriter<'a, 'r>, HistoryError>,
-        history: History,
+        history: Rewritten,
         /// The packs the team's repository already holds.
         have: Packs,
         cancel: Arc<AtomicBool>,
@@ -483,7 +486,7 @@ fn work(
 /// A team's pass is over; the monolith objects its pack needs are still to
 /// be copied.
 struct PendingCopy {
-    history: History,
+    history: Rewritten,
     out: PackSink,
     needed: IdSet,
     closure: Vec<Oid>,
@@ -493,7 +496,7 @@ struct PendingCopy {
 
 impl PendingCopy {
     /// Copies the objects, on up to `threads` threads, and finishes the pack.
-    fn run(mut self, src: &Path, packs: &Packs, threads: usize) -> Result<History, HistoryError> {
+    fn run(mut self, src: &Path, packs: &Packs, threads: usize) -> Result<Rewritten, HistoryError> {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(HistoryError::Interrupted);
         }

@@ -117,7 +117,7 @@ impl Segment {
     /// Opens the segment `name` in `dir`, checking what costs nothing: its
     /// format, its size and that it is named after its checksum. Its
     /// content is trusted, as git trusts a pack's, and every byte is checked
-    /// before segments are folded ([`Saved::open`]): a run reads only the
+    /// before segments are folded ([`PreviousState::open`]): a run reads only the
     /// entries it looks up.
     fn open(dir: &Path, name: &str) -> Result<Segment, StateError> {
         let path = dir.join(format!("{name}.{SEGMENT_EXT}"));
@@ -226,17 +226,17 @@ impl Node {
     }
 }
 
-/// A team's state as an earlier run saved it, opened for lookups.
-pub struct Saved {
+/// A team's state as an previous run saved it, opened for lookups.
+pub struct PreviousState {
     tips: Vec<Oid>,
     segments: Vec<Segment>,
 }
 
-impl Saved {
+impl PreviousState {
     /// Opens the state in `dir` (a team repository's `split` directory)
     /// saved for `fingerprint`. `Ok(None)` when there is none, or it was
     /// saved for another fingerprint or by another format.
-    pub fn open(dir: &Path, fingerprint: &str) -> Result<Option<Saved>, StateError> {
+    pub fn open(dir: &Path, fingerprint: &str) -> Result<Option<PreviousState>, StateError> {
         let path = dir.join(STATE);
         let Ok(text) = std::fs::read(&path) else { return Ok(None) };
         let mut lines = text.split(|&b| b == b'\n');
@@ -245,7 +245,7 @@ impl Saved {
         {
             return Ok(None);
         }
-        let mut saved = Saved { tips: Vec::new(), segments: Vec::new() };
+        let mut saved = PreviousState { tips: Vec::new(), segments: Vec::new() };
         for (n, l) in lines.enumerate().filter(|(_, l)| !l.is_empty()) {
             let bad =
                 || state_err(&path, format!("line {}: unexpected `{}`", n + 3, String::from_utf8_lossy(l)));
@@ -303,7 +303,7 @@ impl Saved {
 
     /// Has this state the same commits as `other`? (Teams that always ran
     /// together have: their segments list the same commits.)
-    pub fn same_commits(&self, other: &Saved) -> bool {
+    pub fn same_commits(&self, other: &PreviousState) -> bool {
         fn digest(s: &Segment) -> &[u8] {
             &s.map.bytes()[DIGEST_AT..HEADER]
         }
@@ -408,12 +408,12 @@ impl Journal {
         Ok(path)
     }
 
-    /// Finishes the state: the earlier run's segments (`earlier`) linked,
+    /// Finishes the state: the previous run's segments (`earlier`) linked,
     /// this run's written from its considered commits and `nodes` (the
     /// commits it wrote), and the state naming them; returns where it is.
     pub fn close_state(
         &mut self,
-        earlier: Option<&Saved>,
+        earlier: Option<&PreviousState>,
         nodes: Vec<NewNode<'_>>,
     ) -> Result<PathBuf, StateError> {
         let records_path = self.dir.join(RECORDS);
@@ -436,7 +436,7 @@ impl Journal {
         let mut names = Vec::new();
         if old.len() + usize::from(!records.is_empty() || !nodes.is_empty()) > MAX_SEGMENTS {
             // Fold: one segment holding them all, as a run from scratch
-            // writes it. (`Saved::open` checked every byte of them.)
+            // writes it. (`PreviousState::open` checked every byte of them.)
             for s in old {
                 records.extend(
                     s.records().chunks_exact(RECORD).map(|r| <[u8; RECORD]>::try_from(r).expect("a record")),
@@ -502,7 +502,7 @@ fn write_segment(
         write(&count(n)?)?;
     }
     // Which commits the segment holds: teams whose segments all agree on it
-    // considered the same commits (`Saved::same_commits`).
+    // considered the same commits (`PreviousState::same_commits`).
     let mut digest = Sha1::new();
     for r in &records {
         digest.update(&r[..ID]);
@@ -549,14 +549,14 @@ impl Hashed {
 
 /// The history engine's state in `dir`, whatever fingerprint it was saved
 /// for (to look at, not to continue); `Ok(None)` when there is none.
-fn open_as_saved(dir: &Path) -> Result<Option<Saved>, StateError> {
+fn open_as_saved(dir: &Path) -> Result<Option<PreviousState>, StateError> {
     let Ok(text) = std::fs::read_to_string(dir.join(STATE)) else { return Ok(None) };
     let mut lines = text.lines();
     if lines.next() != Some(STATE_HEADER) {
         return Ok(None);
     }
     let fingerprint = lines.next().and_then(|l| l.strip_prefix("fingerprint ")).unwrap_or_default();
-    Saved::open(dir, fingerprint)
+    PreviousState::open(dir, fingerprint)
 }
 
 /// Checks the state in `dir` whole, against `commit_map` (the commit map
@@ -642,7 +642,7 @@ mod tests {
 
     /// A state of commits 3, 1, 2 (2 dropped onto 1) and two written
     /// commits, one a merge, saved in `dir`.
-    fn save(dir: &Path, earlier: Option<&Saved>, tips: &[Oid]) -> Saved {
+    fn save(dir: &Path, earlier: Option<&PreviousState>, tips: &[Oid]) -> PreviousState {
         let mut j = Journal::create(dir, "fp", tips, None).unwrap();
         j.push(&id(3), Some(id(103)), Some(id(103))).unwrap();
         j.push(&id(1), Some(id(101)), Some(id(101))).unwrap();
@@ -656,7 +656,7 @@ mod tests {
         j.close_map().unwrap();
         let nodes = [node(103, &[101, 90]), node(101, &[])];
         j.close_state(earlier, nodes.iter().map(Node::as_new).collect()).unwrap();
-        Saved::open(dir, "fp").unwrap().expect("a state")
+        PreviousState::open(dir, "fp").unwrap().expect("a state")
     }
 
     #[test]
@@ -674,7 +674,7 @@ mod tests {
         );
         assert_eq!(s.node(&[101; 20]).unwrap().parents, Vec::<Key>::new());
         assert!(s.node(&[3; 20]).is_none());
-        assert!(Saved::open(tmp.path(), "another fingerprint").unwrap().is_none());
+        assert!(PreviousState::open(tmp.path(), "another fingerprint").unwrap().is_none());
         let map = std::fs::read_to_string(tmp.path().join(COMMIT_MAP)).unwrap();
         assert_eq!(map.lines().count(), 4, "{map}");
         assert!(!tmp.path().join(RECORDS).exists(), "the scratch file is gone");
@@ -691,7 +691,7 @@ mod tests {
         j.push(&id(1), None, None).unwrap();
         j.close_map().unwrap();
         j.close_state(None, Vec::new()).unwrap();
-        let sc = Saved::open(&tmp.path().join("c"), "fp").unwrap().unwrap();
+        let sc = PreviousState::open(&tmp.path().join("c"), "fp").unwrap().unwrap();
         assert!(!sa.same_commits(&sc));
     }
 
@@ -708,7 +708,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(tmp.path().join(STATE), state.replace(&name, &other)).unwrap();
-        let err = Saved::open(tmp.path(), "fp").err().expect("refused");
+        let err = PreviousState::open(tmp.path(), "fp").err().expect("refused");
         assert!(err.to_string().ends_with("does not match its name"), "{err}");
     }
 
@@ -724,7 +724,7 @@ mod tests {
         std::fs::write(&seg, &b).unwrap();
         let mut prev = first;
         for n in 1..MAX_SEGMENTS as u8 {
-            let saved = Saved::open(&prev, "fp").unwrap().expect("opens");
+            let saved = PreviousState::open(&prev, "fp").unwrap().expect("opens");
             let dir = tmp.path().join(n.to_string());
             let mut j = Journal::create(&dir, "fp", &[], Some(&prev.join(COMMIT_MAP))).unwrap();
             j.push(&id(10 + n), None, None).unwrap();
@@ -732,7 +732,7 @@ mod tests {
             j.close_state(Some(&saved), Vec::new()).unwrap();
             prev = dir;
         }
-        let err = Saved::open(&prev, "fp").err().expect("refused once it would be folded");
+        let err = PreviousState::open(&prev, "fp").err().expect("refused once it would be folded");
         assert!(err.to_string().ends_with("is damaged"), "{err}");
     }
 
@@ -747,7 +747,7 @@ mod tests {
             j.push(&id(10 + n), None, None).unwrap();
             j.close_map().unwrap();
             j.close_state(Some(&saved), Vec::new()).unwrap();
-            saved = Saved::open(&dir, "fp").unwrap().unwrap();
+            saved = PreviousState::open(&dir, "fp").unwrap().unwrap();
             prev = dir;
         }
         assert_eq!(saved.segments.len(), 1, "folded");

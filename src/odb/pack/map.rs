@@ -49,11 +49,6 @@ impl Map {
         self.len
     }
 
-    /// Never true: an empty file is not mapped.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The mapped bytes.
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.

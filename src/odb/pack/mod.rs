@@ -33,7 +33,6 @@ pub mod write;
 
 pub use cache::ReadState;
 pub use entry::{RawEntry, Stored};
-pub use prefix::EachPrefix;
 pub use write::PackSink;
 
 use index::Pack;
