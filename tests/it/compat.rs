@@ -93,11 +93,24 @@ fn manifest(dir: &Path, refs: &str, teams: &[(&str, &str, Option<&str>)]) -> Pat
     path
 }
 
+/// Runs a fixture `script` (bash, with `$1` the fixtures directory, for
+/// `lib.sh`, and `$2` the repository).
+fn run_script(tmp: &Path, repo: &Path, script: &str) {
+    let st = Command::new("bash")
+        .args(["-c", script, "x", crate::support::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
+        .env("TMPDIR", tmp)
+        .status()
+        .unwrap();
+    assert!(st.success(), "fixture script failed");
+}
+
+/// A manifest splitting `d` on `main` twice: as git subtree and as splitsh's legacy mode do.
+fn sub_and_legacy(dir: &Path) -> PathBuf {
+    manifest(dir, "main", &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))])
+}
+
 fn apply(repo: &Path, manifest: &Path, out: &Path) {
-    let r = split(
-        repo,
-        &["apply", "-q", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap()],
-    );
+    let r = crate::support::apply(repo, out, &["--manifest", manifest.to_str().unwrap()]);
     assert_eq!(r.code, 0, "apply failed: {}{}", r.stdout, r.stderr);
 }
 
@@ -308,17 +321,8 @@ body with
 paragraphs
 "
 "#;
-    let st = Command::new("bash")
-        .args(["-c", script, "x", crate::support::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
-        .env("TMPDIR", tmp.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let m = manifest(
-        tmp.path(),
-        "main",
-        &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))],
-    );
+    run_script(tmp.path(), &repo, script);
+    let m = sub_and_legacy(tmp.path());
     let out = tmp.path().join("out");
     apply(&repo, &m, &out);
     let (tip, _) = subtree_split(&repo, "d", "main");
@@ -613,35 +617,15 @@ git rm -q -r d; commit "delete d"
 put d/c; commit "d: re-created"
 git checkout -q old; put d/old; commit "d: on the old branch"; git checkout -q main
 "#;
-    let st = Command::new("bash")
-        .args(["-c", script, "x", crate::support::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
-        .env("TMPDIR", tmp.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let m = manifest(
-        tmp.path(),
-        "main",
-        &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))],
-    );
+    run_script(tmp.path(), &repo, script);
+    let m = sub_and_legacy(tmp.path());
     let out = tmp.path().join("out");
     apply(&repo, &m, &out);
     let map = std::fs::read_to_string(out.join("sub.git/split/commit-map")).unwrap();
     let b = rev_parse(&repo, "main~2");
     assert!(map.contains(&format!("{b} {}", "0".repeat(40))), "the orphaned split is not listed:\n{map}");
 
-    let st = Command::new("bash")
-        .args([
-            "-c",
-            r#"source "$1/lib.sh"; cd "$2"; merge old "Merge the old branch""#,
-            "x",
-            crate::support::fixtures_dir().to_str().unwrap(),
-            repo.to_str().unwrap(),
-        ])
-        .env("TMPDIR", tmp.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    run_script(tmp.path(), &repo, r#"source "$1/lib.sh"; cd "$2"; merge old "Merge the old branch""#);
     apply(&repo, &m, &out);
     let scratch = tmp.path().join("scratch");
     apply(&repo, &m, &scratch);
@@ -668,12 +652,7 @@ source "$1/lib.sh"
 start "$2"
 put d/a; put o; commit "root"
 "#;
-    let st = Command::new("bash")
-        .args(["-c", script, "x", crate::support::fixtures_dir().to_str().unwrap(), repo.to_str().unwrap()])
-        .env("TMPDIR", tmp.path())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    run_script(tmp.path(), &repo, script);
     let out = Command::new(SUBTREE_GIT)
         .args(["subtree", "split", "-q", "--prefix=d", "--rejoin", "main"])
         .current_dir(&repo)
@@ -687,11 +666,7 @@ put d/a; put o; commit "root"
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rejoin = rev_parse(&repo, "main");
-    let m = manifest(
-        tmp.path(),
-        "main",
-        &[("sub", "d", Some("subtree")), ("legacy", "d", Some("splitsh-legacy"))],
-    );
+    let m = sub_and_legacy(tmp.path());
     let r = split(
         &repo,
         &[

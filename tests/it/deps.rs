@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::support::{digest, fixture, split, tools};
 
@@ -82,17 +81,7 @@ fn assert_same(language: &str, ours: &BTreeSet<Ref>, theirs: &BTreeSet<Ref>) {
 /// may write caches or lock files where it runs.
 fn fixture_and_checkout(name: &str) -> (PathBuf, tempfile::TempDir) {
     let repo = fixture(name);
-    let tmp = tempfile::tempdir().unwrap();
-    let archive = crate::support::git(&repo, &["archive", "--format=tar", "HEAD"]);
-    let mut tar = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(tmp.path())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("run tar");
-    std::io::Write::write_all(tar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
-    assert!(tar.wait().unwrap().success());
+    let tmp = crate::support::checkout(&repo);
     (repo, tmp)
 }
 

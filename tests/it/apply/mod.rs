@@ -13,13 +13,7 @@ mod vs_filter_repo;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::support::{assert_only_reachable, digest, fixture, fixture_copy, git, refs, split};
-
-fn apply(repo: &Path, out: &Path, extra: &[&str]) -> crate::support::Run {
-    let mut args = vec!["apply", "-q", "--out", out.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    split(repo, &args)
-}
+use crate::support::{apply, assert_only_reachable, digest, fixture, fixture_copy, git, refs, split};
 
 fn lines(out: std::process::Output) -> BTreeSet<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()

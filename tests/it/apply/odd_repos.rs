@@ -13,7 +13,7 @@ use std::process::Command;
 use crate::support::bounded::{split_bounded, MEM_LIMIT_KIB};
 use crate::support::filter_repo::{compare, filter_repo, read_map};
 use crate::support::NoUserConfig;
-use crate::support::{digest, fixture, fixture_copy, git, refs};
+use crate::support::{apply_args, digest, fixture, fixture_copy, git, refs};
 
 const MANIFEST: &str = r#"version: 1
 monolith: {refs: [main]}
@@ -35,16 +35,7 @@ fn apply(repo: &Path, manifest: &str, extra: &[&str]) -> (tempfile::TempDir, Str
     std::fs::write(&m, manifest).unwrap();
     let out = tmp.path().join("out");
     let before = digest(repo);
-    let mut args = vec![
-        "apply",
-        "-q",
-        "--format",
-        "json",
-        "--manifest",
-        m.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = apply_args(&out, &["--format", "json", "--manifest", m.to_str().unwrap()]);
     args.extend(extra);
     let run = split_bounded(repo, &args, MEM_LIMIT_KIB);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

@@ -10,6 +10,19 @@ use std::path::Path;
 use crate::support::bounded::{split_bounded, MEM_LIMIT_KIB};
 use crate::support::{digest, fixture};
 
+/// Runs `git-split ARGS --manifest M PATHS` on the history fixture,
+/// bounded, with `manifest` written to M.
+fn bounded_with(manifest: &str, args: &[&str], paths: &[&str]) -> crate::support::bounded::Bounded {
+    let repo = fixture("history");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ownership.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--manifest", path.to_str().unwrap()]);
+    all.extend(paths);
+    split_bounded(&repo, &all, MEM_LIMIT_KIB)
+}
+
 /// Runs `plan` and `apply` with `manifest` on the history fixture and
 /// checks the refusal: exit 2, nothing on stdout, the error on stderr
 /// starting with `ownership.yaml:` + `loc` (when given) and containing
@@ -84,20 +97,12 @@ fn a_hundred_thousand_teams_are_refused_by_count() {
 /// Ten thousand teams are accepted, and `plan` answers for all of them.
 #[test]
 fn ten_thousand_teams_are_accepted() {
-    let repo = fixture("history");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("ownership.yaml");
     let mut m =
         String::from("version: 1\npolicy: {unowned: allow}\nteams:\n  a: {paths: [a, b, shared.txt]}\n");
     for i in 1..10_000 {
         m.push_str(&format!("  t{i:05}: {{paths: [d{i:05}]}}\n"));
     }
-    std::fs::write(&path, m).unwrap();
-    let run = split_bounded(
-        &repo,
-        &["plan", "--format", "json", "--manifest", path.to_str().unwrap()],
-        MEM_LIMIT_KIB,
-    );
+    let run = bounded_with(&m, &["plan", "--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["teams"].as_array().unwrap().len(), 10_000);
@@ -170,15 +175,8 @@ fn a_flood_of_aliases_is_refused() {
 #[test]
 fn merge_keys_are_read_and_bounded() {
     // `<<` is allowed (teams sharing settings), within the same budget.
-    let repo = fixture("history");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("ownership.yaml");
-    std::fs::write(&path, "version: 1\nteams:\n  a: &base {paths: [a], owners: [\"@x\"]}\n  b: {<<: *base, paths: [b, shared.txt]}\n").unwrap();
-    let run = split_bounded(
-        &repo,
-        &["plan", "--format", "json", "--manifest", path.to_str().unwrap()],
-        MEM_LIMIT_KIB,
-    );
+    let m = "version: 1\nteams:\n  a: &base {paths: [a], owners: [\"@x\"]}\n  b: {<<: *base, paths: [b, shared.txt]}\n";
+    let run = bounded_with(m, &["plan", "--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["teams"][1]["name"], "b");
@@ -236,20 +234,13 @@ fn globs_built_to_blow_up_are_refused_at_load() {
 /// segment a regex without backtracking) answers at once.
 #[test]
 fn pathological_glob_matching_stays_linear() {
-    let repo = fixture("history");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("ownership.yaml");
     let glob = format!("{}{}b", "**/".repeat(62), "a*".repeat(1000));
     assert!(glob.len() < 4096);
-    std::fs::write(&path, format!("version: 1\nteams:\n  a: {{paths: [a, \"{glob}\"]}}\n")).unwrap();
+    let m = format!("version: 1\nteams:\n  a: {{paths: [a, \"{glob}\"]}}\n");
     let comp = "a".repeat(250);
     let miss = vec![comp.as_str(); 200].join("/");
     let hit = format!("{miss}/{}b", "a".repeat(1500));
-    let run = split_bounded(
-        &repo,
-        &["owners", "--format", "json", "--manifest", path.to_str().unwrap(), &miss, &hit],
-        MEM_LIMIT_KIB,
-    );
+    let run = bounded_with(&m, &["owners", "--format", "json"], &[&miss, &hit]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["paths"][0]["teams"], serde_json::json!([]), "no `b` at the end: no match");

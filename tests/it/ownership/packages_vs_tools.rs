@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::support::{fixture, git, split, tools};
 
@@ -18,17 +17,7 @@ type Owners = BTreeMap<String, BTreeSet<String>>;
 /// for the tools, which may write lock files and caches where they run.
 fn fixture_and_checkout(name: &str) -> (PathBuf, Vec<String>, tempfile::TempDir) {
     let repo = fixture(name);
-    let tmp = tempfile::tempdir().unwrap();
-    let archive = git(&repo, &["archive", "--format=tar", "HEAD"]);
-    let mut tar = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(tmp.path())
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("run tar");
-    std::io::Write::write_all(tar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
-    assert!(tar.wait().unwrap().success());
+    let tmp = crate::support::checkout(&repo);
     let files = crate::support::z_list(&git(&repo, &["ls-files", "-z"]));
     (repo, files, tmp)
 }

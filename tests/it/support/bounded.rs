@@ -36,11 +36,7 @@ pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
         .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_git-split"))
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .without_user_config()
-        .env("HOME", dir)
+        .clean_in(dir)
         // glibc reserves 64 MiB of address space for each extra malloc
         // arena (one per thread that meets a busy one), never touched but
         // counted by `ulimit -v`: with them, whether a thread starts would

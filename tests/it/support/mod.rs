@@ -66,17 +66,46 @@ pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dst)
 }
 
+/// A plain copy of the files at `repo`'s HEAD, in a temporary directory:
+/// for reference tools that may write caches or lock files where they run.
+pub fn checkout(repo: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = git(repo, &["archive", "--format=tar", "HEAD"]);
+    let mut tar = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tar");
+    std::io::Write::write_all(tar.stdin.as_mut().unwrap(), &archive.stdout).unwrap();
+    assert!(tar.wait().unwrap().success());
+    tmp
+}
+
 /// Git's own configuration files closed off (no system file, no user
 /// file), so the settings of whoever runs the tests never change what a
 /// test sees.
 pub trait NoUserConfig {
     /// Sets the environment that makes git read no configuration file.
     fn without_user_config(&mut self) -> &mut Self;
+
+    /// Runs in `dir` with an empty environment but `PATH`, no git
+    /// configuration, and `dir` as `HOME`: how the tests run git-split.
+    fn clean_in(&mut self, dir: &Path) -> &mut Self;
 }
 
 impl NoUserConfig for Command {
     fn without_user_config(&mut self) -> &mut Self {
         self.env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null")
+    }
+
+    fn clean_in(&mut self, dir: &Path) -> &mut Self {
+        self.current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .without_user_config()
+            .env("HOME", dir)
     }
 }
 
@@ -150,11 +179,7 @@ impl Run {
 pub fn split(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_git-split"))
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .without_user_config()
-        .env("HOME", dir)
+        .clean_in(dir)
         .output()
         .expect("run git-split");
     Run {
@@ -162,6 +187,18 @@ pub fn split(dir: &Path, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The arguments of `git-split apply -q --out OUT EXTRA...`.
+pub fn apply_args<'a>(out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["apply", "-q", "--out", out.to_str().expect("UTF-8 path")];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs `git-split apply -q --out OUT EXTRA...` in `repo`, as [`split`] does.
+pub fn apply(repo: &Path, out: &Path, extra: &[&str]) -> Run {
+    split(repo, &apply_args(out, extra))
 }
 
 /// Every file under `dir` (the work tree and `.git`) with its bytes and
