@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::cache::Cached;
 use super::delta::{copy_op, delta_varint};
 use super::entry::Stored;
-use super::read::MAX_CHAIN;
 use super::{Packs, Place, ReadState, ID, PIECE};
 use crate::odb::object::ObjectKind;
 
@@ -86,12 +85,7 @@ impl Packs {
                 return Some((c.kind, c.data.clone(), c.whole));
             }
         }
-        if depth > MAX_CHAIN {
-            return None;
-        }
-        let p = &self.packs[place.pack as usize];
-        let header = p.header_at(place.offset)?;
-        let stream = p.entries_bytes().get(header.data_at..)?;
+        let (header, stream) = self.stream_at(place, depth)?;
         // For a delta, the size of its own data.
         let size = usize::try_from(header.size).ok()?;
         let (kind, data, whole) = match header.stored {

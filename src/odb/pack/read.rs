@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::cache::Cached;
 use super::delta::apply_delta;
-use super::entry::Stored;
+use super::entry::{Header, Stored};
 use super::{Packs, Place, ReadState, ID};
 use crate::odb::object::ObjectKind;
 
@@ -36,16 +36,23 @@ impl Packs {
         }
     }
 
-    fn read_at(&self, place: Place, state: &mut ReadState, depth: usize) -> Option<(ObjectKind, Arc<[u8]>)> {
-        if let Some(Cached { kind, data, whole: true }) = state.get(place) {
-            return Some((*kind, data.clone()));
-        }
+    /// The header of the entry at `place` and its zlib stream, `depth`
+    /// deltas down a chain; `None` past [`MAX_CHAIN`] or when the entry
+    /// does not parse.
+    pub(super) fn stream_at(&self, place: Place, depth: usize) -> Option<(Header, &[u8])> {
         if depth > MAX_CHAIN {
             return None;
         }
         let p = &self.packs[place.pack as usize];
         let header = p.header_at(place.offset)?;
-        let stream = p.entries_bytes().get(header.data_at..)?;
+        Some((header, p.entries_bytes().get(header.data_at..)?))
+    }
+
+    fn read_at(&self, place: Place, state: &mut ReadState, depth: usize) -> Option<(ObjectKind, Arc<[u8]>)> {
+        if let Some(Cached { kind, data, whole: true }) = state.get(place) {
+            return Some((*kind, data.clone()));
+        }
+        let (header, stream) = self.stream_at(place, depth)?;
         let size = usize::try_from(header.size).ok()?;
         let (kind, data): (ObjectKind, Arc<[u8]>) = match header.stored {
             Stored::Whole(kind) => (kind, state.inflater.whole(stream, size)?.into()),
