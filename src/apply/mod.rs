@@ -12,7 +12,7 @@
 //! deletes; the previous `<team>.git` stays complete until the swap.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,10 +21,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::manifest::Manifest;
-use crate::odb::Source;
 use crate::odb::{GitError, Repo, ResolvedRev};
-use crate::plan::Snapshot;
-use crate::rewrite::graph::{PackedCommits, SourceGraph};
 
 mod finish;
 mod out_dir;
@@ -35,7 +32,7 @@ mod team;
 use finish::*;
 use out_dir::*;
 use refs::*;
-use run::Run;
+use run::{read_graph, Run};
 use team::*;
 
 /// The marker directory inside every team repository git-split writes.
@@ -215,20 +212,6 @@ impl Report {
     }
 }
 
-/// The whole history from `tips`: from the commit-graph when there is one,
-/// else from the commits, read ahead from the packs on `jobs` threads.
-fn read_graph(
-    source: &Source<'_>,
-    git_dir: &Path,
-    tips: &[Oid],
-    jobs: usize,
-) -> Result<SourceGraph, crate::odb::ObjectError> {
-    match SourceGraph::from_commit_graph(git_dir, tips) {
-        Some(graph) => Ok(graph),
-        None => SourceGraph::read(source, tips, PackedCommits::read(source.packs(), jobs.max(1))),
-    }
-}
-
 /// Runs `apply`: the phases of module `run`, in order.
 pub fn apply(
     repo: &Repo,
@@ -257,22 +240,4 @@ pub fn apply(
     // Teams that finished before a Ctrl-C stay published; the rest were not.
     run.interrupted()?;
     Ok(run.report(&ctxs, finished, failed, &history))
-}
-
-/// The files at the split ref no team keeps, and how many each team
-/// (by manifest index) keeps.
-fn tip_files(snap: &Snapshot) -> (Vec<String>, Vec<u64>) {
-    let a = snap.ownership.assign(&snap.listing);
-    let mut kept = vec![0u64; snap.ownership.team_names().len()];
-    let mut unowned = Vec::new();
-    for (f, o) in snap.listing.files.iter().zip(&a.owners) {
-        if o.is_unowned() {
-            unowned.push(String::from_utf8_lossy(&f.path).into_owned());
-        } else if o.shared {
-            kept.iter_mut().for_each(|k| *k += 1);
-        } else {
-            o.teams.iter().for_each(|&t| kept[usize::from(t)] += 1);
-        }
-    }
-    (unowned, kept)
 }

@@ -5,7 +5,7 @@
 //! and finish each as soon as it is done, and report.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -17,16 +17,30 @@ use crate::manifest::Manifest;
 use crate::odb::repo::ctx;
 use crate::odb::{Repo, ResolvedRev, Source};
 use crate::plan::{PlanError, Snapshot};
-use crate::rewrite::graph::SourceGraph;
+use crate::rewrite::graph::{PackedCommits, SourceGraph};
 use crate::rewrite::history::{Lifetimes, PreviousCommon, PreviousDone};
 use crate::rewrite::{self, HistoryError, Rewritten};
 use crate::util::{fault, parallel};
 
 use super::{
-    finish, load_previous, lock, prepare_out, read_graph, rebuild, remove_staging, stage, state_path,
-    tags_into, team_repo, tip_files, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report,
-    SourceRef, Staged, TeamCtx, TeamError, TeamReport,
+    finish, load_previous, lock, prepare_out, rebuild, remove_staging, stage, state_path, tags_into,
+    team_repo, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report, SourceRef, Staged, TeamCtx,
+    TeamError, TeamReport,
 };
+
+/// The whole history from `tips`: from the commit-graph when there is one,
+/// else from the commits, read ahead from the packs on `jobs` threads.
+pub(super) fn read_graph(
+    source: &Source<'_>,
+    git_dir: &Path,
+    tips: &[Oid],
+    jobs: usize,
+) -> Result<SourceGraph, crate::odb::ObjectError> {
+    match SourceGraph::from_commit_graph(git_dir, tips) {
+        Some(graph) => Ok(graph),
+        None => SourceGraph::read(source, tips, PackedCommits::read(source.packs(), jobs.max(1))),
+    }
+}
 
 /// A team's outcome, and how long after the start of the run it came.
 pub(super) type Finished = (usize, Result<TeamReport, TeamError>, Duration);
@@ -480,4 +494,22 @@ fn failed_team(ctx: &TeamCtx<'_>, history: &HistoryRead, elapsed: Duration, e: T
         lfs_objects: Vec::new(),
         peak_live: 0,
     }
+}
+
+/// The files at the split ref no team keeps, and how many each team
+/// (by manifest index) keeps.
+fn tip_files(snap: &Snapshot) -> (Vec<String>, Vec<u64>) {
+    let a = snap.ownership.assign(&snap.listing);
+    let mut kept = vec![0u64; snap.ownership.team_names().len()];
+    let mut unowned = Vec::new();
+    for (f, o) in snap.listing.files.iter().zip(&a.owners) {
+        if o.is_unowned() {
+            unowned.push(String::from_utf8_lossy(&f.path).into_owned());
+        } else if o.shared {
+            kept.iter_mut().for_each(|k| *k += 1);
+        } else {
+            o.teams.iter().for_each(|&t| kept[usize::from(t)] += 1);
+        }
+    }
+    (unowned, kept)
 }
