@@ -29,30 +29,94 @@ pub(super) fn finish(
     st: Staged,
     history: Option<Rewritten>,
 ) -> Result<TeamReport, TeamError> {
-    let emit = |e| (ctx.on_event)(e);
     ctx.check()?;
     let Staged { staging, linked, old_refs, compat, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
-
     let mut written_refs = BTreeMap::new();
-    let mut peak_live = 0;
-    // The commit map and state to write, unless they are written already.
-    let (considered, kept, map_lines, state) = match history {
+    let written = write_history(ctx, &src, &out, &staging, history, compat, &mut written_refs)?;
+    let new_refs = still_reachable(&out, &staging, &old_refs)?;
+    let new_ids: Vec<Oid> = new_refs.values().copied().collect();
+    let same_state = || match &written.state {
+        Some(s) => fs::read_to_string(state_path(&final_path)).ok().as_ref() == Some(s),
+        None => same_file(&state_path(&staging), &state_path(&final_path)),
+    };
+    if !linked.is_empty() && new_refs == old_refs && same_state() {
+        // Nothing new for this team: keep the previous repository as it is.
+        // (New commits that all were dropped still change the commit map.)
+        drop(out);
+        fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
+        let Written { considered, kept, peak_live, .. } = written;
+        return report_existing(ctx, &final_path, considered, kept, written_refs, peak_live);
+    }
+    if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
+        out.set_head(head).map_err(tgit("setting HEAD"))?;
+    }
+    fault::point("finish.refs");
+    ctx.check()?;
+    write_marker(&staging, written.map_lines, written.state)?;
+    fault::point("finish.written");
+    ctx.check()?;
+    drop(out);
+    pack(ctx, &staging, &new_ids)?;
+    let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
+    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(&staging)? } else { Vec::new() };
+    fault::point("finish.ready");
+    ctx.check()?;
+
+    (ctx.on_event)(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
+    sync_tree(&staging)?;
+    publish(&staging, &final_path)?;
+    fault::point("finish.published");
+    Ok(TeamReport {
+        name: ctx.name.to_string(),
+        path: final_path,
+        commits_considered: written.considered,
+        commits_kept: written.kept,
+        files,
+        bytes,
+        refs: written_refs,
+        elapsed: Duration::ZERO,
+        error: None,
+        lfs_objects,
+        peak_live: written.peak_live,
+    })
+}
+
+/// What writing a team's history left to finish.
+struct Written {
+    /// Commits considered and kept.
+    considered: usize,
+    kept: usize,
+    /// The commit map and state to write, unless they are written already.
+    map_lines: Option<String>,
+    state: Option<String>,
+    /// The most mappings the pass held at once.
+    peak_live: usize,
+}
+
+/// Writes the team's refs, and the history they point at for compat and
+/// prune teams; for a history engine team, whose commits the pass wrote,
+/// closes the commit map and state it wrote as it went.
+fn write_history(
+    ctx: &TeamCtx<'_>,
+    src: &Repository,
+    out: &Repository,
+    staging: &Path,
+    history: Option<Rewritten>,
+    compat: Option<CompatSplit>,
+    written_refs: &mut BTreeMap<String, String>,
+) -> Result<Written, TeamError> {
+    Ok(match history {
         None if ctx.mode == HistoryMode::Rewrite => {
             let (considered, kept, map, state) =
-                write_compat(&src, &out, ctx, &fingerprint(ctx), compat, &mut written_refs)?;
-            (considered, kept, Some(map), state)
+                write_compat(src, out, ctx, &fingerprint(ctx), compat, written_refs)?;
+            Written { considered, kept, map_lines: Some(map), state, peak_live: 0 }
         }
         Some(mut history) => {
-            write_refs(
-                &src,
-                &out,
-                ctx,
-                &|c| history.get(ctx.graph, &c).and_then(|m| m.target),
-                &mut written_refs,
-            )?;
+            let target = |c| history.get(ctx.graph, &c).and_then(|m| m.target);
+            write_refs(src, out, ctx, &target, written_refs)?;
             // Both were written as the pass went; they are finished (and
             // named) here, in the staging repository.
             let marker = staging.join(MARKER_DIR);
@@ -62,47 +126,57 @@ pub(super) fn finish(
             let state_path = marker.join(state::STATE);
             fault::io_point("finish.state").map_err(tio(format!("writing {}", state_path.display())))?;
             history.close_state()?;
-            peak_live = history.peak_live();
-            (history.len(), history.kept(), None, None)
+            let peak_live = history.peak_live();
+            Written {
+                considered: history.len(),
+                kept: history.kept(),
+                map_lines: None,
+                state: None,
+                peak_live,
+            }
         }
         None => {
-            let kept = write_pruned(&src, &out, ctx, &mut written_refs)?;
-            (ctx.graph.commits.len(), kept, Some(state::commit_map_header()), None)
+            let kept = write_pruned(src, out, ctx, written_refs)?;
+            let considered = ctx.graph.commits.len();
+            Written {
+                considered,
+                kept,
+                map_lines: Some(state::commit_map_header()),
+                state: None,
+                peak_live: 0,
+            }
         }
-    };
-    // Every previous ref must still be reachable from the new ones, or the
-    // linked packs would carry objects no ref reaches.
+    })
+}
+
+/// The staging repository's refs, once every previous ref is checked to
+/// be still reachable from them: otherwise the linked packs would carry
+/// objects no ref reaches, and the team is rebuilt (`NotFastForward`,
+/// nothing left staged).
+fn still_reachable(
+    out: &Repository,
+    staging: &Path,
+    old_refs: &BTreeMap<String, Oid>,
+) -> Result<BTreeMap<String, Oid>, TeamError> {
     let new_refs: BTreeMap<String, Oid> = out
         .references()
         .map_err(tgit("listing refs"))?
         .flatten()
         .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
         .collect();
-    let new_ids: Vec<Oid> = new_refs.values().copied().collect();
     for old in old_refs.values() {
-        let still = new_ids.iter().any(|n| n == old || out.graph_descendant_of(*n, *old).unwrap_or(false));
+        let still = new_refs.values().any(|n| n == old || out.graph_descendant_of(*n, *old).unwrap_or(false));
         if !still {
-            drop(out);
-            fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
+            fs::remove_dir_all(staging).map_err(tio("removing the staging repository"))?;
             return Err(TeamError::NotFastForward);
         }
     }
-    let same_state = || match &state {
-        Some(s) => fs::read_to_string(state_path(&final_path)).ok().as_ref() == Some(s),
-        None => same_file(&state_path(&staging), &state_path(&final_path)),
-    };
-    if !linked.is_empty() && new_refs == old_refs && same_state() {
-        // Nothing new for this team: keep the previous repository as it is.
-        // (New commits that all were dropped still change the commit map.)
-        drop(out);
-        fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
-        return report_existing(ctx, &final_path, considered, kept, written_refs, peak_live);
-    }
-    if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
-        out.set_head(head).map_err(tgit("setting HEAD"))?;
-    }
-    fault::point("finish.refs");
-    ctx.check()?;
+    Ok(new_refs)
+}
+
+/// Writes the commit map and state that are not written yet into the
+/// staging repository's marker directory.
+fn write_marker(staging: &Path, map_lines: Option<String>, state: Option<String>) -> Result<(), TeamError> {
     let marker = staging.join(MARKER_DIR);
     fs::create_dir_all(&marker).map_err(tio("creating the split directory"))?;
     if let Some(map_lines) = map_lines {
@@ -117,49 +191,30 @@ pub(super) fn finish(
             .and_then(|_| fs::write(&state_path, state))
             .map_err(tio(format!("writing {}", state_path.display())))?;
     }
-    fault::point("finish.written");
-    ctx.check()?;
+    Ok(())
+}
 
-    emit(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
+/// Packs what the team's refs (`new_ids`) reach where git must (compat and
+/// prune teams, borrowing the monolith's objects) or where packs pile up;
+/// drops the reflogs a user's configuration may have made.
+fn pack(ctx: &TeamCtx<'_>, staging: &Path, new_ids: &[Oid]) -> Result<(), TeamError> {
+    (ctx.on_event)(Event::Phase { team: ctx.name.to_string(), phase: "packing" });
     if ctx.packs_with_git() {
-        pack_reachable(&staging, &new_ids)?;
+        pack_reachable(staging, new_ids)?;
         fault::point("finish.packed");
         fs::remove_file(staging.join(ALTERNATES)).map_err(tio("removing alternates"))?;
-    } else if pack_count(&staging)? > MAX_PACKS {
+    } else if pack_count(staging)? > MAX_PACKS {
         // Each incremental run adds a pack (two with tags); git slows down
         // with hundreds. Fold them into one now and then.
-        pack_reachable(&staging, &new_ids)?;
+        pack_reachable(staging, new_ids)?;
         fault::point("finish.packed");
     }
-    drop(out);
     // Reflogs appear when the user's config asks for them on every ref
     // (core.logAllRefUpdates=always); they would publish who ran apply, when.
     match fs::remove_dir_all(staging.join("logs")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(tio("removing reflogs")(e)),
-        _ => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(tio("removing reflogs")(e)),
+        _ => Ok(()),
     }
-    let (files, bytes) = tip_stats(ctx, &staging, &written_refs)?;
-    let lfs_objects = if ctx.lfs { crate::lfs::objects_in(&staging)? } else { Vec::new() };
-    fault::point("finish.ready");
-    ctx.check()?;
-
-    emit(Event::Phase { team: ctx.name.to_string(), phase: "publishing" });
-    sync_tree(&staging)?;
-    publish(&staging, &final_path)?;
-    fault::point("finish.published");
-    Ok(TeamReport {
-        name: ctx.name.to_string(),
-        path: final_path,
-        commits_considered: considered,
-        commits_kept: kept,
-        files,
-        bytes,
-        refs: written_refs,
-        elapsed: Duration::ZERO,
-        error: None,
-        lfs_objects,
-        peak_live,
-    })
 }
 
 pub(super) fn tip_stats(
