@@ -10,7 +10,8 @@
 //! Beneath them all, [`git`] reads the repository, with [`git_pack`] (the
 //! pack files, mapped) and [`raw_tree`] (tree objects parsed in place) for
 //! what must go around libgit2 to be fast. The history engine
-//! ([`rewrite`]), [`apply`] and [`verify`] come after [`plan`].
+//! ([`rewrite`]), [`apply`] and [`verify`] come after [`plan`], and [`push`]
+//! sends what [`apply`] wrote to the teams' remotes.
 //! The library never prints; the binary owns the terminal.
 
 pub mod apply;
@@ -30,6 +31,7 @@ pub mod parallel;
 pub mod pattern;
 pub mod picture;
 pub mod plan;
+pub mod push;
 pub mod raw_tree;
 pub mod rewrite;
 pub mod suggest;
