@@ -17,4 +17,5 @@ mod manifest;
 mod ownership;
 mod pattern;
 mod picture;
+mod push;
 mod support;
