@@ -155,7 +155,7 @@ fn text(report: &Report) -> anyhow::Result<()> {
         writeln!(
             o,
             "{:<20} {word}{pad} {:>7} {:>10} {:>8}  {}",
-            t.team,
+            t.name,
             updated,
             t.count(RefStatus::UpToDate),
             t.count(RefStatus::Rejected),

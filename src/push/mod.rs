@@ -170,7 +170,7 @@ pub struct RefPush {
 #[derive(Clone, Debug, Serialize)]
 pub struct TeamPush {
     /// Team name.
-    pub team: String,
+    pub name: String,
     /// The remote, credentials masked.
     pub remote: String,
     /// How it ended.
@@ -209,6 +209,8 @@ struct Job {
     team: String,
     repo: PathBuf,
     url: String,
+    /// Whether `apply` wrote its repository.
+    applied: bool,
 }
 
 /// Pushes the selected teams' repositories to their remotes.
@@ -217,30 +219,7 @@ pub fn push(
     opts: &Options,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<Report, PushError> {
-    let mut no_remote = Vec::new();
-    let mut jobs = Vec::new();
-    let mut missing = Vec::new();
-    for &i in &opts.teams {
-        let team = &manifest.teams[i];
-        let Some(url) = manifest.remote_of(team) else {
-            no_remote.push(team.name.clone());
-            continue;
-        };
-        let repo = team_repo(&opts.out, &team.name);
-        if !repo.join(crate::apply::MARKER_DIR).is_dir() {
-            missing.push(team.name.clone());
-        }
-        jobs.push(Job { team: team.name.clone(), repo, url });
-    }
-    if !no_remote.is_empty() {
-        return Err(PushError::NoRemote { manifest: manifest.path.clone(), teams: no_remote });
-    }
-    if opts.named && !missing.is_empty() {
-        return Err(PushError::NotApplied { dir: opts.out.clone(), teams: missing });
-    }
-    if missing.len() == jobs.len() {
-        return Err(PushError::NothingApplied(opts.out.clone()));
-    }
+    let jobs = jobs(manifest, opts)?;
     let _lock = crate::apply::lock_out_dir(&opts.out).map_err(|e| match e {
         crate::apply::ApplyError::Locked { dir } => PushError::Locked(dir),
         other => PushError::Io {
@@ -257,24 +236,26 @@ pub fn push(
         || (),
         |(), job| {
             let shown = redactor.redact(&job.url);
-            if missing.contains(&job.team) {
-                return TeamPush {
-                    team: job.team.clone(),
-                    remote: shown,
-                    status: TeamStatus::NotApplied,
-                    refs: Vec::new(),
-                    error: None,
-                };
+            let skipped = |status, error: Option<&str>| TeamPush {
+                name: job.team.clone(),
+                remote: shown.clone(),
+                status,
+                refs: Vec::new(),
+                error: error.map(str::to_string),
+            };
+            if !job.applied {
+                return skipped(TeamStatus::NotApplied, None);
             }
             if opts.cancel.load(Ordering::Relaxed) {
-                return cancelled(job, shown);
+                return skipped(TeamStatus::Failed, Some("interrupted"));
             }
             on_event(Event::Started { team: job.team.clone() });
             // A record of another remote says nothing about this one.
             let earlier = recorded.get(&job.team).filter(|p| p.remote == shown);
             let ctx = team::Ctx { job, shown: &shown, earlier, opts, redactor: &redactor };
             let (mut report, record) = team::push_team(&ctx);
-            if let (Some(record), false) = (record, opts.dry_run) {
+            let record = record.filter(|r| !opts.dry_run && earlier != Some(r));
+            if let Some(record) = record {
                 let mut st = state.lock().expect("state");
                 st.teams.insert(job.team.clone(), record);
                 if let Err(e) = state::save(&opts.out, &st) {
@@ -293,15 +274,33 @@ pub fn push(
     Ok(Report { dry_run: opts.dry_run, teams: results })
 }
 
-/// A team not pushed because the run was cancelled first.
-fn cancelled(job: &Job, shown: String) -> TeamPush {
-    TeamPush {
-        team: job.team.clone(),
-        remote: shown,
-        status: TeamStatus::Failed,
-        refs: Vec::new(),
-        error: Some("interrupted".into()),
+/// The selected teams, each with its remote and repository; refused
+/// before anything runs when a team has no remote, a named team was not
+/// applied, or none was.
+fn jobs(manifest: &Manifest, opts: &Options) -> Result<Vec<Job>, PushError> {
+    let mut no_remote = Vec::new();
+    let mut jobs = Vec::new();
+    for &i in &opts.teams {
+        let team = &manifest.teams[i];
+        let Some(url) = manifest.remote_of(team) else {
+            no_remote.push(team.name.clone());
+            continue;
+        };
+        let repo = team_repo(&opts.out, &team.name);
+        let applied = repo.join(crate::apply::MARKER_DIR).is_dir();
+        jobs.push(Job { team: team.name.clone(), repo, url, applied });
     }
+    if !no_remote.is_empty() {
+        return Err(PushError::NoRemote { manifest: manifest.path.clone(), teams: no_remote });
+    }
+    let missing: Vec<String> = jobs.iter().filter(|j| !j.applied).map(|j| j.team.clone()).collect();
+    if opts.named && !missing.is_empty() {
+        return Err(PushError::NotApplied { dir: opts.out.clone(), teams: missing });
+    }
+    if missing.len() == jobs.len() {
+        return Err(PushError::NothingApplied(opts.out.clone()));
+    }
+    Ok(jobs)
 }
 
 /// Where `<team>.git` lives in `out`.

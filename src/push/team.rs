@@ -35,80 +35,80 @@ struct Update {
 /// Pushes one team. Returns its report, and what to record when the
 /// remote now holds every ref of the team repository.
 pub(super) fn push_team(ctx: &Ctx<'_>) -> (TeamPush, Option<Pushed>) {
-    let mut report = TeamPush {
-        team: ctx.job.team.clone(),
+    let report = TeamPush {
+        name: ctx.job.team.clone(),
         remote: ctx.shown.to_string(),
         status: TeamStatus::UpToDate,
         refs: Vec::new(),
         error: None,
     };
-    let fail = |mut report: TeamPush, e: String| {
-        report.status = TeamStatus::Failed;
-        for r in report.refs.iter_mut().filter(|r| r.status == RefStatus::Updated) {
-            r.status = RefStatus::NotPushed;
-        }
-        report.error = Some(ctx.redactor.redact(&e));
-        (report, None)
-    };
-    let repo = match Repository::open_bare(&ctx.job.repo) {
-        Ok(r) => r,
-        Err(e) => return fail(report, format!("cannot open {}: {}", ctx.job.repo.display(), e.message())),
-    };
-    let local = match local_refs(&repo) {
+    let opened = Repository::open_bare(&ctx.job.repo).and_then(|repo| Ok((local_refs(&repo)?, repo)));
+    let (local, repo) = match opened {
         Ok(r) => r,
         Err(e) => {
-            return fail(
-                report,
-                format!("cannot read the refs of {}: {}", ctx.job.repo.display(), e.message()),
-            )
+            return fail(ctx, report, format!("cannot read {}: {}", ctx.job.repo.display(), e.message()))
         }
     };
-    let earlier = ctx.earlier.map(Pushed::ids).unwrap_or_default();
     let record = Pushed {
         remote: ctx.shown.to_string(),
         refs: local.iter().map(|(n, id)| (n.clone(), id.to_string())).collect(),
     };
-    let mut updates = Vec::new();
-    let mut refused = BTreeMap::new();
-    for (name, &new) in &local {
-        let old = earlier.get(name).copied();
-        let mut entry = RefPush {
-            name: name.clone(),
-            old: old.map(|o| o.to_string()),
-            new: new.to_string(),
-            status: RefStatus::UpToDate,
-            reason: None,
-        };
-        match old {
-            Some(old) if old == new => {}
-            Some(old) => {
-                if !ctx.opts.force && !descends(&repo, name, new, old) {
-                    refused.insert(name.clone(), moved_reason(name, old, new));
-                }
-                updates.push(Update { name: name.clone(), new, lease: Some(Some(old)) });
-                entry.status = RefStatus::Updated;
-            }
-            None => {
-                updates.push(Update { name: name.clone(), new, lease: None });
-                entry.status = RefStatus::Updated;
-            }
-        }
-        report.refs.push(entry);
-    }
-    if !refused.is_empty() {
-        // All or nothing per remote, as `--atomic` would do it.
-        for r in report.refs.iter_mut().filter(|r| r.status != RefStatus::UpToDate) {
-            r.status = RefStatus::Rejected;
-            r.reason = Some(refused.remove(&r.name).unwrap_or_else(|| ATOMIC.to_string()));
-        }
-        report.status = TeamStatus::Rejected;
+    let (report, updates) = compare(ctx, report, &repo, &local);
+    if report.status == TeamStatus::Rejected {
         return (report, None);
     }
     if updates.is_empty() {
         return (report, Some(record));
     }
+    send(ctx, report, updates, record)
+}
+
+/// Each local ref against what was pushed: up to date, to send (with its
+/// lease), or refused. One refusal refuses the team's whole push, as
+/// `--atomic` would.
+fn compare(
+    ctx: &Ctx<'_>,
+    mut report: TeamPush,
+    repo: &Repository,
+    local: &BTreeMap<String, Oid>,
+) -> (TeamPush, Vec<Update>) {
+    let earlier = ctx.earlier.map(Pushed::ids).unwrap_or_default();
+    let mut updates = Vec::new();
+    let mut refused = BTreeMap::new();
+    for (name, &new) in local {
+        let old = earlier.get(name).copied();
+        let mut status = RefStatus::UpToDate;
+        if old != Some(new) {
+            if let Some(old) = old.filter(|&old| !ctx.opts.force && !descends(repo, name, new, old)) {
+                refused.insert(name.clone(), moved_reason(name, old, new));
+            }
+            // A ref never pushed from here goes without a lease: the
+            // remote takes it only as a fast-forward.
+            updates.push(Update { name: name.clone(), new, lease: old.map(Some) });
+            status = RefStatus::Updated;
+        }
+        let (old, new) = (old.map(|o| o.to_string()), new.to_string());
+        report.refs.push(RefPush { name: name.clone(), old, new, status, reason: None });
+    }
+    if !refused.is_empty() {
+        for r in report.refs.iter_mut().filter(|r| r.status == RefStatus::Updated) {
+            r.status = RefStatus::Rejected;
+            r.reason = Some(refused.remove(&r.name).unwrap_or_else(|| ATOMIC.to_string()));
+        }
+        report.status = TeamStatus::Rejected;
+    }
+    (report, updates)
+}
+
+/// One `git push --atomic` of `updates`, and git's answer ref by ref.
+fn send(
+    ctx: &Ctx<'_>,
+    mut report: TeamPush,
+    mut updates: Vec<Update>,
+    record: Pushed,
+) -> (TeamPush, Option<Pushed>) {
     if ctx.opts.force && updates.iter().any(|u| u.lease.is_none()) {
-        // Never pushed from here: the lease is on what the remote holds now.
+        // Never pushed from here, and forced: leased on what the remote holds now.
         let names: Vec<&str> =
             updates.iter().filter(|u| u.lease.is_none()).map(|u| u.name.as_str()).collect();
         match ls_remote(ctx, &names) {
@@ -117,35 +117,41 @@ pub(super) fn push_team(ctx: &Ctx<'_>) -> (TeamPush, Option<Pushed>) {
                     u.lease = Some(there.get(&u.name).copied());
                 }
             }
-            Err(e) => return fail(report, e),
+            Err(e) => return fail(ctx, report, e),
         }
     }
     let finished = match run::run(push_command(ctx, &updates), ctx.opts.timeout, &ctx.opts.cancel) {
         Ok(f) => f,
-        Err(stopped) => return fail(report, stopped_reason(stopped)),
+        Err(stopped) => return fail(ctx, report, stopped_reason(stopped)),
     };
     let statuses = porcelain(&finished.stdout);
-    let mut rejected = false;
     for r in report.refs.iter_mut().filter(|r| r.status == RefStatus::Updated) {
         if let Some((status, reason)) = statuses.get(&r.name) {
             r.status = *status;
-            rejected |= *status == RefStatus::Rejected;
             r.reason = reason.as_deref().map(|why| ctx.redactor.redact(&explain(why)));
         }
     }
-    if rejected {
+    if report.refs.iter().any(|r| r.status == RefStatus::Rejected) {
         report.status = TeamStatus::Rejected;
         return (report, None);
     }
     if !finished.status.success() {
-        return fail(report, failure(&finished));
+        return fail(ctx, report, failure(&finished));
     }
-    let changed = report
-        .refs
-        .iter()
-        .any(|r| matches!(r.status, RefStatus::New | RefStatus::Updated | RefStatus::Forced));
+    let sent = [RefStatus::New, RefStatus::Updated, RefStatus::Forced];
+    let changed = report.refs.iter().any(|r| sent.contains(&r.status));
     report.status = if changed { TeamStatus::Pushed } else { TeamStatus::UpToDate };
     (report, Some(record))
+}
+
+/// A team whose push did not happen: the refs it was to send are not pushed.
+fn fail(ctx: &Ctx<'_>, mut report: TeamPush, error: String) -> (TeamPush, Option<Pushed>) {
+    report.status = TeamStatus::Failed;
+    for r in report.refs.iter_mut().filter(|r| r.status == RefStatus::Updated) {
+        r.status = RefStatus::NotPushed;
+    }
+    report.error = Some(ctx.redactor.redact(&error));
+    (report, None)
 }
 
 /// Why a ref is sent in the same push as a refused one, and so refused too.

@@ -172,15 +172,17 @@ fn json(run: &Run) -> serde_json::Value {
 
 /// `status` of team `team` in a JSON report.
 fn status(v: &serde_json::Value, team: &str) -> String {
-    let t = v["teams"].as_array().unwrap().iter().find(|t| t["team"] == team).unwrap();
+    let t = v["teams"].as_array().unwrap().iter().find(|t| t["name"] == team).unwrap();
     t["status"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn first_push_then_nothing_then_only_what_changed() {
     let s = Setup::new();
+    let monolith = digest(&s.repo);
     let run = s.push(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(digest(&s.repo), monolith, "the monolith is untouched");
     insta::assert_snapshot!("first_push", s.snapshot(&run));
     for team in ["a", "b"] {
         assert!(!s.team_refs(team).is_empty());
@@ -324,6 +326,55 @@ fn a_remote_that_never_answers_is_stopped() {
     assert_eq!((status(&v, "a"), status(&v, "b")), ("failed".into(), "pushed".into()));
     let error = v["teams"][0]["error"].as_str().unwrap();
     assert!(error.starts_with("no progress for 2s: stopped (--timeout)"), "{error}");
+}
+
+#[test]
+fn ctrl_c_stops_a_push_under_way() {
+    let s = Setup::new();
+    let hole = GitServer::black_hole(&s.tmp.path().join("hole"));
+    let m = std::fs::read_to_string(s.manifest()).unwrap();
+    std::fs::write(s.manifest(), m.replace(&s.daemon.url("git", None), &hole.url("git", None))).unwrap();
+    let manifest = s.manifest();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_git-split"))
+        .args([
+            "push",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--out",
+            s.out.to_str().unwrap(),
+            "--team",
+            "a",
+        ])
+        .current_dir(&s.repo)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once git has connected, the push is under way.
+    let start = Instant::now();
+    while hole.accepted() == 0 {
+        assert!(start.elapsed() < HANG_GUARD, "git never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(start.elapsed() < HANG_GUARD, "Ctrl-C did not stop the push");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(s.state().is_none(), "nothing was pushed, nothing recorded");
 }
 
 #[test]

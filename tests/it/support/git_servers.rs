@@ -11,7 +11,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -30,6 +30,7 @@ pub struct GitServer {
     port: u16,
     up: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    accepted: Arc<AtomicUsize>,
     accept: Option<JoinHandle<()>>,
 }
 
@@ -94,13 +95,15 @@ impl GitServer {
         let port = listener.local_addr().unwrap().port();
         let up = Arc::new(AtomicBool::new(true));
         let stop = Arc::new(AtomicBool::new(false));
-        let (up2, stop2) = (up.clone(), stop.clone());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (up2, stop2, accepted2) = (up.clone(), stop.clone(), accepted.clone());
         let accept = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
+                accepted2.fetch_add(1, Ordering::SeqCst);
                 if !up2.load(Ordering::SeqCst) {
                     // Down: the connection is closed unanswered.
                     drop(stream);
@@ -110,7 +113,12 @@ impl GitServer {
                 std::thread::spawn(move || serve(stream));
             }
         });
-        GitServer { root: root.to_path_buf(), port, up, stop, accept: Some(accept) }
+        GitServer { root: root.to_path_buf(), port, up, stop, accepted, accept: Some(accept) }
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     /// `scheme://[userinfo@]127.0.0.1:PORT/` for `{team}.git` and the like.
