@@ -51,6 +51,8 @@ impl GitServer {
                         "--export-all",
                         "--log-destination=none",
                     ])
+                    // A client that stops talking cannot hold the server.
+                    .args(["--init-timeout=30", "--timeout=60"])
                     .arg(format!("--base-path={}", base.display()))
                     .arg(&base)
                     .without_user_config()
@@ -58,6 +60,7 @@ impl GitServer {
                     .stdout(Stdio::from(out))
                     .stderr(Stdio::null())
                     .status();
+                // The client reports what went wrong; the server has no one to tell.
                 let _ = status;
             }),
         )
@@ -160,6 +163,8 @@ impl Drop for GitServer {
 /// One HTTP/1.1 request, answered by `git http-backend`, then the
 /// connection is closed (which ends the response body).
 fn serve_http(stream: TcpStream, root: &Path, expected: &str, user: &str) -> std::io::Result<()> {
+    // A client that stops talking cannot hold the server.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     let mut head = Vec::new();
