@@ -14,7 +14,8 @@
 //! - [`rewrite`]: the history engine, one pass for all teams; `compat`
 //!   holds git subtree's and splitsh's rules.
 //! - [`apply`] (the team repositories, written atomically), [`check`]
-//!   (drift findings for CI) and [`verify`].
+//!   (drift findings for CI) and [`verify`]; [`push`] sends what `apply`
+//!   wrote to the teams' remotes.
 //!
 //! The library never prints; the binary owns the terminal.
 
@@ -32,6 +33,7 @@ pub mod ownership;
 pub mod pattern;
 pub mod picture;
 pub mod plan;
+pub mod push;
 pub mod rewrite;
 pub(crate) mod util;
 pub mod verify;

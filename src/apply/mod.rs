@@ -12,7 +12,7 @@
 //! deletes; the previous `<team>.git` stays complete until the swap.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +94,20 @@ pub enum ApplyError {
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ApplyError {
     let context = context.into();
     move |source| ApplyError::Io { context, source }
+}
+
+/// The file `push` records what it pushed in, in the output directory, and
+/// the prefix of the temporary file it is written through: `apply` leaves
+/// both alone.
+pub const PUSH_STATE: &str = ".git-split-push.json";
+
+/// The output directory's lock, as `apply` holds it; released on drop.
+pub struct OutDirLock(#[allow(dead_code)] Lock);
+
+/// Takes the lock `apply` takes on `out`, so that `push` never reads a
+/// directory an `apply` is writing, nor two pushes record at once.
+pub fn lock_out_dir(out: &Path) -> Result<OutDirLock, ApplyError> {
+    Ok(OutDirLock(lock(out)?))
 }
 
 /// How history is produced.

@@ -24,6 +24,7 @@ pub(super) fn prepare_out(out: &Path, monolith_git_dir: &Path) -> Result<(), App
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = name == LOCK_FILE
             || name.starts_with(STAGING_PREFIX)
+            || name.starts_with(PUSH_STATE)
             || (name.ends_with(".git") && entry.path().join(MARKER_DIR).is_dir());
         if !ours {
             return Err(ApplyError::ForeignOutput { dir: out.to_path_buf(), entry: name });

@@ -50,18 +50,22 @@ pub enum HistoryArg {
     Prune,
 }
 
+/// `--out`, else `<monolith>-split` beside the repository (`push` reads
+/// the same directory).
+pub(super) fn out_dir(ctx: &Context, out: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
+    if let Some(o) = out {
+        return Ok(o.to_path_buf());
+    }
+    let base = ctx.repo.workdir().unwrap_or(ctx.repo.raw().path()).canonicalize()?;
+    let name = base.file_name().map(|n| n.to_string_lossy().trim_end_matches(".git").to_string());
+    Ok(base.with_file_name(format!("{}-split", name.unwrap_or_else(|| "monolith".into()))))
+}
+
 /// Runs `apply`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
-    let out = match &args.out {
-        Some(o) => o.clone(),
-        None => {
-            let base = ctx.repo.workdir().unwrap_or(ctx.repo.raw().path()).canonicalize()?;
-            let name = base.file_name().map(|n| n.to_string_lossy().trim_end_matches(".git").to_string());
-            base.with_file_name(format!("{}-split", name.unwrap_or_else(|| "monolith".into())))
-        }
-    };
+    let out = out_dir(&ctx, args.out.as_deref())?;
     let opts = Options {
         out,
         teams,

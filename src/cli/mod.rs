@@ -12,6 +12,7 @@ mod man;
 mod output;
 mod owners;
 mod plan;
+mod push;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -84,6 +85,7 @@ enum Command {
     Plan(plan::Args),
     Deps(deps::Args),
     Apply(apply::Args),
+    Push(push::Args),
     Check(check::Args),
     Owners(owners::Args),
     Log(log::Args),
@@ -126,6 +128,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Deps(args) => deps::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Push(args) => push::run(&cli.global, args),
         Command::Check(args) => check::run(&cli.global, args),
         Command::Owners(args) => owners::run(&cli.global, args),
         Command::Log(args) => log::run(&cli.global, args),

@@ -7,6 +7,7 @@
 mod keys;
 mod package;
 mod raw;
+mod remote;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 pub use package::{PackageKind, PackageSpec};
+pub use remote::{mask_userinfo, RemoteTemplate, TEAM_PLACEHOLDER};
 
 use crate::pattern::{shown, Pattern, PatternError};
 
@@ -117,6 +119,8 @@ pub struct Team {
     /// The teams whose files this team's code may reference (`depends_on`);
     /// `None` when not declared: then any.
     pub depends_on: Option<Vec<Located<String>>>,
+    /// Where `push` sends the team's repository, overriding `publish.remote`.
+    pub remote: Option<Located<RemoteTemplate>>,
 }
 
 /// What `check` and `plan` make of unowned and overlapping files.
@@ -145,6 +149,8 @@ pub struct Manifest {
     pub labels: bool,
     /// Finding levels.
     pub policy: Policy,
+    /// `publish.remote`: where `push` sends each team's repository.
+    pub remote: Option<Located<RemoteTemplate>>,
 }
 
 impl Manifest {
@@ -201,6 +207,12 @@ impl Manifest {
     /// The team with this name.
     pub fn team(&self, name: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.name == name)
+    }
+
+    /// The remote `push` sends a team to: its own `remote`, else
+    /// `publish.remote`, with `{team}` expanded. `None` when neither is set.
+    pub fn remote_of(&self, team: &Team) -> Option<String> {
+        team.remote.as_ref().or(self.remote.as_ref()).map(|r| r.value.expand(&team.name))
     }
 }
 
@@ -323,6 +335,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             }
         }
         let owners = t.owners.into_iter().map(|o| o.value).collect();
+        let remote = t.remote.map(|r| remote_template(path, r)).transpose()?;
         let depends_on = t
             .depends_on
             .map(|d| d.value.into_iter().map(|n| Located { loc: Loc::of(&n), value: n.value }).collect());
@@ -335,6 +348,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             root,
             compat: compat.map(|c| c.1),
             depends_on,
+            remote,
         });
     }
     check_depends_on(path, &teams)?;
@@ -353,7 +367,21 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         teams,
         labels: raw.history.is_none_or(|h| h.labels),
         policy,
+        remote: raw.publish.and_then(|p| p.remote).map(|r| remote_template(path, r)).transpose()?,
     })
+}
+
+/// A `remote` or `publish.remote` value, checked; its error points at it.
+fn remote_template(path: &Path, r: Spanned<String>) -> Result<Located<RemoteTemplate>, ManifestError> {
+    let loc = Loc::of(&r);
+    match RemoteTemplate::parse(&r.value) {
+        Ok(value) => Ok(Located { value, loc }),
+        Err(reason) => Err(ManifestError {
+            file: path.to_path_buf(),
+            loc: Some(loc),
+            kind: ErrorKind::BadRemote { remote: mask_userinfo(&r.value).into_owned(), reason },
+        }),
+    }
 }
 
 /// Every `depends_on` entry names another team, once.
@@ -578,6 +606,14 @@ pub enum ErrorKind {
     /// `depends_on` names a team twice.
     #[error("`depends_on` names team `{0}` twice")]
     DependsOnTwice(String),
+    /// A `remote` or `publish.remote` that is no usable template.
+    #[error("bad remote `{}`: {reason}", shown(remote, 200))]
+    BadRemote {
+        /// As written, credentials masked.
+        remote: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 fn compat_name(c: Compat) -> &'static str {

@@ -21,6 +21,15 @@ pub(super) struct RawManifest {
     pub history: Option<RawHistory>,
     #[serde(default)]
     pub policy: Option<RawPolicy>,
+    #[serde(default)]
+    pub publish: Option<RawPublish>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPublish {
+    #[serde(default)]
+    pub remote: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +69,8 @@ pub(super) struct RawTeam {
     pub compat: Option<Spanned<super::Compat>>,
     #[serde(default)]
     pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub remote: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

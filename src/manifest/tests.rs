@@ -75,6 +75,20 @@ fn depends_on_and_its_policy() {
 }
 
 #[test]
+fn remotes_template_and_override() {
+    let m = load("version: 1\npublish:\n  remote: \"git@github.com:acme/{team}.git\"\nteams:\n  web: {paths: [w]}\n  core:\n    paths: [c]\n    remote: https://git.example.com/core-{team}.git\n").unwrap();
+    assert_eq!(m.remote.as_ref().unwrap().loc, Loc { line: 3, col: 11 });
+    assert_eq!(m.remote_of(m.team("web").unwrap()).as_deref(), Some("git@github.com:acme/web.git"));
+    assert_eq!(
+        m.remote_of(m.team("core").unwrap()).as_deref(),
+        Some("https://git.example.com/core-core.git"),
+        "a team's own remote wins, and is a template too"
+    );
+    let bare = load("version: 1\nteams:\n  a: {paths: [a]}\n").unwrap();
+    assert!(bare.remote_of(&bare.teams[0]).is_none(), "no remote unless the manifest says one");
+}
+
+#[test]
 fn defaults() {
     let m = load("version: 1\nteams:\n  a:\n    paths: [a]\n").unwrap();
     assert!(m.labels);
@@ -119,6 +133,11 @@ fn error_messages() {
         ("depends_on twice", b"version: 1\nteams:\n  b: {paths: [b]}\n  a:\n    paths: [a]\n    depends_on: [b, b]\n"),
         ("depends_on not a list", b"version: 1\nteams:\n  b: {paths: [b]}\n  a:\n    paths: [a]\n    depends_on: b\n"),
         ("unknown dependencies policy", b"version: 1\nteams:\n  a: {paths: [a]}\npolicy:\n  dependencies: strict\n"),
+        ("unknown publish key", b"version: 1\nteams:\n  a: {paths: [a]}\npublish:\n  url: x\n"),
+        ("unknown placeholder, token masked", b"version: 1\nteams:\n  a: {paths: [a]}\npublish:\n  remote: \"https://ci:s3cr3t@git.example.com/{org}/{team}.git\"\n"),
+        ("unclosed placeholder in a team remote", b"version: 1\nteams:\n  a:\n    paths: [a]\n    remote: git@host:acme/{team.git\n"),
+        ("empty remote", b"version: 1\nteams:\n  a:\n    paths: [a]\n    remote: \"\"\n"),
+        ("remote not a string", b"version: 1\nteams:\n  a: {paths: [a]}\npublish:\n  remote: [x]\n"),
     ];
     let mut out = String::new();
     for (name, yaml) in cases {

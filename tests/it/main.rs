@@ -17,4 +17,5 @@ mod odb;
 mod ownership;
 mod pattern;
 mod picture;
+mod push;
 mod support;

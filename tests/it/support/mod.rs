@@ -4,6 +4,7 @@
 
 pub mod bounded;
 pub mod filter_repo;
+pub mod git_servers;
 pub mod git_trailers;
 pub mod tools;
 
