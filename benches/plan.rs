@@ -200,7 +200,7 @@ fn breakdown(repo_path: &Path, manifest_path: &Path) -> Result<Vec<(String, f64)
         drop(files);
         drop(ownership.assign(&listing));
         let assign = t.lap();
-        let snap = Snapshot { rev, listing, ownership };
+        let snap = Snapshot { rev, listing, ownership, missing_blobs: Vec::new() };
         let teams = plan::select_teams(&manifest, &[])?;
         t.lap();
         drop(plan::compute(&manifest, &snap, &[]));

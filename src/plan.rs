@@ -191,10 +191,21 @@ pub struct Snapshot {
     pub listing: TreeListing,
     /// The rules, packages resolved in this tree.
     pub ownership: Ownership,
+    /// Files whose blob the repository does not have (a partial clone),
+    /// by index in `listing`: their size counts as 0.
+    pub missing_blobs: Vec<usize>,
 }
 
 impl Snapshot {
-    /// Lists `rev`'s tree and resolves the manifest against it.
+    /// Lists `rev`'s tree and resolves the manifest against it, without
+    /// reading blob sizes (every size is 0): for what needs no sizes.
+    pub fn load_unsized(repo: &Repo, manifest: &Manifest, rev: ResolvedRev) -> Result<Snapshot, PlanError> {
+        let listing = repo.list_tree_unsized(rev.tree)?;
+        let ownership = Ownership::new(manifest, &TreeFiles::new(repo, &listing))?;
+        Ok(Snapshot { rev, listing, ownership, missing_blobs: Vec::new() })
+    }
+
+    /// Lists `rev`'s tree with blob sizes and resolves the manifest against it.
     pub fn load(repo: &Repo, manifest: &Manifest, rev: ResolvedRev) -> Result<Snapshot, PlanError> {
         let mut listing = repo.list_tree_unsized(rev.tree)?;
         // Sizes (an object header each) are read on other threads while
@@ -213,10 +224,14 @@ impl Snapshot {
             };
             (sizes, ownership)
         });
-        for (f, size) in listing.files.iter_mut().zip(sizes?) {
-            f.size = size;
+        let mut missing_blobs = Vec::new();
+        for (i, (f, size)) in listing.files.iter_mut().zip(sizes?).enumerate() {
+            match size {
+                Some(size) => f.size = size,
+                None => missing_blobs.push(i),
+            }
         }
-        Ok(Snapshot { rev, listing, ownership: ownership? })
+        Ok(Snapshot { rev, listing, ownership: ownership?, missing_blobs })
     }
 }
 

@@ -79,6 +79,7 @@ pub(super) fn finish(
         refs: written_refs,
         elapsed: Duration::ZERO,
         error: None,
+        missing_object: None,
         lfs_objects,
         peak_live: written.peak_live,
     })
@@ -249,6 +250,7 @@ pub(super) fn report_existing(
         refs,
         elapsed: Duration::ZERO,
         error: None,
+        missing_object: None,
         lfs_objects,
         peak_live,
     })

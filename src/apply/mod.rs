@@ -190,6 +190,9 @@ pub struct TeamReport {
     pub elapsed: Duration,
     /// Why the team failed, if it did.
     pub error: Option<String>,
+    /// The monolith object whose absence failed the team (a partial
+    /// clone, say), if that is why: the input is incomplete.
+    pub missing_object: Option<String>,
     /// The Git LFS objects its pointer files name, across its history.
     pub lfs_objects: Vec<crate::lfs::LfsObject>,
     /// The most commit mappings its history held at once (tests prove
@@ -223,6 +226,11 @@ impl Report {
     /// True if any team failed.
     pub fn failed(&self) -> bool {
         self.teams.iter().any(|t| t.error.is_some())
+    }
+
+    /// True if a team failed for an object the monolith does not have.
+    pub fn incomplete_monolith(&self) -> bool {
+        self.teams.iter().any(|t| t.missing_object.is_some())
     }
 }
 

@@ -369,7 +369,7 @@ impl<'a> Run<'a> {
                     r.elapsed = elapsed;
                     (i, r)
                 }
-                Err(e) => (i, failed_team(&ctxs[i], history, elapsed, e)),
+                Err(e) => (i, failed_team(self.repo, &ctxs[i], history, elapsed, e)),
             })
             .collect();
         reports.sort_by_key(|(i, _)| *i);
@@ -479,8 +479,20 @@ fn finish_one(
     outcome
 }
 
-/// The report of a team that failed.
-fn failed_team(ctx: &TeamCtx<'_>, history: &HistoryRead, elapsed: Duration, e: TeamError) -> TeamReport {
+/// The report of a team that failed; a missing monolith object is named
+/// with where the history needs it and why it may be missing.
+fn failed_team(
+    repo: &Repo,
+    ctx: &TeamCtx<'_>,
+    history: &HistoryRead,
+    elapsed: Duration,
+    e: TeamError,
+) -> TeamReport {
+    let missing = e.missing_object();
+    let error = match missing {
+        Some(id) => repo.missing(id).to_string(),
+        None => e.to_string(),
+    };
     TeamReport {
         name: ctx.name.to_string(),
         path: ctx.final_path(),
@@ -490,7 +502,8 @@ fn failed_team(ctx: &TeamCtx<'_>, history: &HistoryRead, elapsed: Duration, e: T
         bytes: 0,
         refs: BTreeMap::new(),
         elapsed,
-        error: Some(e.to_string()),
+        error: Some(error),
+        missing_object: missing.map(|id| id.to_string()),
         lfs_objects: Vec::new(),
         peak_live: 0,
     }

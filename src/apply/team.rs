@@ -55,7 +55,7 @@ pub(super) struct TeamCtx<'a> {
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TeamError {
     #[error(transparent)]
-    Rewritten(#[from] HistoryError),
+    History(#[from] HistoryError),
     #[error(transparent)]
     Compat(#[from] compat::CompatError),
     #[error(transparent)]
@@ -76,6 +76,25 @@ pub(super) enum TeamError {
     /// Stopped by [`Options::cancel`].
     #[error("interrupted")]
     Interrupted,
+}
+
+impl TeamError {
+    /// The monolith object whose absence failed the team, if that is why.
+    pub(super) fn missing_object(&self) -> Option<git2::Oid> {
+        use crate::odb::ObjectError;
+        use crate::rewrite::tree::TreeError;
+        let object = match self {
+            TeamError::Object(e) => e,
+            TeamError::History(HistoryError::Object(e)) => e,
+            TeamError::History(HistoryError::Tree(TreeError::Object(e))) => e,
+            TeamError::Compat(compat::CompatError::Object(e)) => e,
+            _ => return None,
+        };
+        match object {
+            ObjectError::Missing { id } => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 pub(super) fn tgit(context: impl Into<String>) -> impl FnOnce(git2::Error) -> TeamError {

@@ -233,6 +233,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // monolith's packs, page by page: tens of milliseconds the exit does
     // faster.
     std::mem::forget(ctx);
+    if report.incomplete_monolith() {
+        return Err(Failure::bad_input());
+    }
     if report.failed() {
         return Err(Failure::findings());
     }

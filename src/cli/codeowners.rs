@@ -83,7 +83,7 @@ const SHOWN: usize = 50;
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let syntax = args.syntax.syntax();
-    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let assignment = snap.ownership.assign(&snap.listing);
     if args.check {
         return check(&ctx, &snap, &assignment.owners, args, syntax, global.quiet);

@@ -36,7 +36,7 @@ struct Report {
 /// Runs `log`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
-    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let range = args.range.clone().unwrap_or_else(|| ctx.rev.commit.to_string());
     let commits = label(&ctx.repo, &snap.ownership, &range, args.limit)?;
     match args.format {

@@ -108,6 +108,11 @@ impl Failure {
     pub fn findings() -> Failure {
         Failure { code: 1, error: None }
     }
+
+    /// Bad input (exit 2) that was already reported.
+    pub fn bad_input() -> Failure {
+        Failure { code: 2, error: None }
+    }
 }
 
 /// Any library error is "the command could not run": exit 2.

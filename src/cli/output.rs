@@ -22,6 +22,12 @@ pub fn error(e: &anyhow::Error) {
     let _ = writeln!(err, "{} {e:#}", "error:".style(Style::new().red().bold()));
 }
 
+/// `warning: ...` on stderr.
+pub fn warning(message: &str) {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {message}", "warning:".style(style::warn().bold()));
+}
+
 /// A stdout that strips colour when it is not wanted.
 pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
     anstream::AutoStream::auto(std::io::stdout().lock())

@@ -67,7 +67,7 @@ struct Coverage {
 /// Runs `owners`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
-    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let o = &snap.ownership;
     let names = o.team_names();
     let team_name = |owner: Owner| match owner {

@@ -63,6 +63,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let teams = plan::select_teams(&ctx.manifest, &args.teams)?;
     let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    if let Some(&first) = snap.missing_blobs.first() {
+        let f = &snap.listing.files[first];
+        let missing =
+            ctx.repo.missing_at(f.oid, ctx.rev.commit, String::from_utf8_lossy(&f.path).into_owned());
+        let n = snap.missing_blobs.len();
+        output::warning(&format!(
+            "{n} file(s) of the tree have no content here, so their sizes count as 0; {missing}"
+        ));
+    }
     let mut plan = plan::compute(&ctx.manifest, &snap, &teams);
     let mut report = None;
     if !args.no_deps {

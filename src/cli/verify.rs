@@ -28,7 +28,7 @@ pub struct Args {
 /// Runs `verify`: exit 0 when everything matches, 1 on differences.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
-    let snap = Snapshot::load(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
+    let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let v = verify(&ctx.repo, &ctx.manifest, &snap, &args.out)?;
     match args.format {
         Format::Json => output::json(&v)?,

@@ -152,12 +152,13 @@ pub fn analyse(repo: &Repo, listing: &TreeListing) -> Result<Analysis, BlobError
             let result = if f.size > MAX_SOURCE_BYTES {
                 FileResult::skipped(language)
             } else {
-                read_file(&resolvers, &tree, &f.path, language, &blobs.read(f.oid, state)?)
+                let data = blobs.read(f.oid, state).map_err(|e| e.at(&f.path))?;
+                read_file(&resolvers, &tree, &f.path, language, &data)
             };
             out.lock().unwrap_or_else(|p| p.into_inner()).file(i as u32, result);
             Ok(())
         });
-    results.into_iter().collect::<Result<(), BlobError>>()?;
+    results.into_iter().collect::<Result<(), BlobError>>().map_err(|e| e.explained(repo))?;
     let mut out = out.into_inner().unwrap_or_else(|p| p.into_inner());
     for (language, dep) in resolvers.manifest_deps(&tree) {
         let Some(from) = out.index_of(&dep.manifest) else { continue };

@@ -31,12 +31,40 @@ pub struct Blobs<'a> {
 
 /// Why a blob could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read blob {oid}: {message}")]
+#[error("cannot read {}: {message}", self.what())]
 pub struct BlobError {
     /// The blob.
     pub oid: Oid,
+    /// Its path in the tree, once known.
+    pub path: Option<String>,
+    /// The repository does not have it.
+    pub missing: bool,
     /// What went wrong.
     pub message: String,
+}
+
+impl BlobError {
+    /// The blob, by path when known.
+    fn what(&self) -> String {
+        match &self.path {
+            Some(p) => format!("`{p}` (blob {})", self.oid),
+            None => format!("blob {}", self.oid),
+        }
+    }
+
+    /// The error for the blob at `path`.
+    pub fn at(mut self, path: &[u8]) -> BlobError {
+        self.path = Some(String::from_utf8_lossy(path).into_owned());
+        self
+    }
+
+    /// The error with a missing blob's likely cause, from `repo`.
+    pub fn explained(mut self, repo: &crate::odb::Repo) -> BlobError {
+        if self.missing {
+            self.message = repo.missing_here(self.oid).to_string();
+        }
+        self
+    }
 }
 
 impl<'a> Blobs<'a> {
@@ -52,7 +80,12 @@ impl<'a> Blobs<'a> {
                 return Ok(data);
             }
         }
-        let fail = |e: git2::Error| BlobError { oid, message: e.message().to_string() };
+        let fail = |e: git2::Error| BlobError {
+            oid,
+            path: None,
+            missing: e.code() == git2::ErrorCode::NotFound,
+            message: e.message().to_string(),
+        };
         let mut slot = self.fallback.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
             *slot = Some(Repository::open(&self.git_dir).map_err(fail)?);

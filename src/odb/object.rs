@@ -79,7 +79,14 @@ impl std::fmt::Display for ObjectKind {
 /// Why an object could not be read, parsed or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ObjectError {
-    /// libgit2 could not read the object (missing, damaged).
+    /// The repository does not have the object (a partial clone, or one
+    /// with objects lost): see [`super::missing`] for what to tell the user.
+    #[error("object {id} is missing from the repository")]
+    Missing {
+        /// The object.
+        id: Oid,
+    },
+    /// libgit2 could not read the object (damaged).
     #[error("reading object {id}: {message}")]
     Read {
         /// The object.
@@ -157,8 +164,10 @@ impl<'r> Source<'r> {
         if let Some(found) = self.packs.read(key, &mut self.state.borrow_mut()) {
             return Ok(found);
         }
-        let obj =
-            self.odb.read(id).map_err(|e| ObjectError::Read { id, message: e.message().to_string() })?;
+        let obj = self.odb.read(id).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => ObjectError::Missing { id },
+            _ => ObjectError::Read { id, message: e.message().to_string() },
+        })?;
         let kind = ObjectKind::from_git2(obj.kind()).ok_or_else(|| ObjectError::Read {
             id,
             message: format!("unknown object kind {}", obj.kind()),

@@ -43,6 +43,9 @@ pub enum GitError {
         /// The limit.
         max: u64,
     },
+    /// An object the repository does not have.
+    #[error("{0}")]
+    Missing(super::missing::Missing),
     /// A lower-level libgit2 failure.
     #[error("{context}: {source}")]
     Git {
@@ -284,7 +287,7 @@ impl Repo {
         let mut listing = self.list_tree_unsized(tree)?;
         let sizes = super::blob_sizes(self.packs(), self.repo.path(), &listing.files)?;
         for (f, size) in listing.files.iter_mut().zip(sizes) {
-            f.size = size;
+            f.size = size.ok_or_else(|| GitError::Missing(self.missing(f.oid)))?;
         }
         Ok(listing)
     }
@@ -529,10 +532,19 @@ impl Repo {
         Ok(TreeListing { files })
     }
 
+    /// `map_err` helper for reading object `oid`: a missing object says so,
+    /// with the likely cause ([`super::missing`]).
+    fn object_err(&self, oid: Oid, doing: &'static str) -> impl FnOnce(git2::Error) -> GitError + '_ {
+        move |source| match source.code() {
+            git2::ErrorCode::NotFound => GitError::Missing(self.missing_here(oid)),
+            _ => GitError::Git { context: format!("{doing} {oid}"), source },
+        }
+    }
+
     /// The size of an object, from its header: nothing is inflated beyond it.
     pub fn object_size(&self, oid: Oid) -> Result<u64, GitError> {
         let odb = self.repo.odb().map_err(ctx("opening the object database"))?;
-        let (size, _) = odb.read_header(oid).map_err(ctx(format!("reading the header of {oid}")))?;
+        let (size, _) = odb.read_header(oid).map_err(self.object_err(oid, "reading the header of"))?;
         Ok(size as u64)
     }
 
@@ -555,7 +567,7 @@ impl Repo {
 
     /// Reads a blob.
     pub fn read_blob(&self, oid: Oid) -> Result<Vec<u8>, GitError> {
-        let blob = self.repo.find_blob(oid).map_err(ctx(format!("reading blob {oid}")))?;
+        let blob = self.repo.find_blob(oid).map_err(self.object_err(oid, "reading blob"))?;
         Ok(blob.content().to_vec())
     }
 

@@ -7,7 +7,8 @@ use git2::{Oid, Repository};
 use super::pack::Packs;
 use super::repo::{ctx, FileKind, GitError, TreeFile};
 
-/// The sizes of `files` (0 for gitlinks).
+/// The sizes of `files` (0 for gitlinks; `None` for a blob the repository
+/// does not have, as in a partial clone).
 ///
 /// Sizes are read straight from the pack files of the repository at
 /// `git_dir` and its alternates (module `odb::pack`): an entry header each,
@@ -16,7 +17,7 @@ use super::repo::{ctx, FileKind, GitError, TreeFile};
 /// (loose objects, say) is asked of libgit2, whose header reads are split
 /// across threads when there are many, each with its own handle (a libgit2
 /// repository is not shared across threads).
-pub fn blob_sizes(packs: &Packs, git_dir: &Path, files: &[TreeFile]) -> Result<Vec<u64>, GitError> {
+pub fn blob_sizes(packs: &Packs, git_dir: &Path, files: &[TreeFile]) -> Result<Vec<Option<u64>>, GitError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     // Distinct ids, ascending, each with the files that name it. An id is
     // sorted as two integers (its first 16 bytes and last 4), not as bytes.
@@ -54,11 +55,11 @@ pub fn blob_sizes(packs: &Packs, git_dir: &Path, files: &[TreeFile]) -> Result<V
     if !missing.is_empty() {
         let oids: Vec<Oid> = missing.iter().map(|&k| Oid::from_bytes(&ids[k]).expect("20-byte id")).collect();
         for (&k, size) in missing.iter().zip(odb_sizes(git_dir, &oids, threads)?) {
-            sizes[k] = Some(size);
+            sizes[k] = size;
         }
     }
 
-    let mut out = vec![0; files.len()];
+    let mut out = vec![Some(0); files.len()];
     let mut k = 0;
     let mut last = None;
     for (head, tail, i) in wanted {
@@ -66,37 +67,38 @@ pub fn blob_sizes(packs: &Packs, git_dir: &Path, files: &[TreeFile]) -> Result<V
             k += 1;
         }
         last = Some((head, tail));
-        out[i as usize] = sizes[k].expect("every size read");
+        out[i as usize] = sizes[k];
     }
     Ok(out)
 }
 
 /// [`blob_sizes`] read through libgit2 alone.
-fn odb_blob_sizes(git_dir: &Path, files: &[TreeFile], threads: usize) -> Result<Vec<u64>, GitError> {
+fn odb_blob_sizes(git_dir: &Path, files: &[TreeFile], threads: usize) -> Result<Vec<Option<u64>>, GitError> {
     let blobs: Vec<Oid> = files.iter().filter(|f| f.kind != FileKind::Gitlink).map(|f| f.oid).collect();
     let mut sizes = odb_sizes(git_dir, &blobs, threads)?.into_iter();
     Ok(files
         .iter()
-        .map(|f| if f.kind == FileKind::Gitlink { 0 } else { sizes.next().expect("one size per blob") })
+        .map(|f| if f.kind == FileKind::Gitlink { Some(0) } else { sizes.next().expect("one size per blob") })
         .collect())
 }
 
-/// The sizes of `oids` from libgit2 object headers, on up to `threads`
-/// threads when there are many.
-fn odb_sizes(git_dir: &Path, oids: &[Oid], threads: usize) -> Result<Vec<u64>, GitError> {
+/// The sizes of `oids` from libgit2 object headers (`None` for an object
+/// the repository does not have), on up to `threads` threads when there
+/// are many.
+fn odb_sizes(git_dir: &Path, oids: &[Oid], threads: usize) -> Result<Vec<Option<u64>>, GitError> {
     let chunk = oids.len().div_ceil(threads).max(4096);
-    let results: Vec<Result<Vec<u64>, GitError>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<Option<u64>>, GitError>> = std::thread::scope(|s| {
         let handles: Vec<_> = oids
             .chunks(chunk)
             .map(|part| {
-                s.spawn(move || -> Result<Vec<u64>, GitError> {
+                s.spawn(move || -> Result<Vec<Option<u64>>, GitError> {
                     let repo = Repository::open(git_dir).map_err(ctx("opening the repository"))?;
                     let odb = repo.odb().map_err(ctx("opening the object database"))?;
                     part.iter()
-                        .map(|&oid| {
-                            odb.read_header(oid)
-                                .map(|(n, _)| n as u64)
-                                .map_err(ctx(format!("reading blob {oid}")))
+                        .map(|&oid| match odb.read_header(oid) {
+                            Ok((n, _)) => Ok(Some(n as u64)),
+                            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+                            Err(e) => Err(ctx(format!("reading blob {oid}"))(e)),
                         })
                         .collect()
                 })

@@ -1,4 +1,6 @@
-//! Reading the repository: tree listings and blob sizes against git.
+//! Reading the repository: tree listings and blob sizes against git, and
+//! what commands say of objects the repository does not have.
 
 mod blob_sizes;
+mod missing;
 mod tree_listing;
