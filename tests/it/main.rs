@@ -13,6 +13,7 @@ mod deps;
 mod examples;
 mod fuzz_regressions;
 mod git;
+mod lfs;
 mod manifest;
 mod ownership;
 mod pattern;

@@ -28,28 +28,48 @@ enum Token {
     Close,
 }
 
-/// The module path declared by a go.mod file.
+/// The module path declared by a go.mod file, read as
+/// golang.org/x/mod/modfile reads it: `module PATH`, or one line of a
+/// `module (` ... `)` block.
 pub(super) fn module_path(text: &str) -> Result<String, String> {
     let mut module = None;
-    let mut depth = 0usize;
-    for (n, line) in lines(text)?.into_iter().enumerate() {
+    // The verb of the open block: a line `verb (` opens one, a line
+    // starting with `)` closes it, and the lines between are `verb`
+    // directives. Blocks do not nest.
+    let mut block: Option<Option<&str>> = None;
+    let lines = lines(text)?;
+    for (n, line) in lines.iter().enumerate() {
         let line_no = n + 1;
-        match line.as_slice() {
-            [] => {}
-            // `verb (` opens a block, `)` closes it; directives inside a block
-            // (of any verb) are not the top-level module directive.
-            [.., Token::Open] => depth += 1,
-            [Token::Close] => depth = depth.saturating_sub(1),
-            [Token::Word(verb), rest @ ..] if depth == 0 && verb == "module" => match rest {
-                [Token::Word(p) | Token::Quoted(p)] if !p.is_empty() => {
-                    if module.is_some() {
-                        return Err(format!("line {line_no}: repeated module directive"));
-                    }
-                    module = Some(p.clone());
+        let args = match (block, line.as_slice()) {
+            (_, []) => continue,
+            (Some(_), [Token::Close, ..]) => {
+                block = None;
+                continue;
+            }
+            (Some(Some("module")), args) => args,
+            (Some(_), _) => continue,
+            // `verb ( )`: an empty block.
+            (None, [Token::Word(_), Token::Open, Token::Close]) => continue,
+            (None, [Token::Word(verb), Token::Open]) => {
+                block = Some(Some(verb.as_str()));
+                continue;
+            }
+            // A block of several words: not one go accepts, and not `module`.
+            (None, [.., Token::Open]) => {
+                block = Some(None);
+                continue;
+            }
+            (None, [Token::Word(verb), args @ ..]) if verb == "module" => args,
+            (None, _) => continue,
+        };
+        match args {
+            [Token::Word(p) | Token::Quoted(p)] if !p.is_empty() => {
+                if module.is_some() {
+                    return Err(format!("line {line_no}: repeated module directive"));
                 }
-                _ => return Err(format!("line {line_no}: malformed module directive")),
-            },
-            _ => {}
+                module = Some(p.clone());
+            }
+            _ => return Err(format!("line {line_no}: malformed module directive")),
         }
     }
     module.ok_or_else(|| "no module directive".to_string())
