@@ -22,7 +22,10 @@ pub struct Args {
 /// Runs `completions`.
 pub fn run(args: &Args) -> CmdResult {
     let mut cmd = Cli::command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cmd, "git-split", &mut out);
+    // Into memory first: clap_complete panics on a failed write (a closed
+    // pipe), which main turns into a quiet exit.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "git-split", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
     Ok(())
 }

@@ -139,6 +139,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, error }) => {
             if let Some(e) = error {
+                if output::is_broken_pipe(&e) {
+                    output::die_of_broken_pipe();
+                }
                 output::error(&e);
             }
             ExitCode::from(code)
