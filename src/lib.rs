@@ -17,6 +17,7 @@ pub mod apply;
 pub mod check;
 pub mod codeowners;
 pub mod deps;
+pub mod discover;
 #[doc(hidden)]
 pub mod fault;
 pub mod git;

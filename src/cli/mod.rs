@@ -40,11 +40,14 @@ pub struct Cli {
 /// Flags every subcommand takes.
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// The monolith repository (a work tree or a bare repository).
-    #[arg(long, global = true, default_value = ".", value_name = "PATH")]
-    repo: PathBuf,
-    /// The ownership manifest [default: ownership.yaml at the repository
-    /// root, else in the tree of the ref]
+    /// The monolith repository (a work tree or a bare repository), opened
+    /// exactly as given [default: the one git finds: from the current
+    /// directory upwards, or where GIT_DIR and GIT_WORK_TREE say]
+    #[arg(long, global = true, value_name = "PATH")]
+    repo: Option<PathBuf>,
+    /// The ownership manifest, relative to the current directory
+    /// [default: ownership.yaml at the root of the work tree, else in the
+    /// tree of the ref]
     #[arg(long, global = true, value_name = "FILE")]
     manifest: Option<PathBuf>,
     /// The revision to read [default: the first of the manifest's
@@ -169,7 +172,7 @@ impl Context {
     }
 
     fn load_with(global: &GlobalArgs, head: bool) -> anyhow::Result<Context> {
-        let repo = Repo::open(&global.repo)?;
+        let repo = open_repo(global)?;
         // Where no file is given and there is no work tree, the manifest is
         // read from the tree of the ref (bare mirrors in CI).
         let manifest = match &global.manifest {
@@ -188,7 +191,7 @@ impl Context {
                     let text = repo.read_path_max(rev.tree, "ownership.yaml", max)?.with_context(|| {
                         format!(
                             "no ownership.yaml in {} or in the tree of {}; pass --manifest FILE",
-                            global.repo.display(),
+                            repo.path().display(),
                             rev.name
                         )
                     })?;
@@ -212,6 +215,23 @@ impl Context {
         };
         Ok(Context { repo, manifest, rev })
     }
+}
+
+/// `--repo`, opened exactly as given (a mistyped path never lands in an
+/// enclosing repository), else the repository git would use here.
+pub fn open_repo(global: &GlobalArgs) -> anyhow::Result<Repo> {
+    Ok(match &global.repo {
+        Some(path) => Repo::open(path)?,
+        None => git_split::discover::discover()?,
+    })
+}
+
+/// A path given on the command line (relative to the current directory,
+/// as git reads pathspecs) as a path in the tree of `repo`.
+pub fn tree_path(repo: &Repo, arg: &Path) -> anyhow::Result<String> {
+    git_split::discover::tree_path(repo, arg).ok_or_else(|| {
+        anyhow::anyhow!("`{}` is outside the repository at {}", arg.display(), repo.path().display())
+    })
 }
 
 /// `--ref`, else the first of `monolith.refs` (a glob picks its first match

@@ -2,6 +2,7 @@
 //! user can see is in a snapshot, every refusal has a test, and every
 //! command leaves the monolith byte-for-byte unchanged.
 
+mod discovery;
 mod pipes;
 
 use crate::support::{digest, fixture, fixture_copy, git, split};
