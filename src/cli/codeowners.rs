@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
+use git_split::codeowners::{self, expected_owners, generate, CodeOwners, Syntax};
 use git_split::git::{FileKind, TreeFile};
 use git_split::plan::Snapshot;
 
@@ -189,7 +189,7 @@ fn check(
     };
     let mut found = None;
     for c in &candidates {
-        if let Some(bytes) = ctx.repo.read_path(ctx.rev.tree, c)? {
+        if let Some(bytes) = ctx.repo.read_path_max(ctx.rev.tree, c, codeowners::MAX_BYTES)? {
             found = Some((c.clone(), bytes));
             break;
         }
@@ -206,7 +206,8 @@ fn check(
     };
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{path} at {} is not UTF-8 text", ctx.rev.name))?;
-    let co = CodeOwners::parse(&text, syntax);
+    let co = CodeOwners::parse_bounded(&text, syntax)
+        .map_err(|e| anyhow::anyhow!("{path} at {}: {e}", ctx.rev.name))?;
     let norm = |v: &[String]| -> Vec<String> {
         let mut v: Vec<String> = v.iter().map(|s| s.to_ascii_lowercase()).collect();
         v.sort();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context as _};
 use owo_colors::OwoColorize;
 
-use git_split::codeowners::{CodeOwners, Syntax};
+use git_split::codeowners::{self, CodeOwners, Syntax};
 use git_split::init::{from_codeowners, from_packages, from_top_level, render, Draft};
 
 use super::codeowners::SyntaxArg;
@@ -92,13 +92,13 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     } else if let Some(p) = &args.from {
         let p = tree_path(&repo, std::path::Path::new(p))?;
         let bytes = repo
-            .read_path(rev.tree, &p)?
+            .read_path_max(rev.tree, &p, codeowners::MAX_BYTES)?
             .with_context(|| format!("no file `{p}` in the tree of {}", rev.name))?;
         Some((p, bytes))
     } else {
         let mut found = None;
         for l in LOCATIONS {
-            if let Some(b) = repo.read_path(rev.tree, l)? {
+            if let Some(b) = repo.read_path_max(rev.tree, l, codeowners::MAX_BYTES)? {
                 found = Some((l.to_string(), b));
                 break;
             }
@@ -114,7 +114,8 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 None if path.starts_with(".gitlab/") || has_sections(&text) => Syntax::GitLab,
                 None => Syntax::GitHub,
             };
-            let co = CodeOwners::parse(&text, syntax);
+            let co = CodeOwners::parse_bounded(&text, syntax)
+                .map_err(|e| anyhow!("{path} at {}: {e}", rev.name))?;
             let mut err = anstream::stderr();
             for p in &co.problems {
                 writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
