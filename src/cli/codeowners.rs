@@ -149,7 +149,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         }
     }
     // GitHub ignores a CODEOWNERS file of 3 MB or more.
-    if syntax == Syntax::GitHub && generated.text.len() >= 3_000_000 {
+    if syntax == Syntax::GitHub && generated.text.len() >= 3_000_000 && !global.quiet {
         writeln!(
             anstream::stderr(),
             "{} the file is {}; GitHub ignores CODEOWNERS files of 3 MB or more",

@@ -117,7 +117,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             let co = CodeOwners::parse_bounded(&text, syntax)
                 .map_err(|e| anyhow!("{path} at {}: {e}", rev.name))?;
             let mut err = anstream::stderr();
-            for p in &co.problems {
+            for p in co.problems.iter().filter(|_| !global.quiet) {
                 writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
             }
             let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };

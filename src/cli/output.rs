@@ -6,7 +6,10 @@ use owo_colors::{OwoColorize, Style};
 
 use super::ColorWhen;
 
-/// Applies `--color` to every stream written through anstream.
+/// Applies `--color` to every stream written through anstream, and to the
+/// progress bars, which indicatif draws through `console` with its own
+/// choice: both follow anstream's (which for `auto` also honours
+/// `NO_COLOR`, `CLICOLOR` and `CLICOLOR_FORCE`).
 pub fn init_color(when: ColorWhen) {
     let choice = match when {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
@@ -14,6 +17,9 @@ pub fn init_color(when: ColorWhen) {
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+    let never = anstream::ColorChoice::Never;
+    console::set_colors_enabled(anstream::AutoStream::choice(&std::io::stdout()) != never);
+    console::set_colors_enabled_stderr(anstream::AutoStream::choice(&std::io::stderr()) != never);
 }
 
 /// `error: ...` on stderr, with the chain of causes.
