@@ -6,6 +6,7 @@ mod check;
 mod codeowners;
 mod completions;
 mod deps;
+mod examples;
 mod init;
 mod log;
 mod man;
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use git_split::git::{GitError, Repo, ResolvedRev};
 use git_split::manifest::Manifest;
@@ -121,9 +122,17 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 /// The result of a subcommand.
 pub type CmdResult = Result<(), Failure>;
 
+/// The command line's definition, each command's examples at the end of
+/// its `--help`.
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command())
+}
+
 /// Parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cmd = command();
+    let mut matches = cmd.clone().get_matches();
+    let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
     output::init_color(cli.global.color);
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),

@@ -4,6 +4,7 @@
 
 mod discovery;
 mod pipes;
+mod terminal;
 
 use crate::support::{digest, fixture, fixture_copy, git, split};
 
