@@ -44,9 +44,14 @@ pub fn parse_pointer(data: &[u8]) -> Option<LfsObject> {
     let text = std::str::from_utf8(data).ok()?;
     let mut lines = text.lines();
     let version = lines.next()?;
-    if version != "version https://git-lfs.github.com/spec/v1"
-        && version != "version https://hawser.github.com/spec/v1"
-    {
+    // git-lfs reads pointers of its pre-release (`hawser`) and alpha
+    // (`git-media`) days as its current ones.
+    let known = [
+        "https://git-lfs.github.com/spec/v1",
+        "https://hawser.github.com/spec/v1",
+        "http://git-media.io/v/2",
+    ];
+    if !version.strip_prefix("version ").is_some_and(|v| known.contains(&v)) {
         return None;
     }
     let (mut oid, mut size) = (None, None);
@@ -174,11 +179,16 @@ mod tests {
             "0".repeat(64)
         );
         assert_eq!(parse_pointer(ext.as_bytes()).map(|o| o.size), Some(1));
+        for alias in ["https://hawser.github.com/spec/v1", "http://git-media.io/v/2"] {
+            let old = format!("version {alias}\noid {OID}\nsize 7\n");
+            assert_eq!(parse_pointer(old.as_bytes()).map(|o| o.size), Some(7), "{alias}");
+        }
         for bad in [
             format!("version https://git-lfs.github.com/spec/v1\noid {OID}\n"),
             "version https://git-lfs.github.com/spec/v1\nsize 1\n".to_string(),
             format!("version https://git-lfs.github.com/spec/v1\noid {OID}\nsize 1"),
             format!("version https://example.com/v1\noid {OID}\nsize 1\n"),
+            format!("version https://git-media.io/v/2\noid {OID}\nsize 1\n"),
             format!("version https://git-lfs.github.com/spec/v1\noid {}\nsize 1\n", OID.to_uppercase()),
             "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 1\n".to_string(),
             format!("version https://git-lfs.github.com/spec/v1\noid {OID}\nsize -1\n"),

@@ -164,6 +164,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     multi.clear().ok();
     match args.format {
         Format::Json => output::json(&report)?,
+        // Quiet: the repositories are the output; only a failure is told.
+        Format::Text if global.quiet => {
+            for t in &report.teams {
+                if let Some(e) = &t.error {
+                    output::error(&anyhow::anyhow!("team {} failed: {e}", t.name));
+                }
+            }
+        }
         Format::Text => {
             let mut o = output::stdout();
             writeln!(

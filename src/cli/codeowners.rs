@@ -9,12 +9,12 @@ use clap::ValueEnum;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use git_split::codeowners::{expected_owners, generate, CodeOwners, Syntax};
+use git_split::codeowners::{self, expected_owners, generate, CodeOwners, Syntax};
 use git_split::odb::{FileKind, TreeFile};
 use git_split::plan::Snapshot;
 
 use super::output::{self, style};
-use super::{CmdResult, Context, Failure, GlobalArgs};
+use super::{tree_path, CmdResult, Context, Failure, GlobalArgs};
 
 /// Write a CODEOWNERS file from the teams' `owners` handles, or check one.
 ///
@@ -26,9 +26,10 @@ use super::{CmdResult, Context, Failure, GlobalArgs};
 /// `--check` in CI to catch drift.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Write to PATH (relative to the repository root) instead of stdout.
-    /// With --check: the path of the CODEOWNERS file in the tree of the ref
-    /// [default: the first that exists of the platform's locations]
+    /// Write to PATH (relative to the current directory) instead of stdout.
+    /// With --check: the CODEOWNERS file in the tree of the ref, relative to
+    /// the current directory as git pathspecs are [default: the first that
+    /// exists of the platform's locations]
     #[arg(long, short, value_name = "PATH")]
     output: Option<PathBuf>,
     /// The CODEOWNERS dialect: GitHub (one list, lines without owners take
@@ -88,8 +89,16 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     if args.check {
         return check(&ctx, &snap, &assignment.owners, args, syntax, global.quiet);
     }
-    let default_path = syntax.locations()[0];
-    let target = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or(default_path.to_string());
+    // Where the file lies in the tree (none when written outside the work
+    // tree): what the header's command names, so it works from the root.
+    let own_path = match &args.output {
+        None => Some(syntax.locations()[0].to_string()),
+        Some(p) => git_split::odb::discover::tree_path(&ctx.repo, p),
+    };
+    let target = own_path
+        .clone()
+        .or_else(|| args.output.as_ref().map(|p| p.display().to_string()))
+        .unwrap_or_default();
     let dialect = if syntax == Syntax::GitLab { " --syntax gitlab" } else { "" };
     let manifest_name = ctx.manifest.path.display().to_string();
     let header = vec![
@@ -105,9 +114,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // owners too, so that `--check` passes right after the first commit.
     let mut listing = snap.listing.clone();
     let mut owners = assignment.owners.clone();
-    let own_path = target.trim_start_matches("./").to_string();
-    let inside = !own_path.starts_with('/') && !own_path.split('/').any(|c| c == "..");
-    if inside && !listing.files.iter().any(|f| f.path == own_path.as_bytes()) {
+    if let Some(own_path) = own_path.filter(|p| !listing.files.iter().any(|f| f.path == p.as_bytes())) {
         owners.push(snap.ownership.owners(own_path.as_bytes()));
         listing.files.push(TreeFile {
             path: own_path.into_bytes(),
@@ -123,21 +130,17 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             out.write_all(generated.text.as_bytes())?;
             out.flush()?;
         }
-        Some(path) => {
-            let full = match ctx.repo.workdir() {
-                Some(w) if path.is_relative() => w.join(path),
-                _ => path.clone(),
-            };
+        Some(full) => {
             if let Some(parent) = full.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            std::fs::write(&full, &generated.text).with_context(|| format!("writing {}", full.display()))?;
+            std::fs::write(full, &generated.text).with_context(|| format!("writing {}", full.display()))?;
             if !global.quiet {
                 let mut out = output::stdout();
                 writeln!(
                     out,
                     "wrote {} ({} for {} at {})",
-                    path.display(),
+                    full.display(),
                     output::plural(generated.rules as u64, "rule", "rules"),
                     output::plural(snap.listing.files.len() as u64, "file", "files"),
                     ctx.rev.name
@@ -146,7 +149,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         }
     }
     // GitHub ignores a CODEOWNERS file of 3 MB or more.
-    if syntax == Syntax::GitHub && generated.text.len() >= 3_000_000 {
+    if syntax == Syntax::GitHub && generated.text.len() >= 3_000_000 && !global.quiet {
         writeln!(
             anstream::stderr(),
             "{} the file is {}; GitHub ignores CODEOWNERS files of 3 MB or more",
@@ -181,12 +184,12 @@ fn check(
     quiet: bool,
 ) -> CmdResult {
     let candidates: Vec<String> = match &args.output {
-        Some(p) => vec![p.display().to_string().trim_start_matches("./").to_string()],
+        Some(p) => vec![tree_path(&ctx.repo, p)?],
         None => syntax.locations().iter().map(|s| s.to_string()).collect(),
     };
     let mut found = None;
     for c in &candidates {
-        if let Some(bytes) = ctx.repo.read_path(ctx.rev.tree, c)? {
+        if let Some(bytes) = ctx.repo.read_path_max(ctx.rev.tree, c, codeowners::MAX_BYTES)? {
             found = Some((c.clone(), bytes));
             break;
         }
@@ -203,7 +206,8 @@ fn check(
     };
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{path} at {} is not UTF-8 text", ctx.rev.name))?;
-    let co = CodeOwners::parse(&text, syntax);
+    let co = CodeOwners::parse_bounded(&text, syntax)
+        .map_err(|e| anyhow::anyhow!("{path} at {}: {e}", ctx.rev.name))?;
     let norm = |v: &[String]| -> Vec<String> {
         let mut v: Vec<String> = v.iter().map(|s| s.to_ascii_lowercase()).collect();
         v.sort();

@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context as _};
 use owo_colors::OwoColorize;
 
-use git_split::codeowners::{CodeOwners, Syntax};
+use git_split::codeowners::{self, CodeOwners, Syntax};
 use git_split::init::{from_codeowners, from_packages, from_top_level, render, Draft};
-use git_split::odb::Repo;
 
 use super::codeowners::SyntaxArg;
 use super::output::{self, style};
-use super::{CmdResult, GlobalArgs};
+use super::{open_repo, tree_path, CmdResult, GlobalArgs};
 
 /// Where `init` looks for CODEOWNERS in the tree, in order.
 const LOCATIONS: [&str; 4] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];
@@ -38,15 +37,16 @@ const LOCATIONS: [&str; 4] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNE
 /// manifest is needed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where to write (relative to the repository root) [default: the
-    /// global --manifest, else ownership.yaml at the repository root]; `-`
-    /// for stdout.
+    /// Where to write, relative to the current directory [default: the
+    /// global --manifest, else ownership.yaml at the root of the work
+    /// tree]; `-` for stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Overwrite an existing manifest.
     #[arg(long)]
     force: bool,
-    /// The CODEOWNERS file to start from: a path in the tree of the ref.
+    /// The CODEOWNERS file to start from: a path in the tree of the ref,
+    /// relative to the current directory as git pathspecs are.
     #[arg(long, value_name = "PATH", conflicts_with = "top_level")]
     from: Option<String>,
     /// Ignore any CODEOWNERS file and the build system: one team per
@@ -64,7 +64,7 @@ const SHOWN: usize = 30;
 
 /// Runs `init`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
-    let repo = Repo::open(&global.repo)?;
+    let repo = open_repo(global)?;
     let rev = match &global.rev {
         Some(r) => repo.resolve(r)?,
         None => repo.head()?,
@@ -75,12 +75,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // given, like theirs): a natural place to write it.
     let target = match (&args.output, repo.workdir()) {
         (None, _) if global.manifest.is_some() => global.manifest.clone().expect("checked"),
-        (Some(p), _) if to_stdout => p.clone(),
-        (Some(p), Some(w)) if p.is_relative() => w.join(p),
         (Some(p), _) => p.clone(),
         (None, Some(w)) => w.join("ownership.yaml"),
         (None, None) => {
-            return Err(anyhow!("{} has no work tree; pass --output FILE", global.repo.display()).into())
+            return Err(anyhow!("{} has no work tree; pass --output FILE", repo.path().display()).into())
         }
     };
     if !to_stdout && target.exists() && !args.force {
@@ -92,15 +90,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let source = if args.top_level {
         None
     } else if let Some(p) = &args.from {
-        let p = p.trim_start_matches("./").to_string();
+        let p = tree_path(&repo, std::path::Path::new(p))?;
         let bytes = repo
-            .read_path(rev.tree, &p)?
+            .read_path_max(rev.tree, &p, codeowners::MAX_BYTES)?
             .with_context(|| format!("no file `{p}` in the tree of {}", rev.name))?;
         Some((p, bytes))
     } else {
         let mut found = None;
         for l in LOCATIONS {
-            if let Some(b) = repo.read_path(rev.tree, l)? {
+            if let Some(b) = repo.read_path_max(rev.tree, l, codeowners::MAX_BYTES)? {
                 found = Some((l.to_string(), b));
                 break;
             }
@@ -116,9 +114,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 None if path.starts_with(".gitlab/") || has_sections(&text) => Syntax::GitLab,
                 None => Syntax::GitHub,
             };
-            let co = CodeOwners::parse(&text, syntax);
+            let co = CodeOwners::parse_bounded(&text, syntax)
+                .map_err(|e| anyhow!("{path} at {}: {e}", rev.name))?;
             let mut err = anstream::stderr();
-            for p in &co.problems {
+            for p in co.problems.iter().filter(|_| !global.quiet) {
                 writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
             }
             let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };
@@ -162,7 +161,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     Ok(())
 }
 
-fn shown(target: &std::path::Path, repo: &Repo) -> String {
+fn shown(target: &std::path::Path, repo: &git_split::odb::Repo) -> String {
     match repo.workdir().and_then(|w| target.strip_prefix(w).ok()) {
         Some(rel) => rel.display().to_string(),
         None => target.display().to_string(),

@@ -1,9 +1,8 @@
 //! `git-split man [COMMAND]`: a roff man page, from the clap definitions.
 
 use anyhow::anyhow;
-use clap::CommandFactory;
 
-use super::{Cli, CmdResult};
+use super::{command, examples, CmdResult};
 
 /// Print a man page (roff) to stdout.
 ///
@@ -19,9 +18,10 @@ pub struct Args {
 
 /// Runs `man`.
 pub fn run(args: &Args) -> CmdResult {
-    let mut cmd = Cli::command();
+    let mut cmd = command();
     // Building propagates the version to the subcommands.
     cmd.build();
+    let name = args.command.clone().unwrap_or_default();
     let page = match &args.command {
         None => cmd,
         Some(name) => {
@@ -37,8 +37,14 @@ pub fn run(args: &Args) -> CmdResult {
             sub.name(full).bin_name(full)
         }
     };
+    // The examples get a section of their own, unfilled, instead of the
+    // end of `--help` run together as one paragraph.
+    let page = page.after_long_help(None::<&str>);
     let mut out = Vec::new();
     clap_mangen::Man::new(page).render(&mut out)?;
-    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
+    let mut text = String::from_utf8(out)?;
+    let at = text.find("\n.SH VERSION").map_or(text.len(), |i| i + 1);
+    text.insert_str(at, &examples::roff(examples::of(&name)));
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod check;
 mod codeowners;
 mod completions;
 mod deps;
+mod examples;
 mod init;
 mod log;
 mod man;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use git_split::manifest::Manifest;
 use git_split::odb::{GitError, Repo, ResolvedRev};
@@ -41,11 +42,14 @@ pub struct Cli {
 /// Flags every subcommand takes.
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// The monolith repository (a work tree or a bare repository).
-    #[arg(long, global = true, default_value = ".", value_name = "PATH")]
-    repo: PathBuf,
-    /// The ownership manifest [default: ownership.yaml at the repository
-    /// root, else in the tree of the ref]
+    /// The monolith repository (a work tree or a bare repository), opened
+    /// exactly as given [default: the one git finds: from the current
+    /// directory upwards, or where GIT_DIR and GIT_WORK_TREE say]
+    #[arg(long, global = true, value_name = "PATH")]
+    repo: Option<PathBuf>,
+    /// The ownership manifest, relative to the current directory
+    /// [default: ownership.yaml at the root of the work tree, else in the
+    /// tree of the ref]
     #[arg(long, global = true, value_name = "FILE")]
     manifest: Option<PathBuf>,
     /// The revision to read [default: the first of the manifest's
@@ -125,9 +129,17 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 /// The result of a subcommand.
 pub type CmdResult = Result<(), Failure>;
 
+/// The command line's definition, each command's examples at the end of
+/// its `--help`.
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command())
+}
+
 /// Parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cmd = command();
+    let mut matches = cmd.clone().get_matches();
+    let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
     output::init_color(cli.global.color);
     let result = match &cli.command {
         Command::Plan(args) => plan::run(&cli.global, args),
@@ -147,6 +159,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, error }) => {
             if let Some(e) = error {
+                if output::is_broken_pipe(&e) {
+                    output::die_of_broken_pipe();
+                }
                 output::error(&e);
             }
             ExitCode::from(code)
@@ -174,7 +189,7 @@ impl Context {
     }
 
     fn load_with(global: &GlobalArgs, head: bool) -> anyhow::Result<Context> {
-        let repo = Repo::open(&global.repo)?;
+        let repo = open_repo(global)?;
         // Where no file is given and there is no work tree, the manifest is
         // read from the tree of the ref (bare mirrors in CI).
         let manifest = match &global.manifest {
@@ -193,7 +208,7 @@ impl Context {
                     let text = repo.read_path_max(rev.tree, "ownership.yaml", max)?.with_context(|| {
                         format!(
                             "no ownership.yaml in {} or in the tree of {}; pass --manifest FILE",
-                            global.repo.display(),
+                            repo.path().display(),
                             rev.name
                         )
                     })?;
@@ -217,6 +232,23 @@ impl Context {
         };
         Ok(Context { repo, manifest, rev })
     }
+}
+
+/// `--repo`, opened exactly as given (a mistyped path never lands in an
+/// enclosing repository), else the repository git would use here.
+pub fn open_repo(global: &GlobalArgs) -> anyhow::Result<Repo> {
+    Ok(match &global.repo {
+        Some(path) => Repo::open(path)?,
+        None => git_split::odb::discover::discover()?,
+    })
+}
+
+/// A path given on the command line (relative to the current directory,
+/// as git reads pathspecs) as a path in the tree of `repo`.
+pub fn tree_path(repo: &Repo, arg: &Path) -> anyhow::Result<String> {
+    git_split::odb::discover::tree_path(repo, arg).ok_or_else(|| {
+        anyhow::anyhow!("`{}` is outside the repository at {}", arg.display(), repo.path().display())
+    })
 }
 
 /// `--ref`, else the first of `monolith.refs` (a glob picks its first match

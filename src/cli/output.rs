@@ -6,7 +6,10 @@ use owo_colors::{OwoColorize, Style};
 
 use super::ColorWhen;
 
-/// Applies `--color` to every stream written through anstream.
+/// Applies `--color` to every stream written through anstream, and to the
+/// progress bars, which indicatif draws through `console` with its own
+/// choice: both follow anstream's (which for `auto` also honours
+/// `NO_COLOR`, `CLICOLOR` and `CLICOLOR_FORCE`).
 pub fn init_color(when: ColorWhen) {
     let choice = match when {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
@@ -14,6 +17,9 @@ pub fn init_color(when: ColorWhen) {
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+    let never = anstream::ColorChoice::Never;
+    console::set_colors_enabled(anstream::AutoStream::choice(&std::io::stdout()) != never);
+    console::set_colors_enabled_stderr(anstream::AutoStream::choice(&std::io::stderr()) != never);
 }
 
 /// `error: ...` on stderr, with the chain of causes.
@@ -28,6 +34,25 @@ pub fn warning(message: &str) {
     let _ = writeln!(err, "{} {message}", "warning:".style(style::warn().bold()));
 }
 
+/// True when `e` is a write to a reader that went away (`| head -1`): an
+/// I/O error of the command's own output, not one a library error wraps.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Ends the process as git ends when its reader goes away: silently, by
+/// SIGPIPE (a shell reports 141). Rust ignores SIGPIPE so that writes to
+/// child processes fail with an error instead; only here is it restored.
+pub fn die_of_broken_pipe() -> ! {
+    // SAFETY: resetting a signal's disposition and raising it touch no
+    // Rust state; the process ends at the raise.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+    std::process::exit(128 + libc::SIGPIPE)
+}
+
 /// A stdout that strips colour when it is not wanted.
 pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
     anstream::AutoStream::auto(std::io::stdout().lock())
@@ -36,7 +61,8 @@ pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
 /// Writes pretty JSON and a newline.
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
+    // As an I/O error, so that a closed pipe is recognised as one.
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     out.flush()?;
     Ok(())

@@ -9,12 +9,14 @@ use git_split::ownership::{Owner, Reason};
 use git_split::plan::Snapshot;
 
 use super::output::{self, style};
-use super::{CmdResult, Context, Format, GlobalArgs};
+use super::{tree_path, CmdResult, Context, Format, GlobalArgs};
 
 /// Show which teams own each path and the pattern or package that matched.
 ///
-/// Paths are relative to the repository root and need not exist. For a
-/// directory of the tree, also shows how much of it each team owns.
+/// Paths are relative to the current directory, as git reads pathspecs (in
+/// a subdirectory, `x` is `<subdirectory>/x`), and need not exist; each is
+/// shown as its path from the repository root. For a directory of the
+/// tree, also shows how much of it each team owns.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Paths to explain.
@@ -67,6 +69,8 @@ struct Coverage {
 /// Runs `owners`.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
+    let paths: Vec<String> =
+        args.paths.iter().map(|p| tree_path(&ctx.repo, std::path::Path::new(p))).collect::<Result<_, _>>()?;
     let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let o = &snap.ownership;
     let names = o.team_names();
@@ -76,8 +80,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     };
     let assignment = o.assign(&snap.listing);
     let mut reports = Vec::new();
-    for raw in &args.paths {
-        let path = raw.trim_start_matches("./").trim_end_matches('/').to_string();
+    for path in paths {
         let exp = o.explain(path.as_bytes());
         let mut matched_by = Vec::new();
         let mut excluded_by = Vec::new();

@@ -30,8 +30,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     format: PlanFormat,
-    /// Write the JSON or HTML output to FILE instead of stdout; the file
-    /// appears whole or not at all.
+    /// Write the JSON or HTML output to FILE (relative to the current
+    /// directory) instead of stdout; the file appears whole or not at all.
     #[arg(long, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
     /// How many removal lines to show per team in text output (0: all).

@@ -38,6 +38,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 let at = d.commit.as_deref().map(|c| format!(" at {}", &c[..12])).unwrap_or_default();
                 writeln!(o, "{} {}{at}: {}", "differs:".style(style::bad()), d.team, d.message)?;
             }
+            if global.quiet {
+                return if v.differences.is_empty() { Ok(()) } else { Err(Failure::findings()) };
+            }
             writeln!(
                 o,
                 "verified {} team {} ({} commits compared): {}",

@@ -50,6 +50,28 @@ impl Syntax {
     }
 }
 
+/// CODEOWNERS files larger than this are not read: GitHub ignores them (its
+/// limit is 3 MB), and a file from the tree under review must not make us
+/// read without end.
+pub const MAX_BYTES: u64 = 3_000_000;
+
+/// Longer patterns are skipped (and reported): no path is longer
+/// (`PATH_MAX`), and each pattern is tried on every file.
+pub const MAX_PATTERN_BYTES: usize = 4096;
+
+/// A file with more patterns holding wildcards than this is refused: each
+/// is tried on every file of the tree (literal patterns are looked up, so
+/// any number of them costs little).
+pub const MAX_WILDCARD_PATTERNS: usize = 10_000;
+
+/// A CODEOWNERS file too costly to match.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{count} patterns with wildcards; more than {MAX_WILDCARD_PATTERNS} are not read, as each is tried on every file")]
+pub struct TooManyWildcards {
+    /// How many the file has.
+    pub count: usize,
+}
+
 /// A line that the platform would not use, and why.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -166,6 +188,16 @@ impl CodeOwners {
                     continue;
                 }
             }
+            if pattern.len() > MAX_PATTERN_BYTES {
+                co.problems.push(Problem {
+                    line,
+                    message: format!(
+                        "a pattern of {} bytes, longer than any path; git-split skips the line",
+                        pattern.len()
+                    ),
+                });
+                continue;
+            }
             let matcher = match Matcher::new(&pattern, syntax) {
                 Ok(m) => m,
                 Err(message) => {
@@ -177,6 +209,16 @@ impl CodeOwners {
         }
         co.index();
         co
+    }
+
+    /// [`CodeOwners::parse`] for a file read from a tree under review:
+    /// refuses one whose wildcard patterns are too many to try on every file.
+    pub fn parse_bounded(text: &str, syntax: Syntax) -> Result<CodeOwners, TooManyWildcards> {
+        let co = CodeOwners::parse(text, syntax);
+        match co.general.len() {
+            count if count > MAX_WILDCARD_PATTERNS => Err(TooManyWildcards { count }),
+            _ => Ok(co),
+        }
     }
 
     fn index(&mut self) {
@@ -460,15 +502,17 @@ impl Matcher {
             return false;
         }
         if !self.prefix {
-            return match_segs(&self.segs, comps, false);
+            return match_segs(&self.segs, comps, false, comps.len(), comps.len());
         }
         // GitHub: `docs/*` matches only what is directly in `docs`.
         let last_is_star = matches!(self.segs.last(), Some(Seg::Toks(t)) if t == &[Tok::Star]);
         if last_is_star && !self.dir_only {
-            return match_segs(&self.segs, comps, true);
+            return match_segs(&self.segs, comps, true, comps.len(), comps.len());
         }
+        // A directory owns its subtree: a match of any leading part of the
+        // path (only of a directory, for a trailing `/`).
         let max = if self.dir_only { comps.len() - 1 } else { comps.len() };
-        (1..=max).any(|k| match_segs(&self.segs, &comps[..k], true))
+        match_segs(&self.segs, comps, true, 1, max)
     }
 }
 
@@ -542,44 +586,98 @@ fn compile_class(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
     }
 }
 
-/// Do `segs` match exactly the components `comps`? `final_dstar_needs_one`:
-/// gitignore's trailing `/**` matches "everything inside", never nothing.
-fn match_segs(segs: &[Seg], comps: &[&str], final_dstar_needs_one: bool) -> bool {
-    match segs.split_first() {
-        None => comps.is_empty(),
-        Some((Seg::DoubleStar, rest)) => {
-            if rest.is_empty() {
-                return !final_dstar_needs_one || !comps.is_empty();
+/// Do `segs` match exactly the first `k` components of `comps`, for some
+/// `k` in `min..=max`? `final_dstar_needs_one`: gitignore's trailing `/**`
+/// matches "everything inside", never nothing.
+///
+/// Runs the pattern as an automaton over the components, the set of
+/// segments reached so far advanced one component at a time, so the time
+/// is linear in the path (times the pattern's size) whatever the pattern:
+/// a CODEOWNERS file comes from the tree under review, and a backtracking
+/// matcher would let one line stall the check.
+fn match_segs(segs: &[Seg], comps: &[&str], final_dstar_needs_one: bool, min: usize, max: usize) -> bool {
+    let n = segs.len();
+    let last = n.saturating_sub(1);
+    // `**` may match no component, except a final one that needs one.
+    let close = |set: &mut [bool]| {
+        for i in 0..n {
+            if set[i] && segs[i] == Seg::DoubleStar && (i < last || !final_dstar_needs_one) {
+                set[i + 1] = true;
             }
-            (0..=comps.len()).any(|i| match_segs(rest, &comps[i..], final_dstar_needs_one))
         }
-        Some((Seg::Toks(t), rest)) => match comps.split_first() {
-            Some((c, more)) => {
-                let name: Vec<char> = c.chars().collect();
-                match_toks(t, &name) && match_segs(rest, more, final_dstar_needs_one)
+    };
+    let mut now = vec![false; n + 1];
+    now[0] = true;
+    close(&mut now);
+    let mut next = vec![false; n + 1];
+    let mut chars = Vec::new();
+    for (k, comp) in comps.iter().enumerate().take(max) {
+        next.fill(false);
+        chars.clear();
+        chars.extend(comp.chars());
+        for i in (0..n).filter(|&i| now[i]) {
+            match &segs[i] {
+                Seg::DoubleStar => {
+                    next[i] = true;
+                    // Having matched one component, a final `**` is done.
+                    if i == last {
+                        next[n] = true;
+                    }
+                }
+                Seg::Toks(t) => next[i + 1] |= match_toks(t, &chars),
             }
-            None => false,
-        },
+        }
+        close(&mut next);
+        std::mem::swap(&mut now, &mut next);
+        if k + 1 >= min && now[n] {
+            return true;
+        }
+        if !now.iter().any(|&b| b) {
+            return false;
+        }
     }
+    false
 }
 
+/// Does the path segment `name` match `toks` whole? The same automaton
+/// over characters: the set of token positions reached, one character at a
+/// time, a `*` staying where it is while it takes characters.
 fn match_toks(toks: &[Tok], name: &[char]) -> bool {
-    match toks.split_first() {
-        None => name.is_empty(),
-        Some((Tok::Star, rest)) => (0..=name.len()).any(|i| match_toks(rest, &name[i..])),
-        Some((tok, rest)) => {
-            let Some((&c, more)) = name.split_first() else { return false };
-            let ok = match tok {
-                Tok::Lit(l) => *l == c,
-                Tok::One => true,
-                Tok::Class { negated, ranges } => {
-                    ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
-                }
-                Tok::Star => unreachable!("handled above"),
-            };
-            ok && match_toks(rest, more)
+    let n = toks.len();
+    // `*` may take no character (`compile_seg` never puts two in a row).
+    let close = |set: &mut [bool]| {
+        for i in 0..n {
+            if set[i] && toks[i] == Tok::Star {
+                set[i + 1] = true;
+            }
         }
+    };
+    let mut now = vec![false; n + 1];
+    now[0] = true;
+    close(&mut now);
+    let mut next = vec![false; n + 1];
+    for &c in name {
+        next.fill(false);
+        let mut alive = false;
+        for i in (0..n).filter(|&i| now[i]) {
+            let (to, ok) = match &toks[i] {
+                Tok::Star => (i, true),
+                Tok::Lit(l) => (i + 1, *l == c),
+                Tok::One => (i + 1, true),
+                Tok::Class { negated, ranges } => {
+                    (i + 1, ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated)
+                }
+            };
+            next[to] |= ok;
+            alive |= ok;
+        }
+        if !alive {
+            return false;
+        }
+        close(&mut next);
+        std::mem::swap(&mut now, &mut next);
     }
+    now[n]
 }
 
 #[cfg(test)]

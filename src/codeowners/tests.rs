@@ -149,3 +149,49 @@ fn index_agrees_with_trying_every_rule() {
         }
     }
 }
+
+/// Patterns that make a backtracking matcher take exponential time: each
+/// answer here would take minutes if a `*` or a `**` backtracked.
+#[test]
+fn backtracking_patterns_match_in_linear_time() {
+    let a60 = "a".repeat(60);
+    let deep = format!("{}/{a60}", vec![a60.as_str(); 30].join("/"));
+    let cases: &[(Syntax, String, &str, bool)] = &[
+        // The line from the report, and a file of 60 `a`s.
+        (Syntax::GitHub, "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b".into(), &a60, false),
+        (Syntax::GitHub, "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b".into(), &format!("{a60}b"), true),
+        (Syntax::GitHub, format!("/{}/*a*a*a*a*a*a*a*a*a*a*c", vec!["**"; 30].join("/")), &deep, false),
+        (Syntax::GitHub, format!("/{}/*a*a*a*a*a*a*a*a*a*a", vec!["**"; 30].join("/")), &deep, true),
+        (Syntax::GitHub, format!("{}b", "?*".repeat(40)), &a60, false),
+        (Syntax::GitLab, format!("{}b", "[a]*".repeat(20)), &deep, false),
+        (Syntax::GitLab, format!("{}a", "[a]*".repeat(20)), &deep, true),
+        (Syntax::GitLab, format!("{}*", "**/".repeat(40)), &deep, true),
+    ];
+    for (syntax, pattern, path, want) in cases {
+        let co = CodeOwners::parse(&format!("{pattern} @o"), *syntax);
+        assert!(co.problems.is_empty(), "{pattern}: {:?}", co.problems);
+        assert_eq!(
+            !co.owners(path).is_empty(),
+            *want,
+            "{syntax:?} `{pattern}` vs a path of {} bytes",
+            path.len()
+        );
+    }
+}
+
+#[test]
+fn too_many_wildcard_patterns_are_refused_and_literal_ones_are_not() {
+    let lines = |n: usize, f: fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join("\n");
+    let wild = |i: usize| format!("*.x{i} @o");
+    assert!(CodeOwners::parse_bounded(&lines(MAX_WILDCARD_PATTERNS, wild), Syntax::GitHub).is_ok());
+    assert_eq!(
+        CodeOwners::parse_bounded(&lines(MAX_WILDCARD_PATTERNS + 1, wild), Syntax::GitHub).unwrap_err(),
+        TooManyWildcards { count: MAX_WILDCARD_PATTERNS + 1 }
+    );
+    let literal = |i: usize| format!("/src/m{i}/ @o");
+    assert!(CodeOwners::parse_bounded(&lines(5 * MAX_WILDCARD_PATTERNS, literal), Syntax::GitHub).is_ok());
+    // A pattern longer than any path is skipped, and said so.
+    let co = CodeOwners::parse(&format!("{} @o\n/a @b", "a*".repeat(MAX_PATTERN_BYTES)), Syntax::GitHub);
+    assert_eq!(co.rules.len(), 1);
+    assert_eq!(co.problems[0].line, 1);
+}

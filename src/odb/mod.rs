@@ -8,12 +8,14 @@
 //!   commits, and the error every object read or write reports;
 //! - `tree`: tree objects parsed in place;
 //! - `pack`: pack files read from memory maps, and new packs written;
+//! - [`discover`]: the repository found as git finds it;
 //! - `sizes`: many blob sizes at once;
 //! - [`missing`]: what to say of an object the repository does not have.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
 //! new packs) goes through `pack`; the rest is libgit2's.
 
+pub mod discover;
 pub(crate) mod id;
 pub mod missing;
 pub(crate) mod object;

@@ -224,6 +224,15 @@ impl Repo {
         Ok(Repo { repo, path: path.to_path_buf(), packs: std::sync::OnceLock::new() })
     }
 
+    /// Wraps a repository libgit2 has already opened (as
+    /// [`super::discover`] finds one), with the settings [`Repo::open`]
+    /// applies; `path` is how messages name it.
+    pub fn from_git2(repo: Repository, path: PathBuf) -> Repo {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
+        Repo { repo, path, packs: std::sync::OnceLock::new() }
+    }
+
     /// The libgit2 handle.
     pub fn raw(&self) -> &Repository {
         &self.repo

@@ -2,6 +2,10 @@
 //! user can see is in a snapshot, every refusal has a test, and every
 //! command leaves the monolith byte-for-byte unchanged.
 
+mod discovery;
+mod pipes;
+mod terminal;
+
 use crate::support::{digest, fixture, fixture_copy, git, split};
 
 /// Runs the command, snapshots its output, and checks the monolith is untouched.

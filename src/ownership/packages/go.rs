@@ -28,44 +28,84 @@ enum Token {
     Close,
 }
 
-/// The module path declared by a go.mod file.
+/// The module path declared by a go.mod file, read as
+/// golang.org/x/mod/modfile reads it: `module PATH`, or one line of a
+/// `module (` ... `)` block.
 pub(super) fn module_path(text: &str) -> Result<String, String> {
     let mut module = None;
-    let mut depth = 0usize;
-    for (n, line) in lines(text)?.into_iter().enumerate() {
-        let line_no = n + 1;
-        match line.as_slice() {
-            [] => {}
-            // `verb (` opens a block, `)` closes it; directives inside a block
-            // (of any verb) are not the top-level module directive.
-            [.., Token::Open] => depth += 1,
-            [Token::Close] => depth = depth.saturating_sub(1),
-            [Token::Word(verb), rest @ ..] if depth == 0 && verb == "module" => match rest {
-                [Token::Word(p) | Token::Quoted(p)] if !p.is_empty() => {
-                    if module.is_some() {
-                        return Err(format!("line {line_no}: repeated module directive"));
-                    }
-                    module = Some(p.clone());
+    // A line `verb (` opens a block, a line starting with `)` closes it, and
+    // the lines between are `verb` directives. Blocks do not nest.
+    let mut block = Block::None;
+    lines(text, |line_no, line| {
+        let args = match (block, line) {
+            (_, []) => return Ok(()),
+            (Block::Module | Block::Other, [Token::Close, ..]) => {
+                block = Block::None;
+                return Ok(());
+            }
+            (Block::Module, args) => args,
+            (Block::Other, _) => return Ok(()),
+            // `verb ( )`: an empty block.
+            (Block::None, [Token::Word(_), Token::Open, Token::Close]) => return Ok(()),
+            (Block::None, [Token::Word(verb), Token::Open]) => {
+                block = if verb == "module" { Block::Module } else { Block::Other };
+                return Ok(());
+            }
+            // A block of several words: not one go accepts, and not `module`.
+            (Block::None, [.., Token::Open]) => {
+                block = Block::Other;
+                return Ok(());
+            }
+            (Block::None, [Token::Word(verb), args @ ..]) if verb == "module" => args,
+            (Block::None, _) => return Ok(()),
+        };
+        match args {
+            [Token::Word(p) | Token::Quoted(p)] if !p.is_empty() => {
+                if module.is_some() {
+                    return Err(format!("line {line_no}: repeated module directive"));
                 }
-                _ => return Err(format!("line {line_no}: malformed module directive")),
-            },
-            _ => {}
+                module = Some(p.clone());
+                Ok(())
+            }
+            _ => Err(format!("line {line_no}: malformed module directive")),
         }
-    }
+    })?;
     module.ok_or_else(|| "no module directive".to_string())
 }
 
+/// The block a go.mod line is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Block {
+    None,
+    Module,
+    Other,
+}
+
+/// Adds a token to a line, keeping its first three and its last: all that
+/// decides what a line is (a longer one is never a module directive), so a
+/// line of millions of tokens takes no memory.
+fn push(line: &mut Vec<Token>, token: Token) {
+    if line.len() == 4 {
+        line[3] = token;
+    } else {
+        line.push(token);
+    }
+}
+
 /// Splits go.mod text into lines of tokens, dropping `//` comments (the
-/// lexing rules of golang.org/x/mod/modfile, reduced to what `module` needs).
-fn lines(text: &str) -> Result<Vec<Vec<Token>>, String> {
+/// lexing rules of golang.org/x/mod/modfile, reduced to what `module`
+/// needs), and hands each line to `each` with its number, one at a time.
+fn lines(text: &str, mut each: impl FnMut(usize, &[Token]) -> Result<(), String>) -> Result<(), String> {
     let b = text.as_bytes();
-    let mut out = vec![Vec::new()];
+    let mut line = Vec::new();
+    let mut line_no = 1;
     let mut i = 0;
     while i < b.len() {
-        let line = out.last_mut().expect("never empty");
         match b[i] {
             b'\n' => {
-                out.push(Vec::new());
+                each(line_no, &line)?;
+                line.clear();
+                line_no += 1;
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => i += 1,
@@ -75,11 +115,11 @@ fn lines(text: &str) -> Result<Vec<Vec<Token>>, String> {
                 }
             }
             b'(' => {
-                line.push(Token::Open);
+                push(&mut line, Token::Open);
                 i += 1;
             }
             b')' => {
-                line.push(Token::Close);
+                push(&mut line, Token::Close);
                 i += 1;
             }
             b'"' => {
@@ -101,7 +141,7 @@ fn lines(text: &str) -> Result<Vec<Vec<Token>>, String> {
                         Some((_, c)) => s.push(c),
                     }
                 }
-                line.push(Token::Quoted(s));
+                push(&mut line, Token::Quoted(s));
             }
             b'`' => {
                 let rest = &text[i + 1..];
@@ -109,7 +149,7 @@ fn lines(text: &str) -> Result<Vec<Vec<Token>>, String> {
                 let Some(end) = end else {
                     return Err("unterminated raw string".into());
                 };
-                line.push(Token::Quoted(rest[..end].to_string()));
+                push(&mut line, Token::Quoted(rest[..end].to_string()));
                 i += 1 + end + 1;
             }
             _ => {
@@ -120,9 +160,9 @@ fn lines(text: &str) -> Result<Vec<Vec<Token>>, String> {
                 {
                     i += 1;
                 }
-                line.push(Token::Word(text[start..i].to_string()));
+                push(&mut line, Token::Word(text[start..i].to_string()));
             }
         }
     }
-    Ok(out)
+    each(line_no, &line)
 }

@@ -466,17 +466,19 @@ fn assert_no_space_failure(
     expected: &BTreeMap<&str, String>,
     what: &str,
 ) {
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    // `apply -q` tells only the failure, as an error.
+    let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{what}: a team failed: exit 1\n{o:?}");
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.contains("failed:")).collect();
-    assert_eq!(failed.len(), 1, "{what}: one team failed\n{stdout}");
+    assert!(o.stdout.is_empty(), "{what}: {o:?}");
+    let failed: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: team ")).collect();
+    assert_eq!(failed.len(), 1, "{what}: one team failed\n{stderr}");
     assert!(failed[0].contains("No space left on device"), "{what}: {}", failed[0]);
     assert!(
         failed[0].contains(&out.display().to_string()),
         "{what}: the error names the path: {}",
         failed[0]
     );
-    let name = failed[0].split_whitespace().next().unwrap();
+    let name = failed[0].split_whitespace().nth(2).unwrap();
     assert!(previous[name] == digest(&team(out, name)), "{what}: {name} kept its previous repository");
     assert_clean(out, what);
     assert_whole(s, out, previous, expected, what);

@@ -383,7 +383,7 @@ fn lfs_objects_each_team_needs_are_listed() {
     let out = tmp.path().join("out");
     let run = split_bounded(
         &repo,
-        &["apply", "-q", "--manifest", m.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &["apply", "--manifest", m.to_str().unwrap(), "--out", out.to_str().unwrap()],
         MEM_LIMIT_KIB,
     );
     assert_eq!(run.code, 0, "{}", run.stderr);

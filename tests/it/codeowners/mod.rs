@@ -13,6 +13,7 @@
 //! patterns, with GitHub's documented differences from gitignore pinned.
 
 mod cli;
+mod hostile;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

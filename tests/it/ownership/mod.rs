@@ -4,6 +4,7 @@
 //! team. Package directories are written out by hand from the fixture script.
 
 mod gradle;
+mod hostile;
 mod jvm;
 mod packages_vs_tools;
 

@@ -187,4 +187,12 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_module_directive_in_a_block_names_the_module() {
+        let text = b"module ( // the path\n\t\"example.com/m\"\n)\n";
+        let got: Vec<(String, Vec<String>)> =
+            directives(text).into_iter().map(|d| (d.verb, d.args)).collect();
+        assert_eq!(got, vec![("module".to_string(), vec!["example.com/m".to_string()])]);
+    }
 }

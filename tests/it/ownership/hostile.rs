@@ -1,0 +1,66 @@
+//! Package manifests built to hurt their readers (nested a hundred
+//! thousand levels, over the size limit, a go.mod of one endless line, of
+//! a million lines, of millions of parentheses), next to sound ones of
+//! each kind: `plan` reads them all within the bounded runner's memory and
+//! hang guard, resolves the sound packages, and lists each manifest it
+//! could not read with the reason.
+
+use crate::support::bounded::{split_bounded, MEM_LIMIT_KIB};
+use crate::support::fixture;
+
+#[test]
+fn hostile_manifests_are_skipped_with_a_reason_and_sound_ones_resolve() {
+    let repo = fixture("hostile_inputs");
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("ownership.yaml");
+    let sound = [
+        ("cargo:ok-crate", "cargo/ok"),
+        ("npm:ok-npm", "npm/ok"),
+        ("npm:pnpm-root", "npm/pnpm"),
+        ("composer:ok/composer", "composer/ok"),
+        ("maven:g:ok-maven", "maven/ok"),
+        ("python:ok-python", "python/ok"),
+        ("go:example.com/ok", "go/ok"),
+        // Deep, long or many, but well-formed: read all the same.
+        ("maven:g:deep-maven", "maven/deep"),
+        ("go:example.com/many", "go/many"),
+        ("go:example.com/deep", "go/deep"),
+    ];
+    let mut yaml = String::from("version: 1\nteams:\n");
+    for (i, (spec, _)) in sound.iter().enumerate() {
+        yaml.push_str(&format!("  p{i}:\n    packages: [\"{spec}\"]\n"));
+    }
+    std::fs::write(&manifest, yaml).unwrap();
+    let args = ["plan", "--no-deps", "--format", "json", "--manifest", manifest.to_str().unwrap()];
+    let run = split_bounded(&repo, &args, MEM_LIMIT_KIB);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for (team, (spec, dir)) in v["teams"].as_array().unwrap().iter().zip(sound) {
+        assert_eq!(team["packages"][0]["package"], spec);
+        assert_eq!(team["packages"][0]["paths"], serde_json::json!([dir]), "{spec}");
+    }
+    let skipped: Vec<(&str, &str)> = v["skipped_manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    let paths: Vec<&str> = skipped.iter().map(|s| s.0).collect();
+    assert_eq!(
+        paths,
+        [
+            "cargo/deep/Cargo.toml",
+            "cargo/huge/Cargo.toml",
+            "cargo/tables/Cargo.toml",
+            "composer/deep/composer.json",
+            "go/long/go.mod",
+            "npm/deep/package.json",
+            "npm/pnpm/pnpm-workspace.yaml",
+            "python/deep/pyproject.toml",
+        ]
+    );
+    for (path, reason) in skipped {
+        let why = ["recursion", "larger than 8 MiB", "malformed module directive"];
+        assert!(why.iter().any(|w| reason.contains(w)), "{path}: {reason}");
+    }
+}
