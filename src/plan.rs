@@ -23,12 +23,14 @@ impl Tally {
     }
 }
 
-/// One line of a removal preview: a file, or a directory removed whole.
+/// One line of a collapsed list of files: a file, or a directory all of
+/// whose files are in the list (what a team removes or keeps, what no team
+/// owns).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Removal {
+pub struct Collapsed {
     /// The path (a directory ends with `/`).
     pub path: String,
-    /// Files and bytes removed under it.
+    /// Files and bytes of the list under it.
     #[serde(flatten)]
     pub tally: Tally,
 }
@@ -81,7 +83,9 @@ pub struct TeamPlan {
     /// Packages named by the team.
     pub packages: Vec<PackagePlan>,
     /// Removals collapsed to the highest directories removed whole, by path.
-    pub removed: Vec<Removal>,
+    pub removed: Vec<Collapsed>,
+    /// What the team keeps, collapsed the same way (monolith paths).
+    pub kept: Vec<Collapsed>,
     /// What the split breaks: references from kept files into removed ones
     /// (filled in by the dependency analysis; `None` until it has run).
     pub breaks: Option<BreakSummary>,
@@ -147,6 +151,9 @@ pub struct Plan {
     pub shared_packages: Vec<PackagePlan>,
     /// Files that no team owns and that are not shared: lost by every team.
     pub unowned: Vec<String>,
+    /// The same files, collapsed to the highest directories none of whose
+    /// files any team owns.
+    pub unowned_collapsed: Vec<Collapsed>,
     /// Files owned by several teams (duplicated on purpose, or by mistake).
     pub overlaps: Vec<Overlap>,
     /// Patterns that match nothing.
@@ -300,11 +307,31 @@ fn package_plans(o: &Ownership, owner: Owner, owned: &[u64]) -> Vec<PackagePlan>
             kind: p.resolution.kind.to_string(),
             paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
             files: p.resolution.files.iter().map(|d| lossy(d)).collect(),
-            carve_outs: p.resolution.carve_outs.iter().map(|d| lossy(d)).collect(),
-            carved_files: p.resolution.carved_files.iter().map(|d| lossy(d)).collect(),
+            carve_outs: outermost(&p.resolution.carve_outs).iter().map(|d| lossy(d)).collect(),
+            carved_files: p
+                .resolution
+                .carved_files
+                .iter()
+                .filter(|f| !p.resolution.carve_outs.iter().any(|d| under(f, d)))
+                .map(|d| lossy(d))
+                .collect(),
             owned_files,
         })
         .collect()
+}
+
+/// The directories of `dirs` that lie in no other of them: a nested
+/// package's own nested packages go with it.
+fn outermost<T: AsRef<[u8]>>(dirs: &[T]) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = dirs.iter().map(|d| d.as_ref()).collect();
+    out.sort_unstable();
+    out.dedup();
+    // Carve-out lists are a package's nested packages: dozens, not
+    // thousands, so each is checked against every other.
+    let inner: Vec<bool> = out.iter().map(|d| out.iter().any(|o| under(d, o))).collect();
+    let mut inner = inner.into_iter();
+    out.retain(|_| !inner.next().expect("one flag per directory"));
+    out
 }
 
 fn under(path: &[u8], dir: &[u8]) -> bool {
@@ -339,8 +366,11 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
     let roots: Vec<Option<&[u8]>> =
         teams.iter().map(|&t| manifest.teams[t].root.as_ref().map(|r| r.as_bytes())).collect();
     let mut stats = vec![TeamStats::default(); teams.len()];
-    let mut preview = Collapser::new(teams.len());
-    let mut removed_now = vec![false; teams.len()];
+    // Lists collapsed to directories, in one walk: what each team removes
+    // (slot k), what it keeps (teams + k), and what no team owns (last).
+    let n = teams.len();
+    let mut preview = Collapser::new(2 * n + 1);
+    let mut removed_now = vec![false; 2 * n + 1];
     for (i, (f, own)) in files.iter().zip(&assignment.owners).enumerate() {
         for (k, &t) in teams.iter().enumerate() {
             let st = &mut stats[k];
@@ -358,10 +388,14 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 st.removed.add(f.size);
             }
             removed_now[k] = !keep;
+            removed_now[n + k] = keep;
         }
+        removed_now[2 * n] = own.is_unowned();
         preview.file(i as u32, &f.path, f.size, &removed_now);
     }
     let mut removals = preview.finish(files);
+    let unowned_collapsed = removals.pop().expect("the unowned slot");
+    let mut kept = removals.split_off(n);
     let team_plans = teams
         .iter()
         .zip(stats)
@@ -379,6 +413,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 outside_root_files: st.outside_root,
                 packages: package_plans(o, Owner::Team(t), &owned),
                 removed: std::mem::take(&mut removals[k]),
+                kept: std::mem::take(&mut kept[k]),
                 breaks: None,
             }
         })
@@ -409,6 +444,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
         teams: team_plans,
         shared_packages: package_plans(o, Owner::Shared, &owned),
         unowned,
+        unowned_collapsed,
         overlaps,
         stale_patterns,
         skipped_manifests: o
@@ -514,21 +550,21 @@ impl Collapser {
         }
     }
 
-    fn finish(mut self, files: &[crate::odb::TreeFile]) -> Vec<Vec<Removal>> {
+    fn finish(mut self, files: &[crate::odb::TreeFile]) -> Vec<Vec<Collapsed>> {
         while !self.stack.is_empty() {
             self.close();
         }
         self.done
             .into_iter()
             .map(|entries| {
-                let mut out: Vec<Removal> = entries
+                let mut out: Vec<Collapsed> = entries
                     .into_iter()
                     .map(|e| match e {
-                        Entry::File(i, size) => Removal {
+                        Entry::File(i, size) => Collapsed {
                             path: lossy(&files[i as usize].path),
                             tally: Tally { files: 1, bytes: size },
                         },
-                        Entry::Dir(path, tally) => Removal { path: format!("{}/", lossy(&path)), tally },
+                        Entry::Dir(path, tally) => Collapsed { path: format!("{}/", lossy(&path)), tally },
                     })
                     .collect();
                 out.sort_by(|a, b| a.path.cmp(&b.path));

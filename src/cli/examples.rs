@@ -52,6 +52,14 @@ pub fn of(command: &str) -> &'static [Example] {
                 "git split -q apply --format json > report.json",
             ),
         ],
+        "push" => &[
+            ex!("Each team repository apply wrote, to its remote", "git split push --out ../splits"),
+            ex!("What would be pushed, without pushing", "git split push --out ../splits --dry-run"),
+            ex!(
+                "Replace a rebuilt team's published history (still leased)",
+                "git split push --out ../splits --team payment --force",
+            ),
+        ],
         "check" => &[
             ex!("Ownership drift at the commit checked out (exit 1 on an error)", "git split check"),
             ex!(

@@ -14,7 +14,8 @@ use super::{CmdResult, Context, GlobalArgs};
 /// is written.
 ///
 /// Removals are collapsed to the highest directories removed whole. Also
-/// lists the files nobody owns (every team loses them), files several teams
+/// lists the files nobody owns (every team loses them), collapsed the same
+/// way, files several teams
 /// own, patterns that match nothing, where each package resolved, and per
 /// team the references from kept files into removed ones that the split
 /// breaks (`git-split deps` lists them).
@@ -34,7 +35,8 @@ pub struct Args {
     /// directory) instead of stdout; the file appears whole or not at all.
     #[arg(long, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
-    /// How many removal lines to show per team in text output (0: all).
+    /// How many lines of each list (a team's removals, the unowned files)
+    /// to show in text output (0: all).
     #[arg(long, default_value_t = 12, value_name = "N")]
     preview: usize,
     /// Do not read source files for what each split breaks (no `breaks:`
@@ -173,19 +175,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         }
         if !t.removed.is_empty() {
             writeln!(out, "  removes:")?;
-            let shown = if preview == 0 { t.removed.len() } else { preview.min(t.removed.len()) };
-            for r in &t.removed[..shown] {
-                let detail = if r.path.ends_with('/') {
-                    format!("{}, {}", plural(r.tally.files, "file", "files"), size(r.tally.bytes))
-                } else {
-                    size(r.tally.bytes)
-                };
-                writeln!(out, "    {} {}", output::path(&r.path), format!("({detail})").style(style::dim()))?;
-            }
-            if shown < t.removed.len() {
-                let how = "--preview 0 or --format json lists all";
-                writeln!(out, "{}", output::more("    ", t.removed.len() - shown, how))?;
-            }
+            collapsed(&mut out, &t.removed, preview, "    ")?;
         }
     }
     if !plan.shared_packages.is_empty() {
@@ -205,9 +195,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             "unowned:".style(style::bad()),
             plural(plan.unowned.len() as u64, "file", "files")
         )?;
-        for p in &plan.unowned {
-            writeln!(out, "  {}", output::path(p))?;
-        }
+        collapsed(&mut out, &plan.unowned_collapsed, preview, "  ")?;
     }
     if plan.overlaps.is_empty() {
         writeln!(out, "overlaps: none")?;
@@ -239,6 +227,30 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             s.path,
             s.reason
         )?;
+    }
+    Ok(())
+}
+
+/// A collapsed list, its first `preview` lines (all for 0), each directory
+/// with its files and bytes, each file with its bytes.
+fn collapsed(
+    out: &mut impl Write,
+    list: &[plan::Collapsed],
+    preview: usize,
+    indent: &str,
+) -> std::io::Result<()> {
+    let shown = if preview == 0 { list.len() } else { preview.min(list.len()) };
+    for r in &list[..shown] {
+        let detail = if r.path.ends_with('/') {
+            format!("{}, {}", plural(r.tally.files, "file", "files"), size(r.tally.bytes))
+        } else {
+            size(r.tally.bytes)
+        };
+        writeln!(out, "{indent}{} {}", output::path(&r.path), format!("({detail})").style(style::dim()))?;
+    }
+    if shown < list.len() {
+        let how = "--preview 0 or --format json lists all";
+        writeln!(out, "{}", output::more(indent, list.len() - shown, how))?;
     }
     Ok(())
 }

@@ -36,6 +36,30 @@ fn plan_json() {
     }
 }
 
+/// Each team's kept and removed lists, and the unowned files, add up to the
+/// tree, file for file; `--preview` cuts the unowned list too.
+#[test]
+fn plan_lists_add_up_and_preview_cuts_every_list() {
+    let repo = fixture("monolith");
+    let run = split(&repo, &["plan", "--format", "json", "--no-deps"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let files = |list: &serde_json::Value| {
+        list.as_array().unwrap().iter().map(|c| c["files"].as_u64().unwrap()).sum::<u64>()
+    };
+    let total = v["total"]["files"].as_u64().unwrap();
+    for t in v["teams"].as_array().unwrap() {
+        assert_eq!(files(&t["kept"]), t["kept_files"].as_u64().unwrap(), "{}", t["name"]);
+        assert_eq!(files(&t["kept"]) + files(&t["removed"]), total, "{}", t["name"]);
+    }
+    let unowned = v["unowned"].as_array().unwrap().len() as u64;
+    assert_eq!(files(&v["unowned_collapsed"]), unowned);
+    let text = split(&repo, &["plan", "--no-deps", "--preview", "2"]).stdout;
+    let after = text.split_once("unowned: ").unwrap().1;
+    let listed: Vec<&str> = after.lines().skip(1).take_while(|l| l.starts_with("  ")).collect();
+    assert_eq!(listed.len(), 3, "two lines and a `more` line:\n{after}");
+    assert!(listed[2].contains("--preview 0"), "{after}");
+}
+
 #[test]
 fn plan_one_team_full_preview() {
     snap("plan_team_payment", &["plan", "--team", "payment", "--preview", "0"]);
@@ -245,8 +269,9 @@ teams:
         r#"python:analytics-jobs (python) -> ["jobs"] - []"#,
         r#"npm:@corp/web (npm) -> ["web"] - ["web/packages/ui"]"#,
         r#"com.corp.analytics (jvm) -> ["analytics/src/main/java/com/corp/analytics","analytics/src/test/java/com/corp/analytics"] - []"#,
-        // Gradle creates the intermediate project `:libs` for `:libs:core`.
-        r#"corp (gradle) -> [""] - ["libs","libs/core","services/billing-svc"]"#,
+        // Gradle creates the intermediate project `:libs` for `:libs:core`;
+        // a carve-out list names the outermost ones (`libs/core` goes with `libs`).
+        r#"corp (gradle) -> [""] - ["libs","services/billing-svc"]"#,
     ];
     assert_eq!(got, expected);
     let skipped = &v["skipped_manifests"];

@@ -357,3 +357,34 @@ fn init_drafts_a_team_per_python_project() {
     let (text, _) = draft_from_packages("ws_uv");
     insta::assert_snapshot!("init_from_uv_yaml", text);
 }
+
+/// The header's command works when run as printed: it names the
+/// CODEOWNERS location the repository uses and the manifest it came from,
+/// and never a path of this machine (a manifest kept outside the work tree).
+#[test]
+fn the_regenerate_command_names_what_the_repository_uses() {
+    let (tmp, repo) = fixture_copy("monolith");
+    // The repository keeps its CODEOWNERS at the root, and its manifest in a subdirectory.
+    std::fs::write(repo.join("CODEOWNERS"), "* @someone\n").unwrap();
+    std::fs::create_dir_all(repo.join("meta")).unwrap();
+    std::fs::rename(repo.join("ownership.yaml"), repo.join("meta/owners.yaml")).unwrap();
+    commit_all(&repo, "codeowners at the root, manifest in meta/");
+    let run = split(&repo, &["codeowners", "--manifest", "meta/owners.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let command = "git split codeowners --manifest meta/owners.yaml --output CODEOWNERS";
+    assert!(run.stdout.contains(&format!("`{command}`")), "{}", run.stdout);
+    // Run as printed, from the root: it writes the file, and --check then passes.
+    let args: Vec<&str> = command.split(' ').skip(2).collect();
+    assert_eq!(split(&repo, &args).code, 0);
+    commit_all(&repo, "regenerated");
+    let check = split(&repo, &["codeowners", "--manifest", "meta/owners.yaml", "--check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    // A manifest outside the work tree: named by its file name alone.
+    let outside = tmp.path().join("private-owners.yaml");
+    std::fs::copy(repo.join("meta/owners.yaml"), &outside).unwrap();
+    let run = split(&repo, &["codeowners", "--manifest", outside.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains(&tmp.path().display().to_string()), "{}", run.stdout);
+    assert!(run.stdout.contains("--manifest <path to private-owners.yaml>"), "{}", run.stdout);
+}
