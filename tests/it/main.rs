@@ -18,3 +18,4 @@ mod ownership;
 mod pattern;
 mod picture;
 mod support;
+mod verify;
