@@ -513,3 +513,83 @@ fn since_equals_the_difference_of_two_full_checks() {
     }
     assert!(compared >= 9, "{compared} scenarios");
 }
+
+/// A manifest in no commit yet (untracked, being written) judges the base
+/// too: only what the change adds is new, as git's diff says, and the
+/// report says which manifest judged which side.
+#[test]
+fn since_with_an_untracked_manifest_judges_the_base_by_it_too() {
+    let repo = fixture("since_untracked");
+    let before = digest(&repo);
+    let run = split(&repo, &["check", "--since", "main", "--format", "json"]);
+    assert_eq!(before, digest(&repo), "check modified the repository");
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let v = json(&run);
+    let added_unowned: BTreeSet<(String, String)> = lines(git(
+        &repo,
+        &[
+            "diff",
+            "--name-only",
+            "--diff-filter=A",
+            "main",
+            "HEAD",
+            "--",
+            ".",
+            ":(exclude)api",
+            ":(exclude)web",
+        ],
+    ))
+    .into_iter()
+    .map(|p| ("unowned".to_string(), p))
+    .collect();
+    assert_eq!(findings(&v), added_unowned);
+    let judged = &v["since_manifests"];
+    assert_eq!(judged["base"], judged["head"], "{judged}");
+    let note = judged["note"].as_str().unwrap();
+    assert!(note.starts_with("`ownership.yaml` is not in the tree of main ("), "{note}");
+
+    let text = split(&repo, &["check", "--since", "main"]);
+    assert!(text.stdout.contains(&format!("note: {note}\n")), "{}", text.stdout);
+    let github = split(&repo, &["check", "--since", "main", "--format", "github"]);
+    assert!(
+        github.stdout.starts_with("::notice title=git-split check::`ownership.yaml` is not"),
+        "{}",
+        github.stdout
+    );
+}
+
+/// A base whose manifest does not load is judged by the ref's.
+#[test]
+fn since_a_base_whose_manifest_does_not_load() {
+    let repo = fixture("check");
+    let run = split(&repo, &["check", "--ref", "pr-clean", "--since", "pr-bad-manifest", "--format", "json"]);
+    let v = json(&run);
+    let note = v["since_manifests"]["note"].as_str().unwrap_or_default();
+    assert!(note.contains(":ownership.yaml` does not load ("), "{}", run.stdout);
+    assert_eq!(v["since_manifests"]["head"], "pr-clean:ownership.yaml", "{}", run.stdout);
+}
+
+/// A file the change adds never had an owner at the base, whatever the
+/// base's rules would have said: the hint does not claim it had one. A
+/// file the base had keeps the hint that names its old owner.
+#[test]
+fn since_hint_names_no_file_at_a_commit_without_it() {
+    let run = snap(
+        "since_manifest_new_file",
+        &["check", "--ref", "pr-manifest-new-file", "--since", "main", "--format", "json"],
+    );
+    let repo = fixture("check");
+    let main = lines(git(&repo, &["rev-parse", "main"])).remove(0);
+    let v = json(&run);
+    let hint = |path: &str| -> String {
+        let f = v["findings"].as_array().unwrap().iter().find(|f| f["path"] == path);
+        f.and_then(|f| f["hint"].as_str()).unwrap_or_else(|| panic!("{path}: {}", run.stdout)).to_string()
+    };
+    let weekly = hint("reports/weekly.csv");
+    assert!(
+        weekly.starts_with(&format!("at {} team `course` owned `reports/weekly.csv`", &main[..12])),
+        "{weekly}"
+    );
+    let monthly = hint("reports/monthly.csv");
+    assert!(!monthly.contains(&main[..12]) && !monthly.contains("owned"), "{monthly}");
+}
