@@ -593,3 +593,40 @@ fn since_hint_names_no_file_at_a_commit_without_it() {
     let monthly = hint("reports/monthly.csv");
     assert!(!monthly.contains(&main[..12]) && !monthly.contains("owned"), "{monthly}");
 }
+
+/// A file of a Go module nested in a module nested in the root module (as
+/// opentelemetry-go's `log/logtest` in `log`): the hint names the module the
+/// file is in and the innermost claimed module it is carved out of, and
+/// says what `owners` says. Expected answers read off
+/// `make_go_nested.sh`: (file, its module's directory and path, the
+/// module around that, its team).
+#[test]
+fn nested_module_hint_is_what_owners_says() {
+    let repo = fixture("go_nested");
+    let expected = [
+        ("log/logtest/README.md", "log/logtest", "log/logtest", "log", "logs"),
+        ("metric/x/go.mod", "metric/x", "metric/x", "metric", "metrics"),
+        ("sdk/log/logtest/doc.go", "sdk/log/logtest", "sdk/log/logtest", "sdk/log", "logs"),
+        (
+            "trace/internal/telemetry/test/doc.go",
+            "trace/internal/telemetry/test",
+            "trace/internal/telemetry/test",
+            "trace",
+            "tracing",
+        ),
+    ];
+    let check = json(&split(&repo, &["check", "--format", "json"]));
+    for (file, dir, module, around, team) in expected {
+        let why = format!(
+            "it lies in `{dir}/`, the package `go:go.opentelemetry.io/otel/{module}`, carved out of \
+             `go:go.opentelemetry.io/otel/{around}` (team `{team}`)"
+        );
+        let finding = check["findings"].as_array().unwrap().iter().find(|f| f["path"] == file);
+        let hint = finding.and_then(|f| f["hint"].as_str()).unwrap_or_else(|| panic!("{file}: {check}"));
+        assert_eq!(hint, format!("{why}: add that package to the `packages` of the team that should own it"));
+        let owners = json(&split(&repo, &["owners", "--format", "json", file]));
+        assert_eq!(owners["paths"][0]["why_unowned"], why.as_str(), "{file}: owners says otherwise");
+        let text = split(&repo, &["owners", file]);
+        assert!(text.stdout.contains(&format!("  why: {why}\n")), "{}", text.stdout);
+    }
+}
