@@ -144,9 +144,10 @@ pub fn verify(
             check_team(monolith, manifest, snap, &tip_owners, out, t)
         },
     );
-    let mut all_current = true;
+    let (mut all_current, mut found) = (true, false);
     for r in results {
         let c = r?;
+        found |= c.found;
         if c.present {
             v.teams_checked.push(c.team.clone());
         }
@@ -158,7 +159,7 @@ pub fn verify(
         }
         kept_somewhere.extend(c.kept_at_tip);
     }
-    if v.teams_checked.is_empty() {
+    if !found {
         return Err(VerifyError::NothingToVerify(out.to_path_buf()));
     }
     // Nothing lost silently: every file at the split ref is in a team
@@ -192,7 +193,9 @@ pub fn verify(
 /// What checking one team found.
 struct TeamCheck {
     team: String,
-    /// Its repository exists and opens.
+    /// Something is at its repository's path.
+    found: bool,
+    /// Its repository opens.
     present: bool,
     commits_checked: usize,
     differences: Vec<Difference>,
@@ -245,6 +248,7 @@ fn open_team(c: &mut TeamCheck, out: &Path) -> Option<(Repo, PathBuf, String)> {
         c.diff(None, format!("no repository at `{shown}`: run `git-split apply`"));
         return None;
     }
+    c.found = true;
     let team_git = match Repo::open(&path) {
         Ok(r) => r,
         Err(e) => {
@@ -279,6 +283,7 @@ fn check_team(
     let team = &manifest.teams[t];
     let mut c = TeamCheck {
         team: team.name.clone(),
+        found: false,
         present: false,
         commits_checked: 0,
         differences: Vec::new(),

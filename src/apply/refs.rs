@@ -262,7 +262,7 @@ fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
 /// Where the signature appended to a tag message starts (its length when
 /// it has none): the last line that opens a signature, as git's
 /// `parse_signed_buffer` finds it.
-pub(super) fn signature_start(message: &[u8]) -> usize {
+fn signature_start(message: &[u8]) -> usize {
     const MARKERS: [&[u8]; 4] = [
         b"-----BEGIN PGP SIGNATURE-----",
         b"-----BEGIN PGP MESSAGE-----",

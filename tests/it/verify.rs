@@ -132,6 +132,13 @@ fn missing_unreadable_and_foreign_team_repositories_are_differences() {
     let run =
         split(&m.repo, &["verify", "--manifest", &m.manifest, "--out", out.to_str().unwrap(), "--team", "a"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // Alone, an unreadable repository is still a difference.
+    std::fs::remove_dir_all(out.join("a.git")).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let run = m.verify(&out, "json");
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(differences(&json(&run)).len(), 2, "{}", run.stdout);
     // Nothing of this manifest at all: nothing to verify.
     let run = m.verify(&m.tmp.path().join("nowhere"), "text");
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
