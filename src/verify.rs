@@ -405,6 +405,10 @@ fn tip_source(
         c.diff(None, format!("its HEAD {} was not made from any monolith commit it records", head.id()));
         return Ok(None);
     };
+    if repo.raw().find_commit(old).is_err() {
+        c.diff(None, format!("its HEAD names {old}, which the monolith does not have: it was split from another repository"));
+        return Ok(None);
+    }
     c.behind = Some(match prune {
         true => behind_commit(repo, split, old)?,
         false => behind(repo, split, &map.considered)?,

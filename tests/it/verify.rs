@@ -79,12 +79,15 @@ fn missing_unreadable_and_foreign_team_repositories_are_differences() {
     let other_out = m.tmp.path().join("other-out");
     let run = apply(&other, &other_out, &["--manifest", &m.manifest]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let run =
+        apply(&other, &m.tmp.path().join("other-prune"), &["--manifest", &m.manifest, "--history", "prune"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 
     let b = out.join("b.git");
     let saved = m.tmp.path().join("b.git.saved");
     std::fs::rename(&b, &saved).unwrap();
     type Damage = fn(&Path, &Path);
-    let cases: [(&str, Damage, &str); 4] = [
+    let cases: [(&str, Damage, &str); 5] = [
         ("missing", |_, _| {}, "no repository at `"),
         (
             "unreadable",
@@ -106,6 +109,15 @@ fn missing_unreadable_and_foreign_team_repositories_are_differences() {
             |b, other_out| {
                 let st =
                     std::process::Command::new("cp").arg("-a").arg(other_out.join("b.git")).arg(b).status();
+                assert!(st.unwrap().success());
+            },
+            "which the monolith does not have: it was split from another repository",
+        ),
+        (
+            "another monolith's, pruned",
+            |b, other_out| {
+                let pruned = other_out.parent().unwrap().join("other-prune/b.git");
+                let st = std::process::Command::new("cp").arg("-a").arg(pruned).arg(b).status();
                 assert!(st.unwrap().success());
             },
             "which the monolith does not have: it was split from another repository",
