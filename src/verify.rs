@@ -6,7 +6,7 @@
 //! history engine's memoised tree filter, so a bug in one is caught by the
 //! other.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
@@ -31,6 +31,16 @@ pub struct Difference {
     pub message: String,
 }
 
+/// A team repository that is whole but behind the monolith: made from an
+/// earlier state of the split ref, so `apply` has commits to add.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutOfDate {
+    /// The team.
+    pub team: String,
+    /// Commits of the split ref its repository has not considered yet.
+    pub behind: usize,
+}
+
 /// The outcome of `verify`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verification {
@@ -38,8 +48,19 @@ pub struct Verification {
     pub teams_checked: Vec<String>,
     /// Commits compared, over all teams.
     pub commits_checked: usize,
-    /// Everything that differs.
+    /// Everything that differs: a missing, unreadable or foreign team
+    /// repository included.
     pub differences: Vec<Difference>,
+    /// Team repositories that are merely behind the monolith (their
+    /// content is checked against the monolith commits they were made from).
+    pub out_of_date: Vec<OutOfDate>,
+}
+
+impl Verification {
+    /// True when every team repository is whole and up to date.
+    pub fn is_clean(&self) -> bool {
+        self.differences.is_empty() && self.out_of_date.is_empty()
+    }
 }
 
 /// Why verify could not run.
@@ -87,14 +108,21 @@ fn describe(expected: &Files, actual: &Files) -> String {
     format!("missing {missing:?}, unexpected {extra:?}, different {changed:?}")
 }
 
-/// Verifies every team repository of `manifest` found in `out`.
+/// Verifies the repositories of `teams` (indices into the manifest's) in
+/// `out`.
 pub fn verify(
     repo: &Repo,
     manifest: &Manifest,
     snap: &Snapshot,
     out: &Path,
+    teams: &[usize],
 ) -> Result<Verification, VerifyError> {
-    let mut v = Verification { teams_checked: Vec::new(), commits_checked: 0, differences: Vec::new() };
+    let mut v = Verification {
+        teams_checked: Vec::new(),
+        commits_checked: 0,
+        differences: Vec::new(),
+        out_of_date: Vec::new(),
+    };
     let mut kept_somewhere: BTreeSet<Vec<u8>> = BTreeSet::new();
     let tip_listing = &snap.listing;
     // The split ref's owners serve every team and the final check.
@@ -103,10 +131,9 @@ pub fn verify(
     // monolith tree, which at 100k files and 50 teams adds up. A libgit2
     // handle is not shared between threads: each opens its own.
     let monolith_path = repo.path();
-    let teams: Vec<usize> = (0..manifest.teams.len()).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let results = crate::util::parallel::map_in_turn(
-        &teams,
+        teams,
         threads,
         || None,
         |monolith: &mut Option<Repo>, &t| {
@@ -117,19 +144,27 @@ pub fn verify(
             check_team(monolith, manifest, snap, &tip_owners, out, t)
         },
     );
+    let (mut all_current, mut found) = (true, false);
     for r in results {
-        let Some(c) = r? else { continue };
-        v.teams_checked.push(c.team);
+        let c = r?;
+        found |= c.found;
+        if c.present {
+            v.teams_checked.push(c.team.clone());
+        }
         v.commits_checked += c.commits_checked;
         v.differences.extend(c.differences);
+        all_current &= c.at_split_ref;
+        if let Some(behind) = c.behind {
+            v.out_of_date.push(OutOfDate { team: c.team, behind });
+        }
         kept_somewhere.extend(c.kept_at_tip);
     }
-    if v.teams_checked.is_empty() {
+    if !found {
         return Err(VerifyError::NothingToVerify(out.to_path_buf()));
     }
-    // Nothing lost silently: every file at the split ref is in a checked
-    // team repository, or nobody owns it.
-    if v.teams_checked.len() == manifest.teams.len() {
+    // Nothing lost silently: every file at the split ref is in a team
+    // repository made from it, or nobody owns it.
+    if all_current && teams.len() == manifest.teams.len() {
         for (f, o) in tip_listing.files.iter().zip(&tip_owners) {
             if !o.is_unowned() && !kept_somewhere.contains(&f.path) {
                 let owner_root_only = manifest
@@ -158,13 +193,85 @@ pub fn verify(
 /// What checking one team found.
 struct TeamCheck {
     team: String,
+    /// Something is at its repository's path.
+    found: bool,
+    /// Its repository opens.
+    present: bool,
     commits_checked: usize,
     differences: Vec<Difference>,
+    /// Made from the split ref as it is: its tip was compared with it.
+    at_split_ref: bool,
+    /// Commits of the split ref it has not considered, when behind.
+    behind: Option<usize>,
     /// The files of the team's tip, as monolith paths.
     kept_at_tip: BTreeSet<Vec<u8>>,
 }
 
-/// Checks team `t`'s repository in `out`; `None` when there is none.
+impl TeamCheck {
+    fn diff(&mut self, commit: Option<Oid>, message: String) {
+        self.differences.push(Difference {
+            team: self.team.clone(),
+            commit: commit.map(|c| c.to_string()),
+            message,
+        })
+    }
+}
+
+/// A team repository's `split/commit-map`, read.
+struct CommitMap {
+    /// Every monolith commit its runs considered, dropped ones included.
+    considered: HashSet<Oid>,
+    /// The kept ones, with their rewrites, in the map's order.
+    kept: Vec<(Oid, Oid)>,
+}
+
+impl CommitMap {
+    fn parse(text: &str) -> CommitMap {
+        let mut map = CommitMap { considered: HashSet::new(), kept: Vec::new() };
+        let pairs = text.lines().skip(1).filter_map(|l| l.split_once(' '));
+        for (a, b) in pairs.filter_map(|(a, b)| Some((Oid::from_str(a).ok()?, Oid::from_str(b).ok()?))) {
+            map.considered.insert(a);
+            if !b.is_zero() {
+                map.kept.push((a, b));
+            }
+        }
+        map
+    }
+}
+
+/// Opens team `name`'s repository in `out`, or says why it cannot be
+/// verified: missing, unreadable, or not written by git-split.
+fn open_team(c: &mut TeamCheck, out: &Path) -> Option<(Repo, PathBuf, String)> {
+    let path = out.join(format!("{}.git", c.team));
+    let shown = path.display().to_string();
+    if !path.exists() {
+        c.diff(None, format!("no repository at `{shown}`: run `git-split apply`"));
+        return None;
+    }
+    c.found = true;
+    let team_git = match Repo::open(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            c.diff(None, format!("`{shown}` cannot be read as a git repository: {e}"));
+            return None;
+        }
+    };
+    c.present = true;
+    let map_path = path.join(crate::apply::MARKER_DIR).join(crate::rewrite::state::COMMIT_MAP);
+    match std::fs::read_to_string(&map_path) {
+        Ok(map) => Some((team_git, path, map)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            c.diff(None, format!("`{shown}` was not written by git-split: it has no split/commit-map"));
+            None
+        }
+        Err(e) => {
+            c.diff(None, format!("cannot read split/commit-map: {e}"));
+            None
+        }
+    }
+}
+
+/// Checks team `t`'s repository in `out`.
 fn check_team(
     repo: &Repo,
     manifest: &Manifest,
@@ -172,76 +279,50 @@ fn check_team(
     tip_owners: &[Owners],
     out: &Path,
     t: usize,
-) -> Result<Option<TeamCheck>, VerifyError> {
+) -> Result<TeamCheck, VerifyError> {
     let team = &manifest.teams[t];
-    let tip_listing = &snap.listing;
     let mut c = TeamCheck {
         team: team.name.clone(),
+        found: false,
+        present: false,
         commits_checked: 0,
         differences: Vec::new(),
+        at_split_ref: false,
+        behind: None,
         kept_at_tip: BTreeSet::new(),
     };
-    let (v, kept_somewhere) = (&mut c.commits_checked, &mut c.kept_at_tip);
-    let path = out.join(format!("{}.git", team.name));
-    let Ok(team_git) = Repo::open(&path) else { return Ok(None) };
-    let team_repo = team_git.raw();
-    let differences = &mut c.differences;
-    let mut diff = |commit: Option<Oid>, message: String| {
-        differences.push(Difference {
-            team: team.name.clone(),
-            commit: commit.map(|c| c.to_string()),
-            message,
-        })
-    };
+    let Some((team_git, path, map_text)) = open_team(&mut c, out) else { return Ok(c) };
     if path.join("objects/info/alternates").exists() {
-        diff(None, "the repository borrows objects through alternates".into());
+        c.diff(None, "the repository borrows objects through alternates".into());
     }
-    let map = match std::fs::read_to_string(path.join(crate::apply::MARKER_DIR).join("commit-map")) {
-        Ok(m) => m,
-        Err(e) => {
-            diff(None, format!("cannot read split/commit-map: {e}"));
-            return Ok(Some(c));
-        }
-    };
     // The saved history the next run continues from: whole, and the
     // commit map's twin.
-    match crate::rewrite::state::check(&path.join(crate::apply::MARKER_DIR), map.as_bytes()) {
-        Ok(Some(wrong)) => wrong.into_iter().for_each(|w| diff(None, format!("split/state: {w}"))),
+    match crate::rewrite::state::check(&path.join(crate::apply::MARKER_DIR), map_text.as_bytes()) {
+        Ok(Some(wrong)) => wrong.into_iter().for_each(|w| c.diff(None, format!("split/state: {w}"))),
         Ok(None) => {}
-        Err(e) => diff(None, format!("split/state: {e}")),
+        Err(e) => c.diff(None, format!("split/state: {e}")),
     }
-    let pairs: Vec<(Oid, Oid)> = map
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_once(' '))
-        .filter_map(|(a, b)| Some((Oid::from_str(a).ok()?, Oid::from_str(b).ok()?)))
-        .filter(|(_, b)| !b.is_zero())
-        .collect();
-    // The tip the split ref became (HEAD of the team repository), then a sample.
-    let mut checks: Vec<(Oid, Oid)> = Vec::new();
-    if let Ok(head) = team_repo.head().and_then(|h| h.peel_to_commit()) {
-        checks.push((snap.rev.commit, head.id()));
+    let map = CommitMap::parse(&map_text);
+    let odb = repo.raw().odb().map_err(crate::odb::repo::ctx("opening the monolith's objects"))?;
+    if let Some(stranger) = map.considered.iter().filter(|&&o| !odb.exists(o)).min() {
+        c.diff(
+            None,
+            format!("its commit map names {stranger}, which the monolith does not have: it was split from another repository"),
+        );
+        return Ok(c);
     }
-    let step = (pairs.len() / SAMPLE).max(1);
-    checks.extend(pairs.iter().step_by(step).copied());
+    let Some(tip) = tip_source(&mut c, repo, &team_git, snap, &map)? else { return Ok(c) };
+    // The tip, then a sample of the commit map.
+    let mut checks: Vec<(Oid, Oid)> = vec![tip];
+    let step = (map.kept.len() / SAMPLE).max(1);
+    checks.extend(map.kept.iter().step_by(step).copied());
     checks.dedup();
     for (old, new) in checks {
-        *v += 1;
-        let actual = match team_repo.find_commit(new).and_then(|c| c.tree()) {
-            Ok(tree) => match team_git.list_tree_unsized(tree.id()) {
-                Ok(l) => listing_files(&l),
-                Err(e) => {
-                    diff(Some(old), format!("cannot list the tree of {new}: {e}"));
-                    continue;
-                }
-            },
-            Err(e) => {
-                diff(Some(old), format!("commit {new} of the commit map is missing: {e}"));
-                continue;
-            }
-        };
-        let want = if old == snap.rev.commit {
-            expected(tip_listing, tip_owners, t, team.root.as_deref())
+        c.commits_checked += 1;
+        let Some(actual) = team_files(&mut c, &team_git, old, new) else { continue };
+        let at_tip = old == snap.rev.commit;
+        let want = if at_tip {
+            expected(&snap.listing, tip_owners, t, team.root.as_deref())
         } else {
             let source =
                 repo.raw().find_commit(old).map_err(crate::odb::repo::ctx(format!("reading {old}")))?;
@@ -250,22 +331,116 @@ fn check_team(
             expected(&listing, &owners, t, team.root.as_deref())
         };
         if want != actual {
-            diff(
+            c.diff(
                 Some(old),
                 format!("tree of {new} differs from the monolith's: {}", describe(&want, &actual)),
             );
         }
-        if old == snap.rev.commit {
+        if at_tip && c.at_split_ref {
             let prefix = team.root.as_ref().map(|r| format!("{r}/").into_bytes()).unwrap_or_default();
-            kept_somewhere.extend(actual.keys().map(|k| [prefix.as_slice(), k].concat()));
+            c.kept_at_tip.extend(actual.keys().map(|k| [prefix.as_slice(), k].concat()));
         }
-        if manifest.labels && team.compat.is_none() && pairs.contains(&(old, new)) {
+        if manifest.labels && team.compat.is_none() && map.kept.contains(&(old, new)) {
             let label = format!("{}: {old}", crate::rewrite::LABEL_KEY);
-            let msg = team_repo.find_commit(new).map(|c| c.message_raw_bytes().to_vec()).unwrap_or_default();
+            let msg =
+                team_git.raw().find_commit(new).map(|c| c.message_raw_bytes().to_vec()).unwrap_or_default();
             if !String::from_utf8_lossy(&msg).lines().any(|l| l == label) {
-                diff(Some(old), format!("commit {new} lacks the trailer `{label}`"));
+                c.diff(Some(old), format!("commit {new} lacks the trailer `{label}`"));
             }
         }
     }
-    Ok(Some(c))
+    Ok(c)
+}
+
+/// The files of team commit `new`, the rewrite of monolith commit `old`.
+fn team_files(c: &mut TeamCheck, team_git: &Repo, old: Oid, new: Oid) -> Option<Files> {
+    match team_git.raw().find_commit(new).and_then(|c| c.tree()) {
+        Ok(tree) => match team_git.list_tree_unsized(tree.id()) {
+            Ok(l) => Some(listing_files(&l)),
+            Err(e) => {
+                c.diff(Some(old), format!("cannot list the tree of {new}: {e}"));
+                None
+            }
+        },
+        Err(e) => {
+            c.diff(Some(old), format!("commit {new} of the commit map is missing: {e}"));
+            None
+        }
+    }
+}
+
+/// The team repository's tip (HEAD) and the monolith commit to compare it
+/// with: the split ref when the repository was made from it; else, when it
+/// is behind, the commit it was made from (by its commit map, or the
+/// `Split-Source` trailer of `--history prune`'s deletion commit).
+fn tip_source(
+    c: &mut TeamCheck,
+    repo: &Repo,
+    team_git: &Repo,
+    snap: &Snapshot,
+    map: &CommitMap,
+) -> Result<Option<(Oid, Oid)>, VerifyError> {
+    let Ok(head) = team_git.raw().head().and_then(|h| h.peel_to_commit()) else {
+        c.diff(None, "the repository has no HEAD commit".into());
+        return Ok(None);
+    };
+    let split = snap.rev.commit;
+    let label = |commit: &git2::Commit<'_>| -> Option<Oid> {
+        let key = format!("{}: ", crate::rewrite::LABEL_KEY);
+        let msg = String::from_utf8_lossy(commit.message_raw_bytes()).into_owned();
+        msg.lines().rev().find_map(|l| Oid::from_str(l.strip_prefix(&key)?).ok())
+    };
+    // `--history prune` considers every commit and maps none: its tip's
+    // trailer names the commit it was made from.
+    let prune = map.considered.is_empty();
+    let made_from = match prune {
+        true => label(&head),
+        false => map.kept.iter().find(|(_, n)| *n == head.id()).map(|(o, _)| *o),
+    };
+    if (prune && made_from == Some(split)) || map.considered.contains(&split) {
+        c.at_split_ref = true;
+        return Ok(Some((split, head.id())));
+    }
+    let Some(old) = made_from else {
+        c.diff(None, format!("its HEAD {} was not made from any monolith commit it records", head.id()));
+        return Ok(None);
+    };
+    if repo.raw().find_commit(old).is_err() {
+        c.diff(None, format!("its HEAD names {old}, which the monolith does not have: it was split from another repository"));
+        return Ok(None);
+    }
+    c.behind = Some(match prune {
+        true => behind_commit(repo, split, old)?,
+        false => behind(repo, split, &map.considered)?,
+    });
+    Ok(Some((old, head.id())))
+}
+
+/// How many commits reachable from `tip` are not reachable from `old`.
+fn behind_commit(repo: &Repo, tip: Oid, old: Oid) -> Result<usize, VerifyError> {
+    let walk = || -> Result<usize, git2::Error> {
+        let mut walk = repo.raw().revwalk()?;
+        walk.push(tip)?;
+        walk.hide(old)?;
+        Ok(walk.count())
+    };
+    Ok(walk().map_err(crate::odb::repo::ctx(format!("walking {old}..{tip}")))?)
+}
+
+/// How many commits reachable from `tip` a team repository has not
+/// `seen`: as every run considers the whole history of its refs, what it
+/// has seen holds every ancestor of what it has seen, and the walk stops
+/// there.
+fn behind(repo: &Repo, tip: Oid, seen: &HashSet<Oid>) -> Result<usize, VerifyError> {
+    let git = repo.raw();
+    let mut stack = vec![tip];
+    let mut visited: HashSet<Oid> = HashSet::new();
+    while let Some(id) = stack.pop() {
+        if seen.contains(&id) || !visited.insert(id) {
+            continue;
+        }
+        let commit = git.find_commit(id).map_err(crate::odb::repo::ctx(format!("reading {id}")))?;
+        stack.extend(commit.parent_ids());
+    }
+    Ok(visited.len())
 }

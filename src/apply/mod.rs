@@ -32,6 +32,7 @@ mod team;
 use finish::*;
 use out_dir::*;
 use refs::*;
+pub use refs::{SkippedTag, TagSkip, MAX_TAG_CHAIN};
 use run::{read_graph, Run};
 use team::*;
 
@@ -220,6 +221,9 @@ pub struct Report {
     /// ignores: history is split as stored, as a clone (which fetches
     /// neither) would split it.
     pub ignored: Vec<String>,
+    /// The monolith's tags that no team repository gets (a tag of a tree,
+    /// say), by name: a tag is never left out without saying so.
+    pub tags_skipped: Vec<SkippedTag>,
 }
 
 impl Report {
@@ -254,12 +258,12 @@ pub fn apply(
     let run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &tips);
     let previous = run.previous_runs();
     let history = run.read_history(early, &previous)?;
-    let all_refs = run.refs_and_tags(&history);
+    let (all_refs, tags_skipped) = run.refs_and_tags(&history);
     let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
     let (staged, failed) = run::stage_teams(&ctxs, previous, &history, opts.jobs.max(1));
     run.interrupted()?;
     let finished = run.rewrite_and_finish(&ctxs, staged, &history);
     // Teams that finished before a Ctrl-C stay published; the rest were not.
     run.interrupted()?;
-    Ok(run.report(&ctxs, finished, failed, &history))
+    Ok(run.report(&ctxs, finished, failed, &history, tags_skipped))
 }

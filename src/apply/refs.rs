@@ -2,7 +2,9 @@
 //! repository: branches as the monolith names them, tags recreated on
 //! their rewritten targets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -74,30 +76,92 @@ pub(super) fn select_refs(
     Ok(out)
 }
 
-/// Tags (lightweight or annotated on a commit) pointing into `commits`.
-pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> Vec<SourceRef> {
-    let mut out = Vec::new();
-    let Ok(refs) = repo.references_glob("refs/tags/*") else { return out };
-    for r in refs.flatten() {
-        let (Ok(name), Some(target)) = (r.name(), r.target()) else { continue };
-        let Ok(commit) = r.peel_to_commit() else { continue };
-        if !into(commit.id()) {
-            continue;
-        }
-        let tag = match repo.find_object(target, None).map(|o| o.kind()) {
-            Ok(Some(ObjectType::Tag)) => {
-                // Only tags directly on a commit are recreated; a tag of a tag is rare
-                // and its signature chain cannot survive anyway.
-                match repo.find_tag(target) {
-                    Ok(t) if t.target_id() == commit.id() => Some(target),
-                    _ => continue,
-                }
-            }
-            _ => None,
-        };
-        out.push(SourceRef { name: name.to_string(), commit: commit.id(), tag });
+/// The most tags one chain may hold (a tag of a tag of ... a commit): git
+/// sets no limit, and a longer chain is only followed this far.
+pub const MAX_TAG_CHAIN: usize = 64;
+
+/// Why a monolith tag is in no team repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagSkip {
+    /// It tags a tree, which holds every team's files.
+    Tree,
+    /// It tags a blob, which no team's history places.
+    Blob,
+    /// An object of its chain is missing or cannot be read.
+    Unreadable,
+    /// Its chain of tags is longer than [`MAX_TAG_CHAIN`].
+    ChainTooLong,
+}
+
+impl std::fmt::Display for TagSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TagSkip::Tree => "it tags a tree, which holds every team's files",
+            TagSkip::Blob => "it tags a blob, which no team's history places",
+            TagSkip::Unreadable => "an object of its chain cannot be read",
+            TagSkip::ChainTooLong => "its chain of tags of tags is too long",
+        })
     }
-    out
+}
+
+/// A monolith tag that no team repository gets, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkippedTag {
+    /// The ref, `refs/tags/...`.
+    pub name: String,
+    /// Why.
+    pub reason: TagSkip,
+}
+
+/// The commit a chain of tags starting at `id` ends on, following at most
+/// [`MAX_TAG_CHAIN`] tags; a chain that ends elsewhere is why the tag
+/// cannot come along.
+fn peel_chain(odb: &git2::Odb<'_>, mut id: Oid) -> Result<Oid, TagSkip> {
+    for _ in 0..=MAX_TAG_CHAIN {
+        let (_, kind) = odb.read_header(id).map_err(|_| TagSkip::Unreadable)?;
+        match kind {
+            ObjectType::Commit => return Ok(id),
+            ObjectType::Tree => return Err(TagSkip::Tree),
+            ObjectType::Blob => return Err(TagSkip::Blob),
+            _ => {
+                let obj = odb.read(id).map_err(|_| TagSkip::Unreadable)?;
+                id = tag_target(obj.data()).ok_or(TagSkip::Unreadable)?.0;
+            }
+        }
+    }
+    Err(TagSkip::ChainTooLong)
+}
+
+/// The `object` and `type` a tag object's header names.
+fn tag_target(data: &[u8]) -> Option<(Oid, &[u8])> {
+    let header = &data[..data.windows(2).position(|w| w == b"\n\n").unwrap_or(data.len())];
+    let field = |name: &[u8]| header.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(name));
+    let object = Oid::from_str(std::str::from_utf8(field(b"object ")?).ok()?).ok()?;
+    Some((object, field(b"type ")?))
+}
+
+/// Tags pointing into the history `into` says is selected: lightweight,
+/// annotated, and chains of tags of tags ending on a commit of it. Also
+/// every tag that cannot come along, whatever it points into.
+pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<SourceRef>, Vec<SkippedTag>) {
+    let (mut out, mut skipped) = (Vec::new(), Vec::new());
+    let (Ok(refs), Ok(odb)) = (repo.references_glob("refs/tags/*"), repo.odb()) else {
+        return (out, skipped);
+    };
+    for r in refs.flatten() {
+        let Ok(name) = r.name().map(str::to_string) else { continue };
+        let Some(target) = r.resolve().ok().and_then(|r| r.target()) else { continue };
+        match peel_chain(&odb, target) {
+            Ok(commit) if into(commit) => {
+                out.push(SourceRef { name, commit, tag: (target != commit).then_some(target) })
+            }
+            Ok(_) => {}
+            Err(reason) => skipped.push(SkippedTag { name, reason }),
+        }
+    }
+    skipped.sort_by(|a, b| a.name.cmp(&b.name));
+    (out, skipped)
 }
 
 pub(super) fn write_refs(
@@ -108,11 +172,13 @@ pub(super) fn write_refs(
     written: &mut BTreeMap<String, String>,
 ) -> Result<(), TeamError> {
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
+    let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
+    let mut made = HashMap::new();
     let mut ids = Vec::new();
     for r in ctx.refs {
         let Some(target) = target_of(r.commit) else { continue };
         let id = match r.tag {
-            Some(tag) => recreate_tag(src, &mut sink, tag, target)?,
+            Some(tag) => recreate_tag(&odb, &mut sink, tag, target, &mut made)?,
             None => target,
         };
         ids.push((r, id, target));
@@ -126,21 +192,62 @@ pub(super) fn write_refs(
     Ok(())
 }
 
-/// An annotated tag with the same name, tagger and message on the rewritten
-/// commit; a signature cannot survive and is dropped.
+/// Recreates the chain of tags starting at `tag` on the rewritten commit
+/// `target`: each tag keeps its name, tagger and message and tags the
+/// rewrite of what it tagged, so a tag of a tag stays a tag of that
+/// (rewritten) tag. Signatures cannot survive and are dropped. `made`
+/// holds the tags recreated for this team so far.
 pub(super) fn recreate_tag(
-    src: &Repository,
+    odb: &git2::Odb<'_>,
     out: &mut PackSink,
     tag: Oid,
     target: Oid,
+    made: &mut HashMap<Oid, Oid>,
 ) -> Result<Oid, TeamError> {
-    let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
-    let obj = odb.read(tag).map_err(tgit(format!("reading tag {tag}")))?;
-    let data = obj.data();
+    // The chain, outermost first, down to the tag of the commit or to a
+    // tag recreated already (one the chain shares with another ref).
+    let mut chain: Vec<(Oid, Vec<u8>)> = Vec::new();
+    let (mut id, mut new) = (tag, target);
+    loop {
+        if let Some(&done) = made.get(&id) {
+            new = done;
+            break;
+        }
+        if chain.len() == MAX_TAG_CHAIN {
+            return Err(TeamError::Tag { tag, problem: TagSkip::ChainTooLong });
+        }
+        let data = odb.read(id).map_err(tgit(format!("reading tag {id}")))?.data().to_vec();
+        let (inner, kind) = tag_target(&data).ok_or(TeamError::Tag { tag, problem: TagSkip::Unreadable })?;
+        let of_tag = kind == b"tag";
+        chain.push((id, data));
+        if !of_tag {
+            break;
+        }
+        id = inner;
+    }
+    for (id, data) in chain.into_iter().rev() {
+        new = out.write(crate::odb::ObjectKind::Tag, &retarget(&data, new)).map_err(HistoryError::from)?;
+        made.insert(id, new);
+    }
+    Ok(new)
+}
+
+/// A tag object's bytes with its `object` replaced by `target`, without a
+/// signature (a `gpgsig` header, or one appended to the message).
+fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
     let split = data.windows(2).position(|w| w == b"\n\n").map_or(data.len(), |p| p + 1);
     let (header, message) = data.split_at(split);
     let mut buf = Vec::with_capacity(data.len());
+    let mut in_signature = false;
     for line in header.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        // A header's continuation lines start with a space.
+        if in_signature && line.starts_with(b" ") {
+            continue;
+        }
+        in_signature = line.starts_with(b"gpgsig");
+        if in_signature {
+            continue;
+        }
         if line.starts_with(b"object ") {
             buf.extend_from_slice(format!("object {target}\n").as_bytes());
         } else {
@@ -148,16 +255,28 @@ pub(super) fn recreate_tag(
             buf.push(b'\n');
         }
     }
-    let mut message = message.to_vec();
-    for marker in [
-        &b"-----BEGIN PGP SIGNATURE-----"[..],
-        b"-----BEGIN SSH SIGNATURE-----",
+    buf.extend_from_slice(&message[..signature_start(message)]);
+    buf
+}
+
+/// Where the signature appended to a tag message starts (its length when
+/// it has none): the last line that opens a signature, as git's
+/// `parse_signed_buffer` finds it.
+fn signature_start(message: &[u8]) -> usize {
+    const MARKERS: [&[u8]; 4] = [
+        b"-----BEGIN PGP SIGNATURE-----",
+        b"-----BEGIN PGP MESSAGE-----",
         b"-----BEGIN SIGNED MESSAGE-----",
-    ] {
-        if let Some(p) = message.windows(marker.len()).position(|w| w == marker) {
-            message.truncate(p);
+        b"-----BEGIN SSH SIGNATURE-----",
+    ];
+    let mut at = message.len();
+    let mut start = 0;
+    while start < message.len() {
+        let line = &message[start..];
+        if MARKERS.iter().any(|m| line.starts_with(m)) {
+            at = start;
         }
+        start += line.iter().position(|&b| b == b'\n').map_or(line.len(), |p| p + 1);
     }
-    buf.extend_from_slice(&message);
-    Ok(out.write(crate::odb::ObjectKind::Tag, &buf).map_err(HistoryError::from)?)
+    at
 }

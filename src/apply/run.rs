@@ -24,8 +24,8 @@ use crate::util::{fault, parallel};
 
 use super::{
     finish, load_previous, lock, prepare_out, rebuild, remove_staging, stage, state_path, tags_into,
-    team_repo, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report, SourceRef, Staged, TeamCtx,
-    TeamError, TeamReport,
+    team_repo, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report, SkippedTag, SourceRef,
+    Staged, TeamCtx, TeamError, TeamReport,
 };
 
 /// The whole history from `tips`: from the commit-graph when there is one,
@@ -270,16 +270,19 @@ impl<'a> Run<'a> {
         Ok(HistoryRead { incremental: graph.partial, graph, previous: done })
     }
 
-    /// The selected refs and the tags that point into the history, by name.
-    pub(super) fn refs_and_tags(&self, history: &HistoryRead) -> Vec<SourceRef> {
+    /// The selected refs and the tags that point into the history, by
+    /// name; and the tags no team can take.
+    pub(super) fn refs_and_tags(&self, history: &HistoryRead) -> (Vec<SourceRef>, Vec<SkippedTag>) {
         let mut all = self.refs.to_vec();
-        for t in tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c)) {
+        let (tags, skipped) =
+            tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c));
+        for t in tags {
             if !all.iter().any(|r| r.name == t.name) {
                 all.push(t);
             }
         }
         all.sort_by(|a, b| a.name.cmp(&b.name));
-        all
+        (all, skipped)
     }
 
     /// Rewrites the history engine's teams in one pass over history, each
@@ -357,6 +360,7 @@ impl<'a> Run<'a> {
         mut finished: Vec<Finished>,
         failed: Vec<Failed>,
         history: &HistoryRead,
+        tags_skipped: Vec<SkippedTag>,
     ) -> Report {
         for (i, e) in failed {
             (self.on_event)(Event::Finished { team: ctxs[i].name.to_string(), failed: true });
@@ -382,6 +386,7 @@ impl<'a> Run<'a> {
             teams: reports.into_iter().map(|(_, r)| r).collect(),
             unowned: self.unowned.clone(),
             ignored,
+            tags_skipped,
         }
     }
 }

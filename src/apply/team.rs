@@ -70,6 +70,8 @@ pub(super) enum TeamError {
     Command { args: String, stderr: String },
     #[error(transparent)]
     Lfs(#[from] crate::lfs::LfsError),
+    #[error("tag {tag}: {problem}")]
+    Tag { tag: Oid, problem: TagSkip },
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,

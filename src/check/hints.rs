@@ -12,9 +12,10 @@ use crate::odb::repo::ctx;
 use crate::odb::{Repo, TreeListing};
 use crate::ownership::{Owner, Owners, Ownership, Reason};
 
-use super::{lossy, owner_name, whose, CheckError};
+use super::{lossy, CheckError};
 
-/// For a file an `exclude` or a nested package took away: which one.
+/// For a file an `exclude` or a nested package took away: which one (as
+/// `owners` says it), and what to do.
 pub(super) fn excluded_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> Option<String> {
     // Explaining costs every pattern; most manifests cannot take files away.
     let can_exclude = !manifest.shared.exclude.is_empty()
@@ -26,21 +27,18 @@ pub(super) fn excluded_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> 
         return None;
     }
     let e = o.explain(path);
-    e.reasons.iter().find_map(|(owner, reason)| match reason {
-        Reason::Excluded(pattern) => Some(format!(
-            "{} excludes it with `{pattern}`: narrow that exclude, or give the file to another team",
-            whose(&owner_name(manifest, *owner))
-        )),
-        Reason::CarvedOut { package, dir } if dir.as_bytes() == path => Some(format!(
-            "it is a source file of another package, carved out of `{package}` ({}): claim its package too",
-            whose(&owner_name(manifest, *owner))
-        )),
-        Reason::CarvedOut { package, dir } => Some(format!(
-            "it lies in `{dir}`, a nested package carved out of `{package}` ({}): claim that package too",
-            whose(&owner_name(manifest, *owner))
-        )),
-        _ => None,
-    })
+    let why = o.why_not(path, &e)?;
+    let advice = match &e.taken_by {
+        Some((_, Reason::Excluded(_))) => "narrow that exclude, or give the file to another team".to_string(),
+        Some((_, Reason::CarvedOut { dir, .. })) if dir.as_bytes() == path => {
+            "claim its package too".to_string()
+        }
+        Some((_, Reason::CarvedOut { nested: Some(_), .. })) => {
+            "add that package to the `packages` of the team that should own it".to_string()
+        }
+        _ => "claim that package too".to_string(),
+    };
+    Some(format!("{why}: {advice}"))
 }
 
 pub(super) fn overlap_hint(manifest: &Manifest, o: &Ownership, path: &[u8]) -> String {

@@ -157,6 +157,23 @@ pub struct Report {
     pub ref_name: String,
     /// With `--since`: the base commit; only findings new since it are listed.
     pub since: Option<String>,
+    /// With `--since`: the manifest that judged each side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since_manifests: Option<SinceManifests>,
+}
+
+/// With `--since`: which manifest judged the ref and which the base.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SinceManifests {
+    /// The manifest that judged the ref, as loaded.
+    pub head: String,
+    /// The one that judged the base: its own version (`<commit>:<path>`),
+    /// or the ref's when the base has none that loads.
+    pub base: String,
+    /// Why the base was judged by the ref's manifest, when its own version
+    /// is missing or does not load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What to check besides the tree of the ref.
@@ -224,13 +241,14 @@ pub fn check(
         }
         Some(base_rev) => {
             let base = repo.resolve(base_rev).map_err(|_| missing_base(repo, base_rev))?;
-            (since(repo, manifest, rev, &base, opts)?, Some(base.commit.to_string()))
+            let (findings, judged) = since(repo, manifest, rev, &base, opts)?;
+            (findings, Some((base.commit.to_string(), judged)))
         }
     };
     Ok(report(findings, rev, since))
 }
 
-fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<String>) -> Report {
+fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<(String, SinceManifests)>) -> Report {
     findings.sort_by(|a, b| {
         (a.kind, &a.path, &a.team, &a.pattern, &a.teams, a.severity)
             .cmp(&(b.kind, &b.path, &b.team, &b.pattern, &b.teams, b.severity))
@@ -243,7 +261,8 @@ fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<String>) 
         findings,
         commit: rev.commit.to_string(),
         ref_name: rev.name.clone(),
-        since,
+        since_manifests: since.as_ref().map(|(_, m)| m.clone()),
+        since: since.map(|(c, _)| c),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `--since BASE`: the findings a change introduces, judged from a
 //! tree-to-tree diff when the ownership rules are the same on both sides.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use git2::{ObjectType, Oid};
@@ -15,7 +15,7 @@ use crate::pattern::{Pattern, State};
 
 use super::finding::{overlap, skipped_manifest, stale_pattern, unowned};
 use super::hints::{excluded_hint, overlap_hint, stale_pattern_hint, Neighbours, NEIGHBOURS_CAP};
-use super::{level, lossy, CheckError, Finding, Kind, Options, Side};
+use super::{level, lossy, CheckError, Finding, Kind, Options, Side, SinceManifests};
 
 /// The ownership rules of a manifest, as text, for comparing two versions.
 pub(super) fn rules_fingerprint(m: &Manifest) -> Vec<String> {
@@ -39,19 +39,39 @@ pub(super) fn rules_fingerprint(m: &Manifest) -> Vec<String> {
     out
 }
 
-/// The manifest at the base, if it has one that loads.
+/// The manifest that judges the base: its own version when it has one
+/// that loads, else the ref's (so an untracked or newly added manifest
+/// does not make every old finding new), and which one it was.
 pub(super) fn base_manifest(
     repo: &Repo,
     base: &ResolvedRev,
     opts: &Options,
     head: &Manifest,
-) -> Option<Manifest> {
+) -> (Manifest, SinceManifests) {
+    let head_name = head.path.display().to_string();
+    let judged = |base_name: String, note: Option<String>| SinceManifests {
+        head: head_name.clone(),
+        base: base_name,
+        note,
+    };
     let Some(rel) = &opts.manifest_in_repo else {
         // A manifest from outside the repository judges both sides.
-        return Some(head.clone());
+        return (head.clone(), judged(head_name.clone(), None));
     };
-    let bytes = repo.read_path_max(base.tree, rel, crate::manifest::MAX_MANIFEST_BYTES as u64).ok()??;
-    Manifest::from_bytes(Path::new(&format!("{}:{rel}", base.name)), &bytes).ok()
+    let at = format!("{}:{rel}", &base.commit.to_string()[..12]);
+    let by_head = |why: String| {
+        let note = format!("{why}: the base is judged by the ref's manifest, `{head_name}`, too");
+        (head.clone(), judged(head_name.clone(), Some(note)))
+    };
+    let max = crate::manifest::MAX_MANIFEST_BYTES as u64;
+    match repo.read_path_max(base.tree, rel, max) {
+        Ok(Some(bytes)) => match Manifest::from_bytes(Path::new(&at), &bytes) {
+            Ok(m) => (m, judged(at, None)),
+            Err(e) => by_head(format!("`{at}` does not load ({e})")),
+        },
+        Ok(None) => by_head(format!("`{rel}` is not in the tree of {} ({})", base.name, &at[..12])),
+        Err(e) => by_head(format!("`{at}` cannot be read ({e})")),
+    }
 }
 
 /// A change between the base tree and the head tree.
@@ -126,19 +146,20 @@ pub(super) fn matches_any(
     Ok(false)
 }
 
+/// The findings the change from `base` to `rev` introduces, and the
+/// manifests that judged each side.
 pub(super) fn since(
     repo: &Repo,
     manifest: &Manifest,
     rev: &ResolvedRev,
     base: &ResolvedRev,
     opts: &Options,
-) -> Result<Vec<Finding>, CheckError> {
-    let base_manifest = base_manifest(repo, base, opts, manifest);
-    let same_rules =
-        base_manifest.as_ref().is_some_and(|b| rules_fingerprint(b) == rules_fingerprint(manifest));
+) -> Result<(Vec<Finding>, SinceManifests), CheckError> {
+    let (base_manifest, judged) = base_manifest(repo, base, opts, manifest);
+    let same_rules = rules_fingerprint(&base_manifest) == rules_fingerprint(manifest);
     let changes = diff(repo, base.tree, rev.tree)?;
     if !same_rules {
-        return new_findings(repo, manifest, rev, base, base_manifest.as_ref(), &changes);
+        return Ok((new_findings(repo, manifest, rev, base, &base_manifest, &changes)?, judged));
     }
     let head = Side::load(repo, manifest, rev.tree, false)?;
     // Package resolution can change with a package manifest, and then the
@@ -160,7 +181,7 @@ pub(super) fn since(
             v
         };
         if resolutions(&base_side) != resolutions(&head) {
-            return new_findings(repo, manifest, rev, base, Some(manifest), &changes);
+            return Ok((new_findings(repo, manifest, rev, base, manifest, &changes)?, judged));
         }
     }
 
@@ -241,7 +262,7 @@ pub(super) fn since(
         }
     }
     out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
-    Ok(out)
+    Ok((out, judged))
 }
 
 /// The dependency findings at `head` that are not findings at `base`, both
@@ -274,7 +295,7 @@ pub(super) fn new_findings(
     manifest: &Manifest,
     rev: &ResolvedRev,
     base: &ResolvedRev,
-    base_manifest: Option<&Manifest>,
+    bm: &Manifest,
     changes: &[Change],
 ) -> Result<Vec<Finding>, CheckError> {
     let head = Side::load(repo, manifest, rev.tree, true)?;
@@ -292,15 +313,19 @@ pub(super) fn new_findings(
             f.renamed_from = Some(old.clone());
         }
     }
-    let Some(bm) = base_manifest else { return Ok(findings) };
     let base_side = Side::load(repo, bm, base.tree, true)?;
     let old = base_side.findings(repo, bm, false)?;
     let old: BTreeSet<_> = old.iter().map(Finding::key).collect();
     findings.retain(|f| !old.contains(&f.key()));
-    // A file that lost its owner in this change: say who had it.
+    // A file that lost its owner in this change: say who had it. Only a
+    // file the base has can have had an owner there.
+    let at_base: HashSet<&[u8]> = base_side.listing.files.iter().map(|f| f.path.as_slice()).collect();
     for f in findings.iter_mut().filter(|f| f.kind == Kind::Unowned) {
         let Some(path) = &f.path else { continue };
         let before = f.renamed_from.as_ref().unwrap_or(path);
+        if !at_base.contains(before.as_bytes()) {
+            continue;
+        }
         let e = base_side.ownership.explain(before.as_bytes());
         let Some(&t) = e.owners.teams.first() else { continue };
         let team = &bm.teams[t as usize].name;

@@ -205,6 +205,19 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                     report.ignored.join(", ")
                 )?;
             }
+            if !report.tags_skipped.is_empty() {
+                let n = report.tags_skipped.len() as u64;
+                let verb = if n == 1 { "is" } else { "are" };
+                writeln!(
+                    o,
+                    "{} {} {verb} in no team repository:",
+                    "note:".style(style::warn()),
+                    plural(n, "tag", "tags")
+                )?;
+                for t in &report.tags_skipped {
+                    writeln!(o, "  {}: {}", t.name.trim_start_matches("refs/tags/"), t.reason)?;
+                }
+            }
             let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
             if !lfs.is_empty() {
                 writeln!(

@@ -149,11 +149,15 @@ fn text(report: &Report, manifest: &str, limit: usize, quiet: bool) -> std::io::
             writeln!(out, "{}", output::more("  ", group.len() - shown, "--limit 0 lists all"))?;
         }
     }
+    let note = report.since_manifests.as_ref().and_then(|m| m.note.as_ref());
+    if !report.findings.is_empty() && (note.is_some() || !quiet) {
+        writeln!(out)?;
+    }
+    if let Some(note) = note {
+        writeln!(out, "{} {}", "note:".style(style::warn()), output::message(note))?;
+    }
     if quiet {
         return Ok(());
-    }
-    if !report.findings.is_empty() {
-        writeln!(out)?;
     }
     let what = match &report.since {
         Some(base) => format!("{} ({}) since {}", report.ref_name, &report.commit[..12], &base[..12]),
@@ -212,6 +216,9 @@ fn escape_property(s: &str) -> String {
 /// file (and line) it names.
 fn github(report: &Report, manifest: Option<&str>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Some(note) = report.since_manifests.as_ref().and_then(|m| m.note.as_ref()) {
+        writeln!(out, "::notice title=git-split check::{}", escape_data(note))?;
+    }
     for f in &report.findings {
         let command = match f.severity {
             Severity::Error => "error",

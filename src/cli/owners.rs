@@ -41,6 +41,10 @@ struct PathReport {
     shared: bool,
     matched_by: Vec<Match>,
     excluded_by: Vec<Match>,
+    /// For a file no team owns: what took it from the rules that match it
+    /// (the sentence `check`'s hint starts with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why_unowned: Option<String>,
     /// For a directory: files below it each team keeps, of `files`.
     #[serde(skip_serializing_if = "Option::is_none")]
     files: Option<u64>,
@@ -58,6 +62,9 @@ struct Match {
     package: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     carved_out: Option<String>,
+    /// The nested package at `carved_out`, as `kind:name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nested_package: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -82,10 +89,17 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let mut reports = Vec::new();
     for path in paths {
         let exp = o.explain(path.as_bytes());
+        let why_not = o.why_not(path.as_bytes(), &exp);
         let mut matched_by = Vec::new();
         let mut excluded_by = Vec::new();
         for (owner, reason) in exp.reasons {
-            let mut m = Match { team: team_name(owner), pattern: None, package: None, carved_out: None };
+            let mut m = Match {
+                team: team_name(owner),
+                pattern: None,
+                package: None,
+                carved_out: None,
+                nested_package: None,
+            };
             match reason {
                 Reason::Pattern(p) => m.pattern = Some(p),
                 Reason::Package(p) => m.package = Some(p),
@@ -94,9 +108,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                     excluded_by.push(m);
                     continue;
                 }
-                Reason::CarvedOut { package, dir } => {
+                Reason::CarvedOut { package, dir, nested } => {
                     m.package = Some(package);
                     m.carved_out = Some(dir);
+                    m.nested_package = nested;
                     excluded_by.push(m);
                     continue;
                 }
@@ -125,11 +140,13 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         // match the directory but whose `exclude` takes every file in it
         // owns nothing there.
         let (teams, shared) = if is_dir {
-            let teams = (0..names.len()).filter(|&t| per_team[t] > 0).map(|t| names[t].clone()).collect();
+            let teams: Vec<String> =
+                (0..names.len()).filter(|&t| per_team[t] > 0).map(|t| names[t].clone()).collect();
             (teams, any_shared)
         } else {
             (exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(), exp.owners.shared)
         };
+        let why_unowned = why_not.filter(|_| !is_dir && teams.is_empty() && !shared);
         reports.push(PathReport {
             path,
             kind,
@@ -137,6 +154,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             shared,
             matched_by,
             excluded_by,
+            why_unowned,
             files: is_dir.then_some(files),
             coverage: if is_dir {
                 per_team
@@ -185,6 +203,9 @@ fn text(report: &Report) -> std::io::Result<()> {
                 describe(m)
             )?;
         }
+        if let Some(why) = &p.why_unowned {
+            writeln!(out, "  {} {why}", "why:".style(style::warn()))?;
+        }
         if let Some(total) = p.files {
             for c in &p.coverage {
                 let how = if c.owned_files == total {
@@ -202,7 +223,10 @@ fn text(report: &Report) -> std::io::Result<()> {
 fn describe(m: &Match) -> String {
     match (&m.pattern, &m.package, &m.carved_out) {
         (Some(p), _, _) => format!("pattern `{p}`"),
-        (_, Some(p), Some(dir)) => format!("package `{p}`, but `{dir}/` is a nested package"),
+        (_, Some(p), Some(dir)) => match &m.nested_package {
+            Some(nested) => format!("package `{p}`, but `{dir}/` is the package `{nested}`"),
+            None => format!("package `{p}`, but `{dir}/` is a nested package"),
+        },
         (_, Some(p), None) => format!("package `{p}`"),
         _ => String::new(),
     }

@@ -20,16 +20,21 @@ pub struct Args {
     /// The directory `apply` wrote.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Only these teams (repeatable): a team left out is not looked for.
+    #[arg(long = "team", value_name = "TEAM")]
+    teams: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
 
-/// Runs `verify`: exit 0 when everything matches, 1 on differences.
+/// Runs `verify`: exit 0 when everything matches, 1 on differences or an
+/// out-of-date team repository.
 pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
-    let v = verify(&ctx.repo, &ctx.manifest, &snap, &args.out)?;
+    let teams = git_split::plan::select_teams(&ctx.manifest, &args.teams)?;
+    let v = verify(&ctx.repo, &ctx.manifest, &snap, &args.out, &teams)?;
     match args.format {
         Format::Json => output::json(&v)?,
         Format::Text => {
@@ -38,24 +43,39 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 let at = d.commit.as_deref().map(|c| format!(" at {}", &c[..12])).unwrap_or_default();
                 writeln!(o, "{} {}{at}: {}", "differs:".style(style::bad()), d.team, d.message)?;
             }
+            for d in &v.out_of_date {
+                let commits = if d.behind == 1 { "commit" } else { "commits" };
+                writeln!(
+                    o,
+                    "{} {} by {} {commits} of {}: run `git-split apply`",
+                    "out of date:".style(style::warn()),
+                    d.team,
+                    d.behind,
+                    ctx.rev.name
+                )?;
+            }
             if global.quiet {
-                return if v.differences.is_empty() { Ok(()) } else { Err(Failure::findings()) };
+                return if v.is_clean() { Ok(()) } else { Err(Failure::findings()) };
+            }
+            let mut verdict = match v.differences.len() {
+                0 => "no difference".to_string(),
+                1 => "1 difference".to_string(),
+                n => format!("{n} differences"),
+            };
+            if !v.out_of_date.is_empty() {
+                verdict.push_str(&format!(", {} out of date", v.out_of_date.len()));
             }
             writeln!(
                 o,
-                "verified {} team {} ({} commits compared): {}",
+                "verified {} team {} ({} {} compared): {verdict}",
                 v.teams_checked.len(),
                 if v.teams_checked.len() == 1 { "repository" } else { "repositories" },
                 v.commits_checked,
-                if v.differences.is_empty() {
-                    "no difference".to_string()
-                } else {
-                    format!("{} differences", v.differences.len())
-                }
+                if v.commits_checked == 1 { "commit" } else { "commits" },
             )?;
         }
     }
-    if v.differences.is_empty() {
+    if v.is_clean() {
         Ok(())
     } else {
         Err(Failure::findings())

@@ -140,9 +140,12 @@ pub enum Reason {
     CarvedOut {
         /// The package that would have owned it.
         package: String,
-        /// The nested package directory, or the path itself when it is a
-        /// file of another package (a JVM source file).
+        /// The innermost nested package directory holding the path, or the
+        /// path itself when it is a file of another package (a JVM source
+        /// file).
         dir: String,
+        /// The nested package, as `kind:name`, when its manifest names it.
+        nested: Option<String>,
     },
 }
 
@@ -153,6 +156,11 @@ pub struct Explanation {
     pub owners: Owners,
     /// Every rule that matched, by owner, sorted.
     pub reasons: Vec<(Owner, Reason)>,
+    /// The rule that took the path from the rules that matched it, when
+    /// one did: the innermost nested package holding it (carved out of the
+    /// innermost package around it), else the first exclude. See
+    /// [`Ownership::why_not`].
+    pub taken_by: Option<(Owner, Reason)>,
 }
 
 /// Why every file of a tree is owned as it is.
@@ -193,6 +201,9 @@ pub struct Ownership {
     items: Vec<Item>,
     /// Every package reference with its resolution, in manifest order.
     pub packages: Vec<ResolvedPackage>,
+    /// The nested package each carve-out pattern (by index) is, as
+    /// `kind:name`, when its manifest names it.
+    nested: HashMap<u32, String>,
     /// Package manifests in the tree that could not be parsed: (path, reason).
     pub skipped_manifests: Vec<(String, String)>,
 }
@@ -224,6 +235,7 @@ impl Ownership {
             pats: Vec::new(),
             items: Vec::new(),
             packages: Vec::new(),
+            nested: HashMap::new(),
             skipped_manifests: Vec::new(),
         };
         let file = manifest.path.display().to_string();
@@ -259,7 +271,7 @@ impl Ownership {
                 Err(error) => return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error }),
             };
             for one in selected {
-                self.add_package(owner, &spec.value, spec.loc, one);
+                self.add_package(owner, &spec.value, spec.loc, one, index);
             }
         }
         for p in &rule.exclude {
@@ -275,12 +287,24 @@ impl Ownership {
     }
 
     /// Adds the patterns of one selected package.
-    fn add_package(&mut self, owner: Owner, selector: &PackageSpec, loc: Loc, selected: Selected) {
+    fn add_package(
+        &mut self,
+        owner: Owner,
+        selector: &PackageSpec,
+        loc: Loc,
+        selected: Selected,
+        index: &PackageIndex<'_>,
+    ) {
         let Selected { spec, resolution, notes } = selected;
         let pkg = self.packages.len();
         let item = self.items.len();
         let mut carve_outs = Vec::new();
-        for path in resolution.carve_outs.iter().chain(&resolution.carved_files) {
+        for (k, path) in resolution.carve_outs.iter().chain(&resolution.carved_files).enumerate() {
+            if k < resolution.carve_outs.len() {
+                if let Some(name) = index.name_at(resolution.kind, path) {
+                    self.nested.insert(self.pats.len() as u32, name);
+                }
+            }
             carve_outs.push(self.pats.len() as u32);
             self.pats.push(Pat {
                 pattern: Pattern::literal_dir(path),
@@ -367,6 +391,9 @@ impl Ownership {
     fn explain_matched(&self, matched: &[u32]) -> Explanation {
         let owners = self.evaluate(matched);
         let mut reasons = BTreeSet::new();
+        // The innermost carve-out, then the innermost package around it:
+        // (carve-out length, package directory length, the reason).
+        let mut innermost: Option<(usize, usize, (Owner, Reason))> = None;
         for &p in matched {
             let pat = &self.pats[p as usize];
             let reason = match pat.role {
@@ -374,11 +401,25 @@ impl Ownership {
                 Role::Package(k) => {
                     let item = &self.items[pat.item];
                     let spec = self.packages[k].spec.to_string();
-                    match item.carve_outs.iter().find(|c| matched.contains(c)) {
-                        Some(&c) => Reason::CarvedOut {
-                            package: spec,
-                            dir: self.pats[c as usize].pattern.as_str().to_string(),
-                        },
+                    // The deepest carve-out holding the path is the package
+                    // it is a file of.
+                    let carved = item
+                        .carve_outs
+                        .iter()
+                        .filter(|c| matched.contains(c))
+                        .max_by_key(|&&c| self.pats[c as usize].pattern.as_str().len());
+                    match carved {
+                        Some(&c) => {
+                            let dir = self.pats[c as usize].pattern.as_str().to_string();
+                            let nested = self.nested.get(&c).cloned();
+                            let reason = Reason::CarvedOut { package: spec, dir, nested };
+                            let depth =
+                                (self.pats[c as usize].pattern.as_str().len(), pat.pattern.as_str().len());
+                            if innermost.as_ref().is_none_or(|(a, b, _)| depth > (*a, *b)) {
+                                innermost = Some((depth.0, depth.1, (pat.owner, reason.clone())));
+                            }
+                            reason
+                        }
                         None => Reason::Package(spec),
                     }
                 }
@@ -387,7 +428,36 @@ impl Ownership {
             };
             reasons.insert((pat.owner, reason));
         }
-        Explanation { owners, reasons: reasons.into_iter().collect() }
+        let reasons: Vec<(Owner, Reason)> = reasons.into_iter().collect();
+        let taken_by = innermost
+            .map(|(_, _, r)| r)
+            .or_else(|| reasons.iter().find(|(_, r)| matches!(r, Reason::Excluded(_))).cloned());
+        Explanation { owners, reasons, taken_by }
+    }
+
+    /// Why the rules that match a path do not give it to their owners, as
+    /// one sentence (`None` when nothing took it away): the exclude, or the
+    /// nested package holding it and the package it is carved out of. What
+    /// `owners` says and what `check`'s hint starts with.
+    pub fn why_not(&self, path: &[u8], e: &Explanation) -> Option<String> {
+        let (owner, reason) = e.taken_by.as_ref()?;
+        let whose = match owner {
+            Owner::Shared => "`shared`".to_string(),
+            Owner::Team(t) => format!("team `{}`", self.team_names[*t]),
+        };
+        Some(match reason {
+            Reason::Excluded(pattern) => format!("{whose} excludes it with `{pattern}`"),
+            Reason::CarvedOut { package, dir, .. } if dir.as_bytes() == path => {
+                format!("it is a source file of another package, carved out of `{package}` ({whose})")
+            }
+            Reason::CarvedOut { package, dir, nested: Some(nested) } => {
+                format!("it lies in `{dir}/`, the package `{nested}`, carved out of `{package}` ({whose})")
+            }
+            Reason::CarvedOut { package, dir, nested: None } => {
+                format!("it lies in `{dir}/`, a nested package carved out of `{package}` ({whose})")
+            }
+            Reason::Pattern(_) | Reason::Package(_) => return None,
+        })
     }
 
     /// Combines per-pattern coverages into `owner`'s coverage of a directory.

@@ -140,10 +140,18 @@ fn explain_names_every_rule() {
             (Owner::Team(0), Reason::Excluded("**/*.gen.java".into())),
         ]
     );
+    assert_eq!(e.taken_by, Some((Owner::Team(0), Reason::Excluded("**/*.gen.java".into()))));
     let e = o.explain(b"web/packages/admin/index.js");
+    let carved = Reason::CarvedOut {
+        package: "npm:web".into(),
+        dir: "web/packages/admin".into(),
+        nested: Some("npm:admin".into()),
+    };
+    assert_eq!(e.reasons, [(Owner::Team(0), carved.clone())]);
+    assert_eq!(e.taken_by, Some((Owner::Team(0), carved)));
     assert_eq!(
-        e.reasons,
-        [(Owner::Team(0), Reason::CarvedOut { package: "npm:web".into(), dir: "web/packages/admin".into() })]
+        o.why_not(b"web/packages/admin/index.js", &e).as_deref(),
+        Some("it lies in `web/packages/admin/`, the package `npm:admin`, carved out of `npm:web` (team `course`)")
     );
 }
 

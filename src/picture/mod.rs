@@ -276,7 +276,7 @@ fn reason_lines(e: &Explanation, names: &[String]) -> Vec<String> {
                 Reason::Pattern(p) => format!("pattern `{p}`"),
                 Reason::Package(p) => format!("package {p}"),
                 Reason::Excluded(p) => format!("excluded by `{p}`"),
-                Reason::CarvedOut { package, dir } => format!("not {package}: carved out by {dir}"),
+                Reason::CarvedOut { package, dir, .. } => format!("not {package}: carved out by {dir}"),
             };
             format!("{who}: {why}")
         })

@@ -513,3 +513,120 @@ fn since_equals_the_difference_of_two_full_checks() {
     }
     assert!(compared >= 9, "{compared} scenarios");
 }
+
+/// A manifest in no commit yet (untracked, being written) judges the base
+/// too: only what the change adds is new, as git's diff says, and the
+/// report says which manifest judged which side.
+#[test]
+fn since_with_an_untracked_manifest_judges_the_base_by_it_too() {
+    let repo = fixture("since_untracked");
+    let before = digest(&repo);
+    let run = split(&repo, &["check", "--since", "main", "--format", "json"]);
+    assert_eq!(before, digest(&repo), "check modified the repository");
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let v = json(&run);
+    let added_unowned: BTreeSet<(String, String)> = lines(git(
+        &repo,
+        &[
+            "diff",
+            "--name-only",
+            "--diff-filter=A",
+            "main",
+            "HEAD",
+            "--",
+            ".",
+            ":(exclude)api",
+            ":(exclude)web",
+        ],
+    ))
+    .into_iter()
+    .map(|p| ("unowned".to_string(), p))
+    .collect();
+    assert_eq!(findings(&v), added_unowned);
+    let judged = &v["since_manifests"];
+    assert_eq!(judged["base"], judged["head"], "{judged}");
+    let note = judged["note"].as_str().unwrap();
+    assert!(note.starts_with("`ownership.yaml` is not in the tree of main ("), "{note}");
+
+    let text = split(&repo, &["check", "--since", "main"]);
+    assert!(text.stdout.contains(&format!("note: {note}\n")), "{}", text.stdout);
+    let github = split(&repo, &["check", "--since", "main", "--format", "github"]);
+    assert!(
+        github.stdout.starts_with("::notice title=git-split check::`ownership.yaml` is not"),
+        "{}",
+        github.stdout
+    );
+}
+
+/// A base whose manifest does not load is judged by the ref's.
+#[test]
+fn since_a_base_whose_manifest_does_not_load() {
+    let repo = fixture("check");
+    let run = split(&repo, &["check", "--ref", "pr-clean", "--since", "pr-bad-manifest", "--format", "json"]);
+    let v = json(&run);
+    let note = v["since_manifests"]["note"].as_str().unwrap_or_default();
+    assert!(note.contains(":ownership.yaml` does not load ("), "{}", run.stdout);
+    assert_eq!(v["since_manifests"]["head"], "pr-clean:ownership.yaml", "{}", run.stdout);
+}
+
+/// A file the change adds never had an owner at the base, whatever the
+/// base's rules would have said: the hint does not claim it had one. A
+/// file the base had keeps the hint that names its old owner.
+#[test]
+fn since_hint_names_no_file_at_a_commit_without_it() {
+    let run = snap(
+        "since_manifest_new_file",
+        &["check", "--ref", "pr-manifest-new-file", "--since", "main", "--format", "json"],
+    );
+    let repo = fixture("check");
+    let main = lines(git(&repo, &["rev-parse", "main"])).remove(0);
+    let v = json(&run);
+    let hint = |path: &str| -> String {
+        let f = v["findings"].as_array().unwrap().iter().find(|f| f["path"] == path);
+        f.and_then(|f| f["hint"].as_str()).unwrap_or_else(|| panic!("{path}: {}", run.stdout)).to_string()
+    };
+    let weekly = hint("reports/weekly.csv");
+    assert!(
+        weekly.starts_with(&format!("at {} team `course` owned `reports/weekly.csv`", &main[..12])),
+        "{weekly}"
+    );
+    let monthly = hint("reports/monthly.csv");
+    assert!(!monthly.contains(&main[..12]) && !monthly.contains("owned"), "{monthly}");
+}
+
+/// A file of a Go module nested in a module nested in the root module (as
+/// opentelemetry-go's `log/logtest` in `log`): the hint names the module the
+/// file is in and the innermost claimed module it is carved out of, and
+/// says what `owners` says. Expected answers read off
+/// `make_go_nested.sh`: (file, its module's directory and path, the
+/// module around that, its team).
+#[test]
+fn nested_module_hint_is_what_owners_says() {
+    let repo = fixture("go_nested");
+    let expected = [
+        ("log/logtest/README.md", "log/logtest", "log/logtest", "log", "logs"),
+        ("metric/x/go.mod", "metric/x", "metric/x", "metric", "metrics"),
+        ("sdk/log/logtest/doc.go", "sdk/log/logtest", "sdk/log/logtest", "sdk/log", "logs"),
+        (
+            "trace/internal/telemetry/test/doc.go",
+            "trace/internal/telemetry/test",
+            "trace/internal/telemetry/test",
+            "trace",
+            "tracing",
+        ),
+    ];
+    let check = json(&split(&repo, &["check", "--format", "json"]));
+    for (file, dir, module, around, team) in expected {
+        let why = format!(
+            "it lies in `{dir}/`, the package `go:go.opentelemetry.io/otel/{module}`, carved out of \
+             `go:go.opentelemetry.io/otel/{around}` (team `{team}`)"
+        );
+        let finding = check["findings"].as_array().unwrap().iter().find(|f| f["path"] == file);
+        let hint = finding.and_then(|f| f["hint"].as_str()).unwrap_or_else(|| panic!("{file}: {check}"));
+        assert_eq!(hint, format!("{why}: add that package to the `packages` of the team that should own it"));
+        let owners = json(&split(&repo, &["owners", "--format", "json", file]));
+        assert_eq!(owners["paths"][0]["why_unowned"], why.as_str(), "{file}: owners says otherwise");
+        let text = split(&repo, &["owners", file]);
+        assert!(text.stdout.contains(&format!("  why: {why}\n")), "{}", text.stdout);
+    }
+}

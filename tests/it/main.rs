@@ -20,3 +20,4 @@ mod pattern;
 mod picture;
 mod push;
 mod support;
+mod verify;

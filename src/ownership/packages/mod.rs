@@ -290,6 +290,17 @@ impl<'a> PackageIndex<'a> {
         Ok(out)
     }
 
+    /// The package of `kind` whose directory is `dir`, as `kind:name`; `None`
+    /// for a JVM package, a directory of no package, or a manifest without
+    /// a name.
+    pub fn name_at(&self, kind: PackageKind, dir: &[u8]) -> Option<String> {
+        if kind == PackageKind::Jvm {
+            return None;
+        }
+        let entry = self.table(kind).ok()?.entries().iter().find(|e| e.dir == dir)?;
+        Some(format!("{kind}:{}", entry.keys.last()?))
+    }
+
     /// Manifests that could not be parsed, as (path, reason), sorted — reported, not fatal.
     ///
     /// Only the kinds built so far (by [`resolve`](Self::resolve) or

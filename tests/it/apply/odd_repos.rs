@@ -315,7 +315,7 @@ fn a_blob_bigger_than_the_memory_limit_is_never_read_whole() {
     let limit = 96 * 1024;
     for (args, code) in [
         (&["apply", "-q", "--team", "big", "--jobs", "2", "--manifest", m, "--out", out][..], 0),
-        (&["verify", "--manifest", m, "--out", out], 0),
+        (&["verify", "--team", "big", "--manifest", m, "--out", out], 0),
         (
             &[
                 "apply",
