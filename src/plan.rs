@@ -307,31 +307,11 @@ fn package_plans(o: &Ownership, owner: Owner, owned: &[u64]) -> Vec<PackagePlan>
             kind: p.resolution.kind.to_string(),
             paths: p.resolution.dirs.iter().map(|d| lossy(d)).collect(),
             files: p.resolution.files.iter().map(|d| lossy(d)).collect(),
-            carve_outs: outermost(&p.resolution.carve_outs).iter().map(|d| lossy(d)).collect(),
-            carved_files: p
-                .resolution
-                .carved_files
-                .iter()
-                .filter(|f| !p.resolution.carve_outs.iter().any(|d| under(f, d)))
-                .map(|d| lossy(d))
-                .collect(),
+            carve_outs: p.resolution.carve_outs.iter().map(|d| lossy(d)).collect(),
+            carved_files: p.resolution.carved_files.iter().map(|d| lossy(d)).collect(),
             owned_files,
         })
         .collect()
-}
-
-/// The directories of `dirs` that lie in no other of them: a nested
-/// package's own nested packages go with it.
-fn outermost<T: AsRef<[u8]>>(dirs: &[T]) -> Vec<&[u8]> {
-    let mut out: Vec<&[u8]> = dirs.iter().map(|d| d.as_ref()).collect();
-    out.sort_unstable();
-    out.dedup();
-    // Carve-out lists are a package's nested packages: dozens, not
-    // thousands, so each is checked against every other.
-    let inner: Vec<bool> = out.iter().map(|d| out.iter().any(|o| under(d, o))).collect();
-    let mut inner = inner.into_iter();
-    out.retain(|_| !inner.next().expect("one flag per directory"));
-    out
 }
 
 fn under(path: &[u8], dir: &[u8]) -> bool {

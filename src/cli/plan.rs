@@ -263,7 +263,10 @@ fn package(out: &mut impl Write, p: &plan::PackagePlan) -> std::io::Result<()> {
         // A JVM package's directory holds other packages' files, not
         // nested packages.
         let except = if p.kind == "jvm" { "except other packages:" } else { "except nested packages:" };
-        writeln!(out, "    {} {}", except.style(style::dim()), listed(&p.carve_outs, &p.carved_files))?;
+        // The outermost only: a nested package's own nested packages go with it.
+        let dirs = outermost(&p.carve_outs);
+        let files: Vec<String> = p.carved_files.iter().filter(|f| !dirs.iter().any(|d| under(f, d))).cloned().collect();
+        writeln!(out, "    {} {}", except.style(style::dim()), listed(&dirs, &files))?;
     }
     // A package that gives its owner no file is almost always a mistake
     // that nothing else would show: its files all went to nested packages
@@ -280,6 +283,19 @@ fn package(out: &mut impl Write, p: &plan::PackagePlan) -> std::io::Result<()> {
         writeln!(out, "    {} {note}", "note:".style(style::warn()))?;
     }
     Ok(())
+}
+
+/// The directories of `dirs` that lie in no other of them (carve-out
+/// lists are a package's nested packages: dozens, so each is checked
+/// against every other).
+fn outermost(dirs: &[String]) -> Vec<String> {
+    dirs.iter().filter(|d| !dirs.iter().any(|o| under(d, o))).cloned().collect()
+}
+
+/// Is `path` below directory `dir` (`""` is the root)?
+fn under(path: &str, dir: &str) -> bool {
+    dir.is_empty() && !path.is_empty()
+        || path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }
 
 /// Directories (shown with a trailing `/`), then single files.

@@ -269,9 +269,8 @@ teams:
         r#"python:analytics-jobs (python) -> ["jobs"] - []"#,
         r#"npm:@corp/web (npm) -> ["web"] - ["web/packages/ui"]"#,
         r#"com.corp.analytics (jvm) -> ["analytics/src/main/java/com/corp/analytics","analytics/src/test/java/com/corp/analytics"] - []"#,
-        // Gradle creates the intermediate project `:libs` for `:libs:core`;
-        // a carve-out list names the outermost ones (`libs/core` goes with `libs`).
-        r#"corp (gradle) -> [""] - ["libs","services/billing-svc"]"#,
+        // Gradle creates the intermediate project `:libs` for `:libs:core`.
+        r#"corp (gradle) -> [""] - ["libs","libs/core","services/billing-svc"]"#,
     ];
     assert_eq!(got, expected);
     let skipped = &v["skipped_manifests"];

@@ -173,7 +173,9 @@ fn apply_names_the_tags_it_leaves_out() {
     let manifest = tmp.path().join("ownership.yaml");
     std::fs::write(&manifest, MANIFEST).unwrap();
     let out = tmp.path().join("out");
-    let run = apply(&repo, &out, &["--manifest", manifest.to_str().unwrap(), "--format", "text"]);
+    // Not quiet: `-q` leaves only errors and the requested output.
+    let args = ["apply", "--out", out.to_str().unwrap(), "--manifest", manifest.to_str().unwrap()];
+    let run = crate::support::split(&repo, &args);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let note = run.stdout.split_once("note: 2 tags are in no team repository:\n").map(|(_, rest)| rest);
     assert_eq!(
