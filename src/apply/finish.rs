@@ -2,7 +2,7 @@
 //! state, and the compat and prune histories, which borrow the monolith's
 //! objects until `git pack-objects` copies them in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -165,8 +165,15 @@ fn still_reachable(
         .flatten()
         .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
         .collect();
-    for old in old_refs.values() {
-        let still = new_refs.values().any(|n| n == old || out.graph_descendant_of(*n, *old).unwrap_or(false));
+    // Most refs are unchanged, and a moved one mostly moved forward under
+    // its own name: only the rest asks every new ref, so thousands of tags
+    // cost a set lookup each, not a history walk per pair.
+    let new_ids: HashSet<Oid> = new_refs.values().copied().collect();
+    let descends = |n: &Oid, old: &Oid| out.graph_descendant_of(*n, *old).unwrap_or(false);
+    for (name, old) in old_refs {
+        let still = new_ids.contains(old)
+            || new_refs.get(name).is_some_and(|n| descends(n, old))
+            || new_refs.values().any(|n| descends(n, old));
         if !still {
             fs::remove_dir_all(staging).map_err(tio("removing the staging repository"))?;
             return Err(TeamError::NotFastForward);

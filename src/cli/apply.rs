@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use owo_colors::OwoColorize;
 
 use git_split::apply::{self, Event, HistoryMode, Options};
@@ -78,21 +78,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     };
     // Ctrl-C (or SIGTERM, what CI sends a cancelled job) asks the engine to
     // stop and remove what it staged; a second one exits at once, which is
-    // as safe as a kill (the next run removes the staging directories). The
-    // exit-at-once must be registered first so the first signal only sets
-    // the flag.
-    let terminated = Arc::new(AtomicBool::new(false));
-    for (signal, code) in [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143)] {
-        signal_hook::flag::register_conditional_shutdown(signal, code, opts.cancel.clone())?;
-        signal_hook::flag::register(signal, opts.cancel.clone())?;
-    }
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, terminated.clone())?;
-
-    let multi = MultiProgress::with_draw_target(if global.quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    });
+    // as safe as a kill (the next run removes the staging directories).
+    let terminated = output::cancel_on_signals(&opts.cancel)?;
+    let multi = output::progress(global.quiet);
     let bars: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
     let style = ProgressStyle::with_template(
         "{prefix:>16.cyan.bold} {bar:30} {pos}/{len} commits {per_sec} {msg} ETA {eta}",

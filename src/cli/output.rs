@@ -1,6 +1,8 @@
 //! Everything the user sees goes through here: colour choice, errors, sizes.
 
 use std::io::Write;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use owo_colors::{OwoColorize, Style};
 
@@ -51,6 +53,28 @@ pub fn die_of_broken_pipe() -> ! {
         libc::raise(libc::SIGPIPE);
     }
     std::process::exit(128 + libc::SIGPIPE)
+}
+
+/// Makes the first SIGINT or SIGTERM set `cancel` and the second exit at
+/// once (130 or 143). Returns a flag that tells, once cancelled, whether
+/// it was SIGTERM. The exit-at-once is registered first, so that the
+/// first signal only sets the flag.
+pub fn cancel_on_signals(cancel: &Arc<AtomicBool>) -> std::io::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let terminated = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+        signal_hook::flag::register_conditional_shutdown(signal, code, cancel.clone())?;
+        signal_hook::flag::register(signal, cancel.clone())?;
+    }
+    signal_hook::flag::register(SIGTERM, terminated.clone())?;
+    Ok(terminated)
+}
+
+/// Where progress bars draw: stderr, or nowhere under `-q`.
+pub fn progress(quiet: bool) -> indicatif::MultiProgress {
+    let target =
+        if quiet { indicatif::ProgressDrawTarget::hidden() } else { indicatif::ProgressDrawTarget::stderr() };
+    indicatif::MultiProgress::with_draw_target(target)
 }
 
 /// A stdout that strips colour when it is not wanted.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use owo_colors::OwoColorize;
 
 use git_split::push::{self, Event, Options, RefStatus, Report, TeamPush, TeamStatus};
@@ -66,18 +66,8 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     };
     // As for `apply`: the first Ctrl-C (or SIGTERM) stops the pushes under
     // way, the second exits at once.
-    let terminated = Arc::new(AtomicBool::new(false));
-    for (signal, code) in [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143)] {
-        signal_hook::flag::register_conditional_shutdown(signal, code, opts.cancel.clone())?;
-        signal_hook::flag::register(signal, opts.cancel.clone())?;
-    }
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, terminated.clone())?;
-
-    let multi = MultiProgress::with_draw_target(if global.quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    });
+    let terminated = output::cancel_on_signals(&opts.cancel)?;
+    let multi = output::progress(global.quiet);
     let spinners: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
     let spinner =
         ProgressStyle::with_template("{prefix:>16.cyan.bold} {spinner} {msg}").expect("static template");
