@@ -410,3 +410,91 @@ fn splitsh_legacy_signatures_follow_the_same_libgit2_rules() {
     );
     assert_eq!(String::from_utf8(got).unwrap(), want);
 }
+
+fn copied(o: Outcome) -> Oid {
+    match o {
+        Outcome::Copied(c) => c,
+        o => panic!("not copied: {o:?}"),
+    }
+}
+
+#[test]
+fn splitsh_merge_rule() {
+    // 1 ; 2 = 1 + change A ; 3 = 1 + change B ; 4 = merge(2, 3) whose DIR
+    // tree equals 2's: 3's split is not an ancestor of 2's, the walk
+    // `identical..nonIdentical` yields it, the merge is written.
+    let h: &[(u8, &[u8], Option<u8>)] =
+        &[(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(3)), (4, &[2, 3], Some(2))];
+    let (s, o) = run(Compat::Splitsh, h);
+    let m = copied(o[3]);
+    assert_eq!(s.nodes[&m].parents, vec![copied(o[1]), copied(o[2])]);
+    // The same with the identical parent second: parents keep their order.
+    let h: &[(u8, &[u8], Option<u8>)] =
+        &[(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(3)), (4, &[3, 2], Some(2))];
+    let (s, o) = run(Compat::Splitsh, h);
+    assert_eq!(s.nodes[&copied(o[3])].parents, vec![copied(o[2]), copied(o[1])]);
+
+    // A side branch that did not touch DIR maps to 1's split, an ancestor
+    // of 2's: the walk is empty, 2's split stands for the merge.
+    let h: &[(u8, &[u8], Option<u8>)] =
+        &[(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(1)), (4, &[2, 3], Some(2))];
+    let (_, o) = run(Compat::Splitsh, h);
+    assert_eq!(o[2], Outcome::Reused(copied(o[0])));
+    assert_eq!(o[3], Outcome::Reused(copied(o[1])));
+
+    // A side branch without DIR maps to nothing: no non-identical parent.
+    let h: &[(u8, &[u8], Option<u8>)] = &[(1, &[], Some(1)), (2, &[], None), (3, &[1, 2], Some(1))];
+    let (_, o) = run(Compat::Splitsh, h);
+    assert_eq!(o[1], Outcome::NoTree);
+    assert_eq!(o[2], Outcome::Reused(copied(o[0])));
+
+    // Two unrelated parents with the same DIR tree and no other: the last
+    // one stands for the merge (git subtree would copy).
+    let h: &[(u8, &[u8], Option<u8>)] = &[(1, &[], Some(1)), (2, &[], Some(1)), (3, &[1, 2], Some(1))];
+    let (_, o) = run(Compat::Splitsh, h);
+    assert_eq!(o[2], Outcome::Reused(copied(o[1])));
+
+    // A merge whose tree is neither parent's is written.
+    let h: &[(u8, &[u8], Option<u8>)] =
+        &[(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(3)), (4, &[2, 3], Some(4))];
+    let (s, o) = run(Compat::Splitsh, h);
+    assert_eq!(s.nodes[&copied(o[3])].parents, vec![copied(o[1]), copied(o[2])]);
+}
+
+#[test]
+fn splitsh_octopus_looks_at_the_last_parent_of_each_kind() {
+    // 1 ; 2 = 1 + A ; 3 = 1 + B ; 4 = 2 + C. Octopus 5 with 4's DIR tree.
+    // Parents (3, 2, 4): the last non-identical one, 2, is an ancestor of
+    // 4: 4's split stands for the octopus although 3 brings history.
+    let base: Vec<(u8, &[u8], Option<u8>)> =
+        vec![(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(3)), (4, &[2], Some(4))];
+    let mut h = base.clone();
+    h.push((5, &[3, 2, 4], Some(4)));
+    let (_, o) = run(Compat::Splitsh, &h);
+    assert_eq!(o[4], Outcome::Reused(copied(o[3])));
+    // Parents (2, 3, 4): the last non-identical one, 3, is not: written.
+    let mut h = base;
+    h.push((5, &[2, 3, 4], Some(4)));
+    let (s, o) = run(Compat::Splitsh, &h);
+    assert_eq!(s.nodes[&copied(o[4])].parents, vec![copied(o[1]), copied(o[2]), copied(o[3])]);
+}
+
+#[test]
+fn splitsh_state_round_trip_and_messages() {
+    let h: &[(u8, &[u8], Option<u8>)] =
+        &[(1, &[], Some(1)), (2, &[1], Some(2)), (3, &[1], Some(3)), (4, &[2, 3], Some(2)), (5, &[4], None)];
+    let (s, o) = run(Compat::Splitsh, h);
+    let back = CompatSplit::from_state(Compat::Splitsh, &s.to_state("fp")).unwrap();
+    assert_eq!(back.map, s.map);
+    assert_eq!(o[4], Outcome::NoTree);
+    // The copy of 4 carries 4's message as it is (the test monolith's
+    // message is the commit id, without a trailing newline).
+    let want = format!(
+        "tree {}\nparent {}\nparent {}\nauthor A <a@x> 1700000000 +0000\ncommitter A <a@x> 1700000000 +0000\n\n{}",
+        oid(102),
+        copied(o[1]),
+        copied(o[2]),
+        oid(4)
+    );
+    assert_eq!(copied(o[3]), Oid::hash_object(git2::ObjectType::Commit, want.as_bytes()).unwrap());
+}

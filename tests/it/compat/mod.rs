@@ -342,6 +342,7 @@ fn incremental_runs_give_from_scratch_ids() {
     let teams = [
         ("sub", "lib/sub", Some("subtree")),
         ("legacy", "lib/sub", Some("splitsh-legacy")),
+        ("latest", "lib/sub", Some("splitsh")),
         ("plain", "lib/sub", None),
     ];
     let m = manifest(tmp.path(), "main", &teams);
@@ -690,3 +691,5 @@ put d/a; put o; commit "root"
     // splitsh has no such shortcut.
     assert!(error("legacy").is_null());
 }
+
+mod splitsh;
