@@ -450,6 +450,7 @@ fn pstep() -> impl Strategy<Value = PStep> {
 
 struct PModel {
     trees: Vec<BTreeMap<&'static str, u8>>,
+    parents: Vec<Vec<usize>>,
     tips: [Option<usize>; PBRANCHES as usize],
     stream: Vec<u8>,
 }
@@ -490,11 +491,17 @@ impl PModel {
         }
         s.push(b'\n');
         self.trees.push(tree);
+        self.parents.push(parents.to_vec());
         self.tips[branch as usize] = Some(n);
     }
 
     fn build(steps: &[PStep]) -> Vec<u8> {
-        let mut m = PModel { trees: vec![], tips: [None; PBRANCHES as usize], stream: vec![] };
+        PModel::build_model(steps).stream
+    }
+
+    fn build_model(steps: &[PStep]) -> PModel {
+        let mut m =
+            PModel { trees: vec![], parents: vec![], tips: [None; PBRANCHES as usize], stream: vec![] };
         for v in 0..3 {
             m.stream.extend_from_slice(format!("blob\nmark :{}\ndata 3\nv{v}\n\n", v + 1).as_bytes());
         }
@@ -551,15 +558,14 @@ impl PModel {
                 }
             }
         }
-        m.stream
+        m
     }
 }
 
-fn random_case(steps: &[PStep]) -> Result<(), TestCaseError> {
-    let stream = PModel::build(steps);
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("repo");
-    git(tmp.path(), &["init", "-q", "-b", "main", repo.to_str().unwrap()]);
+/// `git fast-import`s `stream` into a new repository `repo` in `tmp`.
+fn import(tmp: &Path, stream: &[u8]) -> PathBuf {
+    let repo = tmp.join("repo");
+    git(tmp, &["init", "-q", "-b", "main", repo.to_str().unwrap()]);
     let mut child = Command::new("git")
         .args(["fast-import", "--quiet"])
         .current_dir(&repo)
@@ -567,25 +573,43 @@ fn random_case(steps: &[PStep]) -> Result<(), TestCaseError> {
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &stream).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream).unwrap();
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success(), "fast-import failed");
-    let m = manifest(tmp.path(), "main", &[("sub", "d", Some("subtree"))]);
+    repo
+}
+
+/// Splits `d` of the history `stream` as a `compat` team and compares the
+/// mapping and the tip with git subtree's.
+fn agrees_with_git_subtree(stream: &[u8], compat: &str) -> Result<(), TestCaseError> {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = import(tmp.path(), stream);
+    let m = manifest(tmp.path(), "main", &[("sub", "d", Some(compat))]);
     let out = tmp.path().join("out");
     apply(&repo, &m, &out);
     let state = compat_state(&out.join("sub.git"));
     let (tip, cache) = subtree_split(&repo, "d", "main");
     let ours = expected_cache(&state);
-    let stream_text = String::from_utf8_lossy(&stream);
-    prop_assert_eq!(&ours, &cache, "mapping differs; stream:\n{}", stream_text);
+    let stream_text = String::from_utf8_lossy(stream);
+    prop_assert_eq!(&ours, &cache, "{}: mapping differs; stream:\n{}", compat, stream_text);
     let team_tip = Command::new("git")
         .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
         .current_dir(out.join("sub.git"))
         .output()
         .unwrap();
     let team_tip = String::from_utf8(team_tip.stdout).unwrap().trim().to_string();
-    prop_assert_eq!(Some(team_tip).filter(|t| !t.is_empty()), tip, "tip differs; stream:\n{}", stream_text);
+    prop_assert_eq!(
+        Some(team_tip).filter(|t| !t.is_empty()),
+        tip,
+        "{}: tip differs; stream:\n{}",
+        compat,
+        stream_text
+    );
     Ok(())
+}
+
+fn random_case(steps: &[PStep]) -> Result<(), TestCaseError> {
+    agrees_with_git_subtree(&PModel::build(steps), "subtree")
 }
 
 proptest! {

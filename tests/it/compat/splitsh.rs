@@ -162,3 +162,56 @@ paragraphs
     // The `-s ours` merge is where splitsh's legacy mode parts from both.
     assert_ne!(Some(rev_parse(&out.join("legacy.git"), "main")), tip);
 }
+
+// Random histories against git subtree, restricted to where the two
+// tools' rules coincide: the directory is never deleted, messages and
+// e-mails are ones git subtree copies unchanged, and no merge has two
+// parents whose directory is the merge's (git subtree picks the one that
+// descends from the other, splitsh the last). Everything else the
+// generator makes stays: merges of branches that did or did not touch the
+// directory, `-s ours` and `-s theirs` merges, octopus merges, empty
+// commits, forks at any point; so splitsh's merge rule meets git subtree's
+// `rev-list identical..nonidentical` on each of them.
+
+use super::{agrees_with_git_subtree, pstep, PModel, PStep};
+use proptest::prelude::*;
+
+fn coinciding_step() -> impl Strategy<Value = PStep> {
+    pstep().prop_map(|s| match s {
+        PStep::Commit { branch, files, msg, author, encoding } => PStep::Commit {
+            branch,
+            files: Some(files.unwrap_or_default()),
+            // `plain\n` and `subject\n\nbody\n`; authors with an e-mail.
+            msg: [0, 2][usize::from(msg % 2)],
+            author: [0, 2][usize::from(author % 2)],
+            encoding,
+        },
+        s => s,
+    })
+}
+
+/// A merge with two parents whose directory is the merge's.
+fn has_two_identical_parents(m: &PModel) -> bool {
+    let dir = |n: usize| m.trees[n].iter().filter(|(p, _)| p.starts_with("d/")).collect::<Vec<_>>();
+    m.parents
+        .iter()
+        .enumerate()
+        .any(|(n, parents)| parents.iter().filter(|p| dir(**p) == dir(n)).count() >= 2)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_histories_agree_with_git_subtree_where_rules_coincide(
+        steps in prop::collection::vec(coinciding_step(), 3..=22)
+    ) {
+        let model = PModel::build_model(&steps);
+        prop_assume!(!has_two_identical_parents(&model));
+        agrees_with_git_subtree(&model.stream, "splitsh")?;
+    }
+}
