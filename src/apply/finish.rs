@@ -362,7 +362,7 @@ pub(super) fn write_compat(
                 .as_ref()
                 .map_err(|e| compat::CompatError::Failed(e.clone()))?,
         ),
-        Compat::SplitshLegacy => None,
+        Compat::SplitshLegacy | Compat::Splitsh => None,
     };
     let split = compat::run(src, out, dir, start, ctx.graph, joins, &mut |done| {
         (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done })

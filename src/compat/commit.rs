@@ -292,21 +292,88 @@ pub fn subtree_commit(raw: &[u8], tree: Oid, parents: &[Oid]) -> Result<Vec<u8>,
     Ok(force_utf8(out))
 }
 
-/// libgit2's signature parse: name before the last `<`, e-mail up to the
-/// last `>`, both trimmed.
-fn libgit2_ident(line: &[u8]) -> Result<Ident<'_>, String> {
-    let bad = || format!("malformed signature `{}`", String::from_utf8_lossy(line));
+/// libgit2 1.5's `is_crud` (`signature.c`): what `extract_trimmed` strips
+/// from both ends of a name or e-mail; git's `crud()` and `.` too (libgit2
+/// dropped the `.` later, in a version splitsh-lite does not build with).
+fn libgit2_crud(c: u8) -> bool {
+    c <= 32 || matches!(c, b'.' | b',' | b':' | b';' | b'<' | b'>' | b'"' | b'\\' | b'\'')
+}
+
+/// libgit2's `extract_trimmed`, then read back as a C string (`git2go`'s
+/// `C.GoString`) and trimmed again by `git_signature_new`.
+fn libgit2_trimmed(b: &[u8]) -> &[u8] {
+    fn trim(b: &[u8]) -> &[u8] {
+        trim_end(trim_start(b, libgit2_crud), libgit2_crud)
+    }
+    trim(c_str(trim(b)))
+}
+
+/// libgit2's `git__strntol64` in base 10 (`util.c`): blanks, a sign, then
+/// at least one digit; the value and the bytes read, or `None` where libgit2
+/// fails (no digit, or a value beyond `max`).
+fn strntol(b: &[u8], max: i64) -> Option<(i64, usize)> {
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let mut i = b.iter().position(|&c| !space(c)).unwrap_or(b.len());
+    let neg = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &c in &b[i..i + digits] {
+        let v = i64::from(c - b'0');
+        n = n.checked_mul(10).and_then(|n| if neg { n.checked_sub(v) } else { n.checked_add(v) })?;
+        if n > max || n < -max - 1 {
+            return None;
+        }
+    }
+    Some((n, i + digits))
+}
+
+/// A signature as splitsh-lite hands it to `git_signature_new`: name,
+/// e-mail, the timestamp libgit2 prints (`%u` of its `(unsigned)` cast) and
+/// the offset in minutes.
+type Libgit2Ident<'a> = (&'a [u8], &'a [u8], u32, i32);
+
+/// libgit2's `git_signature__parse` on an ident line: the e-mail between the
+/// last `<` and the last `>`, the name before that `<`, both trimmed of
+/// crud; the timestamp two bytes after the `>`; the offset one byte after
+/// the timestamp, zero when it is not `±` and a number or is out of range
+/// (more than 14 hours or 59 minutes); no date at all is time 0, `+0000`.
+fn libgit2_ident(line: &[u8]) -> Result<Libgit2Ident<'_>, String> {
+    let bad = || format!("malformed signature `{}` (libgit2 cannot read it)", String::from_utf8_lossy(line));
     let lt = line.iter().rposition(|&b| b == b'<').ok_or_else(bad)?;
     let gt = line.iter().rposition(|&b| b == b'>').ok_or_else(bad)?;
     if gt <= lt {
         return Err(bad());
     }
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    let name = trim_end(trim_start(&line[..lt], space), space);
-    let email = trim_end(trim_start(&line[lt + 1..gt], space), space);
-    let (ts, tz) = split_date(line.get(gt + 2..).unwrap_or(b"")).ok_or_else(bad)?;
-    let (t, tz) = parse_when(ts, tz)?;
-    Ok((name, email, t, tz))
+    let name = libgit2_trimmed(&line[..lt]);
+    let email = libgit2_trimmed(&line[lt + 1..gt]);
+    let (mut time, mut offset) = (0i64, 0i32);
+    if gt + 2 < line.len() {
+        let (t, used) = strntol(&line[gt + 2..], i64::MAX).ok_or_else(bad)?;
+        time = t;
+        let tz_start = gt + 2 + used + 1;
+        if tz_start < line.len() {
+            let tz = &line[tz_start..];
+            let raw = match tz[0] {
+                b'+' | b'-' => strntol(&tz[1..], i64::from(i32::MAX)).map_or(0, |(v, _)| v as i32),
+                _ => 0,
+            };
+            let (hours, mins) = (raw / 100, raw % 100);
+            if hours <= 14 && mins <= 59 {
+                offset = hours * 60 + mins;
+                if tz[0] == b'-' {
+                    offset = -offset;
+                }
+            }
+        }
+    }
+    // `git_signature__writebuf` prints `(unsigned)sig->when.time`.
+    Ok((name, email, time as u32, offset))
 }
 
 /// The commit splitsh-lite writes for monolith commit `raw` on `tree` and
@@ -314,10 +381,15 @@ fn libgit2_ident(line: &[u8]) -> Result<Ident<'_>, String> {
 /// [`splitsh_legacy_message`]; otherwise the raw message), or why it would
 /// fail.
 ///
-/// splitsh copies the author and committer through libgit2: names and
-/// e-mails trimmed, an empty e-mail replaced by `nobody@example.com`, `-0000`
-/// written `+0000`; no header other than tree, parents, author and
-/// committer; the message bytes as they are (up to a NUL byte).
+/// splitsh copies the author and committer through git2go and libgit2
+/// (`copyCommit`, `git_signature__parse`, `git_signature_new`,
+/// `git_signature__writebuf`): names and e-mails trimmed of crud (blanks,
+/// control bytes and `.,:;<>"\'`), an empty e-mail replaced by
+/// `nobody@example.com`, an empty name or an angle bracket left inside
+/// refused, the offset re-signed from its value (`-0000` is `+0000`) and
+/// zeroed when libgit2 does not take it; `git_commit_create` writes no
+/// header other than tree, parents, author and committer (no `encoding`,
+/// `gpgsig`, `mergetag`) and the message bytes as they are (up to a NUL).
 pub fn splitsh_commit(raw: &[u8], tree: Oid, parents: &[Oid], legacy: bool) -> Result<Vec<u8>, String> {
     let c = parse_raw(raw);
     let mut out = Vec::with_capacity(raw.len() + 64);
@@ -341,7 +413,8 @@ pub fn splitsh_commit(raw: &[u8], tree: Oid, parents: &[Oid], legacy: bool) -> R
         out.extend_from_slice(b" <");
         out.extend_from_slice(email);
         let sign = if tz < 0 { '-' } else { '+' };
-        out.extend_from_slice(format!("> {t} {sign}{:04}\n", tz.abs()).as_bytes());
+        let tz = tz.unsigned_abs();
+        out.extend_from_slice(format!("> {t} {sign}{:02}{:02}\n", tz / 60, tz % 60).as_bytes());
     }
     out.push(b'\n');
     let message = c_str(c.message);

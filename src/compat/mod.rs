@@ -1,11 +1,13 @@
 //! Commit-id compatible splits: `git subtree split --prefix=DIR` and
-//! splitsh-lite `--git="<1.8.2"`.
+//! splitsh-lite, in its default mode (`--git=latest`) and in its
+//! `--git="<1.8.2"` mode.
 //!
-//! Both tools walk the monolith parents first and decide each commit from
+//! The tools walk the monolith parents first and decide each commit from
 //! the DIR subtree of its tree and from what its parents were mapped to
 //! (git 2.39's `contrib/subtree/git-subtree.sh`: `process_split_commit`,
 //! `copy_or_skip`, `copy_commit`; splitsh-lite's `splitter/state.go`:
-//! `splitRev`, `copyOrSkip`, `copyCommit`):
+//! `splitRev`, `copyOrSkip`, `copyCommit`; `docs/compat-splitsh.md` lists
+//! splitsh's rules and where each comes from):
 //!
 //! * a commit without a DIR directory is not copied. git subtree maps it to
 //!   *itself* when one of its parents was mapped (so a DIR that is deleted
@@ -14,10 +16,12 @@
 //! * mapped parents are de-duplicated (first occurrence wins the position);
 //! * a mapped parent whose tree is the commit's DIR tree can stand in for the
 //!   commit. git subtree keeps, among several such parents, the one that
-//!   descends from the others (two unrelated ones force a copy), and copies
-//!   anyway when the *last* parent with a different tree is not an ancestor
-//!   of it (ancestry in the split graph: `git merge-base`, `git rev-list`).
-//!   splitsh's legacy mode reuses the last identical parent unconditionally;
+//!   descends from the others (two unrelated ones force a copy); splitsh
+//!   keeps the last one. git subtree and splitsh's default mode copy anyway
+//!   when the *last* parent with a different tree is not an ancestor of it
+//!   (ancestry in the split graph: `git merge-base`, `git rev-list`;
+//!   splitsh's revision walk `identical..nonIdentical`); splitsh's legacy
+//!   mode reuses it unconditionally;
 //! * otherwise the commit is copied onto the DIR tree and the mapped parents.
 //!
 //! How a copy is written differs, and the ids depend on every byte:
@@ -82,7 +86,7 @@ pub enum CompatError {
 fn tool(c: Compat) -> &'static str {
     match c {
         Compat::Subtree => "git subtree split",
-        Compat::SplitshLegacy => "splitsh-lite",
+        Compat::SplitshLegacy | Compat::Splitsh => "splitsh-lite",
     }
 }
 
@@ -270,9 +274,10 @@ impl CompatSplit {
                 parents.push(p);
             }
         }
-        if self.compat == Compat::Subtree {
+        if matches!(self.compat, Compat::Subtree | Compat::Splitsh) {
             if let (Some(i), Some(n)) = (identical, nonidentical) {
-                // `git rev-list --count $identical..$nonidentical` is not 0.
+                // `git rev-list --count $identical..$nonidentical` is not 0
+                // (splitsh: its walk of that range yields a commit).
                 if !self.is_ancestor(n, i, monolith) {
                     copy = true;
                 }
@@ -285,6 +290,7 @@ impl CompatSplit {
         let bytes = match self.compat {
             Compat::Subtree => subtree_commit(&source, tree, &parents),
             Compat::SplitshLegacy => splitsh_commit(&source, tree, &parents, true),
+            Compat::Splitsh => splitsh_commit(&source, tree, &parents, false),
         }
         .map_err(|reason| CompatError::Unsplittable { commit: id, compat: self.compat, reason })?;
         let new = write(&bytes)?;
@@ -534,7 +540,7 @@ pub fn tool_walk(
             }
             Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| Oid::from_str(l).ok()).collect())
         }
-        Compat::SplitshLegacy => {
+        Compat::SplitshLegacy | Compat::Splitsh => {
             let mut walk = src.revwalk().map_err(git("starting a revision walk"))?;
             walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
                 .map_err(git("sorting the walk"))?;

@@ -79,6 +79,8 @@ pub enum Compat {
     Subtree,
     /// splitsh-lite `--git="<1.8.2"`.
     SplitshLegacy,
+    /// splitsh-lite's default mode, `--git=latest`.
+    Splitsh,
 }
 
 /// Paths and packages that select files, minus exclusions.
@@ -620,6 +622,7 @@ fn compat_name(c: Compat) -> &'static str {
     match c {
         Compat::Subtree => "subtree",
         Compat::SplitshLegacy => "splitsh-legacy",
+        Compat::Splitsh => "splitsh",
     }
 }
 

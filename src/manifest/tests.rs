@@ -56,6 +56,8 @@ fn compat_paths_may_spell_the_root_directory_any_way() {
     let m = load("version: 1\nteams:\n  a:\n    paths: [\"x/y\", \"x/y/\", \"/x/y/**\"]\n    root: x/y\n    compat: subtree\n")
         .unwrap();
     assert_eq!(m.teams[0].compat, Some(Compat::Subtree));
+    let m = load("version: 1\nteams:\n  a: {paths: [x], root: x, compat: splitsh}\n").unwrap();
+    assert_eq!(m.teams[0].compat, Some(Compat::Splitsh));
 }
 
 #[test]
@@ -117,7 +119,7 @@ fn error_messages() {
         ("dot dot", b"version: 1\nshared:\n  paths: [\"../etc\"]\nteams:\n  a: {paths: [a]}\n"),
         ("empty pattern", b"version: 1\nteams:\n  a:\n    paths: [\"\"]\n"),
         ("unknown policy value", b"version: 1\nteams:\n  a: {paths: [a]}\npolicy:\n  unowned: fatal\n"),
-        ("unknown compat", b"version: 1\nteams:\n  a: {paths: [a], root: a, compat: splitsh}\n"),
+        ("unknown compat", b"version: 1\nteams:\n  a: {paths: [a], root: a, compat: splitsh-latest}\n"),
         ("compat without root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    compat: subtree\n"),
         ("glob root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: \"a/*\"\n"),
         ("compat with other paths", b"version: 1\nteams:\n  a:\n    paths: [a, b]\n    root: a\n    compat: subtree\n"),
