@@ -2,7 +2,7 @@
 //! component so that the same automaton answers "does this file match" and
 //! "is this whole directory matched, not at all, or partly".
 //!
-//! Rules (the README repeats them): patterns are relative to the repository
+//! Rules (docs/manifest.md repeats them): patterns are relative to the repository
 //! root; `*`, `?`, `[..]` and `{a,b}` never cross `/`; a `**` segment matches
 //! zero or more whole segments (a final `**` one or more: `docs/**` is what
 //! is inside `docs`, `*/**` no top-level file); a pattern that matches a

@@ -2,7 +2,7 @@
 //! path; write one from the manifest ([`generate`]).
 //!
 //! Both dialects are "last matching line wins", with patterns close to
-//! `.gitignore`'s, but they differ in ways that matter (see the README):
+//! `.gitignore`'s, but they differ in ways that matter (see docs/codeowners.md):
 //!
 //! * **GitHub** follows gitignore: a leading or middle `/` anchors a pattern
 //!   at the root, otherwise it matches at any depth; a trailing `/` matches

@@ -1,4 +1,4 @@
-//! A team repository reveals nothing of another team beyond what README's
+//! A team repository reveals nothing of another team beyond what docs/apply.md's
 //! "What a team repository reveals about the monolith" lists. The `markers`
 //! fixture gives each team's files a marker and names only that team uses;
 //! every object of each team repository (decompressed) and every other file
@@ -195,7 +195,7 @@ fn a_team_repository_holds_nothing_of_other_teams_or_of_the_monolith_outside_the
     assert_eq!(before, digest(&repo), "the monolith changed");
 }
 
-/// By design (README): every tag in the selected history comes along, on
+/// By design (docs/apply.md): every tag in the selected history comes along, on
 /// the nearest commit the team keeps, so its name and message reach teams
 /// whose files the tagged commit did not touch.
 #[test]

@@ -611,7 +611,7 @@ fn compare(
     mono: &Monolith,
 ) -> Result<usize, String> {
     let t = &team.name;
-    // A team with nothing in history may have no repository at all (README:
+    // A team with nothing in history may have no repository at all (docs/apply.md:
     // "a ref whose history has nothing of the team is not written").
     let our_map = if ours.exists() { read_map(&ours.join("split/commit-map"))? } else { BTreeMap::new() };
     let their_map = read_map(&theirs.join(".git/filter-repo/commit-map"))?;

@@ -1,6 +1,7 @@
 //! The example manifests and the project's own manifest stay valid.
 
 mod ci;
+mod readme;
 mod test_script;
 
 use std::path::Path;
