@@ -184,10 +184,37 @@ pub(super) fn write_refs(
         ids.push((r, id, target));
     }
     sink.finish().map_err(HistoryError::from)?;
-    for (r, id, target) in ids {
-        out.reference(&r.name, id, true, "git-split apply").map_err(tgit(format!("writing {}", r.name)))?;
-        fault::point("finish.ref");
-        written.insert(r.name.clone(), target.to_string());
+    let refs: Vec<(String, Oid, Oid)> = ids.into_iter().map(|(r, id, target)| (r.name.clone(), id, target)).collect();
+    write_packed_refs(out.path(), &refs, written)
+}
+
+/// Writes `refs` (name, the object it names, the commit that peels to) as
+/// the staging repository's `packed-refs`, sorted and fully peeled, as
+/// `git pack-refs --all` writes it, and records each in `written`. One file
+/// instead of one per ref: with thousands of tags, creating ref files was
+/// most of what a run with nothing new did. The staging repository has no
+/// ref yet.
+pub(super) fn write_packed_refs(
+    repo_dir: &Path,
+    refs: &[(String, Oid, Oid)],
+    written: &mut BTreeMap<String, String>,
+) -> Result<(), TeamError> {
+    let mut sorted: Vec<&(String, Oid, Oid)> = refs.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    sorted.dedup_by(|a, b| a.0 == b.0);
+    let mut text = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    for (name, id, peeled) in &sorted {
+        text.push_str(&format!("{id} {name}\n"));
+        if id != peeled {
+            text.push_str(&format!("^{peeled}\n"));
+        }
+    }
+    let path = repo_dir.join("packed-refs");
+    fault::io_point("finish.refs")
+        .and_then(|_| std::fs::write(&path, text))
+        .map_err(tio(format!("writing {}", path.display())))?;
+    for (name, _, peeled) in sorted {
+        written.insert(name.clone(), peeled.to_string());
     }
     Ok(())
 }
