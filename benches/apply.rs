@@ -16,8 +16,14 @@
 //! before the repack: many more objects have a delta base in another team's
 //! files there, which git-split must rebuild rather than copy.
 //!
-//! `cargo bench --bench apply -- full` (git's pack), `-- fast-import` and
-//! `-- incremental` choose cases; all three run by default.
+//! The `tags` case gives a copy of the monolith tags as real repositories
+//! have them (5,000: lightweight, annotated, tags of tags, SSH-signed, on
+//! merges and on commits a team drops) and times a first run against one
+//! without tags, a rerun with nothing new, and a rerun after 1% more
+//! commits.
+//!
+//! `cargo bench --bench apply -- full` (git's pack), `-- fast-import`,
+//! `-- incremental` and `-- tags` choose cases; all four run by default.
 //! `APPLY_BENCH_KEEP=1` keeps the outputs, manifests and the grown monolith
 //! for a profiler.
 
@@ -98,6 +104,9 @@ fn main() -> ExitCode {
     }
     if want("incremental") {
         incremental(&s, tmp.path(), bin);
+    }
+    if want("tags") {
+        tags(&s, tmp.path(), bin);
     }
     if std::env::var_os("APPLY_BENCH_KEEP").is_some() {
         println!("  kept: {}", tmp.keep().display());
@@ -226,4 +235,136 @@ fn incremental(s: &synth::Synth, tmp: &Path, bin: &str) {
     );
     println!("  git-split apply, full                       {full:7.2} s");
     println!("    incremental / full: {:.1}% (target <= 10%)", 100.0 * inc / full);
+}
+
+/// How many tags the `tags` case adds, and which share of them is of each kind.
+const TAGS: usize = 5000;
+
+/// Adds [`TAGS`] tags to the bare repository `repo` along `main`: every
+/// twentieth a tag of another tag, every twentieth signed with an SSH key
+/// (when `ssh-keygen` is there), the rest lightweight and annotated half
+/// and half; merges get their share. Returns a line saying what was made.
+fn add_tags(repo: &Path, tmp: &Path) -> String {
+    let list = synth::git()
+        .arg("--git-dir")
+        .arg(repo)
+        .args(["rev-list", "--parents", "main"])
+        .output()
+        .expect("rev-list");
+    let lines = String::from_utf8(list.stdout).expect("hex");
+    let commits: Vec<(&str, bool)> = lines.lines().map(|l| (&l[..40], l.split(' ').count() > 2)).collect();
+    let step = (commits.len() / TAGS).max(1);
+    let chosen: Vec<(&str, bool)> = commits.iter().step_by(step).take(TAGS).copied().collect();
+    let key = tmp.join("signing-key");
+    let signing = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f"])
+        .arg(&key)
+        .status()
+        .is_ok_and(|s| s.success());
+    // Lightweight and annotated tags in one fast-import stream.
+    let mut stream = String::new();
+    let (mut light, mut annotated, mut nested, mut signed, mut on_merges) = (0, 0, Vec::new(), Vec::new(), 0);
+    for (i, &(commit, merge)) in chosen.iter().enumerate() {
+        on_merges += usize::from(merge);
+        match i % 20 {
+            0 => nested.push((i, commit)),
+            1 if signing => signed.push((i, commit)),
+            k if k % 2 == 0 => {
+                light += 1;
+                stream.push_str(&format!("reset refs/tags/l{i}\nfrom {commit}\n\n"));
+            }
+            _ => {
+                annotated += 1;
+                let msg = format!("release {i}\n");
+                stream.push_str(&format!(
+                    "tag a{i}\nfrom {commit}\ntagger Rel <rel@example.com> {} +0000\ndata {}\n{msg}\n",
+                    1_900_000_000 + i,
+                    msg.len()
+                ));
+            }
+        }
+    }
+    let mut fi = synth::git()
+        .arg("--git-dir")
+        .arg(repo)
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    std::io::Write::write_all(fi.stdin.as_mut().expect("stdin"), stream.as_bytes())
+        .expect("feed fast-import");
+    assert!(fi.wait().expect("fast-import").success());
+    let tag = |args: &[&str], signing: bool| {
+        let mut c = synth::git();
+        c.arg("--git-dir").arg(repo).args(["-c", "user.name=Rel", "-c", "user.email=rel@example.com"]);
+        if signing {
+            c.args(["-c", "gpg.format=ssh", "-c"]).arg(format!("user.signingkey={}", key.display()));
+        }
+        let ok = c
+            .args(["tag"])
+            .args(args)
+            .env("GIT_COMMITTER_DATE", "@1900000000 +0000")
+            .status()
+            .expect("git tag");
+        assert!(ok.success(), "git tag {args:?}");
+    };
+    // A tag of an annotated tag, as release tooling makes them.
+    for &(i, commit) in &nested {
+        tag(&["-a", "-m", "inner", &format!("inner{i}"), commit], false);
+        tag(&["-a", "-m", "outer", &format!("outer{i}"), &format!("inner{i}")], false);
+    }
+    for &(i, commit) in &signed {
+        tag(&["-s", "-m", "signed", &format!("s{i}"), commit], true);
+    }
+    let total = light + annotated + 2 * nested.len() + signed.len();
+    format!(
+        "{total} tags: {light} lightweight, {annotated} annotated, {} tags of tags, {} SSH-signed; {on_merges} on merges",
+        nested.len(),
+        signed.len()
+    )
+}
+
+/// The `tags` case: first runs with and without tags, a rerun with nothing
+/// new, and one after 1% more commits, five teams, medians of three.
+fn tags(s: &synth::Synth, tmp: &Path, bin: &str) {
+    let tagged = tmp.join("tagged.git");
+    let copied =
+        synth::git().args(["clone", "--bare", "--quiet", "--local"]).arg(&s.repo).arg(&tagged).status();
+    assert!(copied.expect("git clone").success(), "copying the monolith");
+    let made = add_tags(&tagged, tmp);
+    let grown = tmp.join("tagged-grown.git");
+    synth::grow(&tagged, &grown, s.params.commits / 100, 13).expect("growing the monolith");
+    let m = manifest(tmp, &TEAMS);
+    let run = |repo: &Path, out: &Path| {
+        timed(
+            gnu_time()
+                .arg(bin)
+                .arg("--repo")
+                .arg(repo)
+                .arg("--manifest")
+                .arg(&m)
+                .args(["apply", "-q", "--out"])
+                .arg(out),
+        )
+        .0
+    };
+    let (mut plain, mut first, mut rerun, mut inc, mut full) = (vec![], vec![], vec![], vec![], vec![]);
+    for k in 0..3 {
+        plain.push(run(&s.repo, &tmp.join(format!("tags-plain-{k}"))));
+        let out = tmp.join(format!("tags-{k}"));
+        first.push(run(&tagged, &out));
+        rerun.push(run(&tagged, &out));
+        inc.push(run(&grown, &out));
+        full.push(run(&grown, &tmp.join(format!("tags-full-{k}"))));
+    }
+    let (plain, first, rerun, inc, full) =
+        (median(plain), median(first), median(rerun), median(inc), median(full));
+    println!("tags: {made}");
+    println!("  git-split apply, 5 teams, no tags            {plain:7.2} s");
+    println!("  git-split apply, 5 teams, with the tags      {first:7.2} s");
+    println!("    with / without tags: {:+.0}% (target <= +15%)", 100.0 * (first / plain - 1.0));
+    println!("  rerun, nothing new                           {rerun:7.2} s");
+    println!("    rerun / first run: {:.1}% (target <= 5%)", 100.0 * rerun / first);
+    println!("  rerun after {} more commits (1%)            {inc:7.2} s", s.params.commits / 100);
+    println!("    incremental / full ({full:.2} s): {:.1}% (target <= 10%)", 100.0 * inc / full);
 }

@@ -452,7 +452,8 @@ pub(super) fn write_pruned(
         }
     }
     sink.finish().map_err(HistoryError::from)?;
-    let refs: Vec<(String, Oid, Oid)> = ids.into_iter().map(|(r, id, peeled)| (r.name.clone(), id, peeled)).collect();
+    let refs: Vec<(String, Oid, Oid)> =
+        ids.into_iter().map(|(r, id, peeled)| (r.name.clone(), id, peeled)).collect();
     write_packed_refs(out.path(), &refs, written)?;
     // Every monolith commit is kept; the deletions on top are not monolith
     // commits, and counting them would report more kept than considered.

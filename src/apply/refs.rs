@@ -184,7 +184,8 @@ pub(super) fn write_refs(
         ids.push((r, id, target));
     }
     sink.finish().map_err(HistoryError::from)?;
-    let refs: Vec<(String, Oid, Oid)> = ids.into_iter().map(|(r, id, target)| (r.name.clone(), id, target)).collect();
+    let refs: Vec<(String, Oid, Oid)> =
+        ids.into_iter().map(|(r, id, target)| (r.name.clone(), id, target)).collect();
     write_packed_refs(out.path(), &refs, written)
 }
 

@@ -87,7 +87,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let assignment = snap.ownership.assign(&snap.listing);
     if args.check {
-        return check(&ctx, global.manifest.as_deref(), &snap, &assignment.owners, args, syntax, global.quiet);
+        return check(
+            &ctx,
+            global.manifest.as_deref(),
+            &snap,
+            &assignment.owners,
+            args,
+            syntax,
+            global.quiet,
+        );
     }
     // Where the file lies in the tree (none when written outside the work
     // tree): what the header's command names, so it works from the root.
@@ -257,7 +265,10 @@ fn check(
         file: path.clone(),
         files: snap.listing.files.len(),
         problems: co.problems.iter().map(|p| Problem { line: p.line, message: p.message.clone() }).collect(),
-        fix: format!("git split codeowners{dialect}{} --output {path}", manifest_for_header(ctx, manifest_given).1),
+        fix: format!(
+            "git split codeowners{dialect}{} --output {path}",
+            manifest_for_header(ctx, manifest_given).1
+        ),
         mismatches,
     };
     match args.format {

@@ -190,7 +190,9 @@ fn text(report: &Report) -> std::io::Result<()> {
             "directory" => " (directory)",
             _ => "",
         };
-        writeln!(out, "{}{}: {who}", output::path(&p.path), kind.style(style::dim()))?;
+        // The root, asked for as `.` from the top of the work tree.
+        let shown = if p.path.is_empty() { "." } else { p.path.as_str() };
+        writeln!(out, "{}{}: {who}", output::path(shown), kind.style(style::dim()))?;
         for m in &p.matched_by {
             writeln!(out, "  {} {}", m.team.as_deref().unwrap_or("shared"), describe(m))?;
         }

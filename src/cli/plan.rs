@@ -265,7 +265,8 @@ fn package(out: &mut impl Write, p: &plan::PackagePlan) -> std::io::Result<()> {
         let except = if p.kind == "jvm" { "except other packages:" } else { "except nested packages:" };
         // The outermost only: a nested package's own nested packages go with it.
         let dirs = outermost(&p.carve_outs);
-        let files: Vec<String> = p.carved_files.iter().filter(|f| !dirs.iter().any(|d| under(f, d))).cloned().collect();
+        let files: Vec<String> =
+            p.carved_files.iter().filter(|f| !dirs.iter().any(|d| under(f, d))).cloned().collect();
         writeln!(out, "    {} {}", except.style(style::dim()), listed(&dirs, &files))?;
     }
     // A package that gives its owner no file is almost always a mistake

@@ -287,3 +287,13 @@ teams:
         assert!(run.stderr.contains("not found"), "{trap}: {}", run.stderr);
     }
 }
+
+/// `owners .` at the top of the work tree names the root `.`, as git's
+/// pathspecs do, not an empty path.
+#[test]
+fn owners_of_the_root_is_shown_as_dot() {
+    let repo = fixture("monolith");
+    let run = split(&repo, &["owners", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with(". (directory): "), "{}", run.stdout);
+}
