@@ -297,6 +297,7 @@ fn add_tags(repo: &Path, tmp: &Path) -> String {
     let tag = |args: &[&str], signing: bool| {
         let mut c = synth::git();
         c.arg("--git-dir").arg(repo).args(["-c", "user.name=Rel", "-c", "user.email=rel@example.com"]);
+        c.args(["-c", "advice.nestedTag=false"]);
         if signing {
             c.args(["-c", "gpg.format=ssh", "-c"]).arg(format!("user.signingkey={}", key.display()));
         }
@@ -318,7 +319,7 @@ fn add_tags(repo: &Path, tmp: &Path) -> String {
     }
     let total = light + annotated + 2 * nested.len() + signed.len();
     format!(
-        "{total} tags: {light} lightweight, {annotated} annotated, {} tags of tags, {} SSH-signed; {on_merges} on merges",
+        "{total}: {light} lightweight, {annotated} annotated, {} tags of ({0} more) annotated tags, {} SSH-signed; {on_merges} on merges",
         nested.len(),
         signed.len()
     )
