@@ -430,10 +430,12 @@ fuzz_target!(|input: Input| {
                 root: None,
                 compat: None,
                 depends_on: None,
+                remote: None,
             })
             .collect(),
         labels: true,
         policy: Policy { unowned: Level::Error, overlap: Level::Error, dependencies: Level::Allow },
+        remote: None,
     };
     let (o, unresolved) = Ownership::new_lenient(&manifest, &tree).expect("the tree reads");
     // A package with no `package.json` resolves to nothing and owns nothing.
