@@ -31,8 +31,8 @@
 use std::collections::BTreeSet;
 
 use arbitrary::Arbitrary;
-use git_split::odb::{FileKind, TreeFile, TreeListing};
 use git_split::manifest::{Level, Loc, Located, Manifest, PackageSpec, Policy, Rule, Team};
+use git_split::odb::{FileKind, TreeFile, TreeListing};
 use git_split::ownership::packages::{MemoryFiles, PackageError};
 use git_split::ownership::{Owner, Owners, Ownership};
 use git_split::pattern::{DirMatch, Pattern};
@@ -364,9 +364,8 @@ fuzz_target!(|input: Input| {
     // The generated `package.json` files declare no workspace, and npm
     // carves only workspace roots and members out of a package: a package
     // owns everything below its directories, nested named packages included.
-    let package_selects = |name: &str, f: &[u8]| {
-        packages.iter().filter(|(_, n)| n == name).any(|(d, _)| within(d, f))
-    };
+    let package_selects =
+        |name: &str, f: &[u8]| packages.iter().filter(|(_, n)| n == name).any(|(d, _)| within(d, f));
 
     // Patterns against the reference, one by one.
     let mut rules: Vec<(Owner, RuleKind)> = Vec::new();
