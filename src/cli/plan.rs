@@ -137,46 +137,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
     )?;
     for t in &plan.teams {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{}{}: keeps {} ({}), removes {} ({})",
-            t.name.style(style::team()),
-            t.root.as_ref().map(|r| format!(" (root: {r}/)")).unwrap_or_default(),
-            plural(t.kept_files, "file", "files"),
-            size(t.kept_bytes),
-            plural(t.removed_files, "file", "files"),
-            size(t.removed_bytes)
-        )?;
-        if t.outside_root_files > 0 {
-            writeln!(
-                out,
-                "  {} {} owned or shared outside its root, left out",
-                "note:".style(style::warn()),
-                plural(t.outside_root_files, "file", "files")
-            )?;
-        }
-        if let Some(b) = t.breaks.as_ref().filter(|b| b.references > 0) {
-            let into: Vec<String> = b
-                .into
-                .iter()
-                .map(|i| format!("{} ({})", i.team.as_deref().unwrap_or("unowned"), i.references))
-                .collect();
-            writeln!(
-                out,
-                "  {} {} in {} into {}",
-                "breaks:".style(style::warn()),
-                plural(b.references, "reference", "references"),
-                plural(b.files, "file", "files"),
-                into.join(", ")
-            )?;
-        }
-        for p in &t.packages {
-            package(&mut out, p)?;
-        }
-        if !t.removed.is_empty() {
-            writeln!(out, "  removes:")?;
-            collapsed(&mut out, &t.removed, preview, "    ")?;
-        }
+        team(&mut out, t, preview)?;
     }
     if !plan.shared_packages.is_empty() {
         writeln!(out)?;
@@ -186,6 +147,57 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
         }
     }
     writeln!(out)?;
+    debts(&mut out, plan, manifest, preview)
+}
+
+/// One team: what it keeps and removes, what its split breaks, its packages.
+fn team(out: &mut impl Write, t: &plan::TeamPlan, preview: usize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}{}: keeps {} ({}), removes {} ({})",
+        t.name.style(style::team()),
+        t.root.as_ref().map(|r| format!(" (root: {r}/)")).unwrap_or_default(),
+        plural(t.kept_files, "file", "files"),
+        size(t.kept_bytes),
+        plural(t.removed_files, "file", "files"),
+        size(t.removed_bytes)
+    )?;
+    if t.outside_root_files > 0 {
+        writeln!(
+            out,
+            "  {} {} owned or shared outside its root, left out",
+            "note:".style(style::warn()),
+            plural(t.outside_root_files, "file", "files")
+        )?;
+    }
+    if let Some(b) = t.breaks.as_ref().filter(|b| b.references > 0) {
+        let into: Vec<String> = b
+            .into
+            .iter()
+            .map(|i| format!("{} ({})", i.team.as_deref().unwrap_or("unowned"), i.references))
+            .collect();
+        writeln!(
+            out,
+            "  {} {} in {} into {}",
+            "breaks:".style(style::warn()),
+            plural(b.references, "reference", "references"),
+            plural(b.files, "file", "files"),
+            into.join(", ")
+        )?;
+    }
+    for p in &t.packages {
+        package(out, p)?;
+    }
+    if !t.removed.is_empty() {
+        writeln!(out, "  removes:")?;
+        collapsed(out, &t.removed, preview, "    ")?;
+    }
+    Ok(())
+}
+
+/// What the manifest leaves to fix: unowned and overlapping files, stale
+/// patterns, package manifests that could not be read.
+fn debts(out: &mut impl Write, plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
     if plan.unowned.is_empty() {
         writeln!(out, "unowned: none")?;
     } else {
@@ -195,7 +207,7 @@ fn text(plan: &Plan, manifest: &str, preview: usize) -> std::io::Result<()> {
             "unowned:".style(style::bad()),
             plural(plan.unowned.len() as u64, "file", "files")
         )?;
-        collapsed(&mut out, &plan.unowned_collapsed, preview, "  ")?;
+        collapsed(out, &plan.unowned_collapsed, preview, "  ")?;
     }
     if plan.overlaps.is_empty() {
         writeln!(out, "overlaps: none")?;
