@@ -325,11 +325,54 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
     let assignment: Assignment = o.assign(&snap.listing);
     let owned = if o.packages.is_empty() { Vec::new() } else { o.package_file_counts(&snap.listing) };
     let names = o.team_names();
+    let (total, unowned, overlaps) = totals(files, &assignment.owners, names);
+    let mut walk = walk_teams(manifest, files, &assignment.owners, teams);
+    let team_plans = teams
+        .iter()
+        .zip(walk.stats)
+        .enumerate()
+        .map(|(k, (&t, st))| {
+            let team = &manifest.teams[t];
+            TeamPlan {
+                name: team.name.clone(),
+                root: team.root.clone(),
+                kept_files: st.kept.files,
+                kept_bytes: st.kept.bytes,
+                removed_files: st.removed.files,
+                removed_bytes: st.removed.bytes,
+                owned_files: st.owned,
+                outside_root_files: st.outside_root,
+                packages: package_plans(o, Owner::Team(t), &owned),
+                removed: std::mem::take(&mut walk.removed[k]),
+                kept: std::mem::take(&mut walk.kept[k]),
+                breaks: None,
+            }
+        })
+        .collect();
+    Plan {
+        commit: snap.rev.commit.to_string(),
+        ref_name: snap.rev.name.clone(),
+        total,
+        teams: team_plans,
+        shared_packages: package_plans(o, Owner::Shared, &owned),
+        unowned,
+        unowned_collapsed: walk.unowned,
+        overlaps,
+        stale_patterns: stale(o, &assignment, names),
+        skipped_manifests: o
+            .skipped_manifests
+            .iter()
+            .map(|(path, reason)| SkippedManifest { path: path.clone(), reason: reason.clone() })
+            .collect(),
+    }
+}
 
+/// The tree's total, the files no team owns, and those several own.
+fn totals(files: &[TreeFile], owners: &[Owners], names: &[String]) -> (Tally, Vec<String>, Vec<Overlap>) {
     let mut total = Tally::default();
     let mut unowned = Vec::new();
     let mut overlaps = Vec::new();
-    for (f, own) in files.iter().zip(&assignment.owners) {
+    for (f, own) in files.iter().zip(owners) {
         total.add(f.size);
         if own.is_unowned() {
             unowned.push(lossy(&f.path));
@@ -340,18 +383,31 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
             });
         }
     }
+    (total, unowned, overlaps)
+}
 
-    // One pass over the files serves every team: tallies and the removal
-    // preview share the directory walk.
+/// What one walk over the files gives every team (by position in `teams`).
+struct TeamWalk {
+    stats: Vec<TeamStats>,
+    removed: Vec<Vec<Collapsed>>,
+    kept: Vec<Vec<Collapsed>>,
+    /// What no team owns, collapsed.
+    unowned: Vec<Collapsed>,
+}
+
+/// One pass over the files serves every team: the tallies and the
+/// collapsed lists (what each team removes and keeps, what no team owns)
+/// share the directory walk.
+fn walk_teams(manifest: &Manifest, files: &[TreeFile], owners: &[Owners], teams: &[usize]) -> TeamWalk {
     let roots: Vec<Option<&[u8]>> =
         teams.iter().map(|&t| manifest.teams[t].root.as_ref().map(|r| r.as_bytes())).collect();
     let mut stats = vec![TeamStats::default(); teams.len()];
-    // Lists collapsed to directories, in one walk: what each team removes
-    // (slot k), what it keeps (teams + k), and what no team owns (last).
+    // Slots: what each team removes (k), what it keeps (teams + k), and
+    // what no team owns (last).
     let n = teams.len();
     let mut preview = Collapser::new(2 * n + 1);
-    let mut removed_now = vec![false; 2 * n + 1];
-    for (i, (f, own)) in files.iter().zip(&assignment.owners).enumerate() {
+    let mut in_list = vec![false; 2 * n + 1];
+    for (i, (f, own)) in files.iter().zip(owners).enumerate() {
         for (k, &t) in teams.iter().enumerate() {
             let st = &mut stats[k];
             let mut keep = own.kept_by(t);
@@ -367,40 +423,21 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
             } else {
                 st.removed.add(f.size);
             }
-            removed_now[k] = !keep;
-            removed_now[n + k] = keep;
+            in_list[k] = !keep;
+            in_list[n + k] = keep;
         }
-        removed_now[2 * n] = own.is_unowned();
-        preview.file(i as u32, &f.path, f.size, &removed_now);
+        in_list[2 * n] = own.is_unowned();
+        preview.file(i as u32, &f.path, f.size, &in_list);
     }
-    let mut removals = preview.finish(files);
-    let unowned_collapsed = removals.pop().expect("the unowned slot");
-    let mut kept = removals.split_off(n);
-    let team_plans = teams
-        .iter()
-        .zip(stats)
-        .enumerate()
-        .map(|(k, (&t, st))| {
-            let team = &manifest.teams[t];
-            TeamPlan {
-                name: team.name.clone(),
-                root: team.root.clone(),
-                kept_files: st.kept.files,
-                kept_bytes: st.kept.bytes,
-                removed_files: st.removed.files,
-                removed_bytes: st.removed.bytes,
-                owned_files: st.owned,
-                outside_root_files: st.outside_root,
-                packages: package_plans(o, Owner::Team(t), &owned),
-                removed: std::mem::take(&mut removals[k]),
-                kept: std::mem::take(&mut kept[k]),
-                breaks: None,
-            }
-        })
-        .collect();
+    let mut removed = preview.finish(files);
+    let unowned = removed.pop().expect("the unowned slot");
+    let kept = removed.split_off(n);
+    TeamWalk { stats, removed, kept, unowned }
+}
 
-    let stale_patterns = o
-        .stale_patterns(&assignment)
+/// The patterns that match no file, with where they are written.
+fn stale(o: &Ownership, assignment: &Assignment, names: &[String]) -> Vec<Stale> {
+    o.stale_patterns(assignment)
         .into_iter()
         .map(|s| {
             let Loc { line, col } = s.loc;
@@ -415,24 +452,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 column: col,
             }
         })
-        .collect();
-
-    Plan {
-        commit: snap.rev.commit.to_string(),
-        ref_name: snap.rev.name.clone(),
-        total,
-        teams: team_plans,
-        shared_packages: package_plans(o, Owner::Shared, &owned),
-        unowned,
-        unowned_collapsed,
-        overlaps,
-        stale_patterns,
-        skipped_manifests: o
-            .skipped_manifests
-            .iter()
-            .map(|(path, reason)| SkippedManifest { path: path.clone(), reason: reason.clone() })
-            .collect(),
-    }
+        .collect()
 }
 
 #[derive(Clone, Copy, Default)]
