@@ -143,16 +143,7 @@ fn compare(s: &synth::Synth, packing: &str, tmp: &Path, bin: &str) {
         let mut peak = 0;
         for k in 0..3 {
             let out = tmp.path().join(format!("out-{n}-{k}"));
-            let (t, kib) = timed(
-                gnu_time()
-                    .arg(bin)
-                    .arg("--repo")
-                    .arg(&s.repo)
-                    .arg("--manifest")
-                    .arg(&m)
-                    .args(["apply", "-q", "--out"])
-                    .arg(&out),
-            );
+            let (t, kib) = apply_timed(bin, &s.repo, &m, &out);
             runs.push(t);
             peak = peak.max(kib);
         }
@@ -188,23 +179,26 @@ fn compare(s: &synth::Synth, packing: &str, tmp: &Path, bin: &str) {
     }
 }
 
+/// `apply -q` of `repo` with `manifest` into `out`: wall seconds and peak KiB.
+fn apply_timed(bin: &str, repo: &Path, manifest: &Path, out: &Path) -> (f64, u64) {
+    timed(
+        gnu_time()
+            .arg(bin)
+            .arg("--repo")
+            .arg(repo)
+            .arg("--manifest")
+            .arg(manifest)
+            .args(["apply", "-q", "--out"])
+            .arg(out),
+    )
+}
+
 /// A rerun after 1% new commits, against a full run on the same history.
 fn incremental(s: &synth::Synth, tmp: &Path, bin: &str) {
     let grown = tmp.join("grown.git");
     synth::grow(&s.repo, &grown, s.params.commits / 100, 7).expect("growing the monolith");
     let m = manifest(tmp, &TEAMS);
-    let run = |repo: &Path, out: &Path| {
-        timed(
-            gnu_time()
-                .arg(bin)
-                .arg("--repo")
-                .arg(repo)
-                .arg("--manifest")
-                .arg(&m)
-                .args(["apply", "-q", "--out"])
-                .arg(out),
-        )
-    };
+    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &m, out);
     let (mut inc, mut full, mut peak) = (Vec::new(), Vec::new(), 0);
     for k in 0..3 {
         let out = tmp.join(format!("inc-{k}"));
@@ -336,19 +330,7 @@ fn tags(s: &synth::Synth, tmp: &Path, bin: &str) {
     let grown = tmp.join("tagged-grown.git");
     synth::grow(&tagged, &grown, s.params.commits / 100, 13).expect("growing the monolith");
     let m = manifest(tmp, &TEAMS);
-    let run = |repo: &Path, out: &Path| {
-        timed(
-            gnu_time()
-                .arg(bin)
-                .arg("--repo")
-                .arg(repo)
-                .arg("--manifest")
-                .arg(&m)
-                .args(["apply", "-q", "--out"])
-                .arg(out),
-        )
-        .0
-    };
+    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &m, out).0;
     let (mut plain, mut first, mut rerun, mut inc, mut full) = (vec![], vec![], vec![], vec![], vec![]);
     for k in 0..3 {
         plain.push(run(&s.repo, &tmp.join(format!("tags-plain-{k}"))));

@@ -8,11 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::bounded::{run_guarded, HANG_GUARD};
 use crate::support::git_servers::GitServer;
-use crate::support::{digest, fixture_copy, git, refs, Run};
-
-/// A run still going after this has hung (a hang guard, not a speed check).
-const HANG_GUARD: Duration = Duration::from_secs(120);
+use crate::support::{digest, fixture_copy, git, refs, NoUserConfig, Run};
 
 /// Credentials the HTTP server accepts, and the credential helper hands out.
 const HTTP_USER: &str = "ci";
@@ -135,35 +133,10 @@ impl Setup {
 /// Runs `git-split ARGS` in `dir` with a clean environment whose git
 /// configuration is `gitconfig`, stopping a hung run.
 fn run(dir: &Path, args: &[&str], gitconfig: &Path) -> Run {
-    let tmp = tempfile::tempdir().unwrap();
-    let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_git-split"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", gitconfig)
-        .env("HOME", dir)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("git-split {args:?} still running after {HANG_GUARD:?}: hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
-    Run { code: status.code().unwrap_or(-1), stdout: read(&out_path), stderr: read(&err_path) }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_git-split"));
+    // The clean environment, with this git configuration instead of none.
+    cmd.args(args).clean_in(dir).env("GIT_CONFIG_GLOBAL", gitconfig);
+    run_guarded(&mut cmd, args)
 }
 
 fn json(run: &Run) -> serde_json::Value {

@@ -29,10 +29,8 @@ pub struct Bounded {
 /// Runs `git-split ARGS` in `dir` under `ulimit -v limit_kib`, with the
 /// clean environment of `support::split`.
 pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
-    let tmp = tempfile::tempdir().unwrap();
-    let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_git-split"))
         .args(args)
@@ -41,12 +39,22 @@ pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
         // arena (one per thread that meets a busy one), never touched but
         // counted by `ulimit -v`: with them, whether a thread starts would
         // depend on timing, not on what the run needs.
-        .env("MALLOC_ARENA_MAX", "1")
+        .env("MALLOC_ARENA_MAX", "1");
+    let run = run_guarded(&mut cmd, args);
+    Bounded { code: run.code, stdout: run.stdout, stderr: run.stderr }
+}
+
+/// Runs `cmd` (git-split with `args`, for the message) with no input and
+/// its output in files, killing it past [`HANG_GUARD`].
+pub fn run_guarded(cmd: &mut Command, args: &[&str]) -> crate::support::Run {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
-        .expect("run git-split under sh");
+        .expect("run git-split");
     let start = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -60,5 +68,9 @@ pub fn split_bounded(dir: &Path, args: &[&str], limit_kib: u64) -> Bounded {
         std::thread::sleep(Duration::from_millis(10));
     };
     let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
-    Bounded { code: status.code().unwrap_or(-1), stdout: read(&out_path), stderr: read(&err_path) }
+    crate::support::Run {
+        code: status.code().unwrap_or(-1),
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    }
 }
