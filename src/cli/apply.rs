@@ -80,19 +80,69 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // stop and remove what it staged; a second one exits at once, which is
     // as safe as a kill (the next run removes the staging directories).
     let terminated = output::cancel_on_signals(&opts.cancel)?;
-    let multi = output::progress(global.quiet);
-    let bars: Mutex<HashMap<String, ProgressBar>> = Mutex::new(HashMap::new());
-    let style = ProgressStyle::with_template(
-        "{prefix:>16.cyan.bold} {bar:30} {pos}/{len} commits {per_sec} {msg} ETA {eta}",
-    )
-    .expect("static template");
-    let on_event = |e: Event| {
-        let mut bars = bars.lock().expect("bars");
+    let bars = Bars::new(global.quiet);
+    let result =
+        apply::apply(&ctx.repo, &ctx.manifest, ctx.rev.clone(), global.rev.as_deref(), &opts, &|e| {
+            bars.on_event(e)
+        });
+    bars.multi.clear().ok();
+    let report = match result {
+        Ok(r) => r,
+        Err(e @ apply::ApplyError::Interrupted) => {
+            // 128 + the signal, what a shell reports for a process it ended.
+            let code = if terminated.load(std::sync::atomic::Ordering::SeqCst) { 143 } else { 130 };
+            return Err(Failure { code, error: Some(e.into()) });
+        }
+        Err(e) => return Err(located(&ctx, global, e)),
+    };
+    match args.format {
+        Format::Json => output::json(&report)?,
+        // Quiet: the repositories are the output; only a failure is told.
+        Format::Text if global.quiet => {
+            for t in &report.teams {
+                if let Some(e) = &t.error {
+                    output::error(&anyhow::anyhow!("team {} failed: {e}", t.name));
+                }
+            }
+        }
+        Format::Text => print_report(&mut output::stdout(), &ctx, &opts, &report)?,
+    }
+    // Freeing the repository handle unmaps what libgit2 mapped of the
+    // monolith's packs, page by page: tens of milliseconds the exit does
+    // faster.
+    std::mem::forget(ctx);
+    if report.incomplete_monolith() {
+        return Err(Failure::bad_input());
+    }
+    if report.failed() {
+        return Err(Failure::findings());
+    }
+    Ok(())
+}
+
+/// One progress bar per team, fed by the engine's events.
+struct Bars {
+    multi: indicatif::MultiProgress,
+    style: ProgressStyle,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Bars {
+        let style = ProgressStyle::with_template(
+            "{prefix:>16.cyan.bold} {bar:30} {pos}/{len} commits {per_sec} {msg} ETA {eta}",
+        )
+        .expect("static template");
+        Bars { multi: output::progress(quiet), style, bars: Mutex::new(HashMap::new()) }
+    }
+
+    fn on_event(&self, e: Event) {
+        let mut bars = self.bars.lock().expect("bars");
         match e {
             Event::Started { team, total } => {
-                let bar = multi
-                    .add(ProgressBar::new(total as u64).with_style(style.clone()).with_prefix(team.clone()));
-                bars.insert(team, bar);
+                let bar =
+                    ProgressBar::new(total as u64).with_style(self.style.clone()).with_prefix(team.clone());
+                bars.insert(team, self.multi.add(bar));
             }
             Event::Progress { team, done } => {
                 if let Some(b) = bars.get(&team) {
@@ -110,143 +160,127 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 }
             }
         }
+    }
+}
+
+/// The error of a run that failed as a whole; a ref of `monolith.refs`
+/// that does not resolve is located where the manifest writes it.
+fn located(ctx: &Context, global: &GlobalArgs, e: apply::ApplyError) -> Failure {
+    let missing = match &e {
+        apply::ApplyError::NoSuchRef(r) => Some(r),
+        apply::ApplyError::Git(git_split::odb::GitError::MissingRef { rev, .. }) => Some(rev),
+        _ => None,
     };
-    let report = match apply::apply(
-        &ctx.repo,
-        &ctx.manifest,
-        ctx.rev.clone(),
-        global.rev.as_deref(),
-        &opts,
-        &on_event,
-    ) {
-        Err(e @ apply::ApplyError::Interrupted) => {
-            multi.clear().ok();
-            // 128 + the signal, what a shell reports for a process it ended.
-            let code = if terminated.load(std::sync::atomic::Ordering::SeqCst) { 143 } else { 130 };
-            return Err(Failure { code, error: Some(e.into()) });
-        }
-        Ok(r) => r,
-        Err(e) => {
-            // A ref of `monolith.refs` that does not resolve: say where it is written.
-            let missing = match &e {
-                apply::ApplyError::NoSuchRef(r) => Some(r),
-                apply::ApplyError::Git(git_split::odb::GitError::MissingRef { rev, .. }) => Some(rev),
-                _ => None,
-            };
-            let written = missing.filter(|_| global.rev.is_none()).and_then(|m| {
-                ctx.manifest.refs.iter().find(|r| &r.value == m || m.ends_with(&format!("/{}", r.value)))
-            });
-            return Err(match written {
-                Some(r) => anyhow::Error::new(e)
-                    .context(format!(
-                        "{}:{}:{}: in `monolith.refs`",
-                        ctx.manifest.path.display(),
-                        r.loc.line,
-                        r.loc.col
-                    ))
-                    .into(),
-                None => e.into(),
-            });
-        }
-    };
-    multi.clear().ok();
-    match args.format {
-        Format::Json => output::json(&report)?,
-        // Quiet: the repositories are the output; only a failure is told.
-        Format::Text if global.quiet => {
-            for t in &report.teams {
-                if let Some(e) = &t.error {
-                    output::error(&anyhow::anyhow!("team {} failed: {e}", t.name));
-                }
-            }
-        }
-        Format::Text => {
-            let mut o = output::stdout();
-            writeln!(
+    let written = missing.filter(|_| global.rev.is_none()).and_then(|m| {
+        ctx.manifest.refs.iter().find(|r| &r.value == m || m.ends_with(&format!("/{}", r.value)))
+    });
+    match written {
+        Some(r) => anyhow::Error::new(e)
+            .context(format!(
+                "{}:{}:{}: in `monolith.refs`",
+                ctx.manifest.path.display(),
+                r.loc.line,
+                r.loc.col
+            ))
+            .into(),
+        None => e.into(),
+    }
+}
+
+/// The text report: one line per team, then what no team got.
+fn print_report(
+    o: &mut impl Write,
+    ctx: &Context,
+    opts: &Options,
+    report: &apply::Report,
+) -> std::io::Result<()> {
+    writeln!(o, "{} {} ({})", "split of".style(style::heading()), ctx.rev.name, &report.commit[..12])?;
+    writeln!(o, "{:<20} {:>17} {:>9} {:>10} {:>8}", "team", "commits kept", "files", "size", "time")?;
+    for t in &report.teams {
+        match &t.error {
+            None => writeln!(
                 o,
-                "{} {} ({})",
-                "split of".style(style::heading()),
-                ctx.rev.name,
-                &report.commit[..12]
-            )?;
-            writeln!(o, "{:<20} {:>17} {:>9} {:>10} {:>8}", "team", "commits kept", "files", "size", "time")?;
-            for t in &report.teams {
-                match &t.error {
-                    None => writeln!(
-                        o,
-                        "{:<20} {:>17} {:>9} {:>10} {:>7.2}s",
-                        t.name,
-                        format!("{}/{}", count(t.commits_kept as u64), count(t.commits_considered as u64)),
-                        count(t.files),
-                        size(t.bytes),
-                        t.elapsed.as_secs_f64()
-                    )?,
-                    Some(e) => writeln!(o, "{:<20} {} {e}", t.name, "failed:".style(style::bad()))?,
-                }
-            }
-            writeln!(o, "written to {}", opts.out.display())?;
-            if !report.ignored.is_empty() {
-                writeln!(
-                    o,
-                    "{} {} ignored: history is split as stored, as on a clone",
-                    "note:".style(style::warn()),
-                    report.ignored.join(", ")
-                )?;
-            }
-            if !report.tags_skipped.is_empty() {
-                let n = report.tags_skipped.len() as u64;
-                let verb = if n == 1 { "is" } else { "are" };
-                writeln!(
-                    o,
-                    "{} {} {verb} in no team repository:",
-                    "note:".style(style::warn()),
-                    plural(n, "tag", "tags")
-                )?;
-                for t in &report.tags_skipped {
-                    writeln!(o, "  {}: {}", t.name.trim_start_matches("refs/tags/"), t.reason)?;
-                }
-            }
-            let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
-            if !lfs.is_empty() {
-                writeln!(
-                    o,
-                    "{} pointer files name objects each team must fetch and push (--format json lists them):",
-                    "git lfs:".style(style::heading())
-                )?;
-                for t in lfs {
-                    let bytes = t.lfs_objects.iter().map(|l| l.size).sum();
-                    let n = plural(t.lfs_objects.len() as u64, "object", "objects");
-                    writeln!(o, "  {:<20} {n}, {}", t.name, size(bytes))?;
-                }
-            }
-            if !report.unowned.is_empty() {
-                writeln!(
-                    o,
-                    "{} {} at {} are in no team repository:",
-                    "unowned:".style(style::warn()),
-                    plural(report.unowned.len() as u64, "file", "files"),
-                    ctx.rev.name
-                )?;
-                const SHOWN: usize = 20;
-                for p in report.unowned.iter().take(SHOWN) {
-                    writeln!(o, "  {}", output::path(p))?;
-                }
-                if report.unowned.len() > SHOWN {
-                    let how = "`plan` or --format json lists all";
-                    writeln!(o, "{}", output::more("  ", report.unowned.len() - SHOWN, how))?;
-                }
-            }
+                "{:<20} {:>17} {:>9} {:>10} {:>7.2}s",
+                t.name,
+                format!("{}/{}", count(t.commits_kept as u64), count(t.commits_considered as u64)),
+                count(t.files),
+                size(t.bytes),
+                t.elapsed.as_secs_f64()
+            )?,
+            Some(e) => writeln!(o, "{:<20} {} {e}", t.name, "failed:".style(style::bad()))?,
         }
     }
-    // Freeing the repository handle unmaps what libgit2 mapped of the
-    // monolith's packs, page by page: tens of milliseconds the exit does
-    // faster.
-    std::mem::forget(ctx);
-    if report.incomplete_monolith() {
-        return Err(Failure::bad_input());
+    writeln!(o, "written to {}", opts.out.display())?;
+    if !report.ignored.is_empty() {
+        writeln!(
+            o,
+            "{} {} ignored: history is split as stored, as on a clone",
+            "note:".style(style::warn()),
+            report.ignored.join(", ")
+        )?;
     }
-    if report.failed() {
-        return Err(Failure::findings());
+    print_skipped_tags(o, report)?;
+    print_lfs(o, report)?;
+    print_unowned(o, ctx, report)
+}
+
+/// The monolith tags no team repository got, and why.
+fn print_skipped_tags(o: &mut impl Write, report: &apply::Report) -> std::io::Result<()> {
+    if report.tags_skipped.is_empty() {
+        return Ok(());
+    }
+    let n = report.tags_skipped.len() as u64;
+    let verb = if n == 1 { "is" } else { "are" };
+    writeln!(
+        o,
+        "{} {} {verb} in no team repository:",
+        "note:".style(style::warn()),
+        plural(n, "tag", "tags")
+    )?;
+    for t in &report.tags_skipped {
+        writeln!(o, "  {}: {}", t.name.trim_start_matches("refs/tags/"), t.reason)?;
+    }
+    Ok(())
+}
+
+/// The LFS objects each team must fetch and push, per team.
+fn print_lfs(o: &mut impl Write, report: &apply::Report) -> std::io::Result<()> {
+    let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
+    if lfs.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "{} pointer files name objects each team must fetch and push (--format json lists them):",
+        "git lfs:".style(style::heading())
+    )?;
+    for t in lfs {
+        let bytes = t.lfs_objects.iter().map(|l| l.size).sum();
+        let n = plural(t.lfs_objects.len() as u64, "object", "objects");
+        writeln!(o, "  {:<20} {n}, {}", t.name, size(bytes))?;
+    }
+    Ok(())
+}
+
+/// The files at the split ref that no team keeps, the first few of them.
+fn print_unowned(o: &mut impl Write, ctx: &Context, report: &apply::Report) -> std::io::Result<()> {
+    if report.unowned.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "{} {} at {} are in no team repository:",
+        "unowned:".style(style::warn()),
+        plural(report.unowned.len() as u64, "file", "files"),
+        ctx.rev.name
+    )?;
+    const SHOWN: usize = 20;
+    for p in report.unowned.iter().take(SHOWN) {
+        writeln!(o, "  {}", output::path(p))?;
+    }
+    if report.unowned.len() > SHOWN {
+        let how = "`plan` or --format json lists all";
+        writeln!(o, "{}", output::more("  ", report.unowned.len() - SHOWN, how))?;
     }
     Ok(())
 }
