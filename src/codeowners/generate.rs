@@ -80,100 +80,132 @@ pub fn generate(
     for h in header {
         text.push_str(&format!("# {h}\n").replace("# \n", "#\n"));
     }
+    let without: BTreeSet<String> = owners
+        .iter()
+        .flat_map(|own| own.teams.iter())
+        .map(|&t| &manifest.teams[t as usize])
+        .filter(|team| team.owners.is_empty())
+        .map(|team| team.name.clone())
+        .collect();
+    let rules = match syntax {
+        Syntax::GitHub => github_body(manifest, ownership, &tree, owners, &mut text)?,
+        Syntax::GitLab => gitlab_body(manifest, ownership, &tree, owners, &mut text)?,
+    };
+    self_check(manifest, listing, owners, &text, syntax)?;
+    Ok(Generated { text, rules, teams_without_owners: without.into_iter().collect() })
+}
+
+/// GitHub's body: one section of lines, each file's owners all on the line
+/// that matches it last. Returns the number of lines.
+fn github_body(
+    manifest: &Manifest,
+    ownership: &Ownership,
+    tree: &Tree,
+    owners: &[Owners],
+    text: &mut String,
+) -> Result<usize, GenerateError> {
+    // Label 0 is "no owners".
+    let mut ids: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    let mut labels: Vec<Vec<String>> = vec![Vec::new()];
+    ids.insert(Vec::new(), 0);
+    let file_labels: Vec<usize> = owners
+        .iter()
+        .map(|o| {
+            let e = expected_owners(manifest, o);
+            *ids.entry(e.clone()).or_insert_with(|| {
+                labels.push(e);
+                labels.len() - 1
+            })
+        })
+        .collect();
+    // A directory line is sure (it is right for files added later too)
+    // where the manifest's rules decide the whole directory.
+    let sure: Vec<bool> = tree
+        .nodes
+        .iter()
+        .map(|n| {
+            (0..manifest.teams.len())
+                .all(|t| ownership.classify_dir(Owner::Team(t), &n.path) != DirMatch::Partial)
+        })
+        .collect();
+    let lines = github_lines(tree, &file_labels, labels.len(), &sure)?;
+    if !lines.is_empty() {
+        text.push('\n');
+    }
+    for (pattern, label) in &lines {
+        let who = &labels[*label];
+        if who.is_empty() {
+            text.push_str(pattern);
+        } else {
+            text.push_str(&format!("{pattern} {}", who.join(" ")));
+        }
+        text.push('\n');
+    }
+    Ok(lines.len())
+}
+
+/// GitLab's body: one section per team with owners, whose lines cover
+/// exactly the team's files. Returns the number of lines.
+fn gitlab_body(
+    manifest: &Manifest,
+    ownership: &Ownership,
+    tree: &Tree,
+    owners: &[Owners],
+    text: &mut String,
+) -> Result<usize, GenerateError> {
     let mut rules = 0;
-    let mut without = BTreeSet::new();
-    for own in owners {
-        for &t in own.teams.iter() {
-            if manifest.teams[t as usize].owners.is_empty() {
-                without.insert(manifest.teams[t as usize].name.clone());
-            }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let patterns: Vec<Option<String>> = tree.nodes.iter().map(|n| n.pattern.clone()).collect();
+    for (t, team) in manifest.teams.iter().enumerate() {
+        if let Some(other) = seen.insert(team.name.to_ascii_lowercase(), &team.name) {
+            return Err(GenerateError::SectionClash(other.to_string(), team.name.clone()));
         }
+        if team.owners.is_empty() {
+            continue;
+        }
+        let file_labels: Vec<usize> =
+            owners.iter().map(|o| usize::from(o.teams.contains(&(t as u16)))).collect();
+        if !file_labels.contains(&1) {
+            continue;
+        }
+        // GitLab rejects lines without owners, so nothing may cover a file
+        // the team does not own.
+        let sure: Vec<bool> = tree
+            .nodes
+            .iter()
+            .map(|n| ownership.classify_dir(Owner::Team(t), &n.path) == DirMatch::Whole)
+            .collect();
+        let care = vec![true; file_labels.len()];
+        let spec = Spec {
+            labels: &file_labels,
+            k: 2,
+            care: &care,
+            no_empty_lines: true,
+            patterns: &patterns,
+            sure: &sure,
+            base: None,
+        };
+        let lines = tree.solve(&spec)?.lines;
+        text.push_str(&format!("\n[{}] {}\n", team.name, team.owners.join(" ")));
+        for (pattern, _) in &lines {
+            text.push_str(pattern);
+            text.push('\n');
+        }
+        rules += lines.len();
     }
-    match syntax {
-        Syntax::GitHub => {
-            // Label 0 is "no owners".
-            let mut ids: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-            let mut labels: Vec<Vec<String>> = vec![Vec::new()];
-            ids.insert(Vec::new(), 0);
-            let file_labels: Vec<usize> = owners
-                .iter()
-                .map(|o| {
-                    let e = expected_owners(manifest, o);
-                    *ids.entry(e.clone()).or_insert_with(|| {
-                        labels.push(e);
-                        labels.len() - 1
-                    })
-                })
-                .collect();
-            // A directory line is sure (it is right for files added later
-            // too) where the manifest's rules decide the whole directory.
-            let sure: Vec<bool> = tree
-                .nodes
-                .iter()
-                .map(|n| {
-                    (0..manifest.teams.len())
-                        .all(|t| ownership.classify_dir(Owner::Team(t), &n.path) != DirMatch::Partial)
-                })
-                .collect();
-            let lines = github_lines(&tree, &file_labels, labels.len(), &sure)?;
-            if !lines.is_empty() {
-                text.push('\n');
-            }
-            for (pattern, label) in &lines {
-                let who = &labels[*label];
-                if who.is_empty() {
-                    text.push_str(pattern);
-                } else {
-                    text.push_str(&format!("{pattern} {}", who.join(" ")));
-                }
-                text.push('\n');
-            }
-            rules = lines.len();
-        }
-        Syntax::GitLab => {
-            let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-            for (t, team) in manifest.teams.iter().enumerate() {
-                if let Some(other) = seen.insert(team.name.to_ascii_lowercase(), &team.name) {
-                    return Err(GenerateError::SectionClash(other.to_string(), team.name.clone()));
-                }
-                if team.owners.is_empty() {
-                    continue;
-                }
-                let file_labels: Vec<usize> =
-                    owners.iter().map(|o| usize::from(o.teams.contains(&(t as u16)))).collect();
-                if !file_labels.contains(&1) {
-                    continue;
-                }
-                // GitLab rejects lines without owners, so nothing may cover
-                // a file the team does not own.
-                let sure: Vec<bool> = tree
-                    .nodes
-                    .iter()
-                    .map(|n| ownership.classify_dir(Owner::Team(t), &n.path) == DirMatch::Whole)
-                    .collect();
-                let care = vec![true; file_labels.len()];
-                let patterns: Vec<Option<String>> = tree.nodes.iter().map(|n| n.pattern.clone()).collect();
-                let spec = Spec {
-                    labels: &file_labels,
-                    k: 2,
-                    care: &care,
-                    no_empty_lines: true,
-                    patterns: &patterns,
-                    sure: &sure,
-                    base: None,
-                };
-                let lines = tree.solve(&spec)?.lines;
-                text.push_str(&format!("\n[{}] {}\n", team.name, team.owners.join(" ")));
-                for (pattern, _) in &lines {
-                    text.push_str(pattern);
-                    text.push('\n');
-                }
-                rules += lines.len();
-            }
-        }
-    }
-    // Read back with the same rules `--check` uses: a mismatch is a bug here.
-    let parsed = CodeOwners::parse(&text, syntax);
+    Ok(rules)
+}
+
+/// Reads `text` back with the rules `--check` uses: a file whose owners
+/// differ from the manifest's is a bug here, refused before it is written.
+fn self_check(
+    manifest: &Manifest,
+    listing: &TreeListing,
+    owners: &[Owners],
+    text: &str,
+    syntax: Syntax,
+) -> Result<(), GenerateError> {
+    let parsed = CodeOwners::parse(text, syntax);
     for (f, own) in listing.files.iter().zip(owners) {
         let path = String::from_utf8_lossy(&f.path);
         let want = expected_owners(manifest, own);
@@ -182,7 +214,7 @@ pub fn generate(
             return Err(GenerateError::SelfCheck { path: path.into_owned(), got, want });
         }
     }
-    Ok(Generated { text, rules, teams_without_owners: without.into_iter().collect() })
+    Ok(())
 }
 
 /// GitHub lines: directory and file lines, plus, where it makes the file
