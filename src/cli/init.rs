@@ -8,6 +8,7 @@ use owo_colors::OwoColorize;
 
 use git_split::codeowners::{self, CodeOwners, Syntax};
 use git_split::init::{from_codeowners, from_packages, from_top_level, render, Draft};
+use git_split::odb::{Repo, ResolvedRev, TreeListing};
 
 use super::codeowners::SyntaxArg;
 use super::output::{self, style};
@@ -70,59 +71,15 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         None => repo.head()?,
     };
     let to_stdout = args.output.as_deref() == Some(std::path::Path::new("-"));
-
-    // `--manifest FILE` names the manifest the other commands read (as
-    // given, like theirs): a natural place to write it.
-    let target = match (&args.output, repo.workdir()) {
-        (None, _) if global.manifest.is_some() => global.manifest.clone().expect("checked"),
-        (Some(p), _) => p.clone(),
-        (None, Some(w)) => w.join("ownership.yaml"),
-        (None, None) => {
-            return Err(anyhow!("{} has no work tree; pass --output FILE", repo.path().display()).into())
-        }
-    };
+    let target = target_file(global, args, &repo)?;
     if !to_stdout && target.exists() && !args.force {
         return Err(
             anyhow!("{} exists; pass --force to overwrite it, or --output FILE", target.display()).into()
         );
     }
     let listing = repo.list_tree_unsized(rev.tree)?;
-    let source = if args.top_level {
-        None
-    } else if let Some(p) = &args.from {
-        let p = tree_path(&repo, std::path::Path::new(p))?;
-        let bytes = repo
-            .read_path_max(rev.tree, &p, codeowners::MAX_BYTES)?
-            .with_context(|| format!("no file `{p}` in the tree of {}", rev.name))?;
-        Some((p, bytes))
-    } else {
-        let mut found = None;
-        for l in LOCATIONS {
-            if let Some(b) = repo.read_path_max(rev.tree, l, codeowners::MAX_BYTES)? {
-                found = Some((l.to_string(), b));
-                break;
-            }
-        }
-        found
-    };
-    let (draft, origin) = match source {
-        Some((path, bytes)) => {
-            let text =
-                String::from_utf8(bytes).map_err(|_| anyhow!("{path} at {} is not UTF-8 text", rev.name))?;
-            let syntax = match args.syntax {
-                Some(s) => s.syntax(),
-                None if path.starts_with(".gitlab/") || has_sections(&text) => Syntax::GitLab,
-                None => Syntax::GitHub,
-            };
-            let co = CodeOwners::parse_bounded(&text, syntax)
-                .map_err(|e| anyhow!("{path} at {}: {e}", rev.name))?;
-            let mut err = anstream::stderr();
-            for p in co.problems.iter().filter(|_| !global.quiet) {
-                writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
-            }
-            let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };
-            (from_codeowners(&repo, &co, &listing)?, format!("{path} ({dialect} syntax)"))
-        }
+    let (draft, origin) = match codeowners_source(args, &repo, &rev)? {
+        Some((path, bytes)) => from_codeowners_file(global, args, &repo, &rev, &listing, &path, bytes)?,
         None if args.top_level => (from_top_level(&repo, &listing)?, "the top-level directories".to_string()),
         None => match from_packages(&repo, &listing)? {
             Some(draft) => (draft, "the build's packages".to_string()),
@@ -159,6 +116,73 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         )?;
     }
     Ok(())
+}
+
+/// Where the manifest goes: `--output`, else `--manifest FILE` (the
+/// manifest the other commands read, as given, like theirs), else
+/// `ownership.yaml` at the top of the work tree.
+fn target_file(global: &GlobalArgs, args: &Args, repo: &Repo) -> anyhow::Result<PathBuf> {
+    Ok(match (&args.output, repo.workdir()) {
+        (Some(p), _) => p.clone(),
+        (None, _) if global.manifest.is_some() => global.manifest.clone().expect("checked"),
+        (None, Some(w)) => w.join("ownership.yaml"),
+        (None, None) => {
+            return Err(anyhow!("{} has no work tree; pass --output FILE", repo.path().display()))
+        }
+    })
+}
+
+/// The CODEOWNERS file the draft starts from, with its path: `--from`,
+/// else the first of the platforms' locations the tree has; none with
+/// `--top-level`.
+fn codeowners_source(
+    args: &Args,
+    repo: &Repo,
+    rev: &ResolvedRev,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    if args.top_level {
+        return Ok(None);
+    }
+    if let Some(p) = &args.from {
+        let p = tree_path(repo, std::path::Path::new(p))?;
+        let bytes = repo
+            .read_path_max(rev.tree, &p, codeowners::MAX_BYTES)?
+            .with_context(|| format!("no file `{p}` in the tree of {}", rev.name))?;
+        return Ok(Some((p, bytes)));
+    }
+    for l in LOCATIONS {
+        if let Some(b) = repo.read_path_max(rev.tree, l, codeowners::MAX_BYTES)? {
+            return Ok(Some((l.to_string(), b)));
+        }
+    }
+    Ok(None)
+}
+
+/// The draft from the CODEOWNERS file at `path`, in the syntax given or
+/// recognised, and what it was drafted from; the file's problems are
+/// warnings.
+fn from_codeowners_file(
+    global: &GlobalArgs,
+    args: &Args,
+    repo: &Repo,
+    rev: &ResolvedRev,
+    listing: &TreeListing,
+    path: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<(Draft, String)> {
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{path} at {} is not UTF-8 text", rev.name))?;
+    let syntax = match args.syntax {
+        Some(s) => s.syntax(),
+        None if path.starts_with(".gitlab/") || has_sections(&text) => Syntax::GitLab,
+        None => Syntax::GitHub,
+    };
+    let co = CodeOwners::parse_bounded(&text, syntax).map_err(|e| anyhow!("{path} at {}: {e}", rev.name))?;
+    let mut err = anstream::stderr();
+    for p in co.problems.iter().filter(|_| !global.quiet) {
+        writeln!(err, "{} {path}:{}: {}", "warning:".style(style::warn()), p.line, p.message)?;
+    }
+    let dialect = if syntax == Syntax::GitLab { "GitLab" } else { "GitHub" };
+    Ok((from_codeowners(repo, &co, listing)?, format!("{path} ({dialect} syntax)")))
 }
 
 fn shown(target: &std::path::Path, repo: &git_split::odb::Repo) -> String {

@@ -111,68 +111,10 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
     if sets.is_empty() {
         return Err(InitError::NothingToOwn("the CODEOWNERS file gives no file of the tree an owner".into()));
     }
-    let mut used_names = BTreeSet::new();
-    let mut teams: Vec<(Vec<String>, DraftTeam)> = Vec::new();
-    for set in sets {
-        let base = set.iter().map(|h| handle_name(h)).collect::<Vec<_>>().join("-");
-        let name = unique_name(&sanitize(&base), &mut used_names);
-        let files = want.iter().filter(|w| *w == set).count();
-        teams.push((
-            set.clone(),
-            DraftTeam {
-                name,
-                description: format!("From CODEOWNERS: {}", set.join(" ")),
-                owners: set.clone(),
-                packages: Vec::new(),
-                paths: Vec::new(),
-                exclude: Vec::new(),
-                from_patterns: false,
-                files,
-            },
-        ));
-    }
+    let mut teams = teams_of_owner_sets(sets, &want);
     // First try: the CODEOWNERS lines themselves (GitHub's flat list only).
     if co.syntax == Syntax::GitHub {
-        // Pairs of lines (earlier, later) that match a file in common.
-        let mut together: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for p in &paths {
-            let m = co.matching_rules(p);
-            for (k, &i) in m.iter().enumerate() {
-                for &j in &m[k + 1..] {
-                    together.insert((i, j));
-                }
-            }
-        }
-        for (set, team) in &mut teams {
-            let mut paths_out = Vec::new();
-            let mut exclude = Vec::new();
-            let mut ok = true;
-            for (i, rule) in co.rules.iter().enumerate() {
-                if rule.owners != *set {
-                    continue;
-                }
-                let Some(p) = translate(&rule.pattern) else {
-                    ok = false;
-                    break;
-                };
-                push_unique(&mut paths_out, p);
-                // Later lines with other owners that take files from this one.
-                for (j, later) in co.rules.iter().enumerate().skip(i + 1) {
-                    if later.owners == *set || !together.contains(&(i, j)) {
-                        continue;
-                    }
-                    match translate(&later.pattern) {
-                        Some(x) => push_unique(&mut exclude, x),
-                        None => ok = false,
-                    }
-                }
-            }
-            if ok && !paths_out.is_empty() {
-                team.paths = paths_out;
-                team.exclude = exclude;
-                team.from_patterns = true;
-            }
-        }
+        rules_as_patterns(co, &paths, &mut teams);
     }
     // What CODEOWNERS leaves without an owner: the build's and CI's own
     // files every team's copy needs go to `shared`; the rest stays unowned.
@@ -212,6 +154,78 @@ pub fn from_codeowners(repo: &Repo, co: &CodeOwners, listing: &TreeListing) -> R
         return Err(e);
     }
     Ok(draft)
+}
+
+/// One draft team per distinct set of owners, named after its handles,
+/// with the set it stands for.
+fn teams_of_owner_sets(sets: BTreeSet<&Vec<String>>, want: &[Vec<String>]) -> Vec<(Vec<String>, DraftTeam)> {
+    let mut used_names = BTreeSet::new();
+    let mut teams = Vec::new();
+    for set in sets {
+        let base = set.iter().map(|h| handle_name(h)).collect::<Vec<_>>().join("-");
+        let name = unique_name(&sanitize(&base), &mut used_names);
+        let files = want.iter().filter(|w| *w == set).count();
+        teams.push((
+            set.clone(),
+            DraftTeam {
+                name,
+                description: format!("From CODEOWNERS: {}", set.join(" ")),
+                owners: set.clone(),
+                packages: Vec::new(),
+                paths: Vec::new(),
+                exclude: Vec::new(),
+                from_patterns: false,
+                files,
+            },
+        ));
+    }
+    teams
+}
+
+/// Gives each team the CODEOWNERS lines of its owners as `paths`, and the
+/// later lines of other owners that take files from them as `exclude`,
+/// where every one of those lines translates to a manifest pattern.
+fn rules_as_patterns(co: &CodeOwners, paths: &[String], teams: &mut [(Vec<String>, DraftTeam)]) {
+    // Pairs of lines (earlier, later) that match a file in common.
+    let mut together: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for p in paths {
+        let m = co.matching_rules(p);
+        for (k, &i) in m.iter().enumerate() {
+            for &j in &m[k + 1..] {
+                together.insert((i, j));
+            }
+        }
+    }
+    for (set, team) in teams {
+        let mut paths_out = Vec::new();
+        let mut exclude = Vec::new();
+        let mut ok = true;
+        for (i, rule) in co.rules.iter().enumerate() {
+            if rule.owners != *set {
+                continue;
+            }
+            let Some(p) = translate(&rule.pattern) else {
+                ok = false;
+                break;
+            };
+            push_unique(&mut paths_out, p);
+            // Later lines with other owners that take files from this one.
+            for (j, later) in co.rules.iter().enumerate().skip(i + 1) {
+                if later.owners == *set || !together.contains(&(i, j)) {
+                    continue;
+                }
+                match translate(&later.pattern) {
+                    Some(x) => push_unique(&mut exclude, x),
+                    None => ok = false,
+                }
+            }
+        }
+        if ok && !paths_out.is_empty() {
+            team.paths = paths_out;
+            team.exclude = exclude;
+            team.from_patterns = true;
+        }
+    }
 }
 
 /// Drafts one team per top-level directory; top-level files and
