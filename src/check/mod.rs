@@ -185,7 +185,8 @@ pub struct Options {
     /// (not with `since`, which judges a change, not a split).
     pub against: Option<PathBuf>,
     /// Where the manifest lives inside the repository (`ownership.yaml`),
-    /// if it does: `--since` reads the base's version from there.
+    /// if it does: `--since` reads the base's version from there, and the
+    /// file itself is no unowned finding.
     pub manifest_in_repo: Option<String>,
 }
 
@@ -230,7 +231,7 @@ pub fn check(
     rev: &ResolvedRev,
     opts: &Options,
 ) -> Result<Report, CheckError> {
-    let (findings, since) = match &opts.since {
+    let (mut findings, since) = match &opts.since {
         None => {
             let head = Side::load(repo, manifest, rev.tree, true)?;
             let mut findings = head.findings(repo, manifest, true)?;
@@ -245,6 +246,12 @@ pub fn check(
             (findings, Some((base.commit.to_string(), judged)))
         }
     };
+    // The manifest is the split's own configuration, not a file someone
+    // forgot to give a team: unowned, no team repository gets it (it names
+    // every team's paths), and that is no drift.
+    if let Some(own) = &opts.manifest_in_repo {
+        findings.retain(|f| !(f.kind == Kind::Unowned && f.path.as_ref() == Some(own)));
+    }
     Ok(report(findings, rev, since))
 }
 

@@ -327,6 +327,28 @@ fn init_from_codeowners_shares_what_it_leaves_to_the_build_and_passes_its_own_ch
     assert_eq!(check.code, 0, "the draft fails its own check:\n{}", check.stdout);
 }
 
+#[test]
+fn init_commit_check_passes_though_the_manifest_is_unowned_and_a_change_adding_it_too() {
+    let (_tmp, repo) = fixture_copy("monolith");
+    std::fs::remove_file(repo.join("ownership.yaml")).unwrap();
+    commit_all(&repo, "no manifest yet");
+    let run = split(&repo, &["init", "--top-level"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    commit_all(&repo, "the drafted manifest");
+    let check = split(&repo, &["check"]);
+    assert_eq!(check.code, 0, "init, commit, check fails:\n{}", check.stdout);
+    let since = split(&repo, &["check", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(since.code, 0, "{}", since.stdout);
+    assert!(since.stdout.contains("\"findings\": []"), "{}", since.stdout);
+    // Under another name, it is an unowned file like any other.
+    std::fs::copy(repo.join("ownership.yaml"), repo.join("copy.yaml")).unwrap();
+    commit_all(&repo, "a copy");
+    let copy = split(&repo, &["check", "--format", "json"]);
+    assert_eq!(copy.code, 1, "{}", copy.stdout);
+    assert!(copy.stdout.contains("\"copy.yaml\""), "{}", copy.stdout);
+    assert!(!copy.stdout.contains("\"ownership.yaml\""), "{}", copy.stdout);
+}
+
 /// `init` on a fixture without CODEOWNERS: the draft, and its own check.
 fn draft_from_packages(fixture_name: &str) -> (String, crate::support::Run) {
     let (_tmp, repo) = fixture_copy(fixture_name);
