@@ -31,7 +31,7 @@
 //! `-- incremental` and `-- tags` choose cases, `-- shallow` and `-- deep`
 //! monoliths; all run by default.
 //! `APPLY_BENCH_KEEP=1` keeps the outputs, manifests and the grown monolith
-//! for a profiler.
+//! for a profiler; `APPLY_BENCH_BIN=PATH` times another build of git-split.
 
 #[path = "support/synth.rs"]
 mod synth;
@@ -147,7 +147,9 @@ fn main() -> ExitCode {
     let want =
         |case: &str| !args.iter().any(|a| cases.contains(&a.as_str())) || args.iter().any(|a| a == case);
     let tmp = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_git-split");
+    // Another build to time (an older one, to compare): `APPLY_BENCH_BIN`.
+    let bin_var = std::env::var("APPLY_BENCH_BIN").ok();
+    let bin = bin_var.as_deref().unwrap_or(env!("CARGO_BIN_EXE_git-split"));
     if pick("shallow") {
         let Some(s) = ensure(Params::long_history()) else { return ExitCode::FAILURE };
         let m = Monolith::shallow(&s);
