@@ -1,9 +1,14 @@
-//! `apply` on the 70k-commit synthetic monolith, against `git filter-repo`
+//! `apply` on two 70k-commit synthetic monoliths, against `git filter-repo`
 //! and `git rev-list --objects` on the same repository.
 //!
-//! `cargo bench --bench apply` prints, for one team and for five teams in
-//! one run, git-split's wall time and peak memory, and the ratios the issue
-//! sets as targets. filter-repo runs on a fresh bare clone each time (it
+//! The shallow monolith (`support/synth.rs`) keeps its 60 components at the
+//! top level; the deep one (`support/deep.rs`) keeps 206 four levels down,
+//! `src/<Vendor>/Component/<Name>/`, as PHP framework monorepos do, and
+//! its teams claim them by path pattern, sharing the root files.
+//!
+//! `cargo bench --bench apply` prints, for each monolith, for one team and
+//! for five teams in one run, git-split's wall time and peak memory, and
+//! the ratios the issue sets as targets. filter-repo runs on a fresh bare clone each time (it
 //! refuses to rewrite anything else); the clone is not counted. Set
 //! `APPLY_BENCH_FILTER_REPO=0` to skip it (it takes about 9 s per team).
 //!
@@ -11,9 +16,9 @@
 //! fast-import on a copy) and times a second apply of the five teams into
 //! the output of the first, against a full run on the grown monolith.
 //!
-//! The monolith is packed by git, as a clone is (see `Params::repack`). The
-//! `fast-import` case runs the same comparison on the pack fast-import wrote,
-//! before the repack: many more objects have a delta base in another team's
+//! The monoliths are packed by git, as a clone is (see `Params::repack`). The
+//! `fast-import` case runs the same comparison on the pack fast-import wrote
+//! for the shallow monolith, before the repack: many more objects have a delta base in another team's
 //! files there, which git-split must rebuild rather than copy.
 //!
 //! The `tags` case gives a copy of the monolith tags as real repositories
@@ -23,20 +28,25 @@
 //! commits.
 //!
 //! `cargo bench --bench apply -- full` (git's pack), `-- fast-import`,
-//! `-- incremental` and `-- tags` choose cases; all four run by default.
+//! `-- incremental` and `-- tags` choose cases, `-- shallow` and `-- deep`
+//! monoliths; all run by default.
 //! `APPLY_BENCH_KEEP=1` keeps the outputs, manifests and the grown monolith
-//! for a profiler.
+//! for a profiler; `APPLY_BENCH_BIN=PATH` times another build of git-split.
 
 #[path = "support/synth.rs"]
 mod synth;
+
+#[path = "support/deep.rs"]
+mod deep;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+use deep::{DeepParams, Team};
 use synth::Params;
 
-/// Teams as components: one team, then five, each a few top-level directories.
+/// The shallow monolith's teams: each a few top-level directories.
 const TEAMS: [(&str, &[&str]); 5] = [
     ("pay", &["svc-payment", "svc-checkout", "svc-invoice"]),
     ("course", &["svc-course", "svc-media", "svc-upload"]),
@@ -45,14 +55,57 @@ const TEAMS: [(&str, &[&str]); 5] = [
     ("libs", &["libs", "go"]),
 ];
 
-fn manifest(dir: &Path, teams: &[(&str, &[&str])]) -> PathBuf {
-    let mut y = String::from("version: 1\nmonolith: {refs: [main]}\nteams:\n");
-    for (name, paths) in teams {
-        y.push_str(&format!("  {name}: {{paths: [{}]}}\n", paths.join(", ")));
+/// A monolith the bench runs on, with the teams of its manifest.
+struct Monolith {
+    /// What the headings call it.
+    label: &'static str,
+    repo: PathBuf,
+    commits: usize,
+    /// Patterns every team shares, and the same as `filter-repo --path`s.
+    shared: (Vec<String>, Vec<String>),
+    /// Five teams; the first alone is the one-team case.
+    teams: Vec<Team>,
+}
+
+impl Monolith {
+    fn shallow(s: &synth::Synth) -> Monolith {
+        let teams = TEAMS
+            .iter()
+            .map(|(name, dirs)| Team {
+                name: name.to_string(),
+                patterns: dirs.iter().map(|d| d.to_string()).collect(),
+                filter_paths: dirs.iter().map(|d| d.to_string()).collect(),
+            })
+            .collect();
+        let label = "shallow (60 top-level components)";
+        Monolith { label, repo: s.repo.clone(), commits: s.params.commits, shared: (vec![], vec![]), teams }
     }
-    let p = dir.join(format!("teams-{}.yaml", teams.len()));
-    std::fs::write(&p, y).expect("write manifest");
-    p
+
+    fn deep(d: &deep::Deep) -> Monolith {
+        Monolith {
+            label: "deep (206 components under src/<Vendor>/<Kind>/)",
+            repo: d.repo.clone(),
+            commits: d.params.commits,
+            shared: deep::shared(),
+            teams: deep::teams(&d.params),
+        }
+    }
+
+    /// A manifest of the first `n` teams, in `dir`.
+    fn manifest(&self, dir: &Path, n: usize) -> PathBuf {
+        let quoted = |ps: &[String]| ps.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
+        let mut y = String::from("version: 1\nmonolith: {refs: [main]}\n");
+        if !self.shared.0.is_empty() {
+            y.push_str(&format!("shared: {{paths: [{}]}}\n", quoted(&self.shared.0)));
+        }
+        y.push_str("teams:\n");
+        for t in &self.teams[..n] {
+            y.push_str(&format!("  {}: {{paths: [{}]}}\n", t.name, quoted(&t.patterns)));
+        }
+        let p = dir.join(format!("teams-{n}.yaml"));
+        std::fs::write(&p, y).expect("write manifest");
+        p
+    }
 }
 
 /// Wall seconds and peak RSS (KiB) of a command, via GNU time.
@@ -79,7 +132,6 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; other arguments choose the cases.
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let want = |case: &str| args.is_empty() || args.iter().any(|a| a == case);
     let ensure = |params: Params| match synth::ensure(&params) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -87,26 +139,51 @@ fn main() -> ExitCode {
             None
         }
     };
+    let pick = |name: &str| {
+        let monoliths = ["shallow", "deep"];
+        !args.iter().any(|a| monoliths.contains(&a.as_str())) || args.iter().any(|a| a == name)
+    };
+    let cases = ["full", "fast-import", "incremental", "tags"];
+    let want =
+        |case: &str| !args.iter().any(|a| cases.contains(&a.as_str())) || args.iter().any(|a| a == case);
     let tmp = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_git-split");
-    let Some(s) = ensure(Params::long_history()) else { return ExitCode::FAILURE };
-    if want("full") {
-        compare(&s, "packed by git (`git repack -a -d -F`)", tmp.path(), bin);
+    // Another build to time (an older one, to compare): `APPLY_BENCH_BIN`.
+    let bin_var = std::env::var("APPLY_BENCH_BIN").ok();
+    let bin = bin_var.as_deref().unwrap_or(env!("CARGO_BIN_EXE_git-split"));
+    if pick("shallow") {
+        let Some(s) = ensure(Params::long_history()) else { return ExitCode::FAILURE };
+        let m = Monolith::shallow(&s);
+        println!("== {}", m.label);
+        let dir = tempfile::tempdir_in(tmp.path()).expect("tempdir").keep();
+        if want("full") {
+            compare(&m, &m.repo, "packed by git (`git repack -a -d -F`)", &dir, bin);
+        }
+        if want("fast-import") {
+            // The worst case for git-split: a blob's delta base is whatever blob
+            // fast-import wrote before it, often another team's, so many more
+            // objects are rebuilt instead of copied.
+            let Some(raw) = ensure(Params { repack: false, ..Params::long_history() }) else {
+                return ExitCode::FAILURE;
+            };
+            compare(&m, &raw.repo, "as fast-import packed it, not repacked", &dir, bin);
+        }
+        cases_after(&m, &dir, bin, &want);
     }
-    if want("fast-import") {
-        // The worst case for git-split: a blob's delta base is whatever blob
-        // fast-import wrote before it, often another team's, so many more
-        // objects are rebuilt instead of copied.
-        let Some(raw) = ensure(Params { repack: false, ..Params::long_history() }) else {
-            return ExitCode::FAILURE;
+    if pick("deep") {
+        let d = match deep::ensure(&DeepParams::standard()) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("generating the deep monolith: {e}");
+                return ExitCode::FAILURE;
+            }
         };
-        compare(&raw, "as fast-import packed it, not repacked", tmp.path(), bin);
-    }
-    if want("incremental") {
-        incremental(&s, tmp.path(), bin);
-    }
-    if want("tags") {
-        tags(&s, tmp.path(), bin);
+        let m = Monolith::deep(&d);
+        println!("== {}", m.label);
+        let dir = tempfile::tempdir_in(tmp.path()).expect("tempdir").keep();
+        if want("full") {
+            compare(&m, &m.repo, "packed by git (`git repack -a -d -F`)", &dir, bin);
+        }
+        cases_after(&m, &dir, bin, &want);
     }
     if std::env::var_os("APPLY_BENCH_KEEP").is_some() {
         println!("  kept: {}", tmp.keep().display());
@@ -114,17 +191,27 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The `incremental` and `tags` cases of `m`, when wanted.
+fn cases_after(m: &Monolith, tmp: &Path, bin: &str, want: &dyn Fn(&str) -> bool) {
+    if want("incremental") {
+        incremental(m, tmp, bin);
+    }
+    if want("tags") {
+        tags(m, tmp, bin);
+    }
+}
+
 /// One team and five against `git rev-list --objects` and filter-repo, on
-/// the monolith `s`.
-fn compare(s: &synth::Synth, packing: &str, tmp: &Path, bin: &str) {
-    println!("monolith: {} ({} commits), {packing}", s.repo.display(), s.params.commits);
+/// `repo`, a packing of the monolith `m`.
+fn compare(m: &Monolith, repo: &Path, packing: &str, tmp: &Path, bin: &str) {
+    println!("monolith: {} ({} commits), {packing}", repo.display(), m.commits);
     let rev_list = median(
         (0..3)
             .map(|_| {
                 let t = Instant::now();
                 let ok = synth::git()
                     .arg("--git-dir")
-                    .arg(&s.repo)
+                    .arg(repo)
                     .args(["rev-list", "--objects", "main"])
                     .stdout(std::process::Stdio::null())
                     .status()
@@ -138,12 +225,12 @@ fn compare(s: &synth::Synth, packing: &str, tmp: &Path, bin: &str) {
     let with_filter_repo = std::env::var("APPLY_BENCH_FILTER_REPO").map_or(true, |v| v != "0");
     let tmp = tempfile::tempdir_in(tmp).expect("tempdir");
     for n in [1, 5] {
-        let m = manifest(tmp.path(), &TEAMS[..n]);
+        let manifest = m.manifest(tmp.path(), n);
         let mut runs = Vec::new();
         let mut peak = 0;
         for k in 0..3 {
             let out = tmp.path().join(format!("out-{n}-{k}"));
-            let (t, kib) = apply_timed(bin, &s.repo, &m, &out);
+            let (t, kib) = apply_timed(bin, repo, &manifest, &out);
             runs.push(t);
             peak = peak.max(kib);
         }
@@ -153,21 +240,18 @@ fn compare(s: &synth::Synth, packing: &str, tmp: &Path, bin: &str) {
             peak as f64 / 1024.0
         );
         if n == 5 {
-            println!("    vs rev-list --objects: {:.2}x (target <= 2x)", ours / rev_list);
+            println!("    vs rev-list --objects: {:.2}x (target <= 1x)", ours / rev_list);
         }
         if with_filter_repo {
             let mut total = 0.0;
-            for (name, paths) in &TEAMS[..n] {
-                let clone = tmp.path().join(format!("fr-{n}-{name}.git"));
-                let ok = synth::git()
-                    .args(["clone", "-q", "--bare", "--no-local"])
-                    .arg(&s.repo)
-                    .arg(&clone)
-                    .status();
+            for team in &m.teams[..n] {
+                let clone = tmp.path().join(format!("fr-{n}-{}.git", team.name));
+                let ok =
+                    synth::git().args(["clone", "-q", "--bare", "--no-local"]).arg(repo).arg(&clone).status();
                 assert!(ok.expect("clone").success());
                 let mut c = gnu_time();
                 c.args(["git", "-C"]).arg(&clone).args(["filter-repo", "--force", "--quiet"]);
-                for p in *paths {
+                for p in team.filter_paths.iter().chain(&m.shared.1) {
                     c.args(["--path", p]);
                 }
                 total += timed(&mut c).0;
@@ -194,21 +278,21 @@ fn apply_timed(bin: &str, repo: &Path, manifest: &Path, out: &Path) -> (f64, u64
 }
 
 /// A rerun after 1% new commits, against a full run on the same history.
-fn incremental(s: &synth::Synth, tmp: &Path, bin: &str) {
+fn incremental(m: &Monolith, tmp: &Path, bin: &str) {
     let grown = tmp.join("grown.git");
-    synth::grow(&s.repo, &grown, s.params.commits / 100, 7).expect("growing the monolith");
-    let m = manifest(tmp, &TEAMS);
-    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &m, out);
+    synth::grow(&m.repo, &grown, m.commits / 100, 7).expect("growing the monolith");
+    let manifest = m.manifest(tmp, m.teams.len());
+    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &manifest, out);
     let (mut inc, mut full, mut peak) = (Vec::new(), Vec::new(), 0);
     for k in 0..3 {
         let out = tmp.join(format!("inc-{k}"));
-        run(&s.repo, &out);
+        run(&m.repo, &out);
         let (t, kib) = run(&grown, &out);
         inc.push(t);
         peak = peak.max(kib);
         let fresh = tmp.join(format!("full-{k}"));
         full.push(run(&grown, &fresh).0);
-        for team in TEAMS.map(|t| t.0) {
+        for team in m.teams.iter().map(|t| &t.name) {
             let refs = |dir: &Path| {
                 let out = synth::git()
                     .arg("--git-dir")
@@ -222,7 +306,7 @@ fn incremental(s: &synth::Synth, tmp: &Path, bin: &str) {
         }
     }
     let (inc, full) = (median(inc), median(full));
-    println!("  grown by {} commits (1%), 5 teams:", s.params.commits / 100);
+    println!("  grown by {} commits (1%), 5 teams:", m.commits / 100);
     println!(
         "  git-split apply, incremental                {inc:7.2} s  peak {:.0} MiB",
         peak as f64 / 1024.0
@@ -321,19 +405,19 @@ fn add_tags(repo: &Path, tmp: &Path) -> String {
 
 /// The `tags` case: first runs with and without tags, a rerun with nothing
 /// new, and one after 1% more commits, five teams, medians of three.
-fn tags(s: &synth::Synth, tmp: &Path, bin: &str) {
+fn tags(m: &Monolith, tmp: &Path, bin: &str) {
     let tagged = tmp.join("tagged.git");
     let copied =
-        synth::git().args(["clone", "--bare", "--quiet", "--local"]).arg(&s.repo).arg(&tagged).status();
+        synth::git().args(["clone", "--bare", "--quiet", "--local"]).arg(&m.repo).arg(&tagged).status();
     assert!(copied.expect("git clone").success(), "copying the monolith");
     let made = add_tags(&tagged, tmp);
     let grown = tmp.join("tagged-grown.git");
-    synth::grow(&tagged, &grown, s.params.commits / 100, 13).expect("growing the monolith");
-    let m = manifest(tmp, &TEAMS);
-    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &m, out).0;
+    synth::grow(&tagged, &grown, m.commits / 100, 13).expect("growing the monolith");
+    let manifest = m.manifest(tmp, m.teams.len());
+    let run = |repo: &Path, out: &Path| apply_timed(bin, repo, &manifest, out).0;
     let (mut plain, mut first, mut rerun, mut inc, mut full) = (vec![], vec![], vec![], vec![], vec![]);
     for k in 0..3 {
-        plain.push(run(&s.repo, &tmp.join(format!("tags-plain-{k}"))));
+        plain.push(run(&m.repo, &tmp.join(format!("tags-plain-{k}"))));
         let out = tmp.join(format!("tags-{k}"));
         first.push(run(&tagged, &out));
         rerun.push(run(&tagged, &out));
@@ -348,6 +432,6 @@ fn tags(s: &synth::Synth, tmp: &Path, bin: &str) {
     println!("    with / without tags: {:+.0}% (target <= +15%)", 100.0 * (first / plain - 1.0));
     println!("  rerun, nothing new                           {rerun:7.2} s");
     println!("    rerun / first run: {:.1}% (target <= 5%)", 100.0 * rerun / first);
-    println!("  rerun after {} more commits (1%)            {inc:7.2} s", s.params.commits / 100);
+    println!("  rerun after {} more commits (1%)            {inc:7.2} s", m.commits / 100);
     println!("    incremental / full ({full:.2} s): {:.1}% (target <= 10%)", 100.0 * inc / full);
 }

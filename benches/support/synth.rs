@@ -107,7 +107,7 @@ impl Params {
 }
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
@@ -215,7 +215,7 @@ impl Component {
 }
 
 /// Domain words: component names, team names, file and directory names.
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "account",
     "admin",
     "affiliate",
@@ -283,7 +283,7 @@ const WORDS: &[&str] = &[
 ];
 
 /// Directory names below a component's source roots.
-const DIR_WORDS: &[&str] = &[
+pub(crate) const DIR_WORDS: &[&str] = &[
     "api",
     "core",
     "domain",
@@ -443,7 +443,7 @@ pub fn components(params: &Params) -> Vec<Component> {
 
 /// How file names of a pool are spelled.
 #[derive(Clone, Copy, Debug)]
-enum Naming {
+pub(crate) enum Naming {
     /// `OrderService.java`.
     Java,
     /// `OrderServiceTest.java`.
@@ -454,11 +454,13 @@ enum Naming {
     Snake,
     /// `order-cart.md`.
     Kebab,
+    /// `OrderCart.php`.
+    Pascal,
 }
 
 /// A directory subtree of a component that ordinary files go into.
 #[derive(Clone, Debug)]
-struct Pool {
+pub(crate) struct Pool {
     /// The subtree's root.
     base: String,
     /// Its directories, `base` first.
@@ -472,7 +474,13 @@ struct Pool {
     exec: bool,
 }
 
-fn pool(base: String, share: f64, exts: &'static [&'static str], naming: Naming, exec: bool) -> Pool {
+pub(crate) fn pool(
+    base: String,
+    share: f64,
+    exts: &'static [&'static str],
+    naming: Naming,
+    exec: bool,
+) -> Pool {
     Pool { dirs: vec![base.clone()], base, share, exts, naming, exec }
 }
 
@@ -597,7 +605,7 @@ fn root_specials(comps: &[Component]) -> Vec<(String, Vec<u8>, &'static str)> {
 /// Grows `pool.dirs` to `count` directories, at most `max_depth` below the
 /// base: each new directory is a child of a uniformly chosen existing one,
 /// which gives the bushy-near-the-top shape of real source trees.
-fn grow_dirs(rng: &mut Rng, pool: &mut Pool, count: usize, max_depth: usize) {
+pub(crate) fn grow_dirs(rng: &mut Rng, pool: &mut Pool, count: usize, max_depth: usize) {
     let mut seen: HashSet<String> = pool.dirs.iter().cloned().collect();
     let base_depth = pool.base.matches('/').count();
     let mut attempts = count * 20;
@@ -614,7 +622,7 @@ fn grow_dirs(rng: &mut Rng, pool: &mut Pool, count: usize, max_depth: usize) {
     }
 }
 
-fn capitalize(w: &str) -> String {
+pub(crate) fn capitalize(w: &str) -> String {
     let mut c = w.chars();
     match c.next() {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
@@ -634,11 +642,12 @@ fn file_name(rng: &mut Rng, p: &Pool) -> String {
         Naming::Camel => format!("{a}{}.{ext}", capitalize(b)),
         Naming::Snake => format!("{a}_{b}.{ext}"),
         Naming::Kebab => format!("{a}-{b}.{ext}"),
+        Naming::Pascal => format!("{}{}.{ext}", capitalize(a), capitalize(b)),
     }
 }
 
 /// A blob size: mostly small source files, a tail up to 64 KiB.
-fn file_size(rng: &mut Rng) -> usize {
+pub(crate) fn file_size(rng: &mut Rng) -> usize {
     match rng.below(100) {
         0..70 => rng.range(80, 2_500),
         70..92 => rng.range(2_500, 10_000),
@@ -652,7 +661,7 @@ fn file_size(rng: &mut Rng) -> usize {
 const FILLER_LEN: usize = 256 << 10;
 
 /// Code-like lines of random words: compresses like source code does.
-fn filler(rng: &mut Rng) -> Vec<u8> {
+pub(crate) fn filler(rng: &mut Rng) -> Vec<u8> {
     let mut out = Vec::with_capacity(FILLER_LEN + 128);
     while out.len() < FILLER_LEN {
         out.resize(out.len() + 4 * rng.below(5), b' ');
@@ -700,11 +709,11 @@ impl File {
 }
 
 /// A component while the history is written: its pools and live files.
-struct Live {
-    name: String,
-    pools: Vec<Pool>,
+pub(crate) struct Live {
+    pub(crate) name: String,
+    pub(crate) pools: Vec<Pool>,
     /// Slab indexes of its ordinary files.
-    files: Vec<u32>,
+    pub(crate) files: Vec<u32>,
 }
 
 /// What a topic branch did to each path it touched: `None` deleted, else
@@ -753,7 +762,7 @@ pub struct Stats {
 /// change disjoint sets of paths and the merge result is `main` plus the
 /// branch's final version of each path it touched (written again; fast-import
 /// stores an identical blob once).
-struct Gen<W: Write> {
+pub(crate) struct Gen<W: Write> {
     rng: Rng,
     out: W,
     filler: Vec<u8>,
@@ -797,6 +806,86 @@ const VERBS: &[&str] =
     &["fix", "add", "refactor", "remove", "rename", "tune", "document", "test", "bump", "simplify"];
 
 impl<W: Write> Gen<W> {
+    /// A generator writing to `out`, drawing from `rng`, over `comps`.
+    pub(crate) fn new(rng: Rng, out: W, filler: Vec<u8>, comps: Vec<Live>) -> Gen<W> {
+        let n = comps.len();
+        Gen {
+            rng,
+            out,
+            filler,
+            next_mark: 1,
+            next_uid: 0,
+            time: 1_500_000_000,
+            slab: Vec::new(),
+            free: Vec::new(),
+            paths: HashSet::new(),
+            comps,
+            reserved: vec![false; n],
+            live_files: 0,
+            live_bytes: 0,
+            touched: None,
+            main_tip: 0,
+            commits: 0,
+            merges: 0,
+        }
+    }
+
+    /// Starts the initial commit on `main`; its files follow.
+    pub(crate) fn begin_initial(&mut self, msg: &str) -> io::Result<()> {
+        self.main_tip = self.begin_commit("refs/heads/main", None, None, msg)?;
+        Ok(())
+    }
+
+    /// Writes a file ops never touch (a package manifest, a symlink).
+    pub(crate) fn put_special(&mut self, path: &str, data: &[u8], mode: &str) -> io::Result<()> {
+        self.put_parts(path, mode, data, &[])?;
+        self.paths.insert(path.to_string());
+        self.live_files += 1;
+        self.live_bytes += data.len() as u64;
+        Ok(())
+    }
+
+    /// Fills component `c` with `count` files of the initial commit, spread
+    /// over its pools by share, about 12 a directory.
+    pub(crate) fn seed_component(&mut self, c: usize, count: usize) -> io::Result<()> {
+        for p in 0..self.comps[c].pools.len() {
+            let pool_files = ((count as f64 * self.comps[c].pools[p].share).round() as usize).max(1);
+            // About 12 files a directory, at most 4 levels below the base.
+            let mut pool = self.comps[c].pools[p].clone();
+            grow_dirs(&mut self.rng, &mut pool, pool_files.div_ceil(12), 4);
+            self.comps[c].pools[p] = pool;
+            for _ in 0..pool_files {
+                let dir = self.rng.pick(&self.comps[c].pools[p].dirs).clone();
+                let (path, exec) = self.unique_in(&dir, p, c);
+                let size = file_size(&mut self.rng);
+                self.add_at(c, path, exec, size)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the initial commit.
+    pub(crate) fn end_initial(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\n")
+    }
+
+    /// Files in `main`'s tree once all open branches are merged.
+    pub(crate) fn live_files(&self) -> usize {
+        self.live_files
+    }
+
+    /// A commit on `main` making one change in each of `comps`: a
+    /// cross-cutting change (a coding-standard fix, a renamed interface).
+    fn wide_commit(&mut self, comps: &[usize], grow: bool) -> io::Result<()> {
+        let verb = *self.rng.pick(VERBS);
+        let msg = format!("{verb} across {} components\n", comps.len());
+        self.main_tip = self.begin_commit("refs/heads/main", None, None, &msg)?;
+        for &c in comps {
+            self.change(c, grow)?;
+        }
+        self.out.write_all(b"\n")
+    }
+
     /// `M` with inline data made of a head and a tail (the tail is a filler
     /// slice, written without copying).
     fn put_parts(&mut self, path: &str, mode: &str, head: &[u8], tail: &[u8]) -> io::Result<()> {
@@ -1080,37 +1169,16 @@ fn write_stream<W: Write>(params: &Params, out: W) -> io::Result<Stats> {
     // The root directory's own files act as one more component.
     lives.push(Live { name: "build".into(), pools: root_pools(), files: Vec::new() });
     let n = lives.len();
-    let mut g = Gen {
-        rng,
-        out,
-        filler,
-        next_mark: 1,
-        next_uid: 0,
-        time: 1_500_000_000,
-        slab: Vec::new(),
-        free: Vec::new(),
-        paths: HashSet::new(),
-        comps: lives,
-        reserved: vec![false; n],
-        live_files: 0,
-        live_bytes: 0,
-        touched: None,
-        main_tip: 0,
-        commits: 0,
-        merges: 0,
-    };
+    let mut g = Gen::new(rng, out, filler, lives);
 
     // The initial commit: package manifests, root files, then the bulk.
-    g.main_tip = g.begin_commit("refs/heads/main", None, None, "Import the monolith\n")?;
+    g.begin_initial("Import the monolith\n")?;
     let mut specials = root_specials(&comps);
     for c in &comps {
         specials.extend(component_specials(c));
     }
     for (path, data, mode) in &specials {
-        g.put_parts(path, mode, data, &[])?;
-        g.paths.insert(path.clone());
-        g.live_files += 1;
-        g.live_bytes += data.len() as u64;
+        g.put_special(path, data, mode)?;
     }
     // Later commits add about 0.3 files each (net), up to a tenth of the
     // tree; the rest is there from the start.
@@ -1125,19 +1193,7 @@ fn write_stream<W: Write>(params: &Params, out: W) -> io::Result<Stats> {
         } else {
             ((comp_files as f64 * comps[c].weight / total_weight).round() as usize).max(4)
         };
-        for p in 0..g.comps[c].pools.len() {
-            let pool_files = ((count as f64 * g.comps[c].pools[p].share).round() as usize).max(1);
-            // About 12 files a directory, at most 4 levels below the base.
-            let mut pool = g.comps[c].pools[p].clone();
-            grow_dirs(&mut g.rng, &mut pool, pool_files.div_ceil(12), 4);
-            g.comps[c].pools[p] = pool;
-            for _ in 0..pool_files {
-                let dir = g.rng.pick(&g.comps[c].pools[p].dirs).clone();
-                let (path, exec) = g.unique_in(&dir, p, c);
-                let size = file_size(&mut g.rng);
-                g.add_at(c, path, exec, size)?;
-            }
-        }
+        g.seed_component(c, count)?;
         // Code generators' output, which one team's manifest excludes.
         if c < comps.len() && comps[c].kind == Kind::Service {
             let base = g.comps[c].pools[0].base.clone();
@@ -1148,20 +1204,47 @@ fn write_stream<W: Write>(params: &Params, out: W) -> io::Result<Stats> {
             }
         }
     }
-    g.out.write_all(b"\n")?;
+    g.end_initial()?;
+    evolve(
+        &mut g,
+        &History {
+            commits: params.commits,
+            files: params.files,
+            merge_fraction: params.merge_fraction,
+            wide: None,
+        },
+    )
+}
 
+/// The shape of the history [`evolve`] writes after the initial commit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct History {
+    /// Commits reachable from `main` at the end, the initial one included.
+    pub(crate) commits: usize,
+    /// Files in the tree of `main` at the end (met to within a few files).
+    pub(crate) files: usize,
+    /// About this fraction of the commits are merges of a topic branch.
+    pub(crate) merge_fraction: f64,
+    /// This fraction of the commits on `main` touch many components at
+    /// once, between the two counts given.
+    pub(crate) wide: Option<(f64, usize, usize)>,
+}
+
+/// Writes the commits after the initial one: changes mostly inside one
+/// component, topic branches merged back, and the final `done`.
+pub(crate) fn evolve<W: Write>(g: &mut Gen<W>, h: &History) -> io::Result<Stats> {
     // The tree grows linearly from its initial size to a few files over the
     // target, so that random deletes near the end rarely leave it short.
     let initial_files = g.live_files;
-    let target = params.files + 6;
+    let target = h.files + 6;
     let mut open: Vec<Branch> = Vec::new();
     let mut free_slots: Vec<usize> = Vec::new();
     let mut next_slot = 0;
     let mut topics = 0;
-    let f = params.merge_fraction;
-    while g.commits < params.commits {
-        let budget = params.commits - g.commits;
-        let planned = initial_files + target.saturating_sub(initial_files) * g.commits / params.commits;
+    let f = h.merge_fraction;
+    while g.commits < h.commits {
+        let budget = h.commits - g.commits;
+        let planned = initial_files + target.saturating_sub(initial_files) * g.commits / h.commits;
         let grow = g.live_files < planned;
         // The last commits merge whatever is still open; a finished branch
         // is merged soon, not at once.
@@ -1220,8 +1303,17 @@ fn write_stream<W: Write>(params: &Params, out: W) -> io::Result<Stats> {
             b.left -= 1;
             continue;
         }
-        // A commit on main: 85% within one component, else 2–3.
+        // A commit on main: 85% within one component, else 2–3; or, in
+        // the histories that have them, a wide one.
         let Some(first) = g.free_comp() else { continue };
+        if let Some((share, lo, hi)) = h.wide.filter(|_| budget > open.len() + 1) {
+            if g.rng.chance(share) {
+                let extra = g.rng.range(lo, hi);
+                let comps = g.more_comps(first, extra);
+                g.wide_commit(&comps, grow)?;
+                continue;
+            }
+        }
         let extra = if g.rng.chance(0.85) { 0 } else { g.rng.range(1, 3) };
         let comps = g.more_comps(first, extra);
         g.main_tip = g.change_commit("refs/heads/main", None, &comps, grow)?;
@@ -1246,7 +1338,7 @@ pub fn git() -> Command {
     cmd
 }
 
-fn check(status: std::process::ExitStatus, what: &str) -> io::Result<()> {
+pub(crate) fn check(status: std::process::ExitStatus, what: &str) -> io::Result<()> {
     if status.success() {
         Ok(())
     } else {
@@ -1287,30 +1379,58 @@ pub fn ensure(params: &Params) -> io::Result<Synth> {
     generate(params)
 }
 
-/// Generates the repository for `params` now, whether cached or not, and
-/// caches it if it was not. (The benchmark of the generator itself.)
-pub fn generate(params: &Params) -> io::Result<Synth> {
+/// The cache directory `name` (under [`cache_root`]) holding a repository
+/// built by `build` for `key`: reused when there, else built now (in a
+/// temporary directory, then renamed into place). Returns the directory,
+/// the counts and whether it came from the cache.
+pub(crate) fn cached(
+    name: &str,
+    key: &str,
+    fresh: bool,
+    build: impl FnOnce(&Path) -> io::Result<Stats>,
+) -> io::Result<(PathBuf, Stats, bool)> {
     let root = cache_root();
+    let dir = root.join(name);
+    if let Some(stats) = read_info(&dir).filter(|_| !fresh) {
+        return Ok((dir, stats, true));
+    }
     std::fs::create_dir_all(&root)?;
-    let dir = root.join(params.hash());
-    let tmp = root.join(format!(".tmp-{}-{}", params.hash(), std::process::id()));
+    let tmp = root.join(format!(".tmp-{name}-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
     }
     std::fs::create_dir_all(&tmp)?;
     let start = Instant::now();
-    let mut stats = build(params, &tmp.join("repo.git"))?;
+    let mut stats = build(&tmp.join("repo.git"))?;
     stats.seconds = start.elapsed().as_secs_f64();
-    write_info(&tmp, params, &stats)?;
+    write_info(&tmp, key, &stats)?;
     // A concurrent run may have won the race; its repository is identical.
     if std::fs::rename(&tmp, &dir).is_err() {
         std::fs::remove_dir_all(&tmp)?;
     }
+    Ok((dir, stats, false))
+}
+
+/// Generates the repository for `params` now, whether cached or not, and
+/// caches it if it was not. (The benchmark of the generator itself.)
+pub fn generate(params: &Params) -> io::Result<Synth> {
+    let (dir, stats, _) = cached(&params.hash(), &params.key(), true, |repo| build(params, repo))?;
     Ok(Synth { params: params.clone(), repo: dir.join("repo.git"), dir, stats, cached: false })
 }
 
 /// `git init --bare` then pipe the stream into `git fast-import`.
 fn build(params: &Params, repo: &Path) -> io::Result<Stats> {
+    import(repo, params.repack, |out| write_stream(params, out))
+}
+
+/// Creates the bare repository `repo` from the fast-import stream `write`
+/// writes, repacked by git when `repack` is set (see [`Params::repack`]),
+/// with a commit-graph.
+pub(crate) fn import(
+    repo: &Path,
+    repack: bool,
+    write: impl FnOnce(BufWriter<std::process::ChildStdin>) -> io::Result<Stats>,
+) -> io::Result<Stats> {
     check(
         git().args(["init", "--bare", "--quiet", "--initial-branch=main"]).arg(repo).status()?,
         "git init",
@@ -1325,12 +1445,12 @@ fn build(params: &Params, repo: &Path) -> io::Result<Stats> {
         .stdin(Stdio::piped())
         .spawn()?;
     let stdin = child.stdin.take().expect("piped");
-    let result = write_stream(params, BufWriter::with_capacity(1 << 20, stdin));
+    let result = write(BufWriter::with_capacity(1 << 20, stdin));
     // Wait even on a write error: fast-import's own message explains it.
     let status = child.wait()?;
     let stats = result?;
     check(status, "git fast-import")?;
-    if params.repack {
+    if repack {
         // Deltas searched afresh and every object compressed at git's
         // default level, as `pack-objects` writes them for a clone.
         let status = git().arg("--git-dir").arg(repo).args(["repack", "-a", "-d", "-F", "-q"]).status()?;
@@ -1348,15 +1468,10 @@ fn write_commit_graph(repo: &Path) -> io::Result<()> {
     check(status, "git commit-graph write")
 }
 
-fn write_info(dir: &Path, params: &Params, s: &Stats) -> io::Result<()> {
+fn write_info(dir: &Path, key: &str, s: &Stats) -> io::Result<()> {
     let text = format!(
         "params={}\nfiles={}\nbytes={}\ncommits={}\nmerges={}\nseconds={:.3}\n",
-        params.key(),
-        s.files,
-        s.bytes,
-        s.commits,
-        s.merges,
-        s.seconds
+        key, s.files, s.bytes, s.commits, s.merges, s.seconds
     );
     std::fs::write(dir.join("info.txt"), text)
 }

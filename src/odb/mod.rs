@@ -10,11 +10,13 @@
 //! - `pack`: pack files read from memory maps, and new packs written;
 //! - [`discover`]: the repository found as git finds it;
 //! - `sizes`: many blob sizes at once;
-//! - [`missing`]: what to say of an object the repository does not have.
+//! - [`missing`]: what to say of an object the repository does not have;
+//! - [`bloom`]: the commit-graph's changed-path Bloom filters.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
 //! new packs) goes through `pack`; the rest is libgit2's.
 
+pub mod bloom;
 pub mod discover;
 pub(crate) mod id;
 pub mod missing;
