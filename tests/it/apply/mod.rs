@@ -6,6 +6,7 @@ mod faults;
 mod kill;
 mod memory;
 mod odd_repos;
+mod package_history;
 mod privacy;
 mod random_histories;
 mod tags;
