@@ -6,6 +6,7 @@
 //! computed once from its parent's, so a file costs one step per pattern that
 //! is still undecided in its directory, and nothing for the others.
 
+pub mod layouts;
 pub mod packages;
 mod tree_files;
 

@@ -22,34 +22,30 @@
 //! one generation filter every tree alike. Anything that varies ownership
 //! between commits fits this shape; following renames (a file kept at its
 //! earlier path before the commit that moved it) is another generation
-//! source of the same kind: a key per commit, a view per distinct key.
+//! source of the same kind: a key per commit (the renames still ahead of
+//! it), a view per distinct key, handed to the engine through
+//! [`Generations::from_views`]. Two sources combine by keying on the pair
+//! and building each pair's view from both.
 //!
-//! Package resolutions change only where a package manifest (or a file
-//! declaring workspace members) is added, removed, renamed or edited, so a
-//! commit's *layout* is the set of those files with their blob ids, hashed
-//! bottom-up per tree and memoised by tree id: a tree already seen in an
-//! earlier commit costs a lookup, and only trees new to history are read.
-//! Each distinct layout is resolved once; layouts that resolve alike
-//! (a dependency bump in a `go.mod` moves no package) share a generation.
+//! Which commits share a generation is decided by their package layouts
+//! (see [`crate::ownership::layouts`]): one view per distinct resolution,
+//! so a dependency bump in a `go.mod` starts no generation.
 //!
 //! The view of a generation also answers which directories a team keeps
 //! whole: a directory holding a nested package of that commit is never
 //! "whole" there, so reusing whole directories by id stays exact.
 
-use std::collections::HashMap;
-
 use git2::Oid;
-use sha1::{Digest, Sha1};
 
 use super::graph::SourceGraph;
-use super::tree::{TreeError, TreeFilter, MAX_TREE_DEPTH};
+use super::tree::{TreeError, TreeFilter};
 use super::Job;
-use crate::manifest::Manifest;
-use crate::odb::id::{id_map, key, IdMap, IdSet, Key};
+use crate::manifest::{Manifest, PackageKind};
+use crate::odb::id::{key, IdSet};
 use crate::odb::pack::PackSink;
-use crate::odb::tree::{RawTree, MODE_TREE};
-use crate::odb::{ObjectKind, Source};
-use crate::ownership::packages::{is_package_manifest, FileSource, ReadError, MAX_MANIFEST_FILE_BYTES};
+use crate::odb::tree::RawTree;
+use crate::odb::Source;
+use crate::ownership::layouts::{LayoutError, Layouts};
 use crate::ownership::{Owner, Ownership};
 
 /// What resolving packages per commit needs: the manifest and its rules at
@@ -63,9 +59,13 @@ pub struct PackageHistory<'a> {
 }
 
 impl PackageHistory<'_> {
-    /// Does `team`'s tree depend on packages (its own or shared ones)?
+    /// Does `team`'s tree depend on packages resolved per commit (its own
+    /// or shared ones, of any kind but JVM)?
     pub fn matters_to(&self, team: usize) -> bool {
-        self.split.packages.iter().any(|p| p.owner == Owner::Team(team) || p.owner == Owner::Shared)
+        self.split.packages.iter().any(|p| {
+            (p.owner == Owner::Team(team) || p.owner == Owner::Shared)
+                && p.resolution.kind != PackageKind::Jvm
+        })
     }
 }
 
@@ -85,36 +85,19 @@ impl Generations {
         graph: &SourceGraph,
         h: &PackageHistory<'_>,
     ) -> Result<Generations, TreeError> {
-        let mut scan = Scan { src, below: id_map(), blobs: HashMap::new() };
-        let mut by_layout: HashMap<Option<Key>, u32> = HashMap::new();
-        let mut of_tree: IdMap<Key, u32> = id_map();
-        let mut views: Vec<Ownership> = Vec::new();
+        let mut layouts = Layouts::new(h.manifest, h.split);
         let mut of_commit = Vec::with_capacity(graph.commits.len());
         for c in &graph.commits {
-            if let Some(&g) = of_tree.get(&key(&c.tree)) {
-                of_commit.push(g);
-                continue;
-            }
-            let layout = scan.layout(c.tree, 0)?;
-            let g = match by_layout.get(&layout) {
-                Some(&g) => g,
-                None => {
-                    let view = scan.resolve(c.tree, c.id, h)?;
-                    let g = match views.iter().position(|v| v.same_packages(&view)) {
-                        Some(g) => g as u32,
-                        None => {
-                            views.push(view);
-                            views.len() as u32 - 1
-                        }
-                    };
-                    by_layout.insert(layout, g);
-                    g
-                }
-            };
-            of_tree.insert(key(&c.tree), g);
-            of_commit.push(g);
+            of_commit.push(layouts.view_of(src, c.id, c.tree).map_err(tree_error)?);
         }
-        Ok(Generations { views, of_commit })
+        Ok(Generations { views: layouts.into_views(), of_commit })
+    }
+
+    /// Generations made elsewhere: `of_commit[i]` indexes `views` for the
+    /// commit at graph position `i`.
+    pub fn from_views(views: Vec<Ownership>, of_commit: Vec<u32>) -> Generations {
+        debug_assert!(of_commit.iter().all(|&g| (g as usize) < views.len()));
+        Generations { views, of_commit }
     }
 
     /// How many distinct views history has.
@@ -133,156 +116,23 @@ impl Generations {
     }
 }
 
-/// The package layouts of trees, memoised by tree id.
-struct Scan<'s, 'r> {
-    src: &'s Source<'r>,
-    /// Tree -> hash of the package manifests below it; `None` when it holds none.
-    below: IdMap<Key, Option<Key>>,
-    /// Manifest blobs read so far: most stay the same across layouts.
-    blobs: HashMap<Key, Option<std::sync::Arc<[u8]>>>,
-}
-
-/// A package manifest of a layout: path, mode, blob.
-type LayoutFile = (Vec<u8>, u32, Oid);
-
-impl Scan<'_, '_> {
-    /// The hash of the package manifests (paths, modes, blob ids) below
-    /// `tree`; `None` when there are none.
-    fn layout(&mut self, tree: Oid, depth: u32) -> Result<Option<Key>, TreeError> {
-        if let Some(k) = self.below.get(&key(&tree)) {
-            return Ok(*k);
+/// A layout failure as the engine reports it.
+fn tree_error(e: LayoutError) -> TreeError {
+    match e {
+        LayoutError::Object(e) => TreeError::from(e),
+        LayoutError::TooDeep { id } => TreeError::TooDeep { id },
+        e @ LayoutError::Packages { .. } => {
+            TreeError::Start { context: "resolving packages", message: e.to_string() }
         }
-        if depth > MAX_TREE_DEPTH {
-            return Err(TreeError::TooDeep { id: tree });
-        }
-        let t = RawTree::read(self.src, tree)?;
-        let mut h = Sha1::new();
-        let mut any = false;
-        for e in t.iter() {
-            let part = if e.mode == MODE_TREE {
-                match self.layout(e.id, depth + 1)? {
-                    Some(k) => k,
-                    None => continue,
-                }
-            } else if is_package_manifest(e.name) {
-                key(&e.id)
-            } else {
-                continue;
-            };
-            any = true;
-            h.update(e.mode.to_be_bytes());
-            h.update(e.name);
-            h.update([0]);
-            h.update(part);
-        }
-        let k = any.then(|| h.finalize().into());
-        self.below.insert(key(&tree), k);
-        Ok(k)
-    }
-
-    /// The package manifests of `tree`, in tree-walk order (the order of a
-    /// full listing); only directories holding some are read.
-    fn files(&self, tree: Oid, prefix: &mut Vec<u8>, out: &mut Vec<LayoutFile>) -> Result<(), TreeError> {
-        let t = RawTree::read(self.src, tree)?;
-        for e in t.iter() {
-            let len = prefix.len();
-            if !prefix.is_empty() {
-                prefix.push(b'/');
-            }
-            prefix.extend_from_slice(e.name);
-            if e.mode == MODE_TREE {
-                if self.below.get(&key(&e.id)).is_some_and(Option::is_some) {
-                    self.files(e.id, prefix, out)?;
-                }
-            } else if is_package_manifest(e.name) {
-                out.push((prefix.clone(), e.mode, e.id));
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
-    }
-
-    /// The rules of commit `commit`, whose root tree is `tree`.
-    fn resolve(&mut self, tree: Oid, commit: Oid, h: &PackageHistory<'_>) -> Result<Ownership, TreeError> {
-        let mut files = Vec::new();
-        self.files(tree, &mut Vec::new(), &mut files)?;
-        let source = LayoutFiles::new(self, files);
-        let view = Ownership::at_commit(h.manifest, &source, h.split);
-        // Blobs read for this layout stay for the next one.
-        let read = source.read.into_inner();
-        self.blobs.extend(read);
-        view.map_err(|e| TreeError::Start {
-            context: "resolving packages",
-            message: format!("at commit {commit}: {e}"),
-        })
     }
 }
 
-/// The package manifests of one commit as a [`FileSource`]: what package
-/// resolution reads of a tree (every kind but JVM looks only at files
-/// named like manifests).
-struct LayoutFiles<'a, 's, 'r> {
-    scan: &'a Scan<'s, 'r>,
-    files: Vec<LayoutFile>,
-    index: HashMap<Vec<u8>, usize>,
-    /// Blobs read now, added to the scan's afterwards.
-    read: std::cell::RefCell<HashMap<Key, Option<std::sync::Arc<[u8]>>>>,
-}
+/// Filters a team keeps at once: a generation left behind is rarely met
+/// again, and each filter holds a memo and a set of needed objects.
+const LIVE_FILTERS: usize = 4;
 
-impl<'a, 's, 'r> LayoutFiles<'a, 's, 'r> {
-    fn new(scan: &'a Scan<'s, 'r>, files: Vec<LayoutFile>) -> Self {
-        let index = files.iter().enumerate().map(|(i, f)| (f.0.clone(), i)).collect();
-        LayoutFiles { scan, files, index, read: Default::default() }
-    }
-
-    /// The file at `path` when it is a regular file (blob or executable).
-    fn blob(&self, path: &[u8]) -> Option<Oid> {
-        let f = &self.files[*self.index.get(path)?];
-        matches!(f.1, 0o100644 | 0o100755 | 0o100664).then_some(f.2)
-    }
-
-    fn error(path: &[u8], e: impl std::fmt::Display) -> ReadError {
-        ReadError { path: String::from_utf8_lossy(path).into_owned(), message: e.to_string() }
-    }
-}
-
-impl FileSource for LayoutFiles<'_, '_, '_> {
-    fn paths(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
-        Box::new(self.files.iter().map(|f| f.0.as_slice()))
-    }
-
-    fn read(&self, path: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
-        let Some(id) = self.blob(path) else { return Ok(None) };
-        let k = key(&id);
-        let known = self.scan.blobs.get(&k).cloned().or_else(|| self.read.borrow().get(&k).cloned());
-        let data = match known {
-            Some(data) => data,
-            None => {
-                let data = match self.scan.src.read(id).map_err(|e| Self::error(path, e))? {
-                    (ObjectKind::Blob, data) => Some(data),
-                    _ => None,
-                };
-                self.read.borrow_mut().insert(k, data.clone());
-                data
-            }
-        };
-        Ok(data.map(|d| d.to_vec()))
-    }
-
-    fn too_large(&self, path: &[u8]) -> Result<Option<u64>, ReadError> {
-        let Some(id) = self.blob(path) else { return Ok(None) };
-        if let Some(Some(data)) = self.scan.blobs.get(&key(&id)) {
-            return Ok((data.len() as u64 > MAX_MANIFEST_FILE_BYTES).then_some(data.len() as u64));
-        }
-        // The header only: a huge blob named like a manifest is not inflated.
-        let odb = self.scan.src.repo().odb().map_err(|e| Self::error(path, e))?;
-        let (size, _) = odb.read_header(id).map_err(|e| Self::error(path, e))?;
-        let size = size as u64;
-        Ok((size > MAX_MANIFEST_FILE_BYTES).then_some(size))
-    }
-}
-
-/// A team's tree filters, one per generation it meets.
+/// A team's tree filters, one per generation it meets (the most recently
+/// used ones; one retired hands what it found needed to `retired`).
 pub struct TeamFilters<'a> {
     /// Absent when the team's tree does not depend on packages (or the
     /// manifest names none): one filter with the split ref's rules.
@@ -290,14 +140,26 @@ pub struct TeamFilters<'a> {
     split: &'a Ownership,
     team: usize,
     root: Option<&'a str>,
-    filters: Vec<Option<TreeFilter<'a>>>,
+    /// Live filters: (generation, last use, filter).
+    filters: Vec<(u32, u64, TreeFilter<'a>)>,
+    uses: u64,
+    /// What retired filters found needed: objects, and trees kept whole.
+    retired: (IdSet, Vec<Oid>),
 }
 
 impl<'a> TeamFilters<'a> {
     /// The filters of `job`'s team; `generations` when packages are
     /// resolved per commit.
     pub fn new(job: &Job<'a>, generations: Option<&'a Generations>) -> TeamFilters<'a> {
-        TeamFilters { generations, split: job.ownership, team: job.team, root: job.root, filters: Vec::new() }
+        TeamFilters {
+            generations,
+            split: job.ownership,
+            team: job.team,
+            root: job.root,
+            filters: Vec::new(),
+            uses: 0,
+            retired: Default::default(),
+        }
     }
 
     /// The generation of the commit at graph position `i`.
@@ -307,29 +169,40 @@ impl<'a> TeamFilters<'a> {
 
     /// The filter of generation `g`, made on first use.
     pub fn get(&mut self, g: u32) -> &mut TreeFilter<'a> {
-        let g = g as usize;
-        if self.filters.len() <= g {
-            self.filters.resize_with(g + 1, || None);
-        }
-        let (generations, split, team, root) = (self.generations, self.split, self.team, self.root);
-        self.filters[g].get_or_insert_with(|| {
-            let view = generations.map_or(split, |gens| &gens.views[g]);
-            TreeFilter::new(view, team, root)
-        })
+        self.uses += 1;
+        let k = match self.filters.iter().position(|f| f.0 == g) {
+            Some(k) => k,
+            None => {
+                if self.filters.len() == LIVE_FILTERS {
+                    let oldest = (0..self.filters.len()).min_by_key(|&k| self.filters[k].1).expect("full");
+                    let mut old = self.filters.swap_remove(oldest).2;
+                    self.retired.0.extend(std::mem::take(&mut old.needed));
+                    self.retired.1.append(&mut old.closure);
+                }
+                let view = self.generations.map_or(self.split, |gens| &gens.views[g as usize]);
+                self.filters.push((g, 0, TreeFilter::new(view, self.team, self.root)));
+                self.filters.len() - 1
+            }
+        };
+        self.filters[k].1 = self.uses;
+        &mut self.filters[k].2
     }
 
     /// Every filter's monolith objects the team's pack needs, and the
     /// trees kept whole below which everything is needed too.
     pub fn take_needed(&mut self) -> (IdSet, Vec<Oid>) {
-        let mut filters = self.filters.iter_mut().flatten();
-        let Some(first) = filters.next() else { return Default::default() };
-        let mut needed = std::mem::take(&mut first.needed);
-        let mut closure = std::mem::take(&mut first.closure);
-        let mut whole: IdSet = closure.iter().map(key).collect();
-        for f in filters {
-            needed.extend(std::mem::take(&mut f.needed));
-            closure.extend(f.closure.drain(..).filter(|t| whole.insert(key(t))));
+        let (mut needed, mut closure) = std::mem::take(&mut self.retired);
+        for (_, _, f) in &mut self.filters {
+            if needed.is_empty() {
+                needed = std::mem::take(&mut f.needed);
+            } else {
+                needed.extend(std::mem::take(&mut f.needed));
+            }
+            closure.append(&mut f.closure);
         }
+        // A tree kept whole by several generations is copied once.
+        let mut seen = IdSet::default();
+        closure.retain(|t| seen.insert(key(t)));
         (needed, closure)
     }
 

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::support::{apply, fixture, fixture_copy, git, refs};
+use crate::support::{apply, fixture, fixture_copy, git, refs, split};
 
 const TEAMS: [&str; 6] = ["api", "core", "svc", "tools", "web", "web-a"];
 
@@ -153,6 +153,10 @@ fn every_commit_is_filtered_with_the_packages_of_its_own_tree() {
         }
         assert!(kept > 0, "{team} kept nothing");
     }
+    // `verify` resolves each sampled commit's packages on its own (from
+    // the whole tree) and agrees.
+    let verify = split(&repo, &["verify", "--out", out.to_str().unwrap()]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
     // An edit inside `exporters/old` while it was a module of its own (a
     // module gone at the tip) is not the root module team's.
     let bump = ["log", "--all", "--name-only", "--format=", "--grep=dependency bump"];
@@ -191,4 +195,23 @@ fn one_team_alone_and_incremental_runs_give_the_same_ids() {
         let name = format!("{team}.git");
         assert_eq!(refs(&inc.join(&name)), refs(&scratch.join(&name)), "{team}: incremental differs");
     }
+}
+
+#[test]
+fn log_resolves_each_commit_s_packages_in_its_own_tree() {
+    let repo = fixture("pkg_history");
+    let run = split(&repo, &["log", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let of = |subject: &str| {
+        let c = log["commits"].as_array().unwrap().iter().find(|c| c["subject"] == subject).unwrap();
+        let teams: Vec<&str> = c["teams"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        (teams, c["unowned"].as_bool().unwrap())
+    };
+    // `exporters/old/e.go` was in a module no team claims when it was
+    // edited; at the tip its directory would be the root module's.
+    assert_eq!(of("A dependency bump and an edit"), (vec!["core"], true));
+    // `svc/x.go` was in the root module until `svc` became one.
+    assert_eq!(of("svc becomes a module"), (vec!["svc"], false));
+    assert_eq!(of("b joins the workspace"), (vec!["web"], true));
 }
