@@ -35,14 +35,16 @@
 //! whole: a directory holding a nested package of that commit is never
 //! "whole" there, so reusing whole directories by id stays exact.
 
-use git2::Oid;
+use std::path::Path;
+
+use git2::{Oid, Repository};
 
 use super::graph::SourceGraph;
 use super::tree::{TreeError, TreeFilter};
 use super::Job;
 use crate::manifest::{Manifest, PackageKind};
 use crate::odb::id::{key, IdSet};
-use crate::odb::pack::PackSink;
+use crate::odb::pack::{PackSink, Packs};
 use crate::odb::tree::RawTree;
 use crate::odb::Source;
 use crate::ownership::layouts::{LayoutError, Layouts};
@@ -69,6 +71,13 @@ impl PackageHistory<'_> {
     }
 }
 
+/// Runs of commits each thread takes, about: enough that a slow thread
+/// does not hold the others up.
+const RUNS_PER_THREAD: usize = 4;
+
+/// Commits in a run at least: each run reads one whole tree first.
+const MIN_RUN: usize = 1024;
+
 /// The ownership view of every commit of a graph.
 pub struct Generations {
     /// One view per generation.
@@ -79,18 +88,56 @@ pub struct Generations {
 
 impl Generations {
     /// Resolves the packages of every commit of `graph`, once per distinct
-    /// package layout.
+    /// package layout, on up to `threads` threads: each takes a run of
+    /// consecutive commits (whose trees it scans with a memo of its own,
+    /// so a run costs one full tree plus what its commits changed), and
+    /// the views found are merged, alike ones into one generation.
     pub fn read(
-        src: &Source<'_>,
+        git_dir: &Path,
+        packs: &Packs,
         graph: &SourceGraph,
         h: &PackageHistory<'_>,
+        threads: usize,
     ) -> Result<Generations, TreeError> {
-        let mut layouts = Layouts::new(h.manifest, h.split);
+        let runs: Vec<std::ops::Range<usize>> = {
+            let n = graph.commits.len();
+            let len = n.div_ceil(threads.max(1) * RUNS_PER_THREAD).max(MIN_RUN);
+            (0..n).step_by(len).map(|start| start..(start + len).min(n)).collect()
+        };
+        let start =
+            |context| move |e: git2::Error| TreeError::Start { context, message: e.message().to_string() };
+        let found = crate::util::parallel::map_in_turn(
+            &runs,
+            threads,
+            || Repository::open(git_dir).map_err(start("opening the monolith")),
+            |repo, run| -> Result<(Vec<Ownership>, Vec<u32>), TreeError> {
+                let repo = repo.as_ref().map_err(Clone::clone)?;
+                let src = Source::new(repo, packs).map_err(start("opening the monolith's objects"))?;
+                let mut layouts = Layouts::new(h.manifest, h.split);
+                let mut of_commit = Vec::with_capacity(run.len());
+                for c in &graph.commits[run.clone()] {
+                    of_commit.push(layouts.view_of(&src, c.id, c.tree).map_err(tree_error)?);
+                }
+                Ok((layouts.into_views(), of_commit))
+            },
+        );
+        let mut views: Vec<Ownership> = Vec::new();
         let mut of_commit = Vec::with_capacity(graph.commits.len());
-        for c in &graph.commits {
-            of_commit.push(layouts.view_of(src, c.id, c.tree).map_err(tree_error)?);
+        for run in found {
+            let (mine, local) = run?;
+            let global: Vec<u32> = mine
+                .into_iter()
+                .map(|view| match views.iter().position(|v| v.same_packages(&view)) {
+                    Some(g) => g as u32,
+                    None => {
+                        views.push(view);
+                        views.len() as u32 - 1
+                    }
+                })
+                .collect();
+            of_commit.extend(local.into_iter().map(|v| global[v as usize]));
         }
-        Ok(Generations { views: layouts.into_views(), of_commit })
+        Ok(Generations { views, of_commit })
     }
 
     /// Generations made elsewhere: `of_commit[i]` indexes `views` for the

@@ -134,7 +134,7 @@ pub fn rewrite_teams(
     done: &(dyn Fn(usize, Result<Rewritten, HistoryError>) + Sync),
 ) {
     let generations = match packages.filter(|p| teams.iter().any(|t| p.matters_to(t.job.team))) {
-        Some(p) => match read_generations(src, packs, graph, p) {
+        Some(p) => match Generations::read(src, packs, graph, p, threads.max(1)) {
             Ok(g) => Some(g),
             Err(e) => {
                 for i in 0..teams.len() {
@@ -501,20 +501,6 @@ fn work<'a>(
             (st.pos, result)
         })
         .collect()
-}
-
-/// Reads the generations of `graph`'s packages, on this thread.
-fn read_generations(
-    src: &Path,
-    packs: &Packs,
-    graph: &graph::SourceGraph,
-    packages: &PackageHistory<'_>,
-) -> Result<Generations, TreeError> {
-    let start =
-        |context| move |e: git2::Error| TreeError::Start { context, message: e.message().to_string() };
-    let repo = Repository::open(src).map_err(start("opening the monolith"))?;
-    let odb = Source::new(&repo, packs).map_err(start("opening the monolith's objects"))?;
-    Generations::read(&odb, graph, packages)
 }
 
 /// A team's pass is over; the monolith objects its pack needs are still to
