@@ -41,7 +41,8 @@ pub const WORKER_STACK: usize = 8 << 20;
 
 /// One team's rewrite.
 pub struct Job<'a> {
-    /// Compiled ownership (packages resolved at the split ref).
+    /// Compiled ownership, packages resolved at the split ref (history
+    /// gets each commit's own from `rewrite_teams`'s `packages`).
     pub ownership: &'a Ownership,
     /// The team's index.
     pub team: usize,
