@@ -6,7 +6,8 @@
 //!   libgit2, pack files mapped and written directly); knows nothing of
 //!   teams. `util` holds the thread helpers every layer uses.
 //! - [`manifest`] (YAML to a validated model) and [`pattern`] (its globs).
-//! - [`ownership`]: path to teams, packages resolved in a tree.
+//! - [`ownership`]: path to teams, packages resolved in a tree (and, per
+//!   package layout, in each commit of a history).
 //! - [`plan`] (what each team keeps and loses), [`deps`] (the references
 //!   between files, and what a split breaks), [`log`] (which teams each
 //!   commit touched), drawn together by [`picture`]; [`codeowners`]

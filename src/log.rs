@@ -3,9 +3,22 @@
 use git2::{DiffOptions, Oid, Sort};
 use serde::Serialize;
 
+use crate::manifest::Manifest;
 use crate::odb::repo::ctx;
-use crate::odb::{GitError, Repo};
+use crate::odb::{GitError, Repo, Source};
+use crate::ownership::layouts::{LayoutError, Layouts};
 use crate::ownership::Ownership;
+
+/// Why `log` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A commit's packages could not be resolved.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+}
 
 /// One commit and the teams whose files it changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -24,13 +37,17 @@ pub struct LabeledCommit {
 
 /// Labels the commits of `range` (`A..B`, or one revision and its ancestors),
 /// newest first, at most `limit` of them. A merge is compared with its first
-/// parent, a root commit with the empty tree.
+/// parent, a root commit with the empty tree. `ownership` holds `manifest`'s
+/// rules at the split ref; packages are resolved in each commit's own tree,
+/// as `apply` resolves them: a changed file's owners are those of the
+/// commit that has it (the parent for a removed file).
 pub fn label(
     repo: &Repo,
+    manifest: &Manifest,
     ownership: &Ownership,
     range: &str,
     limit: Option<usize>,
-) -> Result<Vec<LabeledCommit>, GitError> {
+) -> Result<Vec<LabeledCommit>, LogError> {
     let git = repo.raw();
     let mut walk = git.revwalk().map_err(ctx("starting a revision walk"))?;
     walk.set_sorting(Sort::TIME).map_err(ctx("sorting the walk"))?;
@@ -44,6 +61,15 @@ pub fn label(
         walk.push(repo.resolve(range)?.commit).map_err(ctx(format!("walking {range}")))?;
     }
     let names = ownership.team_names();
+    let src = Source::new(git, repo.packs()).map_err(ctx("opening the repository's objects"))?;
+    let mut layouts = (!ownership.packages.is_empty()).then(|| Layouts::new(manifest, ownership));
+    let view_of =
+        |layouts: &mut Option<Layouts<'_>>, commit: Oid, tree: Oid| -> Result<Option<u32>, LogError> {
+            Ok(match layouts {
+                Some(l) => Some(l.view_of(&src, commit, tree)?),
+                None => None,
+            })
+        };
     let mut out = Vec::new();
     for oid in walk {
         if limit.is_some_and(|l| out.len() >= l) {
@@ -61,16 +87,27 @@ pub fn label(
         let diff = git
             .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
             .map_err(ctx(format!("diffing {oid}")))?;
+        let views = [
+            match commit.parent(0) {
+                Ok(p) => view_of(&mut layouts, p.id(), p.tree_id())?,
+                Err(_) => None,
+            },
+            view_of(&mut layouts, oid, tree.id())?,
+        ];
         let mut teams = std::collections::BTreeSet::new();
         let mut shared = false;
         let mut unowned = false;
         for delta in diff.deltas() {
-            for file in [delta.old_file(), delta.new_file()] {
+            for (file, view) in [delta.old_file(), delta.new_file()].into_iter().zip(views) {
                 let Some(path) = file.path_bytes() else { continue };
                 if !file.exists() {
                     continue;
                 }
-                let owners = ownership.owners(path);
+                let rules = match (&layouts, view) {
+                    (Some(l), Some(v)) => l.view(v),
+                    _ => ownership,
+                };
+                let owners = rules.owners(path);
                 shared |= owners.shared;
                 unowned |= owners.is_unowned();
                 teams.extend(owners.teams.iter().map(|&t| names[t as usize].clone()));

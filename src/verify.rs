@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::manifest::Manifest;
 use crate::odb::{FileKind, GitError, Repo, TreeListing};
-use crate::ownership::Owners;
+use crate::ownership::{Owners, Ownership};
 use crate::plan::Snapshot;
 
 /// Commits checked per team besides the tips.
@@ -72,6 +72,14 @@ pub enum VerifyError {
     /// No team repository in the directory.
     #[error("no team repository of this manifest in `{}`", .0.display())]
     NothingToVerify(PathBuf),
+    /// The packages of a monolith commit could not be resolved.
+    #[error("resolving packages at commit {commit}: {message}")]
+    Packages {
+        /// The commit.
+        commit: String,
+        /// Why.
+        message: String,
+    },
 }
 
 type Files = BTreeMap<Vec<u8>, (FileKind, Oid)>;
@@ -327,7 +335,8 @@ fn check_team(
             let source =
                 repo.raw().find_commit(old).map_err(crate::odb::repo::ctx(format!("reading {old}")))?;
             let listing = repo.list_tree_unsized(source.tree_id())?;
-            let owners = snap.ownership.assign(&listing).owners;
+            let own = commit_ownership(repo, manifest, snap, &listing, old)?;
+            let owners = own.as_ref().unwrap_or(&snap.ownership).assign(&listing).owners;
             expected(&listing, &owners, t, team.root.as_deref())
         };
         if want != actual {
@@ -350,6 +359,25 @@ fn check_team(
         }
     }
     Ok(c)
+}
+
+/// The rules `apply` filtered monolith commit `commit` with, when the
+/// manifest names packages: resolved in the commit's own tree (from its
+/// whole listing, not the engine's layouts). `None`: the split ref's.
+fn commit_ownership(
+    repo: &Repo,
+    manifest: &Manifest,
+    snap: &Snapshot,
+    listing: &TreeListing,
+    commit: Oid,
+) -> Result<Option<Ownership>, VerifyError> {
+    if snap.ownership.packages.is_empty() {
+        return Ok(None);
+    }
+    let files = crate::ownership::TreeFiles::new(repo, listing);
+    Ownership::at_commit(manifest, &files, &snap.ownership)
+        .map(Some)
+        .map_err(|e| VerifyError::Packages { commit: commit.to_string(), message: e.to_string() })
 }
 
 /// The files of team commit `new`, the rewrite of monolith commit `old`.

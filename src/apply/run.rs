@@ -341,6 +341,7 @@ impl<'a> Run<'a> {
                         packs,
                         &history.graph,
                         passes,
+                        super::package_history(self.manifest, self.snap).as_ref(),
                         jobs,
                         &progress,
                         &done,

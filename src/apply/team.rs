@@ -134,18 +134,37 @@ pub(super) fn fingerprint(ctx: &TeamCtx<'_>) -> String {
             add(&format!("exclude {}", p.value.as_str()));
         }
     }
+    let per_commit = package_history(ctx.manifest, ctx.snap).is_some_and(|p| p.matters_to(ctx.team));
+    if per_commit {
+        // Packages resolved per commit give other ids than resolved once.
+        add("packages resolved per commit");
+    }
     for p in &ctx.snap.ownership.packages {
         if p.owner == crate::ownership::Owner::Team(ctx.team) || p.owner == crate::ownership::Owner::Shared {
+            let shared = p.owner == crate::ownership::Owner::Shared;
+            // Where a package resolved at the split ref decides ids only
+            // for what history does not resolve per commit (JVM packages).
+            if per_commit && p.resolution.kind != crate::manifest::PackageKind::Jvm {
+                add(&format!("package {shared:?} {}", p.spec));
+                continue;
+            }
             add(&format!(
-                "package {:?} {} {:?} {:?}",
-                p.owner == crate::ownership::Owner::Shared,
-                p.spec,
-                p.resolution.dirs,
-                p.resolution.carve_outs
+                "package {shared:?} {} {:?} {:?}",
+                p.spec, p.resolution.dirs, p.resolution.carve_outs
             ));
         }
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What resolving the packages of every commit needs, when the manifest
+/// names packages at all.
+pub(super) fn package_history<'a>(
+    manifest: &'a Manifest,
+    snap: &'a Snapshot,
+) -> Option<rewrite::layout::PackageHistory<'a>> {
+    (!snap.ownership.packages.is_empty())
+        .then_some(rewrite::layout::PackageHistory { manifest, split: &snap.ownership })
 }
 
 /// What the previous run left for this team, if it can be continued.
@@ -346,9 +365,19 @@ pub(super) fn rebuild(ctx: &TeamCtx<'_>) -> Result<TeamReport, TeamError> {
                 |_: usize, done: usize| (ctx.on_event)(Event::Progress { team: ctx.name.to_string(), done });
             let pass = vec![ctx.pass(&mut st)];
             let history = std::sync::Mutex::new(None);
-            rewrite::rewrite_teams(ctx.git_dir, ctx.packs, ctx.graph, pass, 1, &progress, &|_, h| {
-                *history.lock().expect("history") = Some(h);
-            });
+            let packages = package_history(ctx.manifest, ctx.snap);
+            rewrite::rewrite_teams(
+                ctx.git_dir,
+                ctx.packs,
+                ctx.graph,
+                pass,
+                packages.as_ref(),
+                1,
+                &progress,
+                &|_, h| {
+                    *history.lock().expect("history") = Some(h);
+                },
+            );
             Some(history.into_inner().expect("history").expect("one team")?)
         }
         HistoryMode::Prune => None,

@@ -13,8 +13,9 @@ use super::{CmdResult, Context, Format, GlobalArgs};
 
 /// List monolith commits with the teams whose files each one changed.
 ///
-/// A merge is compared with its first parent. Ownership (including package
-/// directories) is taken from the tree of `--ref`.
+/// A merge is compared with its first parent. The manifest is read at
+/// `--ref`, where its packages must resolve; each commit's packages are
+/// resolved in its own tree, as `apply` resolves them.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// `A..B`, or one revision and its ancestors [default: the ref].
@@ -38,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     let ctx = Context::load(global)?;
     let snap = Snapshot::load_unsized(&ctx.repo, &ctx.manifest, ctx.rev.clone())?;
     let range = args.range.clone().unwrap_or_else(|| ctx.rev.commit.to_string());
-    let commits = label(&ctx.repo, &snap.ownership, &range, args.limit)?;
+    let commits = label(&ctx.repo, &ctx.manifest, &snap.ownership, &range, args.limit)?;
     match args.format {
         Format::Json => output::json(&Report { commits })?,
         Format::Text => {

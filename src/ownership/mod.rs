@@ -6,6 +6,7 @@
 //! computed once from its parent's, so a file costs one step per pattern that
 //! is still undecided in its directory, and nothing for the others.
 
+pub mod layouts;
 pub mod packages;
 mod tree_files;
 
@@ -13,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 
 pub use tree_files::TreeFiles;
 
-use crate::manifest::{Loc, Manifest, PackageSpec, Rule};
+use crate::manifest::{Loc, Manifest, PackageKind, PackageSpec, Rule};
 use crate::odb::TreeListing;
 use crate::pattern::{DirMatch, Pattern, State};
 use packages::{FileSource, PackageError, PackageIndex, Resolution, Selected};
@@ -229,6 +230,37 @@ impl Ownership {
         manifest: &Manifest,
         files: &dyn FileSource,
     ) -> Result<(Ownership, Vec<(Owner, OwnershipError)>), OwnershipError> {
+        Ownership::build(manifest, files, None)
+    }
+
+    /// The rules of `manifest` for one commit of history, `files` holding
+    /// (at least) the commit's package manifests: every package of a
+    /// workspace kind is resolved in `files`, leniently (one the commit
+    /// lacks owns nothing there), while JVM packages, which come from every
+    /// source file rather than from manifests, keep their resolution in
+    /// `split` (the rules at the split ref).
+    pub fn at_commit(
+        manifest: &Manifest,
+        files: &dyn FileSource,
+        split: &Ownership,
+    ) -> Result<Ownership, OwnershipError> {
+        Ownership::build(manifest, files, Some(split)).map(|(o, _)| o)
+    }
+
+    /// True if `other` resolved every package as `self` did: then both
+    /// give every path the same owners.
+    pub fn same_packages(&self, other: &Ownership) -> bool {
+        self.packages.len() == other.packages.len()
+            && self.packages.iter().zip(&other.packages).all(|(a, b)| {
+                (a.owner, a.loc, &a.spec, &a.resolution) == (b.owner, b.loc, &b.spec, &b.resolution)
+            })
+    }
+
+    fn build(
+        manifest: &Manifest,
+        files: &dyn FileSource,
+        split: Option<&Ownership>,
+    ) -> Result<(Ownership, Vec<(Owner, OwnershipError)>), OwnershipError> {
         let index = PackageIndex::new(files);
         let mut o = Ownership {
             team_names: manifest.teams.iter().map(|t| t.name.clone()).collect(),
@@ -240,9 +272,13 @@ impl Ownership {
         };
         let file = manifest.path.display().to_string();
         let mut unresolved = Vec::new();
-        o.add_rule(Owner::Shared, &manifest.shared, &index, &file, &mut unresolved)?;
+        let mut add = |o: &mut Ownership, owner, rule| {
+            let ctx = RuleCtx { index: &index, file: &file, split };
+            o.add_rule(owner, rule, &ctx, &mut unresolved)
+        };
+        add(&mut o, Owner::Shared, &manifest.shared)?;
         for (i, team) in manifest.teams.iter().enumerate() {
-            o.add_rule(Owner::Team(i), &team.rule, &index, &file, &mut unresolved)?;
+            add(&mut o, Owner::Team(i), &team.rule)?;
         }
         o.skipped_manifests = index.skipped();
         Ok((o, unresolved))
@@ -252,16 +288,22 @@ impl Ownership {
         &mut self,
         owner: Owner,
         rule: &Rule,
-        index: &PackageIndex<'_>,
-        file: &str,
+        ctx: &RuleCtx<'_, '_>,
         unresolved: &mut Vec<(Owner, OwnershipError)>,
     ) -> Result<(), OwnershipError> {
+        let RuleCtx { index, file, split } = *ctx;
         for p in &rule.paths {
             let item = self.items.len();
             self.items.push(Item { owner, selects: vec![self.pats.len() as u32], carve_outs: Vec::new() });
             self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
         }
         for spec in &rule.packages {
+            if let Some(kept) = split.and_then(|o| o.kept_from_split(owner, spec.loc, &spec.value)) {
+                for one in kept {
+                    self.add_package(owner, &spec.value, spec.loc, one, index);
+                }
+                continue;
+            }
             let selected = match index.select(&spec.value) {
                 Ok(selected) => selected,
                 Err(error) if error.stale_spec().is_some() => {
@@ -284,6 +326,26 @@ impl Ownership {
             });
         }
         Ok(())
+    }
+
+    /// What the selector `spec` that `owner` names at `loc` selected here,
+    /// when it names JVM packages: those are resolved from every source
+    /// file of the tree, not from package manifests, so history keeps the
+    /// split ref's resolution.
+    fn kept_from_split(&self, owner: Owner, loc: Loc, spec: &PackageSpec) -> Option<Vec<Selected>> {
+        let mine: Vec<&ResolvedPackage> =
+            self.packages.iter().filter(|p| p.owner == owner && p.loc == loc).collect();
+        let jvm = spec.kind == Some(PackageKind::Jvm)
+            || (!mine.is_empty() && mine.iter().all(|p| p.resolution.kind == PackageKind::Jvm));
+        jvm.then(|| {
+            mine.into_iter()
+                .map(|p| Selected {
+                    spec: p.spec.clone(),
+                    resolution: p.resolution.clone(),
+                    notes: p.notes.clone(),
+                })
+                .collect()
+        })
     }
 
     /// Adds the patterns of one selected package.
@@ -657,6 +719,15 @@ impl Ownership {
         out.sort_by(|a, b| (a.loc, &a.pattern).cmp(&(b.loc, &b.pattern)));
         out
     }
+}
+
+/// What adding one rule reads: the package index, the manifest's name for
+/// messages, and, for a commit of history, the rules at the split ref.
+#[derive(Clone, Copy)]
+struct RuleCtx<'a, 'f> {
+    index: &'a PackageIndex<'f>,
+    file: &'a str,
+    split: Option<&'a Ownership>,
 }
 
 /// Where a tree walk is: the automaton states of one directory.

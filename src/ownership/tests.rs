@@ -271,3 +271,30 @@ proptest! {
         }
     }
 }
+
+/// A commit's rules: Go modules resolved in the commit's files (the nested
+/// module it lacks carves nothing out, the module it lacks owns nothing),
+/// JVM packages kept as the split ref resolved them.
+#[test]
+fn at_commit_resolves_manifest_packages_in_the_commit_and_keeps_jvm_ones() {
+    let m = manifest(
+        "version: 1\nteams:\n  root: {packages: [go:example.com/m]}\n  sub: {packages: [go:example.com/m/sub]}\n  \
+         java: {packages: [jvm:com.acme]}\n",
+    );
+    let split_files = MemoryFiles::new([
+        ("go.mod", "module example.com/m\n"),
+        ("sub/go.mod", "module example.com/m/sub\n"),
+        ("sub/x.go", "package sub\n"),
+        ("src/main/java/com/acme/A.java", "package com.acme;\n"),
+    ]);
+    let split = Ownership::new(&m, &split_files).unwrap();
+    // The commit: no `sub` module yet, and no Java file at all.
+    let commit = MemoryFiles::new([("go.mod", "module example.com/m\n"), ("sub/x.go", "package sub\n")]);
+    let at = Ownership::at_commit(&m, &commit, &split).unwrap();
+    assert_eq!(show(&split, &split.owners(b"sub/x.go")), "sub");
+    assert_eq!(show(&at, &at.owners(b"sub/x.go")), "root");
+    assert_eq!(show(&at, &at.owners(b"src/main/java/com/acme/A.java")), "java,root");
+    assert!(!at.same_packages(&split));
+    // The split ref's own files give the split ref's rules.
+    assert!(Ownership::at_commit(&m, &split_files, &split).unwrap().same_packages(&split));
+}

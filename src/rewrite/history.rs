@@ -21,9 +21,10 @@ use std::sync::Arc;
 use git2::Oid;
 
 use super::graph::SourceGraph;
+use super::layout::TeamFilters;
 use super::state::{Journal, NewNode, PreviousState, StateError};
 use super::trailer::add_trailer;
-use super::tree::{TreeError, TreeFilter};
+use super::tree::TreeError;
 use crate::odb::id::{key, oid, IdMap, Key};
 use crate::odb::object::RawCommit;
 use crate::odb::pack::PackSink;
@@ -408,8 +409,8 @@ pub struct CommitWriter<'a, 'r> {
     pub graph: &'r SourceGraph,
     /// Where new objects go.
     pub out: PackSink,
-    /// The team's tree filter.
-    pub filter: TreeFilter<'a>,
+    /// The team's tree filters, one per generation of its rules.
+    pub filters: TeamFilters<'a>,
     /// Append `Split-Source:` trailers.
     pub labels: bool,
 }
@@ -437,18 +438,22 @@ impl CommitWriter<'_, '_> {
             Some(&p) => graph.commits[p as usize].tree != orig_tree,
             None => orig_tree != empty_tree,
         };
-        // Nothing the team can see changed since the first parent: its
-        // filtered tree is the parent's, which is the tree of what the
-        // parent was rewritten to (a dropped commit's tree equals its target's).
-        let unchanged_parent = match (changed, orig_parents.first()) {
-            (Some(names), Some(_)) if !names.iter().any(|n| self.filter.relevant(n)) => {
+        // Nothing the team can see changed since the first parent, whose
+        // rules are this commit's: its filtered tree is the parent's, which
+        // is the tree of what the parent was rewritten to (a dropped
+        // commit's tree equals its target's).
+        let generation = self.filters.generation(index);
+        let same_rules =
+            source.parents.first().is_some_and(|&p| self.filters.generation(p as usize) == generation);
+        let unchanged_parent = match changed {
+            Some(names) if same_rules && !names.iter().any(|n| self.filters.get(generation).relevant(n)) => {
                 h.at(graph, source.parents[0] as usize)
             }
             _ => None,
         };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
-            None => self.filter.filter_root(self.src, &mut self.out, orig_tree, root)?,
+            None => self.filters.filter_root(generation, self.src, &mut self.out, orig_tree, root)?,
         };
 
         // Map parents; remember which ones come from dropped commits.

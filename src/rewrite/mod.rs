@@ -10,6 +10,7 @@
 
 pub mod graph;
 pub(crate) mod history;
+pub mod layout;
 pub mod state;
 pub mod trailer;
 pub(crate) mod tree;
@@ -31,7 +32,8 @@ use crate::odb::pack::PackSink;
 use crate::odb::pack::Packs;
 use crate::odb::{ObjectKind, RawTree, Source};
 use crate::ownership::Ownership;
-use tree::{TreeError, TreeFilter};
+use layout::{Generations, PackageHistory, TeamFilters};
+use tree::TreeError;
 
 /// Stack of a rewrite worker: room for `tree::MAX_TREE_DEPTH` levels of
 /// filtering even in a debug build (the default 2 MiB holds fewer).
@@ -39,7 +41,8 @@ pub const WORKER_STACK: usize = 8 << 20;
 
 /// One team's rewrite.
 pub struct Job<'a> {
-    /// Compiled ownership (packages resolved at the split ref).
+    /// Compiled ownership, packages resolved at the split ref (history
+    /// gets each commit's own from `rewrite_teams`'s `packages`).
     pub ownership: &'a Ownership,
     /// The team's index.
     pub team: usize,
@@ -117,28 +120,50 @@ impl RootCache {
 /// of the team is in a pack of its `out` repository, on the thread that
 /// copied them, so that finishing one team overlaps copying the others;
 /// a team whose pass failed gets its error once the pass is over.
+///
+/// With `packages`, each commit's packages are resolved in its own tree
+/// (see [`layout`]) before the pass; a failure there fails every team.
+#[allow(clippy::too_many_arguments)]
 pub fn rewrite_teams(
     src: &Path,
     packs: &Packs,
     graph: &graph::SourceGraph,
     teams: Vec<TeamPass<'_>>,
+    packages: Option<&PackageHistory<'_>>,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
     done: &(dyn Fn(usize, Result<Rewritten, HistoryError>) + Sync),
 ) {
+    let generations = match packages.filter(|p| teams.iter().any(|t| p.matters_to(t.job.team))) {
+        Some(p) => match Generations::read(src, packs, graph, p, threads.max(1)) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                for i in 0..teams.len() {
+                    done(i, Err(HistoryError::Tree(e.clone())));
+                }
+                return;
+            }
+        },
+        None => None,
+    };
+    let generations = generations.as_ref();
+    let per_commit: Vec<bool> =
+        teams.iter().map(|t| packages.is_some_and(|p| p.matters_to(t.job.team))).collect();
     let n = teams.len();
     let needed: Vec<bool> =
         (0..graph.commits.len()).map(|i| teams.iter().any(|t| !t.history.contains_at(graph, i))).collect();
     let workers = threads.clamp(1, n.max(1));
-    let mut buckets: Vec<Vec<(usize, TeamPass<'_>)>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut buckets: Vec<Vec<(usize, TeamPass<'_>, Option<&Generations>)>> =
+        (0..workers).map(|_| Vec::new()).collect();
     // Heaviest first, each to the lightest worker so far.
     let mut load = vec![0u64; workers];
-    let mut teams: Vec<(usize, TeamPass<'_>)> = teams.into_iter().enumerate().collect();
-    teams.sort_by_key(|(i, t)| (std::cmp::Reverse(t.weight), *i));
-    for (i, t) in teams {
+    let mut teams: Vec<(usize, TeamPass<'_>, Option<&Generations>)> =
+        teams.into_iter().enumerate().map(|(i, t)| (i, t, generations.filter(|_| per_commit[i]))).collect();
+    teams.sort_by_key(|(i, t, _)| (std::cmp::Reverse(t.weight), *i));
+    for (i, t, g) in teams {
         let w = (0..workers).min_by_key(|&w| (load[w], w)).expect("a worker");
         load[w] += t.weight.max(1);
-        buckets[w].push((i, t));
+        buckets[w].push((i, t, g));
     }
     let mut results: Vec<Option<Result<Rewritten, HistoryError>>> = (0..n).map(|_| None).collect();
     let read_error = std::thread::scope(|s| {
@@ -146,7 +171,7 @@ pub fn rewrite_teams(
         let mut handles = Vec::new();
         for bucket in buckets {
             let (tx, rx) = sync_channel::<Arc<Vec<Step>>>(256 / BATCH);
-            let mine: Vec<usize> = bucket.iter().map(|(i, _)| *i).collect();
+            let mine: Vec<usize> = bucket.iter().map(|(i, ..)| *i).collect();
             // Filtering recurses once per tree level, up to `tree::MAX_TREE_DEPTH`.
             let worker = std::thread::Builder::new().name("split-worker".into()).stack_size(WORKER_STACK);
             match worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)) {
@@ -359,10 +384,10 @@ fn changed_since(c: &graph::SourceCommit, root: &RawTree, parent: Option<&RawTre
 }
 
 /// A worker: rewrites its teams, commit by commit, as the reader sends them.
-fn work(
+fn work<'a>(
     src: &Path,
     graph: &graph::SourceGraph,
-    teams: Vec<(usize, TeamPass<'_>)>,
+    teams: Vec<(usize, TeamPass<'a>, Option<&'a Generations>)>,
     steps: Receiver<Arc<Vec<Step>>>,
     packs: &Packs,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -377,7 +402,7 @@ fn work(
             let msg = e.to_string();
             return teams
                 .into_iter()
-                .map(|(i, _)| {
+                .map(|(i, ..)| {
                     (
                         i,
                         Err(HistoryError::Tree(TreeError::Start {
@@ -395,7 +420,7 @@ fn work(
             let msg = e.message().to_string();
             return teams
                 .into_iter()
-                .map(|(i, _)| {
+                .map(|(i, ..)| {
                     (
                         i,
                         Err(HistoryError::Tree(TreeError::Start {
@@ -417,14 +442,14 @@ fn work(
     }
     let mut states: Vec<State<'_, '_>> = teams
         .into_iter()
-        .map(|(pos, t)| State {
+        .map(|(pos, t, generations)| State {
             pos,
             have: Packs::open(&t.out),
             writer: PackSink::new(&t.out).map_err(HistoryError::from).map(|sink| history::CommitWriter {
                 src: &odb,
                 graph,
                 out: sink,
-                filter: TreeFilter::new(t.job.ownership, t.job.team, t.job.root),
+                filters: TeamFilters::new(&t.job, generations),
                 labels: t.job.labels,
             }),
             history: t.history,
@@ -470,13 +495,9 @@ fn work(
         .map(|st| {
             let history = st.history;
             let have = st.have;
-            let result = st.writer.map(|mut w| PendingCopy {
-                history,
-                needed: std::mem::take(&mut w.filter.needed),
-                closure: std::mem::take(&mut w.filter.closure),
-                out: w.out,
-                have,
-                cancel: st.cancel,
+            let result = st.writer.map(|mut w| {
+                let (needed, closure) = w.filters.take_needed();
+                PendingCopy { history, needed, closure, out: w.out, have, cancel: st.cancel }
             });
             (st.pos, result)
         })

@@ -6,6 +6,8 @@ mod faults;
 mod kill;
 mod memory;
 mod odd_repos;
+mod package_history;
+mod package_history_random;
 mod privacy;
 mod random_histories;
 mod tags;

@@ -113,7 +113,7 @@ fn log_labels_match_git_diff() {
     let manifest = Manifest::load(&repo_dir.join("ownership.yaml")).unwrap();
     let repo = Repo::open(&repo_dir).unwrap();
     let snap = Snapshot::load(&repo, &manifest, repo.resolve("main").unwrap()).unwrap();
-    let labeled = git_split::log::label(&repo, &snap.ownership, "main", None).unwrap();
+    let labeled = git_split::log::label(&repo, &manifest, &snap.ownership, "main", None).unwrap();
     let commits = String::from_utf8(git(&repo_dir, &["rev-list", "main"]).stdout).unwrap();
     let commits: Vec<&str> = commits.lines().collect();
     assert_eq!(labeled.len(), commits.len());
