@@ -16,7 +16,7 @@ pub use tree_files::TreeFiles;
 
 use crate::manifest::{Loc, Manifest, PackageKind, PackageSpec, Rule};
 use crate::odb::TreeListing;
-use crate::pattern::{DirMatch, Pattern, State};
+use crate::pattern::{DirMatch, Pattern, State, MAX_SEGMENTS};
 use packages::{FileSource, PackageError, PackageIndex, Resolution, Selected};
 
 /// Who a rule belongs to.
@@ -105,6 +105,20 @@ fn list_errors(errors: &[OwnershipError]) -> String {
             format!("{} packages do not resolve:\n{}", many.len(), lines.join("\n"))
         }
     }
+}
+
+/// A directory or file of `selected` with more components than a rule can
+/// hold: a tree may nest deeper than any real layout, and its package must
+/// be refused, not matched wrongly.
+fn too_deep(selected: &Selected) -> Option<&Vec<u8>> {
+    let r = &selected.resolution;
+    let depth = |p: &&Vec<u8>| p.split(|&b| b == b'/').filter(|c| !c.is_empty()).count();
+    r.dirs
+        .iter()
+        .chain(&r.files)
+        .chain(&r.carve_outs)
+        .chain(&r.carved_files)
+        .find(|p| depth(p) > MAX_SEGMENTS)
 }
 
 /// The owners of one path.
@@ -298,20 +312,27 @@ impl Ownership {
             self.pats.push(Pat { pattern: p.value.clone(), owner, role: Role::Path, item, loc: p.loc });
         }
         for spec in &rule.packages {
-            if let Some(kept) = split.and_then(|o| o.kept_from_split(owner, spec.loc, &spec.value)) {
-                for one in kept {
-                    self.add_package(owner, &spec.value, spec.loc, one, index);
-                }
-                continue;
-            }
-            let selected = match index.select(&spec.value) {
-                Ok(selected) => selected,
-                Err(error) if error.stale_spec().is_some() => {
-                    unresolved.push((owner, OwnershipError { file: file.to_string(), loc: spec.loc, error }));
-                    continue;
-                }
-                Err(error) => return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error }),
+            let selected = match split.and_then(|o| o.kept_from_split(owner, spec.loc, &spec.value)) {
+                Some(kept) => kept,
+                None => match index.select(&spec.value) {
+                    Ok(selected) => selected,
+                    Err(error) if error.stale_spec().is_some() => {
+                        unresolved
+                            .push((owner, OwnershipError { file: file.to_string(), loc: spec.loc, error }));
+                        continue;
+                    }
+                    Err(error) => {
+                        return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error })
+                    }
+                },
             };
+            if let Some(path) = selected.iter().find_map(too_deep) {
+                let error = PackageError::TooDeep {
+                    spec: spec.value.to_string(),
+                    path: String::from_utf8_lossy(path).into(),
+                };
+                return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error });
+            }
             for one in selected {
                 self.add_package(owner, &spec.value, spec.loc, one, index);
             }

@@ -164,6 +164,17 @@ pub enum PackageError {
     /// The tree could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// A directory of the package lies deeper than patterns reach.
+    #[error(
+        "package `{spec}`: `{path}` lies more than {} directories deep, deeper than git-split's rules reach",
+        crate::pattern::MAX_SEGMENTS
+    )]
+    TooDeep {
+        /// The reference as written.
+        spec: String,
+        /// The directory or file, as in the tree.
+        path: String,
+    },
 }
 
 impl PackageError {
@@ -172,7 +183,7 @@ impl PackageError {
     pub fn stale_spec(&self) -> Option<&str> {
         match self {
             PackageError::NotFound { spec, .. } | PackageError::Renamed { spec, .. } => Some(spec),
-            PackageError::Glob { .. } | PackageError::Read(_) => None,
+            PackageError::Glob { .. } | PackageError::Read(_) | PackageError::TooDeep { .. } => None,
         }
     }
 }

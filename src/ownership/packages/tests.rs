@@ -26,6 +26,7 @@ fn render(result: Result<Resolution, PackageError>) -> String {
         }
         Err(PackageError::Renamed { now, at, .. }) => format!("renamed at {at}: {}", now.join(" ")),
         Err(e @ PackageError::Glob { .. }) => format!("glob error: {e}"),
+        Err(e @ PackageError::TooDeep { .. }) => format!("too deep: {e}"),
         Err(PackageError::Read(e)) => format!("read error: {e}"),
     }
 }

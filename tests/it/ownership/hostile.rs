@@ -64,3 +64,39 @@ fn hostile_manifests_are_skipped_with_a_reason_and_sound_ones_resolve() {
         assert!(why.iter().any(|w| reason.contains(w)), "{path}: {reason}");
     }
 }
+
+/// A module nested deeper than a rule can hold, inside a claimed module:
+/// `plan` and `apply` refuse the package by name and place (exit 2), they
+/// neither panic nor match it wrongly.
+#[test]
+fn a_package_nested_deeper_than_rules_reach_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    crate::support::git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("go.mod"), "module example.com/root\n").unwrap();
+    std::fs::write(repo.join("main.go"), "package main\n").unwrap();
+    let deep: std::path::PathBuf = std::iter::repeat_n("d", 70).collect();
+    std::fs::create_dir_all(repo.join(&deep)).unwrap();
+    std::fs::write(repo.join(&deep).join("go.mod"), "module example.com/deep\n").unwrap();
+    crate::support::git(&repo, &["add", "-A"]);
+    crate::support::git(
+        &repo,
+        &["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "deep module"],
+    );
+    let manifest = tmp.path().join("ownership.yaml");
+    std::fs::write(&manifest, "version: 1\nteams:\n  root:\n    packages: [\"go:example.com/root\"]\n")
+        .unwrap();
+    let out = tmp.path().join("out");
+    for args in [
+        vec!["plan", "--no-deps", "--manifest", manifest.to_str().unwrap()],
+        vec!["apply", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    ] {
+        let run = crate::support::split(&repo, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("ownership.yaml:4:"), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("more than 63 directories deep"), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    assert!(!out.exists(), "apply wrote nothing");
+}
