@@ -32,7 +32,7 @@ mod team;
 use finish::*;
 use out_dir::*;
 use refs::*;
-pub use refs::{SkippedTag, TagSkip, MAX_TAG_CHAIN};
+pub use refs::{SkippedTag, TagSkip, TeamTags, MAX_TAG_CHAIN};
 use run::{read_graph, Run};
 use team::*;
 
@@ -186,6 +186,8 @@ pub struct TeamReport {
     pub bytes: u64,
     /// Refs written: name -> commit.
     pub refs: BTreeMap<String, String>,
+    /// What the manifest's `tags:` made of the monolith's tags.
+    pub tags: TeamTags,
     /// Wall time.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::manifest::Manifest;
+use crate::manifest::{version_order, Manifest};
 use crate::odb::pack::PackSink;
 use crate::odb::{GitError, Repo};
 use crate::rewrite::HistoryError;
@@ -164,29 +164,113 @@ pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<S
     (out, skipped)
 }
 
+/// What the manifest's `tags:` made of one team's tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TeamTags {
+    /// Tags written, by their name in the team repository.
+    pub written: Vec<String>,
+    /// Monolith tags that `select` leaves out, by their monolith name.
+    pub not_selected: Vec<String>,
+    /// Selected monolith tags left out by `changed_only`: the team's tree
+    /// at them equals its tree at the selected tag before them in version
+    /// order. By their monolith name.
+    pub unchanged: Vec<String>,
+}
+
+/// A ref the team repository gets.
+pub(super) struct Chosen<'r> {
+    /// The monolith's ref.
+    pub(super) source: &'r SourceRef,
+    /// Its name in the team repository.
+    pub(super) name: String,
+    /// The team's commit it points to, through its tags if it has any.
+    pub(super) target: Oid,
+}
+
+/// The refs the team repository gets, by the manifest's `tags:`: every
+/// branch that reaches the team's history, and the selected tags that do,
+/// renamed with the prefix, less those `changed_only` leaves out.
+/// `target_of` maps a monolith commit to the team's; `tree_of` gives the
+/// team's tree at one of the team's commits (asked only for `changed_only`).
+pub(super) fn choose_refs<'r>(
+    ctx: &TeamCtx<'r>,
+    target_of: &dyn Fn(Oid) -> Option<Oid>,
+    tree_of: &mut dyn FnMut(Oid) -> Result<Oid, TeamError>,
+) -> Result<(Vec<Chosen<'r>>, TeamTags), TeamError> {
+    let tags = &ctx.manifest.teams[ctx.team].tags;
+    let mut report = TeamTags::default();
+    let mut chosen = Vec::new();
+    let mut candidates = Vec::new();
+    for r in ctx.refs {
+        let Some(short) = r.name.strip_prefix("refs/tags/") else {
+            if let Some(target) = target_of(r.commit) {
+                chosen.push(Chosen { source: r, name: r.name.clone(), target });
+            }
+            continue;
+        };
+        if !tags.selects(short) {
+            report.not_selected.push(r.name.clone());
+        } else if let Some(target) = target_of(r.commit) {
+            candidates.push((short, r, target));
+        }
+    }
+    if tags.changed_only {
+        // Version order of the names: the same for every run and every
+        // choice of teams, since it depends on nothing but the selection.
+        candidates.sort_by(|a, b| version_order(a.0, b.0));
+        let mut previous = None;
+        let mut kept = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            let tree = tree_of(c.2)?;
+            if previous.replace(tree) == Some(tree) {
+                report.unchanged.push(c.1.name.clone());
+            } else {
+                kept.push(c);
+            }
+        }
+        candidates = kept;
+    }
+    for (short, r, target) in candidates {
+        let name = tags.team_name(short);
+        if !tags.prefix.is_empty() && !git2::Reference::is_valid_name(&name) {
+            return Err(TeamError::TagName { tag: r.name.clone(), name });
+        }
+        report.written.push(name.clone());
+        chosen.push(Chosen { source: r, name, target });
+    }
+    report.written.sort();
+    report.unchanged.sort();
+    Ok((chosen, report))
+}
+
+/// Writes the refs `choose_refs` gives into the team repository `out`,
+/// the monolith's tags recreated on the team's commits.
 pub(super) fn write_refs(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
     target_of: &dyn Fn(Oid) -> Option<Oid>,
     written: &mut BTreeMap<String, String>,
-) -> Result<(), TeamError> {
+) -> Result<TeamTags, TeamError> {
+    let mut tree_of = |c: Oid| {
+        out.find_commit(c).map(|c| c.tree_id()).map_err(tgit(format!("reading the team's commit {c}")))
+    };
+    let (chosen, tags) = choose_refs(ctx, target_of, &mut tree_of)?;
+    let prefix = &ctx.manifest.teams[ctx.team].tags.prefix;
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
     let mut made = HashMap::new();
-    let mut ids = Vec::new();
-    for r in ctx.refs {
-        let Some(target) = target_of(r.commit) else { continue };
-        let id = match r.tag {
-            Some(tag) => recreate_tag(&odb, &mut sink, tag, target, &mut made)?,
-            None => target,
+    let mut refs = Vec::with_capacity(chosen.len());
+    for c in chosen {
+        let id = match c.source.tag {
+            Some(tag) => recreate_tag(&odb, &mut sink, tag, c.target, prefix, &mut made)?,
+            None => c.target,
         };
-        ids.push((r, id, target));
+        refs.push((c.name, id, c.target));
     }
     sink.finish().map_err(HistoryError::from)?;
-    let refs: Vec<(String, Oid, Oid)> =
-        ids.into_iter().map(|(r, id, target)| (r.name.clone(), id, target)).collect();
-    write_packed_refs(out.path(), &refs, written)
+    write_packed_refs(out.path(), &refs, written)?;
+    Ok(tags)
 }
 
 /// Writes `refs` (name, the object it names, the commit that peels to) as
@@ -223,13 +307,15 @@ pub(super) fn write_packed_refs(
 /// Recreates the chain of tags starting at `tag` on the rewritten commit
 /// `target`: each tag keeps its name, tagger and message and tags the
 /// rewrite of what it tagged, so a tag of a tag stays a tag of that
-/// (rewritten) tag. Signatures cannot survive and are dropped. `made`
+/// (rewritten) tag. Signatures cannot survive and are dropped; `prefix`
+/// (the manifest's `tags.prefix`) is put before each tag's name. `made`
 /// holds the tags recreated for this team so far.
 pub(super) fn recreate_tag(
     odb: &git2::Odb<'_>,
     out: &mut PackSink,
     tag: Oid,
     target: Oid,
+    prefix: &str,
     made: &mut HashMap<Oid, Oid>,
 ) -> Result<Oid, TeamError> {
     // The chain, outermost first, down to the tag of the commit or to a
@@ -254,15 +340,18 @@ pub(super) fn recreate_tag(
         id = inner;
     }
     for (id, data) in chain.into_iter().rev() {
-        new = out.write(crate::odb::ObjectKind::Tag, &retarget(&data, new)).map_err(HistoryError::from)?;
+        new = out
+            .write(crate::odb::ObjectKind::Tag, &retarget(&data, new, prefix))
+            .map_err(HistoryError::from)?;
         made.insert(id, new);
     }
     Ok(new)
 }
 
-/// A tag object's bytes with its `object` replaced by `target`, without a
-/// signature (a `gpgsig` header, or one appended to the message).
-fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
+/// A tag object's bytes with its `object` replaced by `target` and
+/// `prefix` put before its name, without a signature (a `gpgsig` header,
+/// or one appended to the message).
+fn retarget(data: &[u8], target: Oid, prefix: &str) -> Vec<u8> {
     let split = data.windows(2).position(|w| w == b"\n\n").map_or(data.len(), |p| p + 1);
     let (header, message) = data.split_at(split);
     let mut buf = Vec::with_capacity(data.len());
@@ -278,6 +367,11 @@ fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
         }
         if line.starts_with(b"object ") {
             buf.extend_from_slice(format!("object {target}\n").as_bytes());
+        } else if let Some(name) = line.strip_prefix(b"tag ").filter(|_| !prefix.is_empty()) {
+            buf.extend_from_slice(b"tag ");
+            buf.extend_from_slice(prefix.as_bytes());
+            buf.extend_from_slice(name);
+            buf.push(b'\n');
         } else {
             buf.extend_from_slice(line);
             buf.push(b'\n');

@@ -506,6 +506,7 @@ fn failed_team(
         files: 0,
         bytes: 0,
         refs: BTreeMap::new(),
+        tags: Default::default(),
         elapsed,
         error: Some(error),
         missing_object: missing.map(|id| id.to_string()),

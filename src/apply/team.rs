@@ -72,6 +72,10 @@ pub(super) enum TeamError {
     Lfs(#[from] crate::lfs::LfsError),
     #[error("tag {tag}: {problem}")]
     Tag { tag: Oid, problem: TagSkip },
+    #[error(
+        "tag {tag} would be `{name}` in the team repository, which is no valid ref name (`tags.prefix`)"
+    )]
+    TagName { tag: String, name: String },
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,

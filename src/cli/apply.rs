@@ -206,6 +206,25 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                     writeln!(o, "  {}: {}", t.name.trim_start_matches("refs/tags/"), t.reason)?;
                 }
             }
+            let chosen =
+                |t: &&apply::TeamReport| !t.tags.not_selected.is_empty() || !t.tags.unchanged.is_empty();
+            if report.teams.iter().any(|t| chosen(&t)) {
+                writeln!(
+                    o,
+                    "{} the manifest's `tags:` chose (--format json names them):",
+                    "tags:".style(style::heading())
+                )?;
+                for t in report.teams.iter().filter(|t| t.error.is_none()) {
+                    writeln!(
+                        o,
+                        "  {:<20} {} written, {} not selected, {} unchanged",
+                        t.name,
+                        count(t.tags.written.len() as u64),
+                        count(t.tags.not_selected.len() as u64),
+                        count(t.tags.unchanged.len() as u64)
+                    )?;
+                }
+            }
             let lfs: Vec<_> = report.teams.iter().filter(|t| !t.lfs_objects.is_empty()).collect();
             if !lfs.is_empty() {
                 writeln!(

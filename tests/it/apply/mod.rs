@@ -8,6 +8,7 @@ mod memory;
 mod odd_repos;
 mod privacy;
 mod random_histories;
+mod tag_select;
 mod tags;
 mod vs_filter_repo;
 
