@@ -16,6 +16,7 @@ use crate::odb::pack::PackSink;
 use crate::odb::Repo;
 use crate::odb::{ObjectKind, Source};
 use crate::rewrite::state;
+use crate::rewrite::tag_state::{TagState, TAGS};
 use crate::rewrite::{HistoryError, Rewritten};
 use crate::util::fault;
 
@@ -30,12 +31,12 @@ pub(super) fn finish(
     history: Option<Rewritten>,
 ) -> Result<TeamReport, TeamError> {
     ctx.check()?;
-    let Staged { staging, linked, old_refs, compat, .. } = st;
+    let Staged { staging, linked, old_refs, compat, tags, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
     let mut written_refs = BTreeMap::new();
-    let written = write_history(ctx, &src, &out, &staging, history, compat, &mut written_refs)?;
+    let written = write_history(ctx, &src, &out, history, compat, &tags, &mut written_refs)?;
     let new_refs = still_reachable(&out, &staging, &old_refs)?;
     let new_ids: Vec<Oid> = new_refs.values().copied().collect();
     let same_state = || match &written.state {
@@ -45,7 +46,13 @@ pub(super) fn finish(
     if !linked.is_empty() && new_refs == old_refs && same_state() {
         // Nothing new for this team: keep the previous repository as it is.
         // (New commits that all were dropped still change the commit map.)
+        // Its saved tags are brought up to date, though: a repository an
+        // older version wrote has none, and a rename replaces them whole.
         drop(out);
+        let (now, before) = (staging.join(MARKER_DIR).join(TAGS), final_path.join(MARKER_DIR).join(TAGS));
+        if fs::read(&now).ok() != fs::read(&before).ok() {
+            fs::rename(&now, &before).map_err(tio(format!("writing {}", before.display())))?;
+        }
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
         let Written { considered, kept, peak_live, tags, .. } = written;
         return report_existing(ctx, &final_path, considered, kept, written_refs, tags, peak_live);
@@ -107,23 +114,23 @@ fn write_history(
     ctx: &TeamCtx<'_>,
     src: &Repository,
     out: &Repository,
-    staging: &Path,
     history: Option<Rewritten>,
     compat: Option<CompatSplit>,
+    saved_tags: &TagState,
     written_refs: &mut BTreeMap<String, String>,
 ) -> Result<Written, TeamError> {
     Ok(match history {
         None if ctx.mode == HistoryMode::Rewrite => {
             let (considered, kept, map, state, tags) =
-                write_compat(src, out, ctx, &fingerprint(ctx), compat, written_refs)?;
+                write_compat(src, out, ctx, &fingerprint(ctx), compat, saved_tags, written_refs)?;
             Written { considered, kept, map_lines: Some(map), state, peak_live: 0, tags }
         }
         Some(mut history) => {
             let target = |c| history.get(ctx.graph, &c).and_then(|m| m.target);
-            let tags = write_refs(src, out, ctx, &target, written_refs)?;
+            let tags = write_refs(src, out, ctx, &target, saved_tags, written_refs)?;
             // Both were written as the pass went; they are finished (and
             // named) here, in the staging repository.
-            let marker = staging.join(MARKER_DIR);
+            let marker = out.path().join(MARKER_DIR);
             let map_path = marker.join(state::COMMIT_MAP);
             fault::io_point("finish.commit-map").map_err(tio(format!("writing {}", map_path.display())))?;
             history.close_map()?;
@@ -353,6 +360,7 @@ pub(super) fn write_compat(
     ctx: &TeamCtx<'_>,
     fp: &str,
     start: Option<CompatSplit>,
+    saved_tags: &TagState,
     written: &mut BTreeMap<String, String>,
 ) -> Result<(usize, usize, String, Option<String>, TeamTags), TeamError> {
     let team = &ctx.manifest.teams[ctx.team];
@@ -396,7 +404,8 @@ pub(super) fn write_compat(
             return Err(TeamError::NotFastForward);
         }
     }
-    let tags = write_refs(src, out, ctx, &|tip| targets.get(&tip).copied().flatten(), written)?;
+    let target = |tip| targets.get(&tip).copied().flatten();
+    let tags = write_refs(src, out, ctx, &target, saved_tags, written)?;
     // Commits no ref reaches are not kept: the map says so with zeros.
     let reachable = split.reachable(targets.values().flatten().copied());
     let zero = "0".repeat(40);

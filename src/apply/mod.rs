@@ -260,7 +260,7 @@ pub fn apply(
     let run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &tips);
     let previous = run.previous_runs();
     let history = run.read_history(early, &previous)?;
-    let (all_refs, tags_skipped) = run.refs_and_tags(&history);
+    let (all_refs, tags_skipped) = run.refs_and_tags(&history, &previous);
     let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
     let (staged, failed) = run::stage_teams(&ctxs, previous, &history, opts.jobs.max(1));
     run.interrupted()?;

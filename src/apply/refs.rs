@@ -11,6 +11,7 @@ use git2::{ObjectType, Oid, Repository};
 use crate::manifest::{version_order, Manifest};
 use crate::odb::pack::PackSink;
 use crate::odb::{GitError, Repo};
+use crate::rewrite::tag_state::{SavedTag, TagState, TAGS};
 use crate::rewrite::HistoryError;
 use crate::util::fault;
 
@@ -144,7 +145,13 @@ fn tag_target(data: &[u8]) -> Option<(Oid, &[u8])> {
 /// Tags pointing into the history `into` says is selected: lightweight,
 /// annotated, and chains of tags of tags ending on a commit of it. Also
 /// every tag that cannot come along, whatever it points into.
-pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<SourceRef>, Vec<SkippedTag>) {
+/// `peeled` gives the commit a tag object ends on when a previous run
+/// saved it: those chains are not read again.
+pub(super) fn tags_into(
+    repo: &Repository,
+    into: &dyn Fn(Oid) -> bool,
+    peeled: &dyn Fn(Oid) -> Option<Oid>,
+) -> (Vec<SourceRef>, Vec<SkippedTag>) {
     let (mut out, mut skipped) = (Vec::new(), Vec::new());
     let (Ok(refs), Ok(odb)) = (repo.references_glob("refs/tags/*"), repo.odb()) else {
         return (out, skipped);
@@ -152,7 +159,7 @@ pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<S
     for r in refs.flatten() {
         let Ok(name) = r.name().map(str::to_string) else { continue };
         let Some(target) = r.resolve().ok().and_then(|r| r.target()) else { continue };
-        match peel_chain(&odb, target) {
+        match peeled(target).map_or_else(|| peel_chain(&odb, target), Ok) {
             Ok(commit) if into(commit) => {
                 out.push(SourceRef { name, commit, tag: (target != commit).then_some(target) })
             }
@@ -244,12 +251,14 @@ pub(super) fn choose_refs<'r>(
 }
 
 /// Writes the refs `choose_refs` gives into the team repository `out`,
-/// the monolith's tags recreated on the team's commits.
+/// the monolith's tags recreated on the team's commits (or taken as
+/// `saved` says a previous run made them), and saves what each became.
 pub(super) fn write_refs(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
     target_of: &dyn Fn(Oid) -> Option<Oid>,
+    saved: &TagState,
     written: &mut BTreeMap<String, String>,
 ) -> Result<TeamTags, TeamError> {
     let mut tree_of = |c: Oid| {
@@ -259,16 +268,29 @@ pub(super) fn write_refs(
     let prefix = &ctx.manifest.teams[ctx.team].tags.prefix;
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
+    let out_odb = out.odb().map_err(tgit("opening the staging odb"))?;
     let mut made = HashMap::new();
     let mut refs = Vec::with_capacity(chosen.len());
+    let mut now = Vec::new();
     for c in chosen {
         let id = match c.source.tag {
-            Some(tag) => recreate_tag(&odb, &mut sink, tag, c.target, prefix, &mut made)?,
+            // A tag a previous run made is in the packs linked from it.
+            Some(tag) => match saved.written(tag, c.target, prefix).filter(|&id| out_odb.exists(id)) {
+                Some(id) => id,
+                None => recreate_tag(&odb, &mut sink, tag, c.target, prefix, &mut made)?,
+            },
             None => c.target,
         };
+        if c.name.starts_with("refs/tags/") {
+            let tag = c.source.tag.unwrap_or(c.source.commit);
+            now.push(SavedTag { tag, commit: c.source.commit, target: c.target, written: id });
+        }
         refs.push((c.name, id, c.target));
     }
     sink.finish().map_err(HistoryError::from)?;
+    let marker = out.path().join(MARKER_DIR);
+    TagState::write(&marker, prefix, &now)
+        .map_err(tio(format!("writing {}", marker.join(TAGS).display())))?;
     write_packed_refs(out.path(), &refs, written)?;
     Ok(tags)
 }

@@ -11,6 +11,7 @@
 pub mod graph;
 pub(crate) mod history;
 pub mod state;
+pub mod tag_state;
 pub mod trailer;
 pub(crate) mod tree;
 
