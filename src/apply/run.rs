@@ -288,11 +288,8 @@ impl<'a> Run<'a> {
             tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c), &|t| {
                 peeled.get(&t).copied()
             });
-        for t in tags {
-            if !all.iter().any(|r| r.name == t.name) {
-                all.push(t);
-            }
-        }
+        let named: std::collections::HashSet<String> = all.iter().map(|r| r.name.clone()).collect();
+        all.extend(tags.into_iter().filter(|t| !named.contains(&t.name)));
         all.sort_by(|a, b| a.name.cmp(&b.name));
         (all, skipped)
     }
