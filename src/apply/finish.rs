@@ -50,7 +50,7 @@ pub(super) fn finish(
         // older version wrote has none, and a rename replaces them whole.
         drop(out);
         let (now, before) = (staging.join(MARKER_DIR).join(TAGS), final_path.join(MARKER_DIR).join(TAGS));
-        if fs::read(&now).ok() != fs::read(&before).ok() {
+        if fs::read(&now).is_ok_and(|now_bytes| fs::read(&before).ok() != Some(now_bytes)) {
             fs::rename(&now, &before).map_err(tio(format!("writing {}", before.display())))?;
         }
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
@@ -171,12 +171,7 @@ fn still_reachable(
     staging: &Path,
     old_refs: &BTreeMap<String, Oid>,
 ) -> Result<BTreeMap<String, Oid>, TeamError> {
-    let new_refs: BTreeMap<String, Oid> = out
-        .references()
-        .map_err(tgit("listing refs"))?
-        .flatten()
-        .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
-        .collect();
+    let new_refs = read_packed_refs(staging)?;
     // Most refs are unchanged, and a moved one mostly moved forward under
     // its own name: only the rest asks every new ref, so thousands of tags
     // cost a set lookup each, not a history walk per pair.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use git2::{ObjectType, Oid, Repository};
 
 use crate::manifest::{version_order, Manifest};
+use crate::odb::id::push_hex;
 use crate::odb::pack::PackSink;
 use crate::odb::{GitError, Repo};
 use crate::rewrite::tag_state::{SavedTag, TagState, TAGS};
@@ -158,7 +159,15 @@ pub(super) fn tags_into(
     };
     for r in refs.flatten() {
         let Ok(name) = r.name().map(str::to_string) else { continue };
-        let Some(target) = r.resolve().ok().and_then(|r| r.target()) else { continue };
+        // Asking a direct ref costs nothing; resolving one asks the ref
+        // store again (files looked up on disk), for each of thousands.
+        let target = match r.target() {
+            Some(t) => t,
+            None => match r.resolve().ok().and_then(|r| r.target()) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
         match peeled(target).map_or_else(|| peel_chain(&odb, target), Ok) {
             Ok(commit) if into(commit) => {
                 out.push(SourceRef { name, commit, tag: (target != commit).then_some(target) })
@@ -309,11 +318,17 @@ pub(super) fn write_packed_refs(
     let mut sorted: Vec<&(String, Oid, Oid)> = refs.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     sorted.dedup_by(|a, b| a.0 == b.0);
-    let mut text = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    let mut text = String::with_capacity(PACKED_REFS_HEADER.len() + sorted.len() * 100);
+    text.push_str(PACKED_REFS_HEADER);
     for (name, id, peeled) in &sorted {
-        text.push_str(&format!("{id} {name}\n"));
+        push_hex(&mut text, id);
+        text.push(' ');
+        text.push_str(name);
+        text.push('\n');
         if id != peeled {
-            text.push_str(&format!("^{peeled}\n"));
+            text.push('^');
+            push_hex(&mut text, peeled);
+            text.push('\n');
         }
     }
     let path = repo_dir.join("packed-refs");
@@ -324,6 +339,35 @@ pub(super) fn write_packed_refs(
         written.insert(name.clone(), peeled.to_string());
     }
     Ok(())
+}
+
+/// The first line of the `packed-refs` file `write_packed_refs` writes.
+const PACKED_REFS_HEADER: &str = "# pack-refs with: peeled fully-peeled sorted \n";
+
+/// The refs `write_packed_refs` wrote into the staging repository
+/// `repo_dir` (its only refs), name to the object each names: read back
+/// from the file rather than through the ref store, which would parse and
+/// sort thousands of tags again.
+pub(super) fn read_packed_refs(repo_dir: &Path) -> Result<BTreeMap<String, Oid>, TeamError> {
+    let path = repo_dir.join("packed-refs");
+    let text = match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        other => other.map_err(tio(format!("reading {}", path.display())))?,
+    };
+    let bad = || TeamError::Io {
+        context: format!("reading {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not as written"),
+    };
+    let mut refs = BTreeMap::new();
+    for line in text.strip_prefix(PACKED_REFS_HEADER).ok_or_else(bad)?.lines() {
+        if line.starts_with('^') {
+            continue;
+        }
+        let (id, name) = line.split_once(' ').ok_or_else(bad)?;
+        let id = crate::odb::id::parse_hex_key(id.as_bytes()).ok_or_else(bad)?;
+        refs.insert(name.to_string(), crate::odb::id::oid(&id));
+    }
+    Ok(refs)
 }
 
 /// Recreates the chain of tags starting at `tag` on the rewritten commit

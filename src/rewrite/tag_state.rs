@@ -10,10 +10,11 @@
 //! same ids.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use git2::Oid;
+
+use crate::odb::id::{oid, parse_hex_key, push_hex};
 
 /// The file's name, in the team repository's `split` directory.
 pub const TAGS: &str = "tags";
@@ -55,8 +56,8 @@ impl TagState {
         let prefix = lines.next()?.strip_prefix("prefix ")?.to_string();
         let mut by_tag = HashMap::new();
         for line in lines {
-            let mut ids = line.split(' ').map(Oid::from_str);
-            let mut next = || ids.next().and_then(Result::ok);
+            let mut ids = line.split(' ').map(|h| parse_hex_key(h.as_bytes()).map(|k| oid(&k)));
+            let mut next = || ids.next().flatten();
             let saved = SavedTag { tag: next()?, commit: next()?, target: next()?, written: next()? };
             if ids.next().is_some() {
                 return None;
@@ -88,10 +89,16 @@ impl TagState {
         let mut sorted: Vec<&SavedTag> = tags.iter().collect();
         sorted.sort_by_key(|s| s.tag);
         sorted.dedup_by_key(|s| s.tag);
-        let mut text = Vec::with_capacity(40 + 164 * sorted.len());
-        writeln!(text, "{HEADER}\nprefix {prefix}")?;
+        let mut text = String::with_capacity(40 + prefix.len() + 164 * sorted.len());
+        text.push_str(&format!("{HEADER}\nprefix {prefix}\n"));
         for s in sorted {
-            writeln!(text, "{} {} {} {}", s.tag, s.commit, s.target, s.written)?;
+            for (i, id) in [s.tag, s.commit, s.target, s.written].iter().enumerate() {
+                if i > 0 {
+                    text.push(' ');
+                }
+                push_hex(&mut text, id);
+            }
+            text.push('\n');
         }
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join(TAGS), text)
