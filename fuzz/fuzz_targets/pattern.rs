@@ -430,6 +430,7 @@ fuzz_target!(|input: Input| {
                 compat: None,
                 depends_on: None,
                 remote: None,
+                tags: Default::default(),
             })
             .collect(),
         labels: true,

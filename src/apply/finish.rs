@@ -16,6 +16,7 @@ use crate::odb::pack::PackSink;
 use crate::odb::Repo;
 use crate::odb::{ObjectKind, Source};
 use crate::rewrite::state;
+use crate::rewrite::tag_state::{TagState, TAGS};
 use crate::rewrite::{HistoryError, Rewritten};
 use crate::util::fault;
 
@@ -30,12 +31,12 @@ pub(super) fn finish(
     history: Option<Rewritten>,
 ) -> Result<TeamReport, TeamError> {
     ctx.check()?;
-    let Staged { staging, linked, old_refs, compat, .. } = st;
+    let Staged { staging, linked, old_refs, compat, tags, .. } = st;
     let final_path = ctx.final_path();
     let out = Repository::open_bare(&staging).map_err(tgit("reopening the staging repository"))?;
     let src = Repository::open(ctx.git_dir).map_err(tgit("opening the monolith"))?;
     let mut written_refs = BTreeMap::new();
-    let written = write_history(ctx, &src, &out, &staging, history, compat, &mut written_refs)?;
+    let written = write_history(ctx, &src, &out, history, compat, &tags, &mut written_refs)?;
     let new_refs = still_reachable(&out, &staging, &old_refs)?;
     let new_ids: Vec<Oid> = new_refs.values().copied().collect();
     let same_state = || match &written.state {
@@ -45,10 +46,16 @@ pub(super) fn finish(
     if !linked.is_empty() && new_refs == old_refs && same_state() {
         // Nothing new for this team: keep the previous repository as it is.
         // (New commits that all were dropped still change the commit map.)
+        // Its saved tags are brought up to date, though: a repository an
+        // older version wrote has none, and a rename replaces them whole.
         drop(out);
+        let (now, before) = (staging.join(MARKER_DIR).join(TAGS), final_path.join(MARKER_DIR).join(TAGS));
+        if fs::read(&now).is_ok_and(|now_bytes| fs::read(&before).ok() != Some(now_bytes)) {
+            fs::rename(&now, &before).map_err(tio(format!("writing {}", before.display())))?;
+        }
         fs::remove_dir_all(&staging).map_err(tio("removing the staging repository"))?;
-        let Written { considered, kept, peak_live, .. } = written;
-        return report_existing(ctx, &final_path, considered, kept, written_refs, peak_live);
+        let Written { considered, kept, peak_live, tags, .. } = written;
+        return report_existing(ctx, &final_path, considered, kept, written_refs, tags, peak_live);
     }
     if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
         out.set_head(head).map_err(tgit("setting HEAD"))?;
@@ -77,6 +84,7 @@ pub(super) fn finish(
         files,
         bytes,
         refs: written_refs,
+        tags: written.tags,
         elapsed: Duration::ZERO,
         error: None,
         missing_object: None,
@@ -95,6 +103,8 @@ struct Written {
     state: Option<String>,
     /// The most mappings the pass held at once.
     peak_live: usize,
+    /// What the manifest's `tags:` made of the team's tags.
+    tags: TeamTags,
 }
 
 /// Writes the team's refs, and the history they point at for compat and
@@ -104,23 +114,23 @@ fn write_history(
     ctx: &TeamCtx<'_>,
     src: &Repository,
     out: &Repository,
-    staging: &Path,
     history: Option<Rewritten>,
     compat: Option<CompatSplit>,
+    saved_tags: &TagState,
     written_refs: &mut BTreeMap<String, String>,
 ) -> Result<Written, TeamError> {
     Ok(match history {
         None if ctx.mode == HistoryMode::Rewrite => {
-            let (considered, kept, map, state) =
-                write_compat(src, out, ctx, &fingerprint(ctx), compat, written_refs)?;
-            Written { considered, kept, map_lines: Some(map), state, peak_live: 0 }
+            let (considered, kept, map, state, tags) =
+                write_compat(src, out, ctx, &fingerprint(ctx), compat, saved_tags, written_refs)?;
+            Written { considered, kept, map_lines: Some(map), state, peak_live: 0, tags }
         }
         Some(mut history) => {
             let target = |c| history.get(ctx.graph, &c).and_then(|m| m.target);
-            write_refs(src, out, ctx, &target, written_refs)?;
+            let tags = write_refs(src, out, ctx, &target, saved_tags, written_refs)?;
             // Both were written as the pass went; they are finished (and
             // named) here, in the staging repository.
-            let marker = staging.join(MARKER_DIR);
+            let marker = out.path().join(MARKER_DIR);
             let map_path = marker.join(state::COMMIT_MAP);
             fault::io_point("finish.commit-map").map_err(tio(format!("writing {}", map_path.display())))?;
             history.close_map()?;
@@ -134,10 +144,11 @@ fn write_history(
                 map_lines: None,
                 state: None,
                 peak_live,
+                tags,
             }
         }
         None => {
-            let kept = write_pruned(src, out, ctx, written_refs)?;
+            let (kept, tags) = write_pruned(src, out, ctx, written_refs)?;
             let considered = ctx.graph.commits.len();
             Written {
                 considered,
@@ -145,6 +156,7 @@ fn write_history(
                 map_lines: Some(state::commit_map_header()),
                 state: None,
                 peak_live: 0,
+                tags,
             }
         }
     })
@@ -159,12 +171,7 @@ fn still_reachable(
     staging: &Path,
     old_refs: &BTreeMap<String, Oid>,
 ) -> Result<BTreeMap<String, Oid>, TeamError> {
-    let new_refs: BTreeMap<String, Oid> = out
-        .references()
-        .map_err(tgit("listing refs"))?
-        .flatten()
-        .filter_map(|r| Some((r.name().ok()?.to_string(), r.target()?)))
-        .collect();
+    let new_refs = read_packed_refs(staging)?;
     // Most refs are unchanged, and a moved one mostly moved forward under
     // its own name: only the rest asks every new ref, so thousands of tags
     // cost a set lookup each, not a history walk per pair.
@@ -243,6 +250,7 @@ pub(super) fn report_existing(
     considered: usize,
     kept: usize,
     refs: BTreeMap<String, String>,
+    tags: TeamTags,
     peak_live: usize,
 ) -> Result<TeamReport, TeamError> {
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
@@ -255,6 +263,7 @@ pub(super) fn report_existing(
         files,
         bytes,
         refs,
+        tags,
         elapsed: Duration::ZERO,
         error: None,
         missing_object: None,
@@ -346,8 +355,9 @@ pub(super) fn write_compat(
     ctx: &TeamCtx<'_>,
     fp: &str,
     start: Option<CompatSplit>,
+    saved_tags: &TagState,
     written: &mut BTreeMap<String, String>,
-) -> Result<(usize, usize, String, Option<String>), TeamError> {
+) -> Result<(usize, usize, String, Option<String>, TeamTags), TeamError> {
     let team = &ctx.manifest.teams[ctx.team];
     let (Some(c), Some(dir)) = (team.compat, team.root.as_deref()) else {
         unreachable!("the manifest gives every compat team a root")
@@ -389,7 +399,8 @@ pub(super) fn write_compat(
             return Err(TeamError::NotFastForward);
         }
     }
-    write_refs(src, out, ctx, &|tip| targets.get(&tip).copied().flatten(), written)?;
+    let target = |tip| targets.get(&tip).copied().flatten();
+    let tags = write_refs(src, out, ctx, &target, saved_tags, written)?;
     // Commits no ref reaches are not kept: the map says so with zeros.
     let reachable = split.reachable(targets.values().flatten().copied());
     let zero = "0".repeat(40);
@@ -401,61 +412,74 @@ pub(super) fn write_compat(
             .map_or(zero.clone(), |n| n.to_string());
         map.push_str(&format!("{c} {new}\n"));
     }
-    Ok((split.order.len(), reachable.len(), map, Some(split.to_state(fp))))
+    Ok((split.order.len(), reachable.len(), map, Some(split.to_state(fp)), tags))
 }
 
 /// `--history prune`: the monolith's history as is, plus one commit on top
-/// of each branch deleting every file the team does not keep.
+/// of each branch deleting every file the team does not keep. Tags keep
+/// the monolith's objects, unless `tags.prefix` renames them.
 pub(super) fn write_pruned(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
     written: &mut BTreeMap<String, String>,
-) -> Result<usize, TeamError> {
+) -> Result<(usize, TeamTags), TeamError> {
     let mut filter = crate::rewrite::tree::TreeFilter::new(&ctx.snap.ownership, ctx.team, ctx.root);
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let odb = Source::new(src, ctx.packs).map_err(tgit("opening the monolith's objects"))?;
+    let team_tree = |filter: &mut crate::rewrite::tree::TreeFilter<'_>, sink: &mut PackSink, commit: Oid| {
+        let tree = src.find_commit(commit).map_err(tgit(format!("reading {commit}")))?.tree_id();
+        Ok::<_, TeamError>(match filter.filter(&odb, sink, tree).map_err(HistoryError::from)? {
+            Some(t) => t,
+            None => sink.write(ObjectKind::Tree, &[]).map_err(HistoryError::from)?,
+        })
+    };
+    // The team's tree at a tagged commit is what the deletion would leave.
+    let (chosen, tags) = choose_refs(ctx, &Some, &mut |c| team_tree(&mut filter, &mut sink, c))?;
+    let prefix = &ctx.manifest.teams[ctx.team].tags.prefix;
+    let tag_odb = src.odb().map_err(tgit("opening the monolith odb"))?;
+    let mut made = std::collections::HashMap::new();
     let mut ids = Vec::new();
-    {
-        for r in ctx.refs {
-            let tip = src.find_commit(r.commit).map_err(tgit(format!("reading {}", r.commit)))?;
-            if !r.name.starts_with("refs/heads/") {
-                ids.push((r, r.tag.unwrap_or(r.commit), r.commit));
-                continue;
-            }
-            let tree = match filter.filter(&odb, &mut sink, tip.tree_id()).map_err(HistoryError::from)? {
-                Some(t) => t,
-                None => sink.write(ObjectKind::Tree, &[]).map_err(HistoryError::from)?,
-            };
-            // The committer of the tip signs the deletion: deterministic, unlike "now".
-            let mut raw = format!("tree {tree}\nparent {}\n", tip.id()).into_bytes();
-            for line in tip.raw_header_bytes().split(|&b| b == b'\n') {
-                if line.starts_with(b"committer ") {
-                    raw.extend_from_slice(b"author ");
-                    raw.extend_from_slice(&line[b"committer ".len()..]);
-                    raw.push(b'\n');
-                    raw.extend_from_slice(line);
-                    raw.push(b'\n');
+    for c in chosen {
+        let r = c.source;
+        if !r.name.starts_with("refs/heads/") {
+            let id = match r.tag {
+                Some(tag) if !prefix.is_empty() => {
+                    recreate_tag(&tag_odb, &mut sink, tag, r.commit, prefix, &mut made)?
                 }
-            }
-            raw.extend_from_slice(
-                format!(
-                    "\nSplit for team {}: keep only what it owns\n\n{}: {}\n",
-                    ctx.name,
-                    crate::rewrite::LABEL_KEY,
-                    tip.id()
-                )
-                .as_bytes(),
-            );
-            let id = sink.write(ObjectKind::Commit, &raw).map_err(HistoryError::from)?;
-            ids.push((r, id, id));
+                tag => tag.unwrap_or(r.commit),
+            };
+            ids.push((c.name, id, r.commit));
+            continue;
         }
+        let tip = src.find_commit(r.commit).map_err(tgit(format!("reading {}", r.commit)))?;
+        let tree = team_tree(&mut filter, &mut sink, r.commit)?;
+        // The committer of the tip signs the deletion: deterministic, unlike "now".
+        let mut raw = format!("tree {tree}\nparent {}\n", tip.id()).into_bytes();
+        for line in tip.raw_header_bytes().split(|&b| b == b'\n') {
+            if line.starts_with(b"committer ") {
+                raw.extend_from_slice(b"author ");
+                raw.extend_from_slice(&line[b"committer ".len()..]);
+                raw.push(b'\n');
+                raw.extend_from_slice(line);
+                raw.push(b'\n');
+            }
+        }
+        raw.extend_from_slice(
+            format!(
+                "\nSplit for team {}: keep only what it owns\n\n{}: {}\n",
+                ctx.name,
+                crate::rewrite::LABEL_KEY,
+                tip.id()
+            )
+            .as_bytes(),
+        );
+        let id = sink.write(ObjectKind::Commit, &raw).map_err(HistoryError::from)?;
+        ids.push((c.name, id, id));
     }
     sink.finish().map_err(HistoryError::from)?;
-    let refs: Vec<(String, Oid, Oid)> =
-        ids.into_iter().map(|(r, id, peeled)| (r.name.clone(), id, peeled)).collect();
-    write_packed_refs(out.path(), &refs, written)?;
+    write_packed_refs(out.path(), &ids, written)?;
     // Every monolith commit is kept; the deletions on top are not monolith
     // commits, and counting them would report more kept than considered.
-    Ok(ctx.graph.commits.len())
+    Ok((ctx.graph.commits.len(), tags))
 }

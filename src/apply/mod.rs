@@ -32,7 +32,7 @@ mod team;
 use finish::*;
 use out_dir::*;
 use refs::*;
-pub use refs::{SkippedTag, TagSkip, MAX_TAG_CHAIN};
+pub use refs::{SkippedTag, TagSkip, TeamTags, MAX_TAG_CHAIN};
 use run::{read_graph, Run};
 use team::*;
 
@@ -186,6 +186,8 @@ pub struct TeamReport {
     pub bytes: u64,
     /// Refs written: name -> commit.
     pub refs: BTreeMap<String, String>,
+    /// What the manifest's `tags:` made of the monolith's tags.
+    pub tags: TeamTags,
     /// Wall time.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
@@ -258,7 +260,7 @@ pub fn apply(
     let run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &tips);
     let previous = run.previous_runs();
     let history = run.read_history(early, &previous)?;
-    let (all_refs, tags_skipped) = run.refs_and_tags(&history);
+    let (all_refs, tags_skipped) = run.refs_and_tags(&history, &previous);
     let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
     let (staged, failed) = run::stage_teams(&ctxs, previous, &history, opts.jobs.max(1));
     run.interrupted()?;

@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::manifest::Manifest;
+use crate::manifest::{version_order, Manifest};
+use crate::odb::id::push_hex;
 use crate::odb::pack::PackSink;
 use crate::odb::{GitError, Repo};
+use crate::rewrite::tag_state::{SavedTag, TagState, TAGS};
 use crate::rewrite::HistoryError;
 use crate::util::fault;
 
@@ -144,15 +146,29 @@ fn tag_target(data: &[u8]) -> Option<(Oid, &[u8])> {
 /// Tags pointing into the history `into` says is selected: lightweight,
 /// annotated, and chains of tags of tags ending on a commit of it. Also
 /// every tag that cannot come along, whatever it points into.
-pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<SourceRef>, Vec<SkippedTag>) {
+/// `peeled` gives the commit a tag object ends on when a previous run
+/// saved it: those chains are not read again.
+pub(super) fn tags_into(
+    repo: &Repository,
+    into: &dyn Fn(Oid) -> bool,
+    peeled: &dyn Fn(Oid) -> Option<Oid>,
+) -> (Vec<SourceRef>, Vec<SkippedTag>) {
     let (mut out, mut skipped) = (Vec::new(), Vec::new());
     let (Ok(refs), Ok(odb)) = (repo.references_glob("refs/tags/*"), repo.odb()) else {
         return (out, skipped);
     };
     for r in refs.flatten() {
         let Ok(name) = r.name().map(str::to_string) else { continue };
-        let Some(target) = r.resolve().ok().and_then(|r| r.target()) else { continue };
-        match peel_chain(&odb, target) {
+        // Asking a direct ref costs nothing; resolving one asks the ref
+        // store again (files looked up on disk), for each of thousands.
+        let target = match r.target() {
+            Some(t) => t,
+            None => match r.resolve().ok().and_then(|r| r.target()) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
+        match peeled(target).map_or_else(|| peel_chain(&odb, target), Ok) {
             Ok(commit) if into(commit) => {
                 out.push(SourceRef { name, commit, tag: (target != commit).then_some(target) })
             }
@@ -164,29 +180,128 @@ pub(super) fn tags_into(repo: &Repository, into: &dyn Fn(Oid) -> bool) -> (Vec<S
     (out, skipped)
 }
 
+/// What the manifest's `tags:` made of one team's tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TeamTags {
+    /// Tags written, by their name in the team repository.
+    pub written: Vec<String>,
+    /// Monolith tags that `select` leaves out, by their monolith name.
+    pub not_selected: Vec<String>,
+    /// Selected monolith tags left out by `changed_only`: the team's tree
+    /// at them equals its tree at the selected tag before them in version
+    /// order. By their monolith name.
+    pub unchanged: Vec<String>,
+}
+
+/// A ref the team repository gets.
+pub(super) struct Chosen<'r> {
+    /// The monolith's ref.
+    pub(super) source: &'r SourceRef,
+    /// Its name in the team repository.
+    pub(super) name: String,
+    /// The team's commit it points to, through its tags if it has any.
+    pub(super) target: Oid,
+}
+
+/// The refs the team repository gets, by the manifest's `tags:`: every
+/// branch that reaches the team's history, and the selected tags that do,
+/// renamed with the prefix, less those `changed_only` leaves out.
+/// `target_of` maps a monolith commit to the team's; `tree_of` gives the
+/// team's tree at one of the team's commits (asked only for `changed_only`).
+pub(super) fn choose_refs<'r>(
+    ctx: &TeamCtx<'r>,
+    target_of: &dyn Fn(Oid) -> Option<Oid>,
+    tree_of: &mut dyn FnMut(Oid) -> Result<Oid, TeamError>,
+) -> Result<(Vec<Chosen<'r>>, TeamTags), TeamError> {
+    let tags = &ctx.manifest.teams[ctx.team].tags;
+    let mut report = TeamTags::default();
+    let mut chosen = Vec::new();
+    let mut candidates = Vec::new();
+    for r in ctx.refs {
+        let Some(short) = r.name.strip_prefix("refs/tags/") else {
+            if let Some(target) = target_of(r.commit) {
+                chosen.push(Chosen { source: r, name: r.name.clone(), target });
+            }
+            continue;
+        };
+        if !tags.selects(short) {
+            report.not_selected.push(r.name.clone());
+        } else if let Some(target) = target_of(r.commit) {
+            candidates.push((short, r, target));
+        }
+    }
+    if tags.changed_only {
+        // Version order of the names: the same for every run and every
+        // choice of teams, since it depends on nothing but the selection.
+        candidates.sort_by(|a, b| version_order(a.0, b.0));
+        let mut previous = None;
+        let mut kept = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            let tree = tree_of(c.2)?;
+            if previous.replace(tree) == Some(tree) {
+                report.unchanged.push(c.1.name.clone());
+            } else {
+                kept.push(c);
+            }
+        }
+        candidates = kept;
+    }
+    for (short, r, target) in candidates {
+        let name = tags.team_name(short);
+        if !tags.prefix.is_empty() && !git2::Reference::is_valid_name(&name) {
+            return Err(TeamError::TagName { tag: r.name.clone(), name });
+        }
+        report.written.push(name.clone());
+        chosen.push(Chosen { source: r, name, target });
+    }
+    report.written.sort();
+    report.unchanged.sort();
+    Ok((chosen, report))
+}
+
+/// Writes the refs `choose_refs` gives into the team repository `out`,
+/// the monolith's tags recreated on the team's commits (or taken as
+/// `saved` says a previous run made them), and saves what each became.
 pub(super) fn write_refs(
     src: &Repository,
     out: &Repository,
     ctx: &TeamCtx<'_>,
     target_of: &dyn Fn(Oid) -> Option<Oid>,
+    saved: &TagState,
     written: &mut BTreeMap<String, String>,
-) -> Result<(), TeamError> {
+) -> Result<TeamTags, TeamError> {
+    let mut tree_of = |c: Oid| {
+        out.find_commit(c).map(|c| c.tree_id()).map_err(tgit(format!("reading the team's commit {c}")))
+    };
+    let (chosen, tags) = choose_refs(ctx, target_of, &mut tree_of)?;
+    let prefix = &ctx.manifest.teams[ctx.team].tags.prefix;
     let mut sink = PackSink::new(out.path()).map_err(HistoryError::from)?;
     let odb = src.odb().map_err(tgit("opening the monolith odb"))?;
+    let out_odb = out.odb().map_err(tgit("opening the staging odb"))?;
     let mut made = HashMap::new();
-    let mut ids = Vec::new();
-    for r in ctx.refs {
-        let Some(target) = target_of(r.commit) else { continue };
-        let id = match r.tag {
-            Some(tag) => recreate_tag(&odb, &mut sink, tag, target, &mut made)?,
-            None => target,
+    let mut refs = Vec::with_capacity(chosen.len());
+    let mut now = Vec::new();
+    for c in chosen {
+        let id = match c.source.tag {
+            // A tag a previous run made is in the packs linked from it.
+            Some(tag) => match saved.written(tag, c.target, prefix).filter(|&id| out_odb.exists(id)) {
+                Some(id) => id,
+                None => recreate_tag(&odb, &mut sink, tag, c.target, prefix, &mut made)?,
+            },
+            None => c.target,
         };
-        ids.push((r, id, target));
+        if c.name.starts_with("refs/tags/") {
+            let tag = c.source.tag.unwrap_or(c.source.commit);
+            now.push(SavedTag { tag, commit: c.source.commit, target: c.target, written: id });
+        }
+        refs.push((c.name, id, c.target));
     }
     sink.finish().map_err(HistoryError::from)?;
-    let refs: Vec<(String, Oid, Oid)> =
-        ids.into_iter().map(|(r, id, target)| (r.name.clone(), id, target)).collect();
-    write_packed_refs(out.path(), &refs, written)
+    let marker = out.path().join(MARKER_DIR);
+    TagState::write(&marker, prefix, &now)
+        .map_err(tio(format!("writing {}", marker.join(TAGS).display())))?;
+    write_packed_refs(out.path(), &refs, written)?;
+    Ok(tags)
 }
 
 /// Writes `refs` (name, the object it names, the commit that peels to) as
@@ -203,11 +318,17 @@ pub(super) fn write_packed_refs(
     let mut sorted: Vec<&(String, Oid, Oid)> = refs.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     sorted.dedup_by(|a, b| a.0 == b.0);
-    let mut text = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    let mut text = String::with_capacity(PACKED_REFS_HEADER.len() + sorted.len() * 100);
+    text.push_str(PACKED_REFS_HEADER);
     for (name, id, peeled) in &sorted {
-        text.push_str(&format!("{id} {name}\n"));
+        push_hex(&mut text, id);
+        text.push(' ');
+        text.push_str(name);
+        text.push('\n');
         if id != peeled {
-            text.push_str(&format!("^{peeled}\n"));
+            text.push('^');
+            push_hex(&mut text, peeled);
+            text.push('\n');
         }
     }
     let path = repo_dir.join("packed-refs");
@@ -220,16 +341,47 @@ pub(super) fn write_packed_refs(
     Ok(())
 }
 
+/// The first line of the `packed-refs` file `write_packed_refs` writes.
+const PACKED_REFS_HEADER: &str = "# pack-refs with: peeled fully-peeled sorted \n";
+
+/// The refs `write_packed_refs` wrote into the staging repository
+/// `repo_dir` (its only refs), name to the object each names: read back
+/// from the file rather than through the ref store, which would parse and
+/// sort thousands of tags again.
+pub(super) fn read_packed_refs(repo_dir: &Path) -> Result<BTreeMap<String, Oid>, TeamError> {
+    let path = repo_dir.join("packed-refs");
+    let text = match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        other => other.map_err(tio(format!("reading {}", path.display())))?,
+    };
+    let bad = || TeamError::Io {
+        context: format!("reading {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not as written"),
+    };
+    let mut refs = BTreeMap::new();
+    for line in text.strip_prefix(PACKED_REFS_HEADER).ok_or_else(bad)?.lines() {
+        if line.starts_with('^') {
+            continue;
+        }
+        let (id, name) = line.split_once(' ').ok_or_else(bad)?;
+        let id = crate::odb::id::parse_hex_key(id.as_bytes()).ok_or_else(bad)?;
+        refs.insert(name.to_string(), crate::odb::id::oid(&id));
+    }
+    Ok(refs)
+}
+
 /// Recreates the chain of tags starting at `tag` on the rewritten commit
 /// `target`: each tag keeps its name, tagger and message and tags the
 /// rewrite of what it tagged, so a tag of a tag stays a tag of that
-/// (rewritten) tag. Signatures cannot survive and are dropped. `made`
+/// (rewritten) tag. Signatures cannot survive and are dropped; `prefix`
+/// (the manifest's `tags.prefix`) is put before each tag's name. `made`
 /// holds the tags recreated for this team so far.
 pub(super) fn recreate_tag(
     odb: &git2::Odb<'_>,
     out: &mut PackSink,
     tag: Oid,
     target: Oid,
+    prefix: &str,
     made: &mut HashMap<Oid, Oid>,
 ) -> Result<Oid, TeamError> {
     // The chain, outermost first, down to the tag of the commit or to a
@@ -254,15 +406,18 @@ pub(super) fn recreate_tag(
         id = inner;
     }
     for (id, data) in chain.into_iter().rev() {
-        new = out.write(crate::odb::ObjectKind::Tag, &retarget(&data, new)).map_err(HistoryError::from)?;
+        new = out
+            .write(crate::odb::ObjectKind::Tag, &retarget(&data, new, prefix))
+            .map_err(HistoryError::from)?;
         made.insert(id, new);
     }
     Ok(new)
 }
 
-/// A tag object's bytes with its `object` replaced by `target`, without a
-/// signature (a `gpgsig` header, or one appended to the message).
-fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
+/// A tag object's bytes with its `object` replaced by `target` and
+/// `prefix` put before its name, without a signature (a `gpgsig` header,
+/// or one appended to the message).
+fn retarget(data: &[u8], target: Oid, prefix: &str) -> Vec<u8> {
     let split = data.windows(2).position(|w| w == b"\n\n").map_or(data.len(), |p| p + 1);
     let (header, message) = data.split_at(split);
     let mut buf = Vec::with_capacity(data.len());
@@ -278,6 +433,11 @@ fn retarget(data: &[u8], target: Oid) -> Vec<u8> {
         }
         if line.starts_with(b"object ") {
             buf.extend_from_slice(format!("object {target}\n").as_bytes());
+        } else if let Some(name) = line.strip_prefix(b"tag ").filter(|_| !prefix.is_empty()) {
+            buf.extend_from_slice(b"tag ");
+            buf.extend_from_slice(prefix.as_bytes());
+            buf.extend_from_slice(name);
+            buf.push(b'\n');
         } else {
             buf.extend_from_slice(line);
             buf.push(b'\n');

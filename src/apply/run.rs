@@ -272,15 +272,24 @@ impl<'a> Run<'a> {
 
     /// The selected refs and the tags that point into the history, by
     /// name; and the tags no team can take.
-    pub(super) fn refs_and_tags(&self, history: &HistoryRead) -> (Vec<SourceRef>, Vec<SkippedTag>) {
+    /// A tag object's chain is followed only when no previous run saved
+    /// where it ends.
+    pub(super) fn refs_and_tags(
+        &self,
+        history: &HistoryRead,
+        previous: &[Option<Previous>],
+    ) -> (Vec<SourceRef>, Vec<SkippedTag>) {
         let mut all = self.refs.to_vec();
-        let (tags, skipped) =
-            tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c));
-        for t in tags {
-            if !all.iter().any(|r| r.name == t.name) {
-                all.push(t);
-            }
+        let mut peeled = std::collections::HashMap::new();
+        for p in previous.iter().flatten() {
+            peeled.extend(p.tags.iter().map(|t| (t.tag, t.commit)));
         }
+        let (tags, skipped) =
+            tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c), &|t| {
+                peeled.get(&t).copied()
+            });
+        let named: std::collections::HashSet<String> = all.iter().map(|r| r.name.clone()).collect();
+        all.extend(tags.into_iter().filter(|t| !named.contains(&t.name)));
         all.sort_by(|a, b| a.name.cmp(&b.name));
         (all, skipped)
     }
@@ -507,6 +516,7 @@ fn failed_team(
         files: 0,
         bytes: 0,
         refs: BTreeMap::new(),
+        tags: Default::default(),
         elapsed,
         error: Some(error),
         missing_object: missing.map(|id| id.to_string()),

@@ -19,6 +19,7 @@ use crate::plan::Snapshot;
 use crate::rewrite::graph::SourceGraph;
 use crate::rewrite::history::{Lifetimes, PreviousCommon};
 use crate::rewrite::state::{self, Journal, PreviousState};
+use crate::rewrite::tag_state::TagState;
 use crate::rewrite::{self, HistoryError, Job, Rewritten};
 use crate::util::fault;
 
@@ -72,6 +73,10 @@ pub(super) enum TeamError {
     Lfs(#[from] crate::lfs::LfsError),
     #[error("tag {tag}: {problem}")]
     Tag { tag: Oid, problem: TagSkip },
+    #[error(
+        "tag {tag} would be `{name}` in the team repository, which is no valid ref name (`tags.prefix`)"
+    )]
+    TagName { tag: String, name: String },
     /// Internal: the previous output cannot be continued.
     #[error("a monolith ref moved backwards")]
     NotFastForward,
@@ -176,6 +181,8 @@ pub(super) struct Previous {
     /// The saved split of a `compat` team.
     pub(super) compat: Option<CompatSplit>,
     pub(super) refs: BTreeMap<String, Oid>,
+    /// What its tags became.
+    pub(super) tags: TagState,
 }
 
 /// The previous run of a team, if it can be continued: a history engine
@@ -207,7 +214,8 @@ pub(super) fn load_previous(
             refs.insert(name.to_string(), target);
         }
     }
-    Some(Previous { tips, saved, compat, refs })
+    let tags = TagState::read(&final_path.join(MARKER_DIR));
+    Some(Previous { tips, saved, compat, refs, tags })
 }
 
 /// A team's staging repository, ready for the history engine.
@@ -223,6 +231,8 @@ pub(super) struct Staged {
     pub(super) history: Rewritten,
     /// Where the previous run got to, for a `compat` team.
     pub(super) compat: Option<CompatSplit>,
+    /// What the previous run's tags became (empty on a first run).
+    pub(super) tags: TagState,
 }
 
 impl TeamCtx<'_> {
@@ -310,12 +320,12 @@ pub(super) fn stage(ctx: &TeamCtx<'_>, previous: Option<Previous>) -> Result<Sta
             linked.push(name);
         }
     }
-    let (previous, compat, old_refs) = match previous {
-        Some(p) => (p.saved, p.compat, p.refs),
+    let (previous, compat, old_refs, tags) = match previous {
+        Some(p) => (p.saved, p.compat, p.refs, p.tags),
         None => Default::default(),
     };
     fault::point("apply.staged");
-    Ok(Staged { staging, linked, old_refs, previous, history: Rewritten::default(), compat })
+    Ok(Staged { staging, linked, old_refs, previous, history: Rewritten::default(), compat, tags })
 }
 
 /// A history engine team's history: its commit map and state started in

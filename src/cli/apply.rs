@@ -220,6 +220,7 @@ fn print_report(
         )?;
     }
     print_skipped_tags(o, report)?;
+    print_chosen_tags(o, report)?;
     print_lfs(o, report)?;
     print_unowned(o, ctx, report)
 }
@@ -239,6 +240,30 @@ fn print_skipped_tags(o: &mut impl Write, report: &apply::Report) -> std::io::Re
     )?;
     for t in &report.tags_skipped {
         writeln!(o, "  {}: {}", t.name.trim_start_matches("refs/tags/"), t.reason)?;
+    }
+    Ok(())
+}
+
+/// What the manifest's `tags:` kept out, per team, when it kept any out.
+fn print_chosen_tags(o: &mut impl Write, report: &apply::Report) -> std::io::Result<()> {
+    let chosen = |t: &apply::TeamReport| !t.tags.not_selected.is_empty() || !t.tags.unchanged.is_empty();
+    if !report.teams.iter().any(chosen) {
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "{} the manifest's `tags:` chose (--format json names them):",
+        "tags:".style(style::heading())
+    )?;
+    for t in report.teams.iter().filter(|t| t.error.is_none()) {
+        writeln!(
+            o,
+            "  {:<20} {} written, {} not selected, {} unchanged",
+            t.name,
+            count(t.tags.written.len() as u64),
+            count(t.tags.not_selected.len() as u64),
+            count(t.tags.unchanged.len() as u64)
+        )?;
     }
     Ok(())
 }

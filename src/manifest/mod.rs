@@ -8,6 +8,7 @@ mod keys;
 mod package;
 mod raw;
 mod remote;
+mod tags;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use serde_saphyr::Spanned;
 
 pub use package::{PackageKind, PackageSpec};
 pub use remote::{mask_userinfo, RemoteTemplate, TEAM_PLACEHOLDER};
+pub use tags::{version_order, TagGlob, Tags, MAX_GLOB_STARS};
 
 use crate::pattern::{shown, Pattern, PatternError};
 
@@ -51,7 +53,7 @@ impl Loc {
 }
 
 /// A value and where the manifest says it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Located<T> {
     /// The value.
     pub value: T,
@@ -123,6 +125,8 @@ pub struct Team {
     pub depends_on: Option<Vec<Located<String>>>,
     /// Where `push` sends the team's repository, overriding `publish.remote`.
     pub remote: Option<Located<RemoteTemplate>>,
+    /// Which monolith tags the team's repository gets, and their names.
+    pub tags: Tags,
 }
 
 /// What `check` and `plan` make of unowned and overlapping files.
@@ -281,6 +285,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         Some(r) => rule(path, r.paths, r.packages, r.exclude)?,
         None => Rule::default(),
     };
+    let top_tags = tags::TagKeys::check(path, raw.tags)?;
     if raw.teams.value.is_empty() {
         return Err(err(Loc::of(&raw.teams), ErrorKind::NoTeams));
     }
@@ -338,6 +343,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         }
         let owners = t.owners.into_iter().map(|o| o.value).collect();
         let remote = t.remote.map(|r| remote_template(path, r)).transpose()?;
+        let tags = tags::TagKeys::for_team(path, &tags::TagKeys::check(path, t.tags)?, &top_tags, &name)?;
         let depends_on = t
             .depends_on
             .map(|d| d.value.into_iter().map(|n| Located { loc: Loc::of(&n), value: n.value }).collect());
@@ -351,6 +357,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             compat: compat.map(|c| c.1),
             depends_on,
             remote,
+            tags,
         });
     }
     check_depends_on(path, &teams)?;
@@ -608,6 +615,22 @@ pub enum ErrorKind {
     /// `depends_on` names a team twice.
     #[error("`depends_on` names team `{0}` twice")]
     DependsOnTwice(String),
+    /// A `tags.select` glob that cannot be used.
+    #[error("bad tag glob `{}`: {reason}", shown(glob, 80))]
+    BadTagGlob {
+        /// As written.
+        glob: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `tags.prefix` that cannot start tag names.
+    #[error("bad tag prefix `{}`: {reason}", shown(prefix, 80))]
+    BadTagPrefix {
+        /// As written.
+        prefix: String,
+        /// Why.
+        reason: String,
+    },
     /// A `remote` or `publish.remote` that is no usable template.
     #[error("bad remote `{}`: {reason}", shown(remote, 200))]
     BadRemote {

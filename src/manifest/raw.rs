@@ -23,6 +23,8 @@ pub(super) struct RawManifest {
     pub policy: Option<RawPolicy>,
     #[serde(default)]
     pub publish: Option<RawPublish>,
+    #[serde(default)]
+    pub tags: Option<super::tags::RawTags>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +73,8 @@ pub(super) struct RawTeam {
     pub depends_on: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub remote: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Option<super::tags::RawTags>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -29,24 +29,7 @@ impl RemoteTemplate {
         if text.chars().any(char::is_control) {
             return Err("it holds a control character".into());
         }
-        let mut rest = text;
-        while let Some(i) = rest.find(['{', '}']) {
-            let at = &rest[i..];
-            if at.starts_with('}') {
-                return Err("a `}` closes no `{`: the only placeholder is `{team}`".into());
-            }
-            let Some(end) = at.find('}') else {
-                return Err("a `{` is never closed: the only placeholder is `{team}`".into());
-            };
-            let placeholder = &at[..=end];
-            if placeholder != TEAM_PLACEHOLDER {
-                return Err(format!(
-                    "unknown placeholder `{}`: the only one is `{TEAM_PLACEHOLDER}`",
-                    mask_userinfo(placeholder)
-                ));
-            }
-            rest = &at[end + 1..];
-        }
+        check_placeholders(text)?;
         Ok(RemoteTemplate(text.to_string()))
     }
 
@@ -59,6 +42,30 @@ impl RemoteTemplate {
     pub fn shown(&self) -> String {
         mask_userinfo(&self.0).into_owned()
     }
+}
+
+/// Every `{` of `text` opens `{team}`, the only placeholder; the error
+/// says why not, for the manifest's message.
+pub(super) fn check_placeholders(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        let at = &rest[i..];
+        if at.starts_with('}') {
+            return Err("a `}` closes no `{`: the only placeholder is `{team}`".into());
+        }
+        let Some(end) = at.find('}') else {
+            return Err("a `{` is never closed: the only placeholder is `{team}`".into());
+        };
+        let placeholder = &at[..=end];
+        if placeholder != TEAM_PLACEHOLDER {
+            return Err(format!(
+                "unknown placeholder `{}`: the only one is `{TEAM_PLACEHOLDER}`",
+                mask_userinfo(placeholder)
+            ));
+        }
+        rest = &at[end + 1..];
+    }
+    Ok(())
 }
 
 /// Every `scheme://userinfo@` in `text` with the userinfo replaced by

@@ -171,3 +171,38 @@ fn too_large() {
     let e = Manifest::from_bytes(Path::new("m.yaml"), &big).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::TooLarge(_)));
 }
+
+#[test]
+fn tags_keys_override_the_top_level_one_by_one() {
+    let m = load(
+        "version: 1\ntags: {select: [\"v*\"], changed_only: true, prefix: \"{team}/\"}\nteams:\n  a: {paths: [a]}\n  b:\n    paths: [b]\n    tags: {prefix: \"\"}\n  c:\n    paths: [c]\n    tags: {select: [], changed_only: false}\n",
+    )
+    .unwrap();
+    let (a, b, c) = (&m.teams[0].tags, &m.teams[1].tags, &m.teams[2].tags);
+    assert_eq!((a.changed_only, a.prefix.as_str()), (true, "a/"));
+    assert!(a.selects("v1") && !a.selects("w1"));
+    assert_eq!((b.changed_only, b.prefix.as_str()), (true, ""), "an empty prefix overrides");
+    assert!(b.selects("v1") && !b.selects("w1"));
+    assert_eq!((c.changed_only, c.prefix.as_str()), (false, "c/"));
+    assert!(!c.selects("v1"), "`select: []` selects nothing");
+    let none = load("version: 1\nteams:\n  a: {paths: [a]}\n").unwrap();
+    assert_eq!(none.teams[0].tags, Tags::default());
+    assert!(none.teams[0].tags.selects("anything"), "no `select`: every tag");
+}
+
+#[test]
+fn bad_tags_keys_are_located() {
+    for (yaml, loc, what) in [
+        ("tags: {select: [\"refs/tags/v*\"]}\nteams:\n  a: {paths: [a]}\n", (2, 17), "without `refs/tags/`"),
+        ("teams:\n  a:\n    paths: [a]\n    tags: {select: [\"\"]}\n", (5, 21), "empty"),
+        ("tags: {prefix: \"{name}-\"}\nteams:\n  a: {paths: [a]}\n", (2, 16), "unknown placeholder `{name}`"),
+        ("tags: {prefix: \"a..b\"}\nteams:\n  a: {paths: [a]}\n", (2, 16), "valid ref name"),
+        ("teams:\n  a:\n    paths: [a]\n    tags: {prefix: \"x:\"}\n", (5, 20), "valid ref name"),
+    ] {
+        let e = load(&format!("version: 1\n{yaml}")).unwrap_err();
+        assert_eq!(e.loc, Some(Loc { line: loc.0, col: loc.1 }), "{yaml}: {e}");
+        assert!(e.to_string().contains(what), "{yaml}: {e}");
+    }
+    let e = load("version: 1\ntags: {chosen: true}\nteams:\n  a: {paths: [a]}\n").unwrap_err();
+    assert!(e.to_string().contains("chosen"), "{e}");
+}

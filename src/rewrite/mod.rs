@@ -12,6 +12,7 @@ pub mod graph;
 pub(crate) mod history;
 pub mod layout;
 pub mod state;
+pub mod tag_state;
 pub mod trailer;
 pub(crate) mod tree;
 

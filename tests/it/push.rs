@@ -467,3 +467,24 @@ fn refusals_push_nothing() {
     assert_eq!((s.remote_refs("a"), s.remote_refs("b")), (String::new(), String::new()));
     assert!(s.state().is_none());
 }
+
+#[test]
+fn the_tags_apply_chose_are_pushed_under_their_names() {
+    let s = Setup::new();
+    s.grow();
+    // Team a takes `v*` only, prefixed; the fixture has `v1.0` and `light`.
+    s.write_manifest(", tags: {select: [\"v*\"], prefix: \"{team}-\"}");
+    s.apply();
+    let run = s.push(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(s.remote_refs("a"), s.team_refs("a"));
+    let tags: Vec<String> = s
+        .remote_refs("a")
+        .lines()
+        .filter_map(|l| l.strip_prefix("refs/tags/"))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(tags, ["a-v1.0"]);
+    assert!(s.record("a")["refs"].get("refs/tags/a-v1.0").is_some());
+    assert!(s.record("a")["refs"].get("refs/tags/light").is_none());
+}

@@ -10,6 +10,7 @@ mod package_history;
 mod package_history_random;
 mod privacy;
 mod random_histories;
+mod tag_select;
 mod tags;
 mod vs_filter_repo;
 

@@ -247,3 +247,70 @@ fn a_chain_of_tags_too_long_to_follow_is_reported() {
     let (levels, _) = chain(&out.join("a.git"), "longest");
     assert_eq!(levels.len(), git_split::apply::MAX_TAG_CHAIN, "the longest chain followed comes along");
 }
+
+/// The pack files of a repository, by name.
+fn packs(repo: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn reruns_take_the_saved_tags_and_agree_with_a_first_run() {
+    let (_keep, repo) = fixture_copy("tags");
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("ownership.yaml");
+    std::fs::write(&manifest, MANIFEST).unwrap();
+    let m = ["--manifest", manifest.to_str().unwrap()];
+    let (out, scratch) = (tmp.path().join("out"), tmp.path().join("scratch"));
+    assert_eq!(apply(&repo, &out, &m).code, 0);
+    let saved = |team: &str| std::fs::read_to_string(out.join(format!("{team}.git/split/tags"))).ok();
+    let first = saved("a").expect("the tags are saved");
+    assert!(first.starts_with("git-split tags 1\nprefix \n") && first.lines().count() > 10, "{first}");
+
+    // Nothing new: no pack is written, the saved tags are as they were.
+    let before = packs(&out.join("a.git"));
+    assert_eq!(apply(&repo, &out, &m).code, 0);
+    assert_eq!(packs(&out.join("a.git")), before, "nothing written");
+    assert_eq!(saved("a").as_deref(), Some(first.as_str()));
+
+    // Without saved tags (a repository an older version wrote), or with
+    // damaged ones, the tags are made again to the same ids and saved.
+    std::fs::remove_file(out.join("a.git/split/tags")).unwrap();
+    std::fs::write(out.join("b.git/split/tags"), "git-split tags 1\nprefix \nnot an id\n").unwrap();
+    let (a, b) = (refs(&out.join("a.git")), refs(&out.join("b.git")));
+    assert_eq!(apply(&repo, &out, &m).code, 0);
+    assert_eq!((refs(&out.join("a.git")), refs(&out.join("b.git"))), (a, b));
+    assert_eq!(saved("a").as_deref(), Some(first.as_str()), "saved again");
+
+    // New commits and tags, and a tag moved: the same as a first run.
+    let mut script = String::from("set -e\n");
+    script.push_str("export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=A GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=C GIT_COMMITTER_EMAIL=c@d GIT_AUTHOR_DATE=@1800000000 GIT_COMMITTER_DATE=@1800000000\n");
+    script.push_str(
+        "echo more > a/more.txt && git add a && git commit -qm more && git tag -a -m new new-tag\n",
+    );
+    script.push_str("git tag -d v0.1.0 >/dev/null && git tag -a -m moved v0.1.0 HEAD~2\n");
+    let ok = std::process::Command::new("bash").arg("-c").arg(&script).current_dir(&repo).status().unwrap();
+    assert!(ok.success());
+    assert_eq!(apply(&repo, &out, &m).code, 0);
+    assert_eq!(apply(&repo, &scratch, &m).code, 0);
+    for team in ["a", "b"] {
+        let (o, s) = (out.join(format!("{team}.git")), scratch.join(format!("{team}.git")));
+        assert_eq!(refs(&o), refs(&s), "{team}");
+        assert_eq!(
+            std::fs::read_to_string(o.join("split/tags")).unwrap(),
+            std::fs::read_to_string(s.join("split/tags")).unwrap(),
+            "{team}"
+        );
+    }
+
+    // A rerun reads no tag object it saved: one gone from the monolith
+    // (loose, as the fixture wrote it) is not missed.
+    let id = text(&repo, &["rev-parse", "refs/tags/merged"]).trim().to_string();
+    std::fs::remove_file(repo.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    let before = refs(&out.join("a.git"));
+    let run = apply(&repo, &out, &m);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(refs(&out.join("a.git")), before);
+}

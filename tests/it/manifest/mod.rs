@@ -363,3 +363,18 @@ fn refs_that_do_not_resolve_are_located() {
         }
     }
 }
+
+#[test]
+fn bad_tags_keys_are_refused_where_written() {
+    refused(
+        b"version: 1\ntags: {prefix: \"{org}/\"}\nteams:\n  a: {paths: [a]}\n",
+        Some("2:16"),
+        "unknown placeholder `{org}`",
+    );
+    refused(
+        &with_teams("  a:\n    paths: [a]\n    tags: {select: [\"refs/tags/v*\"]}\n"),
+        Some("5:21"),
+        "without `refs/tags/`",
+    );
+    refused(&with_teams("  a:\n    paths: [a]\n    tags: {prefix: \"~\"}\n"), Some("5:20"), "valid ref name");
+}
