@@ -10,6 +10,8 @@
 //! - `pack`: pack files read from memory maps, and new packs written;
 //! - [`discover`]: the repository found as git finds it;
 //! - `sizes`: many blob sizes at once;
+//! - [`similarity`]: how alike two files are, scored as git scores them;
+//! - [`renames`]: rename detection as `git diff -M` does it;
 //! - [`missing`]: what to say of an object the repository does not have.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
@@ -20,7 +22,9 @@ pub(crate) mod id;
 pub mod missing;
 pub(crate) mod object;
 pub(crate) mod pack;
+pub mod renames;
 pub(crate) mod repo;
+pub mod similarity;
 pub(crate) mod sizes;
 pub(crate) mod tree;
 

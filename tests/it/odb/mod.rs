@@ -3,4 +3,5 @@
 
 mod blob_sizes;
 mod missing;
+mod renames;
 mod tree_listing;
