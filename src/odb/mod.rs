@@ -12,12 +12,14 @@
 //! - `sizes`: many blob sizes at once;
 //! - [`similarity`]: how alike two files are, scored as git scores them;
 //! - [`renames`]: rename detection as `git diff -M` does it;
+//! - [`follow`]: a file's history through its moves, as `git log --follow`;
 //! - [`missing`]: what to say of an object the repository does not have.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
 //! new packs) goes through `pack`; the rest is libgit2's.
 
 pub mod discover;
+pub mod follow;
 pub(crate) mod id;
 pub mod missing;
 pub(crate) mod object;

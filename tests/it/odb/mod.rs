@@ -2,6 +2,7 @@
 //! what commands say of objects the repository does not have.
 
 mod blob_sizes;
+mod follow;
 mod missing;
 mod renames;
 mod tree_listing;
