@@ -253,6 +253,8 @@ struct Detector<'r, 'a> {
     cache: std::collections::HashMap<usize, std::sync::Arc<Spans>>,
     cached: usize,
     work: u64,
+    /// A pair went unscored for its size: the result is bounded.
+    capped: bool,
 }
 
 impl<'r, 'a> Detector<'r, 'a> {
@@ -272,6 +274,7 @@ impl<'r, 'a> Detector<'r, 'a> {
             cache: Default::default(),
             cached: 0,
             work: 0,
+            capped: false,
         }
     }
 
@@ -282,7 +285,7 @@ impl<'r, 'a> Detector<'r, 'a> {
             .enumerate()
             .filter_map(|(dst, p)| p.map(|(src, score)| Pair { src, dst, score }))
             .collect();
-        Detected { pairs, limited }
+        Detected { pairs, limited: limited || self.capped }
     }
 
     fn record(&mut self, dst: usize, src: usize, score: i32) {
@@ -482,6 +485,7 @@ impl<'r, 'a> Detector<'r, 'a> {
             return Ok(Some(0));
         }
         if ss > MAX_SCORED_BLOB || ds > MAX_SCORED_BLOB {
+            self.capped = true;
             return Ok(Some(0));
         }
         if self.work > WORK_BUDGET {

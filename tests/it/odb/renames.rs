@@ -187,3 +187,72 @@ proptest! {
         prop_assert_eq!(our_renames(&repo, a, b, limit), want);
     }
 }
+
+/// More candidates than git's rename limit: git keeps the exact renames and
+/// skips the content comparison, and so do we, saying so.
+#[test]
+fn past_the_rename_limit_only_exact_renames_are_kept_as_git_keeps_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = git2::Repository::init_bare(tmp.path()).unwrap();
+    let content = |i: usize, edited: bool| {
+        let mut s: String = (0..8).map(|l| format!("file {i} line {l}\n")).collect();
+        if edited {
+            s.push_str("edited\n");
+        }
+        s.into_bytes()
+    };
+    // 1002 left after the exact ones: past 1000 squared pairs.
+    let n = 1012;
+    let before: std::collections::BTreeMap<String, Vec<u8>> =
+        (0..n).map(|i| (format!("old/f{i}.txt"), content(i, false))).collect();
+    // Every file moves; the first ten unchanged, the rest with an edit, and
+    // under a new name, so neither exact nor same-name matching pairs them.
+    let after: std::collections::BTreeMap<String, Vec<u8>> = (0..n)
+        .map(|i| {
+            if i < 10 {
+                (format!("new/f{i}.txt"), content(i, false))
+            } else {
+                (format!("new/g{i}.txt"), content(i, true))
+            }
+        })
+        .collect();
+    let a = commit(&raw, &before, None);
+    let b = commit(&raw, &after, Some(a));
+    let repo = Repo::open(tmp.path()).unwrap();
+    let want = git_renames(tmp.path(), &a.to_string(), &b.to_string(), 1000);
+    assert_eq!(want.len(), 10, "git paired only the exact renames");
+    assert_eq!(our_renames(&repo, a, b, 1000), want);
+    let tree = |c: Oid| repo.raw().find_commit(c).unwrap().tree_id();
+    let d = renames::diff_trees(&repo, tree(a), tree(b), Options::default()).unwrap();
+    assert!(d.limited, "the skipped comparison is reported");
+    // Without a limit every edited move is found.
+    assert_eq!(our_renames(&repo, a, b, 0), git_renames(tmp.path(), &a.to_string(), &b.to_string(), 0));
+}
+
+/// A blob too large to score is renamed only when unchanged, and the
+/// result says that a bound applied; small files beside it are scored.
+#[test]
+fn a_blob_over_the_scoring_bound_is_renamed_only_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = git2::Repository::init_bare(tmp.path()).unwrap();
+    let big: Vec<u8> = (0..(renames::MAX_SCORED_BLOB as usize / 16 + 1))
+        .flat_map(|i| format!("{i:015}\n").into_bytes())
+        .collect();
+    let small: Vec<u8> = (0..20).flat_map(|i| format!("small line {i}\n").into_bytes()).collect();
+    let before = std::collections::BTreeMap::from([
+        ("big.bin".to_string(), big.clone()),
+        ("s.txt".to_string(), small.clone()),
+    ]);
+    let after = std::collections::BTreeMap::from([
+        ("moved/big2.bin".to_string(), [big.as_slice(), b"one more line\n"].concat()),
+        ("moved/t.txt".to_string(), [small.as_slice(), b"edited\n"].concat()),
+    ]);
+    let a = commit(&raw, &before, None);
+    let b = commit(&raw, &after, Some(a));
+    let repo = Repo::open(tmp.path()).unwrap();
+    let tree = |c: Oid| repo.raw().find_commit(c).unwrap().tree_id();
+    let d = renames::diff_trees(&repo, tree(a), tree(b), Options::default()).unwrap();
+    let pairs: Vec<(&[u8], &[u8])> = d.renamed.iter().map(|r| (&r.old.path[..], &r.new.path[..])).collect();
+    assert_eq!(pairs, [(&b"s.txt"[..], &b"moved/t.txt"[..])]);
+    assert!(d.limited);
+}
