@@ -59,6 +59,10 @@ struct PathReport {
     /// With `--history`, for a file: its earlier paths, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<Vec<Move>>,
+    /// True when a rename search met a bound (a blob too large to score,
+    /// too many candidates): the history may stop earlier than git's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    history_bounded: bool,
 }
 
 /// A commit that moved (or copied) a file to where it is next.
@@ -196,10 +200,14 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
                 Vec::new()
             },
             history: None,
+            history_bounded: false,
         });
         if args.history && kind == "file" {
-            let moves = history(&ctx.repo, &snap, ctx.rev.commit, &reports[reports.len() - 1].path)?;
-            reports.last_mut().expect("just pushed").history = Some(moves);
+            let (moves, bounded) =
+                history(&ctx.repo, &snap, ctx.rev.commit, &reports[reports.len() - 1].path)?;
+            let report = reports.last_mut().expect("just pushed");
+            report.history = Some(moves);
+            report.history_bounded = bounded;
         }
     }
     let report = Report { paths: reports };
@@ -211,8 +219,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
 }
 
 /// The moves `git log --follow` finds for the file at `path`, each earlier
-/// path with its owners under the current manifest.
-fn history(repo: &Repo, snap: &Snapshot, tip: git2::Oid, path: &str) -> anyhow::Result<Vec<Move>> {
+/// path with its owners under the current manifest; true when a rename
+/// search met a bound.
+fn history(repo: &Repo, snap: &Snapshot, tip: git2::Oid, path: &str) -> anyhow::Result<(Vec<Move>, bool)> {
     let followed = follow(repo, tip, path.as_bytes())?;
     let o = &snap.ownership;
     let names = o.team_names();
@@ -238,7 +247,7 @@ fn history(repo: &Repo, snap: &Snapshot, tip: git2::Oid, path: &str) -> anyhow::
             shared: owners.shared,
         });
     }
-    Ok(out)
+    Ok((out, followed.limited))
 }
 
 /// `seconds` since the epoch at `offset` minutes from UTC, as ISO 8601
@@ -296,6 +305,10 @@ fn text(report: &Report) -> std::io::Result<()> {
         }
         if let Some(moves) = &p.history {
             history_text(&mut out, moves)?;
+        }
+        if p.history_bounded {
+            let note = "a rename search met its bound (a blob over 16 MiB, or too many candidates): the history may stop sooner than git's";
+            writeln!(out, "  {} {note}", "note:".style(style::warn()))?;
         }
         if let Some(total) = p.files {
             for c in &p.coverage {

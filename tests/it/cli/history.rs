@@ -64,3 +64,31 @@ fn every_file_s_history_is_what_git_log_follow_lists() {
     }
     assert!(moves >= 40, "the fixture's moves were compared: {moves}");
 }
+
+/// A file moved with an edit whose blob is too large to score: git finds
+/// the move, and `owners --history` says its search met a bound instead of
+/// claiming the file has no earlier path.
+#[test]
+fn a_bounded_search_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    let id = ["-c", "user.name=A", "-c", "user.email=a@example.com"];
+    git(repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("ownership.yaml"), "version: 1\nteams:\n  t:\n    paths: [\"**\"]\n").unwrap();
+    let big: String = (0..(17 << 20) / 16).map(|i| format!("{i:015}\n")).collect();
+    std::fs::write(repo.join("big.txt"), &big).unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &[&id[..], &["commit", "-q", "-m", "big"]].concat());
+    git(repo, &["mv", "big.txt", "moved.txt"]);
+    std::fs::write(repo.join("moved.txt"), big + "one more line\n").unwrap();
+    git(repo, &[&id[..], &["commit", "-q", "-am", "move and edit"]].concat());
+    assert_eq!(git_moves(repo, "moved.txt").len(), 1, "git scores the pair");
+
+    let run = split(repo, &["owners", "--history", "--format", "json", "moved.txt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["paths"][0]["history"], serde_json::json!([]));
+    assert_eq!(v["paths"][0]["history_bounded"], true);
+    let text = split(repo, &["owners", "--history", "moved.txt"]);
+    assert!(text.stdout.contains("note: a rename search met its bound"), "{}", text.stdout);
+}
