@@ -23,6 +23,8 @@ pub enum StepKind {
     Added,
     /// Changed in place.
     Modified,
+    /// Changed in place to another type: file, symlink or submodule (`T`).
+    TypeChanged,
     /// Removed.
     Deleted,
     /// Moved here from `from` (`R` in `git log --name-status`).
@@ -145,7 +147,10 @@ fn step(
     let here = |kind| Step { commit: id, path: path.to_vec(), kind };
     match (old, new) {
         (a, b) if a == b && a != Some(At::Dir) => Ok(None),
-        (Some(At::File(..)), Some(At::File(..))) => Ok(Some(here(StepKind::Modified))),
+        (Some(At::File(a, ..)), Some(At::File(b, ..))) if same_type(a, b) => {
+            Ok(Some(here(StepKind::Modified)))
+        }
+        (Some(At::File(..)), Some(At::File(..))) => Ok(Some(here(StepKind::TypeChanged))),
         (Some(At::File(..)), None) => Ok(Some(here(StepKind::Deleted))),
         (_, Some(At::File(kind, oid, _))) => {
             // The path is created here: `try_to_follow_renames`.
@@ -161,6 +166,13 @@ fn step(
         // first file its pathspec matches) is not a move of the file.
         _ => dir_step(repo, id, old_tree, new_tree, path),
     }
+}
+
+/// Regular files (executable or not) are one type to git; a symlink and a
+/// submodule are each their own.
+fn same_type(a: FileKind, b: FileKind) -> bool {
+    let regular = |k| matches!(k, FileKind::Blob | FileKind::Executable);
+    a == b || (regular(a) && regular(b))
 }
 
 /// The first change below a followed path that is (on one side) a

@@ -41,6 +41,7 @@ fn ours(repo: &Repo, path: &str) -> Vec<Line> {
             let status = match &s.kind {
                 StepKind::Added => "A".to_string(),
                 StepKind::Modified => "M".to_string(),
+                StepKind::TypeChanged => "T".to_string(),
                 StepKind::Deleted => "D".to_string(),
                 StepKind::Renamed { score, .. } => format!("R{score:03}"),
                 StepKind::Copied { score, .. } => format!("C{score:03}"),
