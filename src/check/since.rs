@@ -7,6 +7,7 @@ use std::path::Path;
 use git2::{ObjectType, Oid};
 
 use crate::manifest::{Manifest, Rule};
+use crate::odb::renames;
 use crate::odb::repo::ctx;
 use crate::odb::{GitError, Repo, ResolvedRev};
 use crate::ownership::packages::is_package_manifest;
@@ -80,46 +81,15 @@ pub(super) struct Change {
     pub(super) new: Option<Vec<u8>>,
 }
 
-/// Rename candidates compared by content at most (git's default limit is
-/// 1000 files on each side; this bounds the pairs instead).
-pub(super) const RENAME_LIMIT: usize = 250_000;
-
+/// The changes from `base` to `head`, with renames paired as `git diff
+/// -M` pairs them.
 pub(super) fn diff(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<Change>, CheckError> {
-    let changes = repo.diff_trees(base, head)?;
-    let mut out = Vec::new();
-    let (mut deleted, mut added) = (Vec::new(), Vec::new());
-    for c in changes {
-        match (c.old, c.new) {
-            // Same path on both sides: its owners did not change.
-            (Some(o), Some(_)) => out.push(Change { old: Some(o.path.clone()), new: Some(o.path) }),
-            (Some(o), None) => deleted.push(o),
-            (None, Some(n)) => added.push(n),
-            (None, None) => {}
-        }
-    }
-    let pairs = repo.pair_renames(&deleted, &added, RENAME_LIMIT)?;
-    let mut old_used = vec![false; deleted.len()];
-    let mut new_used = vec![false; added.len()];
-    for (i, j) in pairs {
-        old_used[i] = true;
-        new_used[j] = true;
-        out.push(Change { old: Some(deleted[i].path.clone()), new: Some(added[j].path.clone()) });
-    }
-    out.extend(
-        deleted
-            .into_iter()
-            .zip(old_used)
-            .filter(|(_, u)| !u)
-            .map(|(f, _)| Change { old: Some(f.path), new: None }),
-    );
-    out.extend(
-        added
-            .into_iter()
-            .zip(new_used)
-            .filter(|(_, u)| !u)
-            .map(|(f, _)| Change { old: None, new: Some(f.path) }),
-    );
-    Ok(out)
+    let d = renames::diff_trees(repo, base, head, renames::Options::default())?;
+    let renamed = d.renamed.into_iter().map(|r| Change { old: Some(r.old.path), new: Some(r.new.path) });
+    // A change in place keeps its path, and so its owners.
+    let changed =
+        d.changed.into_iter().map(|c| Change { old: c.old.map(|f| f.path), new: c.new.map(|f| f.path) });
+    Ok(renamed.chain(changed).collect())
 }
 
 /// Does any file of `tree` match `pattern`? Descends only where the

@@ -5,6 +5,8 @@ use std::io::Write;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
+use git_split::odb::follow::{follow, StepKind};
+use git_split::odb::Repo;
 use git_split::ownership::{Owner, Reason};
 use git_split::plan::Snapshot;
 
@@ -25,6 +27,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also show each file's earlier paths, as `git log --follow` finds
+    /// them, with the commit that moved it and who owns each path now.
+    #[arg(long)]
+    history: bool,
 }
 
 #[derive(Serialize)]
@@ -50,6 +56,33 @@ struct PathReport {
     files: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     coverage: Vec<Coverage>,
+    /// With `--history`, for a file: its earlier paths, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<Vec<Move>>,
+    /// True when a rename search met a bound (a blob too large to score,
+    /// too many candidates): the history may stop earlier than git's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    history_bounded: bool,
+}
+
+/// A commit that moved (or copied) a file to where it is next.
+#[derive(Serialize)]
+struct Move {
+    /// The path before the commit.
+    from: String,
+    /// The path after it.
+    to: String,
+    /// `renamed`, or `copied` (the earlier file stayed).
+    how: &'static str,
+    /// Similarity in percent, as `git diff -M` prints it.
+    similarity: u32,
+    commit: String,
+    /// The author date, ISO 8601 with the commit's offset.
+    date: String,
+    subject: String,
+    /// Who owns `from` under the current manifest.
+    teams: Vec<String>,
+    shared: bool,
 }
 
 #[derive(Serialize)]
@@ -166,7 +199,16 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             } else {
                 Vec::new()
             },
+            history: None,
+            history_bounded: false,
         });
+        if args.history && kind == "file" {
+            let (moves, bounded) =
+                history(&ctx.repo, &snap, ctx.rev.commit, &reports[reports.len() - 1].path)?;
+            let report = reports.last_mut().expect("just pushed");
+            report.history = Some(moves);
+            report.history_bounded = bounded;
+        }
     }
     let report = Report { paths: reports };
     match args.format {
@@ -174,6 +216,59 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         Format::Text => text(&report)?,
     }
     Ok(())
+}
+
+/// The moves `git log --follow` finds for the file at `path`, each earlier
+/// path with its owners under the current manifest; true when a rename
+/// search met a bound.
+fn history(repo: &Repo, snap: &Snapshot, tip: git2::Oid, path: &str) -> anyhow::Result<(Vec<Move>, bool)> {
+    let followed = follow(repo, tip, path.as_bytes())?;
+    let o = &snap.ownership;
+    let names = o.team_names();
+    let mut out = Vec::new();
+    for step in followed.moves() {
+        let (from, how, similarity) = match &step.kind {
+            StepKind::Renamed { from, score } => (from, "renamed", *score),
+            StepKind::Copied { from, score } => (from, "copied", *score),
+            _ => continue,
+        };
+        let commit = repo.raw().find_commit(step.commit)?;
+        let owners = o.explain(from).owners;
+        let when = commit.author().when();
+        out.push(Move {
+            from: String::from_utf8_lossy(from).into_owned(),
+            to: String::from_utf8_lossy(&step.path).into_owned(),
+            how,
+            similarity,
+            commit: step.commit.to_string(),
+            date: iso_date(when.seconds(), when.offset_minutes()),
+            subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+            teams: owners.teams.iter().map(|&t| names[t as usize].clone()).collect(),
+            shared: owners.shared,
+        });
+    }
+    Ok((out, followed.limited))
+}
+
+/// `seconds` since the epoch at `offset` minutes from UTC, as ISO 8601
+/// the way `git log --format=%aI` writes it (`Z` for UTC).
+fn iso_date(seconds: i64, offset: i32) -> String {
+    let local = seconds + i64::from(offset) * 60;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's `civil_from_days`).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (h, m) = (offset.unsigned_abs() / 60, offset.unsigned_abs() % 60);
+    let zone = if offset == 0 { "Z".to_string() } else { format!("{sign}{h:02}:{m:02}") };
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{zone}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 fn text(report: &Report) -> std::io::Result<()> {
@@ -208,6 +303,13 @@ fn text(report: &Report) -> std::io::Result<()> {
         if let Some(why) = &p.why_unowned {
             writeln!(out, "  {} {why}", "why:".style(style::warn()))?;
         }
+        if let Some(moves) = &p.history {
+            history_text(&mut out, moves)?;
+        }
+        if p.history_bounded {
+            let note = "a rename search met its bound (a blob over 16 MiB, or too many candidates): the history may stop sooner than git's";
+            writeln!(out, "  {} {note}", "note:".style(style::warn()))?;
+        }
         if let Some(total) = p.files {
             for c in &p.coverage {
                 let how = if c.owned_files == total {
@@ -218,6 +320,29 @@ fn text(report: &Report) -> std::io::Result<()> {
                 writeln!(out, "  {} owns {how} files below", c.team)?;
             }
         }
+    }
+    Ok(())
+}
+
+fn history_text(out: &mut impl Write, moves: &[Move]) -> std::io::Result<()> {
+    if moves.is_empty() {
+        return writeln!(out, "  {}", "history: no earlier path".style(style::dim()));
+    }
+    writeln!(out, "  history:")?;
+    for m in moves {
+        let mut owners = m.teams.clone();
+        if m.shared {
+            owners.push("shared".to_string());
+        }
+        let who = if owners.is_empty() { "unowned".to_string() } else { owners.join(", ") };
+        let how = if m.how == "copied" {
+            format!("copied, {}%", m.similarity)
+        } else {
+            format!("{}%", m.similarity)
+        };
+        writeln!(out, "    {} <- {} ({how}; now {who})", m.to, output::path(&m.from))?;
+        let date = m.date.get(..10).unwrap_or(&m.date);
+        writeln!(out, "      {} {date} {}", (&m.commit[..12]).style(style::dim()), m.subject)?;
     }
     Ok(())
 }

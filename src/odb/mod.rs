@@ -10,6 +10,9 @@
 //! - `pack`: pack files read from memory maps, and new packs written;
 //! - [`discover`]: the repository found as git finds it;
 //! - `sizes`: many blob sizes at once;
+//! - [`similarity`]: how alike two files are, scored as git scores them;
+//! - [`renames`]: rename detection as `git diff -M` does it;
+//! - [`follow`]: a file's history through its moves, as `git log --follow`;
 //! - [`missing`]: what to say of an object the repository does not have;
 //! - [`bloom`]: the commit-graph's changed-path Bloom filters.
 //!
@@ -18,11 +21,14 @@
 
 pub mod bloom;
 pub mod discover;
+pub mod follow;
 pub(crate) mod id;
 pub mod missing;
 pub(crate) mod object;
 pub(crate) mod pack;
+pub mod renames;
 pub(crate) mod repo;
+pub mod similarity;
 pub(crate) mod sizes;
 pub(crate) mod tree;
 

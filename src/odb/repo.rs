@@ -154,7 +154,7 @@ pub fn walk_tree(
 /// What a tree entry of `mode` (as stored) is, by libgit2's rules: its
 /// type from the mode's type bits, then its normalised mode; `None` for a
 /// directory. One answer for entries libgit2 parsed and trees parsed here.
-fn mode_kind(mode: u32) -> Option<FileKind> {
+pub(crate) fn mode_kind(mode: u32) -> Option<FileKind> {
     let kind = mode & 0o170000;
     Some(match kind {
         0o160000 => FileKind::Gitlink,
@@ -169,23 +169,6 @@ fn mode_kind(mode: u32) -> Option<FileKind> {
 fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
     // libgit2 keeps the mode as a 16-bit number: never negative.
     mode_kind(u32::try_from(entry.filemode_raw()).unwrap_or(0))
-}
-
-/// Content cut as git's rename detection cuts it: at each newline, and
-/// every 64 bytes of a longer line; each distinct chunk with its count.
-fn chunks(data: &[u8]) -> std::collections::HashMap<&[u8], usize> {
-    let mut out = std::collections::HashMap::new();
-    let mut start = 0;
-    for (i, &b) in data.iter().enumerate() {
-        if b == b'\n' || i + 1 - start == 64 {
-            *out.entry(&data[start..=i]).or_insert(0) += 1;
-            start = i + 1;
-        }
-    }
-    if start < data.len() {
-        *out.entry(&data[start..]).or_insert(0) += 1;
-    }
-    out
 }
 
 /// A repository opened read-only.
@@ -372,7 +355,7 @@ impl Repo {
     /// (`old` is `None`), deleted ones (`new` is `None`) and changed ones
     /// (both, same path). Only subtrees whose ids differ are read, so the
     /// cost follows the size of the change, not of the trees. No rename
-    /// detection: see [`Repo::pair_renames`].
+    /// detection: see [`super::renames`].
     pub fn diff_trees(&self, old: Oid, new: Oid) -> Result<Vec<TreeChange>, GitError> {
         let mut out = Vec::new();
         if old != new {
@@ -433,84 +416,6 @@ impl Repo {
             prefix.truncate(len);
         }
         Ok(())
-    }
-
-    /// Pairs deleted and added files the way `git diff -M` does by default:
-    /// identical content first (preferring the same file name), then
-    /// content at least half the same, best-scoring pairs first. Content is
-    /// compared as git does, by the bytes of the lines (cut at 64 bytes) the
-    /// two share. The inexact pass is skipped when it would compare more
-    /// than `limit` pairs. Returns `(deleted index, added index)` pairs.
-    pub fn pair_renames(
-        &self,
-        deleted: &[TreeFile],
-        added: &[TreeFile],
-        limit: usize,
-    ) -> Result<Vec<(usize, usize)>, GitError> {
-        let mut pairs = Vec::new();
-        let mut taken_old = vec![false; deleted.len()];
-        let mut taken_new = vec![false; added.len()];
-        let name = |p: &[u8]| p.rsplit(|&b| b == b'/').next().map(<[u8]>::to_vec).unwrap_or_default();
-        for (j, a) in added.iter().enumerate() {
-            if a.kind == FileKind::Gitlink {
-                continue;
-            }
-            let same = |i: &usize| {
-                !taken_old[*i] && deleted[*i].oid == a.oid && deleted[*i].kind != FileKind::Gitlink
-            };
-            let candidates: Vec<usize> = (0..deleted.len()).filter(same).collect();
-            let pick = candidates
-                .iter()
-                .find(|&&i| name(&deleted[i].path) == name(&a.path))
-                .or(candidates.first())
-                .copied();
-            if let Some(i) = pick {
-                taken_old[i] = true;
-                taken_new[j] = true;
-                pairs.push((i, j));
-            }
-        }
-        let olds: Vec<usize> =
-            (0..deleted.len()).filter(|&i| !taken_old[i] && deleted[i].kind != FileKind::Gitlink).collect();
-        let news: Vec<usize> =
-            (0..added.len()).filter(|&j| !taken_new[j] && added[j].kind != FileKind::Gitlink).collect();
-        if olds.is_empty() || news.is_empty() || olds.len().saturating_mul(news.len()) > limit {
-            return Ok(pairs);
-        }
-        let read = |f: &TreeFile| self.read_blob(f.oid);
-        let old_data: Vec<Vec<u8>> = olds.iter().map(|&i| read(&deleted[i])).collect::<Result<_, _>>()?;
-        let new_data: Vec<Vec<u8>> = news.iter().map(|&j| read(&added[j])).collect::<Result<_, _>>()?;
-        let old_chunks: Vec<_> = old_data.iter().map(|d| chunks(d)).collect();
-        let mut scored = Vec::new();
-        for (x, d) in new_data.iter().enumerate() {
-            let c = chunks(d);
-            for (y, o) in old_data.iter().enumerate() {
-                let (small, big) = (o.len().min(d.len()), o.len().max(d.len()));
-                // Too different in size to be half the same.
-                if big == 0 || small * 2 < big {
-                    continue;
-                }
-                let common: usize = c
-                    .iter()
-                    .map(|(chunk, &n)| old_chunks[y].get(chunk).map_or(0, |&m| n.min(m) * chunk.len()))
-                    .sum();
-                // Scores in per mille, so they sort exactly.
-                let score = common * 1000 / big;
-                if score >= 500 {
-                    scored.push((std::cmp::Reverse(score), olds[y], news[x]));
-                }
-            }
-        }
-        scored.sort();
-        for (_, i, j) in scored {
-            if !taken_old[i] && !taken_new[j] {
-                taken_old[i] = true;
-                taken_new[j] = true;
-                pairs.push((i, j));
-            }
-        }
-        pairs.sort();
-        Ok(pairs)
     }
 
     /// Like [`Repo::list_tree_unsized`], keeping only the files `keep`

@@ -378,28 +378,18 @@ fn our_changes(repo: &git_split::odb::Repo, a: &str, b: &str) -> BTreeSet<String
     let (a, b) = (repo.resolve(a).unwrap().tree, repo.resolve(b).unwrap().tree);
     let s = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
     let mut out = BTreeSet::new();
-    let (mut deleted, mut added) = (Vec::new(), Vec::new());
-    for c in repo.diff_trees(a, b).unwrap() {
-        match (c.old, c.new) {
-            (Some(o), Some(_)) => drop(out.insert(format!("M\t{}", s(&o.path)))),
-            (Some(o), None) => deleted.push(o),
-            (None, Some(n)) => added.push(n),
+    let d = git_split::odb::renames::diff_trees(repo, a, b, Default::default()).unwrap();
+    for r in d.renamed {
+        out.insert(format!("R\t{}\t{}", s(&r.old.path), s(&r.new.path)));
+    }
+    for c in d.changed {
+        let line = match (c.old, c.new) {
+            (Some(o), Some(_)) => format!("M\t{}", s(&o.path)),
+            (Some(o), None) => format!("D\t{}", s(&o.path)),
+            (None, Some(n)) => format!("A\t{}", s(&n.path)),
             (None, None) => unreachable!(),
-        }
-    }
-    let pairs = repo.pair_renames(&deleted, &added, 1_000_000).unwrap();
-    for &(i, j) in &pairs {
-        out.insert(format!("R\t{}\t{}", s(&deleted[i].path), s(&added[j].path)));
-    }
-    for (i, f) in deleted.iter().enumerate() {
-        if !pairs.iter().any(|p| p.0 == i) {
-            out.insert(format!("D\t{}", s(&f.path)));
-        }
-    }
-    for (j, f) in added.iter().enumerate() {
-        if !pairs.iter().any(|p| p.1 == j) {
-            out.insert(format!("A\t{}", s(&f.path)));
-        }
+        };
+        out.insert(line);
     }
     out
 }

@@ -3,6 +3,7 @@
 //! command leaves the monolith byte-for-byte unchanged.
 
 mod discovery;
+mod history;
 mod pipes;
 mod terminal;
 

@@ -1,8 +1,10 @@
-//! Reading the repository: tree listings, blob sizes and changed-path
-//! Bloom filters against git, and what commands say of objects the
-//! repository does not have.
+//! Reading the repository against git: tree listings, blob sizes,
+//! changed-path Bloom filters, renames and `log --follow`; and what
+//! commands say of objects the repository does not have.
 
 mod blob_sizes;
 mod bloom;
+mod follow;
 mod missing;
+mod renames;
 mod tree_listing;
