@@ -113,36 +113,13 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-/// Writes a commit of `files` (path -> content) with git2, on `parent`.
+/// Writes a commit of `files` (path -> content) on `parent`.
 fn commit(
     repo: &git2::Repository,
     files: &std::collections::BTreeMap<String, Vec<u8>>,
     parent: Option<Oid>,
 ) -> Oid {
-    let mut index = git2::Index::new().unwrap();
-    for (path, data) in files {
-        let id = repo.blob(data).unwrap();
-        let entry = git2::IndexEntry {
-            ctime: git2::IndexTime::new(0, 0),
-            mtime: git2::IndexTime::new(0, 0),
-            dev: 0,
-            ino: 0,
-            mode: 0o100644,
-            uid: 0,
-            gid: 0,
-            file_size: 0,
-            id,
-            flags: u16::try_from(path.len().min(0xfff)).unwrap(),
-            flags_extended: 0,
-            path: path.as_bytes().to_vec(),
-        };
-        index.add(&entry).unwrap();
-    }
-    let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
-    let sig = git2::Signature::new("A", "a@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let parents: Vec<git2::Commit<'_>> = parent.map(|p| repo.find_commit(p).unwrap()).into_iter().collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(None, &sig, &sig, "c", &tree, &parents).unwrap()
+    crate::support::commit_files(repo, files, parent.as_slice(), 1_700_000_000)
 }
 
 proptest! {
