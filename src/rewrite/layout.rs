@@ -106,9 +106,11 @@ impl Generations {
         };
         let start =
             |context| move |e: git2::Error| TreeError::Start { context, message: e.message().to_string() };
-        let found = crate::util::parallel::map_in_turn(
+        // The layout scan recurses once per tree level, as filtering does.
+        let found = crate::util::parallel::map_in_turn_on(
             &runs,
             threads,
+            Some(super::WORKER_STACK),
             || Repository::open(git_dir).map_err(start("opening the monolith")),
             |repo, run| -> Result<(Vec<Ownership>, Vec<u32>), TreeError> {
                 let repo = repo.as_ref().map_err(Clone::clone)?;

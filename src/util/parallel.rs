@@ -13,6 +13,19 @@ pub fn map_in_turn<T: Sync, S, R: Send>(
     init: impl Fn() -> S + Sync,
     work: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
+    map_in_turn_on(items, threads, None, init, work)
+}
+
+/// [`map_in_turn`], the threads it starts having stacks of `stack` bytes
+/// (the system's default without): for work that recurses as deep as a
+/// tree nests.
+pub fn map_in_turn_on<T: Sync, S, R: Send>(
+    items: &[T],
+    threads: usize,
+    stack: Option<usize>,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut state = init();
@@ -31,7 +44,14 @@ pub fn map_in_turn<T: Sync, S, R: Send>(
             // A thread the system will not start (a tight `ulimit -v`) only
             // means fewer: the others take its items.
             let handles: Vec<_> = (1..threads)
-                .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, worker).ok())
+                .filter_map(|_| {
+                    let builder = std::thread::Builder::new();
+                    let builder = match stack {
+                        Some(bytes) => builder.stack_size(bytes),
+                        None => builder,
+                    };
+                    builder.spawn_scoped(s, worker).ok()
+                })
                 .collect();
             let mut parts = vec![worker()];
             for h in handles {

@@ -100,3 +100,52 @@ fn a_package_nested_deeper_than_rules_reach_is_refused_by_name() {
     }
     assert!(!out.exists(), "apply wrote nothing");
 }
+
+/// A claimed module holding a tree 2,040 levels deep (git's limit is
+/// 2,048), in a history long enough that the package layouts are read on
+/// several threads: each of them has the stack for it (a thread with the
+/// system's default aborted the process), and the team keeps the file.
+#[test]
+fn a_tree_nested_near_git_s_limit_in_a_claimed_module_is_split_on_every_thread() {
+    use crate::support::NoUserConfig;
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    crate::support::git(tmp.path(), &["init", "-q", "-b", "main", repo.to_str().unwrap()]);
+    let deep = vec!["d"; 2040].join("/") + "/f.go";
+    let mut stream = String::from("blob\nmark :1\ndata 24\nmodule example.com/root\n\n");
+    for i in 0..1100 {
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter T <t@e> {} +0000\ndata 2\nc\n",
+            1_700_000_000 + i
+        ));
+        if i == 0 {
+            stream.push_str("M 100644 :1 go.mod\n");
+        }
+        if i == 1090 {
+            stream.push_str(&format!("M 100644 inline {deep}\ndata 5\ndeep\n"));
+        }
+        let n = i.to_string();
+        stream.push_str(&format!("M 100644 inline main.go\ndata {}\n{n}\n\n", n.len() + 1));
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .clean_in(&repo)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let manifest = tmp.path().join("ownership.yaml");
+    std::fs::write(&manifest, "version: 1\nteams:\n  root:\n    packages: [\"go:example.com/root\"]\n")
+        .unwrap();
+    let out = tmp.path().join("out");
+    let run = crate::support::split(
+        &repo,
+        &["apply", "--jobs", "2", "--manifest", manifest.to_str().unwrap(), "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let team = out.join("root.git");
+    let kept = crate::support::git(&team, &["cat-file", "-p", &format!("main:{deep}")]);
+    assert_eq!(kept.stdout, b"deep\n");
+}
