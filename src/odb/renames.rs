@@ -34,9 +34,10 @@ pub const MAX_SCORED_BLOB: u64 = 16 << 20;
 /// hours inside the rename limit.
 pub const WORK_BUDGET: u64 = 8 << 30;
 
-/// Ceiling on the span entries kept in memory for sources between pairs;
-/// past it, a source's spans are recomputed when needed.
-const CACHE_ENTRIES: usize = 16 << 20;
+/// Ceiling on the span entries (8 bytes each) kept in memory for sources
+/// between pairs; past it, a source's spans are recomputed when needed, so
+/// a refactoring that deletes many large files costs time, not memory.
+const CACHE_ENTRIES: usize = 4 << 20;
 
 /// Candidates kept per destination (`NUM_CANDIDATE_PER_DST`).
 const CANDIDATES: usize = 4;
