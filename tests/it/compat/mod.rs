@@ -213,13 +213,7 @@ fn splitsh_legacy_differs_where_its_rules_do() {
     apply(&src, &m, &out);
     let legacy = out.join("legacy.git");
     let subtree = out.join("sub.git");
-    let msg = |raw: &[u8]| {
-        let p = raw.windows(2).position(|w| w == b"\n\n").unwrap();
-        raw[p + 2..].to_vec()
-    };
-    let header = |raw: &[u8], key: &str| {
-        String::from_utf8_lossy(raw).lines().find(|l| l.starts_with(key)).map(str::to_string)
-    };
+    let msg = |raw: &[u8]| parts(raw).1;
 
     // A subject-only message gains a blank line; a subject + body message
     // is kept as it is.
@@ -232,20 +226,12 @@ fn splitsh_legacy_differs_where_its_rules_do() {
     let (_, k) =
         find_commit(&legacy, "before-delete", "subject after blank lines second subject line").unwrap();
     assert_eq!(msg(&k), b"subject after blank lines second subject line\n\nbody\r\n");
-    // An empty e-mail becomes nobody@example.com (git subtree keeps `<>`).
-    let (_, f) = find_commit(&legacy, "before-delete", "sub: f by someone without e-mail").unwrap();
-    assert_eq!(header(&f, "author").unwrap(), "author Ada Author <nobody@example.com> 1700001560 +0000");
+    // An empty e-mail becomes nobody@example.com (git subtree keeps `<>`);
+    // libgit2 trims crud from the ends of names (the `;`) and keeps the
+    // rest (git subtree's `read` ate the backslash too).
+    assert_libgit2_identities(&legacy);
     let (_, f) = find_commit(&subtree, "before-delete", "sub: f by someone without e-mail").unwrap();
     assert_eq!(header(&f, "author").unwrap(), "author Ada Author <> 1700001560 +0000");
-    // libgit2 trims crud from the ends of names (the `;`) and keeps the
-    // rest (git subtree's `read` ate the backslash too), and writes -0000
-    // as +0000.
-    let (_, g) = find_commit(&legacy, "before-delete", "sub: g, odd idents").unwrap();
-    assert_eq!(header(&g, "author").unwrap(), "author Odd\\Name <odd@example.com> 1700100000 +0000");
-    assert_eq!(
-        header(&g, "committer").unwrap(),
-        "committer Cy \"C\" Committer <cy@example.com> 1700100060 +0530"
-    );
     let (_, g) = find_commit(&subtree, "before-delete", "sub: g, odd idents").unwrap();
     assert_eq!(header(&g, "author").unwrap(), "author OddName <odd@example.com> 1700100000 +0000");
     // A declared Latin-1 message: splitsh copies the bytes and drops the
@@ -269,6 +255,33 @@ fn splitsh_legacy_differs_where_its_rules_do() {
     assert!(
         git(&legacy, &["rev-list", "main"]).stdout.len() < git(&subtree, &["rev-list", "main"]).stdout.len()
     );
+}
+
+/// Header lines and message of a raw commit.
+fn parts(raw: &[u8]) -> (Vec<String>, Vec<u8>) {
+    let p = raw.windows(2).position(|w| w == b"\n\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..p]).lines().map(str::to_string).collect();
+    (head, raw[p + 2..].to_vec())
+}
+
+/// The header line of a raw commit that starts with `key`.
+fn header(raw: &[u8], key: &str) -> Option<String> {
+    parts(raw).0.into_iter().find(|l| l.starts_with(&format!("{key} ")))
+}
+
+/// The identities libgit2 writes, as both splitsh modes have them on the
+/// `subtree` fixture: crud trimmed from the ends of names (the `;`, the
+/// blanks around the e-mail), `-0000` as `+0000`, an empty e-mail as
+/// nobody@example.com.
+fn assert_libgit2_identities(repo: &Path) {
+    let (_, g) = find_commit(repo, "before-delete", "sub: g, odd idents").unwrap();
+    assert_eq!(header(&g, "author").unwrap(), "author Odd\\Name <odd@example.com> 1700100000 +0000");
+    assert_eq!(
+        header(&g, "committer").unwrap(),
+        "committer Cy \"C\" Committer <cy@example.com> 1700100060 +0530"
+    );
+    let (_, f) = find_commit(repo, "before-delete", "sub: f by someone without e-mail").unwrap();
+    assert_eq!(header(&f, "author").unwrap(), "author Ada Author <nobody@example.com> 1700001560 +0000");
 }
 
 /// Like [`find_commit`], for a subject that is not UTF-8.

@@ -7,23 +7,13 @@
 use std::path::Path;
 
 use super::{
-    apply, compat_state, expected_cache, find_commit, manifest, rev_parse, run_script, subtree_split,
+    apply, assert_libgit2_identities, compat_state, expected_cache, find_commit, header, manifest, parts,
+    rev_parse, run_script, subtree_split,
 };
 use crate::support::{fixture, git};
 
 fn cat(repo: &Path, id: &str) -> Vec<u8> {
     git(repo, &["cat-file", "commit", id]).stdout
-}
-
-/// Header lines and message of a raw commit.
-fn parts(raw: &[u8]) -> (Vec<String>, Vec<u8>) {
-    let p = raw.windows(2).position(|w| w == b"\n\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..p]).lines().map(str::to_string).collect();
-    (head, raw[p + 2..].to_vec())
-}
-
-fn header(raw: &[u8], key: &str) -> Option<String> {
-    parts(raw).0.into_iter().find(|l| l.starts_with(&format!("{key} ")))
 }
 
 #[test]
@@ -79,14 +69,7 @@ fn splitsh_follows_its_rules_on_the_subtree_fixture() {
     // Identities as libgit2 writes them: crud trimmed from the ends (the
     // `;`, the blanks around the e-mail), `-0000` as `+0000`, an empty
     // e-mail as nobody@example.com, a Latin-1 name as its bytes.
-    let (_, g) = find_commit(&latest, "before-delete", "sub: g, odd idents").unwrap();
-    assert_eq!(header(&g, "author").unwrap(), "author Odd\\Name <odd@example.com> 1700100000 +0000");
-    assert_eq!(
-        header(&g, "committer").unwrap(),
-        "committer Cy \"C\" Committer <cy@example.com> 1700100060 +0530"
-    );
-    let (_, f) = find_commit(&latest, "before-delete", "sub: f by someone without e-mail").unwrap();
-    assert_eq!(header(&f, "author").unwrap(), "author Ada Author <nobody@example.com> 1700001560 +0000");
+    assert_libgit2_identities(&latest);
     let i = super::git_log_commit(&latest, "before-delete", b"sub: caf\xe9 (Latin-1, declared)").1;
     assert!(i.windows(17).any(|w| w == b"\nauthor L\xe9on <leo"));
     let j = super::git_log_commit(&latest, "before-delete", b"sub: caf\xe9 (Latin-1, undeclared)").1;
