@@ -165,10 +165,15 @@ impl Pattern {
         Ok(p)
     }
 
-    /// A pattern naming one directory (or file) exactly, as resolved packages do.
-    pub fn literal_dir(path: &[u8]) -> Pattern {
+    /// A pattern naming one directory (or file) exactly, as resolved
+    /// packages do; a path deeper than [`MAX_SEGMENTS`] is refused, as a
+    /// written pattern is.
+    pub fn literal_dir(path: &[u8]) -> Result<Pattern, PatternError> {
         let segs: Vec<Seg> =
             path.split(|&b| b == b'/').filter(|s| !s.is_empty()).map(|s| Seg::Literal(s.into())).collect();
+        if segs.len() > MAX_SEGMENTS {
+            return Err(PatternError::TooManySegments);
+        }
         // The empty path is the root: `**` matches every path.
         let segs = if segs.is_empty() { vec![Seg::DoubleStar] } else { segs };
         let mut p = Pattern {
@@ -178,7 +183,7 @@ impl Pattern {
             literal: true,
         };
         p.start = p.close(1);
-        p
+        Ok(p)
     }
 
     /// The pattern as written.
@@ -474,11 +479,14 @@ mod tests {
 
     #[test]
     fn literal_dir_root_owns_everything() {
-        let p = Pattern::literal_dir(b"");
+        let p = Pattern::literal_dir(b"").unwrap();
         assert!(p.is_match(b"x/y"));
         assert_eq!(p.classify_dir(b""), DirMatch::Whole);
-        let q = Pattern::literal_dir(b"libs/core");
+        let q = Pattern::literal_dir(b"libs/core").unwrap();
         assert!(q.is_match(b"libs/core/src/lib.rs"));
         assert!(!q.is_match(b"libs/corex/a"));
+        let deep = vec!["a"; MAX_SEGMENTS + 1].join("/");
+        assert_eq!(Pattern::literal_dir(deep.as_bytes()).unwrap_err(), PatternError::TooManySegments);
+        assert!(Pattern::literal_dir(vec!["a"; MAX_SEGMENTS].join("/").as_bytes()).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::packages::{FileSource, PackageError, PackageIndex, Selected};
 use super::{Item, Owner, Ownership, OwnershipError, Pat, ResolvedPackage, Role};
 use crate::manifest::{Loc, Manifest, PackageKind, PackageSpec, Rule};
-use crate::pattern::{Pattern, MAX_SEGMENTS};
+use crate::pattern::Pattern;
 
 impl Ownership {
     /// The rules of `manifest` with packages resolved in `files`, and the
@@ -69,15 +69,9 @@ impl Ownership {
                     }
                 },
             };
-            if let Some(path) = selected.iter().find_map(too_deep) {
-                let error = PackageError::TooDeep {
-                    spec: spec.value.to_string(),
-                    path: String::from_utf8_lossy(path).into(),
-                };
-                return Err(OwnershipError { file: file.to_string(), loc: spec.loc, error });
-            }
             for one in selected {
-                self.add_package(owner, &spec.value, spec.loc, one, index);
+                self.add_package(owner, &spec.value, spec.loc, one, index)
+                    .map_err(|error| OwnershipError { file: file.to_string(), loc: spec.loc, error })?;
             }
         }
         for p in &rule.exclude {
@@ -112,7 +106,9 @@ impl Ownership {
         })
     }
 
-    /// Adds the patterns of one selected package.
+    /// Adds the patterns of one selected package; a directory or file of
+    /// it deeper than a rule holds refuses the package (a tree may nest
+    /// deeper than any real layout: refused, not matched wrongly).
     fn add_package(
         &mut self,
         owner: Owner,
@@ -120,38 +116,39 @@ impl Ownership {
         loc: Loc,
         selected: Selected,
         index: &PackageIndex<'_>,
-    ) {
+    ) -> Result<(), PackageError> {
         let Selected { spec, resolution, notes } = selected;
+        let compile = |path: &Vec<u8>| {
+            Pattern::literal_dir(path).map_err(|_| PackageError::TooDeep {
+                spec: selector.to_string(),
+                path: String::from_utf8_lossy(path).into(),
+            })
+        };
+        let carved: Vec<Pattern> = resolution
+            .carve_outs
+            .iter()
+            .chain(&resolution.carved_files)
+            .map(compile)
+            .collect::<Result<_, _>>()?;
+        // Directories own what is below them; single files only themselves.
+        let owned: Vec<Pattern> =
+            resolution.dirs.iter().chain(&resolution.files).map(compile).collect::<Result<_, _>>()?;
         let pkg = self.packages.len();
         let item = self.items.len();
         let mut carve_outs = Vec::new();
-        for (k, path) in resolution.carve_outs.iter().chain(&resolution.carved_files).enumerate() {
+        for (k, pattern) in carved.into_iter().enumerate() {
             if k < resolution.carve_outs.len() {
-                if let Some(name) = index.name_at(resolution.kind, path) {
+                if let Some(name) = index.name_at(resolution.kind, &resolution.carve_outs[k]) {
                     self.nested.insert(self.pats.len() as u32, name);
                 }
             }
             carve_outs.push(self.pats.len() as u32);
-            self.pats.push(Pat {
-                pattern: Pattern::literal_dir(path),
-                owner,
-                role: Role::CarveOut(pkg),
-                item: usize::MAX,
-                loc,
-            });
+            self.pats.push(Pat { pattern, owner, role: Role::CarveOut(pkg), item: usize::MAX, loc });
         }
-        // Directories own what is below them; single files only themselves.
-        let paths: Vec<&Vec<u8>> = resolution.dirs.iter().chain(&resolution.files).collect();
-        let selects = (0..paths.len()).map(|k| (self.pats.len() + k) as u32).collect();
+        let selects = (0..owned.len()).map(|k| (self.pats.len() + k) as u32).collect();
         self.items.push(Item { owner, selects, carve_outs });
-        for path in paths {
-            self.pats.push(Pat {
-                pattern: Pattern::literal_dir(path),
-                owner,
-                role: Role::Package(pkg),
-                item,
-                loc,
-            });
+        for pattern in owned {
+            self.pats.push(Pat { pattern, owner, role: Role::Package(pkg), item, loc });
         }
         self.packages.push(ResolvedPackage {
             owner,
@@ -161,21 +158,8 @@ impl Ownership {
             resolution,
             notes,
         });
+        Ok(())
     }
-}
-
-/// A directory or file of `selected` with more components than a rule can
-/// hold: a tree may nest deeper than any real layout, and its package must
-/// be refused, not matched wrongly.
-fn too_deep(selected: &Selected) -> Option<&Vec<u8>> {
-    let r = &selected.resolution;
-    let depth = |p: &&Vec<u8>| p.split(|&b| b == b'/').filter(|c| !c.is_empty()).count();
-    r.dirs
-        .iter()
-        .chain(&r.files)
-        .chain(&r.carve_outs)
-        .chain(&r.carved_files)
-        .find(|p| depth(p) > MAX_SEGMENTS)
 }
 
 /// What adding one rule reads: the package index, the manifest's name for
