@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use git2::Oid;
+
 use crate::manifest::Manifest;
 use crate::odb::{Repo, ResolvedRev};
 
@@ -25,68 +27,34 @@ pub(super) fn against(
     for (t, team) in manifest.teams.iter().enumerate() {
         let name = &team.name;
         let path = dir.join(format!("{name}.git"));
-        let shown = path.display().to_string();
-        let rerun = format!("re-run `git-split apply --team {name} --out {}`", dir.display());
         let Ok(team_repo) = Repo::open(&path) else {
-            let mut f = Finding::new(
-                Kind::SplitMissingRepo,
-                Severity::Warning,
-                format!("team `{name}` has no repository at `{shown}`"),
-            );
-            f.team = Some(name.clone());
-            f.hint = Some(format!("run `git-split apply --team {name} --out {}`", dir.display()));
-            out.push(f);
+            out.push(missing_repo(name, &path, dir));
             continue;
         };
         found += 1;
-        let git = team_repo.raw();
-        // The branch named like the checked ref, else the repository's HEAD.
-        let branch = format!("refs/heads/{}", rev.name.trim_start_matches("refs/heads/"));
-        let tip =
-            git.find_reference(&branch).or_else(|_| git.head()).and_then(|r| r.peel_to_commit()).map_err(
-                |_| CheckError::Against {
-                    dir: dir.to_path_buf(),
-                    reason: format!("`{shown}` has neither a branch `{}` nor a HEAD commit", rev.name),
-                },
-            )?;
-        // Which monolith commit the tip was split from, for the message.
-        let source = std::fs::read_to_string(path.join("split").join("commit-map")).ok().and_then(|map| {
-            let tip = tip.id().to_string();
-            map.lines()
-                .rev()
-                .filter_map(|l| l.split_once(' '))
-                .find(|(_, n)| *n == tip)
-                .map(|(o, _)| o[..12.min(o.len())].to_string())
-        });
-        let rerun = match &source {
+        let tip = Tip::read(&team_repo, &path, rev, dir)?;
+        let rerun = format!("re-run `git-split apply --team {name} --out {}`", dir.display());
+        let rerun = match &tip.source {
             Some(s) => format!("its tip was rewritten from monolith commit {s}; {rerun}"),
             None => rerun,
         };
         let actual: BTreeSet<Vec<u8>> =
-            team_repo.list_tree_unsized(tip.tree_id())?.files.into_iter().map(|f| f.path).collect();
+            team_repo.list_tree_unsized(tip.tree)?.files.into_iter().map(|f| f.path).collect();
         let expected: BTreeSet<Vec<u8>> =
             crate::plan::team_paths(&head.listing, &owners, t, team.root.as_deref()).into_iter().collect();
         let prefix = team.root.as_ref().map(|r| format!("{}/", r.trim_matches('/'))).unwrap_or_default();
-        for (kind, paths, verb) in [
-            (Kind::SplitExtra, actual.difference(&expected), "holds"),
-            (Kind::SplitMissing, expected.difference(&actual), "lacks"),
+        for (kind, paths) in [
+            (Kind::SplitExtra, actual.difference(&expected)),
+            (Kind::SplitMissing, expected.difference(&actual)),
         ] {
             for p in paths {
                 let monolith_path = format!("{prefix}{}", lossy(p));
-                let mut f = Finding::new(
-                    kind,
-                    Severity::Error,
-                    match kind {
-                        Kind::SplitExtra => format!(
-                            "`{name}.git` {verb} `{monolith_path}`, which team `{name}` does not keep at `{}`",
-                            rev.name
-                        ),
-                        _ => format!(
-                            "`{name}.git` {verb} `{monolith_path}`, which team `{name}` keeps at `{}`",
-                            rev.name
-                        ),
-                    },
-                );
+                let what = match kind {
+                    Kind::SplitExtra => format!("holds `{monolith_path}`, which team `{name}` does not keep"),
+                    _ => format!("lacks `{monolith_path}`, which team `{name}` keeps"),
+                };
+                let mut f =
+                    Finding::new(kind, Severity::Error, format!("`{name}.git` {what} at `{}`", rev.name));
                 f.path = Some(monolith_path);
                 f.team = Some(name.clone());
                 f.hint = Some(rerun.clone());
@@ -101,4 +69,50 @@ pub(super) fn against(
         });
     }
     Ok(out)
+}
+
+/// A team with no repository under `dir`.
+fn missing_repo(name: &str, path: &Path, dir: &Path) -> Finding {
+    let mut f = Finding::new(
+        Kind::SplitMissingRepo,
+        Severity::Warning,
+        format!("team `{name}` has no repository at `{}`", path.display()),
+    );
+    f.team = Some(name.to_string());
+    f.hint = Some(format!("run `git-split apply --team {name} --out {}`", dir.display()));
+    f
+}
+
+/// The commit of a team repository that is compared.
+struct Tip {
+    /// Its tree.
+    tree: Oid,
+    /// The monolith commit it was split from, abbreviated, when the commit
+    /// map says.
+    source: Option<String>,
+}
+
+impl Tip {
+    /// The branch named like the checked ref, else the repository's HEAD.
+    fn read(team_repo: &Repo, path: &Path, rev: &ResolvedRev, dir: &Path) -> Result<Tip, CheckError> {
+        let git = team_repo.raw();
+        let branch = format!("refs/heads/{}", rev.name.trim_start_matches("refs/heads/"));
+        let tip = git
+            .find_reference(&branch)
+            .or_else(|_| git.head())
+            .and_then(|r| r.peel_to_commit())
+            .map_err(|_| CheckError::Against {
+                dir: dir.to_path_buf(),
+                reason: format!("`{}` has neither a branch `{}` nor a HEAD commit", path.display(), rev.name),
+            })?;
+        let source = std::fs::read_to_string(path.join("split").join("commit-map")).ok().and_then(|map| {
+            let tip = tip.id().to_string();
+            map.lines()
+                .rev()
+                .filter_map(|l| l.split_once(' '))
+                .find(|(_, n)| *n == tip)
+                .map(|(o, _)| o[..12.min(o.len())].to_string())
+        });
+        Ok(Tip { tree: tip.tree_id(), source })
+    }
 }

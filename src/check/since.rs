@@ -11,7 +11,7 @@ use crate::odb::renames;
 use crate::odb::repo::ctx;
 use crate::odb::{GitError, Repo, ResolvedRev};
 use crate::ownership::packages::is_package_manifest;
-use crate::ownership::{Owner, Reason};
+use crate::ownership::{Owner, Ownership, Reason};
 use crate::pattern::{Pattern, State};
 
 use super::finding::{overlap, skipped_manifest, stale_pattern, unowned};
@@ -132,35 +132,68 @@ pub(super) fn since(
         return Ok((new_findings(repo, manifest, rev, base, &base_manifest, &changes)?, judged));
     }
     let head = Side::load(repo, manifest, rev.tree, false)?;
-    // Package resolution can change with a package manifest, and then the
-    // owners of unchanged files too: compare both sides' resolutions.
-    let touches_packages = head.has_packages
-        && changes.iter().flat_map(|c| c.old.iter().chain(&c.new)).any(|p| is_package_manifest(p));
-    if touches_packages || !head.unresolved.is_empty() {
-        let base_side = Side::load(repo, manifest, base.tree, false)?;
-        let resolutions = |s: &Side| -> Vec<String> {
-            let mut v: Vec<String> = s
-                .ownership
-                .packages
-                .iter()
-                .map(|p| {
-                    format!("{:?} {} {:?} {:?}", p.owner, p.spec, p.resolution.dirs, p.resolution.carve_outs)
-                })
-                .collect();
-            v.extend(s.unresolved.iter().map(|(o, e)| format!("{o:?} {e}")));
-            v
-        };
-        if resolutions(&base_side) != resolutions(&head) {
-            return Ok((new_findings(repo, manifest, rev, base, manifest, &changes)?, judged));
+    if resolutions_differ(repo, manifest, base, &head, &changes)? {
+        return Ok((new_findings(repo, manifest, rev, base, manifest, &changes)?, judged));
+    }
+    let o = &head.ownership;
+    let mut out = changed_file_findings(repo, manifest, rev, o, &changes)?;
+    out.extend(stale_pattern_findings(repo, manifest, rev, &changes)?);
+    // Same resolutions on both sides: an unresolved package was already so.
+    let touched: BTreeSet<String> = changes.iter().filter_map(|c| c.new.as_ref()).map(|p| lossy(p)).collect();
+    for (path, reason) in &o.skipped_manifests {
+        if touched.contains(path) {
+            out.push(skipped_manifest(path, reason));
         }
     }
+    out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
+    Ok((out, judged))
+}
 
-    let names = head.ownership.team_names();
-    let o = &head.ownership;
+/// Whether package resolution differs between the two sides. It can change
+/// with a package manifest, and then the owners of unchanged files change
+/// too, so a change that touches one compares both sides' resolutions.
+fn resolutions_differ(
+    repo: &Repo,
+    manifest: &Manifest,
+    base: &ResolvedRev,
+    head: &Side,
+    changes: &[Change],
+) -> Result<bool, CheckError> {
+    let touches_packages = head.has_packages
+        && changes.iter().flat_map(|c| c.old.iter().chain(&c.new)).any(|p| is_package_manifest(p));
+    if !touches_packages && head.unresolved.is_empty() {
+        return Ok(false);
+    }
+    let base_side = Side::load(repo, manifest, base.tree, false)?;
+    let resolutions = |s: &Side| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .ownership
+            .packages
+            .iter()
+            .map(|p| {
+                format!("{:?} {} {:?} {:?}", p.owner, p.spec, p.resolution.dirs, p.resolution.carve_outs)
+            })
+            .collect();
+        v.extend(s.unresolved.iter().map(|(o, e)| format!("{o:?} {e}")));
+        v
+    };
+    Ok(resolutions(&base_side) != resolutions(head))
+}
+
+/// The unowned and overlap findings of the files the change adds or
+/// modifies, each with its hint.
+fn changed_file_findings(
+    repo: &Repo,
+    manifest: &Manifest,
+    rev: &ResolvedRev,
+    o: &Ownership,
+    changes: &[Change],
+) -> Result<Vec<Finding>, CheckError> {
+    let names = o.team_names();
     let mut out = Vec::new();
     // Shared by all new files, so a directory is walked once.
     let mut near = Neighbours::default();
-    for c in &changes {
+    for c in changes {
         let Some(new) = &c.new else { continue };
         if c.old.as_ref() == Some(new) {
             continue;
@@ -202,14 +235,24 @@ pub(super) fn since(
             out.push(f);
         }
     }
+    Ok(out)
+}
 
-    // A pattern went stale only if a file it matched went away.
+/// The patterns the change made stale: a pattern went stale only if a file
+/// it matched went away and it matches nothing at the ref.
+fn stale_pattern_findings(
+    repo: &Repo,
+    manifest: &Manifest,
+    rev: &ResolvedRev,
+    changes: &[Change],
+) -> Result<Vec<Finding>, CheckError> {
     let git = repo.raw();
     let head_tree = git.find_tree(rev.tree).map_err(ctx(format!("reading tree {}", rev.tree)))?;
     let gone: Vec<&Vec<u8>> =
         changes.iter().filter(|c| c.old.is_some() && c.old != c.new).filter_map(|c| c.old.as_ref()).collect();
     let mut rules: Vec<(Option<String>, &Rule)> = vec![(None, &manifest.shared)];
     rules.extend(manifest.teams.iter().map(|t| (Some(t.name.clone()), &t.rule)));
+    let mut out = Vec::new();
     for (team, rule) in rules {
         for (list, exclude) in [(&rule.paths, false), (&rule.exclude, true)] {
             for p in list {
@@ -224,15 +267,7 @@ pub(super) fn since(
             }
         }
     }
-    // Same resolutions on both sides: an unresolved package was already so.
-    let touched: BTreeSet<String> = changes.iter().filter_map(|c| c.new.as_ref()).map(|p| lossy(p)).collect();
-    for (path, reason) in &o.skipped_manifests {
-        if touched.contains(path) {
-            out.push(skipped_manifest(path, reason));
-        }
-    }
-    out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
-    Ok((out, judged))
+    Ok(out)
 }
 
 /// The dependency findings at `head` that are not findings at `base`, both
