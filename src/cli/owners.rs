@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use git_split::odb::follow::{follow, StepKind};
 use git_split::odb::Repo;
-use git_split::ownership::{Owner, Reason};
+use git_split::odb::TreeFile;
+use git_split::ownership::{Owner, Owners, Reason};
 use git_split::plan::Snapshot;
 
 use super::output::{self, style};
@@ -123,51 +124,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     for path in paths {
         let exp = o.explain(path.as_bytes());
         let why_not = o.why_not(path.as_bytes(), &exp);
-        let mut matched_by = Vec::new();
-        let mut excluded_by = Vec::new();
-        for (owner, reason) in exp.reasons {
-            let mut m = Match {
-                team: team_name(owner),
-                pattern: None,
-                package: None,
-                carved_out: None,
-                nested_package: None,
-            };
-            match reason {
-                Reason::Pattern(p) => m.pattern = Some(p),
-                Reason::Package(p) => m.package = Some(p),
-                Reason::Excluded(p) => {
-                    m.pattern = Some(p);
-                    excluded_by.push(m);
-                    continue;
-                }
-                Reason::CarvedOut { package, dir, nested } => {
-                    m.package = Some(package);
-                    m.carved_out = Some(dir);
-                    m.nested_package = nested;
-                    excluded_by.push(m);
-                    continue;
-                }
-            }
-            matched_by.push(m);
-        }
-        let prefix = format!("{path}/");
-        let mut kind = "missing";
-        let mut files = 0u64;
-        let mut per_team = vec![0u64; names.len()];
-        let mut any_shared = false;
-        for (f, own) in snap.listing.files.iter().zip(&assignment.owners) {
-            if f.path == path.as_bytes() {
-                kind = "file";
-            } else if path.is_empty() || f.path.starts_with(prefix.as_bytes()) {
-                kind = "directory";
-                files += 1;
-                any_shared |= own.shared;
-                for &t in own.teams.iter() {
-                    per_team[t as usize] += 1;
-                }
-            }
-        }
+        let (matched_by, excluded_by) = matches(exp.reasons, &team_name);
+        let Scope { kind, files, per_team, any_shared } =
+            Scope::of(&path, &snap.listing.files, &assignment.owners, names.len());
         let is_dir = kind == "directory";
         // A directory's owners are those of its files: a team whose rules
         // match the directory but whose `exclude` takes every file in it
@@ -180,6 +139,12 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             (exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(), exp.owners.shared)
         };
         let why_unowned = why_not.filter(|_| !is_dir && teams.is_empty() && !shared);
+        let (history, history_bounded) = if args.history && kind == "file" {
+            let (moves, bounded) = history(&ctx.repo, &snap, ctx.rev.commit, &path)?;
+            (Some(moves), bounded)
+        } else {
+            (None, false)
+        };
         reports.push(PathReport {
             path,
             kind,
@@ -199,16 +164,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             } else {
                 Vec::new()
             },
-            history: None,
-            history_bounded: false,
+            history,
+            history_bounded,
         });
-        if args.history && kind == "file" {
-            let (moves, bounded) =
-                history(&ctx.repo, &snap, ctx.rev.commit, &reports[reports.len() - 1].path)?;
-            let report = reports.last_mut().expect("just pushed");
-            report.history = Some(moves);
-            report.history_bounded = bounded;
-        }
     }
     let report = Report { paths: reports };
     match args.format {
@@ -216,6 +174,76 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         Format::Text => text(&report)?,
     }
     Ok(())
+}
+
+/// The rules that match a path, split into those that give it an owner
+/// and those that take it away (an `exclude`, a carve-out).
+fn matches(
+    reasons: Vec<(Owner, Reason)>,
+    team_name: &dyn Fn(Owner) -> Option<String>,
+) -> (Vec<Match>, Vec<Match>) {
+    let mut matched_by = Vec::new();
+    let mut excluded_by = Vec::new();
+    for (owner, reason) in reasons {
+        let mut m = Match {
+            team: team_name(owner),
+            pattern: None,
+            package: None,
+            carved_out: None,
+            nested_package: None,
+        };
+        match reason {
+            Reason::Pattern(p) => m.pattern = Some(p),
+            Reason::Package(p) => m.package = Some(p),
+            Reason::Excluded(p) => {
+                m.pattern = Some(p);
+                excluded_by.push(m);
+                continue;
+            }
+            Reason::CarvedOut { package, dir, nested } => {
+                m.package = Some(package);
+                m.carved_out = Some(dir);
+                m.nested_package = nested;
+                excluded_by.push(m);
+                continue;
+            }
+        }
+        matched_by.push(m);
+    }
+    (matched_by, excluded_by)
+}
+
+/// What a path names in the listing, and for a directory who owns its files.
+struct Scope {
+    /// "file", "directory" or "missing".
+    kind: &'static str,
+    /// A directory's files.
+    files: u64,
+    /// A directory's files owned by each team, by team index.
+    per_team: Vec<u64>,
+    /// Whether any of a directory's files is shared.
+    any_shared: bool,
+}
+
+impl Scope {
+    /// The scope of `path` (the root when empty) among `files`.
+    fn of(path: &str, files: &[TreeFile], owners: &[Owners], teams: usize) -> Scope {
+        let prefix = format!("{path}/");
+        let mut scope = Scope { kind: "missing", files: 0, per_team: vec![0; teams], any_shared: false };
+        for (f, own) in files.iter().zip(owners) {
+            if f.path == path.as_bytes() {
+                scope.kind = "file";
+            } else if path.is_empty() || f.path.starts_with(prefix.as_bytes()) {
+                scope.kind = "directory";
+                scope.files += 1;
+                scope.any_shared |= own.shared;
+                for &t in own.teams.iter() {
+                    scope.per_team[t as usize] += 1;
+                }
+            }
+        }
+        scope
+    }
 }
 
 /// The moves `git log --follow` finds for the file at `path`, each earlier
