@@ -123,9 +123,9 @@ const MAX_MATCH_WORK: usize = 50_000_000;
 /// Every package of one kind in one tree.
 pub(super) struct Table {
     entries: Vec<Entry>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: ByKey,
     /// Former names -> `(entry, index in its former)`.
-    by_former: HashMap<String, Vec<(usize, usize)>>,
+    by_former: ByFormer,
     /// Directories that start another package, sorted and deduplicated.
     boundaries: Vec<Vec<u8>>,
     /// Every workspace declared in the tree, with the members it selects
@@ -140,61 +140,7 @@ impl Table {
     /// Scans the tree once, reading only the files named like a manifest (or
     /// like a workspace declaration).
     pub fn build(files: &dyn FileSource, kind: &ManifestKind) -> Result<Table, ReadError> {
-        let rules = match &kind.boundaries {
-            Boundaries::Workspaces(rules) => Some(*rules),
-            _ => None,
-        };
-        let extra: &[&str] = rules.map_or(&[], |r| r.files);
-        let mut manifests = Vec::new();
-        let mut manifest_dirs = Vec::new();
-        let mut workspaces = Vec::new();
-        let mut skipped = Vec::new();
-        for path in files.paths() {
-            // Nearly no path is a manifest: test the name's tail before
-            // searching for the last `/` (this runs per path and per kind).
-            let named = |names: &[&str]| names.iter().any(|n| path.ends_with(n.as_bytes()));
-            if !named(kind.file_names) && !named(extra) {
-                continue;
-            }
-            let (dir, name) = split_dir(path);
-            let is_manifest = kind.file_names.iter().any(|n| n.as_bytes() == name);
-            if !is_manifest && !extra.iter().any(|n| n.as_bytes() == name) {
-                continue;
-            }
-            if let Some(skip) = kind.skip_component {
-                if components(dir).any(|c| c == skip.as_bytes()) {
-                    continue;
-                }
-            }
-            if is_manifest {
-                manifest_dirs.push(dir.to_vec());
-            }
-            if let Some(size) = files.too_large(path)? {
-                skipped.push((lossy(path), format!("{size} bytes: larger than 8 MiB, not read")));
-                continue;
-            }
-            let Some(text) = files.read(path)? else {
-                skipped.push((lossy(path), "not a regular file".to_string()));
-                continue;
-            };
-            let parsed = match rules {
-                Some(rules) => (rules.read)(name, dir, &text),
-                None => (kind.parse)(dir, &text).map(|found| (found, None)),
-            };
-            match parsed {
-                Ok((mut found, workspace)) => {
-                    for former in found.iter_mut().flat_map(|e| e.former.iter_mut()) {
-                        former.manifest = lossy(path);
-                    }
-                    manifests.push((dir.to_vec(), found));
-                    if let Some(Workspace { members: Err(reason), .. }) = &workspace {
-                        skipped.push((lossy(path), reason.clone()));
-                    }
-                    workspaces.extend(workspace.map(|w| (path.to_vec(), w)));
-                }
-                Err(reason) => skipped.push((lossy(path), reason)),
-            }
-        }
+        let Scan { manifests, manifest_dirs, workspaces, mut skipped } = Scan::read(files, kind)?;
         let entries = (kind.link)(manifests);
         let mut memberships = Vec::new();
         let mut boundaries = match kind.boundaries {
@@ -208,22 +154,7 @@ impl Table {
         };
         boundaries.sort();
         boundaries.dedup();
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            for k in &e.keys {
-                let slot = by_key.entry((kind.normalize)(k)).or_default();
-                // An entry whose spellings normalise alike must count once.
-                if slot.last() != Some(&i) {
-                    slot.push(i);
-                }
-            }
-        }
-        let mut by_former: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            for (j, f) in e.former.iter().enumerate() {
-                by_former.entry((kind.normalize)(&f.name)).or_default().push((i, j));
-            }
-        }
+        let (by_key, by_former) = index_names(&entries, kind.normalize);
         Ok(Table {
             entries,
             by_key,
@@ -377,6 +308,107 @@ fn carve_outs(boundaries: &[Vec<u8>], dirs: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The manifests and workspace declarations of one tree, read and parsed.
+struct Scan {
+    /// Each manifest's directory with the packages it declares.
+    manifests: Vec<(Vec<u8>, Vec<Entry>)>,
+    /// The directory of every manifest, parsed or not.
+    manifest_dirs: Vec<Vec<u8>>,
+    /// Each workspace declaration's path with what it declares.
+    workspaces: Vec<(Vec<u8>, Workspace)>,
+    /// Manifests that could not be used, as `(path, reason)`.
+    skipped: Vec<(String, String)>,
+}
+
+impl Scan {
+    /// Reads every file of the tree named like one of `kind`'s manifests or
+    /// workspace declarations.
+    fn read(files: &dyn FileSource, kind: &ManifestKind) -> Result<Scan, ReadError> {
+        let rules = match &kind.boundaries {
+            Boundaries::Workspaces(rules) => Some(*rules),
+            _ => None,
+        };
+        let extra: &[&str] = rules.map_or(&[], |r| r.files);
+        let mut manifests = Vec::new();
+        let mut manifest_dirs = Vec::new();
+        let mut workspaces = Vec::new();
+        let mut skipped = Vec::new();
+        for path in files.paths() {
+            // Nearly no path is a manifest: test the name's tail before
+            // searching for the last `/` (this runs per path and per kind).
+            let named = |names: &[&str]| names.iter().any(|n| path.ends_with(n.as_bytes()));
+            if !named(kind.file_names) && !named(extra) {
+                continue;
+            }
+            let (dir, name) = split_dir(path);
+            let is_manifest = kind.file_names.iter().any(|n| n.as_bytes() == name);
+            if !is_manifest && !extra.iter().any(|n| n.as_bytes() == name) {
+                continue;
+            }
+            if let Some(skip) = kind.skip_component {
+                if components(dir).any(|c| c == skip.as_bytes()) {
+                    continue;
+                }
+            }
+            if is_manifest {
+                manifest_dirs.push(dir.to_vec());
+            }
+            if let Some(size) = files.too_large(path)? {
+                skipped.push((lossy(path), format!("{size} bytes: larger than 8 MiB, not read")));
+                continue;
+            }
+            let Some(text) = files.read(path)? else {
+                skipped.push((lossy(path), "not a regular file".to_string()));
+                continue;
+            };
+            let parsed = match rules {
+                Some(rules) => (rules.read)(name, dir, &text),
+                None => (kind.parse)(dir, &text).map(|found| (found, None)),
+            };
+            match parsed {
+                Ok((mut found, workspace)) => {
+                    for former in found.iter_mut().flat_map(|e| e.former.iter_mut()) {
+                        former.manifest = lossy(path);
+                    }
+                    manifests.push((dir.to_vec(), found));
+                    if let Some(Workspace { members: Err(reason), .. }) = &workspace {
+                        skipped.push((lossy(path), reason.clone()));
+                    }
+                    workspaces.extend(workspace.map(|w| (path.to_vec(), w)));
+                }
+                Err(reason) => skipped.push((lossy(path), reason)),
+            }
+        }
+        Ok(Scan { manifests, manifest_dirs, workspaces, skipped })
+    }
+}
+
+/// Normalised names -> entries.
+type ByKey = HashMap<String, Vec<usize>>;
+/// Normalised former names -> `(entry, index in its former)`.
+type ByFormer = HashMap<String, Vec<(usize, usize)>>;
+
+/// The entries by normalised name and by normalised former name.
+fn index_names(entries: &[Entry], normalize: fn(&str) -> String) -> (ByKey, ByFormer) {
+    let mut by_key = ByKey::new();
+    for (i, e) in entries.iter().enumerate() {
+        for k in &e.keys {
+            let slot = by_key.entry(normalize(k)).or_default();
+            // An entry whose spellings normalise alike must count once.
+            if slot.last() != Some(&i) {
+                slot.push(i);
+            }
+        }
+    }
+    let mut by_former = ByFormer::new();
+    for (i, e) in entries.iter().enumerate() {
+        for (j, f) in e.former.iter().enumerate() {
+            by_former.entry(normalize(&f.name)).or_default().push((i, j));
+        }
+    }
+    (by_key, by_former)
 }
 
 /// Splits `a/b/file` into (`a/b`, `file`); a top-level file has dir `b""`.
