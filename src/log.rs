@@ -49,7 +49,27 @@ pub fn label(
     limit: Option<usize>,
 ) -> Result<Vec<LabeledCommit>, LogError> {
     let git = repo.raw();
-    let mut walk = git.revwalk().map_err(ctx("starting a revision walk"))?;
+    let walk = walk(repo, range)?;
+    let mut labeler = Labeler {
+        git,
+        ownership,
+        names: ownership.team_names(),
+        src: Source::new(git, repo.packs()).map_err(ctx("opening the repository's objects"))?,
+        layouts: (!ownership.packages.is_empty()).then(|| Layouts::new(manifest, ownership)),
+    };
+    let mut out = Vec::new();
+    for oid in walk {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        out.push(labeler.label(oid.map_err(ctx("walking commits"))?)?);
+    }
+    Ok(out)
+}
+
+/// The commits of `range`, newest first.
+fn walk<'r>(repo: &'r Repo, range: &str) -> Result<git2::Revwalk<'r>, LogError> {
+    let mut walk = repo.raw().revwalk().map_err(ctx("starting a revision walk"))?;
     walk.set_sorting(Sort::TIME).map_err(ctx("sorting the walk"))?;
     if let Some((from, to)) = range.split_once("..") {
         let to = if to.is_empty() { "HEAD" } else { to };
@@ -60,22 +80,32 @@ pub fn label(
     } else {
         walk.push(repo.resolve(range)?.commit).map_err(ctx(format!("walking {range}")))?;
     }
-    let names = ownership.team_names();
-    let src = Source::new(git, repo.packs()).map_err(ctx("opening the repository's objects"))?;
-    let mut layouts = (!ownership.packages.is_empty()).then(|| Layouts::new(manifest, ownership));
-    let view_of =
-        |layouts: &mut Option<Layouts<'_>>, commit: Oid, tree: Oid| -> Result<Option<u32>, LogError> {
-            Ok(match layouts {
-                Some(l) => Some(l.view_of(&src, commit, tree)?),
-                None => None,
-            })
-        };
-    let mut out = Vec::new();
-    for oid in walk {
-        if limit.is_some_and(|l| out.len() >= l) {
-            break;
-        }
-        let oid: Oid = oid.map_err(ctx("walking commits"))?;
+    Ok(walk)
+}
+
+/// What labelling a commit reads.
+struct Labeler<'a> {
+    git: &'a git2::Repository,
+    /// The rules at the split ref.
+    ownership: &'a Ownership,
+    names: &'a [String],
+    src: Source<'a>,
+    /// Each commit's own package resolution, when the rules name packages.
+    layouts: Option<Layouts<'a>>,
+}
+
+impl Labeler<'_> {
+    /// The package view of a commit, when the rules name packages.
+    fn view_of(&mut self, commit: Oid, tree: Oid) -> Result<Option<u32>, LogError> {
+        Ok(match &mut self.layouts {
+            Some(l) => Some(l.view_of(&self.src, commit, tree)?),
+            None => None,
+        })
+    }
+
+    /// The teams whose files `oid` changed against its first parent.
+    fn label(&mut self, oid: Oid) -> Result<LabeledCommit, LogError> {
+        let git = self.git;
         let commit = git.find_commit(oid).map_err(ctx(format!("reading commit {oid}")))?;
         let tree = commit.tree().map_err(ctx(format!("reading the tree of {oid}")))?;
         let parent_tree = match commit.parent(0) {
@@ -89,10 +119,10 @@ pub fn label(
             .map_err(ctx(format!("diffing {oid}")))?;
         let views = [
             match commit.parent(0) {
-                Ok(p) => view_of(&mut layouts, p.id(), p.tree_id())?,
+                Ok(p) => self.view_of(p.id(), p.tree_id())?,
                 Err(_) => None,
             },
-            view_of(&mut layouts, oid, tree.id())?,
+            self.view_of(oid, tree.id())?,
         ];
         let mut teams = std::collections::BTreeSet::new();
         let mut shared = false;
@@ -103,25 +133,24 @@ pub fn label(
                 if !file.exists() {
                     continue;
                 }
-                let rules = match (&layouts, view) {
+                let rules = match (&self.layouts, view) {
                     (Some(l), Some(v)) => l.view(v),
-                    _ => ownership,
+                    _ => self.ownership,
                 };
                 let owners = rules.owners(path);
                 shared |= owners.shared;
                 unowned |= owners.is_unowned();
-                teams.extend(owners.teams.iter().map(|&t| names[t as usize].clone()));
+                teams.extend(owners.teams.iter().map(|&t| self.names[t as usize].clone()));
             }
         }
         let subject =
             String::from_utf8_lossy(commit.message_bytes()).lines().next().unwrap_or("").to_string();
-        out.push(LabeledCommit {
+        Ok(LabeledCommit {
             sha: oid.to_string(),
             subject,
             teams: teams.into_iter().collect(),
             shared,
             unowned,
-        });
+        })
     }
-    Ok(out)
 }
