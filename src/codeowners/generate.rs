@@ -233,30 +233,7 @@ fn github_lines(
         tree.solve(&Spec { labels, k, care, no_empty_lines: false, patterns: &patterns, sure, base: None })
     };
     let baseline = main_spec(&all)?;
-    let ext = |name: &[u8]| -> Option<String> {
-        let name = std::str::from_utf8(name).ok()?;
-        let (_, e) = name.rsplit_once('.')?;
-        (!e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
-            .then(|| e.to_string())
-    };
-    let mut file_ext: Vec<Option<String>> = vec![None; labels.len()];
-    for node in &tree.nodes {
-        for (name, i) in &node.files {
-            file_ext[*i] = ext(name);
-        }
-    }
-    // `*.E` would also own a directory named `x.E`, which GitLab reads otherwise.
-    let dir_exts: BTreeSet<String> =
-        tree.nodes.iter().filter_map(|n| n.path.rsplit(|&b| b == b'/').next().and_then(ext)).collect();
-    // Extensions worth trying: the most common ones, of three files or more.
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for e in file_ext.iter().flatten() {
-        *counts.entry(e.clone()).or_default() += 1;
-    }
-    let mut candidates: Vec<(usize, String)> =
-        counts.into_iter().filter(|(e, n)| *n >= 3 && !dir_exts.contains(e)).map(|(e, n)| (n, e)).collect();
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    candidates.truncate(MAX_EXTENSIONS);
+    let (file_ext, candidates) = extension_candidates(tree, labels.len());
     let (mut best_cost, mut best_lines) = (baseline.cost, baseline.lines);
     let mut chosen: Vec<String> = Vec::new();
     for (_, e) in candidates {
@@ -268,35 +245,7 @@ fn github_lines(
         let mut cost = main.cost;
         let mut lines = main.lines.clone();
         for e in &trial {
-            let care: Vec<bool> = file_ext.iter().map(|x| x.as_deref() == Some(e.as_str())).collect();
-            let tail_patterns: Vec<Option<String>> = tree
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(d, n)| {
-                    // Extension lines refine a directory line, as people write
-                    // them (`/svc/` then `/svc/**/*.gen`); owning a directory
-                    // by one extension alone would leave its other files, and
-                    // those added later, to nobody.
-                    if !main.covered[d] {
-                        None
-                    } else if d == 0 {
-                        Some(format!("*.{e}"))
-                    } else {
-                        n.pattern.as_ref().map(|p| format!("{p}**/*.{e}"))
-                    }
-                })
-                .collect();
-            let guesses = vec![false; tree.nodes.len()];
-            let tail = tree.solve(&Spec {
-                labels,
-                k,
-                care: &care,
-                no_empty_lines: false,
-                patterns: &tail_patterns,
-                sure: &guesses,
-                base: Some(&main.effective),
-            })?;
+            let tail = extension_tail(tree, &main, e, &file_ext, labels, k)?;
             cost = cost.saturating_add(tail.cost);
             lines.extend(tail.lines);
         }
@@ -305,6 +254,75 @@ fn github_lines(
         }
     }
     Ok(best_lines)
+}
+
+/// Each file's extension, by label index, and the extensions worth an
+/// extension line: the most common ones, of three files or more.
+fn extension_candidates(tree: &Tree, files: usize) -> (Vec<Option<String>>, Vec<(usize, String)>) {
+    let ext = |name: &[u8]| -> Option<String> {
+        let name = std::str::from_utf8(name).ok()?;
+        let (_, e) = name.rsplit_once('.')?;
+        (!e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
+            .then(|| e.to_string())
+    };
+    let mut file_ext: Vec<Option<String>> = vec![None; files];
+    for node in &tree.nodes {
+        for (name, i) in &node.files {
+            file_ext[*i] = ext(name);
+        }
+    }
+    // `*.E` would also own a directory named `x.E`, which GitLab reads otherwise.
+    let dir_exts: BTreeSet<String> =
+        tree.nodes.iter().filter_map(|n| n.path.rsplit(|&b| b == b'/').next().and_then(ext)).collect();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in file_ext.iter().flatten() {
+        *counts.entry(e.clone()).or_default() += 1;
+    }
+    let mut candidates: Vec<(usize, String)> =
+        counts.into_iter().filter(|(e, n)| *n >= 3 && !dir_exts.contains(e)).map(|(e, n)| (n, e)).collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    candidates.truncate(MAX_EXTENSIONS);
+    (file_ext, candidates)
+}
+
+/// The extension lines for `e` placed after `main`'s lines.
+fn extension_tail(
+    tree: &Tree,
+    main: &Solution,
+    e: &str,
+    file_ext: &[Option<String>],
+    labels: &[usize],
+    k: usize,
+) -> Result<Solution, GenerateError> {
+    let care: Vec<bool> = file_ext.iter().map(|x| x.as_deref() == Some(e)).collect();
+    let tail_patterns: Vec<Option<String>> = tree
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(d, n)| {
+            // Extension lines refine a directory line, as people write
+            // them (`/svc/` then `/svc/**/*.gen`); owning a directory
+            // by one extension alone would leave its other files, and
+            // those added later, to nobody.
+            if !main.covered[d] {
+                None
+            } else if d == 0 {
+                Some(format!("*.{e}"))
+            } else {
+                n.pattern.as_ref().map(|p| format!("{p}**/*.{e}"))
+            }
+        })
+        .collect();
+    let guesses = vec![false; tree.nodes.len()];
+    tree.solve(&Spec {
+        labels,
+        k,
+        care: &care,
+        no_empty_lines: false,
+        patterns: &tail_patterns,
+        sure: &guesses,
+        base: Some(&main.effective),
+    })
 }
 
 /// Extensions tried for extension lines (each try is a few passes over the tree).
