@@ -160,52 +160,10 @@ impl CodeOwners {
             }
             let tokens = tokenize(trimmed);
             let Some(first) = tokens.first() else { continue };
-            let mut owners: Vec<String> = tokens[1..].to_vec();
-            let mut pattern = first.clone();
-            let mut negated = false;
-            if let Some(rest) = pattern.strip_prefix('!') {
-                if syntax == Syntax::GitHub {
-                    co.problems.push(Problem {
-                        line,
-                        message: format!(
-                            "`{pattern}`: GitHub does not support `!` negation; the line is skipped"
-                        ),
-                    });
-                    continue;
-                }
-                negated = true;
-                pattern = rest.to_string();
+            match parse_rule(syntax, line, first, &tokens[1..], section, &defaults[section]) {
+                Ok(rule) => co.rules.push(rule),
+                Err(message) => co.problems.push(Problem { line, message }),
             }
-            if syntax == Syntax::GitLab && owners.is_empty() && !negated {
-                owners = defaults[section].clone();
-                if owners.is_empty() {
-                    co.problems.push(Problem {
-                        line,
-                        message: format!(
-                            "`{pattern}` has no owners and its section no default owners; GitLab rejects it"
-                        ),
-                    });
-                    continue;
-                }
-            }
-            if pattern.len() > MAX_PATTERN_BYTES {
-                co.problems.push(Problem {
-                    line,
-                    message: format!(
-                        "a pattern of {} bytes, longer than any path; git-split skips the line",
-                        pattern.len()
-                    ),
-                });
-                continue;
-            }
-            let matcher = match Matcher::new(&pattern, syntax) {
-                Ok(m) => m,
-                Err(message) => {
-                    co.problems.push(Problem { line, message: format!("`{pattern}`: {message}") });
-                    continue;
-                }
-            };
-            co.rules.push(Rule { line, pattern: first.clone(), owners, negated, section, matcher });
         }
         co.index();
         co
@@ -317,6 +275,44 @@ impl CodeOwners {
         }
         set.into_iter().collect()
     }
+}
+
+/// The rule of one CODEOWNERS line (`first` its pattern, `owners` the rest),
+/// or why the platform skips the line.
+fn parse_rule(
+    syntax: Syntax,
+    line: usize,
+    first: &str,
+    owners: &[String],
+    section: usize,
+    section_defaults: &[String],
+) -> Result<Rule, String> {
+    let mut owners = owners.to_vec();
+    let mut pattern = first.to_string();
+    let mut negated = false;
+    if let Some(rest) = pattern.strip_prefix('!') {
+        if syntax == Syntax::GitHub {
+            return Err(format!("`{pattern}`: GitHub does not support `!` negation; the line is skipped"));
+        }
+        negated = true;
+        pattern = rest.to_string();
+    }
+    if syntax == Syntax::GitLab && owners.is_empty() && !negated {
+        owners = section_defaults.to_vec();
+        if owners.is_empty() {
+            return Err(format!(
+                "`{pattern}` has no owners and its section no default owners; GitLab rejects it"
+            ));
+        }
+    }
+    if pattern.len() > MAX_PATTERN_BYTES {
+        return Err(format!(
+            "a pattern of {} bytes, longer than any path; git-split skips the line",
+            pattern.len()
+        ));
+    }
+    let matcher = Matcher::new(&pattern, syntax).map_err(|message| format!("`{pattern}`: {message}"))?;
+    Ok(Rule { line, pattern: first.to_string(), owners, negated, section, matcher })
 }
 
 /// `[Name]`, `^[Name]`, `[Name][2]`, each optionally followed by owners.
