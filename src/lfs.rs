@@ -26,12 +26,14 @@ pub struct LfsObject {
 /// Does the tree use LFS: does a `.gitattributes` in it (each read only
 /// if under 1 MiB) route files through `filter=lfs`? Only then are team
 /// repositories scanned for pointers, which costs a pass over their objects.
+/// The listing's sizes are not used: only these files' are read.
 pub fn used_in(repo: &crate::odb::Repo, listing: &crate::odb::TreeListing) -> bool {
+    let small = |id| repo.raw().odb().and_then(|o| o.read_header(id)).is_ok_and(|(size, _)| size < 1 << 20);
     listing.files.iter().any(|f| {
         let name = f.path.rsplit(|&b| b == b'/').next().unwrap_or(&f.path);
         name == b".gitattributes"
             && f.kind == crate::odb::FileKind::Blob
-            && f.size < 1 << 20
+            && small(f.oid)
             && repo.read_blob(f.oid).is_ok_and(|b| b.windows(10).any(|w| w == b"filter=lfs"))
     })
 }

@@ -58,7 +58,10 @@ pub(super) fn finish(
         return report_existing(ctx, &final_path, considered, kept, written_refs, tags, peak_live);
     }
     if let Some(head) = ctx.head_branch.filter(|h| written_refs.contains_key(*h)) {
-        out.set_head(head).map_err(tgit("setting HEAD"))?;
+        // Written as git writes a symbolic ref: libgit2's `set_head` would
+        // load every packed ref first, to check the name against them.
+        let path = staging.join("HEAD");
+        fs::write(&path, format!("ref: {head}\n")).map_err(tio(format!("writing {}", path.display())))?;
     }
     fault::point("finish.refs");
     ctx.check()?;

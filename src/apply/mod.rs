@@ -28,6 +28,7 @@ mod out_dir;
 mod refs;
 mod run;
 mod team;
+mod unchanged;
 
 use finish::*;
 use out_dir::*;
@@ -254,18 +255,24 @@ pub fn apply(
     }
     let refs = select_refs(repo, manifest, rev)?;
     let tips: Vec<Oid> = refs.iter().map(|r| r.commit).collect();
-    let (snap, early) = run::read_ahead(repo, manifest, split, &tips, opts);
-    let snap = snap?;
+    let ahead = run::read_ahead(repo, manifest, split, &tips, opts);
+    let snap = ahead.snap?;
     let _lock = run::take_out_dir(repo, opts)?;
-    let run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &tips);
+    let mut run = Run::new(repo, manifest, opts, on_event, &snap, &refs, &ahead.tags);
+    let (unchanged, saved_skipped) = run.take_unchanged();
+    if run.teams.is_empty() {
+        return Ok(run.report(Vec::new(), unchanged, saved_skipped.unwrap_or_default()));
+    }
     let previous = run.previous_runs();
-    let history = run.read_history(early, &previous)?;
+    let history = run.read_history(ahead.early, &previous)?;
     let (all_refs, tags_skipped) = run.refs_and_tags(&history, &previous);
-    let ctxs: Vec<TeamCtx<'_>> = opts.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
+    let ctxs: Vec<TeamCtx<'_>> = run.teams.iter().map(|&t| run.team(t, &history.graph, &all_refs)).collect();
     let (staged, failed) = run::stage_teams(&ctxs, previous, &history, opts.jobs.max(1));
     run.interrupted()?;
     let finished = run.rewrite_and_finish(&ctxs, staged, &history);
+    let reports = run.team_reports(&ctxs, finished, failed, &history);
+    run.record(&reports, &tags_skipped);
     // Teams that finished before a Ctrl-C stay published; the rest were not.
     run.interrupted()?;
-    Ok(run.report(&ctxs, finished, failed, &history, tags_skipped))
+    Ok(run.report(reports, unchanged, tags_skipped))
 }

@@ -143,40 +143,50 @@ fn tag_target(data: &[u8]) -> Option<(Oid, &[u8])> {
     Some((object, field(b"type ")?))
 }
 
-/// Tags pointing into the history `into` says is selected: lightweight,
-/// annotated, and chains of tags of tags ending on a commit of it. Also
-/// every tag that cannot come along, whatever it points into.
+/// The monolith's tags, name to the object each names: read from the ref
+/// store's files, or through libgit2 when they hold what that reader does
+/// not know (a symbolic tag is resolved then). A tag that cannot be read is
+/// left out, as git leaves out a broken ref.
+/// `common_dir` is the repository's common directory, `git_dir` its own.
+pub(super) fn monolith_tags(common_dir: &Path, git_dir: &Path) -> BTreeMap<String, Oid> {
+    if let Some(tags) = crate::odb::refs::direct_refs(common_dir, "refs/tags/") {
+        return tags;
+    }
+    let mut out = BTreeMap::new();
+    let Ok(repo) = Repository::open(git_dir) else { return out };
+    let Ok(refs) = repo.references_glob("refs/tags/*") else { return out };
+    for r in refs.flatten() {
+        let Ok(name) = r.name().map(str::to_string) else { continue };
+        if let Some(target) = r.target().or_else(|| r.resolve().ok().and_then(|r| r.target())) {
+            out.insert(name, target);
+        }
+    }
+    out
+}
+
+/// Of the monolith's `tags` (name to target), those pointing into the
+/// history `into` says is selected: lightweight, annotated, and chains of
+/// tags of tags ending on a commit of it. Also every tag that cannot come
+/// along, whatever it points into.
 /// `peeled` gives the commit a tag object ends on when a previous run
 /// saved it: those chains are not read again.
 pub(super) fn tags_into(
     repo: &Repository,
+    tags: &BTreeMap<String, Oid>,
     into: &dyn Fn(Oid) -> bool,
     peeled: &dyn Fn(Oid) -> Option<Oid>,
 ) -> (Vec<SourceRef>, Vec<SkippedTag>) {
     let (mut out, mut skipped) = (Vec::new(), Vec::new());
-    let (Ok(refs), Ok(odb)) = (repo.references_glob("refs/tags/*"), repo.odb()) else {
-        return (out, skipped);
-    };
-    for r in refs.flatten() {
-        let Ok(name) = r.name().map(str::to_string) else { continue };
-        // Asking a direct ref costs nothing; resolving one asks the ref
-        // store again (files looked up on disk), for each of thousands.
-        let target = match r.target() {
-            Some(t) => t,
-            None => match r.resolve().ok().and_then(|r| r.target()) {
-                Some(t) => t,
-                None => continue,
-            },
-        };
+    let Ok(odb) = repo.odb() else { return (out, skipped) };
+    for (name, &target) in tags {
         match peeled(target).map_or_else(|| peel_chain(&odb, target), Ok) {
             Ok(commit) if into(commit) => {
-                out.push(SourceRef { name, commit, tag: (target != commit).then_some(target) })
+                out.push(SourceRef { name: name.clone(), commit, tag: (target != commit).then_some(target) })
             }
             Ok(_) => {}
-            Err(reason) => skipped.push(SkippedTag { name, reason }),
+            Err(reason) => skipped.push(SkippedTag { name: name.clone(), reason }),
         }
     }
-    skipped.sort_by(|a, b| a.name.cmp(&b.name));
     (out, skipped)
 }
 

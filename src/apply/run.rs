@@ -23,9 +23,9 @@ use crate::rewrite::{self, HistoryError, Rewritten};
 use crate::util::{fault, parallel};
 
 use super::{
-    finish, load_previous, lock, prepare_out, rebuild, remove_staging, stage, state_path, tags_into,
-    team_repo, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report, SkippedTag, SourceRef,
-    Staged, TeamCtx, TeamError, TeamReport,
+    finish, load_previous, lock, monolith_tags, prepare_out, rebuild, remove_staging, stage, state_path,
+    tags_into, team_repo, unchanged, ApplyError, Event, HistoryMode, Lock, Options, Previous, Report,
+    SkippedTag, SourceRef, Staged, TeamCtx, TeamError, TeamReport,
 };
 
 /// The whole history from `tips`: from the commit-graph when there is one,
@@ -48,21 +48,35 @@ pub(super) type Finished = (usize, Result<TeamReport, TeamError>, Duration);
 /// A team that could not be set up, and why.
 pub(super) type Failed = (usize, TeamError);
 
+/// What [`read_ahead`] reads.
+pub(super) struct ReadAhead {
+    /// The split ref's tree and its owners.
+    pub(super) snap: Result<Snapshot, PlanError>,
+    /// The whole history, on a first run.
+    pub(super) early: Option<Result<SourceGraph, ApplyError>>,
+    /// The monolith's tags, name to target.
+    pub(super) tags: BTreeMap<String, Oid>,
+}
+
 /// Reads, on other threads, what does not depend on the output directory:
-/// the split ref's tree and its owners and, on a first run (no selected
-/// team has a state it might continue), the whole history from `tips`.
-/// Meanwhile the packs' entries are sorted for the copies.
+/// the split ref's tree and its owners, the monolith's tags and, on a
+/// first run (no selected team has a state it might continue), the whole
+/// history from `tips`. Meanwhile, unless every team may have nothing new,
+/// the packs' entries are sorted for the copies.
 pub(super) fn read_ahead(
     repo: &Repo,
     manifest: &Manifest,
     split: ResolvedRev,
     tips: &[Oid],
     opts: &Options,
-) -> (Result<Snapshot, PlanError>, Option<Result<SourceGraph, ApplyError>>) {
+) -> ReadAhead {
     let git_dir = repo.raw().path();
     let packs = repo.packs();
-    let fresh =
-        !opts.teams.iter().any(|&t| state_path(&team_repo(&opts.out, &manifest.teams[t].name)).exists());
+    let team_repos = || opts.teams.iter().map(|&t| team_repo(&opts.out, &manifest.teams[t].name));
+    let fresh = !team_repos().any(|r| state_path(&r).exists());
+    // Only a team without a record of its last run is sure to copy objects.
+    let may_copy = opts.mode == HistoryMode::Prune || team_repos().any(|r| !unchanged::recorded(&r));
+    let common_dir = repo.raw().commondir();
     std::thread::scope(|s| {
         let walk = || -> Result<SourceGraph, ApplyError> {
             let repo = Repository::open(git_dir).map_err(ctx("opening the monolith"))?;
@@ -73,10 +87,22 @@ pub(super) fn read_ahead(
         let early = fresh.then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok()).flatten();
         // Copying objects needs the packs' entries in order: sorted on a
         // thread of its own, while the split tree is listed.
-        let _ = std::thread::Builder::new().spawn_scoped(s, || packs.prepare_entries());
-        let snap = Snapshot::load(repo, manifest, split);
-        (snap, early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+        if may_copy {
+            let _ = std::thread::Builder::new().spawn_scoped(s, || packs.prepare_entries());
+        }
+        let read_tags = || monolith_tags(common_dir, git_dir);
+        let tags = std::thread::Builder::new().spawn_scoped(s, read_tags).ok();
+        // Blob sizes are not needed: `apply` reports what the team
+        // repositories hold.
+        let snap = Snapshot::load_unsized(repo, manifest, split);
+        let tags = tags.map_or_else(read_tags, joined);
+        ReadAhead { snap, early: early.map(joined), tags }
     })
+}
+
+/// What a thread returned; its panic goes on here.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 /// Makes the output directory ready and locks it for this run: what an
@@ -123,7 +149,13 @@ pub(super) struct Run<'a> {
     /// The selected refs.
     refs: &'a [SourceRef],
     /// Their commits.
-    tips: &'a [Oid],
+    tips: Vec<Oid>,
+    /// The monolith's tags, name to target.
+    tags: &'a BTreeMap<String, Oid>,
+    /// The selected teams still to run (those with nothing new are not).
+    pub(super) teams: Vec<usize>,
+    /// Each selected team's [`unchanged::RunKey`], by manifest index.
+    keys: Vec<Option<String>>,
     git_dir: PathBuf,
     /// The first selected branch: the team repositories' HEAD.
     head_branch: Option<String>,
@@ -147,7 +179,7 @@ impl<'a> Run<'a> {
         on_event: &'a (dyn Fn(Event) + Sync),
         snap: &'a Snapshot,
         refs: &'a [SourceRef],
-        tips: &'a [Oid],
+        tags: &'a BTreeMap<String, Oid>,
     ) -> Run<'a> {
         let (unowned, kept_files) = tip_files(snap);
         Run {
@@ -157,7 +189,10 @@ impl<'a> Run<'a> {
             on_event,
             snap,
             refs,
-            tips,
+            tips: refs.iter().map(|r| r.commit).collect(),
+            tags,
+            teams: opts.teams.clone(),
+            keys: Vec::new(),
             git_dir: repo.raw().path().to_path_buf(),
             head_branch: refs.iter().find(|r| r.name.starts_with("refs/heads/")).map(|r| r.name.clone()),
             unowned,
@@ -192,7 +227,7 @@ impl<'a> Run<'a> {
             snap: self.snap,
             kept_files: self.kept_files[t],
             graph,
-            tips: self.tips,
+            tips: &self.tips,
             packs: self.repo.packs(),
             refs,
             head_branch: self.head_branch.as_deref(),
@@ -209,7 +244,6 @@ impl<'a> Run<'a> {
     pub(super) fn previous_runs(&self) -> Vec<Option<Previous>> {
         let no_graph = SourceGraph::default();
         let wanted: Vec<_> = self
-            .opts
             .teams
             .iter()
             .map(|&t| {
@@ -246,8 +280,8 @@ impl<'a> Run<'a> {
         let continuing = self.opts.mode == HistoryMode::Rewrite
             && !previous.is_empty()
             && previous.iter().all(|p| p.as_ref().is_some_and(|p| p.compat.is_none()))
-            && self.opts.teams.iter().all(|&t| self.manifest.teams[t].compat.is_none());
-        let (tips, jobs) = (self.tips, self.opts.jobs);
+            && self.teams.iter().all(|&t| self.manifest.teams[t].compat.is_none());
+        let (tips, jobs) = (&self.tips[..], self.opts.jobs);
         let source =
             Source::new(self.repo.raw(), self.repo.packs()).map_err(ctx("opening the monolith's objects"))?;
         let mut graph = match early {
@@ -284,10 +318,8 @@ impl<'a> Run<'a> {
         for p in previous.iter().flatten() {
             peeled.extend(p.tags.iter().map(|t| (t.tag, t.commit)));
         }
-        let (tags, skipped) =
-            tags_into(self.repo.raw(), &|c| history.graph.position(c).is_some() || history.done(c), &|t| {
-                peeled.get(&t).copied()
-            });
+        let into = |c| history.graph.position(c).is_some() || history.done(c);
+        let (tags, skipped) = tags_into(self.repo.raw(), self.tags, &into, &|t| peeled.get(&t).copied());
         let named: std::collections::HashSet<String> = all.iter().map(|r| r.name.clone()).collect();
         all.extend(tags.into_iter().filter(|t| !named.contains(&t.name)));
         all.sort_by(|a, b| a.name.cmp(&b.name));
@@ -362,31 +394,41 @@ impl<'a> Run<'a> {
         finished.into_inner().expect("finished")
     }
 
-    /// The run's report: every team's outcome (those that could not even be
-    /// set up last), in the manifest's order.
-    pub(super) fn report(
+    /// Every team's outcome, by manifest index (those that could not even
+    /// be set up last).
+    pub(super) fn team_reports(
         &self,
         ctxs: &[TeamCtx<'_>],
         mut finished: Vec<Finished>,
         failed: Vec<Failed>,
         history: &HistoryRead,
-        tags_skipped: Vec<SkippedTag>,
-    ) -> Report {
+    ) -> Vec<(usize, TeamReport)> {
         for (i, e) in failed {
             (self.on_event)(Event::Finished { team: ctxs[i].name.to_string(), failed: true });
             finished.push((i, Err(e), self.start.elapsed()));
         }
-        let mut reports: Vec<(usize, TeamReport)> = finished
+        finished
             .into_iter()
             .map(|(i, outcome, elapsed)| match outcome {
                 Ok(mut r) => {
                     r.elapsed = elapsed;
-                    (i, r)
+                    (ctxs[i].team, r)
                 }
-                Err(e) => (i, failed_team(self.repo, &ctxs[i], history, elapsed, e)),
+                Err(e) => (ctxs[i].team, failed_team(self.repo, &ctxs[i], history, elapsed, e)),
             })
-            .collect();
-        reports.sort_by_key(|(i, _)| *i);
+            .collect()
+    }
+
+    /// The run's report: the teams that ran and those that had nothing
+    /// new, in the manifest's order.
+    pub(super) fn report(
+        &self,
+        mut reports: Vec<(usize, TeamReport)>,
+        unchanged: Vec<(usize, TeamReport)>,
+        tags_skipped: Vec<SkippedTag>,
+    ) -> Report {
+        reports.extend(unchanged);
+        reports.sort_by_key(|(t, _)| *t);
         let mut ignored = self.repo.refs_matching("refs/replace/*").unwrap_or_default();
         if self.git_dir.join("info/grafts").exists() {
             ignored.push("info/grafts".to_string());
@@ -398,6 +440,96 @@ impl<'a> Run<'a> {
             ignored,
             tags_skipped,
         }
+    }
+
+    /// Team `t`'s [`unchanged::RunKey`]: its fingerprint, and all else its
+    /// repository is made from.
+    fn run_key(&self, t: usize, tags: &str) -> String {
+        let no_graph = SourceGraph::default();
+        let ctx = self.team(t, &no_graph, &[]);
+        let team = &self.manifest.teams[t];
+        let mut key = unchanged::RunKey::new(&super::fingerprint(&ctx));
+        key.add(&format!(
+            "mode {:?} head {:?} split {} lfs {}",
+            self.opts.mode, self.head_branch, self.snap.rev.commit, self.lfs
+        ));
+        let t = &team.tags;
+        key.add(&format!("tags changed_only={} prefix={}", t.changed_only, t.prefix));
+        match &t.select {
+            None => key.add("select every tag"),
+            Some(globs) => globs.iter().for_each(|g| key.add(&format!("select {}", g.value.as_str()))),
+        }
+        // Packages carve out of each other, whoever names them.
+        for p in &self.snap.ownership.packages {
+            let r = &p.resolution;
+            key.add(&format!("package {:?} {} {:?} {:?}", p.owner, p.spec, r.dirs, r.carve_outs));
+        }
+        for r in self.refs {
+            key.add(&format!("ref {} {} {:?}", r.name, r.commit, r.tag));
+        }
+        key.add(tags);
+        key.finish()
+    }
+
+    /// Takes out of the run every selected team with nothing new (see
+    /// [`unchanged`]): its report, as its last run saved it, and the tags
+    /// that run said no team gets.
+    pub(super) fn take_unchanged(&mut self) -> (Vec<(usize, TeamReport)>, Option<Vec<SkippedTag>>) {
+        if self.opts.mode != HistoryMode::Rewrite {
+            return (Vec::new(), None);
+        }
+        let tags = unchanged::tags_digest(self.tags);
+        self.keys = vec![None; self.manifest.teams.len()];
+        for &t in &self.teams {
+            self.keys[t] = Some(self.run_key(t, &tags));
+        }
+        let asked: Vec<(PathBuf, &str)> = (self.teams.iter())
+            .map(|&t| {
+                (
+                    team_repo(&self.opts.out, &self.manifest.teams[t].name),
+                    self.keys[t].as_deref().expect("computed above"),
+                )
+            })
+            .collect();
+        let found = parallel::map_in_turn(
+            &asked,
+            self.opts.jobs,
+            || (),
+            |_, (repo, key)| unchanged::unchanged(repo, key),
+        );
+        let (mut reports, mut tags_skipped, mut rest) = (Vec::new(), None, Vec::new());
+        for (&t, saved) in self.teams.iter().zip(found) {
+            let Some(mut saved) = saved else {
+                rest.push(t);
+                continue;
+            };
+            tags_skipped.get_or_insert(std::mem::take(&mut saved.tags_skipped));
+            let name = &self.manifest.teams[t].name;
+            (self.on_event)(Event::Started { team: name.clone(), total: 0 });
+            (self.on_event)(Event::Finished { team: name.clone(), failed: false });
+            let mut report = saved.report(name, &team_repo(&self.opts.out, name));
+            report.elapsed = self.start.elapsed();
+            reports.push((t, report));
+        }
+        self.teams = rest;
+        (reports, tags_skipped)
+    }
+
+    /// Records, in each team repository this run wrote (or found up to
+    /// date), what it was made from and what its report said, for the
+    /// next run to skip it if nothing changes.
+    pub(super) fn record(&self, reports: &[(usize, TeamReport)], tags_skipped: &[SkippedTag]) {
+        let done: Vec<_> = reports
+            .iter()
+            .filter_map(|(t, r)| Some((self.keys.get(*t)?.as_deref()?, r)))
+            .filter(|(_, r)| r.error.is_none())
+            .collect();
+        parallel::map_in_turn(
+            &done,
+            self.opts.jobs,
+            || (),
+            |_, (key, r)| unchanged::save(&r.path, key, r, tags_skipped),
+        );
     }
 }
 

@@ -208,12 +208,19 @@ pub(super) fn load_previous(
     };
     let tips = saved.as_ref().map_or_else(Vec::new, |s| s.tips().to_vec());
     let repo = Repository::open_bare(final_path).ok()?;
-    let mut refs = BTreeMap::new();
-    for r in repo.references().ok()?.flatten() {
-        if let (Ok(name), Some(target)) = (r.name(), r.target()) {
-            refs.insert(name.to_string(), target);
+    // Read from the files, unless they hold what only libgit2 reads.
+    let refs = match crate::odb::refs::direct_refs(final_path, "refs/") {
+        Some(refs) => refs,
+        None => {
+            let mut refs = BTreeMap::new();
+            for r in repo.references().ok()?.flatten() {
+                if let (Ok(name), Some(target)) = (r.name(), r.target()) {
+                    refs.insert(name.to_string(), target);
+                }
+            }
+            refs
         }
-    }
+    };
     let tags = TagState::read(&final_path.join(MARKER_DIR));
     Some(Previous { tips, saved, compat, refs, tags })
 }

@@ -14,6 +14,7 @@
 //! - [`renames`]: rename detection as `git diff -M` does it;
 //! - [`follow`]: a file's history through its moves, as `git log --follow`;
 //! - [`missing`]: what to say of an object the repository does not have;
+//! - `refs`: refs read straight from the ref store's files;
 //! - [`bloom`]: the commit-graph's changed-path Bloom filters.
 //!
 //! What must go around libgit2 to be fast (the history engine's reads, the
@@ -26,6 +27,7 @@ pub(crate) mod id;
 pub mod missing;
 pub(crate) mod object;
 pub(crate) mod pack;
+pub(crate) mod refs;
 pub mod renames;
 pub(crate) mod repo;
 pub mod similarity;

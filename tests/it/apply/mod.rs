@@ -12,6 +12,7 @@ mod privacy;
 mod random_histories;
 mod tag_select;
 mod tags;
+mod unchanged;
 mod vs_filter_repo;
 
 use std::collections::BTreeSet;
