@@ -61,16 +61,25 @@ fn loose(dir: &Path, name_prefix: &str, buf: &mut Vec<u8>, refs: &mut BTreeMap<S
         Err(rustix::io::Errno::NOENT) => return Some(()),
         Err(_) => return None,
     };
-    at(&fd, name_prefix, buf, refs)
+    at(&fd, name_prefix, buf, refs, 0)
 }
 
+/// Most directory levels below the prefix read here. Directories are opened
+/// relative to their parent, so no path length bounds the depth: a deeper
+/// store is libgit2's, which a path too long for the system stops.
+const MAX_DEPTH: usize = 64;
+
+/// The loose refs in the open directory `dir`, `depth` levels below the
+/// prefix.
 fn at(
     dir: &rustix::fd::OwnedFd,
     name_prefix: &str,
     buf: &mut Vec<u8>,
     refs: &mut BTreeMap<String, Oid>,
+    depth: usize,
 ) -> Option<()> {
     use rustix::fs::{FileType, Mode, OFlags};
+    (depth < MAX_DEPTH).then_some(())?;
     let mut entries = rustix::fs::Dir::read_from(dir).ok()?;
     while let Some(entry) = entries.read() {
         let entry = entry.ok()?;
@@ -93,7 +102,7 @@ fn at(
                 Mode::empty(),
             )
             .ok()?;
-            at(&sub, &format!("{name}/"), buf, refs)?;
+            at(&sub, &format!("{name}/"), buf, refs, depth + 1)?;
             continue;
         }
         // A lock file, or anything that is no plain file, is git's business.
@@ -164,6 +173,12 @@ mod tests {
         std::fs::write(dir.join("refs/tags/f"), "").unwrap();
         assert_eq!(direct_refs(dir, "refs/tags/"), None, "a ref being written");
         std::fs::remove_file(dir.join("refs/tags/f")).unwrap();
+        let deep: std::path::PathBuf = std::iter::repeat_n("d", MAX_DEPTH).collect();
+        std::fs::create_dir_all(dir.join("refs/tags").join(&deep)).unwrap();
+        std::fs::write(dir.join("refs/tags").join(&deep).join("g"), format!("{}\n", id(8))).unwrap();
+        assert_eq!(direct_refs(dir, "refs/tags/"), None, "deeper than this reader goes");
+        std::fs::remove_dir_all(dir.join("refs/tags/d")).unwrap();
+        assert_eq!(direct_refs(dir, "refs/tags/").unwrap().len(), 3);
         std::fs::create_dir(dir.join("reftable")).unwrap();
         assert_eq!(direct_refs(dir, "refs/tags/"), None, "reftable");
     }
