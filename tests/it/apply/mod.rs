@@ -3,6 +3,7 @@
 //! replace the previous output.
 
 mod faults;
+mod follow_renames;
 mod kill;
 mod memory;
 mod odd_repos;
