@@ -2,7 +2,9 @@
 //! file a following team has at the tip, the monolith commits `git log
 //! --follow` lists for it in the monolith are, through the `Split-Source`
 //! trailers, the ones it lists in the team repository (the monolith's list
-//! cut at its first copy: copies are not followed), and `git blame`
+//! cut at its first copy git-split does not follow: git-split follows no
+//! copy; git follows one in the team repository from a file the team has
+//! there), and `git blame`
 //! attributes every line to the same monolith commit in both.
 
 use std::collections::HashMap;
@@ -27,8 +29,12 @@ pub fn sources(team: &Path) -> HashMap<String, String> {
         .collect()
 }
 
-/// `git log --follow --name-status -- path`: (commit, status letter) per change shown.
-fn follow_log(repo: &Path, path: &str) -> Vec<(String, String)> {
+/// One change `git log --follow --name-status` shows: the commit, its
+/// status letter, and the earlier path of a move or copy.
+type Step = (String, String, Option<String>);
+
+/// `git log --follow --name-status -- path`, one step per change shown.
+fn follow_log(repo: &Path, path: &str) -> Vec<Step> {
     let out =
         text(git(repo, &["log", "--follow", "--name-status", "--format=commit %H", "HEAD", "--", path]));
     let mut commit = String::new();
@@ -37,19 +43,23 @@ fn follow_log(repo: &Path, path: &str) -> Vec<(String, String)> {
         if let Some(c) = line.strip_prefix("commit ") {
             commit = c.to_string();
         } else if !line.is_empty() {
-            got.push((commit.clone(), line[..1].to_string()));
+            let fields: Vec<&str> = line.split('\t').collect();
+            let from = (fields.len() == 3).then(|| fields[1].to_string());
+            got.push((commit.clone(), line[..1].to_string(), from));
         }
     }
     got
 }
 
-/// The monolith's `git log --follow` commits for `path`, up to and with
-/// the first copy (where the team's file starts).
-fn monolith_follow(repo: &Path, path: &str) -> Vec<String> {
+/// The monolith's `git log --follow` commits for `path`, up to the first
+/// copy git-split does not follow: a copy is followed in the team
+/// repository only by git itself, when the team has the copy's source
+/// there (`team`: the team's steps, in monolith ids).
+fn monolith_follow(repo: &Path, path: &str, team: &[Step]) -> Vec<String> {
     let mut out = Vec::new();
-    for (c, status) in follow_log(repo, path) {
-        out.push(c);
-        if status == "C" {
+    for (c, status, from) in follow_log(repo, path) {
+        out.push(c.clone());
+        if status == "C" && !team.iter().any(|t| t.0 == c && t.1 == "C" && t.2 == from) {
             break;
         }
     }
@@ -75,20 +85,28 @@ fn blame(repo: &Path, path: &str) -> Vec<String> {
 }
 
 /// Compares every file of `team`'s repository at its HEAD with the
-/// monolith; returns (files, files whose history reaches past a move).
-pub fn compare_with_git(monolith: &Path, team: &Path) -> (usize, usize) {
+/// monolith, `git blame` always and `git log --follow` when `log` (see
+/// `follow_random.rs` for when it is not); returns (files, files whose
+/// history reaches past a move).
+pub fn compare_with_git(monolith: &Path, team: &Path, log: bool) -> (usize, usize) {
     let map = sources(team);
     let back = |ids: Vec<String>| -> Vec<String> { ids.into_iter().map(|c| map[&c].clone()).collect() };
     let files = text(git(team, &["ls-tree", "-r", "--name-only", "HEAD"]));
     let (mut n, mut moved) = (0, 0);
     for path in files.lines() {
-        let want = monolith_follow(monolith, path);
-        let got = back(follow_log(team, path).into_iter().map(|(c, _)| c).collect());
-        assert_eq!(got, want, "git log --follow -- {path}");
+        let steps: Vec<Step> = follow_log(team, path)
+            .into_iter()
+            .map(|(c, status, from)| (map[&c].clone(), status, from))
+            .collect();
+        let want = monolith_follow(monolith, path, &steps);
+        let got: Vec<String> = steps.into_iter().map(|s| s.0).collect();
+        if log {
+            assert_eq!(got, want, "git log --follow -- {path}");
+        }
         let (want, got) = (blame(monolith, path), back(blame(team, path)));
         assert_eq!(got, want, "git blame -- {path}");
         n += 1;
-        moved += usize::from(follow_log(monolith, path).iter().any(|(_, s)| s == "R"));
+        moved += usize::from(follow_log(monolith, path).iter().any(|s| s.1 == "R"));
     }
     (n, moved)
 }
@@ -99,7 +117,7 @@ fn a_following_team_s_files_have_their_monolith_history() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     assert_eq!(apply(&repo, &out, &[]).code, 0);
-    let (files, moved) = compare_with_git(&repo, &out.join("home.git"));
+    let (files, moved) = compare_with_git(&repo, &out.join("home.git"), true);
     // Single files, the directory, the side branch, the double move.
     assert!(files >= 20 && moved >= 16, "{files} files, {moved} moved");
     // The team's repository keeps the earlier paths, where git had them.
