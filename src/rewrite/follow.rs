@@ -50,7 +50,9 @@ pub struct Followed {
     /// A rename search hit a bound (see [`renames`]): some lineage may end
     /// earlier than git's would.
     pub limited: bool,
-    /// Commits whose extra set is not empty.
+    /// Commits that change a kept earlier path (against their first
+    /// parent) and nothing the team's rules keep: the commits following
+    /// renames adds, merges that stay merges aside.
     pub extra_commits: usize,
     /// Distinct paths kept beyond the rules somewhere.
     pub followed_paths: usize,
@@ -111,10 +113,15 @@ pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Res
             let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns[t](i, p)).cloned().collect();
             if !extra.is_empty() {
                 out[t].of_commit[i] = intern(&mut out[t], &mut interned[t], extra);
-                out[t].extra_commits += 1;
+                // A root commit holding earlier paths and nothing the team owns.
+                if c.parents.is_empty()
+                    && !repo.list_tree_unsized(c.tree)?.files.iter().any(|f| owns[t](i, &f.path))
+                {
+                    out[t].extra_commits += 1;
+                }
             }
         }
-        for &p in &c.parents {
+        for (k, &p) in c.parents.iter().enumerate() {
             let p = p as usize;
             if graph.commits[p].tree == c.tree {
                 for (t, w) in mine.iter().enumerate() {
@@ -126,6 +133,13 @@ pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Res
             }
             let mut edge = Edge::new(repo, graph.commits[p].tree, c.tree)?;
             for t in 0..owns.len() {
+                let e = out[t].of_commit[i];
+                if k == 0
+                    && e != 0
+                    && edge.only_extra(&out[t].sets[e as usize].paths, &|path| owns[t](i, path))
+                {
+                    out[t].extra_commits += 1;
+                }
                 let owned = |path: &[u8]| owns[t](i, path);
                 if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns[t](p, s))? {
                     merge(&mut want[t][p], w);
@@ -208,6 +222,13 @@ impl<'r> Edge<'r> {
             }
         }
         Ok(edge)
+    }
+
+    /// Does the edge change one of `extra` (sorted) and nothing `owned`?
+    fn only_extra(&self, extra: &[Vec<u8>], owned: &dyn Fn(&[u8]) -> bool) -> bool {
+        let mut changed = self.added.keys().chain(self.changed.keys());
+        let any_extra = self.added.keys().chain(self.changed.keys()).any(|p| extra.binary_search(p).is_ok());
+        any_extra && !changed.any(|p| owned(p))
     }
 
     /// What the parent keeps of a team's lineage through this edge: the

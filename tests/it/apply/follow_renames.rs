@@ -217,3 +217,48 @@ fn two_steps_equal_one_and_a_move_reaching_back_is_a_reported_rebuild() {
         }
     }
 }
+
+#[test]
+fn plan_counts_the_earlier_paths_and_the_commits_they_add() {
+    let (_tmp, repo) = fixture_copy("follow");
+    let run = split(&repo, &["plan", "--team", "home", "--no-deps", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let follow = &json["teams"][0]["follow"];
+    // git's earlier paths of the team's files: every move's source outside
+    // the team's directories.
+    let mut earlier = std::collections::BTreeSet::new();
+    for path in
+        text(git(&repo, &["ls-tree", "-r", "--name-only", "HEAD", "app", "course", "pkg", "new"])).lines()
+    {
+        for (_, status, from) in follow_log(&repo, path) {
+            let from = from.filter(|f| {
+                status == "R" && !["app/", "course/", "pkg/", "new/"].iter().any(|d| f.starts_with(d))
+            });
+            earlier.extend(from);
+        }
+    }
+    assert_eq!(follow["earlier_paths"], earlier.len(), "{earlier:?}");
+    // The team repository's commits that change earlier paths alone.
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(apply(&repo, out.path(), &["--team", "home"]).code, 0);
+    let team = out.path().join("home.git");
+    let commits = text(git(&team, &["rev-list", "--no-merges", "HEAD"]));
+    let home = |p: &str| ["app/", "course/", "pkg/", "new/"].iter().any(|d| p.starts_with(d));
+    let alone = commits
+        .lines()
+        .filter(|c| {
+            let changed =
+                text(git(&team, &["diff-tree", "--root", "--no-commit-id", "-r", "--name-only", c]));
+            !changed.lines().any(home)
+        })
+        .count();
+    assert_eq!(follow["extra_commits"], alone);
+    assert!(alone >= 7, "{alone}");
+    // Without the option, plan says nothing of it.
+    let manifest = std::fs::read_to_string(repo.join("ownership.yaml")).unwrap();
+    std::fs::write(repo.join("ownership.yaml"), manifest.replace("follow_renames: true", "follow_renames: false"))
+        .unwrap();
+    let run = split(&repo, &["plan", "--team", "home", "--no-deps", "--format", "json"]);
+    assert!(!run.stdout.contains("\"follow\""), "{}", run.stdout);
+}
