@@ -29,13 +29,26 @@ use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
 use crate::odb::renames::{self, Options, Source, SourceState};
 use crate::odb::repo::{GitError, Repo, TreeChange, TreeFile};
+use crate::ownership::Ownership;
+use crate::pattern::DirMatch;
 
 /// Paths kept along a lineage, sorted.
 type Paths = Arc<BTreeSet<Vec<u8>>>;
 
-/// Does the team keep `path` under the rules of the commit at a graph
-/// position?
-pub type Owns<'a> = dyn Fn(usize, &[u8]) -> bool + Sync + 'a;
+/// A team's rules at the commit at a graph position: the ownership view,
+/// and the team's index in it.
+pub type View<'a, 'v> = dyn Fn(usize) -> (&'v Ownership, usize) + Sync + 'a;
+
+/// Does the team keep the file `path` under `rules`?
+fn owns((rules, team): (&Ownership, usize), path: &[u8]) -> bool {
+    rules.owners(path).kept_by(team)
+}
+
+/// Can the team keep anything below (or at) the top-level name `name`
+/// under `rules`?
+fn reaches((rules, team): (&Ownership, usize), name: &[u8]) -> bool {
+    rules.keep_class(team, name) != DirMatch::None || rules.owners(name).kept_by(team)
+}
 
 /// A team's extra paths, per commit.
 #[derive(Debug, Default)]
@@ -86,13 +99,18 @@ impl Followed {
 }
 
 /// The teams' lineages, one sweep over `graph` children first: each edge
-/// is diffed once and each origin searched once for all of them. `owns[t]`
-/// answers for team `t`.
-pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Result<Vec<Followed>, GitError> {
+/// is diffed once (below the top-level names some team's rules or lineage
+/// reach) and each origin searched once for all of them. `views[t]` gives
+/// team `t`'s rules per commit.
+pub fn follow_teams(
+    repo: &Repo,
+    graph: &SourceGraph,
+    views: &[&View<'_, '_>],
+) -> Result<Vec<Followed>, GitError> {
     let n = graph.commits.len();
-    let mut want: Vec<Vec<Option<Paths>>> = owns.iter().map(|_| vec![None; n]).collect();
-    let mut out: Vec<Followed> = owns.iter().map(|_| Followed::default()).collect();
-    let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = owns.iter().map(|_| HashMap::new()).collect();
+    let mut want: Vec<Vec<Option<Paths>>> = views.iter().map(|_| vec![None; n]).collect();
+    let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
+    let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
     let mut limited = false;
     for f in &mut out {
         f.of_commit = vec![0; n];
@@ -110,17 +128,21 @@ pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Res
         }
         for (t, w) in mine.iter().enumerate() {
             let Some(w) = w else { continue };
-            let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns[t](i, p)).cloned().collect();
+            let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns(views[t](i), p)).cloned().collect();
             if !extra.is_empty() {
                 out[t].of_commit[i] = intern(&mut out[t], &mut interned[t], extra);
                 // A root commit holding earlier paths and nothing the team owns.
                 if c.parents.is_empty()
-                    && !repo.list_tree_unsized(c.tree)?.files.iter().any(|f| owns[t](i, &f.path))
+                    && !repo.list_tree_unsized(c.tree)?.files.iter().any(|f| owns(views[t](i), &f.path))
                 {
                     out[t].extra_commits += 1;
                 }
             }
         }
+        // The top-level names where some team keeps something or follows a path.
+        let tops: BTreeSet<&[u8]> =
+            mine.iter().flatten().flat_map(|w| w.iter()).map(|p| top_name(p)).collect();
+        let top = |name: &[u8]| tops.contains(name) || views.iter().any(|v| reaches(v(i), name));
         for (k, &p) in c.parents.iter().enumerate() {
             let p = p as usize;
             if graph.commits[p].tree == c.tree {
@@ -131,17 +153,14 @@ pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Res
                 }
                 continue;
             }
-            let mut edge = Edge::new(repo, graph.commits[p].tree, c.tree)?;
-            for t in 0..owns.len() {
+            let mut edge = Edge::new(repo, graph.commits[p].tree, c.tree, &top)?;
+            for t in 0..views.len() {
                 let e = out[t].of_commit[i];
-                if k == 0
-                    && e != 0
-                    && edge.only_extra(&out[t].sets[e as usize].paths, &|path| owns[t](i, path))
-                {
+                let owned = |path: &[u8]| owns(views[t](i), path);
+                if k == 0 && e != 0 && edge.only_extra(&out[t].sets[e as usize].paths, &owned) {
                     out[t].extra_commits += 1;
                 }
-                let owned = |path: &[u8]| owns[t](i, path);
-                if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns[t](p, s))? {
+                if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns(views[t](p), s))? {
                     merge(&mut want[t][p], w);
                 }
             }
@@ -155,13 +174,18 @@ pub fn follow_teams(repo: &Repo, graph: &SourceGraph, owns: &[&Owns<'_>]) -> Res
     Ok(out)
 }
 
+/// The first component of a `/`-separated path.
+fn top_name(path: &[u8]) -> &[u8] {
+    path.split(|&b| b == b'/').next().unwrap_or(path)
+}
+
 /// The id of extra set `paths` (sorted) for `f`.
 fn intern(f: &mut Followed, ids: &mut HashMap<Vec<Vec<u8>>, u32>, paths: Vec<Vec<u8>>) -> u32 {
     if let Some(&id) = ids.get(&paths) {
         return id;
     }
     let id = f.sets.len() as u32;
-    let tops = paths.iter().map(|p| Box::from(p.split(|&b| b == b'/').next().unwrap_or(p))).collect();
+    let tops = paths.iter().map(|p| Box::from(top_name(p))).collect();
     let spine = Spine::of(&paths);
     f.sets.push(Arc::new(Extra { paths: paths.clone(), tops, spine }));
     ids.insert(paths, id);
@@ -177,16 +201,20 @@ fn merge(slot: &mut Option<Paths>, more: Paths) {
     }
 }
 
-/// One parent edge: its changes, and the origins searched on it.
+/// One parent edge: its changes where the teams look, and the origins
+/// searched on it.
 struct Edge<'r> {
     repo: &'r Repo,
     old_tree: Oid,
-    /// Paths the child adds, with the added file.
+    new_tree: Oid,
+    /// Paths the child adds where the teams look, with the added file.
     added: HashMap<Vec<u8>, TreeFile>,
-    /// Files the child deletes, in path order.
-    deleted: Vec<TreeFile>,
-    /// The state of every changed old path (true: still there, changed).
-    changed: HashMap<Vec<u8>, bool>,
+    /// Every other path changed where the teams look.
+    touched: Vec<Vec<u8>>,
+    /// The whole tree's changes, read for the first search: the files the
+    /// child deletes, in path order, and the state of every changed old
+    /// path (true: still there, changed).
+    whole: Option<(Vec<TreeFile>, HashMap<Vec<u8>, bool>)>,
     /// The parent's files, listed on the first full search.
     listing: Option<Vec<TreeFile>>,
     /// Origins found: a deleted source's path, or `None`.
@@ -195,29 +223,31 @@ struct Edge<'r> {
 }
 
 impl<'r> Edge<'r> {
-    fn new(repo: &'r Repo, old_tree: Oid, new_tree: Oid) -> Result<Edge<'r>, GitError> {
+    /// The edge from `old_tree` to `new_tree`, diffed below the top-level
+    /// names `top` accepts.
+    fn new(
+        repo: &'r Repo,
+        old_tree: Oid,
+        new_tree: Oid,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Edge<'r>, GitError> {
         let mut edge = Edge {
             repo,
             old_tree,
+            new_tree,
             added: HashMap::new(),
-            deleted: Vec::new(),
-            changed: HashMap::new(),
+            touched: Vec::new(),
+            whole: None,
             listing: None,
             origins: HashMap::new(),
             limited: false,
         };
-        for TreeChange { old, new } in repo.diff_trees(old_tree, new_tree)? {
+        for TreeChange { old, new } in repo.diff_trees_under(old_tree, new_tree, top)? {
             match (old, new) {
                 (None, Some(n)) => {
                     edge.added.insert(n.path.clone(), n);
                 }
-                (Some(o), None) => {
-                    edge.changed.insert(o.path.clone(), false);
-                    edge.deleted.push(o);
-                }
-                (Some(o), Some(_)) => {
-                    edge.changed.insert(o.path, true);
-                }
+                (Some(o), _) => edge.touched.push(o.path),
                 (None, None) => {}
             }
         }
@@ -226,8 +256,8 @@ impl<'r> Edge<'r> {
 
     /// Does the edge change one of `extra` (sorted) and nothing `owned`?
     fn only_extra(&self, extra: &[Vec<u8>], owned: &dyn Fn(&[u8]) -> bool) -> bool {
-        let mut changed = self.added.keys().chain(self.changed.keys());
-        let any_extra = self.added.keys().chain(self.changed.keys()).any(|p| extra.binary_search(p).is_ok());
+        let mut changed = self.added.keys().chain(self.touched.iter());
+        let any_extra = self.added.keys().chain(self.touched.iter()).any(|p| extra.binary_search(p).is_ok());
         any_extra && !changed.any(|p| owned(p))
     }
 
@@ -295,10 +325,23 @@ impl<'r> Edge<'r> {
     }
 
     fn search(&mut self, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+        if self.whole.is_none() {
+            let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
+            for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
+                if let Some(o) = old {
+                    changed.insert(o.path.clone(), new.is_some());
+                    if new.is_none() {
+                        deleted.push(o);
+                    }
+                }
+            }
+            self.whole = Some((deleted, changed));
+        }
+        let (deleted, changed) = self.whole.as_ref().expect("read above");
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
         let deleted: Vec<Source<'_>> =
-            self.deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
+            deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
         let renamed = renames::detect(self.repo, &deleted, &[dst], Options::default())?;
         self.limited |= renamed.limited;
         if renamed.pairs.is_empty() {
@@ -311,7 +354,7 @@ impl<'r> Edge<'r> {
         let sources: Vec<Source<'_>> = files
             .iter()
             .map(|file| {
-                let state = match self.changed.get(&file.path) {
+                let state = match changed.get(&file.path) {
                     Some(true) => SourceState::Modified,
                     Some(false) => SourceState::Deleted,
                     None => SourceState::Unmodified,
@@ -332,12 +375,12 @@ impl<'r> Edge<'r> {
 }
 
 /// The lineages of the teams of a pass that follow renames (`None` for the
-/// others): `view(t, i)` is team `t`'s ownership at graph position `i`.
+/// others): `view(t, i)` is team `t`'s rules at graph position `i`.
 pub fn for_pass<'v>(
     src: &std::path::Path,
     graph: &SourceGraph,
     follows: &[bool],
-    view: &(dyn Fn(usize, usize) -> (&'v crate::ownership::Ownership, usize) + Sync),
+    view: &(dyn Fn(usize, usize) -> (&'v Ownership, usize) + Sync),
 ) -> Result<Vec<Option<Followed>>, GitError> {
     let wanted: Vec<usize> = (0..follows.len()).filter(|&t| follows[t]).collect();
     let mut out: Vec<Option<Followed>> = follows.iter().map(|_| None).collect();
@@ -345,16 +388,9 @@ pub fn for_pass<'v>(
         return Ok(out);
     }
     let repo = Repo::open(src)?;
-    let owns: Vec<Box<Owns<'_>>> = wanted
-        .iter()
-        .map(|&t| {
-            Box::new(move |i: usize, path: &[u8]| {
-                let (rules, team) = view(t, i);
-                rules.owners(path).kept_by(team)
-            }) as Box<Owns<'_>>
-        })
-        .collect();
-    let refs: Vec<&Owns<'_>> = owns.iter().map(|o| &**o).collect();
+    let views: Vec<Box<View<'_, 'v>>> =
+        wanted.iter().map(|&t| Box::new(move |i: usize| view(t, i)) as Box<View<'_, 'v>>).collect();
+    let refs: Vec<&View<'_, 'v>> = views.iter().map(|v| &**v).collect();
     for (t, f) in wanted.into_iter().zip(follow_teams(&repo, graph, &refs)?) {
         out[t] = Some(f);
     }

@@ -257,8 +257,11 @@ fn plan_counts_the_earlier_paths_and_the_commits_they_add() {
     assert!(alone >= 7, "{alone}");
     // Without the option, plan says nothing of it.
     let manifest = std::fs::read_to_string(repo.join("ownership.yaml")).unwrap();
-    std::fs::write(repo.join("ownership.yaml"), manifest.replace("follow_renames: true", "follow_renames: false"))
-        .unwrap();
+    std::fs::write(
+        repo.join("ownership.yaml"),
+        manifest.replace("follow_renames: true", "follow_renames: false"),
+    )
+    .unwrap();
     let run = split(&repo, &["plan", "--team", "home", "--no-deps", "--format", "json"]);
     assert!(!run.stdout.contains("\"follow\""), "{}", run.stdout);
 }
