@@ -29,6 +29,7 @@ use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
 use crate::odb::renames::{self, Options, Source, SourceState};
 use crate::odb::repo::{GitError, Repo, TreeChange, TreeFile};
+use crate::odb::similarity::MAX_SCORE;
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -153,7 +154,7 @@ pub fn follow_teams(
                 }
                 continue;
             }
-            let mut edge = Edge::new(repo, graph.commits[p].tree, c.tree, &top)?;
+            let mut edge = Edge::new(repo, (graph.commits[p].tree, c.tree), &top)?;
             for t in 0..views.len() {
                 let e = out[t].of_commit[i];
                 let owned = |path: &[u8]| owns(views[t](i), path);
@@ -172,6 +173,16 @@ pub fn follow_teams(
         f.followed_paths = names.keys().flatten().collect::<BTreeSet<_>>().len();
     }
     Ok(out)
+}
+
+/// The last component of a `/`-separated path.
+fn base_name(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// The empty blob's id.
+fn empty_blob() -> Oid {
+    Oid::from_str("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").expect("a valid id")
 }
 
 /// The first component of a `/`-separated path.
@@ -201,6 +212,14 @@ fn merge(slot: &mut Option<Paths>, more: Paths) {
     }
 }
 
+/// An edge's changes over the whole tree, for a rename search.
+struct Whole {
+    /// The files the child deletes, in path order.
+    deleted: Vec<TreeFile>,
+    /// The state of every changed old path (true: still there, changed).
+    changed: HashMap<Vec<u8>, bool>,
+}
+
 /// One parent edge: its changes where the teams look, and the origins
 /// searched on it.
 struct Edge<'r> {
@@ -211,10 +230,8 @@ struct Edge<'r> {
     added: HashMap<Vec<u8>, TreeFile>,
     /// Every other path changed where the teams look.
     touched: Vec<Vec<u8>>,
-    /// The whole tree's changes, read for the first search: the files the
-    /// child deletes, in path order, and the state of every changed old
-    /// path (true: still there, changed).
-    whole: Option<(Vec<TreeFile>, HashMap<Vec<u8>, bool>)>,
+    /// The whole tree's changes, read for the first search.
+    whole: Option<Whole>,
     /// The parent's files, listed on the first full search.
     listing: Option<Vec<TreeFile>>,
     /// Origins found: a deleted source's path, or `None`.
@@ -227,8 +244,7 @@ impl<'r> Edge<'r> {
     /// names `top` accepts.
     fn new(
         repo: &'r Repo,
-        old_tree: Oid,
-        new_tree: Oid,
+        (old_tree, new_tree): (Oid, Oid),
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Edge<'r>, GitError> {
         let mut edge = Edge {
@@ -335,17 +351,26 @@ impl<'r> Edge<'r> {
                     }
                 }
             }
-            self.whole = Some((deleted, changed));
+            self.whole = Some(Whole { deleted, changed });
         }
-        let (deleted, changed) = self.whole.as_ref().expect("read above");
+        let Whole { deleted, changed } = self.whole.as_ref().expect("read above");
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
         let deleted: Vec<Source<'_>> =
             deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
         let renamed = renames::detect(self.repo, &deleted, &[dst], Options::default())?;
         self.limited |= renamed.limited;
-        if renamed.pairs.is_empty() {
-            return Ok(None);
+        let Some(pair) = renamed.pairs.first() else { return Ok(None) };
+        // An identical deleted file of the same name is also what the search
+        // over every file takes first (it scores highest of identical ones),
+        // unless identical files are so many that git looks at only some:
+        // the empty file's.
+        let source = deleted[pair.src].file;
+        if pair.score == MAX_SCORE
+            && base_name(&source.path) == base_name(&dst.path)
+            && source.oid != empty_blob()
+        {
+            return Ok(Some(source.path.clone()));
         }
         if self.listing.is_none() {
             self.listing = Some(self.repo.list_tree_unsized(self.old_tree)?.files);

@@ -184,7 +184,7 @@ fn cases() -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_histories_follow_as_git_follows(ops in proptest::collection::vec(op(), 1..28), cut in 0usize..100) {
