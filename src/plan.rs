@@ -89,6 +89,22 @@ pub struct TeamPlan {
     /// What the split breaks: references from kept files into removed ones
     /// (filled in by the dependency analysis; `None` until it has run).
     pub breaks: Option<BreakSummary>,
+    /// What `history: {follow_renames}` adds to its history (filled in by
+    /// a walk of history for `plan --team`; `None` until then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow: Option<FollowPlan>,
+}
+
+/// What following renames adds to a team's history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FollowPlan {
+    /// Earlier paths kept for files moved into the team's (a file moved
+    /// twice has two).
+    pub earlier_paths: u64,
+    /// Commits kept for those paths alone.
+    pub extra_commits: u64,
+    /// A rename search hit a bound: some history may stop early.
+    pub limited: bool,
 }
 
 /// The references a team's split breaks, in figures.
@@ -346,6 +362,7 @@ pub fn compute(manifest: &Manifest, snap: &Snapshot, teams: &[usize]) -> Plan {
                 removed: std::mem::take(&mut walk.removed[k]),
                 kept: std::mem::take(&mut walk.kept[k]),
                 breaks: None,
+                follow: None,
             }
         })
         .collect();

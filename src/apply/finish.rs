@@ -80,6 +80,7 @@ pub(super) fn finish(
     publish(&staging, &final_path)?;
     fault::point("finish.published");
     Ok(TeamReport {
+        rebuilt: None,
         name: ctx.name.to_string(),
         path: final_path,
         commits_considered: written.considered,
@@ -259,6 +260,7 @@ pub(super) fn report_existing(
     let (files, bytes) = tip_stats(ctx, final_path, &refs)?;
     let lfs_objects = if ctx.lfs { crate::lfs::objects_in(final_path)? } else { Vec::new() };
     Ok(TeamReport {
+        rebuilt: None,
         name: ctx.name.to_string(),
         path: final_path.to_path_buf(),
         commits_considered: considered,

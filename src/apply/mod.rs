@@ -199,6 +199,10 @@ pub struct TeamReport {
     pub missing_object: Option<String>,
     /// The Git LFS objects its pointer files name, across its history.
     pub lfs_objects: Vec<crate::lfs::LfsObject>,
+    /// Why the team was built again from nothing when the run could have
+    /// continued its previous one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebuilt: Option<String>,
     /// The most commit mappings its history held at once (tests prove
     /// memory follows the frontier of the pass, not history's length).
     #[doc(hidden)]

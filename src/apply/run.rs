@@ -602,6 +602,10 @@ pub(super) fn stage_teams(
     (staged, failed)
 }
 
+/// What `apply` says of a team rebuilt because a move into its paths
+/// reaches back past its previous run.
+pub const REBUILD_FOLLOW: &str = "rebuilt: a move into the team's paths reaches back past the previous run";
+
 /// Finishes one team: refs, packing and publishing, or starts it over when
 /// a monolith ref moved backwards; a failed team leaves nothing staged.
 fn finish_one(
@@ -610,6 +614,11 @@ fn finish_one(
     rewritten: Option<Result<Rewritten, HistoryError>>,
 ) -> Result<TeamReport, TeamError> {
     let outcome = match rewritten {
+        // The team's lineages changed what a previous run wrote.
+        Some(Err(HistoryError::EarlierHistoryChanges)) => {
+            (ctx.on_event)(Event::Phase { team: ctx.name.to_string(), phase: REBUILD_FOLLOW });
+            rebuild(ctx).map(|r| TeamReport { rebuilt: Some(REBUILD_FOLLOW.to_string()), ..r })
+        }
         Some(Err(e)) => Err(TeamError::from(e)),
         _ if ctx.cancelled() => Err(TeamError::Interrupted),
         rewritten => match finish(ctx, st, rewritten.map(|h| h.expect("checked"))) {
@@ -641,6 +650,7 @@ fn failed_team(
         None => e.to_string(),
     };
     TeamReport {
+        rebuilt: None,
         name: ctx.name.to_string(),
         path: ctx.final_path(),
         commits_considered: history.graph.commits.len(),

@@ -139,6 +139,10 @@ pub(super) fn fingerprint(ctx: &TeamCtx<'_>) -> String {
             add(&format!("exclude {}", p.value.as_str()));
         }
     }
+    if team.follow_renames {
+        // Earlier paths kept give other ids than the rules alone.
+        add("follow renames");
+    }
     let per_commit = package_history(ctx.manifest, ctx.snap).is_some_and(|p| p.matters_to(ctx.team));
     if per_commit {
         // Packages resolved per commit give other ids than resolved once.
@@ -285,6 +289,7 @@ impl TeamCtx<'_> {
                 team: self.team,
                 root: self.root,
                 labels: self.labels,
+                follow_renames: self.manifest.teams[self.team].follow_renames,
             },
             history: std::mem::take(&mut st.history),
             out: st.staging.clone(),

@@ -77,6 +77,7 @@ impl SavedReport {
             missing_object: None,
             lfs_objects: self.lfs_objects,
             peak_live: 0,
+            rebuilt: None,
         }
     }
 }

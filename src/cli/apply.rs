@@ -211,6 +211,11 @@ fn print_report(
         }
     }
     writeln!(o, "written to {}", opts.out.display())?;
+    for t in report.teams.iter().filter(|t| t.error.is_none()) {
+        if let Some(why) = &t.rebuilt {
+            writeln!(o, "{} {}: {why}", "note:".style(style::warn()), t.name)?;
+        }
+    }
     if !report.ignored.is_empty() {
         writeln!(
             o,

@@ -91,6 +91,9 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         std::mem::forget(analysis);
         report = Some(r);
     }
+    if !args.teams.is_empty() {
+        follow_figures(&ctx, &snap, &teams, &mut plan)?;
+    }
     match args.format {
         PlanFormat::Json => match &args.output {
             Some(path) => output::write_file(path, &output::json_string(&plan)?)?,
@@ -110,6 +113,50 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
     // The process ends next: freeing a 100k-file listing entry by entry
     // would only delay the exit (a tenth of a run on large trees).
     std::mem::forget((snap, plan, report));
+    Ok(())
+}
+
+/// For the selected teams that follow renames, what that adds: one walk
+/// of the split ref's history, as `apply` makes it.
+fn follow_figures(ctx: &Context, snap: &Snapshot, teams: &[usize], plan: &mut Plan) -> anyhow::Result<()> {
+    use git_split::rewrite::{follow, graph, layout};
+    let follows: Vec<bool> = teams.iter().map(|&t| ctx.manifest.teams[t].follow_renames).collect();
+    if !follows.contains(&true) {
+        return Ok(());
+    }
+    let (repo, tips) = (&ctx.repo, [ctx.rev.commit]);
+    let git_dir = repo.raw().path();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let history = match graph::SourceGraph::from_commit_graph(git_dir, &tips) {
+        Some(g) => g,
+        None => {
+            let src = git_split::odb::Source::new(repo.raw(), repo.packs())?;
+            graph::SourceGraph::read(&src, &tips, graph::PackedCommits::read(repo.packs(), threads))?
+        }
+    };
+    let packages = layout::PackageHistory { manifest: &ctx.manifest, split: &snap.ownership };
+    let per_commit: Vec<bool> =
+        teams.iter().map(|&t| !snap.ownership.packages.is_empty() && packages.matters_to(t)).collect();
+    let generations = match per_commit.contains(&true) {
+        true => Some(layout::Generations::read(git_dir, repo.packs(), &history, &packages, threads)?),
+        false => None,
+    };
+    let view = |k: usize, i: usize| match generations.as_ref().filter(|_| per_commit[k]) {
+        Some(g) => (g.view(i), teams[k]),
+        None => (&snap.ownership, teams[k]),
+    };
+    let found = follow::for_pass(git_dir, &history, &follows, &view)?;
+    for (k, f) in found.into_iter().enumerate() {
+        let Some(f) = f else { continue };
+        let name = &ctx.manifest.teams[teams[k]].name;
+        if let Some(t) = plan.teams.iter_mut().find(|t| &t.name == name) {
+            t.follow = Some(plan::FollowPlan {
+                earlier_paths: f.followed_paths as u64,
+                extra_commits: f.extra_commits as u64,
+                limited: f.limited,
+            });
+        }
+    }
     Ok(())
 }
 
@@ -183,6 +230,15 @@ fn team(out: &mut impl Write, t: &plan::TeamPlan, preview: usize) -> std::io::Re
             plural(b.references, "reference", "references"),
             plural(b.files, "file", "files"),
             into.join(", ")
+        )?;
+    }
+    if let Some(f) = &t.follow {
+        writeln!(
+            out,
+            "  follows renames: {} kept before the moves that brought files home, {} kept for them alone{}",
+            plural(f.earlier_paths, "earlier path", "earlier paths"),
+            plural(f.extra_commits, "commit", "commits"),
+            if f.limited { " (a rename search hit a bound: some history may stop early)" } else { "" }
         )?;
     }
     for p in &t.packages {

@@ -127,6 +127,9 @@ pub struct Team {
     pub remote: Option<Located<RemoteTemplate>>,
     /// Which monolith tags the team's repository gets, and their names.
     pub tags: Tags,
+    /// `history: {follow_renames}`, the team's or the manifest's: keep a
+    /// moved-in file's earlier paths and their commits.
+    pub follow_renames: bool,
 }
 
 /// What `check` and `plan` make of unowned and overlapping files.
@@ -286,6 +289,8 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         None => Rule::default(),
     };
     let top_tags = tags::TagKeys::check(path, raw.tags)?;
+    let top_follow =
+        raw.history.as_ref().and_then(|h| h.follow_renames.as_ref()).map(|f| (Loc::of(f), f.value));
     if raw.teams.value.is_empty() {
         return Err(err(Loc::of(&raw.teams), ErrorKind::NoTeams));
     }
@@ -341,6 +346,14 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
                 return Err(err(cloc, ErrorKind::CompatPaths { team: name, compat: c, root: dir.clone() }));
             }
         }
+        let own_follow = t.history.and_then(|h| h.follow_renames).map(|f| (Loc::of(&f), f.value));
+        let follow_renames = match own_follow.or(top_follow) {
+            Some((floc, true)) if compat.is_some() || root.is_some() => {
+                return Err(err(floc, ErrorKind::FollowRefused { team: name, compat: compat.map(|c| c.1) }));
+            }
+            Some((_, on)) => on,
+            None => false,
+        };
         let owners = t.owners.into_iter().map(|o| o.value).collect();
         let remote = t.remote.map(|r| remote_template(path, r)).transpose()?;
         let tags = tags::TagKeys::for_team(path, &tags::TagKeys::check(path, t.tags)?, &top_tags, &name)?;
@@ -358,6 +371,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             depends_on,
             remote,
             tags,
+            follow_renames,
         });
     }
     check_depends_on(path, &teams)?;
@@ -555,6 +569,14 @@ pub enum ErrorKind {
     /// `npm:` with no name, or an empty entry.
     #[error("bad package reference `{}`: expected `kind:name` or a bare name", shown(.0, 80))]
     BadPackage(String),
+    /// `follow_renames` for a team that cannot keep earlier paths.
+    #[error("team `{team}` cannot have `history: {{follow_renames: true}}`: {}", follow_refusal(*.compat))]
+    FollowRefused {
+        /// The team.
+        team: String,
+        /// Its compat mode, if that is why.
+        compat: Option<Compat>,
+    },
     /// An unusable `root`.
     #[error("bad root `{}`: {reason}", shown(root, 80))]
     BadRoot {
@@ -639,6 +661,18 @@ pub enum ErrorKind {
         /// Why.
         reason: String,
     },
+}
+
+/// Why a team refuses `follow_renames`: compat ids are published ids, and a
+/// hoisted `root` has no place for a path outside it.
+fn follow_refusal(compat: Option<Compat>) -> String {
+    match compat {
+        Some(c) => format!(
+            "`compat: {}` promises the ids that tool publishes, and following renames changes them (set `follow_renames: false` on the team to override a global `true`)",
+            compat_name(c)
+        ),
+        None => "its `root` is hoisted, and a file's earlier paths outside it have no place in the team repository (set `follow_renames: false` on the team to override a global `true`)".to_string(),
+    }
 }
 
 fn compat_name(c: Compat) -> &'static str {

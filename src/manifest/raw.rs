@@ -75,6 +75,8 @@ pub(super) struct RawTeam {
     pub remote: Option<Spanned<String>>,
     #[serde(default)]
     pub tags: Option<super::tags::RawTags>,
+    #[serde(default)]
+    pub history: Option<RawTeamHistory>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +84,16 @@ pub(super) struct RawTeam {
 pub(super) struct RawHistory {
     #[serde(default = "yes")]
     pub labels: bool,
+    #[serde(default)]
+    pub follow_renames: Option<Spanned<bool>>,
+}
+
+/// A team's own `history:` (labels are the manifest's alone).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTeamHistory {
+    #[serde(default)]
+    pub follow_renames: Option<Spanned<bool>>,
 }
 
 fn yes() -> bool {

@@ -98,6 +98,19 @@ fn defaults() {
     assert_eq!(m.policy, Policy { unowned: Level::Error, overlap: Level::Error, dependencies: Level::Allow });
 }
 
+#[test]
+fn follow_renames_is_the_team_s_else_the_manifest_s_else_off() {
+    let m = load("version: 1\nhistory: {follow_renames: true}\nteams:\n  a: {paths: [a]}\n  b:\n    paths: [b]\n    history: {follow_renames: false}\n  c: {paths: [c], root: c, compat: subtree, history: {follow_renames: false}}\n").unwrap();
+    let on: Vec<bool> = m.teams.iter().map(|t| t.follow_renames).collect();
+    assert_eq!(on, [true, false, false]);
+    let m = load(
+        "version: 1\nteams:\n  a: {paths: [a]}\n  b:\n    paths: [b]\n    history: {follow_renames: true}\n",
+    )
+    .unwrap();
+    let on: Vec<bool> = m.teams.iter().map(|t| t.follow_renames).collect();
+    assert_eq!(on, [false, true]);
+}
+
 /// Every refusal a user can meet, with its message, in one snapshot.
 #[test]
 fn error_messages() {
@@ -124,6 +137,10 @@ fn error_messages() {
         ("glob root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: \"a/*\"\n"),
         ("compat with other paths", b"version: 1\nteams:\n  a:\n    paths: [a, b]\n    root: a\n    compat: subtree\n"),
         ("compat with exclude", b"version: 1\nteams:\n  a:\n    paths: [a/]\n    exclude: [a/x]\n    root: a\n    compat: subtree\n"),
+        ("follow_renames with compat", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: a\n    compat: subtree\n    history: {follow_renames: true}\n"),
+        ("follow_renames reaching a compat team", b"version: 1\nhistory: {follow_renames: true}\nteams:\n  a: {paths: [a], root: a, compat: splitsh}\n"),
+        ("follow_renames with root", b"version: 1\nteams:\n  a:\n    paths: [a]\n    root: a\n    history: {follow_renames: true}\n"),
+        ("unknown team history key", b"version: 1\nteams:\n  a:\n    paths: [a]\n    history: {labels: false}\n"),
         ("bad team name", b"version: 1\nteams:\n  ../evil:\n    paths: [a]\n"),
         ("team name with slash", b"version: 1\nteams:\n  a/b:\n    paths: [a]\n"),
         ("empty package", b"version: 1\nteams:\n  a:\n    packages: [\"npm:\"]\n"),

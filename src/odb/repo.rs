@@ -357,9 +357,20 @@ impl Repo {
     /// cost follows the size of the change, not of the trees. No rename
     /// detection: see [`super::renames`].
     pub fn diff_trees(&self, old: Oid, new: Oid) -> Result<Vec<TreeChange>, GitError> {
+        self.diff_trees_under(old, new, &|_| true)
+    }
+
+    /// [`Repo::diff_trees`] below the top-level names `top` accepts only:
+    /// the others are not read.
+    pub fn diff_trees_under(
+        &self,
+        old: Oid,
+        new: Oid,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<TreeChange>, GitError> {
         let mut out = Vec::new();
         if old != new {
-            self.diff_dirs(&mut Vec::new(), Some(old), Some(new), &mut out)?;
+            self.diff_dirs(&mut Vec::new(), Some(old), Some(new), &mut out, top)?;
         }
         out.sort_by(|a, b| a.path().cmp(b.path()));
         Ok(out)
@@ -371,6 +382,7 @@ impl Repo {
         old: Option<Oid>,
         new: Option<Oid>,
         out: &mut Vec<TreeChange>,
+        top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<(), GitError> {
         type Entries = std::collections::BTreeMap<Vec<u8>, (Option<FileKind>, Oid, i32)>;
         let entries = |tree: Option<Oid>| -> Result<Entries, GitError> {
@@ -381,6 +393,9 @@ impl Repo {
         let (a, b) = (entries(old)?, entries(new)?);
         let names: std::collections::BTreeSet<&Vec<u8>> = a.keys().chain(b.keys()).collect();
         for name in names {
+            if prefix.is_empty() && !top(name) {
+                continue;
+            }
             let (ea, eb) = (a.get(name), b.get(name));
             if let (Some(x), Some(y)) = (ea, eb) {
                 if x.1 == y.1 && x.2 == y.2 {
@@ -409,7 +424,7 @@ impl Repo {
                     let (da, db) = (dir(ea), dir(eb));
                     if da.is_some() || db.is_some() {
                         prefix.push(b'/');
-                        self.diff_dirs(prefix, da, db, out)?;
+                        self.diff_dirs(prefix, da, db, out, top)?;
                     }
                 }
             }

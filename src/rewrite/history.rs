@@ -58,6 +58,10 @@ pub enum HistoryError {
     /// The commit map or state could not be written or read back.
     #[error(transparent)]
     State(#[from] StateError),
+    /// A move into the team's paths reaches back past the previous run:
+    /// its earlier history changes, and the team must be built again.
+    #[error("a move into the team's paths reaches back past the previous run")]
+    EarlierHistoryChanges,
     /// The pass was asked to stop (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
@@ -442,18 +446,22 @@ impl CommitWriter<'_, '_> {
         // rules are this commit's: its filtered tree is the parent's, which
         // is the tree of what the parent was rewritten to (a dropped
         // commit's tree equals its target's).
-        let generation = self.filters.generation(index);
-        let same_rules =
-            source.parents.first().is_some_and(|&p| self.filters.generation(p as usize) == generation);
+        let rules = (self.filters.generation(index), self.filters.extra(index));
+        let same_rules = source
+            .parents
+            .first()
+            .is_some_and(|&p| (self.filters.generation(p as usize), self.filters.extra(p as usize)) == rules);
         let unchanged_parent = match changed {
-            Some(names) if same_rules && !names.iter().any(|n| self.filters.get(generation).relevant(n)) => {
+            Some(names)
+                if same_rules && !names.iter().any(|n| self.filters.relevant(rules.0, rules.1, n)) =>
+            {
                 h.at(graph, source.parents[0] as usize)
             }
             _ => None,
         };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
-            None => self.filters.filter_root(generation, self.src, &mut self.out, orig_tree, root)?,
+            None => self.filters.filter_root(rules, self.src, &mut self.out, orig_tree, root)?,
         };
 
         // Map parents; remember which ones come from dropped commits.

@@ -39,6 +39,7 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
+use super::follow::Followed;
 use super::graph::SourceGraph;
 use super::tree::{TreeError, TreeFilter};
 use super::Job;
@@ -163,6 +164,11 @@ impl Generations {
     pub fn of_commit(&self, i: usize) -> u32 {
         self.of_commit[i]
     }
+
+    /// The ownership view of the commit at graph position `i`.
+    pub fn view(&self, i: usize) -> &Ownership {
+        &self.views[self.of_commit[i] as usize]
+    }
 }
 
 /// A layout failure as the engine reports it.
@@ -189,6 +195,8 @@ pub struct TeamFilters<'a> {
     split: &'a Ownership,
     team: usize,
     root: Option<&'a str>,
+    /// The team's extra paths per commit, when it follows renames.
+    follow: Option<&'a Followed>,
     /// Live filters: (generation, last use, filter).
     filters: Vec<(u32, u64, TreeFilter<'a>)>,
     uses: u64,
@@ -198,10 +206,16 @@ pub struct TeamFilters<'a> {
 
 impl<'a> TeamFilters<'a> {
     /// The filters of `job`'s team; `generations` when packages are
-    /// resolved per commit.
-    pub fn new(job: &Job<'a>, generations: Option<&'a Generations>) -> TeamFilters<'a> {
+    /// resolved per commit,
+    /// and `follow` when it follows renames.
+    pub fn new(
+        job: &Job<'a>,
+        generations: Option<&'a Generations>,
+        follow: Option<&'a Followed>,
+    ) -> TeamFilters<'a> {
         TeamFilters {
             generations,
+            follow,
             split: job.ownership,
             team: job.team,
             root: job.root,
@@ -214,6 +228,21 @@ impl<'a> TeamFilters<'a> {
     /// The generation of the commit at graph position `i`.
     pub fn generation(&self, i: usize) -> u32 {
         self.generations.map_or(0, |g| g.of_commit(i))
+    }
+
+    /// The extra set of the commit at graph position `i` (0: none).
+    pub fn extra(&self, i: usize) -> u32 {
+        self.follow.map_or(0, |f| f.set_of(i))
+    }
+
+    /// Can a change to the top-level entry `name` change the team's tree
+    /// under generation `g` and extra set `e`?
+    pub fn relevant(&mut self, g: u32, e: u32, name: &[u8]) -> bool {
+        let extra = match self.follow {
+            Some(f) if e != 0 => f.set(e).tops.contains(name),
+            _ => false,
+        };
+        extra || self.get(g).relevant(name)
     }
 
     /// The filter of generation `g`, made on first use.
@@ -255,15 +284,19 @@ impl<'a> TeamFilters<'a> {
         (needed, closure)
     }
 
-    /// Filters root tree `tree` (parsed as `parsed`) with generation `g`'s rules.
+    /// Filters root tree `tree` (parsed as `parsed`) with generation `g`'s
+    /// rules and extra set `e`'s paths.
     pub fn filter_root(
         &mut self,
-        g: u32,
+        (g, e): (u32, u32),
         src: &Source<'_>,
         out: &mut PackSink,
         tree: Oid,
         parsed: &RawTree,
     ) -> Result<Option<Oid>, TreeError> {
-        self.get(g).filter_root(src, out, tree, parsed)
+        match self.follow {
+            Some(f) if e != 0 => self.get(g).filter_root_with(src, out, tree, parsed, &f.set(e).spine),
+            _ => self.get(g).filter_root(src, out, tree, parsed),
+        }
     }
 }

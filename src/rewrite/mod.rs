@@ -8,6 +8,7 @@
 //! team's mapping for the next run. New objects are written straight into
 //! pack files (`odb::pack`): no loose objects.
 
+pub mod follow;
 pub mod graph;
 pub(crate) mod history;
 pub mod layout;
@@ -51,6 +52,8 @@ pub struct Job<'a> {
     pub root: Option<&'a str>,
     /// Add `Split-Source` trailers.
     pub labels: bool,
+    /// Keep the earlier paths of files moved into the team's (see [`follow`]).
+    pub follow_renames: bool,
 }
 
 /// A team's part in a shared pass: what to do, where it got to, where new
@@ -151,20 +154,38 @@ pub fn rewrite_teams(
     let per_commit: Vec<bool> =
         teams.iter().map(|t| packages.is_some_and(|p| p.matters_to(t.job.team))).collect();
     let n = teams.len();
-    let needed: Vec<bool> =
-        (0..graph.commits.len()).map(|i| teams.iter().any(|t| !t.history.contains_at(graph, i))).collect();
+    let followed = match follow_teams(src, graph, &teams, generations, &per_commit) {
+        Ok(f) => f,
+        Err(e) => {
+            for i in 0..n {
+                done(i, Err(HistoryError::Tree(e.clone())));
+            }
+            return;
+        }
+    };
+    let (teams, back): (Vec<_>, Vec<_>) = teams
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| !followed[*i].as_ref().is_some_and(|f| f.reaches_back && graph.partial));
+    for (i, _) in back {
+        done(i, Err(HistoryError::EarlierHistoryChanges));
+    }
+    let needed: Vec<bool> = (0..graph.commits.len())
+        .map(|i| teams.iter().any(|(_, t)| !t.history.contains_at(graph, i)))
+        .collect();
     let workers = threads.clamp(1, n.max(1));
-    let mut buckets: Vec<Vec<(usize, TeamPass<'_>, Option<&Generations>)>> =
-        (0..workers).map(|_| Vec::new()).collect();
+    let mut buckets: Vec<Vec<Bucketed<'_>>> = (0..workers).map(|_| Vec::new()).collect();
     // Heaviest first, each to the lightest worker so far.
     let mut load = vec![0u64; workers];
-    let mut teams: Vec<(usize, TeamPass<'_>, Option<&Generations>)> =
-        teams.into_iter().enumerate().map(|(i, t)| (i, t, generations.filter(|_| per_commit[i]))).collect();
-    teams.sort_by_key(|(i, t, _)| (std::cmp::Reverse(t.weight), *i));
-    for (i, t, g) in teams {
+    let mut teams: Vec<Bucketed<'_>> = teams
+        .into_iter()
+        .map(|(i, t)| (i, t, generations.filter(|_| per_commit[i]), followed[i].as_ref()))
+        .collect();
+    teams.sort_by_key(|(i, t, ..)| (std::cmp::Reverse(t.weight), *i));
+    for (i, t, g, f) in teams {
         let w = (0..workers).min_by_key(|&w| (load[w], w)).expect("a worker");
         load[w] += t.weight.max(1);
-        buckets[w].push((i, t, g));
+        buckets[w].push((i, t, g, f));
     }
     let mut results: Vec<Option<Result<Rewritten, HistoryError>>> = (0..n).map(|_| None).collect();
     let read_error = std::thread::scope(|s| {
@@ -231,6 +252,32 @@ pub fn rewrite_teams(
             (None, None) => {}
         }
     }
+}
+
+/// A team's place in the pass: its position, its pass, and its
+/// generations and lineages when it has them.
+type Bucketed<'a> = (usize, TeamPass<'a>, Option<&'a Generations>, Option<&'a follow::Followed>);
+
+/// Every team's lineages when it follows renames (see [`follow`]), with
+/// each commit's rules: its generation's where packages are resolved per
+/// commit.
+fn follow_teams(
+    src: &Path,
+    graph: &graph::SourceGraph,
+    teams: &[TeamPass<'_>],
+    generations: Option<&Generations>,
+    per_commit: &[bool],
+) -> Result<Vec<Option<follow::Followed>>, TreeError> {
+    let follows: Vec<bool> = teams.iter().map(|t| t.job.follow_renames).collect();
+    let view = |t: usize, i: usize| -> (&Ownership, usize) {
+        let job = &teams[t].job;
+        match generations.filter(|_| per_commit[t]) {
+            Some(g) => (g.view(i), job.team),
+            None => (job.ownership, job.team),
+        }
+    };
+    follow::for_pass(src, graph, &follows, &view)
+        .map_err(|e| TreeError::Start { context: "following renames", message: e.to_string() })
 }
 
 /// Commits whose root trees are read at once, while the previous window's
@@ -388,7 +435,7 @@ fn changed_since(c: &graph::SourceCommit, root: &RawTree, parent: Option<&RawTre
 fn work<'a>(
     src: &Path,
     graph: &graph::SourceGraph,
-    teams: Vec<(usize, TeamPass<'a>, Option<&'a Generations>)>,
+    teams: Vec<Bucketed<'a>>,
     steps: Receiver<Arc<Vec<Step>>>,
     packs: &Packs,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -443,14 +490,14 @@ fn work<'a>(
     }
     let mut states: Vec<State<'_, '_>> = teams
         .into_iter()
-        .map(|(pos, t, generations)| State {
+        .map(|(pos, t, generations, followed)| State {
             pos,
             have: Packs::open(&t.out),
             writer: PackSink::new(&t.out).map_err(HistoryError::from).map(|sink| history::CommitWriter {
                 src: &odb,
                 graph,
                 out: sink,
-                filters: TeamFilters::new(&t.job, generations),
+                filters: TeamFilters::new(&t.job, generations, followed),
                 labels: t.job.labels,
             }),
             history: t.history,

@@ -19,6 +19,8 @@ use crate::odb::{ObjectError, ObjectKind, Source};
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
 
+pub(crate) mod overlay;
+
 /// Why the engine could not filter trees. Clone: one failure to read the
 /// monolith's root trees is every team's.
 #[derive(Clone, Debug, thiserror::Error)]

@@ -3,6 +3,8 @@
 //! replace the previous output.
 
 mod faults;
+mod follow_random;
+mod follow_renames;
 mod kill;
 mod memory;
 mod odd_repos;

@@ -1,0 +1,423 @@
+//! Following renames (`history: {follow_renames: true}`): which earlier
+//! paths each commit keeps for a team, so that a file moved into the
+//! team's files keeps its history.
+//!
+//! A commit C that adds a file Q the team owns (relative to a parent P,
+//! merges included) is searched for Q's origin as `git log --follow`
+//! searches (`--find-copies-harder`, the file as the only destination); a
+//! source S that C deletes is a rename, and S is kept in P and up its
+//! lineage: through every parent edge, children before parents, a kept
+//! path stays kept while the parent has it, and a kept path the edge
+//! creates is searched again (an earlier move). A source that stays in C
+//! is a copy, which is not followed. What a commit keeps beyond its rules
+//! is its *extra set*: the kept paths the team does not own there.
+//!
+//! Each team's sets depend only on the graph, the trees and the team's own
+//! rules, and are a union computed in one fixed order, so they are the
+//! same for one team alone or all teams, and whatever order branches were
+//! walked in. A commit's set depends only on its descendants: an
+//! incremental run computes it for the new commits, and a lineage that
+//! reaches a boundary commit (history a previous run wrote) means that
+//! history changes: [`Followed::reaches_back`], a rebuild of the team.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use git2::Oid;
+
+use super::graph::SourceGraph;
+use super::tree::overlay::Spine;
+use crate::odb::renames::{self, Options, Source, SourceState};
+use crate::odb::repo::{GitError, Repo, TreeChange, TreeFile};
+use crate::odb::similarity::MAX_SCORE;
+use crate::ownership::Ownership;
+use crate::pattern::DirMatch;
+
+/// Paths kept along a lineage, sorted.
+type Paths = Arc<BTreeSet<Vec<u8>>>;
+
+/// A team's rules at the commit at a graph position: the ownership view,
+/// and the team's index in it.
+pub type View<'a, 'v> = dyn Fn(usize) -> (&'v Ownership, usize) + Sync + 'a;
+
+/// Does the team keep the file `path` under `rules`?
+fn owns((rules, team): (&Ownership, usize), path: &[u8]) -> bool {
+    rules.owners(path).kept_by(team)
+}
+
+/// Can the team keep anything below (or at) the top-level name `name`
+/// under `rules`?
+fn reaches((rules, team): (&Ownership, usize), name: &[u8]) -> bool {
+    rules.keep_class(team, name) != DirMatch::None || rules.owners(name).kept_by(team)
+}
+
+/// A team's extra paths, per commit.
+#[derive(Debug, Default)]
+pub struct Followed {
+    /// Per graph position, its set (an index into `sets`; 0 is the empty set).
+    of_commit: Vec<u32>,
+    /// The distinct sets, sorted paths each.
+    sets: Vec<Arc<Extra>>,
+    /// A lineage reaches a boundary commit: the team's earlier history
+    /// changes, so an incremental run cannot continue it.
+    pub reaches_back: bool,
+    /// A rename search hit a bound (see [`renames`]): some lineage may end
+    /// earlier than git's would.
+    pub limited: bool,
+    /// Commits that change a kept earlier path (against their first
+    /// parent) and nothing the team's rules keep: the commits following
+    /// renames adds, merges that stay merges aside.
+    pub extra_commits: usize,
+    /// Distinct paths kept beyond the rules somewhere.
+    pub followed_paths: usize,
+}
+
+/// One extra set.
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// The paths, sorted.
+    pub paths: Vec<Vec<u8>>,
+    /// Their top-level names: a change to one of them changes the team's tree.
+    pub tops: BTreeSet<Box<[u8]>>,
+    /// The paths as the tree filter walks them.
+    pub spine: Spine,
+}
+
+/// The set of a boundary commit: what a previous run kept there is not
+/// recomputed, so it equals no other commit's.
+pub const UNKNOWN: u32 = u32::MAX;
+
+impl Followed {
+    /// The extra set id of the commit at graph position `i` (0: none).
+    pub fn set_of(&self, i: usize) -> u32 {
+        self.of_commit.get(i).copied().unwrap_or(0)
+    }
+
+    /// Extra set `id`.
+    pub fn set(&self, id: u32) -> &Arc<Extra> {
+        &self.sets[id as usize]
+    }
+}
+
+/// The teams' lineages, one sweep over `graph` children first: each edge
+/// is diffed once (below the top-level names some team's rules or lineage
+/// reach) and each origin searched once for all of them. `views[t]` gives
+/// team `t`'s rules per commit.
+pub fn follow_teams(
+    repo: &Repo,
+    graph: &SourceGraph,
+    views: &[&View<'_, '_>],
+) -> Result<Vec<Followed>, GitError> {
+    let n = graph.commits.len();
+    let mut want: Vec<Vec<Option<Paths>>> = views.iter().map(|_| vec![None; n]).collect();
+    let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
+    let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
+    let mut limited = false;
+    for f in &mut out {
+        f.of_commit = vec![0; n];
+        f.sets.push(Arc::new(Extra::default()));
+    }
+    for i in (0..n).rev() {
+        let c = &graph.commits[i];
+        let mine: Vec<Option<Paths>> = want.iter_mut().map(|w| w[i].take()).collect();
+        if c.boundary {
+            for (t, w) in mine.iter().enumerate() {
+                out[t].of_commit[i] = UNKNOWN;
+                out[t].reaches_back |= w.is_some();
+            }
+            continue;
+        }
+        for (t, w) in mine.iter().enumerate() {
+            let Some(w) = w else { continue };
+            let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns(views[t](i), p)).cloned().collect();
+            if !extra.is_empty() {
+                out[t].of_commit[i] = intern(&mut out[t], &mut interned[t], extra);
+                // A root commit holding earlier paths and nothing the team owns.
+                if c.parents.is_empty()
+                    && !repo.list_tree_unsized(c.tree)?.files.iter().any(|f| owns(views[t](i), &f.path))
+                {
+                    out[t].extra_commits += 1;
+                }
+            }
+        }
+        // The top-level names where some team keeps something or follows a path.
+        let tops: BTreeSet<&[u8]> =
+            mine.iter().flatten().flat_map(|w| w.iter()).map(|p| top_name(p)).collect();
+        let top = |name: &[u8]| tops.contains(name) || views.iter().any(|v| reaches(v(i), name));
+        for (k, &p) in c.parents.iter().enumerate() {
+            let p = p as usize;
+            if graph.commits[p].tree == c.tree {
+                for (t, w) in mine.iter().enumerate() {
+                    if let Some(w) = w {
+                        merge(&mut want[t][p], w.clone());
+                    }
+                }
+                continue;
+            }
+            let mut edge = Edge::new(repo, (graph.commits[p].tree, c.tree), &top)?;
+            for t in 0..views.len() {
+                let e = out[t].of_commit[i];
+                let owned = |path: &[u8]| owns(views[t](i), path);
+                if k == 0 && e != 0 && edge.only_extra(&out[t].sets[e as usize].paths, &owned) {
+                    out[t].extra_commits += 1;
+                }
+                if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns(views[t](p), s))? {
+                    merge(&mut want[t][p], w);
+                }
+            }
+            limited |= edge.limited;
+        }
+    }
+    for (f, names) in out.iter_mut().zip(&interned) {
+        f.limited = limited;
+        f.followed_paths = names.keys().flatten().collect::<BTreeSet<_>>().len();
+    }
+    Ok(out)
+}
+
+/// The last component of a `/`-separated path.
+fn base_name(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// The empty blob's id.
+fn empty_blob() -> Oid {
+    Oid::from_str("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").expect("a valid id")
+}
+
+/// The first component of a `/`-separated path.
+fn top_name(path: &[u8]) -> &[u8] {
+    path.split(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// The id of extra set `paths` (sorted) for `f`.
+fn intern(f: &mut Followed, ids: &mut HashMap<Vec<Vec<u8>>, u32>, paths: Vec<Vec<u8>>) -> u32 {
+    if let Some(&id) = ids.get(&paths) {
+        return id;
+    }
+    let id = f.sets.len() as u32;
+    let tops = paths.iter().map(|p| Box::from(top_name(p))).collect();
+    let spine = Spine::of(&paths);
+    f.sets.push(Arc::new(Extra { paths: paths.clone(), tops, spine }));
+    ids.insert(paths, id);
+    id
+}
+
+/// Adds `more` to the lineage paths of a commit.
+fn merge(slot: &mut Option<Paths>, more: Paths) {
+    match slot {
+        None => *slot = Some(more),
+        Some(have) if Arc::ptr_eq(have, &more) || **have == *more => {}
+        Some(have) => Arc::make_mut(have).extend(more.iter().cloned()),
+    }
+}
+
+/// An edge's changes over the whole tree, for a rename search.
+struct Whole {
+    /// The files the child deletes, in path order.
+    deleted: Vec<TreeFile>,
+    /// The state of every changed old path (true: still there, changed).
+    changed: HashMap<Vec<u8>, bool>,
+}
+
+/// One parent edge: its changes where the teams look, and the origins
+/// searched on it.
+struct Edge<'r> {
+    repo: &'r Repo,
+    old_tree: Oid,
+    new_tree: Oid,
+    /// Paths the child adds where the teams look, with the added file.
+    added: HashMap<Vec<u8>, TreeFile>,
+    /// Every other path changed where the teams look.
+    touched: Vec<Vec<u8>>,
+    /// The whole tree's changes, read for the first search.
+    whole: Option<Whole>,
+    /// The parent's files, listed on the first full search.
+    listing: Option<Vec<TreeFile>>,
+    /// Origins found: a deleted source's path, or `None`.
+    origins: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    limited: bool,
+}
+
+impl<'r> Edge<'r> {
+    /// The edge from `old_tree` to `new_tree`, diffed below the top-level
+    /// names `top` accepts.
+    fn new(
+        repo: &'r Repo,
+        (old_tree, new_tree): (Oid, Oid),
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Edge<'r>, GitError> {
+        let mut edge = Edge {
+            repo,
+            old_tree,
+            new_tree,
+            added: HashMap::new(),
+            touched: Vec::new(),
+            whole: None,
+            listing: None,
+            origins: HashMap::new(),
+            limited: false,
+        };
+        for TreeChange { old, new } in repo.diff_trees_under(old_tree, new_tree, top)? {
+            match (old, new) {
+                (None, Some(n)) => {
+                    edge.added.insert(n.path.clone(), n);
+                }
+                (Some(o), _) => edge.touched.push(o.path),
+                (None, None) => {}
+            }
+        }
+        Ok(edge)
+    }
+
+    /// Does the edge change one of `extra` (sorted) and nothing `owned`?
+    fn only_extra(&self, extra: &[Vec<u8>], owned: &dyn Fn(&[u8]) -> bool) -> bool {
+        let mut changed = self.added.keys().chain(self.touched.iter());
+        let any_extra = self.added.keys().chain(self.touched.iter()).any(|p| extra.binary_search(p).is_ok());
+        any_extra && !changed.any(|p| owned(p))
+    }
+
+    /// What the parent keeps of a team's lineage through this edge: the
+    /// child's lineage paths `want` the parent has, the origins of those it
+    /// creates, and the origins of the files it adds that the team owns
+    /// (`owned`) unless the team owned them already (`owned_before`).
+    /// `None` when nothing.
+    fn lineage(
+        &mut self,
+        want: Option<&Paths>,
+        owned: &dyn Fn(&[u8]) -> bool,
+        owned_before: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<Paths>, GitError> {
+        let mut found: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut created = Vec::new();
+        if let Some(w) = want {
+            for p in w.iter() {
+                if self.added.contains_key(p) {
+                    created.push(p.clone());
+                }
+            }
+        }
+        // The team's new files, in path order: moved in, or new.
+        let mut starts: Vec<Vec<u8>> = self
+            .added
+            .keys()
+            .filter(|q| !want.is_some_and(|w| w.contains(*q)) && owned(q))
+            .cloned()
+            .collect();
+        starts.sort();
+        for q in &created {
+            if let Some(s) = self.origin(q)? {
+                found.insert(s);
+            }
+        }
+        for q in &starts {
+            if let Some(s) = self.origin(q)?.filter(|s| !owned_before(s)) {
+                found.insert(s);
+            }
+        }
+        match want {
+            // The common case: a lineage the edge leaves alone.
+            Some(w) if created.is_empty() && found.is_empty() => Ok(Some(w.clone())),
+            _ => {
+                if let Some(w) = want {
+                    found.extend(w.iter().filter(|p| !self.added.contains_key(*p)).cloned());
+                }
+                Ok((!found.is_empty()).then(|| Arc::new(found)))
+            }
+        }
+    }
+
+    /// Where the file the child creates at `path` came from, if it was
+    /// moved: `git log --follow`'s search, a copy (its source stays) not
+    /// followed.
+    fn origin(&mut self, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
+        if let Some(o) = self.origins.get(path) {
+            return Ok(o.clone());
+        }
+        let dst = self.added.get(path).expect("an added path").clone();
+        let o = self.search(&dst)?;
+        self.origins.insert(path.to_vec(), o.clone());
+        Ok(o)
+    }
+
+    fn search(&mut self, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+        if self.whole.is_none() {
+            let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
+            for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
+                if let Some(o) = old {
+                    changed.insert(o.path.clone(), new.is_some());
+                    if new.is_none() {
+                        deleted.push(o);
+                    }
+                }
+            }
+            self.whole = Some(Whole { deleted, changed });
+        }
+        let Whole { deleted, changed } = self.whole.as_ref().expect("read above");
+        // A rename needs a deleted source: without one scoring, the search
+        // over every file could only find a copy.
+        let deleted: Vec<Source<'_>> =
+            deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
+        let renamed = renames::detect(self.repo, &deleted, &[dst], Options::default())?;
+        self.limited |= renamed.limited;
+        let Some(pair) = renamed.pairs.first() else { return Ok(None) };
+        // An identical deleted file of the same name is also what the search
+        // over every file takes first (it scores highest of identical ones),
+        // unless identical files are so many that git looks at only some:
+        // the empty file's.
+        let source = deleted[pair.src].file;
+        if pair.score == MAX_SCORE
+            && base_name(&source.path) == base_name(&dst.path)
+            && source.oid != empty_blob()
+        {
+            return Ok(Some(source.path.clone()));
+        }
+        if self.listing.is_none() {
+            self.listing = Some(self.repo.list_tree_unsized(self.old_tree)?.files);
+        }
+        let files = self.listing.as_deref().unwrap_or_default();
+        let sources: Vec<Source<'_>> = files
+            .iter()
+            .map(|file| {
+                let state = match changed.get(&file.path) {
+                    Some(true) => SourceState::Modified,
+                    Some(false) => SourceState::Deleted,
+                    None => SourceState::Unmodified,
+                };
+                Source { file, state }
+            })
+            .collect();
+        let found =
+            renames::detect(self.repo, &sources, &[dst], Options { copies: true, ..Options::default() })?;
+        self.limited |= found.limited;
+        Ok(found
+            .pairs
+            .first()
+            .map(|pair| &sources[pair.src])
+            .filter(|s| s.state == SourceState::Deleted)
+            .map(|s| s.file.path.clone()))
+    }
+}
+
+/// The lineages of the teams of a pass that follow renames (`None` for the
+/// others): `view(t, i)` is team `t`'s rules at graph position `i`.
+pub fn for_pass<'v>(
+    src: &std::path::Path,
+    graph: &SourceGraph,
+    follows: &[bool],
+    view: &(dyn Fn(usize, usize) -> (&'v Ownership, usize) + Sync),
+) -> Result<Vec<Option<Followed>>, GitError> {
+    let wanted: Vec<usize> = (0..follows.len()).filter(|&t| follows[t]).collect();
+    let mut out: Vec<Option<Followed>> = follows.iter().map(|_| None).collect();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let repo = Repo::open(src)?;
+    let views: Vec<Box<View<'_, 'v>>> =
+        wanted.iter().map(|&t| Box::new(move |i: usize| view(t, i)) as Box<View<'_, 'v>>).collect();
+    let refs: Vec<&View<'_, 'v>> = views.iter().map(|v| &**v).collect();
+    for (t, f) in wanted.into_iter().zip(follow_teams(&repo, graph, &refs)?) {
+        out[t] = Some(f);
+    }
+    Ok(out)
+}
