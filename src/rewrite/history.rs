@@ -25,6 +25,7 @@ use super::layout::TeamFilters;
 use super::state::{Journal, NewNode, PreviousState, StateError};
 use super::trailer::add_trailer;
 use super::tree::TreeError;
+use crate::odb::bloom::ChangedPaths;
 use crate::odb::id::{key, oid, IdMap, Key};
 use crate::odb::object::RawCommit;
 use crate::odb::pack::PackSink;
@@ -413,6 +414,9 @@ pub struct CommitWriter<'a, 'r> {
     pub filters: TeamFilters<'a>,
     /// Append `Split-Source:` trailers.
     pub labels: bool,
+    /// The monolith's changed-path Bloom filters, when its commit-graph
+    /// has them.
+    pub changed_paths: Option<&'r ChangedPaths>,
 }
 
 impl CommitWriter<'_, '_> {
@@ -441,16 +445,16 @@ impl CommitWriter<'_, '_> {
         // Nothing the team can see changed since the first parent, whose
         // rules are this commit's: its filtered tree is the parent's, which
         // is the tree of what the parent was rewritten to (a dropped
-        // commit's tree equals its target's).
+        // commit's tree equals its target's). The top-level names that
+        // changed say so when none is the team's; else the commit's Bloom
+        // filter may (see `TreeFilter::rules_out`), without a tree read.
         let generation = self.filters.generation(index);
         let same_rules =
             source.parents.first().is_some_and(|&p| self.filters.generation(p as usize) == generation);
-        let unchanged_parent = match changed {
-            Some(names) if same_rules && !names.iter().any(|n| self.filters.get(generation).relevant(n)) => {
-                h.at(graph, source.parents[0] as usize)
-            }
-            _ => None,
-        };
+        let unchanged = same_rules
+            && (changed.is_some_and(|names| !names.iter().any(|n| self.filters.get(generation).relevant(n)))
+                || self.bloom_rules_out(commit, generation));
+        let unchanged_parent = if unchanged { h.at(graph, source.parents[0] as usize) } else { None };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
             None => self.filters.filter_root(generation, self.src, &mut self.out, orig_tree, root)?,
@@ -512,6 +516,17 @@ impl CommitWriter<'_, '_> {
         };
         h.record(graph, index, mapping)?;
         Ok(mapping)
+    }
+
+    /// Does commit `id`'s changed-path filter rule out every path the team
+    /// keeps with generation `g`'s rules? `false` without a filter: a
+    /// commit the graph does not have (written before it), or whose filter
+    /// git did not compute or filled (too many changes).
+    fn bloom_rules_out(&mut self, id: Oid, g: u32) -> bool {
+        match self.changed_paths.and_then(|c| c.filter(&key(&id))) {
+            Some(filter) => self.filters.get(g).rules_out(&filter),
+            None => false,
+        }
     }
 
     /// filter-repo's `_maybe_trim_extra_parents`: returns the parents and,
