@@ -453,7 +453,7 @@ impl CommitWriter<'_, '_> {
             source.parents.first().is_some_and(|&p| self.filters.generation(p as usize) == generation);
         let unchanged = same_rules
             && (changed.is_some_and(|names| !names.iter().any(|n| self.filters.get(generation).relevant(n)))
-                || self.bloom_rules_out(commit, generation));
+                || self.bloom_rules_out(commit, generation, changed));
         let unchanged_parent = if unchanged { h.at(graph, source.parents[0] as usize) } else { None };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
@@ -518,13 +518,14 @@ impl CommitWriter<'_, '_> {
         Ok(mapping)
     }
 
-    /// Does commit `id`'s changed-path filter rule out every path the team
-    /// keeps with generation `g`'s rules? `false` without a filter: a
-    /// commit the graph does not have (written before it), or whose filter
-    /// git did not compute or filled (too many changes).
-    fn bloom_rules_out(&mut self, id: Oid, g: u32) -> bool {
+    /// Does commit `id`'s changed-path filter, with `changed` (its top-level
+    /// names that changed), rule out every path the team keeps with
+    /// generation `g`'s rules? `false` without a filter: a commit the graph
+    /// does not have (written before it), or whose filter git did not
+    /// compute or filled (too many changes).
+    fn bloom_rules_out(&mut self, id: Oid, g: u32, changed: Option<&[Box<[u8]>]>) -> bool {
         match self.changed_paths.and_then(|c| c.filter(&key(&id))) {
-            Some(filter) => self.filters.get(g).rules_out(&filter),
+            Some(filter) => self.filters.get(g).rules_out(&filter, changed),
             None => false,
         }
     }

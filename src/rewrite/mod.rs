@@ -2,7 +2,9 @@
 //! pass.
 //!
 //! [`graph`] reads the commits to do, parents first; `tree` filters trees
-//! (memoised, whole directories reused or skipped by id); `history`
+//! (memoised, whole directories reused or skipped by id), and `unchanged`
+//! tells from the commit-graph's Bloom filters when a team's tree cannot
+//! have changed since the first parent, so none is read; `history`
 //! decides which commits survive and with which parents (git filter-repo's
 //! rules); [`trailer`] adds the `Split-Source` label; [`state`] saves a
 //! team's mapping for the next run. New objects are written straight into
@@ -15,6 +17,7 @@ pub mod state;
 pub mod tag_state;
 pub mod trailer;
 pub(crate) mod tree;
+mod unchanged;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

@@ -11,12 +11,13 @@ use std::sync::Arc;
 
 use git2::Oid;
 
-use crate::odb::bloom::{Answer, Filter, Key as BloomKey, Settings};
+use crate::odb::bloom::Filter;
 use crate::odb::id::{id_map, key, IdMap, IdSet, Key};
 use crate::odb::pack::PackSink;
 use crate::odb::tree::{RawTree, MODE_GITLINK};
 use crate::odb::{ObjectError, ObjectKind, Source};
 
+use super::unchanged::KeptPaths;
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
 
@@ -90,11 +91,10 @@ pub struct TreeFilter<'a> {
     memo: [IdMap<(u32, Key), Option<Oid>>; 2],
     /// Does a change to this top-level name matter to the team?
     relevant: HashMap<Box<[u8]>, bool>,
-    /// The paths every file the team keeps lies at or below, hashed for
-    /// each filter settings met; `None` inside once known to be unusable
-    /// (a rule may match anywhere). Made on first use.
-    prefixes: Option<Option<Vec<Vec<u8>>>>,
-    keys: Vec<(Settings, Vec<BloomKey>)>,
+    /// The paths every file the team keeps lies at or below, as tests
+    /// of a Bloom filter; `None` inside when a rule may match anywhere.
+    /// Made on first use.
+    kept_paths: Option<Option<KeptPaths>>,
     /// Monolith objects the filtered trees point at.
     pub needed: IdSet,
     /// Monolith trees kept whole without being read: everything below
@@ -118,8 +118,7 @@ impl<'a> TreeFilter<'a> {
             dirs: vec![DirNode { cursor, class, depth: 0, children: HashMap::new() }],
             memo: [id_map(), id_map()],
             relevant: HashMap::new(),
-            prefixes: None,
-            keys: Vec::new(),
+            kept_paths: None,
             needed: IdSet::default(),
             closure: Vec::new(),
             stats: TreeStats::default(),
@@ -164,39 +163,15 @@ impl<'a> TreeFilter<'a> {
     }
 
     /// Does a commit's changed-path filter `filter` (against its first
-    /// parent) rule out every path this team keeps? Then the team's tree
-    /// is the first parent's, when both commits have these rules.
-    ///
-    /// Why that is exact: the team's tree is a function of the files it
-    /// keeps, each with its mode and id. A file is kept by its path alone
-    /// (the rules of one generation; excludes and carve-outs only take
-    /// files away), and every kept file lies at or below one of
-    /// [`Ownership::keep_prefixes`]. A directory kept whole is reused by id,
-    /// and its id is a function of the files below it; a partly kept one is
-    /// written from its kept entries, or reused by id when it keeps them
-    /// all, which is the same bytes. git's filter holds every path that
-    /// differs between the two trees (added, deleted or modified files,
-    /// mode or type changes, submodule moves) and each of their leading
-    /// directories, so a kept file that changed puts its prefix in the
-    /// filter, and a "no" for every prefix means no kept file changed.
-    /// With `root:`, the tree is that of the kept files below the root,
-    /// a function of the same files. What git's diff does not see cannot
-    /// be ruled out this way: a tree holding an empty subtree or a mode
-    /// git does not write (`100664`, zero-padded), which no git command
-    /// writes; the README says to leave the filters out for such history.
-    pub fn rules_out(&mut self, filter: &Filter<'_>) -> bool {
-        let settings = filter.settings();
-        let keys = match self.keys.iter().position(|(s, _)| *s == settings) {
-            Some(k) => &self.keys[k].1,
-            None => {
-                let prefixes = self.prefixes.get_or_insert_with(|| self.ownership.keep_prefixes(self.team));
-                let Some(prefixes) = prefixes else { return false };
-                let keys = prefixes.iter().map(|p| BloomKey::new(p, settings)).collect();
-                self.keys.push((settings, keys));
-                &self.keys.last().expect("pushed").1
-            }
-        };
-        keys.iter().all(|k| filter.test_key(k) == Answer::No)
+    /// parent), with `changed`, the top-level names that differ from the
+    /// first parent's when known, rule out every path this team keeps?
+    /// Then the team's tree is the first parent's, when both commits have
+    /// these rules (see [`super::unchanged`] for why that is exact).
+    pub fn rules_out(&mut self, filter: &Filter<'_>, changed: Option<&[Box<[u8]>]>) -> bool {
+        let (ownership, team) = (self.ownership, self.team);
+        let kept =
+            self.kept_paths.get_or_insert_with(|| ownership.keep_prefixes(team).map(|p| KeptPaths::new(&p)));
+        kept.as_mut().is_some_and(|k| k.rules_out(filter, changed))
     }
 
     /// The team's tree for the source root tree `tree`, or `None` when the
