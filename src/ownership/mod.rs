@@ -436,13 +436,9 @@ impl Ownership {
         // One below another adds nothing: keep the shorter.
         out.sort();
         out.dedup();
-        let mut minimal: Vec<Vec<u8>> = Vec::with_capacity(out.len());
-        for p in out {
-            let covered = minimal.iter().any(|m| p.starts_with(m) && p.get(m.len()) == Some(&b'/'));
-            if !covered {
-                minimal.push(p);
-            }
-        }
+        let all: std::collections::HashSet<&[u8]> = out.iter().map(Vec::as_slice).collect();
+        let above = |p: &[u8]| p.iter().enumerate().any(|(i, &b)| b == b'/' && all.contains(&p[..i]));
+        let minimal = out.iter().filter(|p| !above(p)).cloned().collect();
         Some(minimal)
     }
 
