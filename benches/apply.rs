@@ -7,8 +7,11 @@
 //! its teams claim them by path pattern, sharing the root files.
 //!
 //! `cargo bench --bench apply` prints, for each monolith, for one team and
-//! for five teams in one run, git-split's wall time and peak memory, and
-//! the ratios the issue sets as targets. filter-repo runs on a fresh bare clone each time (it
+//! for five teams in one run, git-split's wall time, peak memory and CPU
+//! time, and the ratios the issue sets as targets; then the same runs on a
+//! copy of the monolith whose commit-graph has changed-path Bloom filters
+//! (cached beside it as `bench-repos/<name>-bloom`), alternating with the
+//! plain ones. filter-repo runs on a fresh bare clone each time (it
 //! refuses to rewrite anything else); the clone is not counted. Set
 //! `APPLY_BENCH_FILTER_REPO=0` to skip it (it takes about 9 s per team).
 //!
@@ -110,18 +113,54 @@ impl Monolith {
 
 /// Wall seconds and peak RSS (KiB) of a command, via GNU time.
 fn timed(cmd: &mut Command) -> (f64, u64) {
+    let (wall, kib, _) = timed_cpu(cmd);
+    (wall, kib)
+}
+
+/// [`timed`], and the CPU seconds (user and system) the command took.
+fn timed_cpu(cmd: &mut Command) -> (f64, u64, f64) {
     let out = cmd.output().expect("run");
     assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
     let line = err.lines().rev().find(|l| l.starts_with("BENCH ")).expect("time output");
     let f: Vec<&str> = line.split(' ').collect();
-    (f[1].parse().expect("seconds"), f[2].parse().expect("kib"))
+    let secs = |s: &str| -> f64 { s.parse().expect("seconds") };
+    (secs(f[1]), f[2].parse().expect("kib"), secs(f[3]) + secs(f[4]))
 }
 
 fn gnu_time() -> Command {
     let mut c = Command::new("/usr/bin/time");
-    c.args(["-f", "BENCH %e %M"]);
+    c.args(["-f", "BENCH %e %M %U %S"]);
     c
+}
+
+/// A copy of the cached monolith `repo` whose commit-graph has changed-path
+/// Bloom filters (`git commit-graph write --reachable --changed-paths`),
+/// cached beside it (`bench-repos/<name>-bloom`) and made once: the same
+/// pack, so the two differ only by the filters.
+fn with_changed_paths(repo: &Path) -> PathBuf {
+    let cache = repo.parent().expect("a cache directory");
+    let name = format!("{}-bloom", cache.file_name().expect("named").to_string_lossy());
+    let dir = synth::cache_root().join(&name);
+    let done = dir.join("filters-written");
+    if done.is_file() {
+        return dir.join("repo.git");
+    }
+    let tmp = synth::cache_root().join(format!(".tmp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("a cache directory");
+    let ok = Command::new("cp").arg("-a").arg(repo).arg(tmp.join("repo.git")).status();
+    assert!(ok.expect("cp").success(), "copying {}", repo.display());
+    let ok = synth::git()
+        .arg("--git-dir")
+        .arg(tmp.join("repo.git"))
+        .args(["commit-graph", "write", "--reachable", "--changed-paths"])
+        .status();
+    assert!(ok.expect("commit-graph").success());
+    std::fs::write(tmp.join("filters-written"), "").expect("marker");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&tmp, &dir).expect("into the cache");
+    dir.join("repo.git")
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -156,7 +195,8 @@ fn main() -> ExitCode {
         println!("== {}", m.label);
         let dir = tempfile::tempdir_in(tmp.path()).expect("tempdir").keep();
         if want("full") {
-            compare(&m, &m.repo, "packed by git (`git repack -a -d -F`)", &dir, bin);
+            let bloom = with_changed_paths(&m.repo);
+            compare(&m, &m.repo, Some(&bloom), "packed by git (`git repack -a -d -F`)", &dir, bin);
         }
         if want("fast-import") {
             // The worst case for git-split: a blob's delta base is whatever blob
@@ -165,7 +205,7 @@ fn main() -> ExitCode {
             let Some(raw) = ensure(Params { repack: false, ..Params::long_history() }) else {
                 return ExitCode::FAILURE;
             };
-            compare(&m, &raw.repo, "as fast-import packed it, not repacked", &dir, bin);
+            compare(&m, &raw.repo, None, "as fast-import packed it, not repacked", &dir, bin);
         }
         cases_after(&m, &dir, bin, &want);
     }
@@ -181,7 +221,8 @@ fn main() -> ExitCode {
         println!("== {}", m.label);
         let dir = tempfile::tempdir_in(tmp.path()).expect("tempdir").keep();
         if want("full") {
-            compare(&m, &m.repo, "packed by git (`git repack -a -d -F`)", &dir, bin);
+            let bloom = with_changed_paths(&m.repo);
+            compare(&m, &m.repo, Some(&bloom), "packed by git (`git repack -a -d -F`)", &dir, bin);
         }
         cases_after(&m, &dir, bin, &want);
     }
@@ -202,8 +243,9 @@ fn cases_after(m: &Monolith, tmp: &Path, bin: &str, want: &dyn Fn(&str) -> bool)
 }
 
 /// One team and five against `git rev-list --objects` and filter-repo, on
-/// `repo`, a packing of the monolith `m`.
-fn compare(m: &Monolith, repo: &Path, packing: &str, tmp: &Path, bin: &str) {
+/// `repo`, a packing of the monolith `m`; also on `bloom`, the same with
+/// changed-path Bloom filters, when given.
+fn compare(m: &Monolith, repo: &Path, bloom: Option<&Path>, packing: &str, tmp: &Path, bin: &str) {
     println!("monolith: {} ({} commits), {packing}", repo.display(), m.commits);
     let rev_list = median(
         (0..3)
@@ -223,24 +265,48 @@ fn compare(m: &Monolith, repo: &Path, packing: &str, tmp: &Path, bin: &str) {
     );
     println!("  git rev-list --objects main                 {rev_list:7.2} s");
     let with_filter_repo = std::env::var("APPLY_BENCH_FILTER_REPO").map_or(true, |v| v != "0");
+    let kept = tmp;
     let tmp = tempfile::tempdir_in(tmp).expect("tempdir");
     for n in [1, 5] {
-        let manifest = m.manifest(tmp.path(), n);
+        // Beside what `APPLY_BENCH_KEEP` keeps, for a profiler.
+        let manifest = m.manifest(kept, n);
+        // Runs without and with the filters alternate, so that a busy
+        // machine slows both alike.
         let mut runs = Vec::new();
+        let mut bloom_runs = Vec::new();
         let mut peak = 0;
         for k in 0..3 {
             let out = tmp.path().join(format!("out-{n}-{k}"));
-            let (t, kib) = apply_timed(bin, repo, &manifest, &out);
-            runs.push(t);
+            let (t, kib, cpu) = apply_timed(bin, repo, &manifest, &out);
+            runs.push((t, cpu));
             peak = peak.max(kib);
+            if let Some(bloom) = bloom {
+                let out = tmp.path().join(format!("bloom-{n}-{k}"));
+                let (t, _, cpu) = apply_timed(bin, bloom, &manifest, &out);
+                bloom_runs.push((t, cpu));
+            }
         }
-        let ours = median(runs);
+        let ours = median(runs.iter().map(|r| r.0).collect());
+        let cpu = median(runs.iter().map(|r| r.1).collect());
         println!(
-            "  git-split apply, {n} team(s)                  {ours:7.2} s  peak {:.0} MiB",
+            "  git-split apply, {n} team(s)                  {ours:7.2} s  peak {:.0} MiB, CPU {cpu:.2} s",
             peak as f64 / 1024.0
         );
         if n == 5 {
             println!("    vs rev-list --objects: {:.2}x (target <= 1x)", ours / rev_list);
+        }
+        let with_bloom = (!bloom_runs.is_empty()).then(|| median(bloom_runs.iter().map(|r| r.0).collect()));
+        if let Some(t) = with_bloom {
+            let bloom_cpu = median(bloom_runs.iter().map(|r| r.1).collect());
+            println!("  git-split apply, {n} team(s), Bloom filters   {t:7.2} s  CPU {bloom_cpu:.2} s");
+            println!(
+                "    with / without filters: {:+.0}% wall, {:+.0}% CPU",
+                100.0 * (t / ours - 1.0),
+                100.0 * (bloom_cpu / cpu - 1.0)
+            );
+            if n == 5 {
+                println!("    vs rev-list --objects: {:.2}x (target <= 1x)", t / rev_list);
+            }
         }
         if with_filter_repo {
             let mut total = 0.0;
@@ -259,13 +325,17 @@ fn compare(m: &Monolith, repo: &Path, packing: &str, tmp: &Path, bin: &str) {
             println!("  git filter-repo, {n} run(s)                   {total:7.2} s");
             let target = if n == 1 { 10.0 } else { 25.0 };
             println!("    ratio: {:.1}x (target >= {target}x)", total / ours);
+            if let Some(t) = with_bloom {
+                println!("    ratio with Bloom filters: {:.1}x (target >= {target}x)", total / t);
+            }
         }
     }
 }
 
-/// `apply -q` of `repo` with `manifest` into `out`: wall seconds and peak KiB.
-fn apply_timed(bin: &str, repo: &Path, manifest: &Path, out: &Path) -> (f64, u64) {
-    timed(
+/// `apply -q` of `repo` with `manifest` into `out`: wall seconds, peak KiB
+/// and CPU seconds.
+fn apply_timed(bin: &str, repo: &Path, manifest: &Path, out: &Path) -> (f64, u64, f64) {
+    timed_cpu(
         gnu_time()
             .arg(bin)
             .arg("--repo")
@@ -287,7 +357,7 @@ fn incremental(m: &Monolith, tmp: &Path, bin: &str) {
     for k in 0..3 {
         let out = tmp.join(format!("inc-{k}"));
         run(&m.repo, &out);
-        let (t, kib) = run(&grown, &out);
+        let (t, kib, _) = run(&grown, &out);
         inc.push(t);
         peak = peak.max(kib);
         let fresh = tmp.join(format!("full-{k}"));

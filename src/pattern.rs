@@ -92,7 +92,8 @@ enum Seg {
     DoubleStar,
     // A one-glob set rather than a `GlobMatcher`: building a set reports a
     // regex over its size limit as an error, `compile_matcher` panics.
-    Glob(Box<GlobSet>),
+    // The segment as written comes along for its brace lists.
+    Glob(Box<GlobSet>, Box<str>),
 }
 
 impl Seg {
@@ -100,7 +101,7 @@ impl Seg {
         match self {
             Seg::Literal(l) => **l == *name,
             Seg::Any | Seg::DoubleStar => true,
-            Seg::Glob(g) => g.is_match(std::ffi::OsStr::from_bytes(name)),
+            Seg::Glob(g, _) => g.is_match(std::ffi::OsStr::from_bytes(name)),
         }
     }
 }
@@ -287,10 +288,97 @@ impl Pattern {
         DirMatch::Partial
     }
 
+    /// Paths every path the pattern matches lies at or below: its leading
+    /// literal segments, a segment that is only brace lists of plain names
+    /// (`{Acme,Orbit}`) spelled out, up to [`MAX_PREFIXES`] of them. A
+    /// pattern whose first segment is any other glob or `**` gives the
+    /// empty path (the root): it may match anywhere. A matched directory
+    /// owns what is below it, so a match is always below one of these.
+    pub fn literal_prefixes(&self) -> Vec<Vec<u8>> {
+        let mut prefixes: Vec<Vec<u8>> = vec![Vec::new()];
+        for seg in &self.segs {
+            let names: Vec<Vec<u8>> = match seg {
+                Seg::Literal(name) => vec![name.to_vec()],
+                Seg::Glob(_, text) => match expand_braces(text) {
+                    // A spelled-out name the glob does not match would mean
+                    // the expansion misread it: stop here rather than guess.
+                    Some(names)
+                        if !names.is_empty()
+                            && names.len() * prefixes.len() <= MAX_PREFIXES
+                            && names.iter().all(|n| seg.matches(n)) =>
+                    {
+                        names
+                    }
+                    _ => break,
+                },
+                Seg::Any | Seg::DoubleStar => break,
+            };
+            prefixes = prefixes
+                .iter()
+                .flat_map(|p| {
+                    names.iter().map(move |n| {
+                        let mut path = p.clone();
+                        if !path.is_empty() {
+                            path.push(b'/');
+                        }
+                        path.extend_from_slice(n);
+                        path
+                    })
+                })
+                .collect();
+        }
+        prefixes
+    }
+
     /// How the pattern covers the directory `dir` (`b""` is the root).
     pub fn classify_dir(&self, dir: &[u8]) -> DirMatch {
         self.classify(self.run(dir))
     }
+}
+
+/// Most paths [`Pattern::literal_prefixes`] spells out for one pattern;
+/// past that it stops at a shorter prefix.
+pub const MAX_PREFIXES: usize = 64;
+
+/// The names a glob segment made only of plain characters and brace lists
+/// (`{a,b}`, not nested, several allowed) matches, empty names left out
+/// (no file has one); `None` for any other glob.
+fn expand_braces(seg: &str) -> Option<Vec<Vec<u8>>> {
+    let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut rest = seg;
+    while !rest.is_empty() {
+        let (choices, next): (Vec<&str>, &str) = match rest.strip_prefix('{') {
+            Some(inner) => {
+                let end = inner.find('}')?;
+                (inner[..end].split(',').collect(), &inner[end + 1..])
+            }
+            None => {
+                let end = rest.find('{').unwrap_or(rest.len());
+                (vec![&rest[..end]], &rest[end..])
+            }
+        };
+        if choices.iter().any(|c| c.contains(['*', '?', '[', ']', '{', '}', '\\'])) {
+            return None;
+        }
+        if names.len() * choices.len() > MAX_PREFIXES {
+            return None;
+        }
+        names = names
+            .iter()
+            .flat_map(|n| {
+                choices.iter().map(move |c| {
+                    let mut name = n.clone();
+                    name.extend_from_slice(c.as_bytes());
+                    name
+                })
+            })
+            .collect();
+        rest = next;
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
@@ -321,7 +409,7 @@ fn compile_segment(seg: &str) -> Result<Seg, PatternError> {
         .build()
         .map_err(bad)?;
     let set = GlobSet::builder().add(glob).build().map_err(bad)?;
-    Ok(Seg::Glob(Box::new(set)))
+    Ok(Seg::Glob(Box::new(set), seg.into()))
 }
 
 /// True if a closed `[...]` class of `seg` holds `\` or a non-ASCII
@@ -475,6 +563,57 @@ mod tests {
         }
         let deep = vec!["a"; 64].join("/");
         assert_eq!(Pattern::new(&deep).unwrap_err(), PatternError::TooManySegments);
+    }
+
+    #[test]
+    fn literal_prefixes_spell_out_brace_lists_and_stop_at_other_globs() {
+        let prefixes = |p: &str| -> Vec<String> {
+            let mut v: Vec<String> = Pattern::new(p)
+                .unwrap()
+                .literal_prefixes()
+                .into_iter()
+                .map(|b| String::from_utf8(b).unwrap())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(prefixes("src/Nimbus"), ["src/Nimbus"]);
+        assert_eq!(prefixes("/payment/"), ["payment"]);
+        assert_eq!(prefixes("src/Acme/Component/[A-M]*"), ["src/Acme/Component"]);
+        assert_eq!(prefixes("src/{Acme,Orbit}/Bridge"), ["src/Acme/Bridge", "src/Orbit/Bridge"]);
+        assert_eq!(prefixes("{a,b}/x-{1,2}/*.c"), ["a/x-1", "a/x-2", "b/x-1", "b/x-2"]);
+        assert_eq!(prefixes("config{,.local}.yaml"), ["config.local.yaml", "config.yaml"]);
+        // A brace list holding a glob, or nested, is a glob like any other.
+        assert_eq!(prefixes("src/{Acme,Or*}/Bridge"), ["src"]);
+        assert_eq!(prefixes("src/**/x"), ["src"]);
+        // Past the most spelled-out paths, they stop at the segment before.
+        let many = prefixes("s/{a,b,c,d,e,f,g,h}/{a,b,c,d,e,f,g,h}/{1,2}");
+        assert_eq!(many.len(), MAX_PREFIXES);
+        assert!(many.iter().all(|p| p.len() == "s/a/a".len()), "{many:?}");
+        // May match anywhere: the root.
+        assert_eq!(prefixes("**/*.md"), [""]);
+        assert_eq!(prefixes("*.md"), [""]);
+        assert_eq!(prefixes("{a,*}/x"), [""]);
+        assert_eq!(Pattern::literal_dir(b"").unwrap().literal_prefixes(), [b""]);
+        assert_eq!(Pattern::literal_dir(b"libs/core").unwrap().literal_prefixes(), [b"libs/core"]);
+    }
+
+    /// Every path of the match table that a pattern matches lies at or
+    /// below one of its prefixes.
+    #[test]
+    fn every_match_is_below_a_literal_prefix() {
+        for (pattern, path, matches) in MATCHES {
+            if !matches {
+                continue;
+            }
+            let prefixes = Pattern::new(pattern).unwrap().literal_prefixes();
+            let below = |p: &Vec<u8>| {
+                p.is_empty()
+                    || path.as_bytes() == &p[..]
+                    || path.as_bytes().starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/')
+            };
+            assert!(prefixes.iter().any(below), "{pattern} matches {path}, outside {prefixes:?}");
+        }
     }
 
     #[test]

@@ -10,11 +10,13 @@
 //! as git's `bloom.c` does: seeded murmur3, in version 1 (bytes taken as
 //! signed `char`, git's original bug) or version 2.
 //!
-//! A file that does not parse is an error naming it; a commit the graph
-//! does not have, or whose layer carries no filters, has no filter (the
-//! caller reads its trees).
+//! A file that does not parse, or whose checksum does not match, is an
+//! error naming it; a commit the graph does not have, or whose layer
+//! carries no filters, has no filter (the caller reads its trees).
 
 use std::path::{Path, PathBuf};
+
+use sha1::{Digest, Sha1};
 
 use super::pack::map::Map;
 
@@ -156,12 +158,24 @@ struct Layer {
 }
 
 impl Layer {
-    fn open(path: &Path) -> Result<Layer, GraphError> {
+    /// Opens the file `path`; `expected` is the checksum a chain names it by.
+    fn open(path: &Path, expected: Option<&str>) -> Result<Layer, GraphError> {
         let bad = |what: &str| GraphError { path: path.to_path_buf(), what: what.to_string() };
         let map = Map::open(path).ok_or_else(|| bad("cannot be opened, or is empty"))?;
         let b = map.bytes();
         if b.len() < HEADER || &b[..4] != b"CGPH" {
             return Err(bad("not a commit-graph (no CGPH signature)"));
+        }
+        // git ends the file with the SHA-1 of what comes before (and names
+        // a chain's layers by it): a filter with a flipped bit would rule
+        // out a path that changed, so a file that does not hash is refused.
+        if b.len() < HEADER + ID || Sha1::digest(&b[..b.len() - ID])[..] != b[b.len() - ID..] {
+            return Err(bad("its checksum does not match: damaged"));
+        }
+        if let Some(name) = expected {
+            if !hex_eq(&b[b.len() - ID..], name) {
+                return Err(bad("its checksum is not the name the chain gives it"));
+            }
         }
         if b[4] != 1 || b[5] != 1 {
             return Err(bad(&format!("version {} with hash version {} is not supported", b[4], b[5])));
@@ -244,6 +258,15 @@ impl Layer {
     }
 }
 
+/// Are `bytes` the ones the hex digits `hex` spell (either case)?
+fn hex_eq(bytes: &[u8], hex: &str) -> bool {
+    let digit = |c: u8| (c as char).to_digit(16);
+    hex.len() == 2 * bytes.len()
+        && bytes.iter().zip(hex.as_bytes().chunks(2)).all(|(&b, pair)| {
+            matches!((digit(pair[0]), digit(pair[1])), (Some(hi), Some(lo)) if (hi * 16 + lo) as u8 == b)
+        })
+}
+
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
@@ -260,7 +283,7 @@ impl ChangedPaths {
     pub fn open(objects: &Path) -> Result<Option<ChangedPaths>, GraphError> {
         let info = objects.join("info");
         let chain = info.join("commit-graphs").join("commit-graph-chain");
-        let paths: Vec<PathBuf> = match std::fs::read_to_string(&chain) {
+        let paths: Vec<(PathBuf, Option<String>)> = match std::fs::read_to_string(&chain) {
             Ok(text) => {
                 let bad = |what: &str| GraphError { path: chain.clone(), what: what.to_string() };
                 let names: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -272,14 +295,16 @@ impl ChangedPaths {
                     if name.len() != 2 * ID || !name.bytes().all(|c| c.is_ascii_hexdigit()) {
                         return Err(bad(&format!("{name:?} is not a graph's hash")));
                     }
-                    out.push(info.join("commit-graphs").join(format!("graph-{name}.graph")));
+                    let path = info.join("commit-graphs").join(format!("graph-{name}.graph"));
+                    out.push((path, Some(name.to_string())));
                 }
                 out
             }
-            Err(_) if info.join("commit-graph").is_file() => vec![info.join("commit-graph")],
+            Err(_) if info.join("commit-graph").is_file() => vec![(info.join("commit-graph"), None)],
             Err(_) => return Ok(None),
         };
-        let layers = paths.iter().map(|p| Layer::open(p)).collect::<Result<Vec<_>, _>>()?;
+        let layers =
+            paths.iter().map(|(p, name)| Layer::open(p, name.as_deref())).collect::<Result<Vec<_>, _>>()?;
         Ok(layers.iter().any(|l| l.filters.is_some()).then_some(ChangedPaths { layers }))
     }
 

@@ -414,6 +414,34 @@ impl Ownership {
         union([self.classify_dir(Owner::Team(team), dir), self.classify_dir(Owner::Shared, dir)])
     }
 
+    /// Paths every file `team` keeps (its own or a shared one) lies at or
+    /// below: the literal prefixes of each including rule (paths and
+    /// package directories) of the team and of `shared`. Excludes and
+    /// carve-outs only take files away, so they add none. `None` when a
+    /// rule may match anywhere (its first segment is a glob or `**`, or a
+    /// package is the whole repository).
+    pub fn keep_prefixes(&self, team: usize) -> Option<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for p in &self.pats {
+            let keeps = matches!(p.owner, Owner::Shared) || p.owner == Owner::Team(team);
+            if keeps && matches!(p.role, Role::Path | Role::Package(_)) {
+                for prefix in p.pattern.literal_prefixes() {
+                    if prefix.is_empty() {
+                        return None;
+                    }
+                    out.push(prefix);
+                }
+            }
+        }
+        // One below another adds nothing: keep the shorter.
+        out.sort();
+        out.dedup();
+        let all: std::collections::HashSet<&[u8]> = out.iter().map(Vec::as_slice).collect();
+        let above = |p: &[u8]| p.iter().enumerate().any(|(i, &b)| b == b'/' && all.contains(&p[..i]));
+        let minimal = out.iter().filter(|p| !above(p)).cloned().collect();
+        Some(minimal)
+    }
+
     /// Owners of every file of a tree, in one pass with a directory stack.
     pub fn assign(&self, listing: &TreeListing) -> Assignment {
         let mut used = vec![false; self.pats.len()];

@@ -298,3 +298,39 @@ fn at_commit_resolves_manifest_packages_in_the_commit_and_keeps_jvm_ones() {
     // The split ref's own files give the split ref's rules.
     assert!(Ownership::at_commit(&m, &split_files, &split).unwrap().same_packages(&split));
 }
+
+#[test]
+fn keep_prefixes_are_the_team_s_and_shared_includes() {
+    let m = manifest(
+        r#"version: 1
+shared: {paths: [composer.json, "docs/{api,guide}/*.md"]}
+teams:
+  a:
+    paths: ["src/Acme/Component/[A-M]*", src/Acme/Bundle, src/Acme/Bundle/Inner]
+    exclude: ["**/Tests"]
+  b: {paths: [src/Nimbus]}
+  c: {paths: ["**/*.proto"]}
+  d: {packages: ["npm:@m/d"]}
+"#,
+    );
+    let files = MemoryFiles::new([("libs/d/package.json", r#"{"name": "@m/d"}"#), ("libs/d/i.js", "")]);
+    let o = Ownership::new(&m, &files).unwrap();
+    let team = |name: &str| o.team_names().iter().position(|t| t == name).unwrap();
+    let text = |p: Option<Vec<Vec<u8>>>| {
+        p.map(|v| v.into_iter().map(|b| String::from_utf8(b).unwrap()).collect::<Vec<_>>())
+    };
+    // The exclude adds nothing; a prefix below another is left out.
+    assert_eq!(
+        text(o.keep_prefixes(team("a"))).unwrap(),
+        ["composer.json", "docs/api", "docs/guide", "src/Acme/Bundle", "src/Acme/Component"]
+    );
+    assert_eq!(
+        text(o.keep_prefixes(team("b"))).unwrap(),
+        ["composer.json", "docs/api", "docs/guide", "src/Nimbus"]
+    );
+    assert_eq!(text(o.keep_prefixes(team("c"))), None);
+    assert_eq!(
+        text(o.keep_prefixes(team("d"))).unwrap(),
+        ["composer.json", "docs/api", "docs/guide", "libs/d"]
+    );
+}

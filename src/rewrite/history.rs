@@ -25,6 +25,7 @@ use super::layout::TeamFilters;
 use super::state::{Journal, NewNode, PreviousState, StateError};
 use super::trailer::add_trailer;
 use super::tree::TreeError;
+use crate::odb::bloom::ChangedPaths;
 use crate::odb::id::{key, oid, IdMap, Key};
 use crate::odb::object::RawCommit;
 use crate::odb::pack::PackSink;
@@ -417,6 +418,9 @@ pub struct CommitWriter<'a, 'r> {
     pub filters: TeamFilters<'a>,
     /// Append `Split-Source:` trailers.
     pub labels: bool,
+    /// The monolith's changed-path Bloom filters, when its commit-graph
+    /// has them.
+    pub changed_paths: Option<&'r ChangedPaths>,
 }
 
 impl CommitWriter<'_, '_> {
@@ -445,20 +449,21 @@ impl CommitWriter<'_, '_> {
         // Nothing the team can see changed since the first parent, whose
         // rules are this commit's: its filtered tree is the parent's, which
         // is the tree of what the parent was rewritten to (a dropped
-        // commit's tree equals its target's).
+        // commit's tree equals its target's). The top-level names that
+        // changed say so when none is the team's; else the commit's Bloom
+        // filter may (see `TreeFilter::rules_out`), without a tree read. The
+        // filter is asked only without followed earlier paths: it knows the
+        // rules' paths, not those.
         let rules = (self.filters.generation(index), self.filters.extra(index));
         let same_rules = source
             .parents
             .first()
             .is_some_and(|&p| (self.filters.generation(p as usize), self.filters.extra(p as usize)) == rules);
-        let unchanged_parent = match changed {
-            Some(names)
-                if same_rules && !names.iter().any(|n| self.filters.relevant(rules.0, rules.1, n)) =>
-            {
-                h.at(graph, source.parents[0] as usize)
-            }
-            _ => None,
-        };
+        let unchanged = same_rules
+            && (changed
+                .is_some_and(|names| !names.iter().any(|n| self.filters.relevant(rules.0, rules.1, n)))
+                || rules.1 == 0 && self.bloom_rules_out(commit, rules.0, changed));
+        let unchanged_parent = if unchanged { h.at(graph, source.parents[0] as usize) } else { None };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
             None => self.filters.filter_root(rules, self.src, &mut self.out, orig_tree, root)?,
@@ -520,6 +525,18 @@ impl CommitWriter<'_, '_> {
         };
         h.record(graph, index, mapping)?;
         Ok(mapping)
+    }
+
+    /// Does commit `id`'s changed-path filter, with `changed` (its top-level
+    /// names that changed), rule out every path the team keeps with
+    /// generation `g`'s rules? `false` without a filter: a commit the graph
+    /// does not have (written before it), or whose filter git did not
+    /// compute or filled (too many changes).
+    fn bloom_rules_out(&mut self, id: Oid, g: u32, changed: Option<&[Box<[u8]>]>) -> bool {
+        match self.changed_paths.and_then(|c| c.filter(&key(&id))) {
+            Some(filter) => self.filters.get(g).rules_out(&filter, changed),
+            None => false,
+        }
     }
 
     /// filter-repo's `_maybe_trim_extra_parents`: returns the parents and,

@@ -2,7 +2,9 @@
 //! pass.
 //!
 //! [`graph`] reads the commits to do, parents first; `tree` filters trees
-//! (memoised, whole directories reused or skipped by id); `history`
+//! (memoised, whole directories reused or skipped by id), and `unchanged`
+//! tells from the commit-graph's Bloom filters when a team's tree cannot
+//! have changed since the first parent, so none is read; `history`
 //! decides which commits survive and with which parents (git filter-repo's
 //! rules); [`trailer`] adds the `Split-Source` label; [`state`] saves a
 //! team's mapping for the next run. New objects are written straight into
@@ -16,6 +18,7 @@ pub mod state;
 pub mod tag_state;
 pub mod trailer;
 pub(crate) mod tree;
+mod unchanged;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use git2::{Oid, Repository};
 pub use history::{HistoryError, Mapping, Rewritten, EMPTY_TREE, LABEL_KEY};
 pub use state::StateError;
 
+use crate::odb::bloom::ChangedPaths;
 use crate::odb::id::{id_map, key, IdMap, IdSet};
 use crate::odb::object::RawCommit;
 use crate::odb::pack::PackSink;
@@ -151,6 +155,9 @@ pub fn rewrite_teams(
         None => None,
     };
     let generations = generations.as_ref();
+    // A commit-graph that cannot be read is as none: every tree is read.
+    let changed_paths = ChangedPaths::open(&crate::odb::pack::common_dir(src).join("objects")).ok().flatten();
+    let changed_paths = changed_paths.as_ref();
     let per_commit: Vec<bool> =
         teams.iter().map(|t| packages.is_some_and(|p| p.matters_to(t.job.team))).collect();
     let n = teams.len();
@@ -196,7 +203,8 @@ pub fn rewrite_teams(
             let mine: Vec<usize> = bucket.iter().map(|(i, ..)| *i).collect();
             // Filtering recurses once per tree level, up to `tree::MAX_TREE_DEPTH`.
             let worker = std::thread::Builder::new().name("split-worker".into()).stack_size(WORKER_STACK);
-            match worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, progress)) {
+            match worker.spawn_scoped(s, move || work(src, graph, bucket, rx, packs, changed_paths, progress))
+            {
                 Ok(h) => {
                     senders.push(tx);
                     handles.push(h);
@@ -438,6 +446,7 @@ fn work<'a>(
     teams: Vec<Bucketed<'a>>,
     steps: Receiver<Arc<Vec<Step>>>,
     packs: &Packs,
+    changed_paths: Option<&ChangedPaths>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<(usize, Result<PendingCopy, HistoryError>)> {
     let git = |context: &str| {
@@ -499,6 +508,7 @@ fn work<'a>(
                 out: sink,
                 filters: TeamFilters::new(&t.job, generations, followed),
                 labels: t.job.labels,
+                changed_paths,
             }),
             history: t.history,
             cancel: t.cancel,

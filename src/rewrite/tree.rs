@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use git2::Oid;
 
+use crate::odb::bloom::Filter;
 use crate::odb::id::{id_map, key, IdMap, IdSet, Key};
 use crate::odb::pack::PackSink;
 use crate::odb::tree::{RawTree, MODE_GITLINK};
 use crate::odb::{ObjectError, ObjectKind, Source};
 
+use super::unchanged::KeptPaths;
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
 
@@ -91,6 +93,10 @@ pub struct TreeFilter<'a> {
     memo: [IdMap<(u32, Key), Option<Oid>>; 2],
     /// Does a change to this top-level name matter to the team?
     relevant: HashMap<Box<[u8]>, bool>,
+    /// The paths every file the team keeps lies at or below, as tests
+    /// of a Bloom filter; `None` inside when a rule may match anywhere.
+    /// Made on first use.
+    kept_paths: Option<Option<KeptPaths>>,
     /// Monolith objects the filtered trees point at.
     pub needed: IdSet,
     /// Monolith trees kept whole without being read: everything below
@@ -114,6 +120,7 @@ impl<'a> TreeFilter<'a> {
             dirs: vec![DirNode { cursor, class, depth: 0, children: HashMap::new() }],
             memo: [id_map(), id_map()],
             relevant: HashMap::new(),
+            kept_paths: None,
             needed: IdSet::default(),
             closure: Vec::new(),
             stats: TreeStats::default(),
@@ -155,6 +162,18 @@ impl<'a> TreeFilter<'a> {
         };
         self.relevant.insert(name.into(), r);
         r
+    }
+
+    /// Does a commit's changed-path filter `filter` (against its first
+    /// parent), with `changed`, the top-level names that differ from the
+    /// first parent's when known, rule out every path this team keeps?
+    /// Then the team's tree is the first parent's, when both commits have
+    /// these rules (see [`super::unchanged`] for why that is exact).
+    pub fn rules_out(&mut self, filter: &Filter<'_>, changed: Option<&[Box<[u8]>]>) -> bool {
+        let (ownership, team) = (self.ownership, self.team);
+        let kept =
+            self.kept_paths.get_or_insert_with(|| ownership.keep_prefixes(team).map(|p| KeptPaths::new(&p)));
+        kept.as_mut().is_some_and(|k| k.rules_out(filter, changed))
     }
 
     /// The team's tree for the source root tree `tree`, or `None` when the

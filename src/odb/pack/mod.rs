@@ -234,7 +234,7 @@ impl Packs {
 
 /// The directory holding the objects of `git_dir`: itself, or for a linked
 /// work tree the main repository's, named by its `commondir` file.
-fn common_dir(git_dir: &Path) -> PathBuf {
+pub(crate) fn common_dir(git_dir: &Path) -> PathBuf {
     match std::fs::read_to_string(git_dir.join("commondir")) {
         Ok(s) if !s.trim_end_matches(['\n', '\r']).is_empty() => {
             git_dir.join(s.trim_end_matches(['\n', '\r']))

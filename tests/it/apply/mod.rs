@@ -2,6 +2,7 @@
 //! self-contained output, labels, refusals that write nothing, reruns that
 //! replace the previous output.
 
+mod bloom;
 mod faults;
 mod follow_random;
 mod follow_renames;

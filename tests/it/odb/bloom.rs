@@ -161,7 +161,16 @@ fn no_commit_graph_is_no_filters_and_a_damaged_one_is_named() {
     git(&work, &["commit-graph", "write", "--reachable"]);
     assert!(ChangedPaths::open(&objects).unwrap().is_none());
     let graph = objects.join("info/commit-graph");
+    // One bit flipped anywhere, filters included, fails the checksum.
+    git(&work, &["commit-graph", "write", "--reachable", "--changed-paths"]);
     let mut bytes = std::fs::read(&graph).unwrap();
+    assert!(ChangedPaths::open(&objects).unwrap().is_some());
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::remove_file(&graph).unwrap();
+    std::fs::write(&graph, &bytes).unwrap();
+    let err = ChangedPaths::open(&objects).err().expect("a flipped bit is an error");
+    assert!(err.to_string().contains("checksum"), "{err}");
     bytes.truncate(40);
     std::fs::write(&graph, bytes).unwrap();
     let err = ChangedPaths::open(&objects).err().expect("a cut-short graph is an error");
