@@ -431,6 +431,7 @@ fuzz_target!(|input: Input| {
                 depends_on: None,
                 remote: None,
                 tags: Default::default(),
+                follow_renames: false,
             })
             .collect(),
         labels: true,
