@@ -27,9 +27,9 @@ use git2::Oid;
 
 use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
-use crate::odb::renames::{self, Options, Source, SourceState};
-use crate::odb::repo::{GitError, Repo, TreeChange, TreeFile};
-use crate::odb::similarity::MAX_SCORE;
+use crate::odb::renames::{self, Options, Source, SourceState, DEFAULT_RENAME_LIMIT, MAX_SCORED_BLOB};
+use crate::odb::repo::{ctx, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
+use crate::odb::similarity::{self, DEFAULT_RENAME_SCORE, MAX_SCORE};
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -113,6 +113,7 @@ pub fn follow_teams(
     let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
     let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
     let mut limited = false;
+    let mut cache = Cache::default();
     for f in &mut out {
         f.of_commit = vec![0; n];
         f.sets.push(Arc::new(Extra::default()));
@@ -161,7 +162,8 @@ pub fn follow_teams(
                 if k == 0 && e != 0 && edge.only_extra(&out[t].sets[e as usize].paths, &owned) {
                     out[t].extra_commits += 1;
                 }
-                if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns(views[t](p), s))? {
+                let before = |s: &[u8]| owns(views[t](p), s);
+                if let Some(w) = edge.lineage(&mut cache, mine[t].as_ref(), &owned, &before)? {
                     merge(&mut want[t][p], w);
                 }
             }
@@ -232,8 +234,6 @@ struct Edge<'r> {
     touched: Vec<Vec<u8>>,
     /// The whole tree's changes, read for the first search.
     whole: Option<Whole>,
-    /// The parent's files, listed on the first full search.
-    listing: Option<Vec<TreeFile>>,
     /// Origins found: a deleted source's path, or `None`.
     origins: HashMap<Vec<u8>, Option<Vec<u8>>>,
     limited: bool,
@@ -254,7 +254,6 @@ impl<'r> Edge<'r> {
             added: HashMap::new(),
             touched: Vec::new(),
             whole: None,
-            listing: None,
             origins: HashMap::new(),
             limited: false,
         };
@@ -284,6 +283,7 @@ impl<'r> Edge<'r> {
     /// `None` when nothing.
     fn lineage(
         &mut self,
+        cache: &mut Cache,
         want: Option<&Paths>,
         owned: &dyn Fn(&[u8]) -> bool,
         owned_before: &dyn Fn(&[u8]) -> bool,
@@ -306,12 +306,12 @@ impl<'r> Edge<'r> {
             .collect();
         starts.sort();
         for q in &created {
-            if let Some(s) = self.origin(q)? {
+            if let Some(s) = self.origin(cache, q)? {
                 found.insert(s);
             }
         }
         for q in &starts {
-            if let Some(s) = self.origin(q)?.filter(|s| !owned_before(s)) {
+            if let Some(s) = self.origin(cache, q)?.filter(|s| !owned_before(s)) {
                 found.insert(s);
             }
         }
@@ -330,30 +330,44 @@ impl<'r> Edge<'r> {
     /// Where the file the child creates at `path` came from, if it was
     /// moved: `git log --follow`'s search, a copy (its source stays) not
     /// followed.
-    fn origin(&mut self, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
+    fn origin(&mut self, cache: &mut Cache, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
         if let Some(o) = self.origins.get(path) {
             return Ok(o.clone());
         }
         let dst = self.added.get(path).expect("an added path").clone();
-        let o = self.search(&dst)?;
+        let o = self.search(cache, &dst)?;
         self.origins.insert(path.to_vec(), o.clone());
         Ok(o)
     }
 
-    fn search(&mut self, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
-        if self.whole.is_none() {
-            let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
-            for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
-                if let Some(o) = old {
-                    changed.insert(o.path.clone(), new.is_some());
-                    if new.is_none() {
-                        deleted.push(o);
+    fn search(&mut self, cache: &mut Cache, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+        let whole = match self.whole.take() {
+            Some(whole) => whole,
+            None => {
+                let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
+                for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
+                    if let Some(o) = old {
+                        changed.insert(o.path.clone(), new.is_some());
+                        if new.is_none() {
+                            deleted.push(o);
+                        }
                     }
                 }
+                Whole { deleted, changed }
             }
-            self.whole = Some(Whole { deleted, changed });
-        }
-        let Whole { deleted, changed } = self.whole.as_ref().expect("read above");
+        };
+        let found = self.search_in(cache, &whole, dst);
+        self.whole = Some(whole);
+        found
+    }
+
+    fn search_in(
+        &mut self,
+        cache: &mut Cache,
+        whole: &Whole,
+        dst: &TreeFile,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        let Whole { deleted, changed } = whole;
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
         let deleted: Vec<Source<'_>> =
@@ -372,12 +386,23 @@ impl<'r> Edge<'r> {
         {
             return Ok(Some(source.path.clone()));
         }
-        if self.listing.is_none() {
-            self.listing = Some(self.repo.list_tree_unsized(self.old_tree)?.files);
-        }
-        let files = self.listing.as_deref().unwrap_or_default();
-        let sources: Vec<Source<'_>> = files
+        let narrowed = match self.best_deleted(&deleted, dst)? {
+            Some(bound) => cache.files_where(self.repo, self.old_tree, dst, bound)?,
+            None => None,
+        };
+        let files = match narrowed {
+            Some(files) => files,
+            None => self.repo.list_tree_unsized(self.old_tree)?.files,
+        };
+        // The deleted files are sources whatever they score.
+        let mut files: Vec<&TreeFile> = files
             .iter()
+            .filter(|f| changed.get(&f.path) != Some(&false))
+            .chain(deleted.iter().map(|s| s.file))
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let sources: Vec<Source<'_>> = files
+            .into_iter()
             .map(|file| {
                 let state = match changed.get(&file.path) {
                     Some(true) => SourceState::Modified,
@@ -396,6 +421,141 @@ impl<'r> Edge<'r> {
             .map(|pair| &sources[pair.src])
             .filter(|s| s.state == SourceState::Deleted)
             .map(|s| s.file.path.clone()))
+    }
+
+    /// The score of the deleted file the search over every file ranks
+    /// first of the deleted ones, when no other deleted file ranks equal
+    /// (score and name alike); `None` when one does or a bound was hit.
+    ///
+    /// The search over every file ends in a rename only with that file,
+    /// and only when fewer files than it keeps candidates for a
+    /// destination rank above it; whatever else it finds (a copy, or
+    /// nothing) ends the lineage alike. A file that cannot score as much
+    /// ranks below it, so it can neither push it out of the candidates nor
+    /// be taken before it: leaving such files out changes nothing, except
+    /// where two deleted files rank equal, as git then takes the one in the
+    /// earlier candidate slot, and which slot each lands in depends on
+    /// every file scored before it.
+    fn best_deleted(&self, deleted: &[Source<'_>], dst: &TreeFile) -> Result<Option<i32>, GitError> {
+        let copies = Options { copies: true, ..Options::default() };
+        let first = renames::detect(self.repo, deleted, &[dst], copies)?;
+        let Some(best) = first.pairs.first().filter(|_| !first.limited) else { return Ok(None) };
+        let rest: Vec<Source<'_>> =
+            deleted.iter().enumerate().filter(|&(i, _)| i != best.src).map(|(_, s)| s.clone()).collect();
+        let second = renames::detect(self.repo, &rest, &[dst], copies)?;
+        let same_name = |s: &Source<'_>| base_name(&s.file.path) == base_name(&dst.path);
+        let tie = second.pairs.first().is_some_and(|next| {
+            next.score == best.score && same_name(&rest[next.src]) == same_name(&deleted[best.src])
+        });
+        Ok((!tie && !second.limited).then_some(best.score))
+    }
+}
+
+/// What rename searches read, kept for every later edge: the trees and
+/// files of one commit are mostly those of the next.
+#[derive(Default)]
+struct Cache {
+    /// Blob sizes.
+    sizes: HashMap<Oid, u64>,
+    /// Tree entries.
+    trees: HashMap<Oid, Entries>,
+}
+
+/// A tree's entries: name, id, and kind (`None` for a subtree).
+type Entries = Arc<[(Box<[u8]>, Oid, Option<FileKind>)]>;
+
+/// Trees kept at most: past it, the cache starts over, so a history of
+/// huge trees costs reading them again, not memory.
+const CACHED_TREES: usize = 1 << 16;
+
+impl Cache {
+    /// The size of blob `oid`.
+    fn size(&mut self, repo: &Repo, oid: Oid) -> Result<u64, GitError> {
+        if let Some(&s) = self.sizes.get(&oid) {
+            return Ok(s);
+        }
+        let s = repo.object_size(oid)?;
+        self.sizes.insert(oid, s);
+        Ok(s)
+    }
+
+    /// The entries of tree `id`.
+    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Entries, GitError> {
+        if let Some(t) = self.trees.get(&id) {
+            return Ok(t.clone());
+        }
+        let tree = repo.raw().find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
+        let entries: Arc<[_]> = tree
+            .iter()
+            .map(|e| {
+                let mode = u32::try_from(e.filemode_raw()).unwrap_or(0);
+                (Box::from(e.name_bytes()), e.id(), mode_kind(mode))
+            })
+            .collect();
+        if self.trees.len() >= CACHED_TREES {
+            self.trees.clear();
+        }
+        self.trees.insert(id, entries.clone());
+        Ok(entries)
+    }
+
+    /// The files of tree `root` that could score `bound` against `dst`
+    /// (by their sizes, see [`similarity::score_bound`]) or are identical
+    /// to it, in path order. `None` when leaving files out could change
+    /// more than the result: past the rename limit (git then narrows the
+    /// sources by their count) or where a file left out is one git would
+    /// skip for its size, which it reports.
+    fn files_where(
+        &mut self,
+        repo: &Repo,
+        root: Oid,
+        dst: &TreeFile,
+        bound: i32,
+    ) -> Result<Option<Vec<TreeFile>>, GitError> {
+        let regular = |k: FileKind| matches!(k, FileKind::Blob | FileKind::Executable);
+        let scored = regular(dst.kind);
+        let dst_size = if scored { self.size(repo, dst.oid)? } else { 0 };
+        let (mut files, mut count) = (Vec::new(), 0usize);
+        let mut dir: Vec<u8> = Vec::new();
+        // (entries, next entry, length of `dir` before this tree's name)
+        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
+        while let Some((tree, next, _)) = stack.last_mut() {
+            let Some((name, id, kind)) = tree.get(*next).cloned() else {
+                let (_, _, len) = stack.pop().expect("not empty");
+                dir.truncate(len);
+                continue;
+            };
+            *next += 1;
+            let len = dir.len();
+            let Some(kind) = kind else {
+                dir.extend_from_slice(&name);
+                dir.push(b'/');
+                stack.push((self.tree(repo, id)?, 0, len));
+                continue;
+            };
+            count += 1;
+            let keep = id == dst.oid || {
+                let size = if scored && regular(kind) { self.size(repo, id)? } else { 0 };
+                if scored
+                    && regular(kind)
+                    && !similarity::sizes_rule_out(size, dst_size, DEFAULT_RENAME_SCORE)
+                {
+                    if size.max(dst_size) > MAX_SCORED_BLOB {
+                        return Ok(None);
+                    }
+                    similarity::score_bound(size, dst_size) >= bound
+                } else {
+                    false
+                }
+            };
+            if keep {
+                let mut path = dir.clone();
+                path.extend_from_slice(&name);
+                files.push(TreeFile { path, oid: id, kind, size: 0 });
+            }
+        }
+        let limit = DEFAULT_RENAME_LIMIT as u128;
+        Ok((count as u128 <= limit * limit).then_some(files))
     }
 }
 
