@@ -155,7 +155,7 @@ pub fn follow_teams(
                 }
                 continue;
             }
-            let mut edge = Edge::new(repo, (graph.commits[p].tree, c.tree), &top)?;
+            let mut edge = Edge::new(repo, &mut cache, (graph.commits[p].tree, c.tree), &top)?;
             for t in 0..views.len() {
                 let e = out[t].of_commit[i];
                 let owned = |path: &[u8]| owns(views[t](i), path);
@@ -244,6 +244,7 @@ impl<'r> Edge<'r> {
     /// names `top` accepts.
     fn new(
         repo: &'r Repo,
+        cache: &mut Cache,
         (old_tree, new_tree): (Oid, Oid),
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Edge<'r>, GitError> {
@@ -257,7 +258,7 @@ impl<'r> Edge<'r> {
             origins: HashMap::new(),
             limited: false,
         };
-        for TreeChange { old, new } in repo.diff_trees_under(old_tree, new_tree, top)? {
+        for TreeChange { old, new } in cache.diff(repo, old_tree, new_tree, top)? {
             match (old, new) {
                 (None, Some(n)) => {
                     edge.added.insert(n.path.clone(), n);
@@ -345,7 +346,9 @@ impl<'r> Edge<'r> {
             Some(whole) => whole,
             None => {
                 let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
-                for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
+                for TreeChange { old, new } in
+                    cache.diff(self.repo, self.old_tree, self.new_tree, &|_| true)?
+                {
                     if let Some(o) = old {
                         changed.insert(o.path.clone(), new.is_some());
                         if new.is_none() {
@@ -372,7 +375,8 @@ impl<'r> Edge<'r> {
         // over every file could only find a copy.
         let deleted: Vec<Source<'_>> =
             deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
-        let renamed = renames::detect(self.repo, &deleted, &[dst], Options::default())?;
+        let renamed =
+            renames::detect_with(self.repo, &deleted, &[dst], Options::default(), &mut cache.spans)?;
         self.limited |= renamed.limited;
         let Some(pair) = renamed.pairs.first() else { return Ok(None) };
         // An identical deleted file of the same name is also what the search
@@ -386,7 +390,7 @@ impl<'r> Edge<'r> {
         {
             return Ok(Some(source.path.clone()));
         }
-        let narrowed = match self.best_deleted(&deleted, dst)? {
+        let narrowed = match self.best_deleted(cache, &deleted, dst)? {
             Some(bound) => cache.files_where(self.repo, self.old_tree, dst, bound)?,
             None => None,
         };
@@ -412,8 +416,8 @@ impl<'r> Edge<'r> {
                 Source { file, state }
             })
             .collect();
-        let found =
-            renames::detect(self.repo, &sources, &[dst], Options { copies: true, ..Options::default() })?;
+        let copies = Options { copies: true, ..Options::default() };
+        let found = renames::detect_with(self.repo, &sources, &[dst], copies, &mut cache.spans)?;
         self.limited |= found.limited;
         Ok(found
             .pairs
@@ -436,13 +440,18 @@ impl<'r> Edge<'r> {
     /// where two deleted files rank equal, as git then takes the one in the
     /// earlier candidate slot, and which slot each lands in depends on
     /// every file scored before it.
-    fn best_deleted(&self, deleted: &[Source<'_>], dst: &TreeFile) -> Result<Option<i32>, GitError> {
+    fn best_deleted(
+        &self,
+        cache: &mut Cache,
+        deleted: &[Source<'_>],
+        dst: &TreeFile,
+    ) -> Result<Option<i32>, GitError> {
         let copies = Options { copies: true, ..Options::default() };
-        let first = renames::detect(self.repo, deleted, &[dst], copies)?;
+        let first = renames::detect_with(self.repo, deleted, &[dst], copies, &mut cache.spans)?;
         let Some(best) = first.pairs.first().filter(|_| !first.limited) else { return Ok(None) };
         let rest: Vec<Source<'_>> =
             deleted.iter().enumerate().filter(|&(i, _)| i != best.src).map(|(_, s)| s.clone()).collect();
-        let second = renames::detect(self.repo, &rest, &[dst], copies)?;
+        let second = renames::detect_with(self.repo, &rest, &[dst], copies, &mut cache.spans)?;
         let same_name = |s: &Source<'_>| base_name(&s.file.path) == base_name(&dst.path);
         let tie = second.pairs.first().is_some_and(|next| {
             next.score == best.score && same_name(&rest[next.src]) == same_name(&deleted[best.src])
@@ -459,10 +468,16 @@ struct Cache {
     sizes: HashMap<Oid, u64>,
     /// Tree entries.
     trees: HashMap<Oid, Entries>,
+    /// Source blobs' span hashes.
+    spans: renames::SpanCache,
 }
 
-/// A tree's entries: name, id, and kind (`None` for a subtree).
-type Entries = Arc<[(Box<[u8]>, Oid, Option<FileKind>)]>;
+/// A tree's entries: name, id and mode.
+type Entries = Arc<[(Box<[u8]>, Oid, Mode)]>;
+
+/// A tree entry's mode: as written, which tells its kind, and as libgit2
+/// normalises it, which tells two entries of one id apart.
+type Mode = (u32, i32);
 
 /// Trees kept at most: past it, the cache starts over, so a history of
 /// huge trees costs reading them again, not memory.
@@ -488,8 +503,8 @@ impl Cache {
         let entries: Arc<[_]> = tree
             .iter()
             .map(|e| {
-                let mode = u32::try_from(e.filemode_raw()).unwrap_or(0);
-                (Box::from(e.name_bytes()), e.id(), mode_kind(mode))
+                let raw = u32::try_from(e.filemode_raw()).unwrap_or(0);
+                (Box::from(e.name_bytes()), e.id(), (raw, e.filemode()))
             })
             .collect();
         if self.trees.len() >= CACHED_TREES {
@@ -497,6 +512,84 @@ impl Cache {
         }
         self.trees.insert(id, entries.clone());
         Ok(entries)
+    }
+
+    /// [`Repo::diff_trees_under`], reading trees through the cache.
+    fn diff(
+        &mut self,
+        repo: &Repo,
+        old: Oid,
+        new: Oid,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<TreeChange>, GitError> {
+        let mut out = Vec::new();
+        if old != new {
+            self.diff_dirs(repo, &mut Vec::new(), (Some(old), Some(new)), &mut out, top)?;
+        }
+        out.sort_by(|a, b| a.path().cmp(b.path()));
+        Ok(out)
+    }
+
+    fn diff_dirs(
+        &mut self,
+        repo: &Repo,
+        prefix: &mut Vec<u8>,
+        (old, new): (Option<Oid>, Option<Oid>),
+        out: &mut Vec<TreeChange>,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<(), GitError> {
+        type Named<'e> = std::collections::BTreeMap<&'e [u8], (Oid, Mode)>;
+        let (a, b) = (self.entries(repo, old)?, self.entries(repo, new)?);
+        fn named(t: &Entries) -> Named<'_> {
+            t.iter().map(|(n, id, mode)| (&n[..], (*id, *mode))).collect()
+        }
+        let (ea, eb) = (named(&a), named(&b));
+        let names: BTreeSet<&[u8]> = ea.keys().chain(eb.keys()).copied().collect();
+        for name in names {
+            if prefix.is_empty() && !top(name) {
+                continue;
+            }
+            let (x, y) = (ea.get(name).copied(), eb.get(name).copied());
+            if x.is_some() && x.map(|(id, m)| (id, m.1)) == y.map(|(id, m)| (id, m.1)) {
+                continue;
+            }
+            let len = prefix.len();
+            prefix.extend_from_slice(name);
+            let file = |e: Option<(Oid, Mode)>| {
+                e.and_then(|(oid, mode)| {
+                    mode_kind(mode.0).map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
+                })
+            };
+            let (fa, fb) = (file(x), file(y));
+            if fa.is_some() && fb.is_some() {
+                out.push(TreeChange { old: fa, new: fb });
+            } else {
+                if fa.is_some() {
+                    out.push(TreeChange { old: fa, new: None });
+                }
+                if fb.is_some() {
+                    out.push(TreeChange { old: None, new: fb });
+                }
+                let dir = |e: Option<(Oid, Mode)>| {
+                    e.filter(|&(_, mode)| mode_kind(mode.0).is_none()).map(|(id, _)| id)
+                };
+                let (da, db) = (dir(x), dir(y));
+                if da.is_some() || db.is_some() {
+                    prefix.push(b'/');
+                    self.diff_dirs(repo, prefix, (da, db), out, top)?;
+                }
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// The entries of tree `id`, none for no tree.
+    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Entries, GitError> {
+        match id {
+            Some(id) => self.tree(repo, id),
+            None => Ok(Arc::from(Vec::new())),
+        }
     }
 
     /// The files of tree `root` that could score `bound` against `dst`
@@ -520,15 +613,19 @@ impl Cache {
         // (entries, next entry, length of `dir` before this tree's name)
         let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
         while let Some((tree, next, _)) = stack.last_mut() {
-            let Some((name, id, kind)) = tree.get(*next).cloned() else {
+            if *next == tree.len() {
                 let (_, _, len) = stack.pop().expect("not empty");
                 dir.truncate(len);
                 continue;
-            };
+            }
+            // The tree outlives the stack's borrow; an entry is not copied.
+            let tree = tree.clone();
+            let (name, id, mode) = &tree[*next];
+            let (id, mode) = (*id, *mode);
             *next += 1;
             let len = dir.len();
-            let Some(kind) = kind else {
-                dir.extend_from_slice(&name);
+            let Some(kind) = mode_kind(mode.0) else {
+                dir.extend_from_slice(name);
                 dir.push(b'/');
                 stack.push((self.tree(repo, id)?, 0, len));
                 continue;
@@ -550,7 +647,7 @@ impl Cache {
             };
             if keep {
                 let mut path = dir.clone();
-                path.extend_from_slice(&name);
+                path.extend_from_slice(name);
                 files.push(TreeFile { path, oid: id, kind, size: 0 });
             }
         }
