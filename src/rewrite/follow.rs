@@ -468,6 +468,8 @@ struct Cache {
     sizes: HashMap<Oid, u64>,
     /// Tree entries.
     trees: HashMap<Oid, Entries>,
+    /// The entries of `trees`, counted.
+    entries: usize,
     /// Source blobs' span hashes.
     spans: renames::SpanCache,
 }
@@ -479,9 +481,9 @@ type Entries = Arc<[(Box<[u8]>, Oid, Mode)]>;
 /// normalises it, which tells two entries of one id apart.
 type Mode = (u32, i32);
 
-/// Trees kept at most: past it, the cache starts over, so a history of
-/// huge trees costs reading them again, not memory.
-const CACHED_TREES: usize = 1 << 16;
+/// Tree entries (and blob sizes) kept at most: past it, the cache starts
+/// over, so a history of huge trees costs reading them again, not memory.
+const CACHED_ENTRIES: usize = 4 << 20;
 
 impl Cache {
     /// The size of blob `oid`.
@@ -490,6 +492,9 @@ impl Cache {
             return Ok(s);
         }
         let s = repo.object_size(oid)?;
+        if self.sizes.len() >= CACHED_ENTRIES {
+            self.sizes.clear();
+        }
         self.sizes.insert(oid, s);
         Ok(s)
     }
@@ -507,9 +512,11 @@ impl Cache {
                 (Box::from(e.name_bytes()), e.id(), (raw, e.filemode()))
             })
             .collect();
-        if self.trees.len() >= CACHED_TREES {
+        if self.entries + entries.len() > CACHED_ENTRIES {
             self.trees.clear();
+            self.entries = 0;
         }
+        self.entries += entries.len();
         self.trees.insert(id, entries.clone());
         Ok(entries)
     }
