@@ -483,7 +483,7 @@ type Mode = (u32, i32);
 
 /// Tree entries (and blob sizes) kept at most: past it, the cache starts
 /// over, so a history of huge trees costs reading them again, not memory.
-const CACHED_ENTRIES: usize = 4 << 20;
+const CACHED_ENTRIES: usize = 1 << 20;
 
 impl Cache {
     /// The size of blob `oid`.
