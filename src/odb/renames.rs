@@ -218,24 +218,54 @@ pub fn detect(
     dsts: &[&TreeFile],
     opts: Options,
 ) -> Result<Detected, GitError> {
-    let mut d = Detector::new(repo, sources, dsts, opts);
-    d.exact();
-    if opts.minimum_score >= MAX_SCORE {
-        return Ok(d.finish(false));
-    }
-    if !opts.copies {
-        d.cull();
-        // `find_basename_matches`' threshold: halfway from the minimum to
-        // a perfect score.
-        let basename_score = opts.minimum_score + (MAX_SCORE - opts.minimum_score) / 2;
-        if d.basenames(basename_score)?.is_none() {
-            return Ok(d.finish(true));
+    detect_with(repo, sources, dsts, opts, &mut SpanCache::default())
+}
+
+/// The span hashes of source blobs, kept from one detection to the next
+/// (at most [`CACHE_ENTRIES`] entries): searches over the files of
+/// neighbouring commits hash mostly the same blobs.
+#[derive(Debug, Default)]
+pub struct SpanCache {
+    spans: std::collections::HashMap<Oid, std::sync::Arc<Spans>>,
+    entries: usize,
+}
+
+/// [`detect`], with the source hashes of earlier detections in `cache`.
+pub fn detect_with(
+    repo: &Repo,
+    sources: &[Source<'_>],
+    dsts: &[&TreeFile],
+    opts: Options,
+    cache: &mut SpanCache,
+) -> Result<Detected, GitError> {
+    let mut d = Detector::new(repo, sources, dsts, opts, std::mem::take(cache));
+    let found = d.run();
+    *cache = std::mem::take(&mut d.cache);
+    Ok(d.finish(found?))
+}
+
+impl Detector<'_, '_> {
+    /// The phases; true when a bound stopped them.
+    fn run(&mut self) -> Result<bool, GitError> {
+        let d = self;
+        let opts = d.opts;
+        d.exact();
+        if opts.minimum_score >= MAX_SCORE {
+            return Ok(false);
         }
-        d.cull();
+        if !opts.copies {
+            d.cull();
+            // `find_basename_matches`' threshold: halfway from the minimum
+            // to a perfect score.
+            let basename_score = opts.minimum_score + (MAX_SCORE - opts.minimum_score) / 2;
+            if d.basenames(basename_score)?.is_none() {
+                return Ok(true);
+            }
+            d.cull();
+        }
+        let Some(skip_unmodified) = d.within_limit() else { return Ok(true) };
+        Ok(d.matrix(skip_unmodified)?.is_none())
     }
-    let Some(skip_unmodified) = d.within_limit() else { return Ok(d.finish(true)) };
-    let limited = d.matrix(skip_unmodified)?.is_none();
-    Ok(d.finish(limited))
 }
 
 /// The state of one detection (git's `rename_src` and `rename_dst`).
@@ -251,15 +281,20 @@ struct Detector<'r, 'a> {
     /// The source each destination was paired with, and the score.
     paired: Vec<Option<(usize, i32)>>,
     sizes: std::collections::HashMap<Oid, u64>,
-    cache: std::collections::HashMap<usize, std::sync::Arc<Spans>>,
-    cached: usize,
+    cache: SpanCache,
     work: u64,
     /// A pair went unscored for its size: the result is bounded.
     capped: bool,
 }
 
 impl<'r, 'a> Detector<'r, 'a> {
-    fn new(repo: &'r Repo, sources: &'r [Source<'a>], dsts: &'r [&'a TreeFile], opts: Options) -> Self {
+    fn new(
+        repo: &'r Repo,
+        sources: &'r [Source<'a>],
+        dsts: &'r [&'a TreeFile],
+        opts: Options,
+        cache: SpanCache,
+    ) -> Self {
         // A source that stays counts as used once already, so a deleted
         // one is preferred for an exact match.
         let used = sources.iter().map(|s| u32::from(s.state != SourceState::Deleted)).collect();
@@ -272,8 +307,7 @@ impl<'r, 'a> Detector<'r, 'a> {
             used,
             paired: vec![None; dsts.len()],
             sizes: Default::default(),
-            cache: Default::default(),
-            cached: 0,
+            cache,
             work: 0,
             capped: false,
         }
@@ -455,13 +489,14 @@ impl<'r, 'a> Detector<'r, 'a> {
     }
 
     fn source_spans(&mut self, i: usize) -> Result<std::sync::Arc<Spans>, GitError> {
-        if let Some(s) = self.cache.get(&i) {
+        let oid = self.sources[i].file.oid;
+        if let Some(s) = self.cache.spans.get(&oid) {
             return Ok(s.clone());
         }
         let spans = std::sync::Arc::new(self.hash(self.sources[i].file.oid)?);
-        if self.cached + spans.len() <= CACHE_ENTRIES {
-            self.cached += spans.len();
-            self.cache.insert(i, spans.clone());
+        if self.cache.entries + spans.len() <= CACHE_ENTRIES {
+            self.cache.entries += spans.len();
+            self.cache.spans.insert(oid, spans.clone());
         }
         Ok(spans)
     }

@@ -129,6 +129,17 @@ pub fn score(src_size: u64, dst_size: u64, src: &Spans, dst: &Spans) -> i32 {
     ((copied(src, dst) as f64) * f64::from(MAX_SCORE) / (max as f64)) as i32
 }
 
+/// The highest score a pair of these sizes can reach: [`score`] with
+/// every byte of the smaller file copied (the span counts of a file add up
+/// to at most its size, so no pair copies more), in the same arithmetic.
+pub fn score_bound(src_size: u64, dst_size: u64) -> i32 {
+    let max = src_size.max(dst_size);
+    if max == 0 {
+        return 0;
+    }
+    ((src_size.min(dst_size) as f64) * f64::from(MAX_SCORE) / (max as f64)) as i32
+}
+
 /// A score as `git diff -M` prints it after `R` (`similarity_index`).
 pub fn percent(score: i32) -> u32 {
     (f64::from(score) * 100.0 / f64::from(MAX_SCORE)) as u32
@@ -137,6 +148,23 @@ pub fn percent(score: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_pair_scores_above_its_size_bound() {
+        let cases: [(&[u8], &[u8]); 4] = [
+            (b"a\nb\nc\n", b"a\nb\nc\nd\n"),
+            (b"same\r\nlines\r\n", b"same\nlines\n"),
+            (b"x\n", b"x\nx\nx\nx\n"),
+            (b"", b"anything\n"),
+        ];
+        for (a, b) in cases {
+            let (sa, sb) = (a.len() as u64, b.len() as u64);
+            let s = score(sa, sb, &Spans::of(a), &Spans::of(b));
+            assert!(s <= score_bound(sa, sb), "{a:?} {b:?}: {s} > {}", score_bound(sa, sb));
+        }
+        assert_eq!(score_bound(10, 10), MAX_SCORE);
+        assert_eq!(score_bound(0, 0), 0);
+    }
 
     #[test]
     fn a_last_line_without_newline_is_counted() {

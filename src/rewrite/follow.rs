@@ -27,9 +27,9 @@ use git2::Oid;
 
 use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
-use crate::odb::renames::{self, Options, Source, SourceState};
-use crate::odb::repo::{GitError, Repo, TreeChange, TreeFile};
-use crate::odb::similarity::MAX_SCORE;
+use crate::odb::renames::{self, Options, Source, SourceState, DEFAULT_RENAME_LIMIT, MAX_SCORED_BLOB};
+use crate::odb::repo::{ctx, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
+use crate::odb::similarity::{self, DEFAULT_RENAME_SCORE, MAX_SCORE};
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -113,6 +113,7 @@ pub fn follow_teams(
     let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
     let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
     let mut limited = false;
+    let mut cache = Cache::default();
     for f in &mut out {
         f.of_commit = vec![0; n];
         f.sets.push(Arc::new(Extra::default()));
@@ -154,14 +155,15 @@ pub fn follow_teams(
                 }
                 continue;
             }
-            let mut edge = Edge::new(repo, (graph.commits[p].tree, c.tree), &top)?;
+            let mut edge = Edge::new(repo, &mut cache, (graph.commits[p].tree, c.tree), &top)?;
             for t in 0..views.len() {
                 let e = out[t].of_commit[i];
                 let owned = |path: &[u8]| owns(views[t](i), path);
                 if k == 0 && e != 0 && edge.only_extra(&out[t].sets[e as usize].paths, &owned) {
                     out[t].extra_commits += 1;
                 }
-                if let Some(w) = edge.lineage(mine[t].as_ref(), &owned, &|s| owns(views[t](p), s))? {
+                let before = |s: &[u8]| owns(views[t](p), s);
+                if let Some(w) = edge.lineage(&mut cache, mine[t].as_ref(), &owned, &before)? {
                     merge(&mut want[t][p], w);
                 }
             }
@@ -232,8 +234,6 @@ struct Edge<'r> {
     touched: Vec<Vec<u8>>,
     /// The whole tree's changes, read for the first search.
     whole: Option<Whole>,
-    /// The parent's files, listed on the first full search.
-    listing: Option<Vec<TreeFile>>,
     /// Origins found: a deleted source's path, or `None`.
     origins: HashMap<Vec<u8>, Option<Vec<u8>>>,
     limited: bool,
@@ -244,6 +244,7 @@ impl<'r> Edge<'r> {
     /// names `top` accepts.
     fn new(
         repo: &'r Repo,
+        cache: &mut Cache,
         (old_tree, new_tree): (Oid, Oid),
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Edge<'r>, GitError> {
@@ -254,11 +255,10 @@ impl<'r> Edge<'r> {
             added: HashMap::new(),
             touched: Vec::new(),
             whole: None,
-            listing: None,
             origins: HashMap::new(),
             limited: false,
         };
-        for TreeChange { old, new } in repo.diff_trees_under(old_tree, new_tree, top)? {
+        for TreeChange { old, new } in cache.diff(repo, old_tree, new_tree, top)? {
             match (old, new) {
                 (None, Some(n)) => {
                     edge.added.insert(n.path.clone(), n);
@@ -284,6 +284,7 @@ impl<'r> Edge<'r> {
     /// `None` when nothing.
     fn lineage(
         &mut self,
+        cache: &mut Cache,
         want: Option<&Paths>,
         owned: &dyn Fn(&[u8]) -> bool,
         owned_before: &dyn Fn(&[u8]) -> bool,
@@ -306,12 +307,12 @@ impl<'r> Edge<'r> {
             .collect();
         starts.sort();
         for q in &created {
-            if let Some(s) = self.origin(q)? {
+            if let Some(s) = self.origin(cache, q)? {
                 found.insert(s);
             }
         }
         for q in &starts {
-            if let Some(s) = self.origin(q)?.filter(|s| !owned_before(s)) {
+            if let Some(s) = self.origin(cache, q)?.filter(|s| !owned_before(s)) {
                 found.insert(s);
             }
         }
@@ -330,35 +331,52 @@ impl<'r> Edge<'r> {
     /// Where the file the child creates at `path` came from, if it was
     /// moved: `git log --follow`'s search, a copy (its source stays) not
     /// followed.
-    fn origin(&mut self, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
+    fn origin(&mut self, cache: &mut Cache, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
         if let Some(o) = self.origins.get(path) {
             return Ok(o.clone());
         }
         let dst = self.added.get(path).expect("an added path").clone();
-        let o = self.search(&dst)?;
+        let o = self.search(cache, &dst)?;
         self.origins.insert(path.to_vec(), o.clone());
         Ok(o)
     }
 
-    fn search(&mut self, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
-        if self.whole.is_none() {
-            let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
-            for TreeChange { old, new } in self.repo.diff_trees(self.old_tree, self.new_tree)? {
-                if let Some(o) = old {
-                    changed.insert(o.path.clone(), new.is_some());
-                    if new.is_none() {
-                        deleted.push(o);
+    fn search(&mut self, cache: &mut Cache, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+        let whole = match self.whole.take() {
+            Some(whole) => whole,
+            None => {
+                let (mut deleted, mut changed) = (Vec::new(), HashMap::new());
+                for TreeChange { old, new } in
+                    cache.diff(self.repo, self.old_tree, self.new_tree, &|_| true)?
+                {
+                    if let Some(o) = old {
+                        changed.insert(o.path.clone(), new.is_some());
+                        if new.is_none() {
+                            deleted.push(o);
+                        }
                     }
                 }
+                Whole { deleted, changed }
             }
-            self.whole = Some(Whole { deleted, changed });
-        }
-        let Whole { deleted, changed } = self.whole.as_ref().expect("read above");
+        };
+        let found = self.search_in(cache, &whole, dst);
+        self.whole = Some(whole);
+        found
+    }
+
+    fn search_in(
+        &mut self,
+        cache: &mut Cache,
+        whole: &Whole,
+        dst: &TreeFile,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        let Whole { deleted, changed } = whole;
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
         let deleted: Vec<Source<'_>> =
             deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
-        let renamed = renames::detect(self.repo, &deleted, &[dst], Options::default())?;
+        let renamed =
+            renames::detect_with(self.repo, &deleted, &[dst], Options::default(), &mut cache.spans)?;
         self.limited |= renamed.limited;
         let Some(pair) = renamed.pairs.first() else { return Ok(None) };
         // An identical deleted file of the same name is also what the search
@@ -372,12 +390,23 @@ impl<'r> Edge<'r> {
         {
             return Ok(Some(source.path.clone()));
         }
-        if self.listing.is_none() {
-            self.listing = Some(self.repo.list_tree_unsized(self.old_tree)?.files);
-        }
-        let files = self.listing.as_deref().unwrap_or_default();
-        let sources: Vec<Source<'_>> = files
+        let narrowed = match self.best_deleted(cache, &deleted, dst)? {
+            Some(bound) => cache.files_where(self.repo, self.old_tree, dst, bound)?,
+            None => None,
+        };
+        let files = match narrowed {
+            Some(files) => files,
+            None => self.repo.list_tree_unsized(self.old_tree)?.files,
+        };
+        // The deleted files are sources whatever they score.
+        let mut files: Vec<&TreeFile> = files
             .iter()
+            .filter(|f| changed.get(&f.path) != Some(&false))
+            .chain(deleted.iter().map(|s| s.file))
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let sources: Vec<Source<'_>> = files
+            .into_iter()
             .map(|file| {
                 let state = match changed.get(&file.path) {
                     Some(true) => SourceState::Modified,
@@ -387,8 +416,8 @@ impl<'r> Edge<'r> {
                 Source { file, state }
             })
             .collect();
-        let found =
-            renames::detect(self.repo, &sources, &[dst], Options { copies: true, ..Options::default() })?;
+        let copies = Options { copies: true, ..Options::default() };
+        let found = renames::detect_with(self.repo, &sources, &[dst], copies, &mut cache.spans)?;
         self.limited |= found.limited;
         Ok(found
             .pairs
@@ -396,6 +425,241 @@ impl<'r> Edge<'r> {
             .map(|pair| &sources[pair.src])
             .filter(|s| s.state == SourceState::Deleted)
             .map(|s| s.file.path.clone()))
+    }
+
+    /// The score of the deleted file the search over every file ranks
+    /// first of the deleted ones, when no other deleted file ranks equal
+    /// (score and name alike); `None` when one does or a bound was hit.
+    ///
+    /// The search over every file ends in a rename only with that file,
+    /// and only when fewer files than it keeps candidates for a
+    /// destination rank above it; whatever else it finds (a copy, or
+    /// nothing) ends the lineage alike. A file that cannot score as much
+    /// ranks below it, so it can neither push it out of the candidates nor
+    /// be taken before it: leaving such files out changes nothing, except
+    /// where two deleted files rank equal, as git then takes the one in the
+    /// earlier candidate slot, and which slot each lands in depends on
+    /// every file scored before it.
+    fn best_deleted(
+        &self,
+        cache: &mut Cache,
+        deleted: &[Source<'_>],
+        dst: &TreeFile,
+    ) -> Result<Option<i32>, GitError> {
+        let copies = Options { copies: true, ..Options::default() };
+        let first = renames::detect_with(self.repo, deleted, &[dst], copies, &mut cache.spans)?;
+        let Some(best) = first.pairs.first().filter(|_| !first.limited) else { return Ok(None) };
+        let rest: Vec<Source<'_>> =
+            deleted.iter().enumerate().filter(|&(i, _)| i != best.src).map(|(_, s)| s.clone()).collect();
+        let second = renames::detect_with(self.repo, &rest, &[dst], copies, &mut cache.spans)?;
+        let same_name = |s: &Source<'_>| base_name(&s.file.path) == base_name(&dst.path);
+        let tie = second.pairs.first().is_some_and(|next| {
+            next.score == best.score && same_name(&rest[next.src]) == same_name(&deleted[best.src])
+        });
+        Ok((!tie && !second.limited).then_some(best.score))
+    }
+}
+
+/// What rename searches read, kept for every later edge: the trees and
+/// files of one commit are mostly those of the next.
+#[derive(Default)]
+struct Cache {
+    /// Blob sizes.
+    sizes: HashMap<Oid, u64>,
+    /// Tree entries.
+    trees: HashMap<Oid, Entries>,
+    /// The entries of `trees`, counted.
+    entries: usize,
+    /// Source blobs' span hashes.
+    spans: renames::SpanCache,
+}
+
+/// A tree's entries: name, id and mode.
+type Entries = Arc<[(Box<[u8]>, Oid, Mode)]>;
+
+/// A tree entry's mode: as written, which tells its kind, and as libgit2
+/// normalises it, which tells two entries of one id apart.
+type Mode = (u32, i32);
+
+/// Tree entries (and blob sizes) kept at most: past it, the cache starts
+/// over, so a history of huge trees costs reading them again, not memory.
+const CACHED_ENTRIES: usize = 1 << 20;
+
+impl Cache {
+    /// The size of blob `oid`.
+    fn size(&mut self, repo: &Repo, oid: Oid) -> Result<u64, GitError> {
+        if let Some(&s) = self.sizes.get(&oid) {
+            return Ok(s);
+        }
+        let s = repo.object_size(oid)?;
+        if self.sizes.len() >= CACHED_ENTRIES {
+            self.sizes.clear();
+        }
+        self.sizes.insert(oid, s);
+        Ok(s)
+    }
+
+    /// The entries of tree `id`.
+    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Entries, GitError> {
+        if let Some(t) = self.trees.get(&id) {
+            return Ok(t.clone());
+        }
+        let tree = repo.raw().find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
+        let entries: Arc<[_]> = tree
+            .iter()
+            .map(|e| {
+                let raw = u32::try_from(e.filemode_raw()).unwrap_or(0);
+                (Box::from(e.name_bytes()), e.id(), (raw, e.filemode()))
+            })
+            .collect();
+        if self.entries + entries.len() > CACHED_ENTRIES {
+            self.trees.clear();
+            self.entries = 0;
+        }
+        self.entries += entries.len();
+        self.trees.insert(id, entries.clone());
+        Ok(entries)
+    }
+
+    /// [`Repo::diff_trees_under`], reading trees through the cache.
+    fn diff(
+        &mut self,
+        repo: &Repo,
+        old: Oid,
+        new: Oid,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<TreeChange>, GitError> {
+        let mut out = Vec::new();
+        if old != new {
+            self.diff_dirs(repo, &mut Vec::new(), (Some(old), Some(new)), &mut out, top)?;
+        }
+        out.sort_by(|a, b| a.path().cmp(b.path()));
+        Ok(out)
+    }
+
+    fn diff_dirs(
+        &mut self,
+        repo: &Repo,
+        prefix: &mut Vec<u8>,
+        (old, new): (Option<Oid>, Option<Oid>),
+        out: &mut Vec<TreeChange>,
+        top: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<(), GitError> {
+        type Named<'e> = std::collections::BTreeMap<&'e [u8], (Oid, Mode)>;
+        let (a, b) = (self.entries(repo, old)?, self.entries(repo, new)?);
+        fn named(t: &Entries) -> Named<'_> {
+            t.iter().map(|(n, id, mode)| (&n[..], (*id, *mode))).collect()
+        }
+        let (ea, eb) = (named(&a), named(&b));
+        let names: BTreeSet<&[u8]> = ea.keys().chain(eb.keys()).copied().collect();
+        for name in names {
+            if prefix.is_empty() && !top(name) {
+                continue;
+            }
+            let (x, y) = (ea.get(name).copied(), eb.get(name).copied());
+            if x.is_some() && x.map(|(id, m)| (id, m.1)) == y.map(|(id, m)| (id, m.1)) {
+                continue;
+            }
+            let len = prefix.len();
+            prefix.extend_from_slice(name);
+            let file = |e: Option<(Oid, Mode)>| {
+                e.and_then(|(oid, mode)| {
+                    mode_kind(mode.0).map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
+                })
+            };
+            let (fa, fb) = (file(x), file(y));
+            if fa.is_some() && fb.is_some() {
+                out.push(TreeChange { old: fa, new: fb });
+            } else {
+                if fa.is_some() {
+                    out.push(TreeChange { old: fa, new: None });
+                }
+                if fb.is_some() {
+                    out.push(TreeChange { old: None, new: fb });
+                }
+                let dir = |e: Option<(Oid, Mode)>| {
+                    e.filter(|&(_, mode)| mode_kind(mode.0).is_none()).map(|(id, _)| id)
+                };
+                let (da, db) = (dir(x), dir(y));
+                if da.is_some() || db.is_some() {
+                    prefix.push(b'/');
+                    self.diff_dirs(repo, prefix, (da, db), out, top)?;
+                }
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// The entries of tree `id`, none for no tree.
+    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Entries, GitError> {
+        match id {
+            Some(id) => self.tree(repo, id),
+            None => Ok(Arc::from(Vec::new())),
+        }
+    }
+
+    /// The files of tree `root` that could score `bound` against `dst`
+    /// (by their sizes, see [`similarity::score_bound`]) or are identical
+    /// to it, in path order. `None` when leaving files out could change
+    /// more than the result: past the rename limit (git then narrows the
+    /// sources by their count) or where a file left out is one git would
+    /// skip for its size, which it reports.
+    fn files_where(
+        &mut self,
+        repo: &Repo,
+        root: Oid,
+        dst: &TreeFile,
+        bound: i32,
+    ) -> Result<Option<Vec<TreeFile>>, GitError> {
+        let regular = |k: FileKind| matches!(k, FileKind::Blob | FileKind::Executable);
+        let scored = regular(dst.kind);
+        let dst_size = if scored { self.size(repo, dst.oid)? } else { 0 };
+        let (mut files, mut count) = (Vec::new(), 0usize);
+        let mut dir: Vec<u8> = Vec::new();
+        // (entries, next entry, length of `dir` before this tree's name)
+        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
+        while let Some((tree, next, _)) = stack.last_mut() {
+            if *next == tree.len() {
+                let (_, _, len) = stack.pop().expect("not empty");
+                dir.truncate(len);
+                continue;
+            }
+            // The tree outlives the stack's borrow; an entry is not copied.
+            let tree = tree.clone();
+            let (name, id, mode) = &tree[*next];
+            let (id, mode) = (*id, *mode);
+            *next += 1;
+            let len = dir.len();
+            let Some(kind) = mode_kind(mode.0) else {
+                dir.extend_from_slice(name);
+                dir.push(b'/');
+                stack.push((self.tree(repo, id)?, 0, len));
+                continue;
+            };
+            count += 1;
+            let keep = id == dst.oid || {
+                let size = if scored && regular(kind) { self.size(repo, id)? } else { 0 };
+                if scored
+                    && regular(kind)
+                    && !similarity::sizes_rule_out(size, dst_size, DEFAULT_RENAME_SCORE)
+                {
+                    if size.max(dst_size) > MAX_SCORED_BLOB {
+                        return Ok(None);
+                    }
+                    similarity::score_bound(size, dst_size) >= bound
+                } else {
+                    false
+                }
+            };
+            if keep {
+                let mut path = dir.clone();
+                path.extend_from_slice(name);
+                files.push(TreeFile { path, oid: id, kind, size: 0 });
+            }
+        }
+        let limit = DEFAULT_RENAME_LIMIT as u128;
+        Ok((count as u128 <= limit * limit).then_some(files))
     }
 }
 
