@@ -161,21 +161,21 @@ pub fn rewrite_teams(
     let per_commit: Vec<bool> =
         teams.iter().map(|t| packages.is_some_and(|p| p.matters_to(t.job.team))).collect();
     let n = teams.len();
-    let followed = match follow_teams(src, graph, &teams, generations, &per_commit) {
-        Ok(f) => f,
-        Err(e) => {
-            for i in 0..n {
-                done(i, Err(HistoryError::Tree(e.clone())));
-            }
-            return;
-        }
+    // Lineages that cannot be followed fail only the teams that follow them.
+    let (followed, follow_error) = match follow_teams(src, graph, &teams, generations, &per_commit) {
+        Ok(f) => (f, None),
+        Err(e) => ((0..n).map(|_| None).collect(), Some(e)),
     };
-    let (teams, back): (Vec<_>, Vec<_>) = teams
-        .into_iter()
-        .enumerate()
-        .partition(|(i, _)| !followed[*i].as_ref().is_some_and(|f| f.reaches_back && graph.partial));
-    for (i, _) in back {
-        done(i, Err(HistoryError::EarlierHistoryChanges));
+    let (teams, stopped): (Vec<_>, Vec<_>) = teams.into_iter().enumerate().partition(|(i, t)| {
+        let back = followed[*i].as_ref().is_some_and(|f| f.reaches_back && graph.partial);
+        let unfollowed = follow_error.is_some() && t.job.follow_renames;
+        !(back || unfollowed)
+    });
+    for (i, _) in stopped {
+        match &follow_error {
+            Some(e) => done(i, Err(HistoryError::Tree(e.clone()))),
+            None => done(i, Err(HistoryError::EarlierHistoryChanges)),
+        }
     }
     let needed: Vec<bool> = (0..graph.commits.len())
         .map(|i| teams.iter().any(|(_, t)| !t.history.contains_at(graph, i)))

@@ -265,3 +265,50 @@ fn plan_counts_the_earlier_paths_and_the_commits_they_add() {
     let run = split(&repo, &["plan", "--team", "home", "--no-deps", "--format", "json"]);
     assert!(!run.stdout.contains("\"follow\""), "{}", run.stdout);
 }
+
+/// A blob only the rename search reads is lost: the team that follows
+/// renames fails, naming it, and a team that does not is written as always.
+#[test]
+fn a_lost_blob_the_rename_search_needs_fails_only_the_following_team() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("repo.git");
+    let repo = git2::Repository::init_bare(&path).unwrap();
+    let lines: String = (0..40).map(|i| format!("line {i} of the model\n")).collect();
+    let edited = lines.replace("line 7 of", "line seven of");
+    let first = crate::support::commit_files(
+        &repo,
+        [("a/x.txt", lines.as_str()), ("b/y.txt", "y\n")],
+        &[],
+        1e9 as i64,
+    );
+    let moved = crate::support::commit_files(
+        &repo,
+        [("home/x.txt", edited.as_str()), ("b/y.txt", "y\n")],
+        &[first],
+        1e9 as i64 + 60,
+    );
+    repo.reference("refs/heads/main", moved, true, "").unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    let lost = repo.blob(lines.as_bytes()).unwrap().to_string();
+    std::fs::remove_file(path.join("objects").join(&lost[..2]).join(&lost[2..])).unwrap();
+    let manifest = tmp.path().join("ownership.yaml");
+    std::fs::write(
+        &manifest,
+        "version: 1\nteams:\n  other: {paths: [\"b/**\"]}\n  home: {paths: [\"home/**\"], history: {follow_renames: true}}\n",
+    )
+    .unwrap();
+
+    let run = apply(
+        &path,
+        &tmp.path().join("out"),
+        &["--manifest", manifest.to_str().unwrap(), "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.stderr);
+    let error = |name: &str| {
+        let team = report["teams"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap();
+        team["error"].as_str().map(str::to_string)
+    };
+    assert_eq!(error("other"), None, "{}", run.stdout);
+    let home = error("home").expect("home fails");
+    assert!(home.contains(&lost[..7]) || home.contains(&lost), "{home}");
+}
