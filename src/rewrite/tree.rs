@@ -277,28 +277,41 @@ impl<'a> TreeFilter<'a> {
                 None => changed = true,
             }
         }
-        let result = if kept.is_empty() {
-            None
-        } else if !changed {
-            // Everything below was recorded entry by entry.
-            self.needed.insert(key(&oid));
-            Some(oid)
-        } else {
-            // Entries keep the source order, which is already git's order.
-            let mut buf = Vec::with_capacity(kept.len() * 40);
-            for (mode, name, id) in &kept {
-                buf.extend_from_slice(format!("{mode:o} ").as_bytes());
-                buf.extend_from_slice(name);
-                buf.push(0);
-                buf.extend_from_slice(id.as_bytes());
-            }
-            self.stats.trees_written += 1;
-            Some(out.write(ObjectKind::Tree, &buf)?)
-        };
+        let result = self.write_kept(out, oid, &kept, changed)?;
         if self.memo[0].len() >= MEMO_ENTRIES {
             self.memo[1] = std::mem::replace(&mut self.memo[0], id_map());
         }
         self.memo[0].insert(memo_key, result);
         Ok(result)
+    }
+
+    /// The tree of the `kept` entries of source tree `oid`: none when
+    /// nothing is kept, `oid` itself when nothing `changed`, else a new
+    /// tree written to `out`.
+    fn write_kept(
+        &mut self,
+        out: &mut PackSink,
+        oid: Oid,
+        kept: &[(u32, &[u8], Oid)],
+        changed: bool,
+    ) -> Result<Option<Oid>, TreeError> {
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        if !changed {
+            // Everything below was recorded entry by entry.
+            self.needed.insert(key(&oid));
+            return Ok(Some(oid));
+        }
+        // Entries keep the source order, which is already git's order.
+        let mut buf = Vec::with_capacity(kept.len() * 40);
+        for (mode, name, id) in kept {
+            buf.extend_from_slice(format!("{mode:o} ").as_bytes());
+            buf.extend_from_slice(name);
+            buf.push(0);
+            buf.extend_from_slice(id.as_bytes());
+        }
+        self.stats.trees_written += 1;
+        Ok(Some(out.write(ObjectKind::Tree, &buf)?))
     }
 }

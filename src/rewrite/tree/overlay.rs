@@ -14,7 +14,7 @@ use super::{TreeError, TreeFilter, MAX_TREE_DEPTH};
 use crate::odb::id::key;
 use crate::odb::pack::PackSink;
 use crate::odb::tree::{RawTree, MODE_GITLINK};
-use crate::odb::{ObjectKind, Source};
+use crate::odb::Source;
 use crate::pattern::DirMatch;
 
 /// Extra paths as a tree of names: the directories to go through, the
@@ -111,21 +111,6 @@ impl TreeFilter<'_> {
                 None => changed = true,
             }
         }
-        if kept.is_empty() {
-            return Ok(None);
-        }
-        if !changed {
-            self.needed.insert(key(&oid));
-            return Ok(Some(oid));
-        }
-        let mut buf = Vec::with_capacity(kept.len() * 40);
-        for (mode, name, id) in &kept {
-            buf.extend_from_slice(format!("{mode:o} ").as_bytes());
-            buf.extend_from_slice(name);
-            buf.push(0);
-            buf.extend_from_slice(id.as_bytes());
-        }
-        self.stats.trees_written += 1;
-        Ok(Some(out.write(ObjectKind::Tree, &buf)?))
+        self.write_kept(out, oid, &kept, changed)
     }
 }
