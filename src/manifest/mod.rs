@@ -271,26 +271,19 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
     if raw.version.value != VERSION {
         return Err(err(Loc::of(&raw.version), ErrorKind::UnsupportedVersion(raw.version.value)));
     }
-    let refs = raw
-        .monolith
-        .map(|m| m.refs)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| {
-            if r.value.trim().is_empty() {
-                Err(err(Loc::of(&r), ErrorKind::EmptyRef))
-            } else {
-                Ok(Located { loc: Loc::of(&r), value: r.value })
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let refs = monolith_refs(path, raw.monolith)?;
     let shared = match raw.shared {
         Some(r) => rule(path, r.paths, r.packages, r.exclude)?,
         None => Rule::default(),
     };
-    let top_tags = tags::TagKeys::check(path, raw.tags)?;
-    let top_follow =
-        raw.history.as_ref().and_then(|h| h.follow_renames.as_ref()).map(|f| (Loc::of(f), f.value));
+    let defaults = Defaults {
+        tags: tags::TagKeys::check(path, raw.tags)?,
+        follow_renames: raw
+            .history
+            .as_ref()
+            .and_then(|h| h.follow_renames.as_ref())
+            .map(|f| (Loc::of(f), f.value)),
+    };
     if raw.teams.value.is_empty() {
         return Err(err(Loc::of(&raw.teams), ErrorKind::NoTeams));
     }
@@ -299,7 +292,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
     }
     let mut raw_teams: Vec<_> = raw.teams.value.into_iter().collect();
     raw_teams.sort_by(|a, b| a.0.value.cmp(&b.0.value));
-    let mut teams = Vec::with_capacity(raw_teams.len());
+    let mut teams: Vec<Team> = Vec::with_capacity(raw_teams.len());
     let mut folded = std::collections::HashMap::new();
     for (name, t) in raw_teams {
         let loc = Loc::of(&name);
@@ -316,63 +309,7 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
             ));
         }
         folded.insert(name.to_ascii_lowercase(), teams.len());
-        let rule = rule(path, t.paths, t.packages, t.exclude)?;
-        if rule.is_empty() {
-            return Err(err(loc, ErrorKind::EmptyTeam(name)));
-        }
-        let root =
-            match t.root {
-                Some(r) => Some(root_dir(&r.value).map_err(|reason| {
-                    err(Loc::of(&r), ErrorKind::BadRoot { root: r.value.clone(), reason })
-                })?),
-                None => None,
-            };
-        let compat = t.compat.map(|c| (Loc::of(&c), c.value));
-        if let (Some((cloc, c)), None) = (compat, &root) {
-            return Err(err(cloc, ErrorKind::CompatNeedsRoot { team: name, compat: c }));
-        }
-        if let (Some((cloc, c)), Some(dir)) = (compat, &root) {
-            // A compat split takes the directory as it is: ownership that
-            // selects anything else would make plan and verify disagree with it.
-            let is_dir = |p: &Pattern| {
-                let t = p.as_str().trim_start_matches("./").trim_start_matches('/');
-                let t = t.strip_suffix("/**").unwrap_or(t).trim_end_matches('/');
-                t == dir
-            };
-            if !rule.packages.is_empty()
-                || !rule.exclude.is_empty()
-                || rule.paths.iter().any(|p| !is_dir(&p.value))
-            {
-                return Err(err(cloc, ErrorKind::CompatPaths { team: name, compat: c, root: dir.clone() }));
-            }
-        }
-        let own_follow = t.history.and_then(|h| h.follow_renames).map(|f| (Loc::of(&f), f.value));
-        let follow_renames = match own_follow.or(top_follow) {
-            Some((floc, true)) if compat.is_some() || root.is_some() => {
-                return Err(err(floc, ErrorKind::FollowRefused { team: name, compat: compat.map(|c| c.1) }));
-            }
-            Some((_, on)) => on,
-            None => false,
-        };
-        let owners = t.owners.into_iter().map(|o| o.value).collect();
-        let remote = t.remote.map(|r| remote_template(path, r)).transpose()?;
-        let tags = tags::TagKeys::for_team(path, &tags::TagKeys::check(path, t.tags)?, &top_tags, &name)?;
-        let depends_on = t
-            .depends_on
-            .map(|d| d.value.into_iter().map(|n| Located { loc: Loc::of(&n), value: n.value }).collect());
-        teams.push(Team {
-            name,
-            loc,
-            description: t.description,
-            owners,
-            rule,
-            root,
-            compat: compat.map(|c| c.1),
-            depends_on,
-            remote,
-            tags,
-            follow_renames,
-        });
+        teams.push(team(path, loc, name, t, &defaults)?);
     }
     check_depends_on(path, &teams)?;
     let policy = raw.policy.map_or(
@@ -392,6 +329,98 @@ fn validate(path: &Path, raw: raw::RawManifest) -> Result<Manifest, ManifestErro
         policy,
         remote: raw.publish.and_then(|p| p.remote).map(|r| remote_template(path, r)).transpose()?,
     })
+}
+
+/// What a team takes from the top level unless it sets its own.
+struct Defaults {
+    /// The top-level `tags:` keys.
+    tags: tags::TagKeys,
+    /// The top-level `history: {follow_renames}`, where it is.
+    follow_renames: Option<(Loc, bool)>,
+}
+
+/// `monolith: {refs}`, each non-empty.
+fn monolith_refs(path: &Path, raw: Option<raw::RawMonolith>) -> Result<Vec<Located<String>>, ManifestError> {
+    let refs = raw.map(|m| m.refs).unwrap_or_default();
+    refs.into_iter()
+        .map(|r| {
+            let loc = Loc::of(&r);
+            if r.value.trim().is_empty() {
+                Err(ManifestError { file: path.to_path_buf(), loc: Some(loc), kind: ErrorKind::EmptyRef })
+            } else {
+                Ok(Located { loc, value: r.value })
+            }
+        })
+        .collect()
+}
+
+/// Team `name`, declared at `loc`, checked; its unset keys from `defaults`.
+fn team(
+    path: &Path,
+    loc: Loc,
+    name: String,
+    t: raw::RawTeam,
+    defaults: &Defaults,
+) -> Result<Team, ManifestError> {
+    let err = |loc: Loc, kind| ManifestError { file: path.to_path_buf(), loc: Some(loc), kind };
+    let rule = rule(path, t.paths, t.packages, t.exclude)?;
+    if rule.is_empty() {
+        return Err(err(loc, ErrorKind::EmptyTeam(name)));
+    }
+    let root = match t.root {
+        Some(r) => Some(
+            root_dir(&r.value)
+                .map_err(|reason| err(Loc::of(&r), ErrorKind::BadRoot { root: r.value.clone(), reason }))?,
+        ),
+        None => None,
+    };
+    let compat = t.compat.map(|c| (Loc::of(&c), c.value));
+    if let Some((cloc, c)) = compat {
+        let Some(dir) = &root else {
+            return Err(err(cloc, ErrorKind::CompatNeedsRoot { team: name, compat: c }));
+        };
+        if !compat_takes_root_only(&rule, dir) {
+            return Err(err(cloc, ErrorKind::CompatPaths { team: name, compat: c, root: dir.clone() }));
+        }
+    }
+    let own_follow = t.history.and_then(|h| h.follow_renames).map(|f| (Loc::of(&f), f.value));
+    let follow_renames = match own_follow.or(defaults.follow_renames) {
+        Some((floc, true)) if compat.is_some() || root.is_some() => {
+            return Err(err(floc, ErrorKind::FollowRefused { team: name, compat: compat.map(|c| c.1) }));
+        }
+        Some((_, on)) => on,
+        None => false,
+    };
+    let remote = t.remote.map(|r| remote_template(path, r)).transpose()?;
+    let tags = tags::TagKeys::for_team(path, &tags::TagKeys::check(path, t.tags)?, &defaults.tags, &name)?;
+    let depends_on = t
+        .depends_on
+        .map(|d| d.value.into_iter().map(|n| Located { loc: Loc::of(&n), value: n.value }).collect());
+    Ok(Team {
+        name,
+        loc,
+        description: t.description,
+        owners: t.owners.into_iter().map(|o| o.value).collect(),
+        rule,
+        root,
+        compat: compat.map(|c| c.1),
+        depends_on,
+        remote,
+        tags,
+        follow_renames,
+    })
+}
+
+/// Does `rule` select exactly the directory `dir`? A compat split takes
+/// the directory as it is: ownership that selects anything else would
+/// make plan and verify disagree with it.
+fn compat_takes_root_only(rule: &Rule, dir: &str) -> bool {
+    let is_dir = |p: &Pattern| {
+        let t = p.as_str().trim_start_matches("./").trim_start_matches('/');
+        let t = t.strip_suffix("/**").unwrap_or(t).trim_end_matches('/');
+        t == dir
+    };
+    rule.packages.is_empty() && rule.exclude.is_empty() && rule.paths.iter().all(|p| is_dir(&p.value))
 }
 
 /// A `remote` or `publish.remote` value, checked; its error points at it.
