@@ -160,6 +160,10 @@ pub struct Report {
     /// With `--since`: the manifest that judged each side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since_manifests: Option<SinceManifests>,
+    /// With `--since`: the rename search met its bound (git's
+    /// `diff.renameLimit`), so a moved file may be judged as a new one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub renames_limited: bool,
 }
 
 /// With `--since`: which manifest judged the ref and which the base.
@@ -231,19 +235,19 @@ pub fn check(
     rev: &ResolvedRev,
     opts: &Options,
 ) -> Result<Report, CheckError> {
-    let (mut findings, since) = match &opts.since {
+    let (mut findings, since, renames_limited) = match &opts.since {
         None => {
             let head = Side::load(repo, manifest, rev.tree, true)?;
             let mut findings = head.findings(repo, manifest, true)?;
             if let Some(dir) = &opts.against {
                 findings.extend(against(manifest, rev, &head, dir)?);
             }
-            (findings, None)
+            (findings, None, false)
         }
         Some(base_rev) => {
             let base = repo.resolve(base_rev).map_err(|_| missing_base(repo, base_rev))?;
-            let (findings, judged) = since(repo, manifest, rev, &base, opts)?;
-            (findings, Some((base.commit.to_string(), judged)))
+            let s = since(repo, manifest, rev, &base, opts)?;
+            (s.findings, Some((base.commit.to_string(), s.judged)), s.renames_limited)
         }
     };
     // The manifest is the split's own configuration, not a file someone
@@ -252,7 +256,9 @@ pub fn check(
     if let Some(own) = &opts.manifest_in_repo {
         findings.retain(|f| !(f.kind == Kind::Unowned && f.path.as_ref() == Some(own)));
     }
-    Ok(report(findings, rev, since))
+    let mut report = report(findings, rev, since);
+    report.renames_limited = renames_limited;
+    Ok(report)
 }
 
 fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<(String, SinceManifests)>) -> Report {
@@ -270,6 +276,7 @@ fn report(mut findings: Vec<Finding>, rev: &ResolvedRev, since: Option<(String, 
         ref_name: rev.name.clone(),
         since_manifests: since.as_ref().map(|(_, m)| m.clone()),
         since: since.map(|(c, _)| c),
+        renames_limited: false,
     }
 }
 

@@ -82,14 +82,26 @@ pub(super) struct Change {
 }
 
 /// The changes from `base` to `head`, with renames paired as `git diff
-/// -M` pairs them.
-pub(super) fn diff(repo: &Repo, base: Oid, head: Oid) -> Result<Vec<Change>, CheckError> {
+/// -M` pairs them; true when the rename search met its bound (git's
+/// `diff.renameLimit`, or a blob too large to score), so that some moves
+/// are listed as a deletion and an addition.
+pub(super) fn diff(repo: &Repo, base: Oid, head: Oid) -> Result<(Vec<Change>, bool), CheckError> {
     let d = renames::diff_trees(repo, base, head, renames::Options::default())?;
     let renamed = d.renamed.into_iter().map(|r| Change { old: Some(r.old.path), new: Some(r.new.path) });
     // A change in place keeps its path, and so its owners.
     let changed =
         d.changed.into_iter().map(|c| Change { old: c.old.map(|f| f.path), new: c.new.map(|f| f.path) });
-    Ok(renamed.chain(changed).collect())
+    Ok((renamed.chain(changed).collect(), d.limited))
+}
+
+/// What `--since` found.
+pub(super) struct Since {
+    /// The findings the change introduces.
+    pub(super) findings: Vec<Finding>,
+    /// The manifest that judged each side.
+    pub(super) judged: SinceManifests,
+    /// The rename search met its bound: a moved file may be judged as new.
+    pub(super) renames_limited: bool,
 }
 
 /// Does any file of `tree` match `pattern`? Descends only where the
@@ -124,16 +136,17 @@ pub(super) fn since(
     rev: &ResolvedRev,
     base: &ResolvedRev,
     opts: &Options,
-) -> Result<(Vec<Finding>, SinceManifests), CheckError> {
+) -> Result<Since, CheckError> {
     let (base_manifest, judged) = base_manifest(repo, base, opts, manifest);
     let same_rules = rules_fingerprint(&base_manifest) == rules_fingerprint(manifest);
-    let changes = diff(repo, base.tree, rev.tree)?;
+    let (changes, renames_limited) = diff(repo, base.tree, rev.tree)?;
+    let done = |findings| Ok(Since { findings, judged, renames_limited });
     if !same_rules {
-        return Ok((new_findings(repo, manifest, rev, base, &base_manifest, &changes)?, judged));
+        return done(new_findings(repo, manifest, rev, base, &base_manifest, &changes)?);
     }
     let head = Side::load(repo, manifest, rev.tree, false)?;
     if resolutions_differ(repo, manifest, base, &head, &changes)? {
-        return Ok((new_findings(repo, manifest, rev, base, manifest, &changes)?, judged));
+        return done(new_findings(repo, manifest, rev, base, manifest, &changes)?);
     }
     let o = &head.ownership;
     let mut out = changed_file_findings(repo, manifest, rev, o, &changes)?;
@@ -146,7 +159,7 @@ pub(super) fn since(
         }
     }
     out.extend(new_dependency_findings(repo, manifest, rev.tree, base.tree)?);
-    Ok((out, judged))
+    done(out)
 }
 
 /// Whether package resolution differs between the two sides. It can change

@@ -149,11 +149,11 @@ fn text(report: &Report, manifest: &str, limit: usize, quiet: bool) -> std::io::
             writeln!(out, "{}", output::more("  ", group.len() - shown, "--limit 0 lists all"))?;
         }
     }
-    let note = report.since_manifests.as_ref().and_then(|m| m.note.as_ref());
-    if !report.findings.is_empty() && (note.is_some() || !quiet) {
+    let notes = notes(report);
+    if !report.findings.is_empty() && (!notes.is_empty() || !quiet) {
         writeln!(out)?;
     }
-    if let Some(note) = note {
+    for note in &notes {
         writeln!(out, "{} {}", "note:".style(style::warn()), output::message(note))?;
     }
     if quiet {
@@ -202,6 +202,19 @@ fn finding_text(out: &mut impl Write, f: &Finding, manifest: &str) -> std::io::R
     Ok(())
 }
 
+/// What the reader should know about how the report was made: which
+/// manifest judged the base, and whether moves may have gone unseen.
+fn notes(report: &Report) -> Vec<&str> {
+    let mut notes: Vec<&str> = report.since_manifests.iter().filter_map(|m| m.note.as_deref()).collect();
+    if report.renames_limited {
+        notes.push(RENAMES_LIMITED);
+    }
+    notes
+}
+
+/// The note for [`Report::renames_limited`].
+const RENAMES_LIMITED: &str = "the rename search met its bound (too many added and deleted files, git's diff.renameLimit, or a blob over 16 MiB): a file moved and edited may be judged as a new one";
+
 /// `%`, CR and LF in a workflow command's message.
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
@@ -216,7 +229,7 @@ fn escape_property(s: &str) -> String {
 /// file (and line) it names.
 fn github(report: &Report, manifest: Option<&str>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if let Some(note) = report.since_manifests.as_ref().and_then(|m| m.note.as_ref()) {
+    for note in notes(report) {
         writeln!(out, "::notice title=git-split check::{}", escape_data(note))?;
     }
     for f in &report.findings {

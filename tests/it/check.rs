@@ -207,10 +207,44 @@ fn since_edited_move_is_a_rename_as_git_says() {
         .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["renamed_from"].as_str()?.to_string())))
         .collect();
     assert_eq!(got, renamed);
+    assert!(json(&run).get("renames_limited").is_none(), "git paired every move");
     assert_eq!(
         findings(&json(&run)).len(),
         2,
         "the edited move and the rewritten readme (an unowned new file, not a rename)"
+    );
+}
+
+/// A change with more moved-and-edited files than git's `diff.renameLimit`
+/// lets it pair by content: git warns that it skipped the search and lists
+/// the moves as additions, and so does the report, in every format.
+#[test]
+fn since_past_the_rename_limit_says_so_as_git_does() {
+    let repo = fixture("rename_limit");
+    let diff = git(&repo, &["diff", "-M", "--name-status", "main", "pr"]);
+    let warning = String::from_utf8_lossy(&diff.stderr);
+    assert!(warning.contains("rename detection was skipped due to too many files"), "{warning}");
+    let added: BTreeSet<(String, String)> = lines(diff)
+        .iter()
+        .filter_map(|l| l.strip_prefix("A\t"))
+        .map(|p| ("unowned".to_string(), p.to_string()))
+        .collect();
+    assert_eq!(added.len(), 1001, "git pairs none of the moves");
+
+    let run = split(&repo, &["check", "--ref", "pr", "--since", "main", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let v = json(&run);
+    assert_eq!(v["renames_limited"], true, "{}", run.stdout);
+    assert!(findings(&v) == added, "the findings are the files git lists as added");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f.get("renamed_from").is_none()));
+
+    let text = split(&repo, &["check", "--ref", "pr", "--since", "main", "--limit", "1"]);
+    assert!(text.stdout.contains("\nnote: the rename search met its bound ("), "{}", text.stdout);
+    let github = split(&repo, &["check", "--ref", "pr", "--since", "main", "--format", "github"]);
+    assert!(
+        github.stdout.starts_with("::notice title=git-split check::the rename search met"),
+        "{}",
+        github.stdout
     );
 }
 
