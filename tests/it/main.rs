@@ -12,6 +12,7 @@ mod compat;
 mod deps;
 mod examples;
 mod fuzz_regressions;
+mod layers;
 mod lfs;
 mod manifest;
 mod odb;
