@@ -505,50 +505,12 @@ fn manifests_in_the_tree_are_sized_before_they_are_read() {
     std::io::Write::write_all(&mut small.stdin.as_ref().unwrap(), br#"{"name": "foo"}"#).unwrap();
     let small = String::from_utf8(small.wait_with_output().unwrap().stdout).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("index");
-    let with_index = |args: &[&str]| {
-        let st = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .env("GIT_INDEX_FILE", &index)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .status()
-            .unwrap();
-        assert!(st.success(), "{args:?}");
-    };
-    with_index(&["read-tree", "main"]);
-    for path in ["big/package.json", "big/Cargo.toml", "ownership.yaml"] {
-        with_index(&["update-index", "--add", "--cacheinfo", &format!("100644,{big},{path}")]);
-    }
-    with_index(&[
-        "update-index",
-        "--add",
-        "--cacheinfo",
-        &format!("100644,{},other/package.json", small.trim()),
-    ]);
-    let tree = Command::new("git")
-        .args(["write-tree"])
-        .current_dir(&repo)
-        .env("GIT_INDEX_FILE", &index)
-        .output()
-        .unwrap();
-    let tree = String::from_utf8(tree.stdout).unwrap();
-    let commit = git(
-        &repo,
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@example.com",
-            "commit-tree",
-            tree.trim(),
-            "-p",
-            "main",
-            "-m",
-            "hostile manifests",
-        ],
-    );
-    git(&repo, &["update-ref", "refs/heads/main", String::from_utf8(commit.stdout).unwrap().trim()]);
+    let mut edits: Vec<Vec<String>> = ["big/package.json", "big/Cargo.toml", "ownership.yaml"]
+        .into_iter()
+        .map(|path| vec!["--cacheinfo".to_string(), format!("100644,{big},{path}")])
+        .collect();
+    edits.push(vec!["--cacheinfo".to_string(), format!("100644,{},other/package.json", small.trim())]);
+    commit_on_main(&repo, &edits, "hostile manifests");
 
     let m = tmp.path().join("ownership.yaml");
     std::fs::write(
@@ -594,41 +556,7 @@ fn manifests_in_the_tree_are_sized_before_they_are_read() {
 #[test]
 fn lfs_objects_are_looked_for_only_where_lfs_is_set_up() {
     let (_keep, repo) = fixture_copy("odd");
-    let tmp = tempfile::tempdir().unwrap();
-    let index = tmp.path().join("index");
-    for args in [&["read-tree", "main"][..], &["update-index", "--force-remove", ".gitattributes"]] {
-        let st = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .env("GIT_INDEX_FILE", &index)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-    let tree = Command::new("git")
-        .args(["write-tree"])
-        .current_dir(&repo)
-        .env("GIT_INDEX_FILE", &index)
-        .output()
-        .unwrap();
-    let tree = String::from_utf8(tree.stdout).unwrap();
-    let commit = git(
-        &repo,
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@example.com",
-            "commit-tree",
-            tree.trim(),
-            "-p",
-            "main",
-            "-m",
-            "drop lfs",
-        ],
-    );
-    git(&repo, &["update-ref", "refs/heads/main", String::from_utf8(commit.stdout).unwrap().trim()]);
+    commit_on_main(&repo, &[vec!["--force-remove".to_string(), ".gitattributes".to_string()]], "drop lfs");
     let (_out, json) = apply(&repo, MANIFEST, &[]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     for t in v["teams"].as_array().unwrap() {
@@ -664,4 +592,34 @@ fn init_drafts_odd_names() {
         MEM_LIMIT_KIB,
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// Commits on `main` its tree with `edits` made to it, each the arguments
+/// of one `git update-index` (in a scratch index; the work tree is not
+/// touched), and moves `main` there.
+fn commit_on_main(repo: &Path, edits: &[Vec<String>], message: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let with_index = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    with_index(&["read-tree", "main"]);
+    for edit in edits {
+        let mut args = vec!["update-index", "--add"];
+        args.extend(edit.iter().map(String::as_str));
+        with_index(&args);
+    }
+    let tree = with_index(&["write-tree"]);
+    let user = ["-c", "user.name=a", "-c", "user.email=a@example.com"];
+    let commit =
+        with_index(&[&user[..], &["commit-tree", tree.trim(), "-p", "main", "-m", message]].concat());
+    git(repo, &["update-ref", "refs/heads/main", commit.trim()]);
 }
