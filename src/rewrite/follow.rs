@@ -222,6 +222,23 @@ struct Whole {
     changed: HashMap<Vec<u8>, bool>,
 }
 
+impl Whole {
+    /// The deleted files as rename sources.
+    fn deleted_sources(&self) -> Vec<Source<'_>> {
+        self.deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect()
+    }
+}
+
+/// What the deleted files alone tell of a file's origin.
+enum Probe {
+    /// The origin (`None`: not a move).
+    Found(Option<Vec<u8>>),
+    /// Not a move, or a move from this deleted file, which scores this.
+    Only(Vec<u8>, i32),
+    /// Only the search over every file tells.
+    Unknown,
+}
+
 /// One parent edge: its changes where the teams look, and the origins
 /// searched on it.
 struct Edge<'r> {
@@ -312,7 +329,7 @@ impl<'r> Edge<'r> {
             }
         }
         for q in &starts {
-            if let Some(s) = self.origin(cache, q)?.filter(|s| !owned_before(s)) {
+            if let Some(s) = self.origin_unless(cache, q, owned_before)? {
                 found.insert(s);
             }
         }
@@ -332,16 +349,39 @@ impl<'r> Edge<'r> {
     /// moved: `git log --follow`'s search, a copy (its source stays) not
     /// followed.
     fn origin(&mut self, cache: &mut Cache, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
-        if let Some(o) = self.origins.get(path) {
-            return Ok(o.clone());
-        }
-        let dst = self.added.get(path).expect("an added path").clone();
-        let o = self.search(cache, &dst)?;
-        self.origins.insert(path.to_vec(), o.clone());
-        Ok(o)
+        self.origin_unless(cache, path, &|_| false)
     }
 
-    fn search(&mut self, cache: &mut Cache, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+    /// [`Edge::origin`] of `path`, `None` where `skip` takes it: a search
+    /// that can end only in a rename from a file `skip` takes stops before
+    /// the search over every file.
+    fn origin_unless(
+        &mut self,
+        cache: &mut Cache,
+        path: &[u8],
+        skip: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        if let Some(o) = self.origins.get(path) {
+            return Ok(o.clone().filter(|s| !skip(s)));
+        }
+        let dst = self.added.get(path).expect("an added path").clone();
+        let found = self.with_whole(cache, |edge, cache, whole| match edge.probe(cache, whole, &dst)? {
+            Probe::Found(o) => Ok(Some(o)),
+            Probe::Only(source, _) if skip(&source) => Ok(None),
+            Probe::Only(_, bound) => edge.search_all(cache, whole, &dst, Some(bound)).map(Some),
+            Probe::Unknown => edge.search_all(cache, whole, &dst, None).map(Some),
+        })?;
+        let Some(o) = found else { return Ok(None) };
+        self.origins.insert(path.to_vec(), o.clone());
+        Ok(o.filter(|s| !skip(s)))
+    }
+
+    /// Runs `f` with the whole tree's changes, read on first use.
+    fn with_whole<T>(
+        &mut self,
+        cache: &mut Cache,
+        f: impl FnOnce(&mut Self, &mut Cache, &Whole) -> Result<T, GitError>,
+    ) -> Result<T, GitError> {
         let whole = match self.whole.take() {
             Some(whole) => whole,
             None => {
@@ -359,26 +399,20 @@ impl<'r> Edge<'r> {
                 Whole { deleted, changed }
             }
         };
-        let found = self.search_in(cache, &whole, dst);
+        let found = f(self, cache, &whole);
         self.whole = Some(whole);
         found
     }
 
-    fn search_in(
-        &mut self,
-        cache: &mut Cache,
-        whole: &Whole,
-        dst: &TreeFile,
-    ) -> Result<Option<Vec<u8>>, GitError> {
-        let Whole { deleted, changed } = whole;
+    /// What the deleted files alone tell of `dst`'s origin.
+    fn probe(&mut self, cache: &mut Cache, whole: &Whole, dst: &TreeFile) -> Result<Probe, GitError> {
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
-        let deleted: Vec<Source<'_>> =
-            deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
+        let deleted = whole.deleted_sources();
         let renamed =
             renames::detect_with(self.repo, &deleted, &[dst], Options::default(), &mut cache.spans)?;
         self.limited |= renamed.limited;
-        let Some(pair) = renamed.pairs.first() else { return Ok(None) };
+        let Some(pair) = renamed.pairs.first() else { return Ok(Probe::Found(None)) };
         // An identical deleted file of the same name is also what the search
         // over every file takes first (it scores highest of identical ones),
         // unless identical files are so many that git looks at only some:
@@ -388,9 +422,25 @@ impl<'r> Edge<'r> {
             && base_name(&source.path) == base_name(&dst.path)
             && source.oid != empty_blob()
         {
-            return Ok(Some(source.path.clone()));
+            return Ok(Probe::Found(Some(source.path.clone())));
         }
-        let narrowed = match self.best_deleted(cache, &deleted, dst)? {
+        Ok(match self.best_deleted(cache, &deleted, dst)? {
+            Some((src, bound)) => Probe::Only(deleted[src].file.path.clone(), bound),
+            None => Probe::Unknown,
+        })
+    }
+
+    /// The search over every file of the old tree; `bound`: the score of
+    /// the only deleted file it can end in, from [`Edge::best_deleted`].
+    fn search_all(
+        &mut self,
+        cache: &mut Cache,
+        whole: &Whole,
+        dst: &TreeFile,
+        bound: Option<i32>,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        let Whole { deleted, changed } = whole;
+        let narrowed = match bound {
             Some(bound) => cache.files_where(self.repo, self.old_tree, dst, bound)?,
             None => None,
         };
@@ -399,11 +449,8 @@ impl<'r> Edge<'r> {
             None => self.repo.list_tree_unsized(self.old_tree)?.files,
         };
         // The deleted files are sources whatever they score.
-        let mut files: Vec<&TreeFile> = files
-            .iter()
-            .filter(|f| changed.get(&f.path) != Some(&false))
-            .chain(deleted.iter().map(|s| s.file))
-            .collect();
+        let mut files: Vec<&TreeFile> =
+            files.iter().filter(|f| changed.get(&f.path) != Some(&false)).chain(deleted.iter()).collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let sources: Vec<Source<'_>> = files
             .into_iter()
@@ -427,8 +474,8 @@ impl<'r> Edge<'r> {
             .map(|s| s.file.path.clone()))
     }
 
-    /// The score of the deleted file the search over every file ranks
-    /// first of the deleted ones, when no other deleted file ranks equal
+    /// The deleted file the search over every file ranks first of the
+    /// deleted ones, and its score, when no other deleted file ranks equal
     /// (score and name alike); `None` when one does or a bound was hit.
     ///
     /// The search over every file ends in a rename only with that file,
@@ -445,7 +492,7 @@ impl<'r> Edge<'r> {
         cache: &mut Cache,
         deleted: &[Source<'_>],
         dst: &TreeFile,
-    ) -> Result<Option<i32>, GitError> {
+    ) -> Result<Option<(usize, i32)>, GitError> {
         let copies = Options { copies: true, ..Options::default() };
         let first = renames::detect_with(self.repo, deleted, &[dst], copies, &mut cache.spans)?;
         let Some(best) = first.pairs.first().filter(|_| !first.limited) else { return Ok(None) };
@@ -456,7 +503,7 @@ impl<'r> Edge<'r> {
         let tie = second.pairs.first().is_some_and(|next| {
             next.score == best.score && same_name(&rest[next.src]) == same_name(&deleted[best.src])
         });
-        Ok((!tie && !second.limited).then_some(best.score))
+        Ok((!tie && !second.limited).then_some((best.src, best.score)))
     }
 }
 
