@@ -27,9 +27,12 @@ use git2::Oid;
 
 use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
+use crate::odb::id::{id_map, key, IdMap, Key};
+use crate::odb::object::Source as Objects;
 use crate::odb::renames::{self, Options, Source, SourceState, DEFAULT_RENAME_LIMIT, MAX_SCORED_BLOB};
 use crate::odb::repo::{ctx, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
 use crate::odb::similarity::{self, DEFAULT_RENAME_SCORE, MAX_SCORE};
+use crate::odb::tree::{Entry as TreeEntry, RawTree};
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -113,7 +116,7 @@ pub fn follow_teams(
     let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
     let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
     let mut limited = false;
-    let mut cache = Cache::default();
+    let mut cache = Cache::new(repo)?;
     for f in &mut out {
         f.of_commit = vec![0; n];
         f.sets.push(Arc::new(Extra::default()));
@@ -261,7 +264,7 @@ impl<'r> Edge<'r> {
     /// names `top` accepts.
     fn new(
         repo: &'r Repo,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         (old_tree, new_tree): (Oid, Oid),
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Edge<'r>, GitError> {
@@ -301,7 +304,7 @@ impl<'r> Edge<'r> {
     /// `None` when nothing.
     fn lineage(
         &mut self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         want: Option<&Paths>,
         owned: &dyn Fn(&[u8]) -> bool,
         owned_before: &dyn Fn(&[u8]) -> bool,
@@ -348,7 +351,7 @@ impl<'r> Edge<'r> {
     /// Where the file the child creates at `path` came from, if it was
     /// moved: `git log --follow`'s search, a copy (its source stays) not
     /// followed.
-    fn origin(&mut self, cache: &mut Cache, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
+    fn origin(&mut self, cache: &mut Cache<'_>, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
         self.origin_unless(cache, path, &|_| false)
     }
 
@@ -357,7 +360,7 @@ impl<'r> Edge<'r> {
     /// the search over every file.
     fn origin_unless(
         &mut self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         path: &[u8],
         skip: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<Vec<u8>>, GitError> {
@@ -379,8 +382,8 @@ impl<'r> Edge<'r> {
     /// Runs `f` with the whole tree's changes, read on first use.
     fn with_whole<T>(
         &mut self,
-        cache: &mut Cache,
-        f: impl FnOnce(&mut Self, &mut Cache, &Whole) -> Result<T, GitError>,
+        cache: &mut Cache<'_>,
+        f: impl FnOnce(&mut Self, &mut Cache<'_>, &Whole) -> Result<T, GitError>,
     ) -> Result<T, GitError> {
         let whole = match self.whole.take() {
             Some(whole) => whole,
@@ -405,7 +408,7 @@ impl<'r> Edge<'r> {
     }
 
     /// What the deleted files alone tell of `dst`'s origin.
-    fn probe(&mut self, cache: &mut Cache, whole: &Whole, dst: &TreeFile) -> Result<Probe, GitError> {
+    fn probe(&mut self, cache: &mut Cache<'_>, whole: &Whole, dst: &TreeFile) -> Result<Probe, GitError> {
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
         let deleted = whole.deleted_sources();
@@ -434,7 +437,7 @@ impl<'r> Edge<'r> {
     /// the only deleted file it can end in, from [`Edge::best_deleted`].
     fn search_all(
         &mut self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         whole: &Whole,
         dst: &TreeFile,
         bound: Option<i32>,
@@ -452,17 +455,7 @@ impl<'r> Edge<'r> {
         let mut files: Vec<&TreeFile> =
             files.iter().filter(|f| changed.get(&f.path) != Some(&false)).chain(deleted.iter()).collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let sources: Vec<Source<'_>> = files
-            .into_iter()
-            .map(|file| {
-                let state = match changed.get(&file.path) {
-                    Some(true) => SourceState::Modified,
-                    Some(false) => SourceState::Deleted,
-                    None => SourceState::Unmodified,
-                };
-                Source { file, state }
-            })
-            .collect();
+        let sources = renames::sources_by(files, changed);
         let copies = Options { copies: true, ..Options::default() };
         let found = renames::detect_with(self.repo, &sources, &[dst], copies, &mut cache.spans)?;
         self.limited |= found.limited;
@@ -489,7 +482,7 @@ impl<'r> Edge<'r> {
     /// every file scored before it.
     fn best_deleted(
         &self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         deleted: &[Source<'_>],
         dst: &TreeFile,
     ) -> Result<Option<(usize, i32)>, GitError> {
@@ -509,63 +502,82 @@ impl<'r> Edge<'r> {
 
 /// What rename searches read, kept for every later edge: the trees and
 /// files of one commit are mostly those of the next.
-#[derive(Default)]
-struct Cache {
+struct Cache<'r> {
+    /// Reads trees straight from the packs.
+    src: Objects<'r>,
     /// Blob sizes.
-    sizes: HashMap<Oid, u64>,
-    /// Tree entries.
-    trees: HashMap<Oid, Entries>,
+    sizes: IdMap<Key, u64>,
+    /// Parsed trees.
+    trees: IdMap<Key, Arc<RawTree>>,
     /// The entries of `trees`, counted.
     entries: usize,
     /// Source blobs' span hashes.
     spans: renames::SpanCache,
 }
 
-/// A tree's entries: name, id and mode.
-type Entries = Arc<[(Box<[u8]>, Oid, Mode)]>;
-
-/// A tree entry's mode: as written, which tells its kind, and as libgit2
-/// normalises it, which tells two entries of one id apart.
-type Mode = (u32, i32);
-
 /// Tree entries (and blob sizes) kept at most: past it, the cache starts
 /// over, so a history of huge trees costs reading them again, not memory.
 const CACHED_ENTRIES: usize = 1 << 20;
 
-impl Cache {
+/// A tree entry's mode as libgit2 normalises it (`normalize_filemode`):
+/// two entries of one id and one normalised mode are the same file.
+fn normalised(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o040000 => 0o040000,
+        _ if mode & 0o100 != 0 => 0o100755,
+        0o160000 => 0o160000,
+        0o120000 => 0o120000,
+        _ => 0o100644,
+    }
+}
+
+/// The entry called `name` in `tree`, the last of several (as a map by
+/// name keeps it).
+fn named<'t>(tree: &'t RawTree, name: &[u8]) -> Option<TreeEntry<'t>> {
+    tree.iter().filter(|e| e.name == name).last()
+}
+
+impl<'r> Cache<'r> {
+    fn new(repo: &'r Repo) -> Result<Cache<'r>, GitError> {
+        let src = Objects::new(repo.raw(), repo.packs()).map_err(ctx("opening the monolith's objects"))?;
+        Ok(Cache { src, sizes: id_map(), trees: id_map(), entries: 0, spans: Default::default() })
+    }
+
     /// The size of blob `oid`.
     fn size(&mut self, repo: &Repo, oid: Oid) -> Result<u64, GitError> {
-        if let Some(&s) = self.sizes.get(&oid) {
+        if let Some(&s) = self.sizes.get(&key(&oid)) {
             return Ok(s);
         }
         let s = repo.object_size(oid)?;
         if self.sizes.len() >= CACHED_ENTRIES {
             self.sizes.clear();
         }
-        self.sizes.insert(oid, s);
+        self.sizes.insert(key(&oid), s);
         Ok(s)
     }
 
-    /// The entries of tree `id`.
-    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Entries, GitError> {
-        if let Some(t) = self.trees.get(&id) {
+    /// Tree `id`, parsed.
+    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Arc<RawTree>, GitError> {
+        if let Some(t) = self.trees.get(&key(&id)) {
             return Ok(t.clone());
         }
-        let tree = repo.raw().find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
-        let entries: Arc<[_]> = tree
-            .iter()
-            .map(|e| {
-                let raw = u32::try_from(e.filemode_raw()).unwrap_or(0);
-                (Box::from(e.name_bytes()), e.id(), (raw, e.filemode()))
-            })
-            .collect();
-        if self.entries + entries.len() > CACHED_ENTRIES {
+        let tree = match RawTree::read(&self.src, id) {
+            Ok(tree) => Arc::new(tree),
+            // libgit2 names what is wrong as every other reader does.
+            Err(e) => {
+                let context = format!("reading tree {id}");
+                repo.raw().find_tree(id).map_err(ctx(context.clone()))?;
+                let source = git2::Error::from_str(&e.to_string());
+                return Err(GitError::Git { context, source });
+            }
+        };
+        if self.entries + tree.len() > CACHED_ENTRIES {
             self.trees.clear();
             self.entries = 0;
         }
-        self.entries += entries.len();
-        self.trees.insert(id, entries.clone());
-        Ok(entries)
+        self.entries += tree.len();
+        self.trees.insert(key(&id), tree.clone());
+        Ok(tree)
     }
 
     /// [`Repo::diff_trees_under`], reading trees through the cache.
@@ -592,26 +604,24 @@ impl Cache {
         out: &mut Vec<TreeChange>,
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<(), GitError> {
-        type Named<'e> = std::collections::BTreeMap<&'e [u8], (Oid, Mode)>;
         let (a, b) = (self.entries(repo, old)?, self.entries(repo, new)?);
-        fn named(t: &Entries) -> Named<'_> {
-            t.iter().map(|(n, id, mode)| (&n[..], (*id, *mode))).collect()
-        }
-        let (ea, eb) = (named(&a), named(&b));
-        let names: BTreeSet<&[u8]> = ea.keys().chain(eb.keys()).copied().collect();
-        for name in names {
+        for name in b.changed_names(&a) {
             if prefix.is_empty() && !top(name) {
                 continue;
             }
-            let (x, y) = (ea.get(name).copied(), eb.get(name).copied());
-            if x.is_some() && x.map(|(id, m)| (id, m.1)) == y.map(|(id, m)| (id, m.1)) {
-                continue;
+            let (x, y) = (named(&a, name), named(&b, name));
+            let same =
+                |x: TreeEntry<'_>, y: TreeEntry<'_>| x.id == y.id && normalised(x.mode) == normalised(y.mode);
+            if let (Some(x), Some(y)) = (x, y) {
+                if same(x, y) {
+                    continue;
+                }
             }
             let len = prefix.len();
             prefix.extend_from_slice(name);
-            let file = |e: Option<(Oid, Mode)>| {
-                e.and_then(|(oid, mode)| {
-                    mode_kind(mode.0).map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
+            let file = |e: Option<TreeEntry<'_>>| {
+                e.and_then(|e| {
+                    mode_kind(e.mode).map(|kind| TreeFile { path: prefix.clone(), oid: e.id, kind, size: 0 })
                 })
             };
             let (fa, fb) = (file(x), file(y));
@@ -624,9 +634,7 @@ impl Cache {
                 if fb.is_some() {
                     out.push(TreeChange { old: None, new: fb });
                 }
-                let dir = |e: Option<(Oid, Mode)>| {
-                    e.filter(|&(_, mode)| mode_kind(mode.0).is_none()).map(|(id, _)| id)
-                };
+                let dir = |e: Option<TreeEntry<'_>>| e.filter(|e| mode_kind(e.mode).is_none()).map(|e| e.id);
                 let (da, db) = (dir(x), dir(y));
                 if da.is_some() || db.is_some() {
                     prefix.push(b'/');
@@ -638,11 +646,11 @@ impl Cache {
         Ok(())
     }
 
-    /// The entries of tree `id`, none for no tree.
-    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Entries, GitError> {
+    /// Tree `id`, an empty one for no tree.
+    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Arc<RawTree>, GitError> {
         match id {
             Some(id) => self.tree(repo, id),
-            None => Ok(Arc::from(Vec::new())),
+            None => Ok(Arc::new(RawTree::parse(Arc::from(Vec::new())).expect("the empty tree parses"))),
         }
     }
 
@@ -674,11 +682,10 @@ impl Cache {
             }
             // The tree outlives the stack's borrow; an entry is not copied.
             let tree = tree.clone();
-            let (name, id, mode) = &tree[*next];
-            let (id, mode) = (*id, *mode);
+            let TreeEntry { name, id, mode } = tree.get(*next);
             *next += 1;
             let len = dir.len();
-            let Some(kind) = mode_kind(mode.0) else {
+            let Some(kind) = mode_kind(mode) else {
                 dir.extend_from_slice(name);
                 dir.push(b'/');
                 stack.push((self.tree(repo, id)?, 0, len));
