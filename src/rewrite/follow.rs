@@ -513,6 +513,8 @@ struct Cache<'r> {
     entries: usize,
     /// Source blobs' span hashes.
     spans: renames::SpanCache,
+    /// The last tree listed whole, and its files.
+    listing: Option<(Oid, Arc<[TreeFile]>)>,
 }
 
 /// Tree entries (and blob sizes) kept at most: past it, the cache starts
@@ -540,7 +542,14 @@ fn named<'t>(tree: &'t RawTree, name: &[u8]) -> Option<TreeEntry<'t>> {
 impl<'r> Cache<'r> {
     fn new(repo: &'r Repo) -> Result<Cache<'r>, GitError> {
         let src = Objects::new(repo.raw(), repo.packs()).map_err(ctx("opening the monolith's objects"))?;
-        Ok(Cache { src, sizes: id_map(), trees: id_map(), entries: 0, spans: Default::default() })
+        Ok(Cache {
+            src,
+            sizes: id_map(),
+            trees: id_map(),
+            entries: 0,
+            spans: Default::default(),
+            listing: None,
+        })
     }
 
     /// The size of blob `oid`.
@@ -646,6 +655,44 @@ impl<'r> Cache<'r> {
         Ok(())
     }
 
+    /// The files of tree `root`, in walk order (the last tree listed is
+    /// kept: the files moved by one commit search the same tree).
+    fn listing(&mut self, repo: &Repo, root: Oid) -> Result<Arc<[TreeFile]>, GitError> {
+        if let Some((id, files)) = &self.listing {
+            if *id == root {
+                return Ok(files.clone());
+            }
+        }
+        let mut files = Vec::new();
+        let mut dir: Vec<u8> = Vec::new();
+        // (tree, next entry, length of `dir` before this tree's name)
+        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
+        while let Some((tree, next, _)) = stack.last_mut() {
+            if *next == tree.len() {
+                let (_, _, len) = stack.pop().expect("not empty");
+                dir.truncate(len);
+                continue;
+            }
+            // The tree outlives the stack's borrow; an entry is not copied.
+            let tree = tree.clone();
+            let TreeEntry { name, id, mode } = tree.get(*next);
+            *next += 1;
+            let len = dir.len();
+            let Some(kind) = mode_kind(mode) else {
+                dir.extend_from_slice(name);
+                dir.push(b'/');
+                stack.push((self.tree(repo, id)?, 0, len));
+                continue;
+            };
+            let mut path = dir.clone();
+            path.extend_from_slice(name);
+            files.push(TreeFile { path, oid: id, kind, size: 0 });
+        }
+        let files: Arc<[TreeFile]> = files.into();
+        self.listing = Some((root, files.clone()));
+        Ok(files)
+    }
+
     /// Tree `id`, an empty one for no tree.
     fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Arc<RawTree>, GitError> {
         match id {
@@ -670,32 +717,13 @@ impl<'r> Cache<'r> {
         let regular = |k: FileKind| matches!(k, FileKind::Blob | FileKind::Executable);
         let scored = regular(dst.kind);
         let dst_size = if scored { self.size(repo, dst.oid)? } else { 0 };
-        let (mut files, mut count) = (Vec::new(), 0usize);
-        let mut dir: Vec<u8> = Vec::new();
-        // (entries, next entry, length of `dir` before this tree's name)
-        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
-        while let Some((tree, next, _)) = stack.last_mut() {
-            if *next == tree.len() {
-                let (_, _, len) = stack.pop().expect("not empty");
-                dir.truncate(len);
-                continue;
-            }
-            // The tree outlives the stack's borrow; an entry is not copied.
-            let tree = tree.clone();
-            let TreeEntry { name, id, mode } = tree.get(*next);
-            *next += 1;
-            let len = dir.len();
-            let Some(kind) = mode_kind(mode) else {
-                dir.extend_from_slice(name);
-                dir.push(b'/');
-                stack.push((self.tree(repo, id)?, 0, len));
-                continue;
-            };
-            count += 1;
-            let keep = id == dst.oid || {
-                let size = if scored && regular(kind) { self.size(repo, id)? } else { 0 };
+        let listing = self.listing(repo, root)?;
+        let (mut files, count) = (Vec::new(), listing.len());
+        for file in listing.iter() {
+            let keep = file.oid == dst.oid || {
+                let size = if scored && regular(file.kind) { self.size(repo, file.oid)? } else { 0 };
                 if scored
-                    && regular(kind)
+                    && regular(file.kind)
                     && !similarity::sizes_rule_out(size, dst_size, DEFAULT_RENAME_SCORE)
                 {
                     if size.max(dst_size) > MAX_SCORED_BLOB {
@@ -707,9 +735,7 @@ impl<'r> Cache<'r> {
                 }
             };
             if keep {
-                let mut path = dir.clone();
-                path.extend_from_slice(name);
-                files.push(TreeFile { path, oid: id, kind, size: 0 });
+                files.push(file.clone());
             }
         }
         let limit = DEFAULT_RENAME_LIMIT as u128;
