@@ -21,6 +21,17 @@ fn git_moves(repo: &std::path::Path, path: &str) -> Vec<(String, String, String)
     moves
 }
 
+/// The files at HEAD, and `owners --history --format json` of them all.
+fn every_file_s_history(repo: &std::path::Path) -> (Vec<String>, serde_json::Value) {
+    let files = git(repo, &["ls-tree", "-r", "--name-only", "HEAD"]).stdout;
+    let files: Vec<String> = String::from_utf8(files).unwrap().lines().map(str::to_string).collect();
+    let mut args = vec!["owners", "--history", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let run = split(repo, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (files, serde_json::from_str(&run.stdout).unwrap())
+}
+
 #[test]
 fn history_text_and_json() {
     let repo = fixture("moves");
@@ -40,13 +51,7 @@ fn history_text_and_json() {
 #[test]
 fn every_file_s_history_is_what_git_log_follow_lists() {
     let repo = fixture("moves");
-    let files = git(&repo, &["ls-tree", "-r", "--name-only", "HEAD"]).stdout;
-    let files: Vec<String> = String::from_utf8(files).unwrap().lines().map(str::to_string).collect();
-    let mut args = vec!["owners", "--history", "--format", "json"];
-    args.extend(files.iter().map(String::as_str));
-    let run = split(&repo, &args);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let (files, v) = every_file_s_history(&repo);
     let mut moves = 0;
     for (report, path) in v["paths"].as_array().unwrap().iter().zip(&files) {
         assert_eq!(report["path"], path.as_str());
@@ -107,13 +112,7 @@ fn kept_by_is_what_the_team_repository_keeps() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         assert_eq!(apply(&repo, &out, &[]).code, 0, "{name}");
-        let files = git(&repo, &["ls-tree", "-r", "--name-only", "HEAD"]).stdout;
-        let files: Vec<String> = String::from_utf8(files).unwrap().lines().map(str::to_string).collect();
-        let mut args = vec!["owners", "--history", "--format", "json"];
-        args.extend(files.iter().map(String::as_str));
-        let run = split(&repo, &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let (files, v) = every_file_s_history(&repo);
         let teams: Vec<String> = std::fs::read_dir(&out)
             .unwrap()
             .filter_map(|e| e.unwrap().file_name().to_str()?.strip_suffix(".git").map(str::to_string))
