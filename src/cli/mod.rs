@@ -8,6 +8,7 @@ mod completions;
 mod deps;
 mod examples;
 mod init;
+mod lineage;
 mod log;
 mod man;
 mod output;

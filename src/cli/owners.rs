@@ -5,12 +5,12 @@ use std::io::Write;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use git_split::odb::follow::{follow, StepKind};
-use git_split::odb::Repo;
+use git_split::odb::follow::{follow, Followed, StepKind};
 use git_split::odb::TreeFile;
 use git_split::ownership::{Owner, Owners, Reason};
 use git_split::plan::Snapshot;
 
+use super::lineage::Lineages;
 use super::output::{self, style};
 use super::{tree_path, CmdResult, Context, Format, GlobalArgs};
 
@@ -84,6 +84,11 @@ struct Move {
     /// Who owns `from` under the current manifest.
     teams: Vec<String>,
     shared: bool,
+    /// The teams keeping the file now whose repository holds `from`
+    /// before this commit and every later move: the file's history there
+    /// reaches back past this move (`follow_renames` follows renames, not
+    /// copies).
+    kept_by: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +125,10 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
         Owner::Team(t) => Some(names[t].clone()),
     };
     let assignment = o.assign(&snap.listing);
+    let histories = match args.history {
+        true => Histories::read(&ctx, &snap, &paths)?,
+        false => Histories::default(),
+    };
     let mut reports = Vec::new();
     for path in paths {
         let exp = o.explain(path.as_bytes());
@@ -139,11 +148,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
             (exp.owners.teams.iter().map(|&t| names[t as usize].clone()).collect(), exp.owners.shared)
         };
         let why_unowned = why_not.filter(|_| !is_dir && teams.is_empty() && !shared);
-        let (history, history_bounded) = if args.history && kind == "file" {
-            let (moves, bounded) = history(&ctx.repo, &snap, ctx.rev.commit, &path)?;
-            (Some(moves), bounded)
-        } else {
-            (None, false)
+        let (history, history_bounded) = match histories.of.get(&path) {
+            Some(followed) if kind == "file" => {
+                (Some(histories.moves(&ctx, &snap, &path, followed)?), followed.limited)
+            }
+            _ => (None, false),
         };
         reports.push(PathReport {
             path,
@@ -246,36 +255,88 @@ impl Scope {
     }
 }
 
-/// The moves `git log --follow` finds for the file at `path`, each earlier
-/// path with its owners under the current manifest; true when a rename
-/// search met a bound.
-fn history(repo: &Repo, snap: &Snapshot, tip: git2::Oid, path: &str) -> anyhow::Result<(Vec<Move>, bool)> {
-    let followed = follow(repo, tip, path.as_bytes())?;
-    let o = &snap.ownership;
-    let names = o.team_names();
-    let mut out = Vec::new();
-    for step in followed.moves() {
-        let (from, how, similarity) = match &step.kind {
-            StepKind::Renamed { from, score } => (from, "renamed", *score),
-            StepKind::Copied { from, score } => (from, "copied", *score),
-            _ => continue,
-        };
-        let commit = repo.raw().find_commit(step.commit)?;
-        let owners = o.explain(from).owners;
-        let when = commit.author().when();
-        out.push(Move {
-            from: String::from_utf8_lossy(from).into_owned(),
-            to: String::from_utf8_lossy(&step.path).into_owned(),
-            how,
-            similarity,
-            commit: step.commit.to_string(),
-            date: iso_date(when.seconds(), when.offset_minutes()),
-            subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
-            teams: owners.teams.iter().map(|&t| names[t as usize].clone()).collect(),
-            shared: owners.shared,
-        });
+/// The histories of the files asked about, and what the teams keeping
+/// them keep of their earlier paths.
+#[derive(Default)]
+struct Histories<'s> {
+    /// Per file asked about, what `git log --follow` finds.
+    of: std::collections::HashMap<String, Followed>,
+    /// The teams keeping some file that has an earlier path (manifest
+    /// indices), and their history.
+    teams: Vec<usize>,
+    lineages: Option<Lineages<'s>>,
+}
+
+impl<'s> Histories<'s> {
+    /// Follows each of `paths` that is a file at the split ref.
+    fn read(ctx: &Context, snap: &'s Snapshot, paths: &[String]) -> anyhow::Result<Histories<'s>> {
+        let o = &snap.ownership;
+        let files: std::collections::HashSet<&[u8]> =
+            snap.listing.files.iter().map(|f| &f.path[..]).collect();
+        let mut out = Histories::default();
+        let mut teams = std::collections::BTreeSet::new();
+        for path in paths.iter().filter(|p| files.contains(p.as_bytes())) {
+            let followed = follow(&ctx.repo, ctx.rev.commit, path.as_bytes())?;
+            if followed.moves().next().is_some() {
+                let owners = o.owners(path.as_bytes());
+                teams.extend((0..o.team_names().len()).filter(|&t| owners.kept_by(t)));
+            }
+            out.of.insert(path.clone(), followed);
+        }
+        out.teams = teams.into_iter().collect();
+        if !out.teams.is_empty() {
+            out.lineages = Some(Lineages::read(ctx, snap, &out.teams)?);
+        }
+        Ok(out)
     }
-    Ok((out, followed.limited))
+
+    /// The moves of the file at `path`, each earlier path with its owners
+    /// under the current manifest and the teams whose history keeps it.
+    fn moves(
+        &self,
+        ctx: &Context,
+        snap: &Snapshot,
+        path: &str,
+        followed: &Followed,
+    ) -> anyhow::Result<Vec<Move>> {
+        let (repo, o) = (&ctx.repo, &snap.ownership);
+        let names = o.team_names();
+        let now = o.owners(path.as_bytes());
+        // The teams whose history of the file has reached this far.
+        let mut keeping: Vec<usize> = (0..self.teams.len()).filter(|&k| now.kept_by(self.teams[k])).collect();
+        let mut out = Vec::new();
+        for step in followed.moves() {
+            let (from, how, similarity) = match &step.kind {
+                StepKind::Renamed { from, score } => (from, "renamed", *score),
+                StepKind::Copied { from, score } => (from, "copied", *score),
+                _ => continue,
+            };
+            let commit = repo.raw().find_commit(step.commit)?;
+            if let (Some(lineages), Ok(parent)) = (&self.lineages, commit.parent_id(0)) {
+                keeping.retain(|&k| {
+                    lineages.keeps(k, step.commit, &step.path) == Some(true)
+                        && lineages.keeps(k, parent, from) == Some(true)
+                });
+            } else {
+                keeping.clear();
+            }
+            let owners = o.explain(from).owners;
+            let when = commit.author().when();
+            out.push(Move {
+                from: String::from_utf8_lossy(from).into_owned(),
+                to: String::from_utf8_lossy(&step.path).into_owned(),
+                how,
+                similarity,
+                commit: step.commit.to_string(),
+                date: iso_date(when.seconds(), when.offset_minutes()),
+                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+                teams: owners.teams.iter().map(|&t| names[t as usize].clone()).collect(),
+                shared: owners.shared,
+                kept_by: keeping.iter().map(|&k| names[self.teams[k]].clone()).collect(),
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// `seconds` since the epoch at `offset` minutes from UTC, as ISO 8601
@@ -368,7 +429,11 @@ fn history_text(out: &mut impl Write, moves: &[Move]) -> std::io::Result<()> {
         } else {
             format!("{}%", m.similarity)
         };
-        writeln!(out, "    {} <- {} ({how}; now {who})", m.to, output::path(&m.from))?;
+        let kept = match m.kept_by.is_empty() {
+            true => "kept by no team".to_string(),
+            false => format!("kept by {}", m.kept_by.join(", ")),
+        };
+        writeln!(out, "    {} <- {} ({how}; now {who}; {kept})", m.to, output::path(&m.from))?;
         let date = m.date.get(..10).unwrap_or(&m.date);
         writeln!(out, "      {} {date} {}", (&m.commit[..12]).style(style::dim()), m.subject)?;
     }

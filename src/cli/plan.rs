@@ -119,34 +119,11 @@ pub fn run(global: &GlobalArgs, args: &Args) -> CmdResult {
 /// For the selected teams that follow renames, what that adds: one walk
 /// of the split ref's history, as `apply` makes it.
 fn follow_figures(ctx: &Context, snap: &Snapshot, teams: &[usize], plan: &mut Plan) -> anyhow::Result<()> {
-    use git_split::rewrite::{follow, graph, layout};
-    let follows: Vec<bool> = teams.iter().map(|&t| ctx.manifest.teams[t].follow_renames).collect();
-    if !follows.contains(&true) {
+    if !teams.iter().any(|&t| ctx.manifest.teams[t].follow_renames) {
         return Ok(());
     }
-    let (repo, tips) = (&ctx.repo, [ctx.rev.commit]);
-    let git_dir = repo.raw().path();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let history = match graph::SourceGraph::from_commit_graph(git_dir, &tips) {
-        Some(g) => g,
-        None => {
-            let src = git_split::odb::Source::new(repo.raw(), repo.packs())?;
-            graph::SourceGraph::read(&src, &tips, graph::PackedCommits::read(repo.packs(), threads))?
-        }
-    };
-    let packages = layout::PackageHistory { manifest: &ctx.manifest, split: &snap.ownership };
-    let per_commit: Vec<bool> =
-        teams.iter().map(|&t| !snap.ownership.packages.is_empty() && packages.matters_to(t)).collect();
-    let generations = match per_commit.contains(&true) {
-        true => Some(layout::Generations::read(git_dir, repo.packs(), &history, &packages, threads)?),
-        false => None,
-    };
-    let view = |k: usize, i: usize| match generations.as_ref().filter(|_| per_commit[k]) {
-        Some(g) => (g.view(i), teams[k]),
-        None => (&snap.ownership, teams[k]),
-    };
-    let found = follow::for_pass(git_dir, &history, &follows, &view)?;
-    for (k, f) in found.into_iter().enumerate() {
+    let lineages = super::lineage::Lineages::read(ctx, snap, teams)?;
+    for (k, f) in lineages.followed.iter().enumerate() {
         let Some(f) = f else { continue };
         let name = &ctx.manifest.teams[teams[k]].name;
         if let Some(t) = plan.teams.iter_mut().find(|t| &t.name == name) {

@@ -12,7 +12,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use git2::{ObjectType, Oid};
 
-use super::renames::{self, Options, Source, SourceState};
+use super::renames::{self, Options, SourceState};
 use super::repo::{ctx, FileKind, GitError, Repo, TreeFile};
 use super::similarity::percent;
 
@@ -223,17 +223,7 @@ fn origin(
         .into_iter()
         .filter_map(|c| c.old.map(|o| (o.path, c.new.is_some())))
         .collect();
-    let sources: Vec<Source<'_>> = files
-        .iter()
-        .map(|file| {
-            let state = match changed.get(&file.path) {
-                Some(true) => SourceState::Modified,
-                Some(false) => SourceState::Deleted,
-                None => SourceState::Unmodified,
-            };
-            Source { file, state }
-        })
-        .collect();
+    let sources = renames::sources_by(&files, &changed);
     let found = renames::detect(repo, &sources, &[dst], Options { copies: true, ..Options::default() })?;
     *limited |= found.limited;
     let Some(pair) = found.pairs.first() else { return Ok(None) };

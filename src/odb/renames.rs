@@ -65,6 +65,26 @@ pub struct Source<'a> {
     pub state: SourceState,
 }
 
+/// `files` of an old tree as sources, each in the state `changed` gives
+/// its path (true: still there, changed; false: deleted; absent:
+/// unchanged), as `--find-copies-harder` queues every file.
+pub fn sources_by<'a>(
+    files: impl IntoIterator<Item = &'a TreeFile>,
+    changed: &std::collections::HashMap<Vec<u8>, bool>,
+) -> Vec<Source<'a>> {
+    files
+        .into_iter()
+        .map(|file| {
+            let state = match changed.get(&file.path) {
+                Some(true) => SourceState::Modified,
+                Some(false) => SourceState::Deleted,
+                None => SourceState::Unmodified,
+            };
+            Source { file, state }
+        })
+        .collect()
+}
+
 /// How to detect.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {

@@ -27,9 +27,12 @@ use git2::Oid;
 
 use super::graph::SourceGraph;
 use super::tree::overlay::Spine;
+use crate::odb::id::{id_map, key, IdMap, Key};
+use crate::odb::object::Source as Objects;
 use crate::odb::renames::{self, Options, Source, SourceState, DEFAULT_RENAME_LIMIT, MAX_SCORED_BLOB};
 use crate::odb::repo::{ctx, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
 use crate::odb::similarity::{self, DEFAULT_RENAME_SCORE, MAX_SCORE};
+use crate::odb::tree::{Entry as TreeEntry, RawTree};
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -113,7 +116,7 @@ pub fn follow_teams(
     let mut out: Vec<Followed> = views.iter().map(|_| Followed::default()).collect();
     let mut interned: Vec<HashMap<Vec<Vec<u8>>, u32>> = views.iter().map(|_| HashMap::new()).collect();
     let mut limited = false;
-    let mut cache = Cache::default();
+    let mut cache = Cache::new(repo)?;
     for f in &mut out {
         f.of_commit = vec![0; n];
         f.sets.push(Arc::new(Extra::default()));
@@ -222,6 +225,23 @@ struct Whole {
     changed: HashMap<Vec<u8>, bool>,
 }
 
+impl Whole {
+    /// The deleted files as rename sources.
+    fn deleted_sources(&self) -> Vec<Source<'_>> {
+        self.deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect()
+    }
+}
+
+/// What the deleted files alone tell of a file's origin.
+enum Probe {
+    /// The origin (`None`: not a move).
+    Found(Option<Vec<u8>>),
+    /// Not a move, or a move from this deleted file, which scores this.
+    Only(Vec<u8>, i32),
+    /// Only the search over every file tells.
+    Unknown,
+}
+
 /// One parent edge: its changes where the teams look, and the origins
 /// searched on it.
 struct Edge<'r> {
@@ -244,7 +264,7 @@ impl<'r> Edge<'r> {
     /// names `top` accepts.
     fn new(
         repo: &'r Repo,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         (old_tree, new_tree): (Oid, Oid),
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Edge<'r>, GitError> {
@@ -284,7 +304,7 @@ impl<'r> Edge<'r> {
     /// `None` when nothing.
     fn lineage(
         &mut self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         want: Option<&Paths>,
         owned: &dyn Fn(&[u8]) -> bool,
         owned_before: &dyn Fn(&[u8]) -> bool,
@@ -312,7 +332,7 @@ impl<'r> Edge<'r> {
             }
         }
         for q in &starts {
-            if let Some(s) = self.origin(cache, q)?.filter(|s| !owned_before(s)) {
+            if let Some(s) = self.origin_unless(cache, q, owned_before)? {
                 found.insert(s);
             }
         }
@@ -331,17 +351,40 @@ impl<'r> Edge<'r> {
     /// Where the file the child creates at `path` came from, if it was
     /// moved: `git log --follow`'s search, a copy (its source stays) not
     /// followed.
-    fn origin(&mut self, cache: &mut Cache, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
-        if let Some(o) = self.origins.get(path) {
-            return Ok(o.clone());
-        }
-        let dst = self.added.get(path).expect("an added path").clone();
-        let o = self.search(cache, &dst)?;
-        self.origins.insert(path.to_vec(), o.clone());
-        Ok(o)
+    fn origin(&mut self, cache: &mut Cache<'_>, path: &[u8]) -> Result<Option<Vec<u8>>, GitError> {
+        self.origin_unless(cache, path, &|_| false)
     }
 
-    fn search(&mut self, cache: &mut Cache, dst: &TreeFile) -> Result<Option<Vec<u8>>, GitError> {
+    /// [`Edge::origin`] of `path`, `None` where `skip` takes it: a search
+    /// that can end only in a rename from a file `skip` takes stops before
+    /// the search over every file.
+    fn origin_unless(
+        &mut self,
+        cache: &mut Cache<'_>,
+        path: &[u8],
+        skip: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        if let Some(o) = self.origins.get(path) {
+            return Ok(o.clone().filter(|s| !skip(s)));
+        }
+        let dst = self.added.get(path).expect("an added path").clone();
+        let found = self.with_whole(cache, |edge, cache, whole| match edge.probe(cache, whole, &dst)? {
+            Probe::Found(o) => Ok(Some(o)),
+            Probe::Only(source, _) if skip(&source) => Ok(None),
+            Probe::Only(_, bound) => edge.search_all(cache, whole, &dst, Some(bound)).map(Some),
+            Probe::Unknown => edge.search_all(cache, whole, &dst, None).map(Some),
+        })?;
+        let Some(o) = found else { return Ok(None) };
+        self.origins.insert(path.to_vec(), o.clone());
+        Ok(o.filter(|s| !skip(s)))
+    }
+
+    /// Runs `f` with the whole tree's changes, read on first use.
+    fn with_whole<T>(
+        &mut self,
+        cache: &mut Cache<'_>,
+        f: impl FnOnce(&mut Self, &mut Cache<'_>, &Whole) -> Result<T, GitError>,
+    ) -> Result<T, GitError> {
         let whole = match self.whole.take() {
             Some(whole) => whole,
             None => {
@@ -359,26 +402,20 @@ impl<'r> Edge<'r> {
                 Whole { deleted, changed }
             }
         };
-        let found = self.search_in(cache, &whole, dst);
+        let found = f(self, cache, &whole);
         self.whole = Some(whole);
         found
     }
 
-    fn search_in(
-        &mut self,
-        cache: &mut Cache,
-        whole: &Whole,
-        dst: &TreeFile,
-    ) -> Result<Option<Vec<u8>>, GitError> {
-        let Whole { deleted, changed } = whole;
+    /// What the deleted files alone tell of `dst`'s origin.
+    fn probe(&mut self, cache: &mut Cache<'_>, whole: &Whole, dst: &TreeFile) -> Result<Probe, GitError> {
         // A rename needs a deleted source: without one scoring, the search
         // over every file could only find a copy.
-        let deleted: Vec<Source<'_>> =
-            deleted.iter().map(|file| Source { file, state: SourceState::Deleted }).collect();
+        let deleted = whole.deleted_sources();
         let renamed =
             renames::detect_with(self.repo, &deleted, &[dst], Options::default(), &mut cache.spans)?;
         self.limited |= renamed.limited;
-        let Some(pair) = renamed.pairs.first() else { return Ok(None) };
+        let Some(pair) = renamed.pairs.first() else { return Ok(Probe::Found(None)) };
         // An identical deleted file of the same name is also what the search
         // over every file takes first (it scores highest of identical ones),
         // unless identical files are so many that git looks at only some:
@@ -388,9 +425,25 @@ impl<'r> Edge<'r> {
             && base_name(&source.path) == base_name(&dst.path)
             && source.oid != empty_blob()
         {
-            return Ok(Some(source.path.clone()));
+            return Ok(Probe::Found(Some(source.path.clone())));
         }
-        let narrowed = match self.best_deleted(cache, &deleted, dst)? {
+        Ok(match self.best_deleted(cache, &deleted, dst)? {
+            Some((src, bound)) => Probe::Only(deleted[src].file.path.clone(), bound),
+            None => Probe::Unknown,
+        })
+    }
+
+    /// The search over every file of the old tree; `bound`: the score of
+    /// the only deleted file it can end in, from [`Edge::best_deleted`].
+    fn search_all(
+        &mut self,
+        cache: &mut Cache<'_>,
+        whole: &Whole,
+        dst: &TreeFile,
+        bound: Option<i32>,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        let Whole { deleted, changed } = whole;
+        let narrowed = match bound {
             Some(bound) => cache.files_where(self.repo, self.old_tree, dst, bound)?,
             None => None,
         };
@@ -399,23 +452,10 @@ impl<'r> Edge<'r> {
             None => self.repo.list_tree_unsized(self.old_tree)?.files,
         };
         // The deleted files are sources whatever they score.
-        let mut files: Vec<&TreeFile> = files
-            .iter()
-            .filter(|f| changed.get(&f.path) != Some(&false))
-            .chain(deleted.iter().map(|s| s.file))
-            .collect();
+        let mut files: Vec<&TreeFile> =
+            files.iter().filter(|f| changed.get(&f.path) != Some(&false)).chain(deleted.iter()).collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let sources: Vec<Source<'_>> = files
-            .into_iter()
-            .map(|file| {
-                let state = match changed.get(&file.path) {
-                    Some(true) => SourceState::Modified,
-                    Some(false) => SourceState::Deleted,
-                    None => SourceState::Unmodified,
-                };
-                Source { file, state }
-            })
-            .collect();
+        let sources = renames::sources_by(files, changed);
         let copies = Options { copies: true, ..Options::default() };
         let found = renames::detect_with(self.repo, &sources, &[dst], copies, &mut cache.spans)?;
         self.limited |= found.limited;
@@ -427,8 +467,8 @@ impl<'r> Edge<'r> {
             .map(|s| s.file.path.clone()))
     }
 
-    /// The score of the deleted file the search over every file ranks
-    /// first of the deleted ones, when no other deleted file ranks equal
+    /// The deleted file the search over every file ranks first of the
+    /// deleted ones, and its score, when no other deleted file ranks equal
     /// (score and name alike); `None` when one does or a bound was hit.
     ///
     /// The search over every file ends in a rename only with that file,
@@ -442,10 +482,10 @@ impl<'r> Edge<'r> {
     /// every file scored before it.
     fn best_deleted(
         &self,
-        cache: &mut Cache,
+        cache: &mut Cache<'_>,
         deleted: &[Source<'_>],
         dst: &TreeFile,
-    ) -> Result<Option<i32>, GitError> {
+    ) -> Result<Option<(usize, i32)>, GitError> {
         let copies = Options { copies: true, ..Options::default() };
         let first = renames::detect_with(self.repo, deleted, &[dst], copies, &mut cache.spans)?;
         let Some(best) = first.pairs.first().filter(|_| !first.limited) else { return Ok(None) };
@@ -456,69 +496,97 @@ impl<'r> Edge<'r> {
         let tie = second.pairs.first().is_some_and(|next| {
             next.score == best.score && same_name(&rest[next.src]) == same_name(&deleted[best.src])
         });
-        Ok((!tie && !second.limited).then_some(best.score))
+        Ok((!tie && !second.limited).then_some((best.src, best.score)))
     }
 }
 
 /// What rename searches read, kept for every later edge: the trees and
 /// files of one commit are mostly those of the next.
-#[derive(Default)]
-struct Cache {
+struct Cache<'r> {
+    /// Reads trees straight from the packs.
+    src: Objects<'r>,
     /// Blob sizes.
-    sizes: HashMap<Oid, u64>,
-    /// Tree entries.
-    trees: HashMap<Oid, Entries>,
+    sizes: IdMap<Key, u64>,
+    /// Parsed trees.
+    trees: IdMap<Key, Arc<RawTree>>,
     /// The entries of `trees`, counted.
     entries: usize,
     /// Source blobs' span hashes.
     spans: renames::SpanCache,
+    /// The last tree listed whole, and its files.
+    listing: Option<(Oid, Arc<[TreeFile]>)>,
 }
-
-/// A tree's entries: name, id and mode.
-type Entries = Arc<[(Box<[u8]>, Oid, Mode)]>;
-
-/// A tree entry's mode: as written, which tells its kind, and as libgit2
-/// normalises it, which tells two entries of one id apart.
-type Mode = (u32, i32);
 
 /// Tree entries (and blob sizes) kept at most: past it, the cache starts
 /// over, so a history of huge trees costs reading them again, not memory.
 const CACHED_ENTRIES: usize = 1 << 20;
 
-impl Cache {
+/// A tree entry's mode as libgit2 normalises it (`normalize_filemode`):
+/// two entries of one id and one normalised mode are the same file.
+fn normalised(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o040000 => 0o040000,
+        _ if mode & 0o100 != 0 => 0o100755,
+        0o160000 => 0o160000,
+        0o120000 => 0o120000,
+        _ => 0o100644,
+    }
+}
+
+/// The entry called `name` in `tree`, the last of several (as a map by
+/// name keeps it).
+fn named<'t>(tree: &'t RawTree, name: &[u8]) -> Option<TreeEntry<'t>> {
+    tree.iter().filter(|e| e.name == name).last()
+}
+
+impl<'r> Cache<'r> {
+    fn new(repo: &'r Repo) -> Result<Cache<'r>, GitError> {
+        let src = Objects::new(repo.raw(), repo.packs()).map_err(ctx("opening the monolith's objects"))?;
+        Ok(Cache {
+            src,
+            sizes: id_map(),
+            trees: id_map(),
+            entries: 0,
+            spans: Default::default(),
+            listing: None,
+        })
+    }
+
     /// The size of blob `oid`.
     fn size(&mut self, repo: &Repo, oid: Oid) -> Result<u64, GitError> {
-        if let Some(&s) = self.sizes.get(&oid) {
+        if let Some(&s) = self.sizes.get(&key(&oid)) {
             return Ok(s);
         }
         let s = repo.object_size(oid)?;
         if self.sizes.len() >= CACHED_ENTRIES {
             self.sizes.clear();
         }
-        self.sizes.insert(oid, s);
+        self.sizes.insert(key(&oid), s);
         Ok(s)
     }
 
-    /// The entries of tree `id`.
-    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Entries, GitError> {
-        if let Some(t) = self.trees.get(&id) {
+    /// Tree `id`, parsed.
+    fn tree(&mut self, repo: &Repo, id: Oid) -> Result<Arc<RawTree>, GitError> {
+        if let Some(t) = self.trees.get(&key(&id)) {
             return Ok(t.clone());
         }
-        let tree = repo.raw().find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
-        let entries: Arc<[_]> = tree
-            .iter()
-            .map(|e| {
-                let raw = u32::try_from(e.filemode_raw()).unwrap_or(0);
-                (Box::from(e.name_bytes()), e.id(), (raw, e.filemode()))
-            })
-            .collect();
-        if self.entries + entries.len() > CACHED_ENTRIES {
+        let tree = match RawTree::read(&self.src, id) {
+            Ok(tree) => Arc::new(tree),
+            // libgit2 names what is wrong as every other reader does.
+            Err(e) => {
+                let context = format!("reading tree {id}");
+                repo.raw().find_tree(id).map_err(ctx(context.clone()))?;
+                let source = git2::Error::from_str(&e.to_string());
+                return Err(GitError::Git { context, source });
+            }
+        };
+        if self.entries + tree.len() > CACHED_ENTRIES {
             self.trees.clear();
             self.entries = 0;
         }
-        self.entries += entries.len();
-        self.trees.insert(id, entries.clone());
-        Ok(entries)
+        self.entries += tree.len();
+        self.trees.insert(key(&id), tree.clone());
+        Ok(tree)
     }
 
     /// [`Repo::diff_trees_under`], reading trees through the cache.
@@ -545,26 +613,24 @@ impl Cache {
         out: &mut Vec<TreeChange>,
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<(), GitError> {
-        type Named<'e> = std::collections::BTreeMap<&'e [u8], (Oid, Mode)>;
         let (a, b) = (self.entries(repo, old)?, self.entries(repo, new)?);
-        fn named(t: &Entries) -> Named<'_> {
-            t.iter().map(|(n, id, mode)| (&n[..], (*id, *mode))).collect()
-        }
-        let (ea, eb) = (named(&a), named(&b));
-        let names: BTreeSet<&[u8]> = ea.keys().chain(eb.keys()).copied().collect();
-        for name in names {
+        for name in b.changed_names(&a) {
             if prefix.is_empty() && !top(name) {
                 continue;
             }
-            let (x, y) = (ea.get(name).copied(), eb.get(name).copied());
-            if x.is_some() && x.map(|(id, m)| (id, m.1)) == y.map(|(id, m)| (id, m.1)) {
-                continue;
+            let (x, y) = (named(&a, name), named(&b, name));
+            let same =
+                |x: TreeEntry<'_>, y: TreeEntry<'_>| x.id == y.id && normalised(x.mode) == normalised(y.mode);
+            if let (Some(x), Some(y)) = (x, y) {
+                if same(x, y) {
+                    continue;
+                }
             }
             let len = prefix.len();
             prefix.extend_from_slice(name);
-            let file = |e: Option<(Oid, Mode)>| {
-                e.and_then(|(oid, mode)| {
-                    mode_kind(mode.0).map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
+            let file = |e: Option<TreeEntry<'_>>| {
+                e.and_then(|e| {
+                    mode_kind(e.mode).map(|kind| TreeFile { path: prefix.clone(), oid: e.id, kind, size: 0 })
                 })
             };
             let (fa, fb) = (file(x), file(y));
@@ -577,9 +643,7 @@ impl Cache {
                 if fb.is_some() {
                     out.push(TreeChange { old: None, new: fb });
                 }
-                let dir = |e: Option<(Oid, Mode)>| {
-                    e.filter(|&(_, mode)| mode_kind(mode.0).is_none()).map(|(id, _)| id)
-                };
+                let dir = |e: Option<TreeEntry<'_>>| e.filter(|e| mode_kind(e.mode).is_none()).map(|e| e.id);
                 let (da, db) = (dir(x), dir(y));
                 if da.is_some() || db.is_some() {
                     prefix.push(b'/');
@@ -591,11 +655,49 @@ impl Cache {
         Ok(())
     }
 
-    /// The entries of tree `id`, none for no tree.
-    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Entries, GitError> {
+    /// The files of tree `root`, in walk order (the last tree listed is
+    /// kept: the files moved by one commit search the same tree).
+    fn listing(&mut self, repo: &Repo, root: Oid) -> Result<Arc<[TreeFile]>, GitError> {
+        if let Some((id, files)) = &self.listing {
+            if *id == root {
+                return Ok(files.clone());
+            }
+        }
+        let mut files = Vec::new();
+        let mut dir: Vec<u8> = Vec::new();
+        // (tree, next entry, length of `dir` before this tree's name)
+        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
+        while let Some((tree, next, _)) = stack.last_mut() {
+            if *next == tree.len() {
+                let (_, _, len) = stack.pop().expect("not empty");
+                dir.truncate(len);
+                continue;
+            }
+            // The tree outlives the stack's borrow; an entry is not copied.
+            let tree = tree.clone();
+            let TreeEntry { name, id, mode } = tree.get(*next);
+            *next += 1;
+            let len = dir.len();
+            let Some(kind) = mode_kind(mode) else {
+                dir.extend_from_slice(name);
+                dir.push(b'/');
+                stack.push((self.tree(repo, id)?, 0, len));
+                continue;
+            };
+            let mut path = dir.clone();
+            path.extend_from_slice(name);
+            files.push(TreeFile { path, oid: id, kind, size: 0 });
+        }
+        let files: Arc<[TreeFile]> = files.into();
+        self.listing = Some((root, files.clone()));
+        Ok(files)
+    }
+
+    /// Tree `id`, an empty one for no tree.
+    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Arc<RawTree>, GitError> {
         match id {
             Some(id) => self.tree(repo, id),
-            None => Ok(Arc::from(Vec::new())),
+            None => Ok(Arc::new(RawTree::parse(Arc::from(Vec::new())).expect("the empty tree parses"))),
         }
     }
 
@@ -615,33 +717,13 @@ impl Cache {
         let regular = |k: FileKind| matches!(k, FileKind::Blob | FileKind::Executable);
         let scored = regular(dst.kind);
         let dst_size = if scored { self.size(repo, dst.oid)? } else { 0 };
-        let (mut files, mut count) = (Vec::new(), 0usize);
-        let mut dir: Vec<u8> = Vec::new();
-        // (entries, next entry, length of `dir` before this tree's name)
-        let mut stack = vec![(self.tree(repo, root)?, 0usize, 0usize)];
-        while let Some((tree, next, _)) = stack.last_mut() {
-            if *next == tree.len() {
-                let (_, _, len) = stack.pop().expect("not empty");
-                dir.truncate(len);
-                continue;
-            }
-            // The tree outlives the stack's borrow; an entry is not copied.
-            let tree = tree.clone();
-            let (name, id, mode) = &tree[*next];
-            let (id, mode) = (*id, *mode);
-            *next += 1;
-            let len = dir.len();
-            let Some(kind) = mode_kind(mode.0) else {
-                dir.extend_from_slice(name);
-                dir.push(b'/');
-                stack.push((self.tree(repo, id)?, 0, len));
-                continue;
-            };
-            count += 1;
-            let keep = id == dst.oid || {
-                let size = if scored && regular(kind) { self.size(repo, id)? } else { 0 };
+        let listing = self.listing(repo, root)?;
+        let (mut files, count) = (Vec::new(), listing.len());
+        for file in listing.iter() {
+            let keep = file.oid == dst.oid || {
+                let size = if scored && regular(file.kind) { self.size(repo, file.oid)? } else { 0 };
                 if scored
-                    && regular(kind)
+                    && regular(file.kind)
                     && !similarity::sizes_rule_out(size, dst_size, DEFAULT_RENAME_SCORE)
                 {
                     if size.max(dst_size) > MAX_SCORED_BLOB {
@@ -653,9 +735,7 @@ impl Cache {
                 }
             };
             if keep {
-                let mut path = dir.clone();
-                path.extend_from_slice(name);
-                files.push(TreeFile { path, oid: id, kind, size: 0 });
+                files.push(file.clone());
             }
         }
         let limit = DEFAULT_RENAME_LIMIT as u128;

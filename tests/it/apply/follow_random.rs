@@ -22,6 +22,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use super::follow_renames::compare_with_git;
+use crate::odb::follow::body;
 use crate::support::{apply, commit_files, git, refs};
 
 /// Directories: the following team's, the other team's two, one nobody owns.
@@ -62,20 +63,6 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 type Files = BTreeMap<String, Vec<u8>>;
-
-/// Twenty lines of text `t`, one in seven changed by edit `e`.
-fn body(t: u8, e: u8) -> Vec<u8> {
-    (0..20u8)
-        .map(|l| {
-            if e > 0 && l % 7 == e % 7 {
-                format!("edit {e} of {l}\n")
-            } else {
-                format!("text {t} line {l}\n")
-            }
-        })
-        .collect::<String>()
-        .into_bytes()
-}
 
 fn apply_op(files: &mut Files, op: &Op, serial: usize) {
     let names: Vec<String> = files.keys().cloned().collect();

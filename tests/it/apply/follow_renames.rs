@@ -31,10 +31,10 @@ pub fn sources(team: &Path) -> HashMap<String, String> {
 
 /// One change `git log --follow --name-status` shows: the commit, its
 /// status letter, and the earlier path of a move or copy.
-type Step = (String, String, Option<String>);
+pub type Step = (String, String, Option<String>);
 
 /// `git log --follow --name-status -- path`, one step per change shown.
-fn follow_log(repo: &Path, path: &str) -> Vec<Step> {
+pub fn follow_log(repo: &Path, path: &str) -> Vec<Step> {
     let out =
         text(git(repo, &["log", "--follow", "--name-status", "--format=commit %H", "HEAD", "--", path]));
     let mut commit = String::new();

@@ -5,7 +5,7 @@
 mod bloom;
 mod faults;
 mod follow_random;
-mod follow_renames;
+pub(crate) mod follow_renames;
 mod kill;
 mod memory;
 mod odd_repos;

@@ -2,7 +2,8 @@
 //! --follow` lists for it, each with the commit, its date and subject, and
 //! the owners of the earlier path under the current manifest.
 
-use crate::support::{digest, fixture, git, split};
+use crate::apply::follow_renames::{follow_log, sources};
+use crate::support::{apply, digest, fixture, git, split};
 
 /// The moves `git log --follow` lists for `path`: (commit author date, from, to).
 fn git_moves(repo: &std::path::Path, path: &str) -> Vec<(String, String, String)> {
@@ -18,6 +19,17 @@ fn git_moves(repo: &std::path::Path, path: &str) -> Vec<(String, String, String)
         }
     }
     moves
+}
+
+/// The files at HEAD, and `owners --history --format json` of them all.
+fn every_file_s_history(repo: &std::path::Path) -> (Vec<String>, serde_json::Value) {
+    let files = git(repo, &["ls-tree", "-r", "--name-only", "HEAD"]).stdout;
+    let files: Vec<String> = String::from_utf8(files).unwrap().lines().map(str::to_string).collect();
+    let mut args = vec!["owners", "--history", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let run = split(repo, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (files, serde_json::from_str(&run.stdout).unwrap())
 }
 
 #[test]
@@ -39,13 +51,7 @@ fn history_text_and_json() {
 #[test]
 fn every_file_s_history_is_what_git_log_follow_lists() {
     let repo = fixture("moves");
-    let files = git(&repo, &["ls-tree", "-r", "--name-only", "HEAD"]).stdout;
-    let files: Vec<String> = String::from_utf8(files).unwrap().lines().map(str::to_string).collect();
-    let mut args = vec!["owners", "--history", "--format", "json"];
-    args.extend(files.iter().map(String::as_str));
-    let run = split(&repo, &args);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let (files, v) = every_file_s_history(&repo);
     let mut moves = 0;
     for (report, path) in v["paths"].as_array().unwrap().iter().zip(&files) {
         assert_eq!(report["path"], path.as_str());
@@ -91,4 +97,53 @@ fn a_bounded_search_is_reported() {
     assert_eq!(v["paths"][0]["history_bounded"], true);
     let text = split(repo, &["owners", "--history", "moved.txt"]);
     assert!(text.stdout.contains("note: a rename search met its bound"), "{}", text.stdout);
+}
+
+/// `kept_by` against the team repositories: for every file at the tip and
+/// every move `owners --history` lists for it, a team is marked exactly
+/// when `git log --follow` of the file in that team's repository shows the
+/// same move (the commit, through `Split-Source`, and the earlier path):
+/// with `follow_renames` (fixture `follow`, team `home`) and without it
+/// (fixture `moves`, moves within a team's paths).
+#[test]
+fn kept_by_is_what_the_team_repository_keeps() {
+    for (name, min_kept, min_unkept) in [("follow", 8, 1), ("moves", 1, 1)] {
+        let repo = fixture(name);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        assert_eq!(apply(&repo, &out, &[]).code, 0, "{name}");
+        let (files, v) = every_file_s_history(&repo);
+        let teams: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .filter_map(|e| e.unwrap().file_name().to_str()?.strip_suffix(".git").map(str::to_string))
+            .collect();
+        let maps: Vec<_> = teams.iter().map(|t| sources(&out.join(format!("{t}.git")))).collect();
+        let (mut kept, mut unkept) = (0, 0);
+        for (report, path) in v["paths"].as_array().unwrap().iter().zip(&files) {
+            let moves = report["history"].as_array().unwrap();
+            assert_eq!(moves.len(), git_moves(&repo, path).len(), "{path}: the chain is git's");
+            for (team, map) in teams.iter().zip(&maps) {
+                let team_repo = out.join(format!("{team}.git"));
+                let has = !git(&team_repo, &["ls-tree", "--name-only", "HEAD", "--", path]).stdout.is_empty();
+                let shown: Vec<(String, Option<String>)> = match has {
+                    true => follow_log(&team_repo, path)
+                        .into_iter()
+                        .map(|(c, _, from)| (map[&c].clone(), from))
+                        .collect(),
+                    false => Vec::new(),
+                };
+                for m in moves {
+                    let marked = m["kept_by"].as_array().unwrap().iter().any(|t| t == team.as_str());
+                    let step = (
+                        m["commit"].as_str().unwrap().to_string(),
+                        Some(m["from"].as_str().unwrap().to_string()),
+                    );
+                    assert_eq!(marked, shown.contains(&step), "{name}: {path} <- {} in {team}", m["from"]);
+                    kept += usize::from(marked);
+                    unkept += usize::from(!marked && has);
+                }
+            }
+        }
+        assert!(kept >= min_kept && unkept >= min_unkept, "{name}: {kept} kept, {unkept} not kept");
+    }
 }

@@ -127,8 +127,8 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
 
 type Files = std::collections::BTreeMap<String, Vec<u8>>;
 
-/// Content of file `t` after `edits` edits of kind `e`: twenty lines, a few changed.
-fn body(t: u8, e: u8) -> Vec<u8> {
+/// Twenty lines of text `t`, one in seven changed by edit `e`.
+pub fn body(t: u8, e: u8) -> Vec<u8> {
     (0..20u8)
         .map(|l| {
             if l % 7 == e % 7 && e > 0 {

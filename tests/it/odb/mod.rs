@@ -4,7 +4,7 @@
 
 mod blob_sizes;
 mod bloom;
-mod follow;
+pub(crate) mod follow;
 mod missing;
 mod renames;
 mod tree_listing;
