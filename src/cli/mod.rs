@@ -8,7 +8,6 @@ mod completions;
 mod deps;
 mod examples;
 mod init;
-mod lineage;
 mod log;
 mod man;
 mod output;

@@ -10,9 +10,9 @@ use git_split::odb::TreeFile;
 use git_split::ownership::{Owner, Owners, Reason};
 use git_split::plan::Snapshot;
 
-use super::lineage::Lineages;
 use super::output::{self, style};
 use super::{tree_path, CmdResult, Context, Format, GlobalArgs};
+use git_split::rewrite::lineage::Lineages;
 
 /// Show which teams own each path and the pattern or package that matched.
 ///
@@ -285,7 +285,8 @@ impl<'s> Histories<'s> {
         }
         out.teams = teams.into_iter().collect();
         if !out.teams.is_empty() {
-            out.lineages = Some(Lineages::read(ctx, snap, &out.teams)?);
+            let (repo, manifest) = (&ctx.repo, &ctx.manifest);
+            out.lineages = Some(Lineages::read(repo, manifest, snap, ctx.rev.commit, &out.teams)?);
         }
         Ok(out)
     }

@@ -6,6 +6,7 @@ use owo_colors::OwoColorize;
 
 use git_split::picture;
 use git_split::plan::{self, Plan, Snapshot};
+use git_split::rewrite::lineage::Lineages;
 
 use super::output::{self, plural, size, style};
 use super::{CmdResult, Context, GlobalArgs};
@@ -122,7 +123,7 @@ fn follow_figures(ctx: &Context, snap: &Snapshot, teams: &[usize], plan: &mut Pl
     if !teams.iter().any(|&t| ctx.manifest.teams[t].follow_renames) {
         return Ok(());
     }
-    let lineages = super::lineage::Lineages::read(ctx, snap, teams)?;
+    let lineages = Lineages::read(&ctx.repo, &ctx.manifest, snap, ctx.rev.commit, teams)?;
     for (k, f) in lineages.followed.iter().enumerate() {
         let Some(f) = f else { continue };
         let name = &ctx.manifest.teams[teams[k]].name;

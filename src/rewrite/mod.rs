@@ -7,13 +7,16 @@
 //! have changed since the first parent, so none is read; `history`
 //! decides which commits survive and with which parents (git filter-repo's
 //! rules); [`trailer`] adds the `Split-Source` label; [`state`] saves a
-//! team's mapping for the next run. New objects are written straight into
-//! pack files (`odb::pack`): no loose objects.
+//! team's mapping for the next run; [`lineage`] walks the history once
+//! for `plan` and `owners` to tell what following renames keeps. New
+//! objects are written straight into pack files (`odb::pack`): no loose
+//! objects.
 
 pub mod follow;
 pub mod graph;
 pub(crate) mod history;
 pub mod layout;
+pub mod lineage;
 pub mod state;
 pub mod tag_state;
 pub mod trailer;

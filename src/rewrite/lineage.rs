@@ -4,12 +4,13 @@
 
 use git2::Oid;
 
-use git_split::ownership::Ownership;
-use git_split::plan::Snapshot;
-use git_split::rewrite::follow::{self, Followed};
-use git_split::rewrite::{graph, layout};
-
-use super::Context;
+use super::follow::{self, Followed};
+use super::tree::TreeError;
+use super::{graph, layout, HistoryError};
+use crate::manifest::Manifest;
+use crate::odb::Repo;
+use crate::ownership::Ownership;
+use crate::plan::Snapshot;
 
 /// The history of the split ref, for some teams.
 pub struct Lineages<'s> {
@@ -29,20 +30,28 @@ pub struct Lineages<'s> {
 }
 
 impl<'s> Lineages<'s> {
-    /// Reads the history of the split ref for `teams` (manifest indices).
-    pub fn read(ctx: &Context, snap: &'s Snapshot, teams: &[usize]) -> anyhow::Result<Lineages<'s>> {
-        let follows: Vec<bool> = teams.iter().map(|&t| ctx.manifest.teams[t].follow_renames).collect();
-        let (repo, tips) = (&ctx.repo, [ctx.rev.commit]);
+    /// Reads the history of `tip`, the split ref's commit, for `teams`
+    /// (manifest indices), with `snap` the rules at `tip`.
+    pub fn read(
+        repo: &Repo,
+        manifest: &Manifest,
+        snap: &'s Snapshot,
+        tip: Oid,
+        teams: &[usize],
+    ) -> Result<Lineages<'s>, HistoryError> {
+        let follows: Vec<bool> = teams.iter().map(|&t| manifest.teams[t].follow_renames).collect();
         let git_dir = repo.raw().path();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let history = match graph::SourceGraph::from_commit_graph(git_dir, &tips) {
+        let history = match graph::SourceGraph::from_commit_graph(git_dir, &[tip]) {
             Some(g) => g,
             None => {
-                let src = git_split::odb::Source::new(repo.raw(), repo.packs())?;
-                graph::SourceGraph::read(&src, &tips, graph::PackedCommits::read(repo.packs(), threads))?
+                let src = crate::odb::Source::new(repo.raw(), repo.packs()).map_err(|source| {
+                    HistoryError::Git { context: "opening the monolith's objects".into(), source }
+                })?;
+                graph::SourceGraph::read(&src, &[tip], graph::PackedCommits::read(repo.packs(), threads))?
             }
         };
-        let packages = layout::PackageHistory { manifest: &ctx.manifest, split: &snap.ownership };
+        let packages = layout::PackageHistory { manifest, split: &snap.ownership };
         let per_commit: Vec<bool> =
             teams.iter().map(|&t| !snap.ownership.packages.is_empty() && packages.matters_to(t)).collect();
         let generations = match per_commit.contains(&true) {
@@ -55,14 +64,12 @@ impl<'s> Lineages<'s> {
             per_commit,
             teams: teams.to_vec(),
             split: &snap.ownership,
-            roots: teams
-                .iter()
-                .map(|&t| ctx.manifest.teams[t].root.as_ref().map(|r| format!("{r}/")))
-                .collect(),
+            roots: teams.iter().map(|&t| manifest.teams[t].root.as_ref().map(|r| format!("{r}/"))).collect(),
             followed: Vec::new(),
         };
         let view = |k: usize, i: usize| out.view(k, i);
-        let followed = follow::for_pass(git_dir, &out.graph, &follows, &view)?;
+        let followed = follow::for_pass(git_dir, &out.graph, &follows, &view)
+            .map_err(|e| TreeError::Start { context: "following renames", message: e.to_string() })?;
         out.followed = followed;
         Ok(out)
     }
