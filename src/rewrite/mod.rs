@@ -141,7 +141,15 @@ pub fn rewrite_teams(
     let pass =
         Pass { src, packs, graph, changed_paths: changed_paths.as_ref(), threads: threads.max(1), progress };
     let mut results: Vec<Option<Result<Rewritten, HistoryError>>> = (0..n).map(|_| None).collect();
-    let reader = Reader { src, graph, needed: &needed, packs, explore: &explore, threads: pass.threads };
+    let reader = Reader {
+        src,
+        graph,
+        needed: &needed,
+        packs,
+        explore: &explore,
+        changed_paths: pass.changed_paths,
+        threads: pass.threads,
+    };
     let read_error = pass.run(spread(teams, threads), &reader, &mut results, done);
     for (i, r) in results.into_iter().enumerate() {
         match (&read_error, r) {

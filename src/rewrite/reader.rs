@@ -13,6 +13,7 @@ use super::below::{Below, Comparer, Explore};
 use super::graph::{SourceCommit, SourceGraph};
 use super::history::Seen;
 use super::tree::TreeError;
+use crate::odb::bloom::ChangedPaths;
 use crate::odb::id::{id_map, key, IdMap};
 use crate::odb::pack::{Packs, ReadState};
 use crate::odb::{ObjectKind, RawTree, Source};
@@ -48,6 +49,8 @@ pub(super) struct Reader<'a> {
     pub needed: &'a [bool],
     pub packs: &'a Packs,
     pub explore: &'a Explore,
+    /// The monolith's changed-path Bloom filters, when it has them.
+    pub changed_paths: Option<&'a ChangedPaths>,
     pub threads: usize,
 }
 
@@ -133,7 +136,13 @@ impl Reader<'_> {
                     Some(t) if t != c.tree => Some(known(t)?),
                     _ => None,
                 };
-                let seen = compare(c, root.clone(), parent.as_deref(), &mut comparer, &mut read);
+                let seen = compare(
+                    c,
+                    (root.clone(), parent.as_deref()),
+                    &mut comparer,
+                    &mut read,
+                    self.changed_paths,
+                );
                 last = Some((c.tree, root));
                 Some(seen)
             })
@@ -157,7 +166,7 @@ impl Reader<'_> {
             _ => None,
         };
         let mut read = |id: &Oid| RawTree::read(odb, *id).ok().map(Arc::new);
-        Ok(compare(c, root, parent.as_deref(), comparer, &mut read))
+        Ok(compare(c, (root, parent.as_deref()), comparer, &mut read, self.changed_paths))
     }
 }
 
@@ -165,17 +174,22 @@ impl Reader<'_> {
 /// is its first parent's root tree, `None` when both are the same tree.
 fn compare(
     c: &SourceCommit,
-    root: Arc<RawTree>,
-    parent: Option<&RawTree>,
+    (root, parent): (Arc<RawTree>, Option<&RawTree>),
     comparer: &mut Comparer<'_>,
     read: &mut dyn FnMut(&Oid) -> Option<Arc<RawTree>>,
+    changed_paths: Option<&ChangedPaths>,
 ) -> Seen {
     let (changed, below) = match (c.parents.first(), parent) {
         (None, _) => (None, Below::default()),
         (Some(_), None) => (Some(Vec::new()), Below::default()),
         (Some(_), Some(old)) => {
             let names = root.changed_names(old);
-            let below = comparer.below(read, &root, old, &names);
+            // With a Bloom filter, teams ask it instead: comparing costs
+            // reading the first parent's trees too, which the filter spares.
+            let below = match changed_paths.and_then(|g| g.filter(&key(&c.id))) {
+                Some(f) if !f.rules_out_nothing() => Below::default(),
+                _ => comparer.below(read, &root, old, &names),
+            };
             (Some(names.into_iter().map(Box::from).collect()), below)
         }
     };
