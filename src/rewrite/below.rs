@@ -98,6 +98,11 @@ impl<'e> Comparer<'e> {
         Comparer { explore, cache: id_map(), order: VecDeque::new() }
     }
 
+    /// There is nothing to compare below the top level.
+    pub fn idle(&self) -> bool {
+        self.explore.is_empty()
+    }
+
     /// The changes below the top level of a commit whose root tree `root`
     /// differs from its first parent's, `parent`, in the top-level
     /// `names`. `read` reads a tree, `None` when it cannot: what it cannot

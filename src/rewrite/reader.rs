@@ -186,9 +186,11 @@ fn compare(
             let names = root.changed_names(old);
             // With a Bloom filter, teams ask it instead: comparing costs
             // reading the first parent's trees too, which the filter spares.
-            let below = match changed_paths.and_then(|g| g.filter(&key(&c.id))) {
-                Some(f) if !f.rules_out_nothing() => Below::default(),
-                _ => comparer.below(read, &root, old, &names),
+            let filtered =
+                || changed_paths.and_then(|g| g.filter(&key(&c.id))).is_some_and(|f| !f.rules_out_nothing());
+            let below = match comparer.idle() || filtered() {
+                true => Below::default(),
+                false => comparer.below(read, &root, old, &names),
             };
             (Some(names.into_iter().map(Box::from).collect()), below)
         }
