@@ -79,6 +79,12 @@ impl Filter<'_> {
         self.settings
     }
 
+    /// Does the filter answer "maybe" for every path: one git did not
+    /// compute (empty) or filled (too many changes)?
+    pub fn rules_out_nothing(&self) -> bool {
+        self.data.iter().all(|&b| b == 0xff)
+    }
+
     /// May the commit have changed `path` (a file or directory, `/`-separated,
     /// no trailing slash)?
     pub fn test(&self, path: &[u8]) -> Answer {
@@ -340,5 +346,22 @@ mod tests {
         let high = b"\x99\xaa\xbb\xcc\xdd\xee\xff";
         assert_ne!(murmur3(0, high, true), murmur3(0, high, false));
         assert_eq!(murmur3(0, b"plain/ascii", true), murmur3(0, b"plain/ascii", false));
+    }
+
+    /// Only an empty or filled filter rules out nothing, as its answers say.
+    #[test]
+    fn empty_and_full_filters_rule_out_nothing() {
+        let settings = Settings { hash_version: 2, num_hashes: 7, bits_per_entry: 10 };
+        let path = b"src/Acme";
+        for (data, nothing) in
+            [(&[][..], true), (&[0xff, 0xff], true), (&[0xff, 0x7f], false), (&[0; 2], false)]
+        {
+            let f = Filter { data, settings };
+            assert_eq!(f.rules_out_nothing(), nothing, "{data:?}");
+            if nothing {
+                assert_eq!(f.test(path), Answer::Maybe);
+            }
+        }
+        assert_eq!(Filter { data: &[0; 2], settings }.test(path), Answer::No);
     }
 }

@@ -110,6 +110,13 @@ impl RawTree {
         &self.data[s.name as usize..(s.name + s.name_len) as usize]
     }
 
+    /// The mode as written: `040000` and `40000` are one mode to git's
+    /// diff, but two different trees.
+    fn raw_mode(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.spans[i - 1].id as usize + 20 };
+        &self.data[start..self.spans[i].name as usize - 1]
+    }
+
     fn raw_id(&self, i: usize) -> &[u8] {
         let at = self.spans[i].id as usize;
         &self.data[at..at + 20]
@@ -169,7 +176,7 @@ impl RawTree {
                 continue;
             }
             if self.name(i) == old.name(j) {
-                if self.spans[i].mode != old.spans[j].mode || self.raw_id(i) != old.raw_id(j) {
+                if self.raw_mode(i) != old.raw_mode(j) || self.raw_id(i) != old.raw_id(j) {
                     out.push(self.name(i));
                 }
                 i += 1;
@@ -256,5 +263,8 @@ mod tests {
         let file = tree(&[("100644", "a", 1)]);
         let dir = tree(&[("40000", "a", 1)]);
         assert_eq!(dir.changed_names(&file), vec![&b"a"[..]]);
+        // The same mode, written with a leading zero: a different tree.
+        let padded = tree(&[("040000", "a", 1)]);
+        assert_eq!(padded.changed_names(&dir), vec![&b"a"[..]]);
     }
 }

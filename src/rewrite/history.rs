@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use git2::Oid;
 
+use super::below::Below;
 use super::graph::SourceGraph;
 use super::layout::TeamFilters;
 use super::state::{Journal, NewNode, PreviousState, StateError};
@@ -406,6 +407,20 @@ impl Rewritten {
     }
 }
 
+/// A commit as the reader read it, once for every team.
+pub struct Seen {
+    /// Its root tree, parsed.
+    pub root: Arc<RawTree>,
+    /// The top-level names that differ from its first parent's; `None`
+    /// for a root commit.
+    pub changed: Option<Vec<Box<[u8]>>>,
+    /// What differs below them.
+    pub below: Below,
+    /// The commit object, read by the first team that keeps the commit
+    /// and shared with the others.
+    pub raw: std::sync::OnceLock<RawCommit>,
+}
+
 /// How a team's commits are written.
 pub struct CommitWriter<'a, 'r> {
     /// The monolith's objects.
@@ -425,17 +440,8 @@ pub struct CommitWriter<'a, 'r> {
 
 impl CommitWriter<'_, '_> {
     /// Rewrites the graph's commit at `index` (whose parents were all
-    /// rewritten before) into `h`. `root` is its parsed root tree;
-    /// `changed`, when known, names the top-level entries that differ from
-    /// its first parent's. `raw` holds the commit object once someone read it.
-    pub fn rewrite(
-        &mut self,
-        h: &mut Rewritten,
-        index: usize,
-        root: &RawTree,
-        changed: Option<&[Box<[u8]>]>,
-        raw: &std::sync::OnceLock<RawCommit>,
-    ) -> Result<Mapping, HistoryError> {
+    /// rewritten before), as the reader saw it, into `h`.
+    pub fn rewrite(&mut self, h: &mut Rewritten, index: usize, seen: &Seen) -> Result<Mapping, HistoryError> {
         let empty_tree = oid(&EMPTY_TREE_ID);
         let graph = self.graph;
         let source = &graph.commits[index];
@@ -450,23 +456,31 @@ impl CommitWriter<'_, '_> {
         // rules are this commit's: its filtered tree is the parent's, which
         // is the tree of what the parent was rewritten to (a dropped
         // commit's tree equals its target's). The top-level names that
-        // changed say so when none is the team's; else the commit's Bloom
-        // filter may (see `TreeFilter::rules_out`), without a tree read. The
-        // filter is asked only without followed earlier paths: it knows the
-        // rules' paths, not those.
+        // changed say so when none is the team's; else the changes the
+        // reader found below them, or the commit's Bloom filter, may (see
+        // `TreeFilter::rules_out`), without a tree read. Those are asked
+        // only without followed earlier paths: they know the rules' paths,
+        // not those.
         let rules = (self.filters.generation(index), self.filters.extra(index));
         let same_rules = source
             .parents
             .first()
             .is_some_and(|&p| (self.filters.generation(p as usize), self.filters.extra(p as usize)) == rules);
+        let changed = seen.changed.as_deref();
         let unchanged = same_rules
             && (changed
                 .is_some_and(|names| !names.iter().any(|n| self.filters.relevant(rules.0, rules.1, n)))
-                || rules.1 == 0 && self.bloom_rules_out(commit, rules.0, changed));
+                || rules.1 == 0 && self.rules_out(commit, rules.0, seen));
         let unchanged_parent = if unchanged { h.at(graph, source.parents[0] as usize) } else { None };
         let new_tree = match unchanged_parent {
             Some(m) => h.tree_of(m.target),
-            None => self.filters.filter_root(rules, self.src, &mut self.out, orig_tree, root)?,
+            None => self.filters.filter_root(
+                rules,
+                self.src,
+                &mut self.out,
+                (orig_tree, &seen.root),
+                &seen.below.trees,
+            )?,
         };
 
         // Map parents; remember which ones come from dropped commits.
@@ -506,11 +520,11 @@ impl CommitWriter<'_, '_> {
                 Some(t) => t,
                 None => self.out.write(ObjectKind::Tree, &[])?,
             };
-            let c = match raw.get() {
+            let c = match seen.raw.get() {
                 Some(c) => c,
                 None => {
                     let c = RawCommit::read(self.src, commit)?;
-                    raw.get_or_init(|| c)
+                    seen.raw.get_or_init(|| c)
                 }
             };
             let raw = self.commit_bytes(commit, c, tree, &parents);
@@ -527,16 +541,18 @@ impl CommitWriter<'_, '_> {
         Ok(mapping)
     }
 
-    /// Does commit `id`'s changed-path filter, with `changed` (its top-level
-    /// names that changed), rule out every path the team keeps with
-    /// generation `g`'s rules? `false` without a filter: a commit the graph
-    /// does not have (written before it), or whose filter git did not
-    /// compute or filled (too many changes).
-    fn bloom_rules_out(&mut self, id: Oid, g: u32, changed: Option<&[Box<[u8]>]>) -> bool {
-        match self.changed_paths.and_then(|c| c.filter(&key(&id))) {
-            Some(filter) => self.filters.get(g).rules_out(&filter, changed),
-            None => false,
+    /// Do commit `id`'s changed-path filter and the changes below the top
+    /// level the reader found (with the top-level names that changed) rule
+    /// out every path the team keeps with generation `g`'s rules? `false`
+    /// with neither: the reader compared nothing below the top level, and
+    /// the graph has no filter for the commit (written before it), or git
+    /// did not compute one or filled it (too many changes).
+    fn rules_out(&mut self, id: Oid, g: u32, seen: &Seen) -> bool {
+        let filter = self.changed_paths.and_then(|c| c.filter(&key(&id)));
+        if filter.is_none() && seen.below.is_empty() {
+            return false;
         }
+        self.filters.get(g).rules_out(filter.as_ref(), &seen.below, seen.changed.as_deref())
     }
 
     /// filter-repo's `_maybe_trim_extra_parents`: returns the parents and,

@@ -36,6 +36,7 @@
 //! "whole" there, so reusing whole directories by id stays exact.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
@@ -44,7 +45,7 @@ use super::graph::SourceGraph;
 use super::tree::{TreeError, TreeFilter};
 use super::Job;
 use crate::manifest::{Manifest, PackageKind};
-use crate::odb::id::{key, IdSet};
+use crate::odb::id::{key, IdSet, Key};
 use crate::odb::pack::{PackSink, Packs};
 use crate::odb::tree::RawTree;
 use crate::odb::Source;
@@ -148,6 +149,11 @@ impl Generations {
     pub fn from_views(views: Vec<Ownership>, of_commit: Vec<u32>) -> Generations {
         debug_assert!(of_commit.iter().all(|&g| (g as usize) < views.len()));
         Generations { views, of_commit }
+    }
+
+    /// Every generation's view.
+    pub fn views(&self) -> &[Ownership] {
+        &self.views
     }
 
     /// How many distinct views history has.
@@ -285,18 +291,24 @@ impl<'a> TeamFilters<'a> {
     }
 
     /// Filters root tree `tree` (parsed as `parsed`) with generation `g`'s
-    /// rules and extra set `e`'s paths.
+    /// rules and extra set `e`'s paths; `known` are trees of the commit
+    /// parsed already.
     pub fn filter_root(
         &mut self,
         (g, e): (u32, u32),
         src: &Source<'_>,
         out: &mut PackSink,
-        tree: Oid,
-        parsed: &RawTree,
+        (tree, parsed): (Oid, &RawTree),
+        known: &[(Key, Arc<RawTree>)],
     ) -> Result<Option<Oid>, TreeError> {
-        match self.follow {
-            Some(f) if e != 0 => self.get(g).filter_root_with(src, out, tree, parsed, &f.set(e).spine),
-            _ => self.get(g).filter_root(src, out, tree, parsed),
-        }
+        let follow = self.follow;
+        let filter = self.get(g);
+        filter.know(known);
+        let filtered = match follow {
+            Some(f) if e != 0 => filter.filter_root_with(src, out, tree, parsed, &f.set(e).spine),
+            _ => filter.filter_root(src, out, tree, parsed),
+        };
+        filter.forget();
+        filtered
     }
 }

@@ -17,6 +17,7 @@ use crate::odb::pack::PackSink;
 use crate::odb::tree::{RawTree, MODE_GITLINK};
 use crate::odb::{ObjectError, ObjectKind, Source};
 
+use super::below::Below;
 use super::unchanged::KeptPaths;
 use crate::ownership::{Cursor, Ownership};
 use crate::pattern::DirMatch;
@@ -97,6 +98,8 @@ pub struct TreeFilter<'a> {
     /// of a Bloom filter; `None` inside when a rule may match anywhere.
     /// Made on first use.
     kept_paths: Option<Option<KeptPaths>>,
+    /// Trees parsed already, by id (see [`TreeFilter::know`]).
+    known: Vec<(Key, Arc<RawTree>)>,
     /// Monolith objects the filtered trees point at.
     pub needed: IdSet,
     /// Monolith trees kept whole without being read: everything below
@@ -121,6 +124,7 @@ impl<'a> TreeFilter<'a> {
             memo: [id_map(), id_map()],
             relevant: HashMap::new(),
             kept_paths: None,
+            known: Vec::new(),
             needed: IdSet::default(),
             closure: Vec::new(),
             stats: TreeStats::default(),
@@ -164,16 +168,45 @@ impl<'a> TreeFilter<'a> {
         r
     }
 
-    /// Does a commit's changed-path filter `filter` (against its first
-    /// parent), with `changed`, the top-level names that differ from the
-    /// first parent's when known, rule out every path this team keeps?
-    /// Then the team's tree is the first parent's, when both commits have
-    /// these rules (see [`super::unchanged`] for why that is exact).
-    pub fn rules_out(&mut self, filter: &Filter<'_>, changed: Option<&[Box<[u8]>]>) -> bool {
+    /// Do a commit's changed-path filter `filter` (against its first
+    /// parent, when the commit has one) and `below`, the changes the
+    /// reader found below the top level, with `changed`, the top-level
+    /// names that differ from the first parent's when known, rule out
+    /// every path this team keeps? Then the team's tree is the first
+    /// parent's, when both commits have these rules (see
+    /// [`super::unchanged`] for why that is exact).
+    pub fn rules_out(
+        &mut self,
+        filter: Option<&Filter<'_>>,
+        below: &Below,
+        changed: Option<&[Box<[u8]>]>,
+    ) -> bool {
         let (ownership, team) = (self.ownership, self.team);
         let kept =
             self.kept_paths.get_or_insert_with(|| ownership.keep_prefixes(team).map(|p| KeptPaths::new(&p)));
-        kept.as_mut().is_some_and(|k| k.rules_out(filter, changed))
+        kept.as_mut().is_some_and(|k| k.rules_out(filter, below, changed))
+    }
+
+    /// Takes `trees`, parsed already, as the trees of their ids until
+    /// [`TreeFilter::forget`]: filtering reads them from there.
+    pub fn know(&mut self, trees: &[(Key, Arc<RawTree>)]) {
+        self.known.clear();
+        self.known.extend_from_slice(trees);
+    }
+
+    /// Lets go of the trees [`TreeFilter::know`] took: the thread that
+    /// read them frees them.
+    pub fn forget(&mut self) {
+        self.known.clear();
+    }
+
+    /// Tree `id`, from the trees known or read now.
+    fn read(&self, src: &Source<'_>, id: Oid) -> Result<Arc<RawTree>, TreeError> {
+        let k = key(&id);
+        match self.known.iter().find(|(known, _)| *known == k) {
+            Some((_, tree)) => Ok(tree.clone()),
+            None => Ok(Arc::new(RawTree::read(src, id)?)),
+        }
     }
 
     /// The team's tree for the source root tree `tree`, or `None` when the
@@ -251,8 +284,8 @@ impl<'a> TreeFilter<'a> {
         let tree = match parsed {
             Some(t) => t,
             None => {
-                owned = RawTree::read(src, oid)?;
-                &owned
+                owned = self.read(src, oid)?;
+                &*owned
             }
         };
         let mut kept: Vec<(u32, &[u8], Oid)> = Vec::with_capacity(tree.len());

@@ -1,6 +1,7 @@
 //! Whether a commit left every path a team keeps as its first parent had
-//! it, told from the commit's changed-path Bloom filter and the top-level
-//! names that changed, without reading a tree.
+//! it, told from the commit's changed-path Bloom filter, the top-level
+//! names that changed and the changes the reader found below them
+//! ([`Below`]), without the team reading a tree.
 //!
 //! # Why a "no" is exact
 //!
@@ -22,8 +23,9 @@
 //! the filter: a "no" for the prefix, or for any directory above it, means
 //! nothing below it changed. Testing the directories above first is what
 //! keeps false positives down: one test rules out a whole vendor's
-//! components. A top-level name is answered exactly by the names that
-//! changed, compared entry by entry.
+//! components. A top-level name, and a path in a directory the reader
+//! compared ([`Below`]), is answered exactly by the names that changed
+//! there, compared entry by entry (the mode as written, and the id).
 //!
 //! What git's diff does not see, a filter cannot rule out: a tree holding
 //! an empty subtree, or a mode git never writes (`100664`, zero-padded).
@@ -32,6 +34,7 @@
 
 use std::collections::HashMap;
 
+use super::below::Below;
 use crate::odb::bloom::{Answer, Filter, Key, Settings};
 
 /// The paths a team's tree depends on, and the directories above them,
@@ -75,25 +78,26 @@ impl KeptPaths {
         KeptPaths { nodes, keys: Vec::new(), out }
     }
 
-    /// Does `filter` (with `changed`, the top-level names that differ from
-    /// the first parent, when known) rule out every prefix?
-    pub fn rules_out(&mut self, filter: &Filter<'_>, changed: Option<&[Box<[u8]>]>) -> bool {
-        let settings = filter.settings();
-        let k = match self.keys.iter().position(|(s, _)| *s == settings) {
-            Some(k) => k,
-            None => {
-                let keys = self.nodes.iter().map(|n| Key::new(&n.path, settings)).collect();
-                self.keys.push((settings, keys));
-                self.keys.len() - 1
-            }
-        };
-        let keys = &self.keys[k].1;
+    /// Do `filter`, when the commit has one, and `below` (with `changed`,
+    /// the top-level names that differ from the first parent, when known)
+    /// rule out every prefix? A path is ruled out when either rules it
+    /// out, or a directory above it is.
+    pub fn rules_out(
+        &mut self,
+        filter: Option<&Filter<'_>>,
+        below: &Below,
+        changed: Option<&[Box<[u8]>]>,
+    ) -> bool {
+        let keys = filter.map(|f| self.keys_for(f.settings()));
         // Directories come before what is below them: one pass.
         for (i, n) in self.nodes.iter().enumerate() {
             let out = match (n.parent, changed) {
                 (Some(p), _) if self.out[p as usize] => true,
                 (None, Some(names)) => !names.iter().any(|c| **c == *n.path),
-                _ => filter.test_key(&keys[i]) == Answer::No,
+                _ => {
+                    below.rules_out(&n.path)
+                        || filter.zip(keys).is_some_and(|(f, k)| f.test_key(&self.keys[k].1[i]) == Answer::No)
+                }
             };
             if n.prefix && !out {
                 return false;
@@ -101,6 +105,19 @@ impl KeptPaths {
             self.out[i] = out;
         }
         true
+    }
+
+    /// Where the keys of the nodes hashed for `settings` are, hashed now
+    /// if they were not yet.
+    fn keys_for(&mut self, settings: Settings) -> usize {
+        match self.keys.iter().position(|(s, _)| *s == settings) {
+            Some(k) => k,
+            None => {
+                let keys = self.nodes.iter().map(|n| Key::new(&n.path, settings)).collect();
+                self.keys.push((settings, keys));
+                self.keys.len() - 1
+            }
+        }
     }
 }
 

@@ -133,3 +133,60 @@ fn monolith_fixture_matches_filter_repo() {
         ],
     );
 }
+
+/// Components four levels down, most commits changing some other team's:
+/// a team skips a commit when the directories above its paths show it
+/// changed none of them, and must keep exactly what filter-repo keeps
+/// (an exclude, a hoisted root and globs make directories partly kept).
+/// No team keeps `Cart`, where a file becomes a directory: the scratch
+/// index that selects filter-repo's paths cannot hold both.
+#[test]
+fn deep_components_match_filter_repo() {
+    run_case(
+        "bloom",
+        r#"version: 1
+monolith: {refs: [main]}
+shared: {paths: [composer.json]}
+policy: {unowned: allow, overlap: allow}
+teams:
+  acme:
+    paths: ["src/Acme/Component/{Cache,Lock}", src/Acme/Component/Café]
+    exclude: [src/Acme/Component/Cache/Tests]
+  nimbus: {paths: [src/Nimbus/Component, src/Nimbus/Bridge/Mailer2]}
+  bridges: {paths: ["src/{Acme,Nimbus}/Bridge/*/Tests"]}
+  sdk: {paths: [src/Acme/Component/Cache], root: src/Acme/Component/Cache}
+"#,
+        &[
+            (
+                "acme",
+                &[
+                    ":(literal)src/Acme/Component/Cache",
+                    ":(literal)src/Acme/Component/Lock",
+                    ":(literal)src/Acme/Component/Café",
+                    ":(exclude,literal)src/Acme/Component/Cache/Tests",
+                    ":(literal)composer.json",
+                ],
+                None,
+            ),
+            (
+                "nimbus",
+                &[
+                    ":(literal)src/Nimbus/Component",
+                    ":(literal)src/Nimbus/Bridge/Mailer2",
+                    ":(literal)composer.json",
+                ],
+                None,
+            ),
+            (
+                "bridges",
+                &[
+                    ":(glob)src/Acme/Bridge/*/Tests/**",
+                    ":(glob)src/Nimbus/Bridge/*/Tests/**",
+                    ":(literal)composer.json",
+                ],
+                None,
+            ),
+            ("sdk", &[], Some("src/Acme/Component/Cache")),
+        ],
+    );
+}
