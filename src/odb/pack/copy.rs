@@ -163,7 +163,9 @@ impl PackSink {
                     piece
                         .iter()
                         .map(|&(place, k)| {
-                            let Some((kind, data)) = packs.read_located(place, state) else {
+                            // Its base stays behind: only what it copies
+                            // from that is read.
+                            let Some((kind, data)) = packs.read_sparing_bases(place, state) else {
                                 return Ok((k, None));
                             };
                             let mut header = Vec::with_capacity(10);

@@ -47,6 +47,19 @@ impl Packs {
         Some((kind, data[..max.min(data.len())].to_vec()))
     }
 
+    /// The object at `place`, whole, its delta bases inflated and rebuilt
+    /// only as far as its deltas copy from them: for an object whose bases
+    /// are not wanted themselves (another file's version that it happens
+    /// to be stored against). `None` as with [`Packs::read_located`].
+    pub(super) fn read_sparing_bases(
+        &self,
+        place: Place,
+        state: &mut ReadState,
+    ) -> Option<(ObjectKind, Arc<[u8]>)> {
+        let (kind, data, whole) = self.prefix_at(place, usize::MAX, state, 0)?;
+        whole.then_some((kind, data))
+    }
+
     /// [`Packs::read_prefix`] for each of `ids`, on up to `threads`
     /// threads, in pack order (a delta's base is then mostly read just
     /// before it, and still cached): `each(k, found)` is called once for

@@ -127,6 +127,8 @@ fn every_packed_object_is_read_from_the_pack() {
             let want = odb.read(oid).unwrap();
             let (kind, data) = packs.read(id, &mut state).expect("read from the pack");
             assert_eq!(&*data, want.data(), "{repack:?}: {oid}");
+            let lean = packs.read_sparing_bases(packs.locate_one(id).unwrap(), &mut ReadState::new());
+            assert_eq!(lean, Some((kind, data.clone())), "{repack:?}: {oid} read sparing its bases");
             for max in [0, 1, 5, 100, 1000, 5000, data.len(), data.len() + 1] {
                 let (k, head) = packs.read_prefix(id, max, &mut state).expect("prefix read");
                 assert_eq!((k, &head[..]), (kind, &data[..max.min(data.len())]), "{repack:?}: {oid}");
@@ -164,6 +166,79 @@ fn every_packed_object_is_read_from_the_pack() {
             let want = packs.read(id, &mut state).map(|(kind, d)| (kind, d[..d.len().min(300)].to_vec()));
             assert_eq!(found, want, "{repack:?}: {k}");
         }
+    }
+}
+
+/// Deltas whose base stays behind are rebuilt whole, the others copied
+/// as they are: git reads back every object copied, and finds each
+/// entry's checksum and id right (`verify-pack`).
+#[test]
+fn a_copy_rebuilds_the_deltas_whose_base_stays_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("src");
+    std::fs::create_dir(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main", "."]);
+    for c in 0..12 {
+        for f in 0..4 {
+            let text: String =
+                (0..300 * f + 40).map(|l| format!("{f} {l} {}\n", if l == c { c } else { 0 })).collect();
+            std::fs::write(dir.join(format!("f{f}")), text).unwrap();
+        }
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", &format!("c{c}")]);
+    }
+    git(&dir, &["gc", "-q", "--aggressive"]);
+    let listing = git(
+        &dir,
+        &["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(deltabase)"],
+    );
+    // The blobs stored as deltas: those on a whole base go without it, the
+    // rest with theirs.
+    let blobs: Vec<(git2::Oid, bool)> = listing
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|f| f[1] == "blob")
+        .map(|f| (git2::Oid::from_str(f[0]).unwrap(), f[2].bytes().any(|b| b != b'0')))
+        .collect();
+    let needed: Vec<git2::Oid> = blobs.iter().filter(|b| b.1).map(|b| b.0).collect();
+    let needed_set: std::collections::HashSet<git2::Oid> = needed.iter().copied().collect();
+    let bases = git(&dir, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(deltabase)"]);
+    let left_behind = bases
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(id, base)| {
+            needed_set.contains(&git2::Oid::from_str(id).unwrap())
+                && base.bytes().any(|b| b != b'0')
+                && !needed_set.contains(&git2::Oid::from_str(base).unwrap())
+        })
+        .count();
+    assert!(left_behind > 3, "deltas whose base stays behind expected: {left_behind}");
+    let repo = git2::Repository::open(&dir).unwrap();
+    let packs = Packs::open(&dir.join(".git"));
+    let src = crate::odb::object::Source::new(&repo, &packs).unwrap();
+    for threads in [1, 2] {
+        let out = tmp.path().join(format!("out{threads}"));
+        let team = git2::Repository::init_bare(&out).unwrap();
+        let mut sink = PackSink::new(&out).unwrap();
+        let have = Packs::open(&out);
+        let set = needed.iter().map(crate::odb::id::key).collect();
+        sink.copy_from(&src, &packs, &have, set, &[], threads).unwrap();
+        sink.finish().unwrap();
+        let odb = team.odb().unwrap();
+        for &id in &needed {
+            assert_eq!(odb.read(id).unwrap().data(), repo.odb().unwrap().read(id).unwrap().data(), "{id}");
+        }
+        let idx = std::fs::read_dir(out.join("objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "idx"))
+            .unwrap();
+        let verified = git(&out, &["verify-pack", "-v", idx.to_str().unwrap()]);
+        let entries: Vec<&str> = verified.lines().filter(|l| l.contains(" blob ")).collect();
+        assert_eq!(entries.len(), needed.len(), "{verified}");
+        // verify-pack names a delta's base after its offset in the pack.
+        let deltas = entries.iter().filter(|l| l.split_whitespace().count() > 5).count();
+        assert_eq!(needed.len() - deltas, left_behind, "rebuilt whole: those whose base stays behind");
     }
 }
 

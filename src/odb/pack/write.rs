@@ -6,9 +6,8 @@
 //! Objects that come from the monolith are copied as stored, compressed
 //! bytes and deltas included, as long as a delta's base goes into the same
 //! pack; otherwise they are written whole. New objects are never deltified.
-//! Trees written whole below [`STORE_BELOW`] bytes go in stored
-//! (uncompressed) zlib blocks: they are mostly object ids, which do not
-//! compress. A copied delta whose base is already in the pack points back
+//! Trees and commits written whole below [`STORE_BELOW`] bytes go in stored
+//! (uncompressed) zlib blocks (see there). A copied delta whose base is already in the pack points back
 //! at it by offset, as git's own packs do.
 
 use std::fs::File;
@@ -56,10 +55,13 @@ struct Written {
     offset: u64,
 }
 
-/// Trees written whole (new ones, and monolith ones whose delta base stays
-/// behind) smaller than this are stored, not compressed: they are mostly
-/// object ids, which do not compress, and starting each compression clears
-/// the compressor's hash table, which costs more than the bytes it saves.
+/// Trees and commits written whole (new ones, and monolith ones whose delta
+/// base stays behind) smaller than this are stored, not compressed:
+/// starting each compression clears the compressor's hash table, which
+/// costs more than the bytes it saves on such objects. A tree is mostly
+/// object ids, which do not compress; a commit is a few of them in hex and
+/// short lines of text, on which the fastest level, coding with fixed
+/// Huffman tables, saves little.
 const STORE_BELOW: usize = 4096;
 
 /// A new compressor, as every object is compressed.
@@ -105,10 +107,10 @@ fn stored(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// An object of kind `kind` as written whole: small trees stored (see
-/// [`STORE_BELOW`]), everything else compressed with `z`.
+/// An object of kind `kind` as written whole: small trees and commits
+/// stored (see [`STORE_BELOW`]), everything else compressed with `z`.
 pub(super) fn compress(z: &mut Compress, kind: ObjectKind, data: &[u8]) -> Result<Vec<u8>, ObjectError> {
-    if kind == ObjectKind::Tree && data.len() < STORE_BELOW {
+    if matches!(kind, ObjectKind::Tree | ObjectKind::Commit) && data.len() < STORE_BELOW {
         Ok(stored(data))
     } else {
         deflate(z, data)
@@ -129,6 +131,20 @@ pub(super) fn ofs_delta_offset(mut back: u64, out: &mut Vec<u8>) {
         back >>= 7;
     }
     out.extend_from_slice(&bytes[at..]);
+}
+
+/// `n` in decimal, written at the end of `buf`: an object header's size,
+/// without going through a formatter for every object.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 /// An entry header: type code and size, 4 bits then 7 bits per byte.
@@ -208,7 +224,10 @@ impl PackSink {
         // detects collision attacks, which costs several times as much and
         // guards against nothing here.
         let mut h = Sha1::new();
-        h.update(format!("{} {}\0", kind.name(), data.len()).as_bytes());
+        h.update(kind.name().as_bytes());
+        h.update(b" ");
+        h.update(decimal(data.len(), &mut [0; 20]));
+        h.update(b"\0");
         h.update(data);
         let id = Oid::from_bytes(&h.finalize()).expect("20 bytes");
         self.write_as(id, kind, data)?;
@@ -408,6 +427,9 @@ mod tests {
         let empty_tree = sink.write(ObjectKind::Tree, b"").unwrap();
         let commit = format!("tree {tree_id}\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\n\nm\n");
         let commit_id = sink.write(ObjectKind::Commit, commit.as_bytes()).unwrap();
+        // A commit too large to be stored.
+        let long = format!("{commit}{}", "a long message line\n".repeat(STORE_BELOW / 16));
+        let long_id = sink.write(ObjectKind::Commit, long.as_bytes()).unwrap();
         let tag = format!("object {commit_id}\ntype commit\ntag v\ntagger A <a@b> 1 +0000\n\nt\n");
         let tag_id = sink.write(ObjectKind::Tag, tag.as_bytes()).unwrap();
         sink.finish().unwrap();
@@ -419,6 +441,7 @@ mod tests {
             (large_id, ObjectKind::Tree, &large[..]),
             (empty_tree, ObjectKind::Tree, &b""[..]),
             (commit_id, ObjectKind::Commit, commit.as_bytes()),
+            (long_id, ObjectKind::Commit, long.as_bytes()),
             (tag_id, ObjectKind::Tag, tag.as_bytes()),
         ] {
             let git_kind = git2::ObjectType::from_str(kind.name()).unwrap();
