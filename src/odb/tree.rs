@@ -3,10 +3,12 @@
 //! history engine parses every root tree of history this way, and listings
 //! read through the packs do too.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use git2::Oid;
 
+use super::id::{id_map, key, IdMap, Key};
 use super::object::{ObjectError, ObjectKind, Source};
 
 /// The mode of a tree entry that is a directory.
@@ -200,6 +202,42 @@ impl RawTree {
     }
 }
 
+/// Parsed trees read lately, by id, the oldest forgotten first: a commit's
+/// trees are mostly the commit's before it, so a few hundred spare most
+/// reads.
+pub struct RecentTrees {
+    trees: IdMap<Key, Arc<RawTree>>,
+    order: VecDeque<Key>,
+    size: usize,
+}
+
+impl RecentTrees {
+    /// Room for `size` trees.
+    pub fn new(size: usize) -> RecentTrees {
+        RecentTrees { trees: id_map(), order: VecDeque::new(), size: size.max(1) }
+    }
+
+    /// Tree `id`, remembered, or else `read` and remembered.
+    pub fn get_or_read<E>(
+        &mut self,
+        id: &Oid,
+        read: impl FnOnce() -> Result<Arc<RawTree>, E>,
+    ) -> Result<Arc<RawTree>, E> {
+        let k = key(id);
+        if let Some(t) = self.trees.get(&k) {
+            return Ok(t.clone());
+        }
+        let tree = read()?;
+        if self.order.len() == self.size {
+            let old = self.order.pop_front().expect("full");
+            self.trees.remove(&old);
+        }
+        self.order.push_back(k);
+        self.trees.insert(k, tree.clone());
+        Ok(tree)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +304,31 @@ mod tests {
         // The same mode, written with a leading zero: a different tree.
         let padded = tree(&[("040000", "a", 1)]);
         assert_eq!(padded.changed_names(&dir), vec![&b"a"[..]]);
+    }
+
+    #[test]
+    fn recent_trees_reads_each_tree_once_and_forgets_the_oldest() {
+        let mut recent = RecentTrees::new(2);
+        let reads = std::cell::Cell::new(0);
+        let mut get = |n: u8| {
+            let id = Oid::from_bytes(&[n; 20]).unwrap();
+            recent
+                .get_or_read(&id, || {
+                    reads.set(reads.get() + 1);
+                    Ok::<_, ()>(Arc::new(tree(&[("100644", "f", n)])))
+                })
+                .unwrap()
+        };
+        assert_eq!(get(1).iter().next().unwrap().id, Oid::from_bytes(&[1; 20]).unwrap());
+        get(2);
+        get(1);
+        assert_eq!(reads.get(), 2, "remembered trees are not read again");
+        get(3);
+        get(2);
+        assert_eq!(reads.get(), 3, "the two newest are remembered");
+        get(1);
+        assert_eq!(reads.get(), 4, "the oldest was forgotten");
+        let failed = recent.get_or_read(&Oid::from_bytes(&[9; 20]).unwrap(), || Err("unreadable"));
+        assert_eq!(failed.err(), Some("unreadable"));
     }
 }

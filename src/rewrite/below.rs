@@ -10,13 +10,13 @@
 //! on the way are handed to the teams ([`Below::trees`]), so a team that
 //! filters the commit does not read them again.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use git2::Oid;
 
-use crate::odb::id::{id_map, key, IdMap, Key};
-use crate::odb::tree::RawTree;
+use crate::odb::id::{key, Key};
+use crate::odb::tree::{RawTree, RecentTrees};
 use crate::ownership::Ownership;
 use crate::pattern::DirMatch;
 
@@ -85,8 +85,7 @@ impl Below {
 /// commit before it).
 pub struct Comparer<'e> {
     explore: &'e Explore,
-    cache: IdMap<Key, Arc<RawTree>>,
-    order: VecDeque<Key>,
+    cache: RecentTrees,
 }
 
 impl<'e> Comparer<'e> {
@@ -95,7 +94,7 @@ impl<'e> Comparer<'e> {
 
     /// A comparer of the directories of `explore`.
     pub fn new(explore: &'e Explore) -> Comparer<'e> {
-        Comparer { explore, cache: id_map(), order: VecDeque::new() }
+        Comparer { explore, cache: RecentTrees::new(Self::CACHE) }
     }
 
     /// There is nothing to compare below the top level.
@@ -177,18 +176,7 @@ impl<'e> Comparer<'e> {
     }
 
     fn get(&mut self, read: &mut dyn FnMut(&Oid) -> Option<Arc<RawTree>>, id: &Oid) -> Option<Arc<RawTree>> {
-        let k = key(id);
-        if let Some(t) = self.cache.get(&k) {
-            return Some(t.clone());
-        }
-        let tree = read(id)?;
-        if self.order.len() == Self::CACHE {
-            let old = self.order.pop_front().expect("full");
-            self.cache.remove(&old);
-        }
-        self.order.push_back(k);
-        self.cache.insert(k, tree.clone());
-        Some(tree)
+        self.cache.get_or_read(id, || read(id).ok_or(())).ok()
     }
 }
 

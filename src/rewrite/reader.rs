@@ -14,8 +14,9 @@ use super::graph::{SourceCommit, SourceGraph};
 use super::history::Seen;
 use super::tree::TreeError;
 use crate::odb::bloom::ChangedPaths;
-use crate::odb::id::{id_map, key, IdMap};
+use crate::odb::id::key;
 use crate::odb::pack::{Packs, ReadState};
+use crate::odb::tree::RecentTrees;
 use crate::odb::{ObjectKind, RawTree, Source};
 
 /// One commit, read once and handed to every team.
@@ -64,7 +65,7 @@ impl Reader<'_> {
             |context| move |e: git2::Error| TreeError::Start { context, message: e.message().to_string() };
         let repo = Repository::open(self.src).map_err(start("opening the monolith"))?;
         let odb = Source::new(&repo, self.packs).map_err(start("opening the monolith's objects"))?;
-        let mut slow = (RootCache { trees: id_map(), order: VecDeque::new() }, Comparer::new(self.explore));
+        let mut slow = (RecentTrees::new(ROOT_TREES), Comparer::new(self.explore));
         let order: Vec<u32> =
             (0..self.graph.commits.len() as u32).filter(|&i| self.needed[i as usize]).collect();
         let windows: Vec<&[u32]> = order.chunks(WINDOW).collect();
@@ -155,13 +156,15 @@ impl Reader<'_> {
     fn read_slowly(
         &self,
         odb: &Source<'_>,
-        (cache, comparer): &mut (RootCache, Comparer<'_>),
+        (cache, comparer): &mut (RecentTrees, Comparer<'_>),
         c: &SourceCommit,
     ) -> Result<Seen, TreeError> {
-        let root = cache.get(odb, c.tree)?;
+        let mut get =
+            |id: Oid| cache.get_or_read(&id, || Ok::<_, TreeError>(Arc::new(RawTree::read(odb, id)?)));
+        let root = get(c.tree)?;
         let parent = match c.parents.first() {
             Some(&p) if self.graph.commits[p as usize].tree != c.tree => {
-                Some(cache.get(odb, self.graph.commits[p as usize].tree)?)
+                Some(get(self.graph.commits[p as usize].tree)?)
             }
             _ => None,
         };
@@ -236,25 +239,4 @@ enum Ahead<'s, T> {
 }
 
 /// Root trees parsed lately, so a commit's first parent is rarely re-read.
-struct RootCache {
-    trees: IdMap<Oid, Arc<RawTree>>,
-    order: VecDeque<Oid>,
-}
-
-impl RootCache {
-    const SIZE: usize = 64;
-
-    fn get(&mut self, odb: &Source<'_>, id: Oid) -> Result<Arc<RawTree>, TreeError> {
-        if let Some(t) = self.trees.get(&id) {
-            return Ok(t.clone());
-        }
-        let tree = Arc::new(RawTree::read(odb, id)?);
-        if self.order.len() == Self::SIZE {
-            let old = self.order.pop_front().expect("full");
-            self.trees.remove(&old);
-        }
-        self.order.push_back(id);
-        self.trees.insert(id, tree.clone());
-        Ok(tree)
-    }
-}
+const ROOT_TREES: usize = 64;
