@@ -6,9 +6,10 @@
 //! Objects that come from the monolith are copied as stored, compressed
 //! bytes and deltas included, as long as a delta's base goes into the same
 //! pack; otherwise they are written whole. New objects are never deltified.
-//! Trees and commits written whole below [`STORE_BELOW`] bytes go in stored
-//! (uncompressed) zlib blocks (see there). A copied delta whose base is already in the pack points back
-//! at it by offset, as git's own packs do.
+//! Trees and commits written whole below [`STORE_BELOW`] bytes go in
+//! stored (uncompressed) zlib blocks (see there). A copied delta whose base
+//! is already in the pack points back at it by offset, as git's own packs
+//! do.
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
