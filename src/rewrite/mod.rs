@@ -96,7 +96,8 @@ pub struct TeamPass<'a> {
 /// a team whose pass failed gets its error once the pass is over.
 ///
 /// With `packages`, each commit's packages are resolved in its own tree
-/// (see [`layout`]) before the pass; a failure there fails every team.
+/// (see [`layout`]) before the pass; a failure there fails the teams whose
+/// trees depend on them ([`PackageHistory::matters_to`]), and only those.
 #[allow(clippy::too_many_arguments)]
 pub fn rewrite_teams(
     src: &Path,
@@ -108,23 +109,21 @@ pub fn rewrite_teams(
     progress: &(dyn Fn(usize, usize) + Sync),
     done: &(dyn Fn(usize, Result<Rewritten, HistoryError>) + Sync),
 ) {
-    let generations = match packages.filter(|p| teams.iter().any(|t| p.matters_to(t.job.team))) {
-        Some(p) => match Generations::read(src, packs, graph, p, threads.max(1)) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                for i in 0..teams.len() {
-                    done(i, Err(HistoryError::Tree(e.clone())));
-                }
-                return;
-            }
-        },
-        None => None,
-    };
-    let generations = generations.as_ref();
     let per_commit: Vec<bool> =
         teams.iter().map(|t| packages.is_some_and(|p| p.matters_to(t.job.team))).collect();
+    // Packages that cannot be resolved in some commit fail only the teams
+    // whose trees depend on them.
+    let (generations, unresolved) = match packages.filter(|_| per_commit.contains(&true)) {
+        Some(p) => match Generations::read(src, packs, graph, p, threads.max(1)) {
+            Ok(g) => (Some(g), None),
+            Err(e) => (None, Some(e)),
+        },
+        None => (None, None),
+    };
+    let generations = generations.as_ref();
     let n = teams.len();
-    let (teams, followed) = start_following(src, graph, teams, generations, &per_commit, done);
+    let stop = Stop { unresolved: unresolved.as_ref(), per_commit: &per_commit };
+    let (teams, followed) = start_following(src, graph, teams, generations, stop, done);
     let needed: Vec<bool> = (0..graph.commits.len())
         .map(|i| teams.iter().any(|(_, t)| !t.history.contains_at(graph, i)))
         .collect();
@@ -169,32 +168,48 @@ pub fn rewrite_teams(
 /// generations and lineages when it has them.
 type Bucketed<'a> = (usize, TeamPass<'a>, Option<&'a Generations>, Option<&'a follow::Followed>);
 
+/// Why teams stop before the pass: packages that could not be resolved in
+/// history stop the teams whose trees depend on them (`per_commit`).
+#[derive(Clone, Copy)]
+struct Stop<'e> {
+    unresolved: Option<&'e TreeError>,
+    per_commit: &'e [bool],
+}
+
 /// Follows every team's renames that asks for it; the teams whose
-/// lineages cannot be followed, or reach back past a previous run, get
-/// their error now (only those: a lost blob stops only what needs it).
-/// Returns the teams left, with their positions, and every team's lineages.
+/// packages could not be resolved (`stop`), whose lineages cannot be
+/// followed, or whose lineages reach back past a previous run, get their
+/// error now (only those: a lost blob stops only what needs it). Returns
+/// the teams left, with their positions, and every team's lineages.
 fn start_following<'a>(
     src: &Path,
     graph: &graph::SourceGraph,
     teams: Vec<TeamPass<'a>>,
     generations: Option<&Generations>,
-    per_commit: &[bool],
+    stop: Stop<'_>,
     done: &(dyn Fn(usize, Result<Rewritten, HistoryError>) + Sync),
 ) -> (Vec<(usize, TeamPass<'a>)>, Vec<Option<follow::Followed>>) {
-    let (followed, follow_error) = match follow_teams(src, graph, &teams, generations, per_commit) {
-        Ok(f) => (f, None),
-        Err(e) => ((0..teams.len()).map(|_| None).collect(), Some(e)),
-    };
-    let (teams, stopped): (Vec<_>, Vec<_>) = teams.into_iter().enumerate().partition(|(i, t)| {
+    let unresolved = |i: usize| stop.unresolved.filter(|_| stop.per_commit[i]);
+    // The teams that stop here are not followed.
+    let follows: Vec<bool> =
+        teams.iter().enumerate().map(|(i, t)| t.job.follow_renames && unresolved(i).is_none()).collect();
+    let (followed, follow_error) =
+        match follow_teams(src, graph, &teams, &follows, generations, stop.per_commit) {
+            Ok(f) => (f, None),
+            Err(e) => ((0..teams.len()).map(|_| None).collect(), Some(e)),
+        };
+    let (teams, stopped): (Vec<_>, Vec<_>) = teams.into_iter().enumerate().partition(|(i, _)| {
         let back = followed[*i].as_ref().is_some_and(|f| f.reaches_back && graph.partial);
-        let unfollowed = follow_error.is_some() && t.job.follow_renames;
-        !(back || unfollowed)
+        let unfollowed = follow_error.is_some() && follows[*i];
+        !(unresolved(*i).is_some() || back || unfollowed)
     });
     for (i, _) in stopped {
-        match &follow_error {
-            Some(e) => done(i, Err(HistoryError::Tree(e.clone()))),
-            None => done(i, Err(HistoryError::EarlierHistoryChanges)),
-        }
+        let e = match (unresolved(i), &follow_error) {
+            (Some(e), _) => HistoryError::Tree(e.clone()),
+            (None, Some(e)) if follows[i] => HistoryError::Tree(e.clone()),
+            _ => HistoryError::EarlierHistoryChanges,
+        };
+        done(i, Err(e));
     }
     (teams, followed)
 }
@@ -214,17 +229,17 @@ fn spread(mut teams: Vec<Bucketed<'_>>, threads: usize) -> Vec<Vec<Bucketed<'_>>
     buckets
 }
 
-/// Every team's lineages when it follows renames (see [`follow`]), with
-/// each commit's rules: its generation's where packages are resolved per
+/// The lineages of the teams `follows` marks (see [`follow`]), with each
+/// commit's rules: its generation's where packages are resolved per
 /// commit.
 fn follow_teams(
     src: &Path,
     graph: &graph::SourceGraph,
     teams: &[TeamPass<'_>],
+    follows: &[bool],
     generations: Option<&Generations>,
     per_commit: &[bool],
 ) -> Result<Vec<Option<follow::Followed>>, TreeError> {
-    let follows: Vec<bool> = teams.iter().map(|t| t.job.follow_renames).collect();
     let view = |t: usize, i: usize| -> (&Ownership, usize) {
         let job = &teams[t].job;
         match generations.filter(|_| per_commit[t]) {
@@ -232,7 +247,7 @@ fn follow_teams(
             None => (job.ownership, job.team),
         }
     };
-    follow::for_pass(src, graph, &follows, &view)
+    follow::for_pass(src, graph, follows, &view)
         .map_err(|e| TreeError::Start { context: "following renames", message: e.to_string() })
 }
 

@@ -215,3 +215,36 @@ fn log_resolves_each_commit_s_packages_in_its_own_tree() {
     assert_eq!(of("svc becomes a module"), (vec!["svc"], false));
     assert_eq!(of("b joins the workspace"), (vec!["web"], true));
 }
+
+/// A package manifest of history that cannot be read fails only the teams
+/// whose rules follow packages: a team of plain paths is written as from
+/// the intact monolith.
+#[test]
+fn a_lost_package_manifest_fails_only_the_teams_of_packages() {
+    let (tmp, repo) = fixture_copy("pkg_history");
+    let manifest = tmp.path().join("two.yaml");
+    let yaml = "version: 1\nshared: {paths: [ownership.yaml]}\nteams:\n  svc: {packages: [go:example.com/mono/svc]}\n  pages: {paths: [web]}\n";
+    std::fs::write(&manifest, yaml).unwrap();
+    let m = manifest.to_str().unwrap();
+    let intact = tmp.path().join("intact");
+    let run = apply(&repo, &intact, &["--manifest", m]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // `exporters/old/go.mod`, a package manifest only history has, is lost.
+    let added = ["log", "-1", "--format=%H", "--diff-filter=A", "--", "exporters/old/go.mod"];
+    let at = text(git(&repo, &added));
+    let id = text(git(&repo, &["rev-parse", &format!("{}:exporters/old/go.mod", at.trim())]));
+    let id = id.trim();
+    std::fs::remove_file(repo.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+
+    let out = tmp.path().join("out");
+    let run = apply(&repo, &out, &["--manifest", m, "--format", "json"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let teams = report["teams"].as_array().unwrap();
+    let failed: Vec<&str> =
+        teams.iter().filter(|t| !t["error"].is_null()).map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(failed, ["svc"], "{}", run.stdout);
+    let svc = teams.iter().find(|t| t["name"] == "svc").unwrap();
+    assert!(svc["error"].as_str().unwrap().contains(id), "{}", svc["error"]);
+    assert_eq!(refs(&out.join("pages.git")), refs(&intact.join("pages.git")));
+}
