@@ -242,7 +242,7 @@ pub fn detect(
 }
 
 /// The span hashes of source blobs, kept from one detection to the next
-/// (at most [`CACHE_ENTRIES`] entries): searches over the files of
+/// (at most `CACHE_ENTRIES` entries): searches over the files of
 /// neighbouring commits hash mostly the same blobs.
 #[derive(Debug, Default)]
 pub struct SpanCache {

@@ -71,7 +71,7 @@ pub struct ResolvedPackage {
     pub spec: PackageSpec,
     /// The selector as the manifest writes it (a glob, or `spec`).
     pub selector: PackageSpec,
-    /// What the plan should say about the choice (see [`Selected::notes`]).
+    /// What the plan should say about the choice (see [`packages::Selected::notes`]).
     pub notes: Vec<String>,
     /// Where in the manifest.
     pub loc: Loc,

@@ -13,7 +13,7 @@
 //!
 //! A *generation* is one [`Ownership`] view together with the set of
 //! commits it is valid for. The pass filters each commit with its
-//! generation's view; a team keeps one [`TreeFilter`] per generation it
+//! generation's view; a team keeps one `TreeFilter` per generation it
 //! meets, so the filter's memo (directory node, tree id) never mixes two
 //! views, and a generation met again later finds its memo still warm. The
 //! engine relies on two properties only: a commit's generation is decided
