@@ -9,10 +9,10 @@ use git_split::odb::follow::{follow, Followed, StepKind};
 use git_split::odb::TreeFile;
 use git_split::ownership::{Owner, Owners, Reason};
 use git_split::plan::Snapshot;
+use git_split::rewrite::lineage::Lineages;
 
 use super::output::{self, style};
 use super::{tree_path, CmdResult, Context, Format, GlobalArgs};
-use git_split::rewrite::lineage::Lineages;
 
 /// Show which teams own each path and the pattern or package that matched.
 ///
