@@ -140,8 +140,10 @@ pub(super) fn fingerprint(ctx: &TeamCtx<'_>) -> String {
         }
     }
     if team.follow_renames {
-        // Earlier paths kept give other ids than the rules alone.
-        add("follow renames");
+        // Earlier paths kept give other ids than the rules alone. Version 2:
+        // a merge's other parents no longer keep the earlier paths of files
+        // it takes whole from its first parent.
+        add("follow renames 2");
     }
     let per_commit = package_history(ctx.manifest, ctx.snap).is_some_and(|p| p.matters_to(ctx.team));
     if per_commit {

@@ -20,7 +20,7 @@
 //! reaches a boundary commit (history a previous run wrote) means that
 //! history changes: [`Followed::reaches_back`], a rebuild of the team.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use git2::Oid;
@@ -148,9 +148,17 @@ pub fn follow_teams(
         let tops: BTreeSet<&[u8]> =
             mine.iter().flatten().flat_map(|w| w.iter()).map(|p| top_name(p)).collect();
         let top = |name: &[u8]| tops.contains(name) || views.iter().any(|v| reaches(v(i), name));
+        // What the first parent's edge changed where the teams look. A file
+        // the child has as its first parent has it gets every line from
+        // there in `git blame`, so no other parent's edge searches where
+        // it came from (those edges carry all the first parent's side did).
+        let mut first_changed: Option<HashSet<Vec<u8>>> = None;
         for (k, &p) in c.parents.iter().enumerate() {
             let p = p as usize;
             if graph.commits[p].tree == c.tree {
+                if k == 0 {
+                    first_changed = Some(HashSet::new());
+                }
                 for (t, w) in mine.iter().enumerate() {
                     if let Some(w) = w {
                         merge(&mut want[t][p], w.clone());
@@ -159,6 +167,10 @@ pub fn follow_teams(
                 continue;
             }
             let mut edge = Edge::new(repo, &mut cache, (graph.commits[p].tree, c.tree), &top)?;
+            if k == 0 {
+                first_changed = Some(edge.added.keys().chain(edge.touched.iter()).cloned().collect());
+            }
+            let as_first = |q: &[u8]| k > 0 && first_changed.as_ref().is_some_and(|f| !f.contains(q));
             for t in 0..views.len() {
                 let e = out[t].of_commit[i];
                 let owned = |path: &[u8]| owns(views[t](i), path);
@@ -166,7 +178,7 @@ pub fn follow_teams(
                     out[t].extra_commits += 1;
                 }
                 let before = |s: &[u8]| owns(views[t](p), s);
-                if let Some(w) = edge.lineage(&mut cache, mine[t].as_ref(), &owned, &before)? {
+                if let Some(w) = edge.lineage(&mut cache, mine[t].as_ref(), &owned, &before, &as_first)? {
                     merge(&mut want[t][p], w);
                 }
             }
@@ -300,14 +312,16 @@ impl<'r> Edge<'r> {
     /// What the parent keeps of a team's lineage through this edge: the
     /// child's lineage paths `want` the parent has, the origins of those it
     /// creates, and the origins of the files it adds that the team owns
-    /// (`owned`) unless the team owned them already (`owned_before`).
-    /// `None` when nothing.
+    /// (`owned`) unless the team owned them already (`owned_before`) or
+    /// the child has them as its first parent does (`as_first`). `None`
+    /// when nothing.
     fn lineage(
         &mut self,
         cache: &mut Cache<'_>,
         want: Option<&Paths>,
         owned: &dyn Fn(&[u8]) -> bool,
         owned_before: &dyn Fn(&[u8]) -> bool,
+        as_first: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<Paths>, GitError> {
         let mut found: BTreeSet<Vec<u8>> = BTreeSet::new();
         let mut created = Vec::new();
@@ -322,7 +336,7 @@ impl<'r> Edge<'r> {
         let mut starts: Vec<Vec<u8>> = self
             .added
             .keys()
-            .filter(|q| !want.is_some_and(|w| w.contains(*q)) && owned(q))
+            .filter(|q| !want.is_some_and(|w| w.contains(*q)) && owned(q) && !as_first(q))
             .cloned()
             .collect();
         starts.sort();
