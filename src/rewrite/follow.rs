@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use git2::Oid;
 
-use super::graph::SourceGraph;
+use super::graph::{SourceCommit, SourceGraph};
 use super::tree::overlay::Spine;
 use crate::odb::id::{id_map, key, IdMap, Key};
 use crate::odb::object::Source as Objects;
@@ -132,16 +132,8 @@ pub fn follow_teams(
             continue;
         }
         for (t, w) in mine.iter().enumerate() {
-            let Some(w) = w else { continue };
-            let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns(views[t](i), p)).cloned().collect();
-            if !extra.is_empty() {
-                out[t].of_commit[i] = intern(&mut out[t], &mut interned[t], extra);
-                // A root commit holding earlier paths and nothing the team owns.
-                if c.parents.is_empty()
-                    && !repo.list_tree_unsized(c.tree)?.files.iter().any(|f| owns(views[t](i), &f.path))
-                {
-                    out[t].extra_commits += 1;
-                }
+            if let Some(w) = w {
+                record_extras(repo, (i, c), views[t], w, &mut out[t], &mut interned[t])?;
             }
         }
         // The top-level names where some team keeps something or follows a path.
@@ -190,6 +182,28 @@ pub fn follow_teams(
         f.followed_paths = names.keys().flatten().collect::<BTreeSet<_>>().len();
     }
     Ok(out)
+}
+
+/// Records in `f` the paths of lineage `w` that commit `c`, at graph
+/// position `i`, keeps beyond what `view`'s rules keep there.
+fn record_extras(
+    repo: &Repo,
+    (i, c): (usize, &SourceCommit),
+    view: &View<'_, '_>,
+    w: &Paths,
+    f: &mut Followed,
+    interned: &mut HashMap<Vec<Vec<u8>>, u32>,
+) -> Result<(), GitError> {
+    let extra: Vec<Vec<u8>> = w.iter().filter(|p| !owns(view(i), p)).cloned().collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    f.of_commit[i] = intern(f, interned, extra);
+    // A root commit holding earlier paths and nothing the team owns.
+    if c.parents.is_empty() && !repo.list_tree_unsized(c.tree)?.files.iter().any(|x| owns(view(i), &x.path)) {
+        f.extra_commits += 1;
+    }
+    Ok(())
 }
 
 /// The last component of a `/`-separated path.
