@@ -4,11 +4,12 @@
 //! checkout), so bare and shallow repositories work.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use git2::{ObjectType, Oid, Repository};
 
 use super::pack::{Packs, ReadState};
-use super::tree::RawTree;
+use super::tree::{Entry as TreeEntry, RawTree};
 
 /// Git failures, each naming what it was looking at.
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +165,92 @@ pub(crate) fn mode_kind(mode: u32) -> Option<FileKind> {
         0o120000 => FileKind::Symlink,
         _ => FileKind::Blob,
     })
+}
+
+/// A tree entry's mode as libgit2 normalises it (`normalize_filemode`):
+/// two entries of one id and one normalised mode are the same file.
+pub(crate) fn normalised(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o040000 => 0o040000,
+        _ if mode & 0o100 != 0 => 0o100755,
+        0o160000 => 0o160000,
+        0o120000 => 0o120000,
+        _ => 0o100644,
+    }
+}
+
+/// The changes from tree `old` to tree `new`, as [`Repo::diff_trees`]
+/// lists them, below the top-level names `top` accepts; trees are read
+/// by `read` (through a cache, or straight from the packs).
+pub(crate) fn diff_trees_by(
+    read: &mut dyn FnMut(Oid) -> Result<Arc<RawTree>, GitError>,
+    old: Oid,
+    new: Oid,
+    top: &dyn Fn(&[u8]) -> bool,
+) -> Result<Vec<TreeChange>, GitError> {
+    let mut out = Vec::new();
+    if old != new {
+        diff_dirs(read, &mut Vec::new(), (Some(old), Some(new)), &mut out, top)?;
+    }
+    out.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(out)
+}
+
+/// The entry called `name` in `tree`, the last of several (as a map by
+/// name would keep it).
+fn named<'t>(tree: &'t RawTree, name: &[u8]) -> Option<TreeEntry<'t>> {
+    tree.iter().filter(|e| e.name == name).last()
+}
+
+fn diff_dirs(
+    read: &mut dyn FnMut(Oid) -> Result<Arc<RawTree>, GitError>,
+    prefix: &mut Vec<u8>,
+    (old, new): (Option<Oid>, Option<Oid>),
+    out: &mut Vec<TreeChange>,
+    top: &dyn Fn(&[u8]) -> bool,
+) -> Result<(), GitError> {
+    let mut entries = |id: Option<Oid>| match id {
+        Some(id) => read(id),
+        None => Ok(Arc::new(RawTree::parse(Arc::from(Vec::new())).expect("the empty tree parses"))),
+    };
+    let (a, b) = (entries(old)?, entries(new)?);
+    for name in b.changed_names(&a) {
+        if prefix.is_empty() && !top(name) {
+            continue;
+        }
+        let (x, y) = (named(&a, name), named(&b, name));
+        if let (Some(x), Some(y)) = (x, y) {
+            if x.id == y.id && normalised(x.mode) == normalised(y.mode) {
+                continue;
+            }
+        }
+        let len = prefix.len();
+        prefix.extend_from_slice(name);
+        let file = |e: Option<TreeEntry<'_>>| {
+            e.and_then(|e| {
+                mode_kind(e.mode).map(|kind| TreeFile { path: prefix.clone(), oid: e.id, kind, size: 0 })
+            })
+        };
+        let (fa, fb) = (file(x), file(y));
+        if fa.is_some() && fb.is_some() {
+            out.push(TreeChange { old: fa, new: fb });
+        } else {
+            if fa.is_some() {
+                out.push(TreeChange { old: fa, new: None });
+            }
+            if fb.is_some() {
+                out.push(TreeChange { old: None, new: fb });
+            }
+            let dir = |e: Option<TreeEntry<'_>>| e.filter(|e| mode_kind(e.mode).is_none()).map(|e| e.id);
+            let (da, db) = (dir(x), dir(y));
+            if da.is_some() || db.is_some() {
+                prefix.push(b'/');
+                diff_dirs(read, prefix, (da, db), out, top)?;
+            }
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
 }
 
 fn entry_kind(entry: &git2::TreeEntry<'_>) -> Option<FileKind> {
@@ -368,69 +455,24 @@ impl Repo {
         new: Oid,
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Vec<TreeChange>, GitError> {
-        let mut out = Vec::new();
-        if old != new {
-            self.diff_dirs(&mut Vec::new(), Some(old), Some(new), &mut out, top)?;
-        }
-        out.sort_by(|a, b| a.path().cmp(b.path()));
-        Ok(out)
-    }
-
-    fn diff_dirs(
-        &self,
-        prefix: &mut Vec<u8>,
-        old: Option<Oid>,
-        new: Option<Oid>,
-        out: &mut Vec<TreeChange>,
-        top: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<(), GitError> {
-        type Entries = std::collections::BTreeMap<Vec<u8>, (Option<FileKind>, Oid, i32)>;
-        let entries = |tree: Option<Oid>| -> Result<Entries, GitError> {
-            let Some(id) = tree else { return Ok(Entries::new()) };
-            let t = self.repo.find_tree(id).map_err(ctx(format!("reading tree {id}")))?;
-            Ok(t.iter().map(|e| (e.name_bytes().to_vec(), (entry_kind(&e), e.id(), e.filemode()))).collect())
+        let mut read = |id: Oid| -> Result<Arc<RawTree>, GitError> {
+            let context = || format!("reading tree {id}");
+            let odb = self.repo.odb().map_err(ctx(context()))?;
+            let object = odb.read(id).map_err(ctx(context()))?;
+            match (object.kind() == ObjectType::Tree)
+                .then(|| RawTree::parse(Arc::from(object.data())))
+                .flatten()
+            {
+                Some(tree) => Ok(Arc::new(tree)),
+                // libgit2 names what is wrong, as every other reader does.
+                None => {
+                    self.repo.find_tree(id).map_err(ctx(context()))?;
+                    let source = git2::Error::from_str("the tree does not parse");
+                    Err(GitError::Git { context: context(), source })
+                }
+            }
         };
-        let (a, b) = (entries(old)?, entries(new)?);
-        let names: std::collections::BTreeSet<&Vec<u8>> = a.keys().chain(b.keys()).collect();
-        for name in names {
-            if prefix.is_empty() && !top(name) {
-                continue;
-            }
-            let (ea, eb) = (a.get(name), b.get(name));
-            if let (Some(x), Some(y)) = (ea, eb) {
-                if x.1 == y.1 && x.2 == y.2 {
-                    continue;
-                }
-            }
-            let len = prefix.len();
-            prefix.extend_from_slice(name);
-            let file = |e: Option<&(Option<FileKind>, Oid, i32)>| {
-                e.and_then(|&(kind, oid, _)| {
-                    kind.map(|kind| TreeFile { path: prefix.clone(), oid, kind, size: 0 })
-                })
-            };
-            let (fa, fb) = (file(ea), file(eb));
-            match (&fa, &fb) {
-                (Some(_), Some(_)) => out.push(TreeChange { old: fa, new: fb }),
-                _ => {
-                    if fa.is_some() {
-                        out.push(TreeChange { old: fa, new: None });
-                    }
-                    if fb.is_some() {
-                        out.push(TreeChange { old: None, new: fb });
-                    }
-                    let dir =
-                        |e: Option<&(Option<FileKind>, Oid, i32)>| e.filter(|x| x.0.is_none()).map(|x| x.1);
-                    let (da, db) = (dir(ea), dir(eb));
-                    if da.is_some() || db.is_some() {
-                        prefix.push(b'/');
-                        self.diff_dirs(prefix, da, db, out, top)?;
-                    }
-                }
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
+        diff_trees_by(&mut read, old, new, top)
     }
 
     /// Like [`Repo::list_tree_unsized`], keeping only the files `keep`

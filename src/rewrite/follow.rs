@@ -30,7 +30,7 @@ use super::tree::overlay::Spine;
 use crate::odb::id::{id_map, key, IdMap, Key};
 use crate::odb::object::Source as Objects;
 use crate::odb::renames::{self, Options, Source, SourceState, DEFAULT_RENAME_LIMIT, MAX_SCORED_BLOB};
-use crate::odb::repo::{ctx, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
+use crate::odb::repo::{ctx, diff_trees_by, mode_kind, FileKind, GitError, Repo, TreeChange, TreeFile};
 use crate::odb::similarity::{self, DEFAULT_RENAME_SCORE, MAX_SCORE};
 use crate::odb::tree::{Entry as TreeEntry, RawTree};
 use crate::ownership::Ownership;
@@ -549,24 +549,6 @@ struct Cache<'r> {
 /// over, so a history of huge trees costs reading them again, not memory.
 const CACHED_ENTRIES: usize = 1 << 20;
 
-/// A tree entry's mode as libgit2 normalises it (`normalize_filemode`):
-/// two entries of one id and one normalised mode are the same file.
-fn normalised(mode: u32) -> u32 {
-    match mode & 0o170000 {
-        0o040000 => 0o040000,
-        _ if mode & 0o100 != 0 => 0o100755,
-        0o160000 => 0o160000,
-        0o120000 => 0o120000,
-        _ => 0o100644,
-    }
-}
-
-/// The entry called `name` in `tree`, the last of several (as a map by
-/// name keeps it).
-fn named<'t>(tree: &'t RawTree, name: &[u8]) -> Option<TreeEntry<'t>> {
-    tree.iter().filter(|e| e.name == name).last()
-}
-
 impl<'r> Cache<'r> {
     fn new(repo: &'r Repo) -> Result<Cache<'r>, GitError> {
         let src = Objects::new(repo.raw(), repo.packs()).map_err(ctx("opening the monolith's objects"))?;
@@ -625,62 +607,7 @@ impl<'r> Cache<'r> {
         new: Oid,
         top: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Vec<TreeChange>, GitError> {
-        let mut out = Vec::new();
-        if old != new {
-            self.diff_dirs(repo, &mut Vec::new(), (Some(old), Some(new)), &mut out, top)?;
-        }
-        out.sort_by(|a, b| a.path().cmp(b.path()));
-        Ok(out)
-    }
-
-    fn diff_dirs(
-        &mut self,
-        repo: &Repo,
-        prefix: &mut Vec<u8>,
-        (old, new): (Option<Oid>, Option<Oid>),
-        out: &mut Vec<TreeChange>,
-        top: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<(), GitError> {
-        let (a, b) = (self.entries(repo, old)?, self.entries(repo, new)?);
-        for name in b.changed_names(&a) {
-            if prefix.is_empty() && !top(name) {
-                continue;
-            }
-            let (x, y) = (named(&a, name), named(&b, name));
-            let same =
-                |x: TreeEntry<'_>, y: TreeEntry<'_>| x.id == y.id && normalised(x.mode) == normalised(y.mode);
-            if let (Some(x), Some(y)) = (x, y) {
-                if same(x, y) {
-                    continue;
-                }
-            }
-            let len = prefix.len();
-            prefix.extend_from_slice(name);
-            let file = |e: Option<TreeEntry<'_>>| {
-                e.and_then(|e| {
-                    mode_kind(e.mode).map(|kind| TreeFile { path: prefix.clone(), oid: e.id, kind, size: 0 })
-                })
-            };
-            let (fa, fb) = (file(x), file(y));
-            if fa.is_some() && fb.is_some() {
-                out.push(TreeChange { old: fa, new: fb });
-            } else {
-                if fa.is_some() {
-                    out.push(TreeChange { old: fa, new: None });
-                }
-                if fb.is_some() {
-                    out.push(TreeChange { old: None, new: fb });
-                }
-                let dir = |e: Option<TreeEntry<'_>>| e.filter(|e| mode_kind(e.mode).is_none()).map(|e| e.id);
-                let (da, db) = (dir(x), dir(y));
-                if da.is_some() || db.is_some() {
-                    prefix.push(b'/');
-                    self.diff_dirs(repo, prefix, (da, db), out, top)?;
-                }
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
+        diff_trees_by(&mut |id| self.tree(repo, id), old, new, top)
     }
 
     /// The files of tree `root`, in walk order (the last tree listed is
@@ -719,14 +646,6 @@ impl<'r> Cache<'r> {
         let files: Arc<[TreeFile]> = files.into();
         self.listing = Some((root, files.clone()));
         Ok(files)
-    }
-
-    /// Tree `id`, an empty one for no tree.
-    fn entries(&mut self, repo: &Repo, id: Option<Oid>) -> Result<Arc<RawTree>, GitError> {
-        match id {
-            Some(id) => self.tree(repo, id),
-            None => Ok(Arc::new(RawTree::parse(Arc::from(Vec::new())).expect("the empty tree parses"))),
-        }
     }
 
     /// The files of tree `root` that could score `bound` against `dst`
